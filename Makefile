@@ -1,0 +1,63 @@
+# Glimpse — two commands do all setup: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+SAM_VENV    := .venv-sam
+SAM         := $(SAM_VENV)/bin/sam
+PORT        ?= 3000
+PYTEST_ARGS ?=
+LINT_PATHS  := functions layers infra tests benchmarks
+
+.PHONY: help run test lint typecheck unit integration e2e build deploy bench openapi clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# The venv is (re)built when missing, when it is not Python 3.13, or when a requirements file changed.
+$(STAMP): requirements.txt requirements-dev.txt
+	@interp=$$(infra/find-python.sh) || exit 1; \
+	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
+		echo "Replacing $(VENV): it is not Python 3.13"; rm -rf $(VENV); fi; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$interp"; "$$interp" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT)
+	$(PY) -m infra.local --port $(PORT) $(ARGS)
+
+test: $(STAMP) lint ## Lint, type-check, validate the template and run every test
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff (lint + format check), mypy, cfn-lint, OpenAPI freshness
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint template.yaml
+	$(PY) -m infra.openapi --check
+
+openapi: $(STAMP) ## Regenerate the merged OpenAPI document shipped in the layer
+	$(PY) -m infra.openapi --write
+
+unit integration e2e: $(STAMP)
+	$(PY) -m pytest -n auto tests/$@ $(PYTEST_ARGS)
+
+bench: $(STAMP) ## Run the benchmarks and print their figures
+	$(PY) -m benchmarks.cold_start
+	$(PY) -m benchmarks.local_boot
+
+$(SAM): infra/find-python.sh
+	@interp=$$(infra/find-python.sh) || exit 1; "$$interp" -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip aws-sam-cli
+
+build: $(SAM) ## sam build (aws-sam-cli lives in its own venv: it pins its own boto3)
+	PATH="$$(dirname $$(infra/find-python.sh)):$$PATH" $(SAM) build
+
+deploy: build ## sam deploy --guided
+	$(SAM) deploy --guided
+
+clean: ## Remove the venvs, build output and caches
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

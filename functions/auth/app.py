@@ -1,0 +1,58 @@
+"""`/auth/*`: sign-up, confirmation, login and refresh (no token needed)."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glimpse.api.resolver import create_app
+from glimpse.auth import service
+from glimpse.auth.schemas import (
+    ConfirmIn,
+    LoginIn,
+    RefreshIn,
+    RefreshOut,
+    SignupIn,
+    SignupOut,
+    TokensOut,
+)
+
+logger = Logger(service="auth")
+tracer = Tracer(service="auth")
+metrics = Metrics(service="auth")
+app = create_app()
+
+
+@app.post("/auth/signup", status_code=201, tags=["auth"], summary="Create an account")
+def signup(body: SignupIn) -> SignupOut:
+    created = service.signup(body)
+    metrics.add_metric(name="SignUps", unit=MetricUnit.Count, value=1)
+    return created
+
+
+@app.post("/auth/confirm", tags=["auth"], summary="Confirm an account with the emailed code")
+def confirm(body: ConfirmIn) -> Response[None]:
+    service.confirm(body)
+    return Response(status_code=204)
+
+
+@app.post("/auth/login", tags=["auth"], summary="Exchange username and password for tokens")
+def login(body: LoginIn) -> TokensOut:
+    tokens = service.login(body)
+    metrics.add_metric(name="Logins", unit=MetricUnit.Count, value=1)
+    return tokens
+
+
+@app.post("/auth/refresh", tags=["auth"], summary="Exchange a refresh token for new tokens")
+def refresh(body: RefreshIn) -> RefreshOut:
+    return service.refresh(body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,59 @@
+"""Open routes: `GET /health`, `GET /openapi.json` (the merged document) and `GET /docs`."""
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glimpse.api.resolver import create_app
+
+logger = Logger(service="docs")
+app = create_app()
+
+
+@cache
+def _openapi_text() -> str:
+    """The OpenAPI document merged from every function at build time (`make openapi`)."""
+    return resources.files("glimpse").joinpath("openapi.json").read_text(encoding="utf-8")
+
+
+@cache
+def _swagger_page() -> str:
+    from aws_lambda_powertools.event_handler import api_gateway
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
+    assets = Path(api_gateway.__file__).parent / "openapi" / "swagger_ui"
+    spec = _openapi_text().replace("</", "<\\/")
+    js = (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    css = (assets / "swagger-ui.min.css").read_text(encoding="utf-8")
+    return generate_swagger_html(spec, js, css, "", None)
+
+
+@app.get("/health", tags=["meta"], summary="Liveness")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/openapi.json", tags=["meta"], summary="This API's OpenAPI 3 document")
+def openapi() -> Response[str]:
+    return Response(status_code=200, content_type="application/json", body=_openapi_text())
+
+
+@app.get("/docs", tags=["meta"], summary="Swagger UI for this API", include_in_schema=True)
+def docs() -> Response[str]:
+    return Response(status_code=200, content_type="text/html", body=_swagger_page())
+
+
+def load_openapi() -> dict[str, Any]:
+    return dict(json.loads(_openapi_text()))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

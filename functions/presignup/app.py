@@ -1,0 +1,25 @@
+"""Cognito pre-sign-up trigger: confirms new accounts at once when AUTO_CONFIRM_USERS is true."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
+    PreSignUpTriggerEvent,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glimpse.config import get_settings
+
+logger = Logger(service="presignup")
+
+
+@logger.inject_lambda_context
+@event_source(data_class=PreSignUpTriggerEvent)
+def lambda_handler(event: PreSignUpTriggerEvent, context: LambdaContext) -> dict[str, Any]:
+    if get_settings().auto_confirm_users:
+        event.response.auto_confirm_user = True
+        if event.request.user_attributes.get("email"):
+            event.response.auto_verify_email = True
+    logger.info("sign-up", extra={"user": event.user_name, "auto_confirm": get_settings().auto_confirm_users})
+    return event.raw_event

@@ -1,0 +1,1 @@
+"""Tooling around the application: the local cloud and build-time generators."""

@@ -1,0 +1,85 @@
+"""`python -m infra.local --port 3000 --parameter Key=Value ... [--chaos 0.2]`"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from infra.local.cloud import ROOT, LocalCloud
+from infra.local.delivery import DeliveryOptions
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected Key=Value, got {text!r}")
+    key, value = text.split("=", 1)
+    return key, value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument("--parameter", type=_parameter, action="append", default=[],
+                        metavar="KEY=VALUE", help="override a template parameter (repeatable)")
+    parser.add_argument("--chaos", type=float, default=0.0, metavar="SHARE",
+                        help="re-deliver this share (0-1) of handled messages and shuffle batches")
+    parser.add_argument("--retry-delay", type=float, default=1.0,
+                        help="seconds before a failed message is retried (AWS: visibility timeout)")
+    parser.add_argument("--ttl-interval", type=float, default=5.0,
+                        help="seconds between sweeps for expired DynamoDB items")
+    args = parser.parse_args(argv)
+    if not 0 <= args.chaos <= 1:
+        parser.error("--chaos takes a share between 0 and 1")
+
+    started = time.perf_counter()
+    cloud = LocalCloud(
+        template_path=args.template,
+        host=args.host,
+        port=args.port,
+        parameters=dict(args.parameter),
+        options=DeliveryOptions(
+            retry_delay=args.retry_delay, ttl_interval=args.ttl_interval, chaos=args.chaos
+        ),
+    )
+    try:
+        cloud.start()
+    except Exception as exc:
+        print(f"The local cloud could not start: {exc}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    print("\n".join(f"  {line}" for line in cloud.report_lines))
+    print(f"""
+Glimpse local cloud is up in {elapsed:.1f}s{' (chaos ' + str(args.chaos) + ')' if args.chaos else ''}
+  API:      {cloud.url}
+  Docs:     {cloud.url}/docs   (OpenAPI: {cloud.url}/openapi.json)
+  AWS:      {cloud.endpoint}   (moto; e.g. aws --endpoint-url {cloud.endpoint} dynamodb list-tables)
+
+Sign up, log in and call the API:
+  curl -s -X POST {cloud.url}/auth/signup -H 'content-type: application/json' \\
+       -d '{{"username": "alice", "email": "alice@example.com", "password": "correct-horse-1"}}'
+  TOKEN=$(curl -s -X POST {cloud.url}/auth/login -H 'content-type: application/json' \\
+       -d '{{"username": "alice", "password": "correct-horse-1"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id_token"])')
+  curl -s {cloud.url}/me -H "Authorization: Bearer $TOKEN"
+
+Ctrl-C stops it.""", flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.is_set():
+            stop.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    print("\nStopping the local cloud…", flush=True)
+    cloud.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

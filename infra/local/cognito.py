@@ -1,0 +1,126 @@
+"""Cognito on the local cloud: the template's user-pool triggers and emailed codes.
+
+moto neither calls user-pool triggers nor checks confirmation codes. The local cloud owns
+the process moto runs in, so it wraps moto's sign-up and confirmation: the `PreSignUp`
+trigger declared in the template runs through the function runtime (its answer can
+auto-confirm, its failure refuses the sign-up as Cognito does), and an account that is not
+auto-confirmed gets a code, printed where Cognito would have emailed it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from moto.cognitoidp.exceptions import CodeMismatchException
+from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.exceptions import JsonRESTError
+
+from infra.local.template import REGION
+
+TriggerCall = Callable[[dict[str, Any]], dict[str, Any]]
+
+_lock = threading.Lock()
+_triggers: dict[str, dict[str, TriggerCall]] = {}  # pool id -> trigger name -> call
+_codes: dict[tuple[str, str], str] = {}  # (app client id, username) -> code
+_installed = False
+
+
+class UserLambdaValidationException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("UserLambdaValidationException", message)
+
+
+def register(pool_id: str, trigger: str, call: TriggerCall) -> None:
+    with _lock:
+        _triggers.setdefault(pool_id, {})[trigger] = call
+    install()
+
+
+def unregister(pool_id: str) -> None:
+    with _lock:
+        _triggers.pop(pool_id, None)
+
+
+def confirmation_code(client_id: str, username: str) -> str | None:
+    """The code Cognito would have emailed for this sign-up (None once confirmed)."""
+    with _lock:
+        return _codes.get((client_id, username))
+
+
+def _pool_for_client(backend: CognitoIdpBackend, client_id: str) -> Any:
+    return next((p for p in backend.user_pools.values() if client_id in p.clients), None)
+
+
+def install() -> None:
+    """Wrap moto's sign-up and confirmation once per process."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+    original_sign_up = CognitoIdpBackend.sign_up
+    original_confirm = CognitoIdpResponse.confirm_sign_up
+
+    def sign_up(
+        self: CognitoIdpBackend,
+        client_id: str,
+        username: str,
+        password: str,
+        attributes: list[dict[str, str]],
+    ) -> Any:
+        pool = _pool_for_client(self, client_id)
+        trigger = _triggers.get(pool.id, {}).get("PreSignUp") if pool else None
+        response: dict[str, Any] = {}
+        if trigger is not None and pool is not None and not pool._get_user(username):
+            event = {
+                "version": "1",
+                "region": REGION,
+                "userPoolId": pool.id,
+                "userName": username,
+                "callerContext": {"awsSdkVersion": "local", "clientId": client_id},
+                "triggerSource": "PreSignUp_SignUp",
+                "request": {
+                    "userAttributes": {a["Name"]: a["Value"] for a in attributes or []},
+                    "validationData": None,
+                    "clientMetadata": None,
+                },
+                "response": {
+                    "autoConfirmUser": False,
+                    "autoVerifyEmail": False,
+                    "autoVerifyPhone": False,
+                },
+            }
+            try:
+                response = trigger(event).get("response") or {}
+            except Exception as exc:
+                raise UserLambdaValidationException(f"PreSignUp failed with error {exc}.") from exc
+        user, result = original_sign_up(self, client_id, username, password, attributes)
+        if response.get("autoConfirmUser"):
+            user.status = UserStatus.CONFIRMED
+        else:
+            code = f"{secrets.randbelow(10**6):06d}"
+            with _lock:
+                _codes[(client_id, username)] = code
+            sys.stderr.write(f"[cognito] confirmation code for {username}: {code}\n")
+        return user, result
+
+    def confirm_sign_up(self: CognitoIdpResponse) -> Any:
+        client_id = self._get_param("ClientId")
+        username = self._get_param("Username")
+        expected = confirmation_code(client_id, username)
+        if expected is not None and self._get_param("ConfirmationCode") != expected:
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        result = original_confirm(self)
+        with _lock:
+            _codes.pop((client_id, username), None)
+        return result
+
+    CognitoIdpBackend.sign_up = sign_up  # type: ignore[method-assign]
+    CognitoIdpResponse.confirm_sign_up = confirm_sign_up  # type: ignore[method-assign]

@@ -1,0 +1,342 @@
+"""Provisioning: every resource of the template created on the embedded moto server.
+
+Each supported type has a provisioner that creates the resource from its (resolved)
+properties and says what `Ref` and `Fn::GetAtt` return for it. Types that need nothing on
+the local cloud say why; any other type is reported by name at start.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import Any
+
+import boto3
+
+from infra.local.template import ACCOUNT_ID, REGION, Resolver, Template, TemplateError, references
+
+# Types the local cloud needs nothing for, and why (printed at start).
+NOT_NEEDED = {
+    "AWS::Logs::LogGroup": "logs print to this console, prefixed with the function name",
+    "AWS::Serverless::LayerVersion": "the layer's package is imported in-process",
+    "AWS::Lambda::LayerVersion": "the layer's package is imported in-process",
+    "AWS::Lambda::Permission": "IAM is not enforced locally",
+    "AWS::IAM::Role": "IAM is not enforced locally",
+    "AWS::IAM::Policy": "IAM is not enforced locally",
+    "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
+    "AWS::SQS::QueuePolicy": "resource policies are not enforced locally",
+    "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
+    "AWS::S3::BucketPolicy": "resource policies are not enforced locally",
+}
+# Types another part of the local cloud emulates (the function runtime and the gateway).
+EMULATED = {"AWS::Serverless::Function", "AWS::Serverless::Api"}
+
+
+@dataclass
+class Provisioned:
+    logical_id: str
+    type: str
+    ref: Any
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    provisioned: list[str] = field(default_factory=list)
+    emulated: list[str] = field(default_factory=list)
+    not_needed: list[tuple[str, str]] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"provisioned: {', '.join(self.provisioned) or '-'}"]
+        out.append(f"emulated in-process: {', '.join(self.emulated) or '-'}")
+        out.extend(f"not needed locally: {name} ({why})" for name, why in self.not_needed)
+        out.extend(
+            f"NOT PROVISIONED (unsupported type): {name}" for name in self.unsupported
+        )
+        return out
+
+
+def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
+    tags = props.get("Tags") or []
+    if isinstance(tags, dict):
+        return [{"Key": k, "Value": str(v)} for k, v in tags.items()]
+    return [{"Key": t["Key"], "Value": str(t["Value"])} for t in tags]
+
+
+class Provisioner:
+    """Creates the template's resources on the moto endpoint, in dependency order."""
+
+    def __init__(self, template: Template, endpoint: str) -> None:
+        self.template = template
+        self.endpoint = endpoint
+        self.resolver = Resolver(template)
+        self.resources: dict[str, Provisioned] = {}
+        self.report = Report()
+        self._clients: dict[str, Any] = {}
+        self._handlers: dict[str, Callable[[str, dict[str, Any]], Provisioned]] = {
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::SQS::Queue": self._queue,
+            "AWS::SNS::Topic": self._topic,
+            "AWS::SNS::Subscription": self._subscription,
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::Cognito::UserPoolClient": self._user_pool_client,
+            "AWS::Serverless::Function": self._function,
+            "AWS::Serverless::Api": self._api,
+        }
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service,
+                endpoint_url=self.endpoint,
+                region_name=REGION,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",  # noqa: S106 - moto accepts any key
+            )
+        return self._clients[service]
+
+    def physical_name(self, logical_id: str, max_length: int = 64) -> str:
+        return f"{self.template.stack_name}-{logical_id}"[:max_length]
+
+    def order(self) -> list[str]:
+        resources = self.template.resources
+        graph: dict[str, set[str]] = {}
+        for logical_id, spec in resources.items():
+            deps = references({k: v for k, v in spec.items() if k != "Properties"})
+            props = spec.get("Properties", {}) or {}
+            if spec.get("Type") == "AWS::Serverless::Function":
+                # Events are wired after provisioning; they may point at anything.
+                props = {k: v for k, v in props.items() if k != "Events"}
+            deps |= references(props)
+            depends_on = spec.get("DependsOn", [])
+            deps |= {depends_on} if isinstance(depends_on, str) else set(depends_on)
+            graph[logical_id] = {d for d in deps if d in resources}
+        try:
+            return list(TopologicalSorter(graph).static_order())
+        except CycleError as exc:
+            raise TemplateError(f"resources depend on each other in a cycle: {exc.args[1]}") from exc
+
+    def provision(self) -> dict[str, Provisioned]:
+        for logical_id in self.order():
+            spec = self.template.resources[logical_id]
+            type_ = str(spec.get("Type"))
+            condition = spec.get("Condition")
+            if condition and not self.resolver.condition(condition):
+                continue
+            handler = self._handlers.get(type_)
+            if handler is None:
+                if type_ in NOT_NEEDED:
+                    self.report.not_needed.append((logical_id, NOT_NEEDED[type_]))
+                    self._register(Provisioned(logical_id, type_, self.physical_name(logical_id)))
+                else:
+                    self.report.unsupported.append(f"{logical_id} ({type_})")
+                continue
+            props = spec.get("Properties", {}) or {}
+            if type_ == "AWS::Serverless::Function":
+                props = {k: v for k, v in props.items() if k != "Events"}
+            resolved = self.resolver.resolve(props)
+            self._register(handler(logical_id, resolved))
+            bucket = self.report.emulated if type_ in EMULATED else self.report.provisioned
+            bucket.append(logical_id)
+        return self.resources
+
+    def _register(self, item: Provisioned) -> None:
+        self.resources[item.logical_id] = item
+        self.resolver.refs[item.logical_id] = item.ref
+
+        def attribute(name: str, item: Provisioned = item) -> Any:
+            if name not in item.attributes:
+                raise TemplateError(f"GetAtt {item.logical_id}.{name} is not supported locally")
+            return item.attributes[name]
+
+        self.resolver.attributes[item.logical_id] = attribute
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{resource}"
+
+    # ----------------------------------------------------------------- DynamoDB
+    def _table(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        name = props.get("TableName") or self.physical_name(logical_id, 255)
+        args: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        }
+        if args["BillingMode"] == "PROVISIONED":
+            args["ProvisionedThroughput"] = props.get(
+                "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+            )
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if props.get(key):
+                args[key] = props[key]
+        stream = props.get("StreamSpecification")
+        if stream:
+            args["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": stream["StreamViewType"],
+            }
+        client = self.client("dynamodb")
+        description = client.create_table(**args)["TableDescription"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and str(ttl.get("Enabled")).lower() == "true":
+            client.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+            )
+        attributes = {"Arn": description["TableArn"]}
+        if description.get("LatestStreamArn"):
+            attributes["StreamArn"] = description["LatestStreamArn"]
+        return Provisioned(logical_id, "AWS::DynamoDB::Table", name, attributes)
+
+    # ----------------------------------------------------------------- SQS
+    def _queue(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        name = props.get("QueueName") or self.physical_name(logical_id, 80)
+        if props.get("FifoQueue") and not name.endswith(".fifo"):
+            name = f"{name[:75]}.fifo"
+        attributes: dict[str, str] = {}
+        for key in (
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "DelaySeconds",
+            "MaximumMessageSize",
+            "ReceiveMessageWaitTimeSeconds",
+            "FifoQueue",
+            "ContentBasedDeduplication",
+        ):
+            if key in props:
+                attributes[key] = str(props[key]).lower() if isinstance(props[key], bool) else str(
+                    props[key]
+                )
+        if props.get("RedrivePolicy"):
+            policy = props["RedrivePolicy"]
+            attributes["RedrivePolicy"] = policy if isinstance(policy, str) else json.dumps(policy)
+        client = self.client("sqs")
+        url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = self._arn("sqs", name)
+        return Provisioned(
+            logical_id, "AWS::SQS::Queue", url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
+        )
+
+    # ----------------------------------------------------------------- SNS
+    def _topic(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        name = props.get("TopicName") or self.physical_name(logical_id, 256)
+        client = self.client("sns")
+        arn = client.create_topic(Name=name)["TopicArn"]
+        for subscription in props.get("Subscription", []) or []:
+            client.subscribe(
+                TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"]
+            )
+        return Provisioned(logical_id, "AWS::SNS::Topic", arn, {"TopicArn": arn, "TopicName": name})
+
+    def _subscription(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        attributes = {}
+        for key in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy"):
+            if key in props:
+                value = props[key]
+                attributes[key] = (
+                    json.dumps(value) if isinstance(value, dict) else str(value).lower()
+                    if isinstance(value, bool) else str(value)
+                )
+        arn = self.client("sns").subscribe(
+            TopicArn=props["TopicArn"],
+            Protocol=props["Protocol"],
+            Endpoint=props["Endpoint"],
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        return Provisioned(logical_id, "AWS::SNS::Subscription", arn, {"Arn": arn})
+
+    # ----------------------------------------------------------------- S3
+    def _bucket(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        name = props.get("BucketName") or self.physical_name(logical_id, 63).lower()
+        client = self.client("s3")
+        client.create_bucket(Bucket=name)
+        notifications = props.get("NotificationConfiguration") or {}
+        config: dict[str, Any] = {}
+        for cfn_key, api_key, target in (
+            ("QueueConfigurations", "QueueConfigurations", ("Queue", "QueueArn")),
+            ("TopicConfigurations", "TopicConfigurations", ("Topic", "TopicArn")),
+        ):
+            entries = []
+            for entry in notifications.get(cfn_key, []) or []:
+                item: dict[str, Any] = {target[1]: entry[target[0]], "Events": [entry["Event"]]}
+                rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+                if rules:
+                    item["Filter"] = {"Key": {"FilterRules": rules}}
+                entries.append(item)
+            if entries:
+                config[api_key] = entries
+        if config:
+            client.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration=config
+            )
+        if props.get("CorsConfiguration"):
+            client.put_bucket_cors(
+                Bucket=name, CORSConfiguration={"CORSRules": props["CorsConfiguration"]["CorsRules"]}
+            )
+        if props.get("LifecycleConfiguration"):
+            client.put_bucket_lifecycle_configuration(
+                Bucket=name, LifecycleConfiguration={
+                    "Rules": [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
+                }
+            )
+        host = self.endpoint.split("://", 1)[1]
+        attributes = {
+            "Arn": f"arn:aws:s3:::{name}",
+            "DomainName": f"{host}/{name}",
+            "RegionalDomainName": f"{host}/{name}",
+            "WebsiteURL": f"{self.endpoint}/{name}",
+        }
+        return Provisioned(logical_id, "AWS::S3::Bucket", name, attributes)
+
+    # ----------------------------------------------------------------- Cognito
+    def _user_pool(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        args = {k: v for k, v in props.items() if k not in {"UserPoolName", "DeletionProtection"}}
+        name = props.get("UserPoolName") or self.physical_name(logical_id, 128)
+        pool = self.client("cognito-idp").create_user_pool(PoolName=name, **args)["UserPool"]
+        pool_id = pool["Id"]
+        provider = f"cognito-idp.{REGION}.amazonaws.com/{pool_id}"
+        attributes = {
+            "Arn": pool["Arn"],
+            "ProviderName": provider,
+            "ProviderURL": f"https://{provider}",
+            "UserPoolId": pool_id,
+        }
+        return Provisioned(logical_id, "AWS::Cognito::UserPool", pool_id, attributes)
+
+    def _user_pool_client(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        args = dict(props)
+        args.setdefault("ClientName", self.physical_name(logical_id, 128))
+        client = self.client("cognito-idp").create_user_pool_client(**args)["UserPoolClient"]
+        return Provisioned(
+            logical_id, "AWS::Cognito::UserPoolClient", client["ClientId"],
+            {"ClientSecret": client.get("ClientSecret", "")},
+        )
+
+    # ----------------------------------------------------------------- SAM (emulated)
+    def _function(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        name = props.get("FunctionName") or self.physical_name(logical_id)
+        arn = self._arn("lambda", f"function:{name}")
+        return Provisioned(logical_id, "AWS::Serverless::Function", name, {"Arn": arn})
+
+    def _api(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        api_id = self.physical_name(logical_id).lower()
+        return Provisioned(
+            logical_id, "AWS::Serverless::Api", api_id, {"RootResourceId": "root"}
+        )
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"ID": rule.get("Id", "rule"), "Status": rule.get("Status", "Enabled")}
+    out["Filter"] = {"Prefix": rule.get("Prefix", "")}
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "AbortIncompleteMultipartUpload" in rule:
+        days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+        out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(days)}
+    return out

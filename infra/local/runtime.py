@@ -1,0 +1,204 @@
+"""The function runtime: the template's handlers run in this process, as Lambda would run them.
+
+Every function's environment comes from the template (Globals merged). Handlers share this
+process's `os.environ`, so two functions that give one variable different values are an error
+at start. Each invocation gets a Lambda-like context; what a handler prints is prefixed with
+its function's name; an exception is logged (as CloudWatch would show it) and handed back to
+the caller, which retries as AWS would. Nothing a handler does can stop the stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from infra.local.template import ACCOUNT_ID, REGION, Resolver, Template, TemplateError
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    name: str
+    module: str
+    attribute: str
+    timeout: int
+    memory: int
+    environment: dict[str, str]
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.name}"
+
+
+class ConfigurationError(Exception):
+    """The template asks for something the local cloud cannot do as written."""
+
+
+def function_specs(template: Template, resolver: Resolver) -> dict[str, FunctionSpec]:
+    specs: dict[str, FunctionSpec] = {}
+    for logical_id in template.of_type("AWS::Serverless::Function"):
+        props = template.function_properties(logical_id)
+        code_uri = str(props.get("CodeUri", "")).strip("/")
+        handler = str(props.get("Handler", ""))
+        if not code_uri or "." not in handler:
+            raise ConfigurationError(f"{logical_id}: needs CodeUri and a module.function Handler")
+        module_path, attribute = handler.rsplit(".", 1)
+        module = ".".join([*code_uri.split("/"), module_path])
+        variables = resolver.resolve((props.get("Environment") or {}).get("Variables") or {})
+        specs[logical_id] = FunctionSpec(
+            logical_id=logical_id,
+            name=str(resolver.ref(logical_id)),
+            module=module,
+            attribute=attribute,
+            timeout=int(resolver.resolve(props.get("Timeout", 3))),
+            memory=int(resolver.resolve(props.get("MemorySize", 128))),
+            environment={k: str(v) for k, v in variables.items()},
+            events=dict(props.get("Events") or {}),
+        )
+    return specs
+
+
+def merged_environment(specs: dict[str, FunctionSpec]) -> dict[str, str]:
+    """One environment for the whole process; a variable two functions disagree on is an error."""
+    merged: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    conflicts = []
+    for spec in specs.values():
+        for key, value in spec.environment.items():
+            if key in merged and merged[key] != value:
+                conflicts.append(
+                    f"{key}: {owner[key]} sets {merged[key]!r}, {spec.logical_id} sets {value!r}"
+                )
+            merged.setdefault(key, value)
+            owner.setdefault(key, spec.logical_id)
+    if conflicts:
+        raise ConfigurationError(
+            "functions run in one process locally, so an environment variable must mean one "
+            "thing across functions:\n  " + "\n  ".join(conflicts)
+        )
+    return merged
+
+
+class LambdaContext:
+    """The attributes and method of AWS's context object that handlers and Powertools use."""
+
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.function_name = spec.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = spec.arn
+        self.memory_limit_in_mb = spec.memory
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{spec.name}"
+        self.log_stream_name = f"local/{self.aws_request_id}"
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + spec.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class _Current(threading.local):
+    function: str | None = None
+
+
+_current = _Current()
+
+
+class PrefixedStream(io.TextIOBase):
+    """Writes each line with the name of the function running on this thread in front."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        name = _current.function
+        if name:
+            lines = text.splitlines(keepends=True)
+            text = "".join(f"[{name}] {line}" if line.strip() else line for line in lines)
+        with self._lock:
+            self._target.write(text)
+            self._target.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+
+@contextmanager
+def prefixed_output() -> Iterator[None]:
+    original = sys.stdout, sys.stderr
+    sys.stdout = PrefixedStream(original[0])  # type: ignore[assignment]
+    sys.stderr = PrefixedStream(original[1])  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = original
+
+
+class InvocationError(Exception):
+    """The handler raised; the message is what CloudWatch would have shown."""
+
+
+@dataclass
+class Invocation:
+    function: str
+    duration_ms: float
+    cold: bool
+    error: str | None
+
+
+class FunctionRuntime:
+    def __init__(self, specs: dict[str, FunctionSpec]) -> None:
+        self.specs = specs
+        self._handlers: dict[str, Any] = {}
+        self._import_lock = threading.Lock()
+        self.history: list[Invocation] = []
+
+    def spec(self, logical_id: str) -> FunctionSpec:
+        try:
+            return self.specs[logical_id]
+        except KeyError:
+            raise TemplateError(f"no function {logical_id} in the template") from None
+
+    def _handler(self, spec: FunctionSpec) -> tuple[Any, bool]:
+        with self._import_lock:
+            if spec.logical_id in self._handlers:
+                return self._handlers[spec.logical_id], False
+            module = importlib.import_module(spec.module)
+            handler = getattr(module, spec.attribute)
+            self._handlers[spec.logical_id] = handler
+            return handler, True
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Run the handler once; raise :class:`InvocationError` if it raised."""
+        spec = self.spec(logical_id)
+        previous = _current.function
+        _current.function = spec.name
+        started = time.perf_counter()
+        error = None
+        cold = False
+        try:
+            handler, cold = self._handler(spec)
+            return handler(event, LambdaContext(spec))
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            sys.stderr.write(
+                f"ERROR invocation failed\n{''.join(traceback.format_exception(exc))}"
+            )
+            raise InvocationError(error) from exc
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            self.history.append(Invocation(spec.logical_id, elapsed, cold, error))
+            _current.function = previous

@@ -1,0 +1,251 @@
+"""Reading template.yaml: CloudFormation short tags, parameters, conditions and intrinsics.
+
+The local cloud derives everything from the template; this module is the one place that
+understands its syntax. Intrinsics are resolved against a :class:`Resolver` that knows the
+parameters and what each provisioned resource's `Ref` and `Fn::GetAtt` return.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+class TemplateError(Exception):
+    """The template cannot be read or resolved; the message names the place."""
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = suffix if suffix in {"Ref", "Condition"} else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if name == "Fn::GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_Loader.add_multi_constructor("!", _tag)
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.load(handle, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    if not isinstance(document, dict):
+        raise TemplateError(f"{path} is not a CloudFormation template")
+    return document
+
+
+@dataclass
+class Template:
+    """A parsed SAM template with its parameter values chosen."""
+
+    path: Path
+    body: dict[str, Any]
+    parameters: dict[str, str]
+    stack_name: str
+
+    @classmethod
+    def load(
+        cls, path: Path, overrides: Mapping[str, str] | None = None, stack_name: str = "glimpse"
+    ) -> Template:
+        body = load_yaml(path)
+        declared = body.get("Parameters", {}) or {}
+        unknown = set(overrides or {}) - set(declared)
+        if unknown:
+            raise TemplateError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+        values: dict[str, str] = {}
+        for name, spec in declared.items():
+            if overrides and name in overrides:
+                value = str(overrides[name])
+            elif "Default" in spec:
+                value = str(spec["Default"])
+            else:
+                raise TemplateError(f"parameter {name} has no default; pass --parameter {name}=…")
+            allowed = spec.get("AllowedValues")
+            if allowed and value not in [str(v) for v in allowed]:
+                raise TemplateError(f"parameter {name}={value} is not one of {allowed}")
+            values[name] = value
+        return cls(path=path, body=body, parameters=values, stack_name=stack_name)
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return dict(self.body.get("Resources", {}) or {})
+
+    def of_type(self, *types: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.resources.items() if v.get("Type") in types}
+
+    def function_properties(self, logical_id: str) -> dict[str, Any]:
+        """A function's properties with `Globals.Function` merged in (SAM's merge rules)."""
+        globals_ = copy.deepcopy((self.body.get("Globals", {}) or {}).get("Function", {}) or {})
+        own = copy.deepcopy(self.resources[logical_id].get("Properties", {}) or {})
+        merged = {**globals_, **own}
+        if "Environment" in globals_ or "Environment" in own:
+            variables = {
+                **(globals_.get("Environment", {}) or {}).get("Variables", {}),
+                **(own.get("Environment", {}) or {}).get("Variables", {}),
+            }
+            merged["Environment"] = {"Variables": variables}
+        if "Layers" in globals_ and "Layers" in own:
+            merged["Layers"] = list(globals_["Layers"]) + list(own["Layers"])
+        return merged
+
+
+@dataclass
+class Resolver:
+    """Evaluates intrinsic functions against parameters, conditions and provisioned resources."""
+
+    template: Template
+    refs: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Callable[[str], Any]] = field(default_factory=dict)
+
+    def pseudo(self) -> dict[str, str]:
+        return {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::StackName": self.template.stack_name,
+            "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/"
+            f"{self.template.stack_name}/local",
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+
+    def condition(self, name: str) -> bool:
+        conditions = self.template.body.get("Conditions", {}) or {}
+        if name not in conditions:
+            raise TemplateError(f"unknown condition {name}")
+        return bool(self.resolve(conditions[name]))
+
+    def ref(self, name: str) -> Any:
+        if name in self.template.parameters:
+            return self.template.parameters[name]
+        pseudo = self.pseudo()
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.refs:
+            return self.refs[name]
+        raise TemplateError(f"Ref to {name}, which is neither a parameter nor a provisioned resource")
+
+    def get_att(self, logical_id: str, attribute: str) -> Any:
+        if logical_id not in self.attributes:
+            raise TemplateError(f"GetAtt {logical_id}.{attribute}: {logical_id} is not provisioned")
+        return self.attributes[logical_id](attribute)
+
+    def sub(self, value: Any) -> str:
+        if isinstance(value, list):
+            text, local = value[0], {k: self.resolve(v) for k, v in value[1].items()}
+        else:
+            text, local = value, {}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in local:
+                return str(local[name])
+            if "." in name:
+                logical_id, attribute = name.split(".", 1)
+                return str(self.get_att(logical_id, attribute))
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, str(text))
+
+    def resolve(self, value: Any) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per intrinsic
+        if isinstance(value, list):
+            return [item for item in (self.resolve(v) for v in value) if item is not _NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                return _NO_VALUE if arg == "AWS::NoValue" else self.ref(arg)
+            if key == "Fn::GetAtt":
+                parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+                return self.get_att(str(parts[0]), str(self.resolve(parts[1])))
+            if key == "Fn::Sub":
+                return self.sub(arg)
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
+            if key == "Fn::Equals":
+                left, right = (self.resolve(v) for v in arg)
+                return str(left) == str(right)
+            if key == "Fn::Not":
+                return not self.resolve(arg[0])
+            if key == "Fn::And":
+                return all(self.resolve(v) for v in arg)
+            if key == "Fn::Or":
+                return any(self.resolve(v) for v in arg)
+            if key == "Condition":
+                return self.condition(arg)
+            if key == "Fn::Join":
+                separator, items = arg
+                return str(separator).join(str(i) for i in self.resolve(items))
+            if key == "Fn::Split":
+                separator, text = arg
+                return str(self.resolve(text)).split(separator)
+            if key == "Fn::Select":
+                index, items = arg
+                return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::GetAZs":
+                return [f"{REGION}a", f"{REGION}b", f"{REGION}c"]
+            if key == "Fn::FindInMap":
+                map_name, top, second = (self.resolve(v) for v in arg)
+                return self.template.body["Mappings"][map_name][top][second]
+            if key == "Fn::Base64":
+                import base64
+
+                return base64.b64encode(str(self.resolve(arg)).encode()).decode()
+            if key.startswith("Fn::"):
+                raise TemplateError(f"intrinsic {key} is not supported by the local cloud")
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+_NO_VALUE: Any = _NoValue()
+
+
+def references(value: Any) -> set[str]:
+    """Logical ids a piece of the template refers to (Ref, GetAtt, ${X} and ${X.Attr} in Sub)."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= references(item)
+    elif isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+                found.add(str(parts[0]))
+            elif key == "Fn::Sub":
+                text = arg[0] if isinstance(arg, list) else arg
+                for name in re.findall(r"\$\{([^}!][^}]*)\}", str(text)):
+                    found.add(name.split(".", 1)[0])
+                if isinstance(arg, list):
+                    found |= references(arg[1])
+            else:
+                found |= references(arg)
+    return found

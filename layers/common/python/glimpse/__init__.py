@@ -1,0 +1,1 @@
+"""Glimpse's shared package, shipped to every function as the common Lambda layer."""

@@ -1,0 +1,21 @@
+"""Lazily created, cached boto3 clients (never at import time)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from glimpse.config import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+
+
+@cache
+def cognito() -> CognitoIdentityProviderClient:
+    return boto3.client("cognito-idp", region_name=get_settings().region, config=_CONFIG)

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, confirmation, login and token refresh through Cognito."""

@@ -1,0 +1,54 @@
+"""Request and response bodies of the /auth routes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from glimpse.users.schemas import MeOut
+
+USERNAME_PATTERN = r"^[A-Za-z0-9._]{3,30}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class SignupIn(_Strict):
+    username: str = Field(pattern=USERNAME_PATTERN, description="Unique, case-insensitive")
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    password: str = Field(min_length=1, max_length=256)
+
+    @field_validator("username", "email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class SignupOut(BaseModel):
+    user: MeOut
+    confirmed: bool = Field(description="False when the account waits for POST /auth/confirm")
+
+
+class ConfirmIn(_Strict):
+    username: str = Field(min_length=1, max_length=128)
+    code: str = Field(min_length=1, max_length=16)
+
+
+class LoginIn(_Strict):
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshIn(_Strict):
+    refresh_token: str = Field(min_length=1, max_length=8192)
+
+
+class RefreshOut(BaseModel):
+    id_token: str
+    access_token: str
+    expires_in: int
+
+
+class TokensOut(RefreshOut):
+    refresh_token: str

@@ -1,0 +1,219 @@
+"""Sign-up, confirmation, login and refresh.
+
+Usernames and emails are unique case-insensitively, even under concurrent sign-ups: a sign-up
+first claims both in one DynamoDB transaction (conditional puts), then creates the Cognito
+account, then writes the profile and activates the claims. A claim left `pending` by a sign-up
+that died half-way is taken over after :data:`STALE_CLAIM`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from glimpse.adapters.aws import cognito
+from glimpse.auth.schemas import (
+    ConfirmIn,
+    LoginIn,
+    RefreshIn,
+    RefreshOut,
+    SignupIn,
+    SignupOut,
+    TokensOut,
+)
+from glimpse.clock import new_id, now
+from glimpse.config import get_settings
+from glimpse.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GlimpseError,
+    RateLimited,
+    Unauthorized,
+    field_error,
+)
+from glimpse.models.users import (
+    CLAIM,
+    PROFILE,
+    UniqueClaim,
+    UserProfile,
+    email_pk,
+    user_pk,
+    username_pk,
+)
+from glimpse.users.service import own_view
+
+STALE_CLAIM = timedelta(minutes=15)
+BAD_CREDENTIALS = "Incorrect username or password."
+
+
+def _transaction() -> TransactWrite:
+    return TransactWrite(connection=Connection(region=get_settings().region))
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _throttled(exc: ClientError) -> GlimpseError | None:
+    if _error_code(exc) in {"TooManyRequestsException", "LimitExceededException"}:
+        return RateLimited("Too many attempts; try again shortly.", retry_after_seconds=5)
+    return None
+
+
+def _claim(username: str, email: str, claim_id: str) -> None:
+    moment = now()
+    claimable = UniqueClaim.pk.does_not_exist() | (
+        (UniqueClaim.state == "pending") & (UniqueClaim.created_at < moment - STALE_CLAIM)
+    )
+    try:
+        with _transaction() as tx:
+            for pk in (username_pk(username), email_pk(email)):
+                claim = UniqueClaim(pk, CLAIM, state="pending", claim_id=claim_id, created_at=moment)
+                tx.save(claim, condition=claimable)
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or [None, None]
+        taken = [
+            field_error(field, f"this {field} is taken")
+            for field, reason in zip(("username", "email"), reasons, strict=False)
+            if reason is not None and reason.code == "ConditionalCheckFailed"
+        ]
+        if not taken:
+            raise
+        raise Conflict("That username or email is taken.", taken) from None
+
+
+def _release(username: str, email: str, claim_id: str) -> None:
+    """Undo our pending claims (only ours: another sign-up may have taken them over)."""
+    for pk in (username_pk(username), email_pk(email)):
+        try:
+            UniqueClaim(pk, CLAIM).delete(condition=UniqueClaim.claim_id == claim_id)
+        except Exception:  # noqa: S112 - best effort; a stale claim is taken over later
+            continue
+
+
+def _cognito_sign_up(body: SignupIn) -> dict[str, Any]:
+    settings = get_settings()
+    try:
+        return dict(
+            cognito().sign_up(
+                ClientId=settings.require("user_pool_client_id"),
+                Username=body.username,
+                Password=body.password,
+                UserAttributes=[{"Name": "email", "Value": body.email}],
+            )
+        )
+    except ClientError as exc:
+        code = _error_code(exc)
+        message = str(exc.response.get("Error", {}).get("Message", ""))
+        if code == "UsernameExistsException":
+            raise Conflict(
+                "That username or email is taken.",
+                [field_error("username", "this username is taken")],
+            ) from None
+        if code == "InvalidPasswordException":
+            raise BadRequest(
+                "The password is too weak.", [field_error("password", message)]
+            ) from None
+        if code in {"InvalidParameterException", "UserLambdaValidationException"}:
+            raise BadRequest("The sign-up was refused.", [field_error("body", message)]) from None
+        raise _throttled(exc) or exc
+
+
+def signup(body: SignupIn) -> SignupOut:
+    claim_id = new_id()
+    _claim(body.username, body.email, claim_id)
+    try:
+        created = _cognito_sign_up(body)
+    except BaseException:
+        _release(body.username, body.email, claim_id)
+        raise
+    user_id = str(created["UserSub"])
+    moment = now()
+    profile = UserProfile(
+        user_pk(user_id),
+        PROFILE,
+        user_id=user_id,
+        username=body.username,
+        email=body.email,
+        created_at=moment,
+        updated_at=moment,
+    )
+    with _transaction() as tx:
+        tx.save(profile, condition=UserProfile.pk.does_not_exist())
+        for pk in (username_pk(body.username), email_pk(body.email)):
+            tx.update(
+                UniqueClaim(pk, CLAIM),
+                actions=[UniqueClaim.state.set("active"), UniqueClaim.user_id.set(user_id)],
+                condition=UniqueClaim.claim_id == claim_id,
+            )
+    return SignupOut(user=own_view(profile), confirmed=bool(created.get("UserConfirmed")))
+
+
+def confirm(body: ConfirmIn) -> None:
+    try:
+        cognito().confirm_sign_up(
+            ClientId=get_settings().require("user_pool_client_id"),
+            Username=body.username.lower(),
+            ConfirmationCode=body.code,
+        )
+    except ClientError as exc:
+        code = _error_code(exc)
+        if code in {"CodeMismatchException", "ExpiredCodeException", "UserNotFoundException"}:
+            raise BadRequest(
+                "The confirmation code is wrong or has expired.",
+                [field_error("code", "wrong or expired code")],
+            ) from None
+        if code == "NotAuthorizedException":
+            raise Conflict("This account is already confirmed.") from None
+        raise _throttled(exc) or exc
+
+
+def _tokens(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id_token": result["IdToken"],
+        "access_token": result["AccessToken"],
+        "expires_in": int(result["ExpiresIn"]),
+    }
+
+
+def _initiate_auth(flow: str, parameters: dict[str, str]) -> dict[str, Any]:
+    try:
+        response = cognito().initiate_auth(
+            ClientId=get_settings().require("user_pool_client_id"),
+            AuthFlow=flow,  # type: ignore[arg-type]
+            AuthParameters=parameters,
+        )
+    except ClientError as exc:
+        code = _error_code(exc)
+        if code in {"NotAuthorizedException", "UserNotFoundException"}:
+            raise Unauthorized(BAD_CREDENTIALS) from None
+        if code == "UserNotConfirmedException":
+            raise Forbidden("Confirm your account first (POST /auth/confirm).") from None
+        if code == "PasswordResetRequiredException":
+            raise Forbidden("This account needs a password reset.") from None
+        raise _throttled(exc) or exc
+    result = response.get("AuthenticationResult")
+    if not result:
+        raise Forbidden(f"Sign-in needs a step this API does not offer: {response.get('ChallengeName')}.")
+    return dict(result)
+
+
+def login(body: LoginIn) -> TokensOut:
+    result = _initiate_auth(
+        "USER_PASSWORD_AUTH", {"USERNAME": body.username.lower(), "PASSWORD": body.password}
+    )
+    return TokensOut(**_tokens(result), refresh_token=result["RefreshToken"])
+
+
+def refresh(body: RefreshIn) -> RefreshOut:
+    try:
+        result = _initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": body.refresh_token})
+    except Unauthorized:
+        raise Unauthorized("The refresh token is invalid or has expired.") from None
+    return RefreshOut(**_tokens(result))

@@ -1,0 +1,20 @@
+"""Time and identifiers in the formats of API.md (ISO-8601 UTC with Z, ULIDs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ulid import ULID
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """`2026-11-21T09:30:00.123Z`: milliseconds, always UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def new_id() -> str:
+    return str(ULID())

@@ -1,0 +1,53 @@
+"""Settings read from the environment the template gives each function; validated once."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    """Every environment variable a Glimpse function may read.
+
+    A function only reads the fields it uses; fields whose resource a function is not given
+    are empty, so reading one there fails loudly through :func:`require`.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str = "dev"
+    region: str = Field(default="us-east-1")
+    users_table: str = ""
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    auto_confirm_users: bool = False
+    story_ttl_seconds: int = 86400
+    celebrity_follower_threshold: int = 10000
+
+    def require(self, name: str) -> str:
+        value = getattr(self, name)
+        if not value:
+            raise RuntimeError(f"setting {name.upper()} is not configured for this function")
+        return str(value)
+
+
+_ENV = {
+    "stage": "STAGE",
+    "region": "AWS_REGION",
+    "users_table": "USERS_TABLE",
+    "user_pool_id": "USER_POOL_ID",
+    "user_pool_client_id": "USER_POOL_CLIENT_ID",
+    "auto_confirm_users": "AUTO_CONFIRM_USERS",
+    "story_ttl_seconds": "STORY_TTL_SECONDS",
+    "celebrity_follower_threshold": "CELEBRITY_FOLLOWER_THRESHOLD",
+}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    values = {field: os.environ[env] for field, env in _ENV.items() if os.environ.get(env)}
+    if "region" not in values and os.environ.get("AWS_DEFAULT_REGION"):
+        values["region"] = os.environ["AWS_DEFAULT_REGION"]
+    return Settings.model_validate(values)

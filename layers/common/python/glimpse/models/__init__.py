@@ -1,0 +1,1 @@
+"""PynamoDB models: the only code that knows table names, keys and indexes."""

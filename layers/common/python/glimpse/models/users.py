@@ -1,0 +1,68 @@
+"""The Users table: one profile item per user and one claim item per taken username or email.
+
+Keys (`pk`, `sk`):
+- profile:        `USER#<user_id>`    / `PROFILE`
+- username claim: `USERNAME#<lower>`  / `CLAIM`  (points at the user id)
+- email claim:    `EMAIL#<lower>`     / `CLAIM`
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+
+from glimpse.models.base import BaseMeta, Model, table_name
+
+PROFILE = "PROFILE"
+CLAIM = "CLAIM"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def username_pk(username: str) -> str:
+    return f"USERNAME#{username.lower()}"
+
+
+def email_pk(email: str) -> str:
+    return f"EMAIL#{email.lower()}"
+
+
+class UserProfile(Model):
+    class Meta(BaseMeta):
+        table_name = table_name("users_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=PROFILE)
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()
+    email = UnicodeAttribute()
+    display_name = UnicodeAttribute(default="")
+    bio = UnicodeAttribute(default="")
+    is_private = BooleanAttribute(default=False)
+    avatar = MapAttribute[str, str](null=True)
+    followers_count = NumberAttribute(default=0)
+    following_count = NumberAttribute(default=0)
+    posts_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class UniqueClaim(Model):
+    """Reserves a username or an email. `pending` until the Cognito account exists."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("users_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=CLAIM)
+    state = UnicodeAttribute()  # pending | active
+    claim_id = UnicodeAttribute()  # who holds a pending claim (one sign-up attempt)
+    user_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()

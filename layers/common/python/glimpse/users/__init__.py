@@ -1,0 +1,1 @@
+"""Profiles: reading and editing users."""

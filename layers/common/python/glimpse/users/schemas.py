@@ -1,0 +1,41 @@
+"""The user objects of API.md as pydantic models (they also feed the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FollowStatus = Literal["none", "requested", "following"]
+
+
+class UserSummary(BaseModel):
+    username: str
+    display_name: str
+    avatar: dict[str, str] | None = None
+
+
+class UserOut(UserSummary):
+    bio: str
+    is_private: bool
+    followers_count: int
+    following_count: int
+    posts_count: int
+    followed_by_me: bool = False
+    follows_me: bool = False
+    follow_status: FollowStatus = "none"
+
+
+class MeOut(UserOut):
+    email: str
+
+
+class ProfilePatch(BaseModel):
+    """`PATCH /me`: only the fields present change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, max_length=64)
+    bio: str | None = Field(default=None, max_length=150)
+    is_private: bool | None = None
+    avatar_media_id: str | None = Field(default=None, min_length=26, max_length=26)

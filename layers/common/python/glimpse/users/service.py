@@ -1,0 +1,77 @@
+"""Profile reads and edits. Takes and returns typed values; never sees an event."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from glimpse.clock import now
+from glimpse.errors import BadRequest, NotFound, field_error
+from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
+from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
+
+
+def get_profile(user_id: str) -> UserProfile:
+    try:
+        return UserProfile.get(user_pk(user_id), PROFILE, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such user.") from None
+
+
+def find_by_username(username: str) -> UserProfile:
+    """Username claim → profile: two strongly consistent GetItems."""
+    try:
+        claim = UniqueClaim.get(username_pk(username), CLAIM, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"No user named {username}.") from None
+    if claim.state != "active" or not claim.user_id:
+        raise NotFound(f"No user named {username}.")
+    return get_profile(claim.user_id)
+
+
+def public_view(profile: UserProfile) -> UserOut:
+    return UserOut(
+        username=profile.username,
+        display_name=profile.display_name,
+        bio=profile.bio,
+        avatar=dict(profile.avatar) if profile.avatar else None,
+        is_private=profile.is_private,
+        followers_count=int(profile.followers_count),
+        following_count=int(profile.following_count),
+        posts_count=int(profile.posts_count),
+    )
+
+
+def own_view(profile: UserProfile) -> MeOut:
+    return MeOut(**public_view(profile).model_dump(), email=profile.email)
+
+
+def me(user_id: str) -> MeOut:
+    return own_view(get_profile(user_id))
+
+
+def view_user(username: str) -> UserOut:
+    return public_view(find_by_username(username))
+
+
+def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
+    if patch.avatar_media_id is not None:
+        # Avatars are media items of kind `avatar`; the media pipeline owns them.
+        raise BadRequest(
+            "The avatar media item does not exist.",
+            [field_error("avatar_media_id", "no such media item of yours")],
+        )
+    actions = [UserProfile.updated_at.set(now())]
+    if patch.display_name is not None:
+        actions.append(UserProfile.display_name.set(patch.display_name))
+    if patch.bio is not None:
+        actions.append(UserProfile.bio.set(patch.bio))
+    if patch.is_private is not None:
+        actions.append(UserProfile.is_private.set(patch.is_private))
+    profile = UserProfile(user_pk(user_id), PROFILE)
+    try:
+        profile.update(actions=actions, condition=UserProfile.pk.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound("No such user.") from None
+        raise
+    return own_view(profile)
