@@ -69,7 +69,8 @@ def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
 class Provisioner:
     """Creates the template's resources on the moto endpoint, in dependency order."""
 
-    def __init__(self, template: Template, endpoint: str) -> None:
+    def __init__(self, template: Template, endpoint: str | None) -> None:
+        """`endpoint` None: AWS's own endpoints (what moto's `mock_aws` intercepts in tests)."""
         self.template = template
         self.endpoint = endpoint
         self.resolver = Resolver(template)
@@ -285,12 +286,12 @@ class Provisioner:
                     "Rules": [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
                 }
             )
-        host = self.endpoint.split("://", 1)[1]
+        base = self.endpoint or f"https://{name}.s3.amazonaws.com"
         attributes = {
             "Arn": f"arn:aws:s3:::{name}",
-            "DomainName": f"{host}/{name}",
-            "RegionalDomainName": f"{host}/{name}",
-            "WebsiteURL": f"{self.endpoint}/{name}",
+            "DomainName": base.split("://", 1)[1] + (f"/{name}" if self.endpoint else ""),
+            "RegionalDomainName": base.split("://", 1)[1] + (f"/{name}" if self.endpoint else ""),
+            "WebsiteURL": f"{base}/{name}" if self.endpoint else base,
         }
         return Provisioned(logical_id, "AWS::S3::Bucket", name, attributes)
 

@@ -10,12 +10,14 @@ the caller, which retries as AWS would. Nothing a handler does can stop the stac
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import sys
 import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,12 +50,7 @@ def function_specs(template: Template, resolver: Resolver) -> dict[str, Function
     specs: dict[str, FunctionSpec] = {}
     for logical_id in template.of_type("AWS::Serverless::Function"):
         props = template.function_properties(logical_id)
-        code_uri = str(props.get("CodeUri", "")).strip("/")
-        handler = str(props.get("Handler", ""))
-        if not code_uri or "." not in handler:
-            raise ConfigurationError(f"{logical_id}: needs CodeUri and a module.function Handler")
-        module_path, attribute = handler.rsplit(".", 1)
-        module = ".".join([*code_uri.split("/"), module_path])
+        module, attribute = template.handler(logical_id)
         variables = resolver.resolve((props.get("Environment") or {}).get("Variables") or {})
         specs[logical_id] = FunctionSpec(
             logical_id=logical_id,
@@ -160,11 +157,21 @@ class Invocation:
 
 
 class FunctionRuntime:
-    def __init__(self, specs: dict[str, FunctionSpec]) -> None:
+    """Runs handlers like Lambda: one invocation at a time per execution environment.
+
+    A handler module keeps per-invocation state in globals (Powertools' resolver holds the
+    current event), so an environment never serves two invocations at once. Concurrent
+    invocations get more environments, each a fresh copy of the handler module (its own
+    cold start), up to `max_environments` per function; beyond that they wait.
+    """
+
+    def __init__(self, specs: dict[str, FunctionSpec], max_environments: int = 8) -> None:
         self.specs = specs
-        self._handlers: dict[str, Any] = {}
-        self._import_lock = threading.Lock()
-        self.history: list[Invocation] = []
+        self.max_environments = max_environments
+        self._free: dict[str, list[Any]] = {name: [] for name in specs}
+        self._created: dict[str, int] = dict.fromkeys(specs, 0)
+        self._available = threading.Condition()
+        self.history: deque[Invocation] = deque(maxlen=10_000)
 
     def spec(self, logical_id: str) -> FunctionSpec:
         try:
@@ -172,14 +179,28 @@ class FunctionRuntime:
         except KeyError:
             raise TemplateError(f"no function {logical_id} in the template") from None
 
-    def _handler(self, spec: FunctionSpec) -> tuple[Any, bool]:
-        with self._import_lock:
-            if spec.logical_id in self._handlers:
-                return self._handlers[spec.logical_id], False
-            module = importlib.import_module(spec.module)
-            handler = getattr(module, spec.attribute)
-            self._handlers[spec.logical_id] = handler
-            return handler, True
+    def _acquire(self, spec: FunctionSpec) -> tuple[Any, bool]:
+        with self._available:
+            while not self._free[spec.logical_id]:
+                if self._created[spec.logical_id] < self.max_environments:
+                    index = self._created[spec.logical_id]
+                    self._created[spec.logical_id] += 1
+                    break
+                self._available.wait()
+            else:
+                return self._free[spec.logical_id].pop(), False
+        try:
+            return _load_handler(spec, index), True
+        except BaseException:
+            with self._available:
+                self._created[spec.logical_id] -= 1
+                self._available.notify()
+            raise
+
+    def _release(self, spec: FunctionSpec, handler: Any) -> None:
+        with self._available:
+            self._free[spec.logical_id].append(handler)
+            self._available.notify()
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Run the handler once; raise :class:`InvocationError` if it raised."""
@@ -189,8 +210,9 @@ class FunctionRuntime:
         started = time.perf_counter()
         error = None
         cold = False
+        handler = None
         try:
-            handler, cold = self._handler(spec)
+            handler, cold = self._acquire(spec)
             return handler(event, LambdaContext(spec))
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
@@ -199,6 +221,30 @@ class FunctionRuntime:
             )
             raise InvocationError(error) from exc
         finally:
+            if handler is not None:
+                self._release(spec, handler)
             elapsed = (time.perf_counter() - started) * 1000
             self.history.append(Invocation(spec.logical_id, elapsed, cold, error))
             _current.function = previous
+
+
+_import_lock = threading.Lock()
+
+
+def _load_handler(spec: FunctionSpec, index: int) -> Any:
+    """The first environment uses the module as imported; others load a private copy."""
+    with _import_lock:
+        if index == 0:
+            module = importlib.import_module(spec.module)
+        else:
+            found = importlib.util.find_spec(spec.module)
+            if found is None or found.origin is None:
+                raise ConfigurationError(f"cannot find {spec.module}")
+            copy_spec = importlib.util.spec_from_file_location(
+                f"{spec.module}.__env{index}", found.origin
+            )
+            if copy_spec is None or copy_spec.loader is None:
+                raise ConfigurationError(f"cannot load {spec.module}")
+            module = importlib.util.module_from_spec(copy_spec)
+            copy_spec.loader.exec_module(module)
+    return getattr(module, spec.attribute)

@@ -107,6 +107,39 @@ class Template:
             merged["Layers"] = list(globals_["Layers"]) + list(own["Layers"])
         return merged
 
+    def handler(self, logical_id: str) -> tuple[str, str]:
+        """`(module, attribute)` of a function's handler: `functions/auth/` + `app.lambda_handler`
+        is `functions.auth.app`, `lambda_handler`."""
+        props = self.function_properties(logical_id)
+        code_uri = str(props.get("CodeUri", "")).strip("/")
+        handler = str(props.get("Handler", ""))
+        if not code_uri or "." not in handler:
+            raise TemplateError(f"{logical_id}: needs CodeUri and a module.function Handler")
+        module_path, attribute = handler.rsplit(".", 1)
+        return ".".join([*code_uri.split("/"), module_path]), attribute
+
+    def api_routes(self) -> dict[tuple[str, str], tuple[str, bool]]:
+        """`(METHOD, path)` → `(function, needs a token)` for every `Type: Api` event."""
+        apis = self.of_type("AWS::Serverless::Api")
+        routes: dict[tuple[str, str], tuple[str, bool]] = {}
+        for logical_id in self.of_type("AWS::Serverless::Function"):
+            events = self.function_properties(logical_id).get("Events") or {}
+            for event in events.values():
+                if event.get("Type") != "Api":
+                    continue
+                props = event.get("Properties") or {}
+                api_ref = props.get("RestApiId")
+                api_id = api_ref.get("Ref") if isinstance(api_ref, dict) else api_ref
+                default = ((apis.get(str(api_id), {}).get("Properties") or {}).get("Auth") or {}).get(
+                    "DefaultAuthorizer"
+                )
+                authorizer = (props.get("Auth") or {}).get("Authorizer", default)
+                key = (str(props["Method"]).upper(), str(props["Path"]))
+                if key in routes:
+                    raise TemplateError(f"route {key} is declared twice")
+                routes[key] = (logical_id, authorizer not in (None, "NONE"))
+        return routes
+
 
 @dataclass
 class Resolver:

@@ -1,22 +1,36 @@
-"""What every model shares: the table's region and the connection settings."""
+"""What every model shares: table names and region read from settings when first used.
+
+PynamoDB reads `Meta.table_name` on each use, so a metaclass property binds a model to the
+table the template gave this function without reading the environment at import time.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.models import Model
 
 from glimpse.config import get_settings
 
 
-class BaseMeta:
-    region = get_settings().region
-    connect_timeout_seconds = 3
-    read_timeout_seconds = 10
-    max_retry_attempts = 3
+def table_meta(setting: str) -> Any:
+    """A `Meta` class for a model stored in the table named by settings field `setting`."""
+
+    class _Lazy(type):
+        @property
+        def table_name(cls) -> str:
+            return get_settings().require(setting)
+
+        @property
+        def region(cls) -> str:
+            return get_settings().region
+
+    class Meta(metaclass=_Lazy):
+        connect_timeout_seconds = 3
+        read_timeout_seconds = 10
+        max_retry_attempts = 3
+
+    return Meta
 
 
-def table_name(setting: str) -> str:
-    """The physical table name the template gave this function (empty if it was not given)."""
-    return str(getattr(get_settings(), setting))
-
-
-__all__ = ["BaseMeta", "Model", "table_name"]
+__all__ = ["Model", "table_meta"]

@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from glimpse.models.base import BaseMeta, Model, table_name
+from glimpse.models.base import Model, table_meta
 
 PROFILE = "PROFILE"
 CLAIM = "CLAIM"
@@ -35,8 +35,7 @@ def email_pk(email: str) -> str:
 
 
 class UserProfile(Model):
-    class Meta(BaseMeta):
-        table_name = table_name("users_table")
+    Meta = table_meta("users_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=PROFILE)
@@ -57,8 +56,7 @@ class UserProfile(Model):
 class UniqueClaim(Model):
     """Reserves a username or an email. `pending` until the Cognito account exists."""
 
-    class Meta(BaseMeta):
-        table_name = table_name("users_table")
+    Meta = table_meta("users_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=CLAIM)

@@ -1,0 +1,137 @@
+"""The merged OpenAPI document: every API function's resolver, one document, checked in.
+
+Each function has its own resolver, and in AWS the docs function cannot import the others,
+so the document is generated here at build time and shipped in the layer
+(`glimpse/openapi.json`). `--check` fails when the shipped file is stale or when the
+template's routes and the handlers' routes differ; `--write` regenerates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from infra.local.template import Template
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENT = ROOT / "layers/common/python/glimpse/openapi.json"
+TITLE = "Glimpse API"
+VERSION = "1.0.0"
+SCHEME = "cognito"
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": [
+                        "bad_request", "unauthorized", "forbidden", "not_found", "conflict",
+                        "payload_too_large", "unsupported_media_type", "rate_limited", "internal",
+                    ],
+                },
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    },
+}
+
+
+def handler_routes(template: Template) -> dict[tuple[str, str], str]:
+    """`(METHOD, path)` → function, as the handlers' resolvers declare them."""
+    routes: dict[tuple[str, str], str] = {}
+    for logical_id in template.of_type("AWS::Serverless::Function"):
+        app = _resolver(template, logical_id)
+        if app is None:
+            continue
+        for route in app._static_routes + app._dynamic_routes:
+            path = re.sub(r"<(\w+)>", r"{\1}", route.path)
+            routes[(route.method.upper(), path)] = logical_id
+    return routes
+
+
+def _resolver(template: Template, logical_id: str) -> Any:
+    module, _ = template.handler(logical_id)
+    return getattr(importlib.import_module(module), "app", None)
+
+
+def build(template: Template) -> dict[str, Any]:
+    declared = template.api_routes()
+    merge = OpenAPIMerge(
+        title=TITLE,
+        version=VERSION,
+        description="Glimpse, an Instagram-style photo-sharing backend. The contract is API.md.",
+        security_schemes={
+            SCHEME: HTTPBearer.model_validate(
+                {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                 "description": "The id_token from POST /auth/login"}
+            )
+        },
+        on_conflict="error",
+    )
+    for logical_id in sorted({function for function, _ in declared.values()}):
+        app = _resolver(template, logical_id)
+        merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
+    document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+    document.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            _, needs_token = declared[(method.upper(), path)]
+            operation["security"] = [{SCHEME: []}] if needs_token else []
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)  # validation failures are 400s with the error body
+            for status in ("4XX", "5XX"):
+                responses[status] = {
+                    "description": "Error (API.md's error body)",
+                    "content": {"application/json": {"schema": error}},
+                }
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.openapi", description=__doc__)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true")
+    mode.add_argument("--write", action="store_true")
+    args = parser.parse_args(argv)
+    template = Template.load(ROOT / "template.yaml")
+    declared = set(template.api_routes())
+    handled = set(handler_routes(template))
+    if declared != handled:
+        print("template.yaml and the handlers declare different routes:", file=sys.stderr)
+        for method, path in sorted(declared - handled):
+            print(f"  in the template only: {method} {path}", file=sys.stderr)
+        for method, path in sorted(handled - declared):
+            print(f"  in a handler only:    {method} {path}", file=sys.stderr)
+        return 1
+    text = render(build(template))
+    if args.write:
+        DOCUMENT.write_text(text, encoding="utf-8")
+        print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+        return 0
+    if not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
+        print(f"{DOCUMENT.relative_to(ROOT)} is stale: run `make openapi`", file=sys.stderr)
+        return 1
+    print(f"{DOCUMENT.relative_to(ROOT)} is up to date ({len(declared)} routes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Shared by every test: fake AWS credentials (no test may reach real AWS) and sample events."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+
+for _key, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "Glimpse",
+}.items():
+    os.environ[_key] = _value
+os.environ.pop("AWS_PROFILE", None)
+
+
+def load_event(name: str, **changes: Any) -> dict[str, Any]:
+    """A sample event from events/ (e.g. "users/get_me"), with top-level keys replaced."""
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    event = copy.deepcopy(event)
+    for key, value in changes.items():
+        event[key] = value
+    return event
+
+
+class FakeContext:
+    function_name = "test"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    memory_limit_in_mb = 512
+    aws_request_id = "test-request"
+    log_group_name = "/aws/lambda/test"
+    log_stream_name = "test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
