@@ -294,7 +294,10 @@ class _RequestHandler(ChaliceRequestHandler):
         for key, value in (response.get("headers") or {}).items():
             out_headers["Content-Type" if key.lower() == "content-type" else key] = value
         for key, values in (response.get("multiValueHeaders") or {}).items():
-            out_headers["Content-Type" if key.lower() == "content-type" else key] = values
+            if key.lower() == "content-type":
+                out_headers["Content-Type"] = values[-1] if values else ""
+            else:
+                out_headers[key] = values
         body_out = response.get("body")
         if response.get("isBase64Encoded") and body_out:
             body_out = base64.b64decode(body_out)

@@ -1,0 +1,74 @@
+"""The local cloud started in this process on free ports; tests talk HTTP to it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from infra.local.cloud import LocalCloud
+from infra.local.delivery import DeliveryOptions
+
+PASSWORD = "correct-horse-1"
+
+
+@pytest.fixture(scope="session")
+def cloud() -> Iterator[LocalCloud]:
+    local = LocalCloud(port=0, options=DeliveryOptions(retry_delay=0.2, ttl_interval=0.5))
+    local.start()
+    yield local
+    local.stop()
+
+
+@dataclass
+class Client:
+    base: str
+    token: str | None = None
+    username: str = ""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if self.token and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return requests.request(method, self.base + path, headers=headers, timeout=15, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+
+def new_username(prefix: str = "user") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def anonymous(cloud: LocalCloud) -> Client:
+    return Client(cloud.url)
+
+
+def sign_up_and_log_in(cloud: LocalCloud, prefix: str = "user") -> Client:
+    username = new_username(prefix)
+    client = Client(cloud.url, username=username)
+    response = client.post(
+        "/auth/signup",
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 201, response.text
+    response = client.post("/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.token = response.json()["id_token"]
+    return client
+
+
+@pytest.fixture
+def alice(cloud: LocalCloud) -> Client:
+    return sign_up_and_log_in(cloud, "alice")

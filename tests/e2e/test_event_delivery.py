@@ -1,0 +1,172 @@
+"""The local cloud's event delivery, on a small fixture template with every trigger type."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+
+from infra.local.cloud import ROOT, LocalCloud
+from infra.local.delivery import TTL_PRINCIPAL, DeliveryOptions
+from tests.fixtures.functions.recorder.store import recorded
+
+TEMPLATE = ROOT / "tests/fixtures/events-template.yaml"
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"not true within {timeout}s: {check}")
+
+
+def start(stack: str, chaos: float = 0.0) -> LocalCloud:
+    return LocalCloud(
+        template_path=TEMPLATE,
+        port=0,
+        stack_name=stack,
+        parameters={"Prefix": stack},
+        options=DeliveryOptions(retry_delay=0.1, ttl_interval=0.3, stream_interval=0.05,
+                                chaos=chaos, seed=7),
+    ).start()
+
+
+@pytest.fixture(scope="module")
+def fixture_cloud() -> Iterator[LocalCloud]:
+    cloud = start(f"fx{uuid.uuid4().hex[:6]}")
+    yield cloud
+    cloud.stop()
+
+
+def records_from(source_arn: str) -> list[dict[str, Any]]:
+    return [
+        record
+        for event in recorded()
+        for record in event.get("Records", [])
+        if record.get("eventSourceARN") == source_arn or record.get("EventSubscriptionArn", "")
+        .startswith(source_arn)
+    ]
+
+
+def queue_bodies(cloud: LocalCloud, logical_id: str) -> list[str]:
+    sqs = cloud.provisioner.client("sqs")
+    messages = sqs.receive_message(QueueUrl=cloud.ref(logical_id), MaxNumberOfMessages=10,
+                                   WaitTimeSeconds=0).get("Messages", [])
+    return [m["Body"] for m in messages]
+
+
+def test_unsupported_resource_types_are_reported_by_name(fixture_cloud: LocalCloud) -> None:
+    assert "NOT PROVISIONED (unsupported type): Unknown (AWS::Glue::Database)" in (
+        fixture_cloud.report_lines
+    )
+
+
+def test_sqs_partial_failures_retry_then_dead_letter(fixture_cloud: LocalCloud) -> None:
+    sqs = fixture_cloud.provisioner.client("sqs")
+    url, arn = fixture_cloud.ref("WorkQueue"), fixture_cloud.get_att("WorkQueue", "Arn")
+    for body in ("ok-1", "fail", "ok-2"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    dead = wait_until(lambda: queue_bodies(fixture_cloud, "WorkDlq"))
+    assert dead == ["fail"]
+    bodies = [r["body"] for r in records_from(arn)]
+    assert bodies.count("ok-1") == 1 and bodies.count("ok-2") == 1
+    assert bodies.count("fail") == 3  # maxReceiveCount deliveries, then the DLQ
+    record = records_from(arn)[0]
+    assert {"messageId", "receiptHandle", "body", "attributes", "messageAttributes",
+            "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"} <= set(record)
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"
+
+
+def test_a_raising_handler_is_retried_and_never_loops(fixture_cloud: LocalCloud) -> None:
+    sqs = fixture_cloud.provisioner.client("sqs")
+    sqs.send_message(QueueUrl=fixture_cloud.ref("WorkQueue"), MessageBody="boom")
+    assert wait_until(lambda: "boom" in queue_bodies(fixture_cloud, "WorkDlq"))
+
+
+def test_stream_records_in_order_and_failures_to_destination(fixture_cloud: LocalCloud) -> None:
+    dynamodb = fixture_cloud.provisioner.client("dynamodb")
+    table = fixture_cloud.ref("ItemsTable")
+    stream_arn = fixture_cloud.get_att("ItemsTable", "StreamArn")
+    ids = [f"item-{i}" for i in range(3)]
+    for item_id in ids:
+        dynamodb.put_item(TableName=table, Item={"id": {"S": item_id}})
+    inserted = wait_until(lambda: [
+        r for r in records_from(stream_arn)
+        if r["eventName"] == "INSERT" and r["dynamodb"]["Keys"]["id"]["S"] in ids
+    ] if len([r for r in records_from(stream_arn) if r["eventName"] == "INSERT"]) >= 3 else None)
+    assert [r["dynamodb"]["Keys"]["id"]["S"] for r in inserted] == ids
+    assert all(r["dynamodb"]["SequenceNumber"] for r in inserted)
+
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "poison"}, "fail": {"S": "yes"}})
+    failure = wait_until(lambda: queue_bodies(fixture_cloud, "StreamFailures"))
+    info = json.loads(failure[0])
+    assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert info["DDBStreamBatchInfo"]["streamArn"] == stream_arn
+    poison = [r for r in records_from(stream_arn)
+              if r["dynamodb"]["Keys"]["id"]["S"] == "poison"]
+    assert len(poison) == 3  # the first try and MaximumRetryAttempts (2) retries
+
+
+def test_ttl_expiry_deletes_items_and_emits_service_removes(fixture_cloud: LocalCloud) -> None:
+    dynamodb = fixture_cloud.provisioner.client("dynamodb")
+    table = fixture_cloud.ref("ItemsTable")
+    stream_arn = fixture_cloud.get_att("ItemsTable", "StreamArn")
+    past, future = int(time.time()) - 5, int(time.time()) + 3600
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "old"}, "expires_at": {"N": str(past)}})
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "new"}, "expires_at": {"N": str(future)}})
+    removed = wait_until(lambda: [
+        r for r in records_from(stream_arn)
+        if r["eventName"] == "REMOVE" and r["dynamodb"]["Keys"]["id"]["S"] == "old"
+    ])
+    assert removed[0]["userIdentity"] == TTL_PRINCIPAL
+    assert "Item" not in dynamodb.get_item(TableName=table, Key={"id": {"S": "old"}})
+    assert "Item" in dynamodb.get_item(TableName=table, Key={"id": {"S": "new"}})
+
+
+def test_schedules_sns_and_s3_notifications(fixture_cloud: LocalCloud) -> None:
+    assert fixture_cloud.delivery.fire_schedule("Recorder", "Ticks")
+    scheduled = [e for e in recorded() if e.get("detail-type") == "Scheduled Event"]
+    assert scheduled and scheduled[-1]["source"] == "aws.events"
+
+    topic = fixture_cloud.ref("Topic")
+    fixture_cloud.provisioner.client("sns").publish(TopicArn=topic, Message="hello", Subject="s")
+    sns = wait_until(lambda: [
+        r for e in recorded() for r in e.get("Records", [])
+        if r.get("EventSource") == "aws:sns" and r["Sns"]["TopicArn"] == topic
+    ])
+    assert sns[0]["Sns"]["Message"] == "hello"
+
+    s3 = fixture_cloud.provisioner.client("s3")
+    bucket = fixture_cloud.ref("Uploads")
+    s3.put_object(Bucket=bucket, Key="elsewhere/ignored.txt", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="incoming/photo.jpg", Body=b"jpeg")
+    uploads_arn = fixture_cloud.get_att("UploadsQueue", "Arn")
+    notified = wait_until(lambda: [
+        json.loads(r["body"]) for r in records_from(uploads_arn)
+        if "Records" in json.loads(r["body"])
+    ])
+    keys = [rec["s3"]["object"]["key"] for body in notified for rec in body["Records"]]
+    assert [unquote_plus(key) for key in keys] == ["incoming/photo.jpg"]  # URL-encoded, as AWS
+
+
+def test_chaos_redelivers_handled_messages() -> None:
+    cloud = start(f"cx{uuid.uuid4().hex[:6]}", chaos=1.0)
+    try:
+        sqs = cloud.provisioner.client("sqs")
+        arn = cloud.get_att("WorkQueue", "Arn")
+        for i in range(4):
+            sqs.send_message(QueueUrl=cloud.ref("WorkQueue"), MessageBody=f"twice-{i}")
+        wait_until(lambda: len(records_from(arn)) >= 8)
+        bodies = sorted(r["body"] for r in records_from(arn))
+        assert bodies == sorted([f"twice-{i}" for i in range(4)] * 2)
+    finally:
+        cloud.stop()
