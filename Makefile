@@ -29,8 +29,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT)
 	$(PY) -m infra.local --port $(PORT) $(ARGS)
 
+# e2e runs in its own pytest process: it starts the local cloud (a real moto server) in-process,
+# which must not share a process with the integration tests' mock_aws.
 test: $(STAMP) lint ## Lint, type-check, validate the template and run every test
-	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto tests/unit tests/integration $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile tests/e2e $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff (lint + format check), mypy, cfn-lint, OpenAPI freshness
 	$(VENV)/bin/ruff check $(LINT_PATHS)
@@ -42,8 +45,8 @@ lint: $(STAMP) ## ruff (lint + format check), mypy, cfn-lint, OpenAPI freshness
 openapi: $(STAMP) ## Regenerate the merged OpenAPI document shipped in the layer
 	$(PY) -m infra.openapi --write
 
-unit integration e2e: $(STAMP)
-	$(PY) -m pytest -n auto tests/$@ $(PYTEST_ARGS)
+unit integration e2e: $(STAMP) ## Run one test suite
+	$(PY) -m pytest -n auto --dist loadfile tests/$@ $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.cold_start

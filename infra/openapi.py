@@ -37,8 +37,15 @@ ERROR_SCHEMA = {
                 "code": {
                     "type": "string",
                     "enum": [
-                        "bad_request", "unauthorized", "forbidden", "not_found", "conflict",
-                        "payload_too_large", "unsupported_media_type", "rate_limited", "internal",
+                        "bad_request",
+                        "unauthorized",
+                        "forbidden",
+                        "not_found",
+                        "conflict",
+                        "payload_too_large",
+                        "unsupported_media_type",
+                        "rate_limited",
+                        "internal",
                     ],
                 },
                 "message": {"type": "string"},
@@ -75,8 +82,12 @@ def build(template: Template) -> dict[str, Any]:
         description="Glimpse, an Instagram-style photo-sharing backend. The contract is API.md.",
         security_schemes={
             SCHEME: HTTPBearer.model_validate(
-                {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                 "description": "The id_token from POST /auth/login"}
+                {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "The id_token from POST /auth/login",
+                }
             )
         },
         on_conflict="error",

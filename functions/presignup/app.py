@@ -21,5 +21,8 @@ def lambda_handler(event: PreSignUpTriggerEvent, context: LambdaContext) -> dict
         event.response.auto_confirm_user = True
         if event.request.user_attributes.get("email"):
             event.response.auto_verify_email = True
-    logger.info("sign-up", extra={"user": event.user_name, "auto_confirm": get_settings().auto_confirm_users})
+    logger.info(
+        "sign-up",
+        extra={"user": event.user_name, "auto_confirm": get_settings().auto_confirm_users},
+    )
     return event.raw_event

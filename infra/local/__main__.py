@@ -25,14 +25,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
-    parser.add_argument("--parameter", type=_parameter, action="append", default=[],
-                        metavar="KEY=VALUE", help="override a template parameter (repeatable)")
-    parser.add_argument("--chaos", type=float, default=0.0, metavar="SHARE",
-                        help="re-deliver this share (0-1) of handled messages and shuffle batches")
-    parser.add_argument("--retry-delay", type=float, default=1.0,
-                        help="seconds before a failed message is retried (AWS: visibility timeout)")
-    parser.add_argument("--ttl-interval", type=float, default=5.0,
-                        help="seconds between sweeps for expired DynamoDB items")
+    parser.add_argument(
+        "--parameter",
+        type=_parameter,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a template parameter (repeatable)",
+    )
+    parser.add_argument(
+        "--chaos",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="re-deliver this share (0-1) of handled messages and shuffle batches",
+    )
+    parser.add_argument(
+        "--retry-delay",
+        type=float,
+        default=1.0,
+        help="seconds before a failed message is retried (AWS: visibility timeout)",
+    )
+    parser.add_argument(
+        "--ttl-interval",
+        type=float,
+        default=5.0,
+        help="seconds between sweeps for expired DynamoDB items",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.chaos <= 1:
         parser.error("--chaos takes a share between 0 and 1")
@@ -54,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     elapsed = time.perf_counter() - started
     print("\n".join(f"  {line}" for line in cloud.report_lines))
-    print(f"""
-Glimpse local cloud is up in {elapsed:.1f}s{' (chaos ' + str(args.chaos) + ')' if args.chaos else ''}
+    chaos = f" (chaos {args.chaos})" if args.chaos else ""
+    print(
+        f"""
+Glimpse local cloud is up in {elapsed:.1f}s{chaos}
   API:      {cloud.url}
   Docs:     {cloud.url}/docs   (OpenAPI: {cloud.url}/openapi.json)
   AWS:      {cloud.endpoint}   (moto; e.g. aws --endpoint-url {cloud.endpoint} dynamodb list-tables)
@@ -64,10 +85,13 @@ Sign up, log in and call the API:
   curl -s -X POST {cloud.url}/auth/signup -H 'content-type: application/json' \\
        -d '{{"username": "alice", "email": "alice@example.com", "password": "correct-horse-1"}}'
   TOKEN=$(curl -s -X POST {cloud.url}/auth/login -H 'content-type: application/json' \\
-       -d '{{"username": "alice", "password": "correct-horse-1"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id_token"])')
+       -d '{{"username": "alice", "password": "correct-horse-1"}}' \\
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["id_token"])')
   curl -s {cloud.url}/me -H "Authorization: Bearer $TOKEN"
 
-Ctrl-C stops it.""", flush=True)
+Ctrl-C stops it.""",
+        flush=True,
+    )
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

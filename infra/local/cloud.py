@@ -25,7 +25,8 @@ from infra.local.template import REGION, Template
 from infra.local.tokens import CognitoVerifier
 
 ROOT = Path(__file__).resolve().parents[2]
-# What the local stack changes from the template's defaults (API.md: accounts are confirmed at once).
+# What the local stack changes from the template's defaults
+# (API.md: on the local stack, accounts are confirmed at once).
 LOCAL_DEFAULTS = {"AutoConfirmUsers": "true"}
 
 _moto_lock = threading.Lock()
@@ -80,13 +81,13 @@ class LocalCloud:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalCloud:
         if not isinstance(sys.stdout, PrefixedStream):
-            sys.stdout = PrefixedStream(sys.stdout)  # type: ignore[assignment]
-            sys.stderr = PrefixedStream(sys.stderr)  # type: ignore[assignment]
+            sys.stdout = PrefixedStream(sys.stdout)
+            sys.stderr = PrefixedStream(sys.stderr)
         self.endpoint = embedded_moto()
         atomicity.install()
         os.environ.update(aws_environment(self.endpoint))
 
-        declared = set((_peek_parameters(self.template_path)))
+        declared = set(_peek_parameters(self.template_path))
         overrides = {k: v for k, v in LOCAL_DEFAULTS.items() if k in declared}
         overrides.update(self.parameters)
         self.template = Template.load(self.template_path, overrides, self.stack_name)
@@ -103,18 +104,15 @@ class LocalCloud:
         if len(apis) > 1:
             raise RuntimeError(f"the local cloud serves one API; the template has {sorted(apis)}")
         if apis:
-            (api_id, api), = apis.items()
-            verifiers = {
-                name: self._verifier(pool_id) for name, pool_id in api.authorizers.items()
-            }
+            ((api_id, api),) = apis.items()
+            verifiers = {name: self._verifier(pool_id) for name, pool_id in api.authorizers.items()}
             self.gateway = Gateway(api, routes[api_id], self.runtime, verifiers)
             self._front = HttpFront(self.gateway, self.host, self.port)
 
         self._delivery = Delivery(self.provisioner, self.runtime, self.options)
         self._delivery.wire()
         self.report_lines = self.provisioner.report.lines() + [
-            f"NOT DELIVERED (unsupported event type): {name}"
-            for name in self._delivery.unsupported
+            f"NOT DELIVERED (unsupported event type): {name}" for name in self._delivery.unsupported
         ]
         self._delivery.start()
         if self._front:
@@ -143,17 +141,19 @@ class LocalCloud:
                 if event.get("Type") != "Cognito":
                     continue
                 props = resolver.resolve(event.get("Properties") or {})
-                triggers = props["Trigger"] if isinstance(props["Trigger"], list) else [
-                    props["Trigger"]
-                ]
+                triggers = (
+                    props["Trigger"] if isinstance(props["Trigger"], list) else [props["Trigger"]]
+                )
                 pool_id = str(props["UserPool"])
                 self._pools.append(pool_id)
                 for trigger in triggers:
-                    cognito.register(
-                        pool_id,
-                        str(trigger),
-                        lambda event, fn=spec.logical_id: self.runtime.invoke(fn, event),
-                    )
+                    cognito.register(pool_id, str(trigger), self._trigger(spec.logical_id))
+
+    def _trigger(self, function: str) -> cognito.TriggerCall:
+        def call(event: dict[str, Any]) -> dict[str, Any]:
+            return dict(self.runtime.invoke(function, event))
+
+        return call
 
     def _verifier(self, pool_id: str) -> CognitoVerifier:
         clients = self.provisioner.client("cognito-idp").list_user_pool_clients(
@@ -188,8 +188,11 @@ class LocalCloud:
 
     def confirmation_code(self, username: str) -> str | None:
         client_id = next(
-            (str(p.ref) for p in self.provisioner.resources.values()
-             if p.type == "AWS::Cognito::UserPoolClient"),
+            (
+                str(p.ref)
+                for p in self.provisioner.resources.values()
+                if p.type == "AWS::Cognito::UserPoolClient"
+            ),
             "",
         )
         return cognito.confirmation_code(client_id, username)

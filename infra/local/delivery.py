@@ -69,7 +69,7 @@ class Worker:
 class ChaosMonkey:
     def __init__(self, share: float, seed: int | None) -> None:
         self.share = share
-        self.random = random.Random(seed)  # noqa: S311 - not for security
+        self.random = random.Random(seed)
 
     @property
     def on(self) -> bool:
@@ -190,12 +190,23 @@ class Delivery:
         if props.get("FilterPolicyScope"):
             attributes["FilterPolicyScope"] = str(props["FilterPolicyScope"])
         subscription = self.provisioner.client("sns").subscribe(
-            TopicArn=props["Topic"], Protocol="sqs", Endpoint=arn, Attributes=attributes,
+            TopicArn=props["Topic"],
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes=attributes,
             ReturnSubscriptionArn=True,
         )["SubscriptionArn"]
-        poller = SqsPoller(self, spec, url, arn, batch_size=1, window=0, partial=False,
-                           to_event=lambda records: sns_event(records, subscription),
-                           attempts=ASYNC_ATTEMPTS)
+        poller = SqsPoller(
+            self,
+            spec,
+            url,
+            arn,
+            batch_size=1,
+            window=0,
+            partial=False,
+            to_event=lambda records: sns_event(records, subscription),
+            attempts=ASYNC_ATTEMPTS,
+        )
         self.workers.append(Worker(f"sns:{spec.logical_id}.{event_name}", poller.step, 0.05))
 
     def _s3_source(self, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> None:
@@ -211,8 +222,17 @@ class Delivery:
             entry["Filter"] = {"Key": {"FilterRules": rules}}
         config.setdefault("QueueConfigurations", []).append(entry)
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
-        poller = SqsPoller(self, spec, url, arn, batch_size=1, window=0, partial=False,
-                           to_event=s3_event, attempts=ASYNC_ATTEMPTS)
+        poller = SqsPoller(
+            self,
+            spec,
+            url,
+            arn,
+            batch_size=1,
+            window=0,
+            partial=False,
+            to_event=s3_event,
+            attempts=ASYNC_ATTEMPTS,
+        )
         self.workers.append(Worker(f"s3:{spec.logical_id}.{event_name}", poller.step, 0.05))
 
     # ------------------------------------------------------------------ streams
@@ -234,17 +254,20 @@ class Delivery:
             on_failure=str(destination) if destination else None,
         )
         self.workers.append(
-            Worker(f"stream:{spec.logical_id}.{event_name}", poller.step, self.options.stream_interval)
+            Worker(
+                f"stream:{spec.logical_id}.{event_name}", poller.step, self.options.stream_interval
+            )
         )
 
     # ------------------------------------------------------------------ schedules
     def _schedule_source(self, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> None:
         expression = str(props.get("Schedule") or props.get("ScheduleExpression"))
-        enabled = str(props.get("Enabled", True)).lower() != "false" and str(
-            props.get("State", "ENABLED")
-        ).upper() != "DISABLED"
+        enabled = (
+            str(props.get("Enabled", True)).lower() != "false"
+            and str(props.get("State", "ENABLED")).upper() != "DISABLED"
+        )
         schedule = Schedule(expression)
-        entry = {
+        entry: dict[str, Any] = {
             "spec": spec,
             "schedule": schedule,
             "input": props.get("Input"),
@@ -381,8 +404,8 @@ class SqsPoller:
         batch = self.delivery.chaos.shuffle(records + replays)
         sqs = self.delivery.provisioner.client("sqs")
         event = self.to_event(batch)
-        ok, result = (True, None) if not event["Records"] else self.delivery._invoke(
-            self.spec, event
+        ok, result = (
+            (True, None) if not event["Records"] else self.delivery._invoke(self.spec, event)
         )
         failed: set[str] = set()
         if not ok:
@@ -404,8 +427,10 @@ class SqsPoller:
                 continue
             receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
             if self.attempts is not None and receives >= self.attempts:
-                _log(f"{self.spec.logical_id}: gave up on {message['MessageId']} "
-                     f"after {receives} attempts")
+                _log(
+                    f"{self.spec.logical_id}: gave up on {message['MessageId']} "
+                    f"after {receives} attempts"
+                )
                 sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
                 continue
             sqs.change_message_visibility(
@@ -482,12 +507,11 @@ class StreamPoller:
         elif self.partial and isinstance(result, dict) and result.get("batchItemFailures"):
             failed_ids = {f.get("itemIdentifier") for f in result["batchItemFailures"]}
             positions = [
-                i for i, r in enumerate(batch)
-                if r["dynamodb"].get("SequenceNumber") in failed_ids
+                i for i, r in enumerate(batch) if r["dynamodb"].get("SequenceNumber") in failed_ids
             ]
             first_failed = min(positions) if positions else 0
         if first_failed is None:
-            self.pending = self.pending[len(batch):]
+            self.pending = self.pending[len(batch) :]
             self.attempts = 0
             self.replays = self.delivery.chaos.replay(batch)
             return True
@@ -496,7 +520,7 @@ class StreamPoller:
         self.attempts += 1
         if self.attempts > self.max_retries:
             dropped = self.pending[: len(batch) - first_failed]
-            self.pending = self.pending[len(dropped):]
+            self.pending = self.pending[len(dropped) :]
             self.attempts = 0
             self._send_to_failure_destination(dropped)
             return True
@@ -505,8 +529,10 @@ class StreamPoller:
 
     def _send_to_failure_destination(self, records: list[dict[str, Any]]) -> None:
         first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
-        _log(f"{self.spec.logical_id}: {len(records)} stream record(s) failed "
-             f"{self.max_retries + 1} times; sent to {self.on_failure or 'nowhere'}")
+        _log(
+            f"{self.spec.logical_id}: {len(records)} stream record(s) failed "
+            f"{self.max_retries + 1} times; sent to {self.on_failure or 'nowhere'}"
+        )
         if not self.on_failure:
             return
         info = {
@@ -574,24 +600,26 @@ def sns_event(records: list[dict[str, Any]], subscription_arn: str) -> dict[str,
             name: {"Type": value.get("Type"), "Value": value.get("Value")}
             for name, value in (envelope.get("MessageAttributes") or {}).items()
         }
-        out.append({
-            "EventVersion": "1.0",
-            "EventSubscriptionArn": subscription_arn,
-            "EventSource": "aws:sns",
-            "Sns": {
-                "SignatureVersion": envelope.get("SignatureVersion", "1"),
-                "Timestamp": envelope.get("Timestamp"),
-                "Signature": envelope.get("Signature", "local"),
-                "SigningCertUrl": envelope.get("SigningCertURL", ""),
-                "MessageId": envelope.get("MessageId"),
-                "Message": envelope.get("Message"),
-                "MessageAttributes": attributes,
-                "Type": envelope.get("Type", "Notification"),
-                "UnsubscribeUrl": envelope.get("UnsubscribeURL", ""),
-                "TopicArn": envelope.get("TopicArn"),
-                "Subject": envelope.get("Subject"),
-            },
-        })
+        out.append(
+            {
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription_arn,
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "SignatureVersion": envelope.get("SignatureVersion", "1"),
+                    "Timestamp": envelope.get("Timestamp"),
+                    "Signature": envelope.get("Signature", "local"),
+                    "SigningCertUrl": envelope.get("SigningCertURL", ""),
+                    "MessageId": envelope.get("MessageId"),
+                    "Message": envelope.get("Message"),
+                    "MessageAttributes": attributes,
+                    "Type": envelope.get("Type", "Notification"),
+                    "UnsubscribeUrl": envelope.get("UnsubscribeURL", ""),
+                    "TopicArn": envelope.get("TopicArn"),
+                    "Subject": envelope.get("Subject"),
+                },
+            }
+        )
     return {"Records": out}
 
 

@@ -35,8 +35,12 @@ _DEFAULT_GATEWAY_RESPONSES = {
     "REQUEST_TOO_LARGE": (413, '{"message":"Request Too Long"}'),
     "DEFAULT_5XX": (502, '{"message": "Internal server error"}'),
 }
-_FAMILY = {"UNAUTHORIZED": "DEFAULT_4XX", "MISSING_AUTHENTICATION_TOKEN": "DEFAULT_4XX",
-           "REQUEST_TOO_LARGE": "DEFAULT_4XX", "DEFAULT_5XX": "DEFAULT_5XX"}
+_FAMILY = {
+    "UNAUTHORIZED": "DEFAULT_4XX",
+    "MISSING_AUTHENTICATION_TOKEN": "DEFAULT_4XX",
+    "REQUEST_TOO_LARGE": "DEFAULT_4XX",
+    "DEFAULT_5XX": "DEFAULT_5XX",
+}
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,9 @@ def routes_from_template(
             api = api_ref.get("Ref") if isinstance(api_ref, dict) else str(api_ref)
             if api not in apis:
                 raise ValueError(f"{spec.logical_id}: route on unknown API {api!r}")
-            authorizer = ((props.get("Auth") or {}).get("Authorizer")) or apis[api].default_authorizer
+            authorizer = ((props.get("Auth") or {}).get("Authorizer")) or apis[
+                api
+            ].default_authorizer
             routes[api].append(
                 Route(
                     method=str(props["Method"]).upper(),
@@ -152,7 +158,12 @@ class Gateway:
 
     # -- the request ----------------------------------------------------------------
     def handle(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None, source_ip: str
+        self,
+        method: str,
+        raw_path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        source_ip: str,
     ) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
         parts = urlsplit(raw_path)
@@ -182,8 +193,18 @@ class Gateway:
                 sys.stderr.write(f"[gateway] 401 {method} {path}: {exc}\n")
                 return self._gateway("UNAUTHORIZED", request_id)
 
-        event = self.event(route, match.route, path, parts.query, headers, body, source_ip,
-                           request_id, claims, {k: unquote(v) for k, v in match.captured.items()})
+        event = self.event(
+            route,
+            match.route,
+            path,
+            parts.query,
+            headers,
+            body,
+            source_ip,
+            request_id,
+            claims,
+            {k: unquote(v) for k, v in match.captured.items()},
+        )
         try:
             result = self.runtime.invoke(route.function, event)
         except InvocationError:
@@ -272,12 +293,18 @@ class Gateway:
 class _RequestHandler(ChaliceRequestHandler):
     """chalice's HTTP handler, with our gateway in place of chalice's app-bound one."""
 
-    def __init__(self, request: Any, client_address: Any, server: Any, app_object: Gateway,
-                 config: Any = None) -> None:
+    def __init__(
+        self,
+        request: Any,
+        client_address: Any,
+        server: Any,
+        app_object: Gateway,
+        config: Any = None,
+    ) -> None:
         self.gateway = app_object
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"[gateway] {self.address_string()} {format % args}\n")
 
     def _generic_handle(self) -> None:
@@ -318,8 +345,9 @@ class HttpFront:
 
         self.server = ThreadedHTTPServer((host, port), factory)
         self.host, self.port = self.server.server_address[:2]
-        self._thread = threading.Thread(target=self.server.serve_forever, name="gateway",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="gateway", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -53,9 +53,7 @@ class Report:
         out = [f"provisioned: {', '.join(self.provisioned) or '-'}"]
         out.append(f"emulated in-process: {', '.join(self.emulated) or '-'}")
         out.extend(f"not needed locally: {name} ({why})" for name, why in self.not_needed)
-        out.extend(
-            f"NOT PROVISIONED (unsupported type): {name}" for name in self.unsupported
-        )
+        out.extend(f"NOT PROVISIONED (unsupported type): {name}" for name in self.unsupported)
         return out
 
 
@@ -91,7 +89,8 @@ class Provisioner:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(
+            make_client: Any = boto3.client  # any service, by name
+            self._clients[service] = make_client(
                 service,
                 endpoint_url=self.endpoint,
                 region_name=REGION,
@@ -119,7 +118,9 @@ class Provisioner:
         try:
             return list(TopologicalSorter(graph).static_order())
         except CycleError as exc:
-            raise TemplateError(f"resources depend on each other in a cycle: {exc.args[1]}") from exc
+            raise TemplateError(
+                f"resources depend on each other in a cycle: {exc.args[1]}"
+            ) from exc
 
     def provision(self) -> dict[str, Provisioned]:
         for logical_id in self.order():
@@ -210,8 +211,8 @@ class Provisioner:
             "ContentBasedDeduplication",
         ):
             if key in props:
-                attributes[key] = str(props[key]).lower() if isinstance(props[key], bool) else str(
-                    props[key]
+                attributes[key] = (
+                    str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
                 )
         if props.get("RedrivePolicy"):
             policy = props["RedrivePolicy"]
@@ -240,8 +241,11 @@ class Provisioner:
             if key in props:
                 value = props[key]
                 attributes[key] = (
-                    json.dumps(value) if isinstance(value, dict) else str(value).lower()
-                    if isinstance(value, bool) else str(value)
+                    json.dumps(value)
+                    if isinstance(value, dict)
+                    else str(value).lower()
+                    if isinstance(value, bool)
+                    else str(value)
                 )
         arn = self.client("sns").subscribe(
             TopicArn=props["TopicArn"],
@@ -278,13 +282,15 @@ class Provisioner:
             )
         if props.get("CorsConfiguration"):
             client.put_bucket_cors(
-                Bucket=name, CORSConfiguration={"CORSRules": props["CorsConfiguration"]["CorsRules"]}
+                Bucket=name,
+                CORSConfiguration={"CORSRules": props["CorsConfiguration"]["CorsRules"]},
             )
         if props.get("LifecycleConfiguration"):
             client.put_bucket_lifecycle_configuration(
-                Bucket=name, LifecycleConfiguration={
+                Bucket=name,
+                LifecycleConfiguration={
                     "Rules": [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
-                }
+                },
             )
         base = self.endpoint or f"https://{name}.s3.amazonaws.com"
         attributes = {
@@ -315,7 +321,9 @@ class Provisioner:
         args.setdefault("ClientName", self.physical_name(logical_id, 128))
         client = self.client("cognito-idp").create_user_pool_client(**args)["UserPoolClient"]
         return Provisioned(
-            logical_id, "AWS::Cognito::UserPoolClient", client["ClientId"],
+            logical_id,
+            "AWS::Cognito::UserPoolClient",
+            client["ClientId"],
             {"ClientSecret": client.get("ClientSecret", "")},
         )
 
@@ -327,9 +335,7 @@ class Provisioner:
 
     def _api(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
         api_id = self.physical_name(logical_id).lower()
-        return Provisioned(
-            logical_id, "AWS::Serverless::Api", api_id, {"RootResourceId": "root"}
-        )
+        return Provisioned(logical_id, "AWS::Serverless::Api", api_id, {"RootResourceId": "root"})
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:

@@ -136,8 +136,8 @@ class PrefixedStream(io.TextIOBase):
 @contextmanager
 def prefixed_output() -> Iterator[None]:
     original = sys.stdout, sys.stderr
-    sys.stdout = PrefixedStream(original[0])  # type: ignore[assignment]
-    sys.stderr = PrefixedStream(original[1])  # type: ignore[assignment]
+    sys.stdout = PrefixedStream(original[0])
+    sys.stderr = PrefixedStream(original[1])
     try:
         yield
     finally:
@@ -216,9 +216,7 @@ class FunctionRuntime:
             return handler(event, LambdaContext(spec))
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            sys.stderr.write(
-                f"ERROR invocation failed\n{''.join(traceback.format_exception(exc))}"
-            )
+            sys.stderr.write(f"ERROR invocation failed\n{''.join(traceback.format_exception(exc))}")
             raise InvocationError(error) from exc
         finally:
             if handler is not None:

@@ -130,9 +130,9 @@ class Template:
                 props = event.get("Properties") or {}
                 api_ref = props.get("RestApiId")
                 api_id = api_ref.get("Ref") if isinstance(api_ref, dict) else api_ref
-                default = ((apis.get(str(api_id), {}).get("Properties") or {}).get("Auth") or {}).get(
-                    "DefaultAuthorizer"
-                )
+                default = (
+                    (apis.get(str(api_id), {}).get("Properties") or {}).get("Auth") or {}
+                ).get("DefaultAuthorizer")
                 authorizer = (props.get("Auth") or {}).get("Authorizer", default)
                 key = (str(props["Method"]).upper(), str(props["Path"]))
                 if key in routes:
@@ -174,7 +174,9 @@ class Resolver:
             return pseudo[name]
         if name in self.refs:
             return self.refs[name]
-        raise TemplateError(f"Ref to {name}, which is neither a parameter nor a provisioned resource")
+        raise TemplateError(
+            f"Ref to {name}, which is neither a parameter nor a provisioned resource"
+        )
 
     def get_att(self, logical_id: str, attribute: str) -> Any:
         if logical_id not in self.attributes:
@@ -200,13 +202,13 @@ class Resolver:
 
         return re.sub(r"\$\{([^}]+)\}", replace, str(text))
 
-    def resolve(self, value: Any) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per intrinsic
+    def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
             return [item for item in (self.resolve(v) for v in value) if item is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return _NO_VALUE if arg == "AWS::NoValue" else self.ref(arg)
             if key == "Fn::GetAtt":

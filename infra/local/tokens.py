@@ -55,5 +55,11 @@ class CognitoVerifier:
             raise InvalidToken("token for another app client")
         if float(claims.get("exp", 0)) <= (now if now is not None else time.time()):
             raise InvalidToken("token expired")
-        return {key: value if isinstance(value, str) else json.dumps(value) if isinstance(
-            value, list | dict) else str(value) for key, value in claims.items()}
+        return {
+            key: value
+            if isinstance(value, str)
+            else json.dumps(value)
+            if isinstance(value, list | dict)
+            else str(value)
+            for key, value in claims.items()
+        }

@@ -65,7 +65,9 @@ def test_sign_up_log_in_refresh_and_profile(cloud: LocalCloud, anonymous: Client
 
 def test_login_failures_do_not_reveal_accounts(alice: Client, anonymous: Client) -> None:
     wrong = anonymous.post("/auth/login", json={"username": alice.username, "password": "Nope-123"})
-    unknown = anonymous.post("/auth/login", json={"username": new_username(), "password": "Nope-123"})
+    unknown = anonymous.post(
+        "/auth/login", json={"username": new_username(), "password": "Nope-123"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert error_of(wrong) == error_of(unknown)
 
@@ -119,7 +121,6 @@ def test_routes_refuse_missing_expired_forged_and_foreign_tokens(
     tampered_payload = base64.urlsafe_b64encode(json.dumps(tampered_claims).encode()).rstrip(b"=")
     bad_signature = f"{header}.{tampered_payload.decode()}.{signature}"
 
-
     # a real token from another user pool (same key in moto, another issuer and audience)
     idp = cloud.provisioner.client("cognito-idp")
     pool = idp.create_user_pool(PoolName=f"other-{new_username()}")["UserPool"]["Id"]
@@ -130,7 +131,8 @@ def test_routes_refuse_missing_expired_forged_and_foreign_tokens(
     idp.sign_up(ClientId=client_id, Username=alice.username, Password=foreign_password)
     idp.admin_confirm_sign_up(UserPoolId=pool, Username=alice.username)
     foreign = idp.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": alice.username, "PASSWORD": foreign_password},
     )["AuthenticationResult"]["IdToken"]
     access = alice.post("/auth/login", json={"username": alice.username, "password": PASSWORD})
@@ -152,8 +154,11 @@ def test_concurrent_sign_ups_for_one_name_make_one_account(cloud: LocalCloud) ->
         barrier.wait()
         response = requests.post(
             f"{cloud.url}/auth/signup",
-            json={"username": username if i % 2 else username.upper(),
-                  "email": f"{i}-{username}@example.com", "password": PASSWORD},
+            json={
+                "username": username if i % 2 else username.upper(),
+                "email": f"{i}-{username}@example.com",
+                "password": PASSWORD,
+            },
             timeout=30,
         )
         statuses.append(response.status_code)

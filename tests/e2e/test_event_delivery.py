@@ -34,8 +34,9 @@ def start(stack: str, chaos: float = 0.0) -> LocalCloud:
         port=0,
         stack_name=stack,
         parameters={"Prefix": stack},
-        options=DeliveryOptions(retry_delay=0.1, ttl_interval=0.3, stream_interval=0.05,
-                                chaos=chaos, seed=7),
+        options=DeliveryOptions(
+            retry_delay=0.1, ttl_interval=0.3, stream_interval=0.05, chaos=chaos, seed=7
+        ),
     ).start()
 
 
@@ -51,15 +52,16 @@ def records_from(source_arn: str) -> list[dict[str, Any]]:
         record
         for event in recorded()
         for record in event.get("Records", [])
-        if record.get("eventSourceARN") == source_arn or record.get("EventSubscriptionArn", "")
-        .startswith(source_arn)
+        if record.get("eventSourceARN") == source_arn
+        or record.get("EventSubscriptionArn", "").startswith(source_arn)
     ]
 
 
 def queue_bodies(cloud: LocalCloud, logical_id: str) -> list[str]:
     sqs = cloud.provisioner.client("sqs")
-    messages = sqs.receive_message(QueueUrl=cloud.ref(logical_id), MaxNumberOfMessages=10,
-                                   WaitTimeSeconds=0).get("Messages", [])
+    messages = sqs.receive_message(
+        QueueUrl=cloud.ref(logical_id), MaxNumberOfMessages=10, WaitTimeSeconds=0
+    ).get("Messages", [])
     return [m["Body"] for m in messages]
 
 
@@ -77,11 +79,21 @@ def test_sqs_partial_failures_retry_then_dead_letter(fixture_cloud: LocalCloud) 
     dead = wait_until(lambda: queue_bodies(fixture_cloud, "WorkDlq"))
     assert dead == ["fail"]
     bodies = [r["body"] for r in records_from(arn)]
-    assert bodies.count("ok-1") == 1 and bodies.count("ok-2") == 1
+    assert bodies.count("ok-1") == 1
+    assert bodies.count("ok-2") == 1
     assert bodies.count("fail") == 3  # maxReceiveCount deliveries, then the DLQ
     record = records_from(arn)[0]
-    assert {"messageId", "receiptHandle", "body", "attributes", "messageAttributes",
-            "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"} <= set(record)
+    assert {
+        "messageId",
+        "receiptHandle",
+        "body",
+        "attributes",
+        "messageAttributes",
+        "md5OfBody",
+        "eventSource",
+        "eventSourceARN",
+        "awsRegion",
+    } <= set(record)
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attributes["ApproximateNumberOfMessages"] == "0"
 
@@ -99,10 +111,17 @@ def test_stream_records_in_order_and_failures_to_destination(fixture_cloud: Loca
     ids = [f"item-{i}" for i in range(3)]
     for item_id in ids:
         dynamodb.put_item(TableName=table, Item={"id": {"S": item_id}})
-    inserted = wait_until(lambda: [
-        r for r in records_from(stream_arn)
-        if r["eventName"] == "INSERT" and r["dynamodb"]["Keys"]["id"]["S"] in ids
-    ] if len([r for r in records_from(stream_arn) if r["eventName"] == "INSERT"]) >= 3 else None)
+    inserted = wait_until(
+        lambda: (
+            [
+                r
+                for r in records_from(stream_arn)
+                if r["eventName"] == "INSERT" and r["dynamodb"]["Keys"]["id"]["S"] in ids
+            ]
+            if len([r for r in records_from(stream_arn) if r["eventName"] == "INSERT"]) >= 3
+            else None
+        )
+    )
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in inserted] == ids
     assert all(r["dynamodb"]["SequenceNumber"] for r in inserted)
 
@@ -111,8 +130,7 @@ def test_stream_records_in_order_and_failures_to_destination(fixture_cloud: Loca
     info = json.loads(failure[0])
     assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert info["DDBStreamBatchInfo"]["streamArn"] == stream_arn
-    poison = [r for r in records_from(stream_arn)
-              if r["dynamodb"]["Keys"]["id"]["S"] == "poison"]
+    poison = [r for r in records_from(stream_arn) if r["dynamodb"]["Keys"]["id"]["S"] == "poison"]
     assert len(poison) == 3  # the first try and MaximumRetryAttempts (2) retries
 
 
@@ -123,10 +141,13 @@ def test_ttl_expiry_deletes_items_and_emits_service_removes(fixture_cloud: Local
     past, future = int(time.time()) - 5, int(time.time()) + 3600
     dynamodb.put_item(TableName=table, Item={"id": {"S": "old"}, "expires_at": {"N": str(past)}})
     dynamodb.put_item(TableName=table, Item={"id": {"S": "new"}, "expires_at": {"N": str(future)}})
-    removed = wait_until(lambda: [
-        r for r in records_from(stream_arn)
-        if r["eventName"] == "REMOVE" and r["dynamodb"]["Keys"]["id"]["S"] == "old"
-    ])
+    removed = wait_until(
+        lambda: [
+            r
+            for r in records_from(stream_arn)
+            if r["eventName"] == "REMOVE" and r["dynamodb"]["Keys"]["id"]["S"] == "old"
+        ]
+    )
     assert removed[0]["userIdentity"] == TTL_PRINCIPAL
     assert "Item" not in dynamodb.get_item(TableName=table, Key={"id": {"S": "old"}})
     assert "Item" in dynamodb.get_item(TableName=table, Key={"id": {"S": "new"}})
@@ -135,14 +156,19 @@ def test_ttl_expiry_deletes_items_and_emits_service_removes(fixture_cloud: Local
 def test_schedules_sns_and_s3_notifications(fixture_cloud: LocalCloud) -> None:
     assert fixture_cloud.delivery.fire_schedule("Recorder", "Ticks")
     scheduled = [e for e in recorded() if e.get("detail-type") == "Scheduled Event"]
-    assert scheduled and scheduled[-1]["source"] == "aws.events"
+    assert scheduled
+    assert scheduled[-1]["source"] == "aws.events"
 
     topic = fixture_cloud.ref("Topic")
     fixture_cloud.provisioner.client("sns").publish(TopicArn=topic, Message="hello", Subject="s")
-    sns = wait_until(lambda: [
-        r for e in recorded() for r in e.get("Records", [])
-        if r.get("EventSource") == "aws:sns" and r["Sns"]["TopicArn"] == topic
-    ])
+    sns = wait_until(
+        lambda: [
+            r
+            for e in recorded()
+            for r in e.get("Records", [])
+            if r.get("EventSource") == "aws:sns" and r["Sns"]["TopicArn"] == topic
+        ]
+    )
     assert sns[0]["Sns"]["Message"] == "hello"
 
     s3 = fixture_cloud.provisioner.client("s3")
@@ -150,10 +176,13 @@ def test_schedules_sns_and_s3_notifications(fixture_cloud: LocalCloud) -> None:
     s3.put_object(Bucket=bucket, Key="elsewhere/ignored.txt", Body=b"x")
     s3.put_object(Bucket=bucket, Key="incoming/photo.jpg", Body=b"jpeg")
     uploads_arn = fixture_cloud.get_att("UploadsQueue", "Arn")
-    notified = wait_until(lambda: [
-        json.loads(r["body"]) for r in records_from(uploads_arn)
-        if "Records" in json.loads(r["body"])
-    ])
+    notified = wait_until(
+        lambda: [
+            json.loads(r["body"])
+            for r in records_from(uploads_arn)
+            if "Records" in json.loads(r["body"])
+        ]
+    )
     keys = [rec["s3"]["object"]["key"] for body in notified for rec in body["Records"]]
     assert [unquote_plus(key) for key in keys] == ["incoming/photo.jpg"]  # URL-encoded, as AWS
 

@@ -81,7 +81,9 @@ def test_signup_validation_lists_the_failing_field(stack: Stack, body: dict, fie
     assert field in [d["field"] for d in out["error"]["details"]]
 
 
-def test_concurrent_signups_for_one_name_create_one_account(stack: Stack, auto_confirm: None) -> None:
+def test_concurrent_signups_for_one_name_create_one_account(
+    stack: Stack, auto_confirm: None
+) -> None:
     """Eight Lambda containers racing: the service layer, concurrently (a handler module
     serves one invocation at a time, as in Lambda)."""
     name = unique_name()
@@ -89,8 +91,11 @@ def test_concurrent_signups_for_one_name_create_one_account(stack: Stack, auto_c
     barrier = threading.Barrier(8)
 
     def attempt(i: int) -> None:
-        body = SignupIn(username=name if i % 2 else name.upper(), email=f"{i}-{name}@example.com",
-                        password=PASSWORD)
+        body = SignupIn(
+            username=name if i % 2 else name.upper(),
+            email=f"{i}-{name}@example.com",
+            password=PASSWORD,
+        )
         barrier.wait()
         try:
             service.signup(body)
@@ -114,7 +119,9 @@ def test_concurrent_signups_for_one_name_create_one_account(stack: Stack, auto_c
 def test_login_refresh_and_identical_failures(stack: Stack, auto_confirm: None) -> None:
     name = unique_name()
     signup(name)
-    status, tokens = call(auth.lambda_handler, "auth/login", {"username": name.upper(), "password": PASSWORD})
+    status, tokens = call(
+        auth.lambda_handler, "auth/login", {"username": name.upper(), "password": PASSWORD}
+    )
     assert status == 200
     assert set(tokens) == {"id_token", "access_token", "refresh_token", "expires_in"}
     wrong = call(auth.lambda_handler, "auth/login", {"username": name, "password": "nope-nope-1"})
@@ -126,7 +133,7 @@ def test_login_refresh_and_identical_failures(stack: Stack, auto_confirm: None) 
     )
     assert status == 200
     assert set(refreshed) == {"id_token", "access_token", "expires_in"}
-    status, body = call(auth.lambda_handler, "auth/refresh", {"refresh_token": "garbage"})
+    status, _body = call(auth.lambda_handler, "auth/refresh", {"refresh_token": "garbage"})
     assert status == 401
 
 
@@ -146,7 +153,9 @@ def test_unconfirmed_account_confirms_with_the_code(stack: Stack) -> None:
     assert body["error"]["details"][0]["field"] == "code"
     status, body = call(auth.lambda_handler, "auth/confirm", {"username": name, "code": code})
     assert (status, body) == (204, None)
-    assert call(auth.lambda_handler, "auth/login", {"username": name, "password": PASSWORD})[0] == 200
+    assert (
+        call(auth.lambda_handler, "auth/login", {"username": name, "password": PASSWORD})[0] == 200
+    )
 
 
 def test_form_encoded_body_is_415(stack: Stack) -> None:

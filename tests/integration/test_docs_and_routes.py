@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 
 from functions.docs import app as docs
-from infra.openapi import DOCUMENT, build, handler_routes, render
 from infra.local.template import Template
+from infra.openapi import DOCUMENT, build, handler_routes, render
 from tests.conftest import ROOT, FakeContext, load_event
 
 OPEN_ROUTES = {
-    ("POST", "/auth/signup"), ("POST", "/auth/login"), ("POST", "/auth/refresh"),
-    ("POST", "/auth/confirm"), ("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs"),
+    ("POST", "/auth/signup"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/refresh"),
+    ("POST", "/auth/confirm"),
+    ("GET", "/health"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
 }
 
 

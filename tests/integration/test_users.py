@@ -14,7 +14,7 @@ from tests.integration.conftest import Stack, as_user, call, unique_name
 @pytest.fixture
 def alice(stack: Stack, auto_confirm: None) -> dict[str, str]:
     name = unique_name("alice")
-    status, body = call(
+    status, _body = call(
         auth.lambda_handler,
         "auth/signup",
         {"username": name, "email": f"{name}@example.com", "password": "correct-horse-1"},
@@ -41,8 +41,12 @@ def test_get_me_includes_email(alice: dict[str, str]) -> None:
 
 
 def test_patch_me_changes_only_given_fields(alice: dict[str, str]) -> None:
-    event = as_user("users/patch_me", alice["id"], alice["username"],
-                    body=json.dumps({"bio": "Bridges at dusk.", "is_private": True}))
+    event = as_user(
+        "users/patch_me",
+        alice["id"],
+        alice["username"],
+        body=json.dumps({"bio": "Bridges at dusk.", "is_private": True}),
+    )
     status, body = invoke(event)
     assert status == 200
     assert (body["bio"], body["is_private"], body["display_name"]) == ("Bridges at dusk.", True, "")
@@ -72,9 +76,13 @@ def test_invalid_patch_is_400_and_changes_nothing(
 
 
 def test_get_user_is_case_insensitive_and_hides_email(alice: dict[str, str]) -> None:
-    event = as_user("users/get_user", "someone-else", "someone",
-                    path=f"/users/{alice['username'].upper()}",
-                    pathParameters={"username": alice["username"].upper()})
+    event = as_user(
+        "users/get_user",
+        "someone-else",
+        "someone",
+        path=f"/users/{alice['username'].upper()}",
+        pathParameters={"username": alice["username"].upper()},
+    )
     status, body = invoke(event)
     assert status == 200
     assert body["username"] == alice["username"]
@@ -82,13 +90,18 @@ def test_get_user_is_case_insensitive_and_hides_email(alice: dict[str, str]) -> 
 
 
 def test_unknown_user_is_404(stack: Stack) -> None:
-    event = as_user("users/get_user", "x", "x", path="/users/nobody_here",
-                    pathParameters={"username": "nobody_here"})
+    event = as_user(
+        "users/get_user",
+        "x",
+        "x",
+        path="/users/nobody_here",
+        pathParameters={"username": "nobody_here"},
+    )
     status, body = invoke(event)
     assert status == 404
     assert body["error"]["code"] == "not_found"
 
 
 def test_me_for_a_deleted_profile_is_404(stack: Stack) -> None:
-    status, body = invoke(as_user("users/get_me", "no-such-user-id", "ghost"))
+    status, _body = invoke(as_user("users/get_me", "no-such-user-id", "ghost"))
     assert status == 404

@@ -13,7 +13,9 @@ def now() -> datetime:
 
 def iso(moment: datetime) -> str:
     """`2026-11-21T09:30:00.123Z`: milliseconds, always UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def new_id() -> str:

@@ -66,5 +66,7 @@ def field_error(field: str, message: str) -> dict[str, Any]:
     return {"field": field, "message": message}
 
 
-def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or []}}

@@ -13,7 +13,9 @@ from glimpse.config import get_settings
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
+)
 
 
 @cache

@@ -32,7 +32,6 @@ from glimpse.errors import (
     BadRequest,
     Conflict,
     Forbidden,
-    GlimpseError,
     RateLimited,
     Unauthorized,
     field_error,
@@ -60,10 +59,10 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def _throttled(exc: ClientError) -> GlimpseError | None:
+def _raise_throttled(exc: ClientError) -> None:
+    """Cognito's throttling is the client's 429; anything else is left to the caller."""
     if _error_code(exc) in {"TooManyRequestsException", "LimitExceededException"}:
-        return RateLimited("Too many attempts; try again shortly.", retry_after_seconds=5)
-    return None
+        raise RateLimited("Too many attempts; try again shortly.", retry_after_seconds=5) from None
 
 
 def _claim(username: str, email: str, claim_id: str) -> None:
@@ -74,7 +73,9 @@ def _claim(username: str, email: str, claim_id: str) -> None:
     try:
         with _transaction() as tx:
             for pk in (username_pk(username), email_pk(email)):
-                claim = UniqueClaim(pk, CLAIM, state="pending", claim_id=claim_id, created_at=moment)
+                claim = UniqueClaim(
+                    pk, CLAIM, state="pending", claim_id=claim_id, created_at=moment
+                )
                 tx.save(claim, condition=claimable)
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or [None, None]
@@ -122,7 +123,8 @@ def _cognito_sign_up(body: SignupIn) -> dict[str, Any]:
             ) from None
         if code in {"InvalidParameterException", "UserLambdaValidationException"}:
             raise BadRequest("The sign-up was refused.", [field_error("body", message)]) from None
-        raise _throttled(exc) or exc
+        _raise_throttled(exc)
+        raise
 
 
 def signup(body: SignupIn) -> SignupOut:
@@ -171,7 +173,8 @@ def confirm(body: ConfirmIn) -> None:
             ) from None
         if code == "NotAuthorizedException":
             raise Conflict("This account is already confirmed.") from None
-        raise _throttled(exc) or exc
+        _raise_throttled(exc)
+        raise
 
 
 def _tokens(result: dict[str, Any]) -> dict[str, Any]:
@@ -197,10 +200,13 @@ def _initiate_auth(flow: str, parameters: dict[str, str]) -> dict[str, Any]:
             raise Forbidden("Confirm your account first (POST /auth/confirm).") from None
         if code == "PasswordResetRequiredException":
             raise Forbidden("This account needs a password reset.") from None
-        raise _throttled(exc) or exc
+        _raise_throttled(exc)
+        raise
     result = response.get("AuthenticationResult")
     if not result:
-        raise Forbidden(f"Sign-in needs a step this API does not offer: {response.get('ChallengeName')}.")
+        raise Forbidden(
+            f"Sign-in needs a step this API does not offer: {response.get('ChallengeName')}."
+        )
     return dict(result)
 
 

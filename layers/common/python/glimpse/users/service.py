@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from glimpse.clock import now
 from glimpse.errors import BadRequest, NotFound, field_error
@@ -60,7 +61,7 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
             "The avatar media item does not exist.",
             [field_error("avatar_media_id", "no such media item of yours")],
         )
-    actions = [UserProfile.updated_at.set(now())]
+    actions: list[Action] = [UserProfile.updated_at.set(now())]
     if patch.display_name is not None:
         actions.append(UserProfile.display_name.set(patch.display_name))
     if patch.bio is not None:

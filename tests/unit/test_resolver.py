@@ -1,0 +1,71 @@
+"""The shared resolver turns every failure into API.md's error body."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel, Field
+
+from glimpse.api.resolver import create_app
+from glimpse.errors import Conflict, RateLimited
+from tests.conftest import FakeContext, load_event
+
+app = create_app()
+
+
+class Body(BaseModel):
+    name: str = Field(max_length=3)
+
+
+@app.post("/auth/signup")
+def create(body: Body) -> dict[str, str]:
+    if body.name == "dup":
+        raise Conflict("taken", [{"field": "name", "message": "taken"}])
+    if body.name == "hot":
+        raise RateLimited("slow down", retry_after_seconds=7)
+    if body.name == "bug":
+        raise RuntimeError("secret stack detail")
+    return {"name": body.name}
+
+
+def post(body: str) -> tuple[int, dict, dict]:
+    response = app.resolve(load_event("auth/signup", body=body), FakeContext())
+    headers = {**(response.get("headers") or {})}
+    headers.update({k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()})
+    return response["statusCode"], json.loads(response["body"]), headers
+
+
+def test_validation_error_lists_fields() -> None:
+    status, body, _ = post(json.dumps({"name": "toolong"}))
+    assert status == 400
+    assert body["error"]["code"] == "bad_request"
+    assert body["error"]["details"][0]["field"] == "name"
+
+
+def test_domain_errors_carry_status_details_and_headers() -> None:
+    assert post(json.dumps({"name": "dup"}))[:2] == (
+        409,
+        {
+            "error": {
+                "code": "conflict",
+                "message": "taken",
+                "details": [{"field": "name", "message": "taken"}],
+            }
+        },
+    )
+    status, body, headers = post(json.dumps({"name": "hot"}))
+    assert (status, body["error"]["code"], headers.get("Retry-After")) == (429, "rate_limited", "7")
+
+
+def test_unexpected_errors_are_500_without_details() -> None:
+    status, body, _ = post(json.dumps({"name": "bug"}))
+    assert status == 500
+    assert body["error"]["code"] == "internal"
+    assert "secret" not in json.dumps(body)
+
+
+def test_unknown_route_is_404_json() -> None:
+    event = load_event("auth/signup", path="/nowhere", resource="/nowhere")
+    response = app.resolve(event, FakeContext())
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"]["code"] == "not_found"
