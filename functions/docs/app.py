@@ -1,6 +1,5 @@
 """Open routes: `GET /health`, `GET /openapi.json` (the merged document) and `GET /docs`."""
 
-import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -48,10 +47,6 @@ def openapi() -> Response[str]:
 @app.get("/docs", tags=["meta"], summary="Swagger UI for this API", include_in_schema=True)
 def docs() -> Response[str]:
     return Response(status_code=200, content_type="text/html", body=_swagger_page())
-
-
-def load_openapi() -> dict[str, Any]:
-    return dict(json.loads(_openapi_text()))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

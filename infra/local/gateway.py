@@ -9,7 +9,6 @@ errors API Gateway makes itself use the template's `GatewayResponses`.
 from __future__ import annotations
 
 import base64
-import json
 import sys
 import threading
 import time
@@ -361,6 +360,3 @@ class HttpFront:
         self.server.server_close()
         self._thread.join(timeout=5)
 
-
-def decode_json(body: bytes | str | None) -> Any:
-    return json.loads(body) if body else None

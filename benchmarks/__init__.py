@@ -1,0 +1,1 @@
+"""Reproducible performance scripts; their latest figures are quoted in the README."""
