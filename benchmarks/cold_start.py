@@ -59,8 +59,9 @@ def main() -> None:
     args = parser.parse_args()
     template = Template.load(ROOT / "template.yaml")
     baseline_ms, baseline_modules = measure("boto3", args.runs)
-    print(f"cold import, median of {args.runs} fresh interpreters (Python {sys.version.split()[0]})")
-    print(f"{'function':<22}{'module':<26}{'median ms':>10}{'modules':>9}{'× boto3':>9}")
+    version = sys.version.split()[0]
+    print(f"cold import, median of {args.runs} fresh interpreters (Python {version})")
+    print(f"{'function':<22}{'module':<26}{'median ms':>10}{'modules':>9}{'x boto3':>9}")
     print(f"{'(baseline)':<22}{'boto3':<26}{baseline_ms:>10.1f}{baseline_modules:>9}{1.0:>9.2f}")
     for logical_id in sorted(template.of_type("AWS::Serverless::Function")):
         module, _ = template.handler(logical_id)

@@ -1,6 +1,6 @@
 """Time from `python -m infra.local` to a healthy API, and a clean stop on Ctrl-C.
 
-    python -m benchmarks.local_boot [--runs 3]
+python -m benchmarks.local_boot [--runs 3]
 """
 
 from __future__ import annotations
@@ -61,8 +61,10 @@ def main() -> None:
     runs = [boot_once() for _ in range(args.runs)]
     boot = statistics.median(r[0] for r in runs)
     stop = statistics.median(r[1] for r in runs)
-    print(f"local cloud, median of {args.runs} starts: healthy in {boot:.2f} s "
-          f"(budget 5 s, {boot / 5:.0%} of it); Ctrl-C stops it in {stop:.2f} s")
+    print(
+        f"local cloud, median of {args.runs} starts: healthy in {boot:.2f} s "
+        f"(budget 5 s, {boot / 5:.0%} of it); Ctrl-C stops it in {stop:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -359,4 +359,3 @@ class HttpFront:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
-
