@@ -92,7 +92,7 @@ def build(template: Template) -> dict[str, Any]:
         },
         on_conflict="error",
     )
-    for logical_id in sorted({function for function, _ in declared.values()}):
+    for logical_id in sorted({route.function for route in declared.values()}):
         app = _resolver(template, logical_id)
         merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
@@ -100,8 +100,8 @@ def build(template: Template) -> dict[str, Any]:
     error = {"$ref": "#/components/schemas/Error"}
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            _, needs_token = declared[(method.upper(), path)]
-            operation["security"] = [{SCHEME: []}] if needs_token else []
+            route = declared[(method.upper(), path)]
+            operation["security"] = [{SCHEME: []}] if route.needs_token else []
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # validation failures are 400s with the error body
             for status in ("4XX", "5XX"):

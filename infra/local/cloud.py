@@ -87,10 +87,9 @@ class LocalCloud:
         atomicity.install()
         os.environ.update(aws_environment(self.endpoint))
 
-        declared = set(_peek_parameters(self.template_path))
-        overrides = {k: v for k, v in LOCAL_DEFAULTS.items() if k in declared}
-        overrides.update(self.parameters)
-        self.template = Template.load(self.template_path, overrides, self.stack_name)
+        self.template = Template.load(
+            self.template_path, self.parameters, self.stack_name, defaults=LOCAL_DEFAULTS
+        )
         self.provisioner = Provisioner(self.template, self.endpoint)
         self.provisioner.provision()
         resolver = self.provisioner.resolver
@@ -100,7 +99,7 @@ class LocalCloud:
         self.runtime = FunctionRuntime(self.specs)
         self._wire_cognito_triggers()
 
-        apis, routes = routes_from_template(self.template, self.specs, resolver)
+        apis, routes = routes_from_template(self.template, resolver)
         if len(apis) > 1:
             raise RuntimeError(f"the local cloud serves one API; the template has {sorted(apis)}")
         if apis:
@@ -196,9 +195,3 @@ class LocalCloud:
             "",
         )
         return cognito.confirmation_code(client_id, username)
-
-
-def _peek_parameters(path: Path) -> list[str]:
-    from infra.local.template import load_yaml
-
-    return list((load_yaml(path).get("Parameters") or {}).keys())

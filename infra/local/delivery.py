@@ -196,18 +196,13 @@ class Delivery:
             Attributes=attributes,
             ReturnSubscriptionArn=True,
         )["SubscriptionArn"]
-        poller = SqsPoller(
-            self,
+        self._bridge_poller(
+            f"sns:{spec.logical_id}.{event_name}",
             spec,
             url,
             arn,
-            batch_size=1,
-            window=0,
-            partial=False,
-            to_event=lambda records: sns_event(records, subscription),
-            attempts=ASYNC_ATTEMPTS,
+            lambda records: sns_event(records, subscription),
         )
-        self.workers.append(Worker(f"sns:{spec.logical_id}.{event_name}", poller.step, 0.05))
 
     def _s3_source(self, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> None:
         url, arn = self._bridge_queue(spec, event_name)
@@ -222,6 +217,17 @@ class Delivery:
             entry["Filter"] = {"Key": {"FilterRules": rules}}
         config.setdefault("QueueConfigurations", []).append(entry)
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+        self._bridge_poller(f"s3:{spec.logical_id}.{event_name}", spec, url, arn, s3_event)
+
+    def _bridge_poller(
+        self,
+        name: str,
+        spec: FunctionSpec,
+        url: str,
+        arn: str,
+        to_event: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    ) -> None:
+        """An asynchronous source: one record per invocation, Lambda's async retries."""
         poller = SqsPoller(
             self,
             spec,
@@ -230,10 +236,10 @@ class Delivery:
             batch_size=1,
             window=0,
             partial=False,
-            to_event=s3_event,
+            to_event=to_event,
             attempts=ASYNC_ATTEMPTS,
         )
-        self.workers.append(Worker(f"s3:{spec.logical_id}.{event_name}", poller.step, 0.05))
+        self.workers.append(Worker(name, poller.step, 0.05))
 
     # ------------------------------------------------------------------ streams
     def _stream_source(self, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> None:

@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from chalice.local import ChaliceRequestHandler, RouteMatcher, ThreadedHTTPServer
 
-from infra.local.runtime import FunctionRuntime, FunctionSpec, InvocationError
-from infra.local.template import ACCOUNT_ID, Resolver, Template
+from infra.local.runtime import FunctionRuntime, InvocationError
+from infra.local.template import ACCOUNT_ID, ApiRoute, Resolver, Template
 from infra.local.tokens import CognitoVerifier, InvalidToken
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -40,14 +40,6 @@ _FAMILY = {
     "REQUEST_TOO_LARGE": "DEFAULT_4XX",
     "DEFAULT_5XX": "DEFAULT_5XX",
 }
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    function: str
-    authorizer: str | None  # name of a Cognito authorizer, or None for an open route
 
 
 @dataclass
@@ -100,34 +92,18 @@ class ApiConfig:
 
 
 def routes_from_template(
-    template: Template, specs: dict[str, FunctionSpec], resolver: Resolver
-) -> tuple[dict[str, ApiConfig], dict[str, list[Route]]]:
-    """Every `Type: Api` event of every function, grouped by the API it belongs to."""
+    template: Template, resolver: Resolver
+) -> tuple[dict[str, ApiConfig], dict[str, list[ApiRoute]]]:
+    """Every API of the template, and its routes."""
     apis = {
         logical_id: ApiConfig(logical_id, spec.get("Properties", {}) or {}, resolver)
         for logical_id, spec in template.of_type("AWS::Serverless::Api").items()
     }
-    routes: dict[str, list[Route]] = {api: [] for api in apis}
-    for spec in specs.values():
-        for event in spec.events.values():
-            if event.get("Type") != "Api":
-                continue
-            props = event.get("Properties", {}) or {}
-            api_ref = props.get("RestApiId", {})
-            api = api_ref.get("Ref") if isinstance(api_ref, dict) else str(api_ref)
-            if api not in apis:
-                raise ValueError(f"{spec.logical_id}: route on unknown API {api!r}")
-            authorizer = ((props.get("Auth") or {}).get("Authorizer")) or apis[
-                api
-            ].default_authorizer
-            routes[api].append(
-                Route(
-                    method=str(props["Method"]).upper(),
-                    path=str(props["Path"]),
-                    function=spec.logical_id,
-                    authorizer=None if authorizer in (None, "NONE") else authorizer,
-                )
-            )
+    routes: dict[str, list[ApiRoute]] = {api: [] for api in apis}
+    for route in template.api_routes().values():
+        if route.api not in apis:
+            raise ValueError(f"{route.function}: route on unknown API {route.api!r}")
+        routes[route.api].append(route)
     return apis, routes
 
 
@@ -137,14 +113,14 @@ class Gateway:
     def __init__(
         self,
         api: ApiConfig,
-        routes: list[Route],
+        routes: list[ApiRoute],
         runtime: FunctionRuntime,
         verifiers: dict[str, CognitoVerifier],
     ) -> None:
         self.api = api
         self.runtime = runtime
         self.verifiers = verifiers
-        self.by_path: dict[str, dict[str, Route]] = {}
+        self.by_path: dict[str, dict[str, ApiRoute]] = {}
         for route in routes:
             self.by_path.setdefault(route.path, {})[route.method] = route
         self.matcher = RouteMatcher(list(self.by_path))
@@ -217,7 +193,7 @@ class Gateway:
 
     def event(
         self,
-        route: Route,
+        route: ApiRoute,
         resource: str,
         path: str,
         query: str,

@@ -53,6 +53,19 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return document
 
 
+@dataclass(frozen=True)
+class ApiRoute:
+    method: str
+    path: str
+    function: str
+    api: str
+    authorizer: str | None  # a Cognito authorizer's name, or None for an open route
+
+    @property
+    def needs_token(self) -> bool:
+        return self.authorizer is not None
+
+
 @dataclass
 class Template:
     """A parsed SAM template with its parameter values chosen."""
@@ -64,11 +77,21 @@ class Template:
 
     @classmethod
     def load(
-        cls, path: Path, overrides: Mapping[str, str] | None = None, stack_name: str = "glimpse"
+        cls,
+        path: Path,
+        overrides: Mapping[str, str] | None = None,
+        stack_name: str = "glimpse",
+        defaults: Mapping[str, str] | None = None,
     ) -> Template:
+        """`overrides` must name declared parameters; `defaults` replace the template's own
+        defaults for the parameters it declares and are ignored otherwise."""
         body = load_yaml(path)
         declared = body.get("Parameters", {}) or {}
         unknown = set(overrides or {}) - set(declared)
+        overrides = {
+            **{k: v for k, v in (defaults or {}).items() if k in declared},
+            **(overrides or {}),
+        }
         if unknown:
             raise TemplateError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
         values: dict[str, str] = {}
@@ -118,10 +141,10 @@ class Template:
         module_path, attribute = handler.rsplit(".", 1)
         return ".".join([*code_uri.split("/"), module_path]), attribute
 
-    def api_routes(self) -> dict[tuple[str, str], tuple[str, bool]]:
-        """`(METHOD, path)` → `(function, needs a token)` for every `Type: Api` event."""
+    def api_routes(self) -> dict[tuple[str, str], ApiRoute]:
+        """`(METHOD, path)` → the route, for every `Type: Api` event of every function."""
         apis = self.of_type("AWS::Serverless::Api")
-        routes: dict[tuple[str, str], tuple[str, bool]] = {}
+        routes: dict[tuple[str, str], ApiRoute] = {}
         for logical_id in self.of_type("AWS::Serverless::Function"):
             events = self.function_properties(logical_id).get("Events") or {}
             for event in events.values():
@@ -137,7 +160,13 @@ class Template:
                 key = (str(props["Method"]).upper(), str(props["Path"]))
                 if key in routes:
                     raise TemplateError(f"route {key} is declared twice")
-                routes[key] = (logical_id, authorizer not in (None, "NONE"))
+                routes[key] = ApiRoute(
+                    method=key[0],
+                    path=key[1],
+                    function=logical_id,
+                    api=str(api_id),
+                    authorizer=None if authorizer in (None, "NONE") else str(authorizer),
+                )
         return routes
 
 

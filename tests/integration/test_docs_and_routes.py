@@ -30,7 +30,7 @@ def test_template_routes_are_the_handlers_routes() -> None:
 
 def test_only_auth_health_and_docs_are_open() -> None:
     routes = template().api_routes()
-    open_routes = {route for route, (_fn, needs_token) in routes.items() if not needs_token}
+    open_routes = {key for key, route in routes.items() if not route.needs_token}
     assert open_routes == OPEN_ROUTES
 
 
