@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +47,20 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
+
+
+def run_concurrently[T](count: int, work: Callable[[int], T]) -> list[T]:
+    """Run `work(0)` … `work(count - 1)` on threads released together; their results."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = work(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

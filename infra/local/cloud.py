@@ -184,14 +184,3 @@ class LocalCloud:
         if self._delivery is None:
             raise RuntimeError("the local cloud is not started")
         return self._delivery
-
-    def confirmation_code(self, username: str) -> str | None:
-        client_id = next(
-            (
-                str(p.ref)
-                for p in self.provisioner.resources.values()
-                if p.type == "AWS::Cognito::UserPoolClient"
-            ),
-            "",
-        )
-        return cognito.confirmation_code(client_id, username)

@@ -100,6 +100,7 @@ class Delivery:
         self.chaos = ChaosMonkey(options.chaos, options.seed)
         self.workers: list[Worker] = []
         self.schedules: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ttl_tables: list[tuple[str, str]] = []  # (table name, TTL attribute)
         self.ttl_deleted: set[tuple[str, str]] = set()
         self._ttl_lock = threading.Lock()
         self._stop = threading.Event()
@@ -331,7 +332,7 @@ class Delivery:
         dynamodb = self.provisioner.client("dynamodb")
         deleted = 0
         now = int(time.time())
-        for table, attribute in getattr(self, "ttl_tables", []):
+        for table, attribute in self.ttl_tables:
             description = dynamodb.describe_table(TableName=table)["Table"]
             key_names = [k["AttributeName"] for k in description["KeySchema"]]
             paginator = dynamodb.get_paginator("scan")  # local only: AWS's TTL scans too

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import sys
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -283,7 +282,6 @@ class _RequestHandler(ChaliceRequestHandler):
         sys.stderr.write(f"[gateway] {self.address_string()} {format % args}\n")
 
     def _generic_handle(self) -> None:
-        started = time.perf_counter()
         headers, body = self._parse_payload()
         try:
             response = self.gateway.handle(
@@ -306,7 +304,6 @@ class _RequestHandler(ChaliceRequestHandler):
         if isinstance(body_out, str) and body_out == "" and response["statusCode"] == 204:
             body_out = None
         self._send_http_response(response["statusCode"], out_headers, body_out)
-        self.elapsed_ms = (time.perf_counter() - started) * 1000
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 

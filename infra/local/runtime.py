@@ -18,8 +18,6 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -131,17 +129,6 @@ class PrefixedStream(io.TextIOBase):
 
     def flush(self) -> None:
         self._target.flush()
-
-
-@contextmanager
-def prefixed_output() -> Iterator[None]:
-    original = sys.stdout, sys.stderr
-    sys.stdout = PrefixedStream(original[0])
-    sys.stderr = PrefixedStream(original[1])
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = original
 
 
 class InvocationError(Exception):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from typing import Any
 
@@ -14,6 +13,7 @@ from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
 from infra.local.cloud import LocalCloud
+from tests.conftest import run_concurrently
 from tests.e2e.conftest import PASSWORD, Client, new_username
 
 
@@ -147,11 +147,8 @@ def test_routes_refuse_missing_expired_forged_and_foreign_tokens(
 
 def test_concurrent_sign_ups_for_one_name_make_one_account(cloud: LocalCloud) -> None:
     username = new_username("race")
-    statuses: list[int] = []
-    barrier = threading.Barrier(6)
 
-    def attempt(i: int) -> None:
-        barrier.wait()
+    def attempt(i: int) -> int:
         response = requests.post(
             f"{cloud.url}/auth/signup",
             json={
@@ -161,11 +158,7 @@ def test_concurrent_sign_ups_for_one_name_make_one_account(cloud: LocalCloud) ->
             },
             timeout=30,
         )
-        statuses.append(response.status_code)
+        return response.status_code
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently(6, attempt)
     assert sorted(statuses) == [201, 409, 409, 409, 409, 409]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
@@ -12,7 +11,7 @@ from glimpse.auth.schemas import SignupIn
 from glimpse.errors import GlimpseError
 from glimpse.models.users import UniqueClaim, UserProfile
 from infra.local import cognito
-from tests.conftest import FakeContext, load_event
+from tests.conftest import FakeContext, load_event, run_concurrently
 from tests.integration.conftest import Stack, call, unique_name
 
 PASSWORD = "correct-horse-1"
@@ -87,27 +86,20 @@ def test_concurrent_signups_for_one_name_create_one_account(
     """Eight Lambda containers racing: the service layer, concurrently (a handler module
     serves one invocation at a time, as in Lambda)."""
     name = unique_name()
-    results: list[int] = []
-    barrier = threading.Barrier(8)
 
-    def attempt(i: int) -> None:
+    def attempt(i: int) -> int:
         body = SignupIn(
             username=name if i % 2 else name.upper(),
             email=f"{i}-{name}@example.com",
             password=PASSWORD,
         )
-        barrier.wait()
         try:
             service.signup(body)
-            results.append(201)
         except GlimpseError as exc:
-            results.append(exc.status)
+            return exc.status
+        return 201
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_concurrently(8, attempt)
     assert sorted(results) == [201] + [409] * 7
     pool = stack.ref("UserPool")
     users_found = stack.client("cognito-idp").list_users(

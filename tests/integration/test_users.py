@@ -20,10 +20,10 @@ def alice(stack: Stack, auto_confirm: None) -> dict[str, str]:
         {"username": name, "email": f"{name}@example.com", "password": "correct-horse-1"},
     )
     assert status == 201
-    user_id = stack.client("cognito-idp").admin_get_user(
+    attributes = stack.client("cognito-idp").admin_get_user(
         UserPoolId=stack.ref("UserPool"), Username=name
     )["UserAttributes"]
-    sub = next(a["Value"] for a in user_id if a["Name"] == "sub")
+    sub = next(a["Value"] for a in attributes if a["Name"] == "sub")
     return {"id": sub, "username": name}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from glimpse.adapters.aws import cognito
@@ -94,7 +94,7 @@ def _release(username: str, email: str, claim_id: str) -> None:
     for pk in (username_pk(username), email_pk(email)):
         try:
             UniqueClaim(pk, CLAIM).delete(condition=UniqueClaim.claim_id == claim_id)
-        except Exception:  # noqa: S112 - best effort; a stale claim is taken over later
+        except DeleteError:  # best effort: a claim left behind is taken over when stale
             continue
 
 
