@@ -8,6 +8,7 @@ the local cloud say why; any other type is reported by name at start.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
@@ -30,8 +31,15 @@ NOT_NEEDED = {
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
     "AWS::S3::BucketPolicy": "resource policies are not enforced locally",
 }
-# Types another part of the local cloud emulates (the function runtime and the gateway).
-EMULATED = {"AWS::Serverless::Function", "AWS::Serverless::Api"}
+# Types another part of the local cloud emulates (the function runtime, the gateway, and a
+# CDN that is the embedded S3 itself: its origin path is readable by anyone, as through
+# CloudFront, and nothing else is).
+EMULATED = {
+    "AWS::Serverless::Function",
+    "AWS::Serverless::Api",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::OriginAccessControl",
+}
 
 
 @dataclass
@@ -85,6 +93,8 @@ class Provisioner:
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::Api": self._api,
+            "AWS::CloudFront::Distribution": self._distribution,
+            "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
         }
 
     def client(self, service: str) -> Any:
@@ -283,7 +293,9 @@ class Provisioner:
         if props.get("CorsConfiguration"):
             client.put_bucket_cors(
                 Bucket=name,
-                CORSConfiguration={"CORSRules": props["CorsConfiguration"]["CorsRules"]},
+                CORSConfiguration={
+                    "CORSRules": [_cors_rule(r) for r in props["CorsConfiguration"]["CorsRules"]]
+                },
             )
         if props.get("LifecycleConfiguration"):
             client.put_bucket_lifecycle_configuration(
@@ -336,6 +348,67 @@ class Provisioner:
     def _api(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
         api_id = self.physical_name(logical_id).lower()
         return Provisioned(logical_id, "AWS::Serverless::Api", api_id, {"RootResourceId": "root"})
+
+    # ----------------------------------------------------------------- CloudFront (emulated)
+    def _distribution(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        """The default behaviour's S3 origin, served by the embedded S3 over plain HTTP.
+
+        `DomainName` is `<moto host:port>/<bucket><origin path>`, so `<scheme>://<DomainName>/<key>`
+        is a plain GET URL of an object under the origin path, which a bucket policy opens to
+        anonymous reads (and only that path, as CloudFront with origin access control would).
+        """
+        config = props["DistributionConfig"]
+        target = config["DefaultCacheBehavior"]["TargetOriginId"]
+        origin = next(o for o in config["Origins"] if o["Id"] == target)
+        distribution_id = f"E{zlib.crc32(logical_id.encode()):010d}"
+        attributes = {
+            "Id": distribution_id,
+            "DomainName": f"{distribution_id.lower()}.cloudfront.net",
+        }
+        bucket = next(
+            (
+                item.ref
+                for item in self.resources.values()
+                if item.type == "AWS::S3::Bucket"
+                and origin["DomainName"]
+                in (item.attributes["RegionalDomainName"], item.attributes["DomainName"])
+            ),
+            None,
+        )
+        if bucket is not None and self.endpoint:
+            path = str(origin.get("OriginPath", "")).strip("/")
+            prefix = f"{path}/" if path else ""
+            self.client("s3").put_bucket_policy(
+                Bucket=bucket,
+                Policy=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": f"LocalCdn{logical_id}",
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "s3:GetObject",
+                                "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
+                            }
+                        ],
+                    }
+                ),
+            )
+            attributes["DomainName"] = f"{origin['DomainName']}/{path}".rstrip("/")
+        return Provisioned(logical_id, "AWS::CloudFront::Distribution", distribution_id, attributes)
+
+    def _origin_access_control(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        control_id = f"E{zlib.crc32(logical_id.encode()) ^ 0xA5A5A5A5:010d}"
+        return Provisioned(
+            logical_id, "AWS::CloudFront::OriginAccessControl", control_id, {"Id": control_id}
+        )
+
+
+def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's CorsRule spelling → the S3 API's."""
+    renamed = {"Id": "ID", "MaxAge": "MaxAgeSeconds"}
+    return {renamed.get(key, key): value for key, value in rule.items()}
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,11 @@ class Settings(BaseModel):
     users_table: str = ""
     user_pool_id: str = ""
     user_pool_client_id: str = ""
+    media_table: str = ""
+    media_bucket: str = ""
+    # Host (and path) that serves the bucket's renditions/ prefix: the CloudFront domain.
+    media_cdn_domain: str = ""
+    idempotency_table: str = ""
     auto_confirm_users: bool = False
     story_ttl_seconds: int = 86400
     celebrity_follower_threshold: int = 10000
@@ -39,6 +44,10 @@ _ENV = {
     "users_table": "USERS_TABLE",
     "user_pool_id": "USER_POOL_ID",
     "user_pool_client_id": "USER_POOL_CLIENT_ID",
+    "media_table": "MEDIA_TABLE",
+    "media_bucket": "MEDIA_BUCKET",
+    "media_cdn_domain": "MEDIA_CDN_DOMAIN",
+    "idempotency_table": "IDEMPOTENCY_TABLE",
     "auto_confirm_users": "AUTO_CONFIRM_USERS",
     "story_ttl_seconds": "STORY_TTL_SECONDS",
     "celebrity_follower_threshold": "CELEBRITY_FOLLOWER_THRESHOLD",

@@ -12,6 +12,7 @@ from glimpse.config import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_s3 import S3Client
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
@@ -21,3 +22,10 @@ _CONFIG = Config(
 @cache
 def cognito() -> CognitoIdentityProviderClient:
     return boto3.client("cognito-idp", region_name=get_settings().region, config=_CONFIG)
+
+
+@cache
+def s3() -> S3Client:
+    # SigV4 everywhere: presigned POST policies signed with SigV2 are refused by newer regions.
+    config = _CONFIG.merge(Config(signature_version="s3v4"))
+    return boto3.client("s3", region_name=get_settings().region, config=config)

@@ -33,4 +33,9 @@ def table_meta(setting: str) -> Any:
     return Meta
 
 
-__all__ = ["Model", "table_meta"]
+__all__ = ["Model", "str_map", "table_meta"]
+
+
+def str_map(value: Any) -> dict[str, str]:
+    """A raw `MapAttribute[str, str]` value as a plain dict ({} when unset)."""
+    return {str(k): str(v) for k, v in value.as_dict().items()} if value else {}

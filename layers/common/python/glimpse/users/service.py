@@ -6,7 +6,10 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from glimpse.clock import now
-from glimpse.errors import BadRequest, NotFound, field_error
+from glimpse.errors import NotFound
+from glimpse.media.service import ready_media_of
+from glimpse.media.urls import rendition_urls
+from glimpse.models.base import str_map
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
 from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
 
@@ -34,7 +37,7 @@ def public_view(profile: UserProfile) -> UserOut:
         username=profile.username,
         display_name=profile.display_name,
         bio=profile.bio,
-        avatar=dict(profile.avatar) if profile.avatar else None,
+        avatar=rendition_urls(str_map(profile.avatar)) or None,
         is_private=profile.is_private,
         followers_count=int(profile.followers_count),
         following_count=int(profile.following_count),
@@ -55,13 +58,10 @@ def view_user(username: str) -> UserOut:
 
 
 def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
-    if patch.avatar_media_id is not None:
-        # Avatars are media items of kind `avatar`; the media pipeline owns them.
-        raise BadRequest(
-            "The avatar media item does not exist.",
-            [field_error("avatar_media_id", "no such media item of yours")],
-        )
     actions: list[Action] = [UserProfile.updated_at.set(now())]
+    if patch.avatar_media_id is not None:
+        media = ready_media_of(user_id, patch.avatar_media_id, "avatar", "avatar_media_id")
+        actions.append(UserProfile.avatar.set(str_map(media.renditions)))
     if patch.display_name is not None:
         actions.append(UserProfile.display_name.set(patch.display_name))
     if patch.bio is not None:

@@ -1,0 +1,42 @@
+"""Media upload slots: `POST /media`, `GET /media/{media_id}`."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glimpse.api.identity import caller
+from glimpse.api.resolver import create_app
+from glimpse.media import service
+from glimpse.media.schemas import MediaCreate, MediaOut, UploadOut
+
+logger = Logger(service="media")
+tracer = Tracer(service="media")
+metrics = Metrics(service="media")
+app = create_app()
+
+
+@app.post(
+    "/media",
+    status_code=201,
+    tags=["media"],
+    summary="Open an upload slot: a presigned S3 POST for one image",
+)
+def create_media(body: MediaCreate) -> UploadOut:
+    created = service.create_upload(caller(app).user_id, body)
+    metrics.add_metric(name="UploadSlots", unit=MetricUnit.Count, value=1)
+    return created
+
+
+@app.get("/media/<media_id>", tags=["media"], summary="A media item and its renditions")
+def get_media(media_id: str) -> MediaOut:
+    return service.get_media(caller(app).user_id, media_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

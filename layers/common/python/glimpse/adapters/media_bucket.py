@@ -1,0 +1,75 @@
+"""The media bucket: presigned upload slots, reading uploads, writing renditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from glimpse.adapters.aws import s3
+from glimpse.config import get_settings
+
+
+@dataclass(frozen=True)
+class UploadSlot:
+    url: str
+    fields: dict[str, str]
+
+
+def _bucket() -> str:
+    return get_settings().require("media_bucket")
+
+
+def presigned_upload(key: str, content_type: str, max_bytes: int, expires_in: int) -> UploadSlot:
+    """A presigned POST whose policy pins the key, the exact content type and the size range."""
+    post = s3().generate_presigned_post(
+        Bucket=_bucket(),
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        ExpiresIn=expires_in,
+    )
+    return UploadSlot(url=post["url"], fields=dict(post["fields"]))
+
+
+@dataclass
+class Upload:
+    size: int
+    body: Any  # botocore StreamingBody
+
+    def read(self) -> bytes:
+        return bytes(self.body.read())
+
+    def close(self) -> None:
+        self.body.close()
+
+
+def open_upload(bucket: str, key: str) -> Upload | None:
+    """The uploaded object (size from S3, body not yet read), or None when it is gone."""
+    try:
+        response = s3().get_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+            return None
+        raise
+    return Upload(size=int(response["ContentLength"]), body=response["Body"])
+
+
+def put_rendition(bucket: str, key: str, data: bytes) -> None:
+    s3().put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=data,
+        ContentType="image/jpeg",
+        # Rendition keys never change content: caches may keep them for good.
+        CacheControl="public, max-age=31536000, immutable",
+    )
+
+
+def copy(bucket: str, source: str, destination: str) -> None:
+    s3().copy_object(Bucket=bucket, Key=destination, CopySource={"Bucket": bucket, "Key": source})
+
+
+def delete(bucket: str, key: str) -> None:
+    s3().delete_object(Bucket=bucket, Key=key)

@@ -1,0 +1,1 @@
+"""Media: upload slots (`POST /media`), media items, and the thumbnailer's image pipeline."""

@@ -1,0 +1,229 @@
+"""Untrusted upload bytes → re-encoded renditions. The only code that decodes user images.
+
+Pure (bytes in, bytes out), so the hostile-input tests drive it directly. Pillow, pillow-heif
+and blurhash ship with the thumbnailer function only (`functions/thumbnailer/requirements.txt`):
+nothing else may import this module.
+
+Defences, in order: the magic bytes must match the declared type; Pillow may only try that
+one format; width x height from the header must fit the pixel budget before anything is
+decoded; truncated data is an error, never padded; any decoder failure is `corrupt`.
+Output is rebuilt from pixels only (orientation applied, sRGB, first frame), so no EXIF, GPS,
+XMP, ICC, comment or trailing payload of the upload can reach a rendition.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import blurhash
+import pillow_heif
+from PIL import Image, ImageCms, ImageFile
+
+from glimpse.media.limits import PIXEL_BUDGET, RENDITION_SIZES, RejectReason
+
+JPEG_QUALITY = 82
+BACKGROUND = (255, 255, 255)  # what transparent pixels become
+BLURHASH_COMPONENTS = (4, 3)
+
+# Pillow's own bomb guard agrees with ours (it raises at twice this, warns at once).
+Image.MAX_IMAGE_PIXELS = PIXEL_BUDGET
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+pillow_heif.register_heif_opener()
+
+# Declared content type → the only Pillow format that may open it.
+PILLOW_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+    "image/heic": "HEIF",
+}
+_HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+# Image formats we recognise but do not accept.
+_OTHER_IMAGES = (
+    b"BM",  # BMP
+    b"II*\x00",  # TIFF
+    b"MM\x00*",  # TIFF
+    b"\x00\x00\x01\x00",  # ICO
+    b"8BPS",  # PSD
+    b"\xff\x0a",  # JPEG XL codestream
+    b"\x00\x00\x00\x0cJXL ",  # JPEG XL container
+    b"qoif",  # QOI
+)
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+class Rejected(Exception):
+    """The upload cannot become renditions; `reason` is the code API.md reports."""
+
+    def __init__(self, reason: RejectReason, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason: RejectReason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Rendered:
+    width: int  # as displayed (orientation applied)
+    height: int
+    renditions: dict[int, bytes]  # rendition size (long edge) → progressive JPEG
+    blurhash: str
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the magic bytes say, among the allowed ones; None if no allowed type."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIC_BRANDS:
+        return "image/heic"
+    return None
+
+
+def _looks_like_other_image(data: bytes) -> bool:
+    return data.startswith(_OTHER_IMAGES) or (data[4:8] == b"ftyp" and data[8:12] == b"avif")
+
+
+def check_type(data: bytes, declared: str) -> None:
+    """Magic bytes against the declared type, before any decoder sees the data."""
+    actual = sniff(data[:16])
+    if actual is None:
+        if _looks_like_other_image(data[:16]):
+            raise Rejected("unsupported_format", "an image format Glimpse does not accept")
+        raise Rejected("not_an_image", "the file does not start like any image")
+    if actual != declared:
+        raise Rejected("unsupported_format", f"declared {declared} but the file is {actual}")
+
+
+def render(data: bytes, declared: str, sizes: tuple[int, ...] = RENDITION_SIZES) -> Rendered:
+    """Renditions of an upload, or :class:`Rejected` with API.md's reason."""
+    check_type(data, declared)
+    try:
+        with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[declared]]) as image:
+            width, height = image.size
+            if width * height > PIXEL_BUDGET:
+                raise Rejected(
+                    "too_many_pixels", f"{width}x{height} is over {PIXEL_BUDGET:,} pixels"
+                )
+            return _render(image, sizes)
+    except Rejected:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise Rejected("too_many_pixels", str(exc)) from exc
+    except Exception as exc:  # any decoder failure on untrusted bytes is `corrupt`
+        raise Rejected("corrupt", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _render(image: Image.Image, sizes: tuple[int, ...]) -> Rendered:
+    original = image.size
+    largest = max(sizes)
+    if image.format == "JPEG":
+        # Shrink-on-load: libjpeg decodes at 1/2, 1/4 or 1/8 scale, never below the target.
+        image.draft("RGB", _fit(original, largest))
+    image.load()  # the first frame only; truncated or corrupt data raises here
+    orientation = image.getexif().get(_ORIENTATION, 1)
+    icc_profile = image.info.get("icc_profile")
+
+    pixels = _flatten(image)
+    target = _fit(original, largest)
+    if pixels.size != target:
+        pixels = pixels.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    base = _orient(_to_srgb(pixels, icc_profile), orientation)
+    base.info = {}  # nothing of the upload's metadata travels on (Pillow copies `info`)
+    displayed = base.size if max(original) <= largest else _oriented_size(original, orientation)
+
+    renditions: dict[int, bytes] = {}
+    current = base
+    for size in sorted(sizes, reverse=True):
+        wanted = _fit(displayed, size)
+        if current.size != wanted:
+            current = current.resize(wanted, Image.Resampling.LANCZOS)
+        renditions[size] = _jpeg(current)
+    return Rendered(displayed[0], displayed[1], renditions, _blurhash(current))
+
+
+def _fit(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
+    """`size` scaled down so its long edge is `long_edge`; never scaled up."""
+    width, height = size
+    scale = long_edge / max(width, height)
+    if scale >= 1:
+        return size
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+_ORIENTATION = 0x0112
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orient(image: Image.Image, orientation: int) -> Image.Image:
+    method = _TRANSPOSE.get(orientation)
+    return image.transpose(method) if method is not None else image
+
+
+def _oriented_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """8-bit L, RGB or CMYK pixels: palettes expanded, 16-bit scaled, alpha over white."""
+    mode = image.mode
+    if mode.startswith("I"):  # 16/32-bit integer grey: scale, do not clip
+        return image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
+    if mode in ("1", "F"):
+        return image.convert("L")
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    elif mode not in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        image = image.convert("RGBA" if "A" in mode or "a" in mode else "RGB")
+    if image.mode in ("LA", "RGBA"):
+        flat_mode = "L" if image.mode == "LA" else "RGB"
+        background = Image.new(
+            flat_mode, image.size, BACKGROUND[0] if flat_mode == "L" else BACKGROUND
+        )
+        background.paste(image.convert(flat_mode), mask=image.getchannel("A"))
+        return background
+    return image
+
+
+def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """RGB in sRGB: through the embedded ICC profile when there is a usable one."""
+    if icc_profile:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # a broken or mismatched profile: fall back to a plain conversion
+        else:
+            if converted is not None:
+                return converted
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=JPEG_QUALITY, progressive=True, optimize=True)
+    return out.getvalue()
+
+
+def _blurhash(image: Image.Image) -> str:
+    small = image.resize(_fit(image.size, 32), Image.Resampling.BOX)
+    width, height = small.size
+    pixels = list(small.getdata())
+    rows = [pixels[row * width : (row + 1) * width] for row in range(height)]
+    x, y = BLURHASH_COMPONENTS if width >= height else BLURHASH_COMPONENTS[::-1]
+    return str(blurhash.encode(rows, components_x=x, components_y=y))

@@ -1,0 +1,35 @@
+"""Where media objects live in the media bucket.
+
+- `uploads/{user_id}/{media_id}`: what clients POST (quarantine: never served, expires in a day)
+- `originals/{user_id}/{media_id}`: accepted originals, kept private (never served)
+- `renditions/{media_id}/{size}.jpg`: re-encoded renditions, the only objects the CDN serves
+"""
+
+from __future__ import annotations
+
+import re
+
+UPLOADS_PREFIX = "uploads/"
+ORIGINALS_PREFIX = "originals/"
+RENDITIONS_PREFIX = "renditions/"
+
+_ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
+_UPLOAD_KEY = re.compile(rf"^uploads/(?P<user_id>[0-9A-Za-z-]{{1,64}})/(?P<media_id>{_ULID})$")
+
+
+def upload_key(user_id: str, media_id: str) -> str:
+    return f"{UPLOADS_PREFIX}{user_id}/{media_id}"
+
+
+def parse_upload_key(key: str) -> tuple[str, str] | None:
+    """`(user_id, media_id)` of an upload key, or None for any other key."""
+    match = _UPLOAD_KEY.match(key)
+    return (match["user_id"], match["media_id"]) if match else None
+
+
+def original_key(user_id: str, media_id: str) -> str:
+    return f"{ORIGINALS_PREFIX}{user_id}/{media_id}"
+
+
+def rendition_key(media_id: str, size: int) -> str:
+    return f"{RENDITIONS_PREFIX}{media_id}/{size}.jpg"

@@ -1,0 +1,45 @@
+"""The media objects of API.md as pydantic models (they also feed the OpenAPI document)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from glimpse.media.limits import MediaKind, MediaStatus, RejectReason
+
+
+class MediaCreate(BaseModel):
+    """`POST /media`. The content type is checked by the service: a disallowed one is a 415."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: MediaKind
+    content_type: str = Field(min_length=1, max_length=100)
+    size_bytes: int = Field(ge=1, description="The file's size; over the limit is a 413.")
+
+
+class UploadForm(BaseModel):
+    url: str
+    fields: dict[str, str] = Field(
+        description="Form fields to send, in order, before the file (multipart/form-data)."
+    )
+
+
+class UploadOut(BaseModel):
+    media_id: str
+    upload: UploadForm
+    expires_in: int = Field(description="Seconds the upload form stays valid.")
+    max_bytes: int
+
+
+class MediaOut(BaseModel):
+    media_id: str
+    kind: MediaKind
+    status: MediaStatus
+    content_type: str
+    width: int | None = None
+    height: int | None = None
+    renditions: dict[str, str] | None = Field(
+        default=None, description='Long edge ("1080", "640", "320", "150") → URL, once ready.'
+    )
+    blurhash: str | None = None
+    reason: RejectReason | None = None

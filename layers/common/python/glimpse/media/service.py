@@ -1,0 +1,113 @@
+"""Upload slots and media items as the API serves them. Never sees an event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pynamodb.exceptions import DoesNotExist
+
+from glimpse.adapters import media_bucket
+from glimpse.clock import new_id, now
+from glimpse.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
+from glimpse.media.layout import upload_key
+from glimpse.media.limits import (
+    ALLOWED_TYPES,
+    MAX_UPLOAD_BYTES,
+    PENDING_TTL_SECONDS,
+    UPLOAD_URL_TTL_SECONDS,
+    MediaKind,
+)
+from glimpse.media.schemas import MediaCreate, MediaOut, UploadForm, UploadOut
+from glimpse.media.urls import rendition_urls
+from glimpse.models.base import str_map
+from glimpse.models.media import MEDIA, MediaItem, media_pk
+
+
+def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:
+    """A pending media item and the presigned POST that uploads its file. Refusals write nothing."""
+    content_type = request.content_type.strip().lower()
+    if content_type not in ALLOWED_TYPES:
+        raise UnsupportedMediaType(
+            f"{request.content_type} is not accepted; use one of {', '.join(ALLOWED_TYPES)}.",
+            [field_error("content_type", f"must be one of {', '.join(ALLOWED_TYPES)}")],
+        )
+    if request.size_bytes > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(
+            f"Uploads are limited to {MAX_UPLOAD_BYTES} bytes.",
+            [field_error("size_bytes", f"must be at most {MAX_UPLOAD_BYTES}")],
+        )
+    media_id = new_id()
+    created = now()
+    MediaItem(
+        media_pk(media_id),
+        MEDIA,
+        media_id=media_id,
+        owner_id=owner_id,
+        kind=request.kind,
+        content_type=content_type,
+        size_bytes=request.size_bytes,
+        status="pending",
+        created_at=created,
+        updated_at=created,
+        expires_at=created + timedelta(seconds=PENDING_TTL_SECONDS),
+    ).save(condition=MediaItem.pk.does_not_exist())
+    slot = media_bucket.presigned_upload(
+        upload_key(owner_id, media_id), content_type, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECONDS
+    )
+    return UploadOut(
+        media_id=media_id,
+        upload=UploadForm(url=slot.url, fields=slot.fields),
+        expires_in=UPLOAD_URL_TTL_SECONDS,
+        max_bytes=MAX_UPLOAD_BYTES,
+    )
+
+
+def find(media_id: str) -> MediaItem | None:
+    try:
+        return MediaItem.get(media_pk(media_id), MEDIA, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def view(item: MediaItem) -> MediaOut:
+    ready = item.status == "ready"
+    return MediaOut(
+        media_id=item.media_id,
+        kind=item.kind,
+        status=item.status,
+        content_type=item.content_type,
+        width=int(item.width) if ready and item.width is not None else None,
+        height=int(item.height) if ready and item.height is not None else None,
+        renditions=(rendition_urls(str_map(item.renditions)) or None) if ready else None,
+        blurhash=item.blurhash if ready else None,
+        reason=item.reason if item.status == "rejected" else None,
+    )
+
+
+def get_media(caller_id: str, media_id: str) -> MediaOut:
+    """Only the uploader sees a media item until a post or story uses it (API.md).
+
+    Anyone else gets the same 404 as for an item that does not exist, so ids cannot be probed.
+    """
+    item = find(media_id)
+    if item is None or (item.owner_id != caller_id and item.used_by is None):
+        raise NotFound("No such media item.")
+    return view(item)
+
+
+def ready_media_of(owner_id: str, media_id: str, kind: MediaKind, field: str) -> MediaItem:
+    """The caller's own ready media item of `kind`, for a field that points at one (400 if not)."""
+    item = find(media_id)
+    if item is None or item.owner_id != owner_id:
+        raise BadRequest("No such media item of yours.", [field_error(field, "no such media item")])
+    if item.kind != kind:
+        raise BadRequest(
+            f"The media item is a {item.kind}, not a {kind}.",
+            [field_error(field, f"must be a media item of kind {kind}")],
+        )
+    if item.status != "ready":
+        raise BadRequest(
+            f"The media item is {item.status}, not ready.",
+            [field_error(field, "must be ready (poll GET /media/{media_id})")],
+        )
+    return item

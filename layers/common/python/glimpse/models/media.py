@@ -1,0 +1,46 @@
+"""The Media table: one item per media item.
+
+Keys (`pk`, `sk`): `MEDIA#<media_id>` / `MEDIA`. A pending item carries `expires_at` (TTL) so
+an upload slot that is never used disappears; the thumbnailer removes it when the item is
+ready and keeps it on a rejected item (its reason stays readable until then).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+
+from glimpse.models.base import Model, table_meta
+
+MEDIA = "MEDIA"
+
+
+def media_pk(media_id: str) -> str:
+    return f"MEDIA#{media_id}"
+
+
+class MediaItem(Model):
+    Meta = table_meta("media_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=MEDIA)
+    media_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # post | story | avatar
+    content_type = UnicodeAttribute()
+    size_bytes = NumberAttribute()  # as declared by the client
+    status = UnicodeAttribute()  # pending | ready | rejected
+    reason = UnicodeAttribute(null=True)
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    renditions = MapAttribute[str, str](null=True)  # long edge -> object key
+    blurhash = UnicodeAttribute(null=True)
+    used_by = UnicodeAttribute(null=True)  # the post or story that uses it
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
