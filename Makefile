@@ -17,7 +17,7 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # The venv is (re)built when missing, when it is not Python 3.13, or when a requirements file changed.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt $(wildcard functions/*/requirements.txt)
 	@interp=$$(infra/find-python.sh) || exit 1; \
 	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
 		echo "Replacing $(VENV): it is not Python 3.13"; rm -rf $(VENV); fi; \

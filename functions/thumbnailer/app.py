@@ -96,6 +96,7 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
+    metrics.add_metric(name="Notifications", unit=MetricUnit.Count, value=len(event["Records"]))
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

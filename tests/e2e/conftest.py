@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,3 +73,49 @@ def sign_up_and_log_in(cloud: LocalCloud, prefix: str = "user") -> Client:
 @pytest.fixture
 def alice(cloud: LocalCloud) -> Client:
     return sign_up_and_log_in(cloud, "alice")
+
+
+@pytest.fixture
+def bob(cloud: LocalCloud) -> Client:
+    return sign_up_and_log_in(cloud, "bob")
+
+
+def open_upload(
+    client: Client, data: bytes, content_type: str, kind: str = "post"
+) -> dict[str, Any]:
+    response = client.post(
+        "/media", json={"kind": kind, "content_type": content_type, "size_bytes": len(data)}
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def post_file(slot: dict[str, Any], data: bytes, content_type: str) -> requests.Response:
+    """The browser's part: a multipart POST of the form fields, file last, to S3."""
+    return requests.post(
+        slot["upload"]["url"],
+        data=slot["upload"]["fields"],
+        files={"file": ("upload", data, content_type)},
+        timeout=15,
+    )
+
+
+def wait_for_media(client: Client, media_id: str, timeout: float = 10.0) -> dict[str, Any]:
+    """GET /media/{id} until it leaves `pending` (or the timeout passes)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(f"/media/{media_id}")
+        assert response.status_code == 200, response.text
+        body = dict(response.json())
+        if body["status"] != "pending" or time.monotonic() > deadline:
+            return body
+        time.sleep(0.1)
+
+
+def upload_image(
+    client: Client, data: bytes, content_type: str, kind: str = "post"
+) -> dict[str, Any]:
+    """Upload slot, file POST, wait: the settled media item."""
+    slot = open_upload(client, data, content_type, kind)
+    assert post_file(slot, data, content_type).status_code in (200, 201, 204)
+    return wait_for_media(client, slot["media_id"])

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from glimpse import idempotency
 from glimpse.adapters import aws
 from glimpse.config import get_settings
 from infra.local import atomicity, cognito
@@ -38,6 +39,8 @@ class Stack:
 def _reset_caches() -> None:
     get_settings.cache_clear()
     aws.cognito.cache_clear()
+    aws.s3.cache_clear()
+    idempotency.persistence_store.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -223,7 +223,7 @@ def _jpeg(image: Image.Image) -> bytes:
 def _blurhash(image: Image.Image) -> str:
     small = image.resize(_fit(image.size, 32), Image.Resampling.BOX)
     width, height = small.size
-    pixels = list(small.getdata())
+    pixels = list(small.get_flattened_data())
     rows = [pixels[row * width : (row + 1) * width] for row in range(height)]
     x, y = BLURHASH_COMPONENTS if width >= height else BLURHASH_COMPONENTS[::-1]
     return str(blurhash.encode(rows, components_x=x, components_y=y))

@@ -1,0 +1,110 @@
+"""Uploads over HTTP on the local cloud: presigned POST, thumbnailer, renditions by plain GET."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+import requests
+
+from infra.local.cloud import LocalCloud
+from tests import images
+from tests.e2e.conftest import Client, open_upload, post_file, upload_image, wait_for_media
+
+
+def test_an_uploaded_photo_turns_ready_and_its_renditions_download(alice: Client) -> None:
+    data = images.jpeg_with_private_metadata()  # 800x600, with GPS, XMP and a comment
+    started = time.monotonic()
+    media = upload_image(alice, data, "image/jpeg")
+    assert media["status"] == "ready", media
+    assert time.monotonic() - started < 10
+    assert (media["width"], media["height"]) == (800, 600)
+    assert media["blurhash"]
+    assert set(media["renditions"]) == {"1080", "640", "320", "150"}
+    for size, url in media["renditions"].items():
+        response = requests.get(url, timeout=10)  # a plain GET: no token, no signature
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"] == "image/jpeg"
+        expected = (800, 600) if int(size) >= 800 else (int(size), int(size) * 3 // 4)
+        assert images.size_of(response.content) == expected
+        images.assert_clean_progressive_jpeg(response.content)  # no GPS, EXIF, XMP, comment
+
+
+def test_originals_are_never_served(alice: Client, cloud: LocalCloud) -> None:
+    slot = open_upload(alice, images.jpeg(400, 300), "image/jpeg")
+    assert post_file(slot, images.jpeg(400, 300), "image/jpeg").status_code == 204
+    media = wait_for_media(alice, slot["media_id"])
+    assert media["status"] == "ready"
+    bucket_url = slot["upload"]["url"]
+    user_id = slot["upload"]["fields"]["key"].split("/")[1]
+    for key in (slot["upload"]["fields"]["key"], f"originals/{user_id}/{slot['media_id']}"):
+        assert requests.get(f"{bucket_url}/{key}", timeout=10).status_code in (403, 404), key
+
+
+def test_another_user_cannot_see_a_pending_media_item(alice: Client, bob: Client) -> None:
+    slot = open_upload(alice, b"12345", "image/png")
+    assert alice.get(f"/media/{slot['media_id']}").json()["status"] == "pending"
+    response = bob.get(f"/media/{slot['media_id']}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_rejected_upload_reports_its_reason(alice: Client) -> None:
+    text = b"definitely not a picture\n" * 40
+    media = upload_image(alice, text, "image/jpeg")
+    assert (media["status"], media["reason"], media["renditions"]) == (
+        "rejected",
+        "not_an_image",
+        None,
+    )
+
+
+def test_a_decompression_bomb_is_rejected(alice: Client) -> None:
+    media = upload_image(alice, images.png_bomb(30_000, 30_000), "image/png")
+    assert (media["status"], media["reason"]) == ("rejected", "too_many_pixels")
+
+
+def test_disallowed_type_and_oversize_are_refused_before_any_upload(alice: Client) -> None:
+    response = alice.post(
+        "/media", json={"kind": "post", "content_type": "image/svg+xml", "size_bytes": 9}
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        415,
+        "unsupported_media_type",
+    )
+    response = alice.post(
+        "/media",
+        json={"kind": "post", "content_type": "image/jpeg", "size_bytes": 11 * 1024 * 1024},
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (413, "payload_too_large")
+
+
+def test_media_routes_need_a_token(anonymous: Client) -> None:
+    assert anonymous.post("/media", json={}).status_code == 401
+    assert anonymous.get("/media/01JD0Z8Q5M3S4V6X7Y8Z9A0B1C").status_code == 401
+
+
+def test_hostile_uploads_settle_and_leave_no_message_behind(
+    alice: Client, cloud: LocalCloud
+) -> None:
+    hostile = [h for h in images.HOSTILE if h.name != "png_bomb_900mp"]  # that one is above
+    slots = []
+    for case in hostile:
+        data = case.make()
+        slot = open_upload(alice, data or b"x", case.declared)
+        assert post_file(slot, data, case.declared).status_code == 204, case.name
+        slots.append((case, slot["media_id"]))
+    for case, media_id in slots:
+        media = wait_for_media(alice, media_id)
+        expected = ("ready", None) if case.reason is None else ("rejected", case.reason)
+        assert (media["status"], media["reason"]) == expected, case.name
+    sqs = boto3.client("sqs", endpoint_url=cloud.endpoint)
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    for queue in ("UploadsQueue", "UploadsDeadLetterQueue"):
+        deadline = time.monotonic() + 5  # the last batch may still be finishing
+        while True:
+            counts = sqs.get_queue_attributes(QueueUrl=cloud.ref(queue), AttributeNames=names)
+            if set(counts["Attributes"].values()) == {"0"} or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert counts["Attributes"] == dict.fromkeys(names, "0"), queue

@@ -1,0 +1,141 @@
+"""`POST /media` and `GET /media/{media_id}` against moto."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from functions.media import app as media
+from glimpse.media.limits import MAX_UPLOAD_BYTES
+from tests.conftest import FakeContext
+from tests.integration.conftest import Stack, as_user, unique_name
+
+ALICE = {"id": "5f0c1e52-0a51-4c1e-9d7e-2a1b0c9d8e7f", "username": "alice_media"}
+BOB = {"id": "a3b2c1d0-1111-4222-8333-944455556666", "username": "bob_media"}
+
+
+def invoke(event: dict[str, Any]) -> tuple[int, Any]:
+    response = media.lambda_handler(event, FakeContext())
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+def create(user: dict[str, str], body: Any) -> tuple[int, Any]:
+    event = as_user("media/create_media", user["id"], user["username"], body=json.dumps(body))
+    return invoke(event)
+
+
+def get(user: dict[str, str], media_id: str) -> tuple[int, Any]:
+    event = as_user(
+        "media/get_media",
+        user["id"],
+        user["username"],
+        path=f"/media/{media_id}",
+        pathParameters={"media_id": media_id},
+    )
+    return invoke(event)
+
+
+def media_count(stack: Stack) -> int:
+    table = stack.ref("MediaTable")
+    return int(stack.client("dynamodb").scan(TableName=table, Select="COUNT")["Count"])
+
+
+def test_create_returns_a_presigned_post_that_pins_key_type_and_size(stack: Stack) -> None:
+    status, body = create(ALICE, {"kind": "post", "content_type": "image/jpeg", "size_bytes": 1234})
+    assert status == 201
+    assert body["expires_in"] == 900
+    assert body["max_bytes"] == MAX_UPLOAD_BYTES
+    fields = body["upload"]["fields"]
+    assert fields["key"] == f"uploads/{ALICE['id']}/{body['media_id']}"
+    assert fields["Content-Type"] == "image/jpeg"
+    assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    conditions = policy["conditions"]
+    assert {"key": fields["key"]} in conditions
+    assert {"Content-Type": "image/jpeg"} in conditions
+    assert ["content-length-range", 1, MAX_UPLOAD_BYTES] in conditions
+    assert {"bucket": stack.ref("MediaBucket")} in conditions
+
+
+def test_the_uploader_sees_the_pending_item(stack: Stack) -> None:
+    _status, created = create(
+        ALICE, {"kind": "story", "content_type": "image/png", "size_bytes": 10}
+    )
+    status, body = get(ALICE, created["media_id"])
+    assert status == 200
+    assert body == {
+        "media_id": created["media_id"],
+        "kind": "story",
+        "status": "pending",
+        "content_type": "image/png",
+        "width": None,
+        "height": None,
+        "renditions": None,
+        "blurhash": None,
+        "reason": None,
+    }
+
+
+def test_another_user_cannot_see_an_unused_item(stack: Stack) -> None:
+    _status, created = create(
+        ALICE, {"kind": "post", "content_type": "image/png", "size_bytes": 10}
+    )
+    status, body = get(BOB, created["media_id"])
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+    assert get(BOB, "01JD0Z8Q5M3S4V6X7Y8Z9A0B1C") == (404, body)  # same answer as no such item
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        (
+            {"kind": "post", "content_type": "image/tiff", "size_bytes": 10},
+            415,
+            "unsupported_media_type",
+            "content_type",
+        ),
+        (
+            {"kind": "post", "content_type": "application/pdf", "size_bytes": 10},
+            415,
+            "unsupported_media_type",
+            "content_type",
+        ),
+        (
+            {"kind": "post", "content_type": "image/jpeg", "size_bytes": MAX_UPLOAD_BYTES + 1},
+            413,
+            "payload_too_large",
+            "size_bytes",
+        ),
+        (
+            {"kind": "video", "content_type": "image/jpeg", "size_bytes": 10},
+            400,
+            "bad_request",
+            "kind",
+        ),
+        (
+            {"kind": "post", "content_type": "image/jpeg", "size_bytes": 0},
+            400,
+            "bad_request",
+            "size_bytes",
+        ),
+        ({"kind": "post", "content_type": "image/jpeg"}, 400, "bad_request", "size_bytes"),
+        (
+            {"kind": "post", "content_type": "image/jpeg", "size_bytes": 5, "acl": "public-read"},
+            400,
+            "bad_request",
+            "acl",
+        ),
+    ],
+)
+def test_refusals_are_clear_and_write_nothing(
+    stack: Stack, body: dict[str, Any], status: int, code: str, field: str
+) -> None:
+    before = media_count(stack)
+    got_status, got = create({"id": unique_name(), "username": unique_name()}, body)
+    assert (got_status, got["error"]["code"]) == (status, code)
+    assert field in [d["field"] for d in got["error"]["details"]]
+    assert media_count(stack) == before

@@ -1,0 +1,128 @@
+"""The image pipeline on generated inputs: ordinary photos, every orientation, hostile files."""
+
+from __future__ import annotations
+
+import pytest
+
+from glimpse.media import imaging
+from glimpse.media.limits import RENDITION_SIZES
+from tests import images
+from tests.images import BLUE, GREEN, HOSTILE, RED, YELLOW, Hostile
+
+
+def test_renditions_have_the_four_long_edges_and_keep_the_aspect_ratio() -> None:
+    rendered = imaging.render(images.jpeg(3000, 2000), "image/jpeg")
+    assert (rendered.width, rendered.height) == (3000, 2000)
+    sizes = {size: images.size_of(data) for size, data in rendered.renditions.items()}
+    assert sizes == {1080: (1080, 720), 640: (640, 427), 320: (320, 213), 150: (150, 100)}
+    for data in rendered.renditions.values():
+        images.assert_clean_progressive_jpeg(data)
+
+
+def test_small_images_are_never_upscaled() -> None:
+    rendered = imaging.render(images.jpeg(200, 120), "image/jpeg")
+    sizes = {size: images.size_of(data) for size, data in rendered.renditions.items()}
+    assert sizes == {1080: (200, 120), 640: (200, 120), 320: (200, 120), 150: (150, 90)}
+
+
+def test_blurhash_encodes_the_component_grid() -> None:
+    import blurhash
+
+    rendered = imaging.render(images.encode(images.quadrants(), "JPEG"), "image/jpeg")
+    # 4x3 components: 1 size char + 1 max-AC char + 4 DC + 2 per AC component (11).
+    assert len(rendered.blurhash) == 6 + 2 * 11
+    decoded = blurhash.decode(rendered.blurhash, 4, 4)
+    top_left, bottom_right = decoded[0][0], decoded[3][3]
+    assert top_left[0] > top_left[2]  # reddish corner
+    assert bottom_right[0] > bottom_right[2]
+    assert bottom_right[1] > bottom_right[2]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_is_applied_to_the_pixels(orientation: int) -> None:
+    rendered = imaging.render(images.oriented_jpeg(orientation), "image/jpeg")
+    assert (rendered.width, rendered.height) == (600, 400)
+    for size, data in rendered.renditions.items():
+        assert images.size_of(data) == (min(size, 600), min(size, 600) * 2 // 3), size
+        corners = [
+            images.pixel(data, x, y)
+            for x, y in ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75))
+        ]
+        for actual, expected in zip(corners, (RED, GREEN, BLUE, YELLOW), strict=True):
+            assert images.close(actual, expected), (orientation, size, actual, expected)
+        images.assert_clean_progressive_jpeg(data)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.name)
+def test_hostile_inputs_end_ready_or_rejected_with_the_right_reason(hostile: Hostile) -> None:
+    data = hostile.make()
+    if hostile.reason is not None:
+        with pytest.raises(imaging.Rejected) as raised:
+            imaging.render(data, hostile.declared)
+        assert raised.value.reason == hostile.reason
+        return
+    rendered = imaging.render(data, hostile.declared)
+    assert set(rendered.renditions) == set(RENDITION_SIZES)
+    for data_out in rendered.renditions.values():
+        images.assert_clean_progressive_jpeg(data_out)
+
+
+def test_animated_gif_uses_its_first_frame() -> None:
+    rendered = imaging.render(images.animated_gif(), "image/gif")
+    assert images.close(images.pixel(rendered.renditions[150], 0.5, 0.5), RED)
+
+
+def test_cmyk_becomes_rgb_with_the_same_colour() -> None:
+    rendered = imaging.render(images.cmyk_jpeg(), "image/jpeg")
+    assert images.close(images.pixel(rendered.renditions[320], 0.5, 0.5), (255, 0, 0), 30)
+
+
+def test_16bit_grey_is_scaled_not_clipped() -> None:
+    rendered = imaging.render(images.png_16bit(), "image/png")
+    assert images.close(images.pixel(rendered.renditions[320], 0.5, 0.5), (128, 128, 128), 6)
+
+
+def test_transparency_is_flattened_on_white() -> None:
+    rendered = imaging.render(images.png_with_alpha(), "image/png")
+    assert images.close(images.pixel(rendered.renditions[320], 0.2, 0.5), BLUE, 30)
+    assert images.close(images.pixel(rendered.renditions[320], 0.8, 0.5), (255, 255, 255), 8)
+
+
+def test_heic_and_webp_are_accepted() -> None:
+    for data, declared in ((images.heic(), "image/heic"), (images.webp(), "image/webp")):
+        rendered = imaging.render(data, declared)
+        assert (rendered.width, rendered.height) == images.size_of(data)
+        assert max(images.size_of(rendered.renditions[640])) == 640
+        images.assert_clean_progressive_jpeg(rendered.renditions[1080])
+
+
+def test_metadata_and_trailing_payload_never_reach_a_rendition() -> None:
+    source = images.jpeg_with_private_metadata()
+    assert all(marker in source for marker in (b"SecretCam", b"SecretXmp", b"SecretComment"))
+    rendered = imaging.render(source, "image/jpeg")
+    for data in rendered.renditions.values():
+        images.assert_clean_progressive_jpeg(data)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"\xff\xd8\xff\xe0", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"GIF89a", "image/gif"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (b"\x00\x00\x00\x18ftypheic", "image/heic"),
+        (b"\x00\x00\x00\x18ftypavif", None),
+        (b"BM\x00\x00", None),
+        (b"%PDF-1.7", None),
+        (b"", None),
+    ],
+)
+def test_sniff_reads_magic_bytes(head: bytes, expected: str | None) -> None:
+    assert imaging.sniff(head) == expected
+
+
+def test_an_avif_declared_as_heic_is_an_unsupported_format() -> None:
+    with pytest.raises(imaging.Rejected) as raised:
+        imaging.check_type(b"\x00\x00\x00\x18ftypavif" + b"\x00" * 32, "image/heic")
+    assert raised.value.reason == "unsupported_format"
