@@ -50,6 +50,7 @@ unit integration e2e: $(STAMP) ## Run one test suite
 
 bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.cold_start
+	$(PY) -m benchmarks.thumbnails
 	$(PY) -m benchmarks.local_boot
 
 $(SAM): infra/find-python.sh
