@@ -14,6 +14,7 @@ XMP, ICC, comment or trailing payload of the upload can reach a rendition.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 
 import blurhash
@@ -26,8 +27,10 @@ JPEG_QUALITY = 82
 BACKGROUND = (255, 255, 255)  # what transparent pixels become
 BLURHASH_COMPONENTS = (4, 3)
 
-# Pillow's own bomb guard agrees with ours (it raises at twice this, warns at once).
+# Pillow's own bomb guard agrees with ours: it raises at twice the budget; below that, our
+# check after the header rejects, so its warning at once the budget is noise.
 Image.MAX_IMAGE_PIXELS = PIXEL_BUDGET
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 pillow_heif.register_heif_opener()
 
