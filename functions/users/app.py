@@ -28,8 +28,7 @@ def patch_me(body: ProfilePatch) -> MeOut:
 
 @app.get("/users/<username>", tags=["profiles"], summary="A user's public profile")
 def get_user(username: str) -> UserOut:
-    caller(app)
-    return service.view_user(username)
+    return service.view_user(caller(app).user_id, username)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -95,6 +95,7 @@ class Provisioner:
             "AWS::Serverless::Api": self._api,
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
+            "AWS::SecretsManager::Secret": self._secret,
         }
 
     def client(self, service: str) -> Any:
@@ -348,6 +349,20 @@ class Provisioner:
     def _api(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
         api_id = self.physical_name(logical_id).lower()
         return Provisioned(logical_id, "AWS::Serverless::Api", api_id, {"RootResourceId": "root"})
+
+    # ----------------------------------------------------------------- Secrets Manager
+    def _secret(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        client = self.client("secretsmanager")
+        value = props.get("SecretString")
+        generate = props.get("GenerateSecretString")
+        if value is None and generate is not None:
+            value = client.get_random_password(
+                PasswordLength=int(generate.get("PasswordLength", 32)),
+                ExcludePunctuation=bool(generate.get("ExcludePunctuation", False)),
+            )["RandomPassword"]
+        name = props.get("Name") or self.physical_name(logical_id, 512)
+        arn = client.create_secret(Name=name, SecretString=str(value or ""))["ARN"]
+        return Provisioned(logical_id, "AWS::SecretsManager::Secret", arn, {"Id": arn})
 
     # ----------------------------------------------------------------- CloudFront (emulated)
     def _distribution(self, logical_id: str, props: dict[str, Any]) -> Provisioned:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
+from pydantic import PlainSerializer, WithJsonSchema
 from ulid import ULID
 
 
@@ -20,3 +22,13 @@ def iso(moment: datetime) -> str:
 
 def new_id() -> str:
     return str(ULID())
+
+
+# A datetime that serialises as API.md's time format (also in the OpenAPI document).
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(iso, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "example": "2026-11-21T09:30:00.123Z"}
+    ),
+]

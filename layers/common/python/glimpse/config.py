@@ -27,6 +27,11 @@ class Settings(BaseModel):
     # Host (and path) that serves the bucket's renditions/ prefix: the CloudFront domain.
     media_cdn_domain: str = ""
     idempotency_table: str = ""
+    posts_table: str = ""
+    feed_table: str = ""
+    feed_jobs_queue_url: str = ""
+    post_events_topic_arn: str = ""
+    cursor_secret_arn: str = ""
     auto_confirm_users: bool = False
     story_ttl_seconds: int = 86400
     celebrity_follower_threshold: int = 10000
@@ -48,6 +53,11 @@ _ENV = {
     "media_bucket": "MEDIA_BUCKET",
     "media_cdn_domain": "MEDIA_CDN_DOMAIN",
     "idempotency_table": "IDEMPOTENCY_TABLE",
+    "posts_table": "POSTS_TABLE",
+    "feed_table": "FEED_TABLE",
+    "feed_jobs_queue_url": "FEED_JOBS_QUEUE_URL",
+    "post_events_topic_arn": "POST_EVENTS_TOPIC_ARN",
+    "cursor_secret_arn": "CURSOR_SECRET_ARN",
     "auto_confirm_users": "AUTO_CONFIRM_USERS",
     "story_ttl_seconds": "STORY_TTL_SECONDS",
     "celebrity_follower_threshold": "CELEBRITY_FOLLOWER_THRESHOLD",

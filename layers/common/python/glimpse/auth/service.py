@@ -12,9 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from glimpse.adapters.aws import cognito
 from glimpse.auth.schemas import (
@@ -36,6 +34,7 @@ from glimpse.errors import (
     Unauthorized,
     field_error,
 )
+from glimpse.models.base import transaction
 from glimpse.models.users import (
     CLAIM,
     PROFILE,
@@ -49,10 +48,6 @@ from glimpse.users.service import own_view
 
 STALE_CLAIM = timedelta(minutes=15)
 BAD_CREDENTIALS = "Incorrect username or password."
-
-
-def _transaction() -> TransactWrite:
-    return TransactWrite(connection=Connection(region=get_settings().region))
 
 
 def _error_code(exc: ClientError) -> str:
@@ -71,7 +66,7 @@ def _claim(username: str, email: str, claim_id: str) -> None:
         (UniqueClaim.state == "pending") & (UniqueClaim.created_at < moment - STALE_CLAIM)
     )
     try:
-        with _transaction() as tx:
+        with transaction() as tx:
             for pk in (username_pk(username), email_pk(email)):
                 claim = UniqueClaim(
                     pk, CLAIM, state="pending", claim_id=claim_id, created_at=moment
@@ -146,7 +141,7 @@ def signup(body: SignupIn) -> SignupOut:
         created_at=moment,
         updated_at=moment,
     )
-    with _transaction() as tx:
+    with transaction() as tx:
         tx.save(profile, condition=UserProfile.pk.does_not_exist())
         for pk in (username_pk(body.username), email_pk(body.email)):
             tx.update(

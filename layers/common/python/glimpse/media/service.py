@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist
 from glimpse.adapters import media_bucket
 from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
+from glimpse.graph.access import relation, require_content
 from glimpse.media.layout import upload_key
 from glimpse.media.limits import (
     ALLOWED_TYPES,
@@ -88,10 +89,17 @@ def get_media(caller_id: str, media_id: str) -> MediaOut:
     """Only the uploader sees a media item until a post or story uses it (API.md).
 
     Anyone else gets the same 404 as for an item that does not exist, so ids cannot be probed.
+    Once used, it is as visible as its owner's posts (403 private, 404 across a block).
     """
     item = find(media_id)
     if item is None or (item.owner_id != caller_id and item.used_by is None):
         raise NotFound("No such media item.")
+    if item.owner_id != caller_id:
+        try:
+            found = relation(caller_id, item.owner_id)
+        except NotFound:
+            raise NotFound("No such media item.") from None
+        require_content(found, "media")
     return view(item)
 
 

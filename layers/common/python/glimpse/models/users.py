@@ -4,6 +4,7 @@ Keys (`pk`, `sk`):
 - profile:        `USER#<user_id>`    / `PROFILE`
 - username claim: `USERNAME#<lower>`  / `CLAIM`  (points at the user id)
 - email claim:    `EMAIL#<lower>`     / `CLAIM`
+Graph edges live in the same partitions (see `glimpse.models.graph`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class UserProfile(Model):
     followers_count = NumberAttribute(default=0)
     following_count = NumberAttribute(default=0)
     posts_count = NumberAttribute(default=0)
+    # Set once the account passes CelebrityFollowerThreshold, and kept: its posts are merged
+    # into feeds at read time instead of fanned out.
+    is_celebrity = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 

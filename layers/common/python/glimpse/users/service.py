@@ -7,11 +7,13 @@ from pynamodb.expressions.update import Action
 
 from glimpse.clock import now
 from glimpse.errors import NotFound
+from glimpse.graph.access import relation
 from glimpse.media.service import ready_media_of
 from glimpse.media.urls import rendition_urls
 from glimpse.models.base import str_map
+from glimpse.models.batch import get_many
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
-from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
+from glimpse.users.schemas import MeOut, ProfilePatch, UserOut, UserSummary
 
 
 def get_profile(user_id: str) -> UserProfile:
@@ -21,15 +23,39 @@ def get_profile(user_id: str) -> UserProfile:
         raise NotFound("No such user.") from None
 
 
-def find_by_username(username: str) -> UserProfile:
-    """Username claim → profile: two strongly consistent GetItems."""
+def user_id_for(username: str) -> str:
+    """The id behind a username (its claim): one strongly consistent GetItem, 404 if none."""
     try:
         claim = UniqueClaim.get(username_pk(username), CLAIM, consistent_read=True)
     except DoesNotExist:
         raise NotFound(f"No user named {username}.") from None
     if claim.state != "active" or not claim.user_id:
         raise NotFound(f"No user named {username}.")
-    return get_profile(claim.user_id)
+    return str(claim.user_id)
+
+
+def find_by_username(username: str) -> UserProfile:
+    """Username claim → profile: two strongly consistent GetItems."""
+    return get_profile(user_id_for(username))
+
+
+def summary(profile: UserProfile) -> UserSummary:
+    return UserSummary(
+        username=profile.username,
+        display_name=profile.display_name,
+        avatar=rendition_urls(str_map(profile.avatar)) or None,
+    )
+
+
+def summaries(user_ids: list[str]) -> dict[str, UserSummary]:
+    """Summaries of many users in one BatchGetItem (per 100); missing users are left out."""
+    fetched = get_many([(UserProfile, (user_pk(uid), PROFILE)) for uid in dict.fromkeys(user_ids)])
+    found = {}
+    for uid in user_ids:
+        profile = fetched.get(UserProfile, (user_pk(uid), PROFILE))
+        if profile is not None:
+            found[uid] = summary(profile)
+    return found
 
 
 def public_view(profile: UserProfile) -> UserOut:
@@ -53,8 +79,18 @@ def me(user_id: str) -> MeOut:
     return own_view(get_profile(user_id))
 
 
-def view_user(username: str) -> UserOut:
-    return public_view(find_by_username(username))
+def view_user(viewer_id: str, username: str) -> UserOut:
+    """A profile as `viewer` sees it: claim GetItem + one BatchGetItem (profile and edges).
+
+    A user who blocked the viewer, or whom the viewer blocked, does not exist for them (404).
+    A private profile's header is visible to all; its content is not (see graph.access).
+    """
+    found = relation(viewer_id, user_id_for(username))
+    view = public_view(found.owner)
+    view.followed_by_me = found.follows
+    view.follows_me = found.followed_by
+    view.follow_status = found.follow_status
+    return view
 
 
 def update_me(user_id: str, patch: ProfilePatch) -> MeOut:

@@ -1,0 +1,59 @@
+"""Feed jobs from the feed-jobs queue (post events through SNS, and follow changes).
+
+A job that fails (AWS errors) fails alone and is retried, then ends in the DLQ; a job seen
+before (same body) is skipped: Powertools Idempotency keyed on the whole job.
+"""
+
+from dataclasses import asdict
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glimpse.feed import fanout
+from glimpse.idempotency import persistence_store
+
+logger = Logger(service="fanout")
+tracer = Tracer(service="fanout")
+metrics = Metrics(service="fanout")
+processor = BatchProcessor(event_type=EventType.SQS)
+idempotency = IdempotencyConfig(raise_on_no_idempotency_key=True, expires_after_seconds=24 * 3600)
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    stats = fanout.run(job)
+    logger.info("feed job done", extra={"job": job, **asdict(stats)})
+    metrics.add_metric(name="FeedEntriesWritten", unit=MetricUnit.Count, value=stats.written)
+    metrics.add_metric(name="FeedEntriesDeleted", unit=MetricUnit.Count, value=stats.deleted)
+    return asdict(stats)
+
+
+@cache
+def _run_once() -> Any:
+    return idempotent_function(
+        data_keyword_argument="job", config=idempotency, persistence_store=persistence_store()
+    )(run_job)
+
+
+def record_handler(record: SQSRecord) -> None:
+    _run_once()(job=record.json_body)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    metrics.add_metric(name="FeedJobs", unit=MetricUnit.Count, value=len(event["Records"]))
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

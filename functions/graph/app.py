@@ -1,0 +1,88 @@
+"""The social graph: follow, unfollow, requests, blocks, followers and following lists."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from glimpse.api.identity import caller
+from glimpse.api.resolver import create_app
+from glimpse.graph import service
+from glimpse.pagination import MAX_LIMIT, Page
+from glimpse.users.schemas import UserSummary
+
+logger = Logger(service="graph")
+tracer = Tracer(service="graph")
+metrics = Metrics(service="graph")
+app = create_app()
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (default 20).")]
+Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the last page.")]
+
+
+class FollowOut(BaseModel):
+    follow_status: service.FollowResult
+
+
+@app.post("/users/<username>/follow", tags=["graph"], summary="Follow (or ask to follow)")
+def follow(username: str) -> FollowOut:
+    status = service.follow(caller(app).user_id, username)
+    metrics.add_metric(name="Follows", unit=MetricUnit.Count, value=1)
+    return FollowOut(follow_status=status)
+
+
+@app.delete("/users/<username>/follow", tags=["graph"], summary="Unfollow, or withdraw a request")
+def unfollow(username: str) -> Response[None]:
+    service.unfollow(caller(app).user_id, username)
+    return Response(status_code=204)
+
+
+@app.get("/users/<username>/followers", tags=["graph"], summary="Who follows a user")
+def followers(username: str, limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+    return service.followers(caller(app).user_id, username, limit, cursor)
+
+
+@app.get("/users/<username>/following", tags=["graph"], summary="Whom a user follows")
+def following(username: str, limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+    return service.following(caller(app).user_id, username, limit, cursor)
+
+
+@app.get("/me/follow-requests", tags=["graph"], summary="Pending requests to follow you")
+def follow_requests(limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+    return service.follow_requests(caller(app).user_id, limit, cursor)
+
+
+@app.post("/me/follow-requests/<username>/approve", tags=["graph"], summary="Approve a request")
+def approve(username: str) -> Response[None]:
+    service.approve(caller(app).user_id, username)
+    return Response(status_code=204)
+
+
+@app.post("/me/follow-requests/<username>/deny", tags=["graph"], summary="Deny a request")
+def deny(username: str) -> Response[None]:
+    service.deny(caller(app).user_id, username)
+    return Response(status_code=204)
+
+
+@app.post("/users/<username>/block", tags=["graph"], summary="Block (removes follows both ways)")
+def block(username: str) -> Response[None]:
+    service.block(caller(app).user_id, username)
+    return Response(status_code=204)
+
+
+@app.delete("/users/<username>/block", tags=["graph"], summary="Unblock")
+def unblock(username: str) -> Response[None]:
+    service.unblock(caller(app).user_id, username)
+    return Response(status_code=204)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""The home feed: fan-out on write for most authors, merge on read for celebrity accounts."""

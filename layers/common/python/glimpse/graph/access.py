@@ -1,0 +1,90 @@
+"""Who may see what: one rule, used by every route that shows someone's content.
+
+- a block, either way: the other side does not exist (404);
+- a private account's content, to anyone but the owner and approved followers: 403;
+- everything else is visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glimpse.errors import Forbidden, NotFound
+from glimpse.models.batch import Fetched, get_many
+from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, edge_key
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.users.schemas import FollowStatus
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How `viewer` stands towards `owner` (edges read in one consistent batch)."""
+
+    viewer_id: str
+    owner: UserProfile
+    follows: bool  # viewer follows owner
+    followed_by: bool  # owner follows viewer
+    requested: bool  # viewer asked to follow owner (pending)
+    blocked: bool  # either blocks the other
+
+    @property
+    def is_self(self) -> bool:
+        return self.viewer_id == self.owner.user_id
+
+    @property
+    def follow_status(self) -> FollowStatus:
+        return "following" if self.follows else "requested" if self.requested else "none"
+
+    @property
+    def can_see_content(self) -> bool:
+        return self.is_self or (not self.blocked and (self.follows or not self.owner.is_private))
+
+
+def relation_keys(viewer_id: str, owner_id: str) -> list[tuple[type[Edge], tuple[str, str]]]:
+    return [
+        (Edge, edge_key(viewer_id, FOLLOWS, owner_id)),
+        (Edge, edge_key(owner_id, FOLLOWS, viewer_id)),
+        (Edge, edge_key(owner_id, REQUEST, viewer_id)),
+        (Edge, edge_key(viewer_id, BLOCKS, owner_id)),
+        (Edge, edge_key(owner_id, BLOCKS, viewer_id)),
+    ]
+
+
+def relation_from(fetched: Fetched, viewer_id: str, owner: UserProfile) -> Relation:
+    def has(owner_of_edge: str, kind: str, other: str) -> bool:
+        return fetched.get(Edge, edge_key(owner_of_edge, kind, other)) is not None
+
+    owner_id = owner.user_id
+    if viewer_id == owner_id:
+        return Relation(viewer_id, owner, False, False, False, False)
+    return Relation(
+        viewer_id=viewer_id,
+        owner=owner,
+        follows=has(viewer_id, FOLLOWS, owner_id),
+        followed_by=has(owner_id, FOLLOWS, viewer_id),
+        requested=has(owner_id, REQUEST, viewer_id),
+        blocked=has(viewer_id, BLOCKS, owner_id) or has(owner_id, BLOCKS, viewer_id),
+    )
+
+
+def relation(viewer_id: str, owner_id: str) -> Relation:
+    """Owner's profile and the edges between the two: one BatchGetItem. 404 if no owner."""
+    fetched = get_many(
+        [(UserProfile, (user_pk(owner_id), PROFILE)), *relation_keys(viewer_id, owner_id)],
+        consistent=True,
+    )
+    owner = fetched.get(UserProfile, (user_pk(owner_id), PROFILE))
+    if owner is None:
+        raise NotFound("No such user.")
+    found = relation_from(fetched, viewer_id, owner)
+    if found.blocked:
+        raise NotFound("No such user.")
+    return found
+
+
+def require_content(found: Relation, what: str = "content") -> None:
+    """404 across a block, 403 for a private account's content seen by a non-follower."""
+    if found.blocked and not found.is_self:
+        raise NotFound("No such user.")
+    if not found.can_see_content:
+        raise Forbidden(f"This account is private: only its followers see its {what}.")

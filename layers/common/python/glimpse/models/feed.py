@@ -1,0 +1,47 @@
+"""The Feed table: one partition per reader.
+
+Keys (`pk`, `sk`):
+- feed entry:                   `FEED#<user_id>` / `<post_id>`  (ULID: newest sorts last)
+- followed celebrity accounts:  `FEED#<user_id>` / `~CELEBRITIES` (sorts after every post id,
+  so the first page of a newest-first Query returns it with the newest entries)
+ByAuthor (local index): `FEED#<user_id>` / `<author_id>#<post_id>`: one author's entries.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.indexes import KeysOnlyProjection, LocalSecondaryIndex
+
+from glimpse.models.base import Model, table_meta
+
+CELEBRITIES = "~CELEBRITIES"
+
+
+def feed_pk(user_id: str) -> str:
+    return f"FEED#{user_id}"
+
+
+def author_sk(author_id: str, post_id: str) -> str:
+    return f"{author_id}#{post_id}"
+
+
+class FeedByAuthor(LocalSecondaryIndex["FeedItem"]):
+    class Meta:
+        index_name = "ByAuthor"
+        projection = KeysOnlyProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    author_sk = UnicodeAttribute(range_key=True)
+
+
+class FeedItem(Model):
+    """A feed entry, or (sk `~CELEBRITIES`) the set of followed celebrity accounts."""
+
+    Meta = table_meta("feed_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    author_id = UnicodeAttribute(null=True)
+    author_sk = UnicodeAttribute(null=True)
+    celebrity_ids = UnicodeSetAttribute(null=True)
+    by_author = FeedByAuthor()

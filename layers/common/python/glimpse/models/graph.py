@@ -1,0 +1,42 @@
+"""Graph edges, in the Users table next to each profile.
+
+Keys (`pk`, `sk`), for users a and b:
+- a follows b:             `USER#a` / `FOLLOWS#b`   (a's following list)
+- the same, seen from b:   `USER#b` / `FOLLOWER#a`  (b's followers list)
+- a asked to follow b:     `USER#b` / `REQUEST#a`   (b's pending requests)
+- a blocks b:              `USER#a` / `BLOCKS#b`
+- a's interactions with b: `USER#a` / `AFFINITY#b`  (likes + comments; feed ranking)
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+
+from glimpse.models.base import Model, table_meta
+from glimpse.models.users import user_pk
+
+FOLLOWS, FOLLOWER, REQUEST, BLOCKS, AFFINITY = (
+    "FOLLOWS#",
+    "FOLLOWER#",
+    "REQUEST#",
+    "BLOCKS#",
+    "AFFINITY#",
+)
+
+
+class Edge(Model):
+    Meta = table_meta("users_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    other_id = UnicodeAttribute()  # the user at the far end of the edge
+    created_at = UTCDateTimeAttribute(null=True)
+    interactions = NumberAttribute(null=True)  # affinity edges only
+
+
+def edge_key(owner_id: str, kind: str, other_id: str) -> tuple[str, str]:
+    return user_pk(owner_id), f"{kind}{other_id}"
+
+
+def other_of(sk: str) -> str:
+    return sk.split("#", 1)[1]

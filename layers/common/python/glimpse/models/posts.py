@@ -1,0 +1,82 @@
+"""The Posts table: posts, and each post's likes and comments in the post's partition.
+
+Keys (`pk`, `sk`):
+- post:    `POST#<post_id>` / `POST`               (+ ByAuthor: `AUTHOR#<author_id>` / `<post_id>`)
+- like:    `POST#<post_id>` / `LIKE#<user_id>`
+- comment: `POST#<post_id>` / `COMMENT#<comment_id>` (ULIDs: oldest first)
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from glimpse.models.base import Model, table_meta
+
+POST = "POST"
+LIKE = "LIKE#"
+COMMENT = "COMMENT#"
+
+
+def post_pk(post_id: str) -> str:
+    return f"POST#{post_id}"
+
+
+def author_pk(author_id: str) -> str:
+    return f"AUTHOR#{author_id}"
+
+
+class ByAuthor(GlobalSecondaryIndex["Post"]):
+    class Meta:
+        index_name = "ByAuthor"
+        projection = AllProjection()
+
+    author_pk = UnicodeAttribute(hash_key=True)
+    post_sk = UnicodeAttribute(range_key=True)
+
+
+class Post(Model):
+    Meta = table_meta("posts_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=POST)
+    post_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    # PynamoDB's stubs type `of` as the element type; the runtime wants the attribute class.
+    media_ids = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]
+    caption = UnicodeAttribute(default="")
+    hashtags = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    mentions = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    location = UnicodeAttribute(null=True)
+    like_count = NumberAttribute(default=0)
+    comment_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    author_pk = UnicodeAttribute()
+    post_sk = UnicodeAttribute()
+    by_author = ByAuthor()
+
+
+class Like(Model):
+    Meta = table_meta("posts_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class Comment(Model):
+    Meta = table_meta("posts_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    comment_id = UnicodeAttribute()
+    post_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()

@@ -1,0 +1,1 @@
+"""Posts, likes and comments."""

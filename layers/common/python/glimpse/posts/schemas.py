@@ -1,0 +1,60 @@
+"""The post and comment objects of API.md as pydantic models."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from glimpse.clock import Timestamp
+from glimpse.media.schemas import MediaOut
+from glimpse.users.schemas import UserSummary
+
+MAX_CAPTION = 2200
+MAX_COMMENT = 500
+
+
+class PostCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    media_ids: list[str] = Field(min_length=1, max_length=10)
+    caption: str = Field(default="", max_length=MAX_CAPTION)
+    location: str | None = Field(default=None, max_length=100)
+
+    @field_validator("media_ids")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each media item may appear once")
+        return value
+
+
+class PostOut(BaseModel):
+    post_id: str
+    author: UserSummary
+    media: list[MediaOut]
+    caption: str
+    hashtags: list[str]
+    mentions: list[str]
+    location: str | None
+    like_count: int
+    comment_count: int
+    liked_by_me: bool
+    created_at: Timestamp
+
+
+class LikeOut(BaseModel):
+    like_count: int
+    liked_by_me: bool
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_COMMENT)
+
+
+class CommentOut(BaseModel):
+    comment_id: str
+    post_id: str
+    author: UserSummary
+    text: str
+    created_at: Timestamp

@@ -1,0 +1,415 @@
+"""Posts, likes and comments. Counts move only in the transaction that writes the like or
+comment, under a condition on it, so they stay exact under repeated and concurrent requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from glimpse.adapters.messaging import publish_post_event
+from glimpse.clock import new_id, now
+from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
+from glimpse.graph.access import (
+    Relation,
+    relation,
+    relation_from,
+    relation_keys,
+    require_content,
+)
+from glimpse.media.service import view as media_view
+from glimpse.models.base import Transaction, transaction
+from glimpse.models.batch import Fetched, get_many
+from glimpse.models.graph import AFFINITY, BLOCKS, FOLLOWS, Edge, edge_key
+from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.posts import COMMENT, LIKE, POST, Comment, Like, Post, author_pk, post_pk
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.pagination import Page, decode_cursor, encode_cursor
+from glimpse.posts import text
+from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
+from glimpse.posts.views import is_hidden, post_view, view_keys
+from glimpse.users.schemas import UserSummary
+from glimpse.users.service import summaries, summary, user_id_for
+
+
+# --------------------------------------------------------------------------- create
+def create_post(author_id: str, body: PostCreate) -> PostOut:
+    """Two DynamoDB calls: one BatchGetItem (author and media), one transaction."""
+    fetched = get_many(
+        [(UserProfile, (user_pk(author_id), PROFILE))]
+        + [(MediaItem, (media_pk(media_id), MEDIA)) for media_id in body.media_ids],
+        consistent=True,
+    )
+    author = fetched.get(UserProfile, (user_pk(author_id), PROFILE))
+    if author is None:
+        raise NotFound("No such user.")
+    items = [_usable_media(fetched, author_id, i, m) for i, m in enumerate(body.media_ids)]
+    post_id = new_id()
+    post = Post(
+        post_pk(post_id),
+        POST,
+        post_id=post_id,
+        author_id=author_id,
+        media_ids=body.media_ids,
+        caption=body.caption,
+        hashtags=text.hashtags(body.caption),
+        mentions=text.mentions(body.caption),
+        location=body.location,
+        like_count=0,
+        comment_count=0,
+        created_at=now(),
+        author_pk=author_pk(author_id),
+        post_sk=post_id,
+    )
+    try:
+        with transaction() as tx:
+            tx.save(post, condition=Post.pk.does_not_exist())
+            for item in items:
+                tx.update(
+                    MediaItem(media_pk(item.media_id), MEDIA),
+                    actions=[MediaItem.used_by.set(post_id), MediaItem.expires_at.remove()],
+                    condition=(MediaItem.owner_id == author_id)
+                    & MediaItem.used_by.does_not_exist()
+                    & (MediaItem.status != "rejected"),
+                )
+            tx.update(
+                UserProfile(user_pk(author_id), PROFILE),
+                actions=[UserProfile.posts_count.add(1)],
+                condition=UserProfile.pk.exists(),
+            )
+    except TransactWriteError as exc:
+        if exc.cause_response_code == "TransactionCanceledException":
+            raise BadRequest(
+                "A media item was used or rejected meanwhile.",
+                [field_error("media_ids", "each media item must be unused and not rejected")],
+            ) from None
+        raise
+    publish_post_event({"type": "post_created", "post_id": post_id, "author_id": author_id})
+    return PostOut(
+        post_id=post_id,
+        author=summary(author),
+        media=[media_view(item) for item in items],
+        caption=post.caption,
+        hashtags=list(post.hashtags),
+        mentions=list(post.mentions),
+        location=post.location,
+        like_count=0,
+        comment_count=0,
+        liked_by_me=False,
+        created_at=post.created_at,
+    )
+
+
+def _usable_media(fetched: Fetched, author_id: str, index: int, media_id: str) -> MediaItem:
+    item = fetched.get(MediaItem, (media_pk(media_id), MEDIA))
+    field = f"media_ids[{index}]"
+    if item is None or item.owner_id != author_id:
+        raise BadRequest("No such media item of yours.", [field_error(field, "no such media item")])
+    problem = (
+        "must be a media item of kind post"
+        if item.kind != "post"
+        else "is already used"
+        if item.used_by
+        else "was rejected"
+        if item.status == "rejected"
+        else None
+    )
+    if problem:
+        raise BadRequest(f"Media item {media_id} {problem}.", [field_error(field, problem)])
+    return item
+
+
+# --------------------------------------------------------------------------- read
+def _get_post(post_id: str) -> Post:
+    try:
+        return Post.get(post_pk(post_id), POST, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such post.") from None
+
+
+def _visible(
+    viewer_id: str, post: Post, extra: list[Any] | None = None
+) -> tuple[Relation, Fetched]:
+    """Who may see `post`, and what its view needs: one BatchGetItem."""
+    fetched = get_many(
+        [
+            *relation_keys(viewer_id, post.author_id),
+            *view_keys(viewer_id, [post]),
+            (UserProfile, (user_pk(viewer_id), PROFILE)),
+            *(extra or []),
+        ],
+        consistent=True,
+    )
+    author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE))
+    if author is None:
+        raise NotFound("No such post.")
+    found = relation_from(fetched, viewer_id, author)
+    if found.blocked or is_hidden(viewer_id, post, fetched):
+        raise NotFound("No such post.")
+    require_content(found, "posts")
+    return found, fetched
+
+
+def get_post(viewer_id: str, post_id: str) -> PostOut:
+    """GetItem, then one BatchGetItem: two calls."""
+    post = _get_post(post_id)
+    _found, fetched = _visible(viewer_id, post)
+    view = post_view(viewer_id, post, fetched)
+    if view is None:
+        raise NotFound("No such post.")
+    return view
+
+
+def user_posts(viewer_id: str, username: str, limit: int, cursor: str | None) -> Page[PostOut]:
+    """Claim GetItem, relation BatchGetItem, ByAuthor Query, view BatchGetItem."""
+    found = relation(viewer_id, user_id_for(username))
+    require_content(found, "posts")
+    author_id = found.owner.user_id
+    list_id = f"posts:{author_id}"
+    position = decode_cursor(list_id, cursor)
+    condition = Post.post_sk < position["before"] if position else None
+    posts = list(
+        Post.by_author.query(author_pk(author_id), condition, scan_index_forward=False, limit=limit)
+    )
+    fetched = get_many(view_keys(viewer_id, posts))
+    items = [v for post in posts if (v := post_view(viewer_id, post, fetched)) is not None]
+    more = len(posts) == limit
+    next_cursor = encode_cursor(list_id, {"before": posts[-1].post_id}) if more else None
+    return Page[PostOut](items=items, next_cursor=next_cursor)
+
+
+# --------------------------------------------------------------------------- delete
+def delete_post(caller_id: str, post_id: str) -> None:
+    post = _get_post(post_id)
+    if post.author_id != caller_id:
+        _visible(caller_id, post)  # 404 when the caller may not even see it
+        raise Forbidden("Only the author may delete a post.")
+    try:
+        with transaction() as tx:
+            tx.delete(Post(post_pk(post_id), POST), condition=Post.pk.exists(), name="post")
+            tx.update(
+                UserProfile(user_pk(caller_id), PROFILE),
+                actions=[UserProfile.posts_count.add(-1)],
+                condition=UserProfile.pk.exists(),
+            )
+            for media_id in post.media_ids:  # back to owner-only visibility
+                tx.update(
+                    MediaItem(media_pk(media_id), MEDIA),
+                    actions=[MediaItem.used_by.remove()],
+                    condition=MediaItem.used_by == post_id,
+                )
+    except TransactWriteError as exc:
+        if "post" in tx.failed(exc):
+            raise NotFound("No such post.") from None
+        raise
+    publish_post_event({"type": "post_deleted", "post_id": post_id, "author_id": caller_id})
+
+
+# --------------------------------------------------------------------------- likes
+def like(viewer_id: str, post_id: str) -> LikeOut:
+    """GetItem, then one transaction (a second one only for a private author's follower)."""
+    post = _get_post(post_id)
+    author_id = post.author_id
+    for needs_follow in (False, True):
+        try:
+            with transaction() as tx:
+                tx.save(
+                    Like(
+                        post_pk(post_id), f"{LIKE}{viewer_id}", user_id=viewer_id, created_at=now()
+                    ),
+                    condition=Like.pk.does_not_exist(),
+                    name="like",
+                )
+                _count(tx, post_id, Post.like_count, +1)
+                _access_checks(tx, viewer_id, author_id, needs_follow)
+                _affinity(tx, viewer_id, author_id, +1)
+        except TransactWriteError as exc:
+            failed = tx.failed(exc)
+            if "like" in failed:  # liked before: nothing changes
+                return LikeOut(like_count=int(post.like_count), liked_by_me=True)
+            if not needs_follow and failed == {"public"}:
+                continue  # a private author: try again, requiring a follow
+            _raise_for(failed, exc)
+        return LikeOut(like_count=int(post.like_count) + 1, liked_by_me=True)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _count(tx: Transaction, post_id: str, counter: Any, delta: int) -> None:
+    tx.update(
+        Post(post_pk(post_id), POST),
+        actions=[counter.add(delta)],
+        condition=Post.pk.exists(),
+        name="post",
+    )
+
+
+def _affinity(tx: Transaction, viewer_id: str, author_id: str, delta: int) -> None:
+    """The viewer's interactions with the author (feed ranking), in the same transaction."""
+    if viewer_id != author_id:
+        tx.update(
+            Edge(*edge_key(viewer_id, AFFINITY, author_id)),
+            actions=[Edge.interactions.add(delta), Edge.other_id.set(author_id)],
+        )
+
+
+def _no_blocks(tx: Transaction, viewer_id: str, author_id: str) -> None:
+    for blocker, blocked in ((viewer_id, author_id), (author_id, viewer_id)):
+        tx.condition_check(
+            Edge,
+            *edge_key(blocker, BLOCKS, blocked),
+            condition=Edge.pk.does_not_exist(),
+            name="block",
+        )
+
+
+def _access_checks(tx: Transaction, viewer_id: str, author_id: str, needs_follow: bool) -> None:
+    """No block either way; and the author is public (`public`) or followed (`follows`)."""
+    _no_blocks(tx, viewer_id, author_id)
+    if viewer_id == author_id:
+        return
+    if needs_follow:
+        tx.condition_check(
+            Edge,
+            *edge_key(viewer_id, FOLLOWS, author_id),
+            condition=Edge.pk.exists(),
+            name="follows",
+        )
+    else:
+        tx.condition_check(
+            UserProfile,
+            user_pk(author_id),
+            PROFILE,
+            condition=UserProfile.is_private == False,  # noqa: E712 - a DynamoDB condition
+            name="public",
+        )
+
+
+def _raise_for(failed: set[str], exc: TransactWriteError) -> None:
+    if "post" in failed or "block" in failed:
+        raise NotFound("No such post.") from None
+    if "follows" in failed:
+        raise Forbidden("This account is private: only its followers see its posts.") from None
+    raise exc
+
+
+def unlike(viewer_id: str, post_id: str) -> LikeOut:
+    """GetItem, then one transaction. Removing a like needs no privacy check, only no block."""
+    post = _get_post(post_id)
+    author_id = post.author_id
+    try:
+        with transaction() as tx:
+            tx.delete(
+                Like(post_pk(post_id), f"{LIKE}{viewer_id}"),
+                condition=Like.pk.exists(),
+                name="like",
+            )
+            _count(tx, post_id, Post.like_count, -1)
+            _no_blocks(tx, viewer_id, author_id)
+            _affinity(tx, viewer_id, author_id, -1)
+    except TransactWriteError as exc:
+        failed = tx.failed(exc)
+        if "like" in failed:  # not liked: nothing changes
+            return LikeOut(like_count=int(post.like_count), liked_by_me=False)
+        _raise_for(failed, exc)
+    return LikeOut(like_count=int(post.like_count) - 1, liked_by_me=False)
+
+
+def likers(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
+    post = _get_post(post_id)
+    _visible(viewer_id, post)
+    list_id = f"likes:{post_id}"
+    position = decode_cursor(list_id, cursor)
+    likes = list(Like.query(post_pk(post_id), _after(Like.sk, LIKE, position), limit=limit))
+    ids = [item.user_id for item in likes]
+    found = summaries(ids)
+    more = len(likes) == limit
+    next_cursor = encode_cursor(list_id, {"after": likes[-1].sk}) if more else None
+    return Page[UserSummary](items=[found[i] for i in ids if i in found], next_cursor=next_cursor)
+
+
+def _after(sort_key: Any, prefix: str, position: dict[str, Any] | None) -> Any:
+    """Key condition: items of `prefix` after the cursor's position (all of them without one)."""
+    if position is None:
+        return sort_key.startswith(prefix)
+    return sort_key.between(str(position["after"]) + "\x00", prefix + "\uffff")
+
+
+# --------------------------------------------------------------------------- comments
+def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut:
+    post = _get_post(post_id)
+    _found, fetched = _visible(viewer_id, post)
+    me = fetched.get(UserProfile, (user_pk(viewer_id), PROFILE))
+    if me is None:
+        raise NotFound("No such user.")
+    comment_id = new_id()
+    comment = Comment(
+        post_pk(post_id),
+        f"{COMMENT}{comment_id}",
+        comment_id=comment_id,
+        post_id=post_id,
+        author_id=viewer_id,
+        text=body.text,
+        created_at=now(),
+    )
+    try:
+        with transaction() as tx:
+            tx.save(comment, condition=Comment.pk.does_not_exist())
+            _count(tx, post_id, Post.comment_count, +1)
+            _affinity(tx, viewer_id, post.author_id, +1)
+    except TransactWriteError as exc:
+        if exc.cause_response_code == "TransactionCanceledException":
+            raise NotFound("No such post.") from None
+        raise
+    return CommentOut(
+        comment_id=comment_id,
+        post_id=post_id,
+        author=summary(me),
+        text=body.text,
+        created_at=comment.created_at,
+    )
+
+
+def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page[CommentOut]:
+    """Oldest first."""
+    post = _get_post(post_id)
+    _visible(viewer_id, post)
+    list_id = f"comments:{post_id}"
+    position = decode_cursor(list_id, cursor)
+    found = list(
+        Comment.query(post_pk(post_id), _after(Comment.sk, COMMENT, position), limit=limit)
+    )
+    authors = summaries([c.author_id for c in found])
+    items = [
+        CommentOut(
+            comment_id=c.comment_id,
+            post_id=post_id,
+            author=authors[c.author_id],
+            text=c.text,
+            created_at=c.created_at,
+        )
+        for c in found
+        if c.author_id in authors
+    ]
+    more = len(found) == limit
+    next_cursor = encode_cursor(list_id, {"after": found[-1].sk}) if more else None
+    return Page[CommentOut](items=items, next_cursor=next_cursor)
+
+
+def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
+    post = _get_post(post_id)
+    try:
+        comment = Comment.get(post_pk(post_id), f"{COMMENT}{comment_id}", consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such comment.") from None
+    if caller_id not in (comment.author_id, post.author_id):
+        _visible(caller_id, post)
+        raise Forbidden("Only the comment's author or the post's author may delete it.")
+    try:
+        with transaction() as tx:
+            tx.delete(comment, condition=Comment.pk.exists())
+            _count(tx, post_id, Post.comment_count, -1)
+    except TransactWriteError as exc:
+        if exc.cause_response_code == "TransactionCanceledException":
+            raise NotFound("No such comment.") from None
+        raise

@@ -1,0 +1,62 @@
+"""Posts as a viewer sees them: author summary, media, whether they liked it.
+
+Everything a page of posts needs beyond the post items comes from one BatchGetItem over the
+Users, Media and Posts tables (:func:`view_keys`), so a list costs the same calls whatever
+its length (up to 100 keys per request).
+"""
+
+from __future__ import annotations
+
+from glimpse.media.service import view as media_view
+from glimpse.models.base import Model
+from glimpse.models.batch import Fetched, Key
+from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.posts import LIKE, Like, Post, post_pk
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.posts.schemas import PostOut
+from glimpse.users.service import summary
+
+
+def view_keys(viewer_id: str, posts: list[Post]) -> list[tuple[type[Model], Key]]:
+    keys: list[tuple[type[Model], Key]] = []
+    for post in posts:
+        keys.append((UserProfile, (user_pk(post.author_id), PROFILE)))
+        keys.append((Like, (post_pk(post.post_id), f"{LIKE}{viewer_id}")))
+        keys.extend((MediaItem, (media_pk(media_id), MEDIA)) for media_id in post.media_ids)
+    return keys
+
+
+def is_hidden(viewer_id: str, post: Post, fetched: Fetched) -> bool:
+    """A post with a rejected media item is shown to its author only (who may delete it)."""
+    if viewer_id == post.author_id:
+        return False
+    for media_id in post.media_ids:
+        item = fetched.get(MediaItem, (media_pk(media_id), MEDIA))
+        if item is not None and item.status == "rejected":
+            return True
+    return False
+
+
+def post_view(viewer_id: str, post: Post, fetched: Fetched) -> PostOut | None:
+    """The post as `viewer` sees it; None when its author is gone or it is hidden."""
+    author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE))
+    if author is None or is_hidden(viewer_id, post, fetched):
+        return None
+    media = [
+        media_view(item)
+        for media_id in post.media_ids
+        if (item := fetched.get(MediaItem, (media_pk(media_id), MEDIA))) is not None
+    ]
+    return PostOut(
+        post_id=post.post_id,
+        author=summary(author),
+        media=media,
+        caption=post.caption,
+        hashtags=list(post.hashtags or []),
+        mentions=list(post.mentions or []),
+        location=post.location,
+        like_count=int(post.like_count),
+        comment_count=int(post.comment_count),
+        liked_by_me=fetched.get(Like, (post_pk(post.post_id), f"{LIKE}{viewer_id}")) is not None,
+        created_at=post.created_at,
+    )
