@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from glimpse import idempotency
+from glimpse import idempotency, pagination
 from glimpse.adapters import aws
 from glimpse.config import get_settings
 from infra.local import atomicity, cognito
@@ -40,6 +40,10 @@ def _reset_caches() -> None:
     get_settings.cache_clear()
     aws.cognito.cache_clear()
     aws.s3.cache_clear()
+    aws.sns.cache_clear()
+    aws.sqs.cache_clear()
+    aws.secrets.cache_clear()
+    pagination._key.cache_clear()
     idempotency.persistence_store.cache_clear()
 
 

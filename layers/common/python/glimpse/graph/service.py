@@ -163,26 +163,34 @@ def unfollow(caller_id: str, username: str) -> None:
     raise RuntimeError("unfollow kept losing races")  # pragma: no cover
 
 
-def _remove_follow(follower_id: str, target_id: str, tx: Any = None) -> None:
-    """Both edges and both counts (in `tx` when given, else in a transaction of its own)."""
-    if tx is None:
-        with transaction() as own:
-            _remove_follow(follower_id, target_id, own)
-        send_feed_jobs([{"type": "prune", "reader_id": follower_id, "author_id": target_id}])
-        return
+def _remove_follow(follower_id: str, target_id: str) -> None:
+    with transaction() as tx:
+        _remove_follow_items(tx, follower_id, target_id)
+        _count_changes(tx, {target_id: (-1, 0), follower_id: (0, -1)})
+    send_feed_jobs([{"type": "prune", "reader_id": follower_id, "author_id": target_id}])
+
+
+def _remove_follow_items(tx: Any, follower_id: str, target_id: str) -> None:
+    """Both edges (the first must exist) and the celebrity-set entry; counts are separate."""
     tx.delete(Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=Edge.pk.exists())
     tx.delete(Edge(*edge_key(target_id, FOLLOWER, follower_id)))
-    tx.update(
-        UserProfile(user_pk(target_id), PROFILE),
-        actions=[UserProfile.followers_count.add(-1)],
-        condition=UserProfile.pk.exists(),
-    )
-    tx.update(
-        UserProfile(user_pk(follower_id), PROFILE),
-        actions=[UserProfile.following_count.add(-1)],
-        condition=UserProfile.pk.exists(),
-    )
     tx.update(_celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.delete({target_id})])
+
+
+def _count_changes(tx: Any, changes: dict[str, tuple[int, int]]) -> None:
+    """One update per profile (a transaction may touch an item once): followers, following."""
+    for user_id, (followers_delta, following_delta) in changes.items():
+        actions: list[Action] = []
+        if followers_delta:
+            actions.append(UserProfile.followers_count.add(followers_delta))
+        if following_delta:
+            actions.append(UserProfile.following_count.add(following_delta))
+        if actions:
+            tx.update(
+                UserProfile(user_pk(user_id), PROFILE),
+                actions=actions,
+                condition=UserProfile.pk.exists(),
+            )
 
 
 def _withdraw(target_id: str, requester_id: str) -> None:
@@ -237,10 +245,13 @@ def block(caller_id: str, username: str) -> None:
         try:
             with transaction() as tx:
                 tx.save(_edge(caller_id, BLOCKS, target_id), condition=Edge.pk.does_not_exist())
-                if edges.get((caller_id, FOLLOWS)):
-                    _remove_follow(caller_id, target_id, tx)
-                if edges.get((target_id, FOLLOWS)):
-                    _remove_follow(target_id, caller_id, tx)
+                changes = {caller_id: [0, 0], target_id: [0, 0]}
+                for follower, followed in ((caller_id, target_id), (target_id, caller_id)):
+                    if edges.get((follower, FOLLOWS)):
+                        _remove_follow_items(tx, follower, followed)
+                        changes[followed][0] -= 1
+                        changes[follower][1] -= 1
+                _count_changes(tx, {uid: (f, g) for uid, (f, g) in changes.items()})
                 for requester, requested in ((caller_id, target_id), (target_id, caller_id)):
                     if edges.get((requester, REQUEST)):
                         tx.delete(Edge(*edge_key(requested, REQUEST, requester)))
