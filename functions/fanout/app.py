@@ -40,7 +40,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
 @cache
 def _run_once() -> Any:
     return idempotent_function(
-        data_keyword_argument="job", config=idempotency, persistence_store=persistence_store()
+        data_keyword_argument="job",
+        config=idempotency,
+        persistence_store=persistence_store("feed_jobs"),
     )(run_job)
 
 

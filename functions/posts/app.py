@@ -50,7 +50,9 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
 def _create_once() -> Any:
     """`_create`, answered from the first response for a repeated Idempotency-Key."""
     return idempotent_function(
-        data_keyword_argument="request", config=idempotency, persistence_store=persistence_store()
+        data_keyword_argument="request",
+        config=idempotency,
+        persistence_store=persistence_store("create_post"),
     )(_create)
 
 

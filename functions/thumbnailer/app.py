@@ -82,7 +82,9 @@ def handle_upload(upload: dict[str, Any]) -> dict[str, Any]:
 def _handle_upload_once() -> Any:
     """`handle_upload`, idempotent per upload version (the store is made on first use)."""
     return idempotent_function(
-        data_keyword_argument="upload", config=idempotency, persistence_store=persistence_store()
+        data_keyword_argument="upload",
+        config=idempotency,
+        persistence_store=persistence_store("uploads"),
     )(handle_upload)
 
 

@@ -254,6 +254,8 @@ def _affinity(tx: Transaction, viewer_id: str, author_id: str, delta: int) -> No
 
 
 def _no_blocks(tx: Transaction, viewer_id: str, author_id: str) -> None:
+    if viewer_id == author_id:
+        return
     for blocker, blocked in ((viewer_id, author_id), (author_id, viewer_id)):
         tx.condition_check(
             Edge,
