@@ -159,7 +159,7 @@ def test_likes_count_once_per_user_under_concurrency(alice: User) -> None:
     assert service.get_post(alice.id, post_id).like_count == 6
     run_concurrently(6, lambda i: service.unlike(fans[i % 3].id, post_id))
     assert service.get_post(alice.id, post_id).like_count == 3
-    status, likers = api("posts", "likes", alice, {"post_id": post_id})
+    _status, likers = api("posts", "likes", alice, {"post_id": post_id})
     assert sorted(u["username"] for u in likers["items"]) == sorted(f.username for f in fans[3:])
 
 
@@ -237,7 +237,7 @@ def test_comments_follow_privacy(alice: User) -> None:
 
 def test_a_post_with_rejected_media_is_shown_to_its_author_only(alice: User, bob: User) -> None:
     pending = make_media(alice, status="pending")
-    status, body = api("posts", "create_post", alice, body={"media_ids": [pending]})
+    _status, body = api("posts", "create_post", alice, body={"media_ids": [pending]})
     post_id = body["post_id"]
     MediaItem(media_pk(pending), MEDIA).update(
         actions=[MediaItem.status.set("rejected"), MediaItem.reason.set("corrupt")]
