@@ -1,0 +1,278 @@
+"""The home feed: fan-out jobs, celebrity merge, back-fill, pruning, cap, ranking, call counts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from glimpse.config import get_settings
+from glimpse.feed import fanout
+from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
+from tests.integration.conftest import Stack
+from tests.integration.social import (
+    User,
+    api,
+    dynamodb_calls,
+    feed_ids,
+    follow,
+    make_user,
+    post,
+    profile,
+    run_feed_jobs,
+)
+
+
+@pytest.fixture
+def alice(stack: Stack) -> User:
+    return make_user(prefix="alice")
+
+
+def stored_entries(user: User) -> list[str]:
+    return [item.sk for item in FeedItem.query(feed_pk(user.id)) if item.sk != CELEBRITIES]
+
+
+@pytest.fixture
+def celebrity_threshold(stack: Stack) -> Iterator[None]:
+    """Accounts with more than 2 followers are celebrities for this test."""
+    saved = os.environ["CELEBRITY_FOLLOWER_THRESHOLD"]
+    os.environ["CELEBRITY_FOLLOWER_THRESHOLD"] = "2"
+    get_settings.cache_clear()
+    yield
+    os.environ["CELEBRITY_FOLLOWER_THRESHOLD"] = saved
+    get_settings.cache_clear()
+
+
+def test_a_post_reaches_every_follower_once_even_when_jobs_run_twice(
+    stack: Stack, alice: User
+) -> None:
+    readers = [make_user() for _ in range(3)]
+    for reader in readers:
+        follow(reader, alice)
+    run_feed_jobs(stack)
+    post_id = post(alice, "hello")
+    run_feed_jobs(stack, deliveries=2)
+    for reader in readers:
+        assert feed_ids(reader) == [post_id]
+        assert stored_entries(reader) == [post_id]
+    assert feed_ids(alice) == [post_id]  # the author's own feed
+    assert int(profile(alice).posts_count) == 1
+
+
+def test_large_audiences_continue_through_the_queue_in_chunks(
+    stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fanout, "PAGE", 3)
+    readers = [make_user() for _ in range(8)]
+    for reader in readers:
+        follow(reader, alice)
+    run_feed_jobs(stack)
+    post_id = post(alice)
+    ran = run_feed_jobs(stack)
+    assert ran == 3  # post_created (3 followers), then two continuations (3, then 2)
+    assert all(feed_ids(reader) == [post_id] for reader in readers)
+
+
+def test_private_posts_stay_out_until_the_request_is_approved(stack: Stack) -> None:
+    dana = make_user(private=True)
+    erin = make_user()
+    assert follow(erin, dana) == "requested"
+    post_id = post(dana)
+    run_feed_jobs(stack)
+    assert feed_ids(erin) == []
+    api("graph", "approve", dana, {"username": erin.username})
+    run_feed_jobs(stack)  # back-fill on follow
+    assert feed_ids(erin) == [post_id]
+
+
+def test_following_back_fills_the_latest_twenty_posts(stack: Stack, alice: User) -> None:
+    ids = [post(alice, f"p{i}") for i in range(23)]
+    run_feed_jobs(stack)
+    reader = make_user()
+    follow(reader, alice)
+    run_feed_jobs(stack)
+    assert sorted(stored_entries(reader)) == sorted(ids[-20:])
+
+
+@pytest.mark.parametrize("removal", ["unfollow", "block", "blocked_by_author", "delete"])
+def test_removed_posts_never_show_even_before_the_clean_up_runs(
+    stack: Stack, alice: User, removal: str
+) -> None:
+    reader = make_user()
+    follow(reader, alice)
+    run_feed_jobs(stack)
+    post_id = post(alice)
+    run_feed_jobs(stack)
+    assert feed_ids(reader) == [post_id]
+    if removal == "unfollow":
+        api("graph", "unfollow", reader, {"username": alice.username})
+    elif removal == "block":
+        api("graph", "block", reader, {"username": alice.username})
+    elif removal == "blocked_by_author":
+        api("graph", "block", alice, {"username": reader.username})
+    else:
+        api("posts", "delete_post", alice, {"post_id": post_id})
+    assert stored_entries(reader) == [post_id]  # the clean-up has not run yet...
+    assert feed_ids(reader) == []  # ...and the feed already hides it
+    run_feed_jobs(stack)
+    assert stored_entries(reader) == []
+
+
+def test_celebrity_posts_are_merged_at_read_time(
+    stack: Stack, alice: User, celebrity_threshold: None
+) -> None:
+    fans = [make_user() for _ in range(4)]
+    for fan in fans[:3]:  # the third follow passes the threshold
+        follow(fan, alice)
+    run_feed_jobs(stack)  # the celebrity job adds alice to the first fans' sets
+    follow(fans[3], alice)
+    run_feed_jobs(stack)
+    assert profile(alice).is_celebrity
+    post_id = post(alice, "to my fans")
+    run_feed_jobs(stack)
+    for fan in fans:
+        assert stored_entries(fan) == []  # not fanned out...
+        assert feed_ids(fan) == [post_id]  # ...but merged in
+    own = make_user()
+    follow(own, alice)
+    api("graph", "unfollow", own, {"username": alice.username})
+    assert feed_ids(own) == []
+
+
+def test_feeds_serve_at_most_500_entries_and_are_trimmed(stack: Stack, alice: User) -> None:
+    reader = make_user()
+    follow(reader, alice)
+    run_feed_jobs(stack)
+    post_ids = [post(alice) for _ in range(3)]
+    from glimpse.models.batch import write_many
+
+    fake = [f"01JD{i:022d}" for i in range(510)]  # older than any real post id
+    write_many(
+        FeedItem,
+        puts=[
+            FeedItem(feed_pk(reader.id), pid, author_id=alice.id, author_sk=f"{alice.id}#{pid}")
+            for pid in fake
+        ],
+    )
+    run_feed_jobs(stack)
+    served, cursor = 0, None
+    while True:
+        query = {"limit": "100"} | ({"cursor": cursor} if cursor else {})
+        status, page = api("feed", "get_feed", reader, query=query)
+        assert status == 200
+        served += len(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert served == 3  # the fakes have no post items: counted towards the cap, not shown
+    assert fanout.trim(reader.id) == 513 - 500
+    assert len(stored_entries(reader)) == 500
+    assert set(post_ids) <= set(stored_entries(reader))  # the newest are the ones kept
+
+
+def test_ranked_order_weighs_engagement_and_affinity(stack: Stack, alice: User) -> None:
+    bob = make_user()
+    reader = make_user()
+    follow(reader, alice)
+    follow(reader, bob)
+    run_feed_jobs(stack)
+    liked = post(alice, "older, loved")
+    newer = post(bob, "newer, quiet")
+    run_feed_jobs(stack)
+    for fan in [make_user() for _ in range(5)]:
+        api("posts", "like", fan, {"post_id": liked})
+    api("posts", "like", reader, {"post_id": liked})
+    api("posts", "create_comment", reader, {"post_id": liked}, body={"text": "!"})
+    assert feed_ids(reader) == [newer, liked]
+    assert feed_ids(reader, order="ranked") == [liked, newer]
+
+
+def test_feed_cursors_are_checked(stack: Stack, alice: User) -> None:
+    reader = make_user()
+    status, body = api("feed", "get_feed", reader, query={"cursor": "not-a-cursor"})
+    assert (status, body["error"]["details"][0]["field"]) == (400, "cursor")
+    status, body = api("feed", "get_feed", reader, query={"order": "random"})
+    assert (status, body["error"]["code"]) == (400, "bad_request")
+
+
+# --------------------------------------------------------------------------- call counts
+def test_get_feed_makes_at_most_three_calls_plus_one_per_celebrity(
+    stack: Stack, alice: User, celebrity_threshold: None
+) -> None:
+    reader = make_user()
+    authors = [make_user() for _ in range(5)]
+    for author in authors:
+        follow(reader, author)
+    run_feed_jobs(stack)
+    for author in authors:
+        post(author, media=2)
+    run_feed_jobs(stack)
+    for order in ("chronological", "ranked"):
+        with dynamodb_calls() as calls:
+            assert len(feed_ids(reader, order=order)) == 5
+        assert len(calls) <= 3, calls
+        assert "Scan" not in calls
+
+    star = make_user()
+    for fan in [make_user(), make_user(), reader]:
+        follow(fan, star)
+    run_feed_jobs(stack)
+    post(star)
+    run_feed_jobs(stack)
+    with dynamodb_calls() as calls:
+        assert len(feed_ids(reader)) == 6
+    assert len(calls) <= 3 + 1, calls
+
+
+def test_post_create_and_like_call_budgets(stack: Stack, alice: User) -> None:
+    from tests.integration.social import make_media
+
+    media = make_media(alice)
+    with dynamodb_calls() as calls:
+        status, body = api(
+            "posts",
+            "create_post",
+            alice,
+            body={"media_ids": [media]},
+            headers={"Idempotency-Key": "budget-1"},
+        )
+    assert status == 201
+    assert len(calls) <= 4, calls
+    reader = make_user()
+    for route in ("like", "unlike", "like"):
+        with dynamodb_calls() as calls:
+            assert api("posts", route, reader, {"post_id": body["post_id"]})[0] == 200
+        assert len(calls) <= 2, (route, calls)
+
+
+def test_no_request_path_scans(stack: Stack, alice: User) -> None:
+    """Every route of the graph, posts and feed functions, once, with a Scan detector."""
+    bob = make_user()
+    with dynamodb_calls() as calls:
+        follow(bob, alice)
+        post_id = post(alice, "#a @b")
+        api("posts", "get_post", bob, {"post_id": post_id})
+        api("posts", "like", bob, {"post_id": post_id})
+        api("posts", "likes", bob, {"post_id": post_id})
+        api("posts", "unlike", bob, {"post_id": post_id})
+        _s, comment = api("posts", "create_comment", bob, {"post_id": post_id}, body={"text": "x"})
+        api("posts", "comments", bob, {"post_id": post_id})
+        api(
+            "posts",
+            "delete_comment",
+            bob,
+            {"post_id": post_id, "comment_id": comment["comment_id"]},
+        )
+        api("posts", "user_posts", bob, {"username": alice.username})
+        api("graph", "followers", bob, {"username": alice.username})
+        api("graph", "following", bob, {"username": bob.username})
+        api("graph", "follow_requests", alice)
+        api("users", "get_user", bob, {"username": alice.username})
+        feed_ids(bob)
+        api("graph", "block", alice, {"username": bob.username})
+        api("graph", "unblock", alice, {"username": bob.username})
+        api("posts", "delete_post", alice, {"post_id": post_id})
+        run_feed_jobs(stack)
+    assert calls
+    assert "Scan" not in calls
