@@ -46,6 +46,9 @@ class Client:
     def patch(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("PATCH", path, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
 
 def new_username(prefix: str = "user") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"

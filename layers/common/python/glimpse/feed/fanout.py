@@ -31,7 +31,7 @@ from glimpse.models.users import PROFILE, UserProfile, user_pk
 PAGE = 1000  # followers per job: 40 BatchWriteItem requests at most
 BACKFILL = 20  # posts copied into a feed on follow
 FEED_CAP = 500  # entries a feed keeps
-TRIM_SAMPLE = 50  # one write in this many (by a hash of reader and post) checks the cap
+TRIM_SAMPLE = 100  # one write in this many (by a hash of reader and post) checks the cap
 
 
 @dataclass

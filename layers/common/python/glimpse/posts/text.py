@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_HASHTAG = re.compile(r"(?<![\w#])#(\w{1,100})")
+_HASHTAG = re.compile(r"(?<!\w)#+(\w{1,100})")
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._]{3,30})")
 
 

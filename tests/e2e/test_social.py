@@ -1,0 +1,117 @@
+"""Three users over HTTP on the local cloud: follows, posts with real uploads, feeds, likes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from infra.local.cloud import LocalCloud
+from tests import images
+from tests.conftest import run_concurrently
+from tests.e2e.conftest import Client, sign_up_and_log_in, upload_image
+
+
+def wait_until[T](probe: Callable[[], T], done: Callable[[T], bool], timeout: float = 5.0) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def feed(client: Client) -> list[str]:
+    response = client.get("/feed")
+    assert response.status_code == 200, response.text
+    return [item["post_id"] for item in response.json()["items"]]
+
+
+def publish(client: Client, caption: str = "") -> str:
+    media = upload_image(client, images.jpeg(640, 480), "image/jpeg")
+    assert media["status"] == "ready"
+    response = client.post("/posts", json={"media_ids": [media["media_id"]], "caption": caption})
+    assert response.status_code == 201, response.text
+    return str(response.json()["post_id"])
+
+
+@pytest.fixture
+def trio(cloud: LocalCloud) -> tuple[Client, Client, Client]:
+    return tuple(sign_up_and_log_in(cloud, name) for name in ("ann", "ben", "cat"))  # type: ignore[return-value]
+
+
+def test_a_post_reaches_followers_feeds_within_seconds(trio: tuple[Client, Client, Client]) -> None:
+    ann, ben, cat = trio
+    for reader in (ben, cat):
+        response = reader.post(f"/users/{ann.username}/follow")
+        assert response.json() == {"follow_status": "following"}
+    post_id = publish(ann, "First light #dawn")
+    started = time.monotonic()
+    for reader in (ben, cat):
+        assert wait_until(lambda r=reader: feed(r), lambda ids: post_id in ids) == [post_id]
+    assert time.monotonic() - started < 5
+    shown = ben.get(f"/posts/{post_id}").json()
+    assert shown["hashtags"] == ["dawn"]
+    assert shown["media"][0]["renditions"]["1080"].startswith("http://127.0.0.1")
+    assert ann.get(f"/users/{ann.username}").json()["followers_count"] == 2
+
+
+def test_private_posts_stay_hidden_until_the_request_is_approved(
+    trio: tuple[Client, Client, Client],
+) -> None:
+    ann, ben, _cat = trio
+    assert ann.patch("/me", json={"is_private": True}).status_code == 200
+    assert ben.post(f"/users/{ann.username}/follow").json() == {"follow_status": "requested"}
+    post_id = publish(ann)
+    assert ben.get(f"/posts/{post_id}").status_code == 403
+    assert ben.get(f"/users/{ann.username}/posts").status_code == 403
+    time.sleep(0.5)
+    assert post_id not in feed(ben)
+    requests = ann.get("/me/follow-requests").json()["items"]
+    assert [u["username"] for u in requests] == [ben.username]
+    assert ann.post(f"/me/follow-requests/{ben.username}/approve").status_code == 204
+    assert wait_until(lambda: feed(ben), lambda ids: post_id in ids) == [post_id]
+    assert ben.get(f"/posts/{post_id}").status_code == 200
+
+
+def test_block_unfollow_and_delete_take_posts_out_of_feeds(
+    trio: tuple[Client, Client, Client],
+) -> None:
+    ann, ben, cat = trio
+    for reader in (ben, cat):
+        reader.post(f"/users/{ann.username}/follow")
+    first = publish(ann)
+    second = publish(ann)
+    for reader in (ben, cat):
+        wait_until(lambda r=reader: feed(r), lambda ids: {first, second} <= set(ids))
+    assert ben.delete(f"/users/{ann.username}/follow").status_code == 204
+    assert feed(ben) == []
+    assert ann.post(f"/users/{cat.username}/block").status_code == 204
+    assert feed(cat) == []
+    assert cat.get(f"/users/{ann.username}").status_code == 404
+    assert ann.delete(f"/posts/{second}").status_code == 204
+    assert ann.get(f"/posts/{second}").status_code == 404
+    assert feed(ann) == [first]
+
+
+def test_counts_stay_exact_when_clients_hammer_likes_and_comments(
+    cloud: LocalCloud, trio: tuple[Client, Client, Client]
+) -> None:
+    ann, _ben, _cat = trio
+    post_id = publish(ann)
+    fans = [sign_up_and_log_in(cloud, "fan") for _ in range(6)]
+
+    def hammer(index: int) -> int:
+        fan = fans[index % len(fans)]
+        codes = [fan.post(f"/posts/{post_id}/like").status_code for _ in range(3)]
+        codes.append(fan.post(f"/posts/{post_id}/comments", json={"text": f"#{index}"}).status_code)
+        return len([c for c in codes if c in (200, 201)])
+
+    assert run_concurrently(12, hammer) == [4] * 12
+    shown = ann.get(f"/posts/{post_id}").json()
+    assert (shown["like_count"], shown["comment_count"]) == (6, 12)
+    run_concurrently(6, lambda i: fans[i % 3].delete(f"/posts/{post_id}/like").status_code)
+    assert ann.get(f"/posts/{post_id}").json()["like_count"] == 3
+    likers = ann.get(f"/posts/{post_id}/likes?limit=100").json()["items"]
+    assert sorted(u["username"] for u in likers) == sorted(f.username for f in fans[3:])
