@@ -1,9 +1,15 @@
 """`GET /feed`: the reader's fanned-out entries merged with followed celebrities' posts.
 
-Calls: one Query of the reader's feed partition (its first page also holds the reader's set
-of followed celebrity accounts), one ByAuthor Query per followed celebrity, one BatchGetItem
-for the posts and everything else known by id (authors, follow edges, likes, affinities),
-one BatchGetItem for the media of those posts. Each BatchGetItem takes up to 100 keys.
+Calls, for a page:
+1. Query the reader's feed partition, newest first (its first page also returns the reader's
+   set of followed celebrity accounts, which later pages carry in the cursor);
+2. BatchGetItem: the entries' posts, the follow edges to their authors, and the followed
+   celebrities' profiles (their `last_post_id` says who has posted since the page's oldest
+   entry: only those are queried);
+3. one ByAuthor Query per celebrity with fresh posts (concurrently);
+4. BatchGetItem: what the page's views need (authors, likes, media, affinities, and the
+   follow edges to the celebrities that made the page).
+Each BatchGetItem takes up to 100 keys; a larger page takes one more request per 100 keys.
 
 Filtered on read: deleted posts (missing), authors the reader no longer follows (unfollowed
 or blocked, whatever the clean-up jobs have done so far), posts hidden by a rejected media
@@ -79,23 +85,43 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
             )
         )
 
-    merged: dict[str, str] = {entry.sk: str(entry.author_id) for entry in entries}
-    pulled = {post.post_id: post for post in _celebrity_posts(celebrities, before, size)}
-    merged.update({post_id: post.author_id for post_id, post in pulled.items()})
-    page_ids = sorted(merged, reverse=True)[:size]
+    entry_authors = {entry.sk: str(entry.author_id) for entry in entries}
+    fetched = get_many(
+        [(Post, (post_pk(post_id), POST)) for post_id in entry_authors]
+        + [
+            (Edge, edge_key(reader_id, FOLLOWS, author_id))
+            for author_id in set(entry_authors.values()) - {reader_id}
+        ]
+        + [(UserProfile, (user_pk(c), PROFILE)) for c in celebrities]
+    )
+    # A celebrity whose newest post is older than this page's oldest entry cannot be on it.
+    oldest = entries[-1].sk if len(entries) == size else ""
+    fresh = [
+        c
+        for c in celebrities
+        if (profile := fetched.get(UserProfile, (user_pk(c), PROFILE))) is not None
+        and (profile.last_post_id or "") > oldest
+    ]
+    pulled = {post.post_id: post for post in _celebrity_posts(fresh, before, size)}
 
-    fetched = _hydrate(reader_id, page_ids, merged, pulled)
+    posts: dict[str, Post] = dict(pulled)
+    for post_id in entry_authors:
+        found = fetched.get(Post, (post_pk(post_id), POST))
+        if found is not None:
+            posts.setdefault(post_id, found)
+    page_ids = sorted({*entry_authors, *pulled}, reverse=True)[:size]
+    page = [posts[post_id] for post_id in page_ids if post_id in posts]
+    fetched.merge(get_many(_view_keys(reader_id, page, pulled, order)))
+
     shown: list[tuple[PostOut, str]] = []
-    for post_id in page_ids:
-        post = pulled.get(post_id) or fetched.get(Post, (post_pk(post_id), POST))
-        if post is None or not _still_follows(reader_id, post.author_id, fetched):
+    for post in page:
+        if not _still_follows(reader_id, post.author_id, fetched):
             continue
         view = post_view(reader_id, post, fetched)
         if view is not None:
             shown.append((view, post.author_id))
     if order == "ranked":
         shown = _ranked(reader_id, shown, fetched)
-    items = [view for view, _author in shown]
 
     served += len(page_ids)
     more = len(page_ids) == size and served < FEED_CAP
@@ -106,34 +132,23 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
         if more
         else None
     )
-    return Page[PostOut](items=items, next_cursor=next_cursor)
+    return Page[PostOut](items=[view for view, _author in shown], next_cursor=next_cursor)
 
 
-def _hydrate(
-    reader_id: str, page_ids: list[str], authors: dict[str, str], pulled: dict[str, Post]
-) -> Fetched:
-    """Two BatchGetItems: what is known by id, then the media the posts name."""
+def _view_keys(
+    reader_id: str, page: list[Post], pulled: dict[str, Post], order: Order
+) -> list[tuple[type[Model], Key]]:
     keys: list[tuple[type[Model], Key]] = []
-    for author_id in dict.fromkeys(authors[post_id] for post_id in page_ids):
+    for author_id in dict.fromkeys(post.author_id for post in page):
         keys.append((UserProfile, (user_pk(author_id), PROFILE)))
-        if author_id != reader_id:
-            keys.append((Edge, edge_key(reader_id, FOLLOWS, author_id)))
+        if author_id != reader_id and order == "ranked":
             keys.append((Edge, edge_key(reader_id, AFFINITY, author_id)))
-    for post_id in page_ids:
-        keys.append((Like, (post_pk(post_id), f"{LIKE}{reader_id}")))
-        if post_id not in pulled:
-            keys.append((Post, (post_pk(post_id), POST)))
-    fetched = get_many(keys)
-    posts = [pulled.get(p) or fetched.get(Post, (post_pk(p), POST)) for p in page_ids]
-    media_keys: list[tuple[type[Model], Key]] = [
-        (MediaItem, (media_pk(media_id), MEDIA))
-        for post in posts
-        if post is not None
-        for media_id in post.media_ids
-    ]
-    if media_keys:
-        fetched.merge(get_many(media_keys))
-    return fetched
+    for post in page:
+        keys.append((Like, (post_pk(post.post_id), f"{LIKE}{reader_id}")))
+        keys.extend((MediaItem, (media_pk(m), MEDIA)) for m in post.media_ids)
+        if post.post_id in pulled and post.author_id != reader_id:
+            keys.append((Edge, edge_key(reader_id, FOLLOWS, post.author_id)))
+    return keys
 
 
 def _still_follows(reader_id: str, author_id: str, fetched: Fetched) -> bool:

@@ -53,6 +53,8 @@ class UserProfile(Model):
     # Set once the account passes CelebrityFollowerThreshold, and kept: its posts are merged
     # into feeds at read time instead of fanned out.
     is_celebrity = BooleanAttribute(default=False)
+    # The newest post's id: feeds skip a followed celebrity with nothing newer than their page.
+    last_post_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 

@@ -75,7 +75,7 @@ def create_post(author_id: str, body: PostCreate) -> PostOut:
                 )
             tx.update(
                 UserProfile(user_pk(author_id), PROFILE),
-                actions=[UserProfile.posts_count.add(1)],
+                actions=[UserProfile.posts_count.add(1), UserProfile.last_post_id.set(post_id)],
                 condition=UserProfile.pk.exists(),
             )
     except TransactWriteError as exc:

@@ -1,0 +1,155 @@
+"""Fan-out of one post to N followers: DynamoDB requests against the minimum, and time.
+
+For each audience size, on moto (in-process, tables from template.yaml), runs the fanout
+function's job logic (`glimpse.feed.fanout.run`, continuation jobs fed back in-process as the
+queue would) and counts every DynamoDB request it makes. The minimum possible is one Query
+page per 1,000 followers (the job's chunk) plus ceil(N / 25) BatchWriteItem requests. In the
+same run, a plain boto3 `batch_writer` loop writes the same N feed items: the baseline time.
+
+    python -m benchmarks.fanout [--sizes 100,1000,10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+import botocore.client
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def counted() -> Iterator[Counter[str]]:
+    calls: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            calls[operation] += 1
+        return original(client, operation, params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+        yield calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="100,1000,10000,100000")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's fake credentials
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+    )
+    from moto import mock_aws
+
+    with mock_aws():
+        from infra.local.provision import Provisioner
+        from infra.local.runtime import function_specs, merged_environment
+        from infra.local.template import Template
+
+        template = Template.load(ROOT / "template.yaml")
+        provisioner = Provisioner(template, endpoint=None)
+        provisioner.provision()
+        os.environ.update(merged_environment(function_specs(template, provisioner.resolver)))
+
+        from glimpse.clock import new_id, now
+        from glimpse.feed import fanout
+        from glimpse.models.batch import write_many
+        from glimpse.models.graph import FOLLOWER, Edge, edge_key
+        from glimpse.models.posts import POST, Post, author_pk, post_pk
+        from glimpse.models.users import PROFILE, UserProfile, user_pk
+
+        feed_table = boto3.resource("dynamodb").Table(str(provisioner.resolver.ref("FeedTable")))
+        print(
+            f"fan-out of one post, page = {fanout.PAGE} followers per job, "
+            f"trim check on 1 in {fanout.TRIM_SAMPLE} writes"
+        )
+        header = (
+            f"{'followers':>9} {'requests':>8} {'minimum':>8} {'ratio':>6} {'queries':>7} "
+            f"{'writes':>7} {'gets':>5} {'ms/1k':>7} {'boto3 ms/1k':>11} {'ratio':>6}"
+        )
+        print(header)
+        print("-" * len(header))
+        for size in sizes:
+            author = f"author-{size}"
+            moment = now()
+            UserProfile(
+                user_pk(author),
+                PROFILE,
+                user_id=author,
+                username=author,
+                email=f"{author}@example.com",
+                followers_count=size,
+                created_at=moment,
+                updated_at=moment,
+            ).save()
+            followers = [f"reader-{size}-{i:06d}" for i in range(size)]
+            write_many(
+                Edge,
+                puts=[
+                    Edge(*edge_key(author, FOLLOWER, reader), other_id=reader)
+                    for reader in followers
+                ],
+            )
+            post_id = new_id()
+            Post(
+                post_pk(post_id),
+                POST,
+                post_id=post_id,
+                author_id=author,
+                media_ids=[new_id()],
+                created_at=moment,
+                author_pk=author_pk(author),
+                post_sk=post_id,
+            ).save()
+
+            queue: list[dict[str, Any]] = [
+                {"type": "post_created", "post_id": post_id, "author_id": author}
+            ]
+            started = time.perf_counter()
+            with counted() as calls:
+                while queue:
+                    fanout.run(queue.pop(0), send=queue.extend)
+            ours = time.perf_counter() - started
+
+            baseline_post = new_id()
+            started = time.perf_counter()
+            with feed_table.batch_writer() as writer:
+                for reader in followers:
+                    writer.put_item(
+                        Item={
+                            "pk": f"FEED#{reader}",
+                            "sk": baseline_post,
+                            "author_id": author,
+                            "author_sk": f"{author}#{baseline_post}",
+                        }
+                    )
+            theirs = time.perf_counter() - started
+
+            requests = sum(calls.values())
+            minimum = math.ceil(size / fanout.PAGE) + math.ceil(size / 25)
+            per_k = ours * 1000 / size * 1000
+            base_k = theirs * 1000 / size * 1000
+            print(
+                f"{size:>9,} {requests:>8,} {minimum:>8,} {requests / minimum:>5.2f}x "
+                f"{calls['Query']:>7,} {calls['BatchWriteItem']:>7,} {calls['GetItem']:>5,} "
+                f"{per_k:>7.1f} {base_k:>11.1f} {per_k / base_k:>5.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
