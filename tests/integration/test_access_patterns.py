@@ -1,0 +1,113 @@
+"""Each endpoint's DynamoDB calls, against the budget docs/access-patterns.md states for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Stack
+from tests.integration.social import (
+    api,
+    dynamodb_calls,
+    follow,
+    make_media,
+    make_user,
+    post,
+    run_feed_jobs,
+)
+
+
+class World:
+    """An author with a post, a comment and a follower; a private account with a request."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.author, self.reader, self.other = make_user(), make_user(), make_user()
+        self.private = make_user(private=True)
+        follow(self.reader, self.author)
+        follow(self.other, self.private)
+        self.post = post(self.author, "#x")
+        _s, comment = api(
+            "posts", "create_comment", self.reader, {"post_id": self.post}, body={"text": "hi"}
+        )
+        self.comment = comment["comment_id"]
+        self.media = make_media(self.author)
+        run_feed_jobs(stack)
+
+
+Case = Callable[[World], tuple[int, Any]]
+CASES: dict[str, tuple[int, Case]] = {
+    "GET /me": (1, lambda w: api("users", "get_me", w.reader)),
+    "PATCH /me": (1, lambda w: api("users", "patch_me", w.reader, body={"bio": "b"})),
+    "GET /users/{u}": (
+        2,
+        lambda w: api("users", "get_user", w.reader, {"username": w.author.username}),
+    ),
+    "POST /users/{u}/follow": (
+        3,
+        lambda w: api("graph", "follow", w.other, {"username": w.author.username}),
+    ),
+    "DELETE /users/{u}/follow": (
+        3,
+        lambda w: api("graph", "unfollow", w.reader, {"username": w.author.username}),
+    ),
+    "GET /users/{u}/followers": (
+        4,
+        lambda w: api("graph", "followers", w.reader, {"username": w.author.username}),
+    ),
+    "GET /users/{u}/following": (
+        4,
+        lambda w: api("graph", "following", w.reader, {"username": w.reader.username}),
+    ),
+    "GET /me/follow-requests": (2, lambda w: api("graph", "follow_requests", w.private)),
+    "POST approve": (
+        4,
+        lambda w: api("graph", "approve", w.private, {"username": w.other.username}),
+    ),
+    "POST deny": (2, lambda w: api("graph", "deny", w.private, {"username": w.other.username})),
+    "POST /users/{u}/block": (
+        3,
+        lambda w: api("graph", "block", w.author, {"username": w.reader.username}),
+    ),
+    "DELETE /users/{u}/block": (
+        2,
+        lambda w: api("graph", "unblock", w.author, {"username": w.reader.username}),
+    ),
+    "POST /posts": (
+        2,
+        lambda w: api("posts", "create_post", w.author, body={"media_ids": [w.media]}),
+    ),
+    "GET /posts/{id}": (2, lambda w: api("posts", "get_post", w.reader, {"post_id": w.post})),
+    "DELETE /posts/{id}": (2, lambda w: api("posts", "delete_post", w.author, {"post_id": w.post})),
+    "GET /users/{u}/posts": (
+        4,
+        lambda w: api("posts", "user_posts", w.reader, {"username": w.author.username}),
+    ),
+    "POST like": (2, lambda w: api("posts", "like", w.reader, {"post_id": w.post})),
+    "DELETE like": (2, lambda w: api("posts", "unlike", w.reader, {"post_id": w.post})),
+    "GET likes": (4, lambda w: api("posts", "likes", w.reader, {"post_id": w.post})),
+    "POST comment": (
+        3,
+        lambda w: api("posts", "create_comment", w.reader, {"post_id": w.post}, body={"text": "x"}),
+    ),
+    "GET comments": (4, lambda w: api("posts", "comments", w.reader, {"post_id": w.post})),
+    "DELETE comment": (
+        3,
+        lambda w: api(
+            "posts", "delete_comment", w.reader, {"post_id": w.post, "comment_id": w.comment}
+        ),
+    ),
+    "GET /feed": (3, lambda w: api("feed", "get_feed", w.reader)),
+}
+
+
+@pytest.mark.parametrize("route", list(CASES))
+def test_each_endpoint_stays_within_its_documented_calls(stack: Stack, route: str) -> None:
+    world = World(stack)
+    budget, call = CASES[route]
+    with dynamodb_calls() as calls:
+        status, body = call(world)
+    assert status < 300, body
+    assert "Scan" not in calls
+    assert len(calls) <= budget, calls
