@@ -15,6 +15,7 @@ import botocore.client
 from functions.fanout import app as fanout
 from functions.feed import app as feed
 from functions.graph import app as graph
+from functions.media import app as media
 from functions.posts import app as posts
 from functions.users import app as users
 from glimpse.clock import new_id, now
@@ -24,7 +25,7 @@ from infra.local.delivery import sqs_event, sqs_record
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack, as_user
 
-HANDLERS = {"graph": graph, "posts": posts, "feed": feed, "users": users}
+HANDLERS = {"graph": graph, "posts": posts, "feed": feed, "users": users, "media": media}
 
 
 @dataclass(frozen=True)

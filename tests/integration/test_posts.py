@@ -261,3 +261,15 @@ def test_user_posts_newest_first_with_pages(alice: User, bob: User) -> None:
         if not cursor:
             break
     assert seen == ids[::-1]
+
+
+def test_a_posted_media_item_is_as_visible_as_the_post(alice: User, bob: User) -> None:
+    carol = make_user(private=True)
+    post_id = post(carol)
+    media_id = service.get_post(carol.id, post_id).media[0].media_id
+    status, body = api("media", "get_media", bob, {"media_id": media_id})
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    public = service.get_post(alice.id, post(alice)).media[0].media_id
+    assert api("media", "get_media", bob, {"media_id": public})[0] == 200
+    api("graph", "block", alice, {"username": bob.username})
+    assert api("media", "get_media", bob, {"media_id": public})[0] == 404
