@@ -15,20 +15,17 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import boto3
 import botocore.client
 
-ROOT = Path(__file__).resolve().parents[1]
-
+from benchmarks.moto_stack import provisioned
 
 SECONDS: Counter[str] = Counter()  # time spent per DynamoDB operation, inside `counted`
 
@@ -59,24 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's fake credentials
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1",
-    )
-    from moto import mock_aws
-
-    with mock_aws():
-        from infra.local.provision import Provisioner
-        from infra.local.runtime import function_specs, merged_environment
-        from infra.local.template import Template
-
-        template = Template.load(ROOT / "template.yaml")
-        provisioner = Provisioner(template, endpoint=None)
-        provisioner.provision()
-        os.environ.update(merged_environment(function_specs(template, provisioner.resolver)))
-
+    with provisioned() as provisioner:
         from glimpse.clock import new_id, now
         from glimpse.feed import fanout
         from glimpse.models.batch import write_many

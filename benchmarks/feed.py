@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from benchmarks.moto_stack import provisioned
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLLOWS, CELEBRITIES, POSTS, FEED_ENTRIES = 1000, 50, 20_000, 500
@@ -33,26 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's fake credentials
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1",
-        POWERTOOLS_TRACE_DISABLED="true",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-    )
-    from moto import mock_aws
-
-    with mock_aws():
-        from infra.local.provision import Provisioner
-        from infra.local.runtime import function_specs, merged_environment
-        from infra.local.template import Template
-
-        template = Template.load(ROOT / "template.yaml")
-        provisioner = Provisioner(template, endpoint=None)
-        provisioner.provision()
-        os.environ.update(merged_environment(function_specs(template, provisioner.resolver)))
-
+    with provisioned():
         from benchmarks.fanout import counted
         from functions.feed import app as feed_app
         from glimpse.clock import new_id, now

@@ -5,7 +5,6 @@ before (same body) is skipped: Powertools Idempotency keyed on the whole job.
 """
 
 from dataclasses import asdict
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -16,11 +15,11 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.feed import fanout
-from glimpse.idempotency import persistence_store
+from glimpse.idempotency import idempotent
 
 logger = Logger(service="fanout")
 tracer = Tracer(service="fanout")
@@ -29,6 +28,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(raise_on_no_idempotency_key=True, expires_after_seconds=24 * 3600)
 
 
+@idempotent("feed_jobs", idempotency, data_keyword_argument="job")
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     stats = fanout.run(job)
     logger.info("feed job done", extra={"job": job, **asdict(stats)})
@@ -37,17 +37,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     return asdict(stats)
 
 
-@cache
-def _run_once() -> Any:
-    return idempotent_function(
-        data_keyword_argument="job",
-        config=idempotency,
-        persistence_store=persistence_store("feed_jobs"),
-    )(run_job)
-
-
 def record_handler(record: SQSRecord) -> None:
-    _run_once()(job=record.json_body)
+    run_job(job=record.json_body)
 
 
 @logger.inject_lambda_context

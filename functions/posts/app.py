@@ -1,6 +1,5 @@
 """Posts, likes and comments; an author's posts."""
 
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -8,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -18,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
 from glimpse.errors import BadRequest, Conflict, field_error
-from glimpse.idempotency import persistence_store
+from glimpse.idempotency import idempotent
 from glimpse.pagination import MAX_LIMIT, Page
 from glimpse.posts import service
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
@@ -46,14 +45,7 @@ def _create(request: dict[str, Any]) -> dict[str, Any]:
     return created.model_dump(mode="json")
 
 
-@cache
-def _create_once() -> Any:
-    """`_create`, answered from the first response for a repeated Idempotency-Key."""
-    return idempotent_function(
-        data_keyword_argument="request",
-        config=idempotency,
-        persistence_store=persistence_store("create_post"),
-    )(_create)
+_create_once = idempotent("create_post", idempotency, data_keyword_argument="request")(_create)
 
 
 @app.post(
@@ -75,7 +67,7 @@ def create_post(body: PostCreate) -> PostOut:
             "Idempotency-Key is too long.", [field_error("Idempotency-Key", "max 255")]
         )
     try:
-        return PostOut.model_validate(_create_once()(request=request))
+        return PostOut.model_validate(_create_once(request=request))
     except IdempotencyValidationError:
         raise Conflict("This Idempotency-Key was used with a different request body.") from None
     except IdempotencyAlreadyInProgressError:

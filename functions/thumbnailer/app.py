@@ -7,7 +7,6 @@ version (bucket, key, sequencer), whatever the number of deliveries.
 """
 
 from dataclasses import asdict
-from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -20,10 +19,10 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from glimpse.idempotency import persistence_store
+from glimpse.idempotency import idempotent
 from glimpse.media.layout import UPLOADS_PREFIX
 from glimpse.media.processing import UploadedObject, process_upload
 
@@ -62,6 +61,7 @@ def uploads_in(notification: dict[str, Any]) -> list[UploadedObject]:
     return uploads
 
 
+@idempotent("uploads", idempotency, data_keyword_argument="upload")
 def handle_upload(upload: dict[str, Any]) -> dict[str, Any]:
     outcome = process_upload(UploadedObject(**upload))
     logger.info("upload processed", extra={"key": upload["key"], **asdict(outcome)})
@@ -78,19 +78,9 @@ def handle_upload(upload: dict[str, Any]) -> dict[str, Any]:
     return asdict(outcome)
 
 
-@cache
-def _handle_upload_once() -> Any:
-    """`handle_upload`, idempotent per upload version (the store is made on first use)."""
-    return idempotent_function(
-        data_keyword_argument="upload",
-        config=idempotency,
-        persistence_store=persistence_store("uploads"),
-    )(handle_upload)
-
-
 def record_handler(record: SQSRecord) -> None:
     for upload in uploads_in(record.json_body):
-        _handle_upload_once()(upload=asdict(upload))
+        handle_upload(upload=asdict(upload))
 
 
 @logger.inject_lambda_context

@@ -101,3 +101,18 @@ def as_user(name: str, user_id: str, username: str, **changes: Any) -> dict[str,
     claims = event["requestContext"]["authorizer"]["claims"]
     claims["sub"], claims["cognito:username"] = user_id, username
     return event
+
+
+@pytest.fixture
+def alice(stack: Stack) -> Any:
+    """A profile written directly (no Cognito); test modules that sign up define their own."""
+    from tests.integration.social import make_user
+
+    return make_user(prefix="alice")
+
+
+@pytest.fixture
+def bob(stack: Stack) -> Any:
+    from tests.integration.social import make_user
+
+    return make_user(prefix="bob")

@@ -24,11 +24,6 @@ from tests.integration.social import (
 )
 
 
-@pytest.fixture
-def alice(stack: Stack) -> User:
-    return make_user(prefix="alice")
-
-
 def stored_entries(user: User) -> list[str]:
     return [item.sk for item in FeedItem.query(feed_pk(user.id)) if item.sk != CELEBRITIES]
 

@@ -10,16 +10,6 @@ from tests.integration.conftest import Stack
 from tests.integration.social import User, api, follow, make_user, profile
 
 
-@pytest.fixture
-def alice(stack: Stack) -> User:
-    return make_user(prefix="alice")
-
-
-@pytest.fixture
-def bob(stack: Stack) -> User:
-    return make_user(prefix="bob")
-
-
 def counts(user: User) -> tuple[int, int]:
     found = profile(user)
     return int(found.followers_count), int(found.following_count)

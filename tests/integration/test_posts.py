@@ -20,16 +20,6 @@ from tests.integration.social import (
 )
 
 
-@pytest.fixture
-def alice(stack: Stack) -> User:
-    return make_user(prefix="alice")
-
-
-@pytest.fixture
-def bob(stack: Stack) -> User:
-    return make_user(prefix="bob")
-
-
 def get(viewer: User, post_id: str) -> tuple[int, dict[str, object]]:
     return api("posts", "get_post", viewer, {"post_id": post_id})
 

@@ -5,6 +5,7 @@ count once. Feed changes that follow (back-fill, pruning) are queued as feed job
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pynamodb.exceptions import DeleteError, TransactWriteError
@@ -53,26 +54,35 @@ def _celebrity_set(reader_id: str) -> FeedItem:
     return FeedItem(feed_pk(reader_id), CELEBRITIES)
 
 
+def _replanned[T](what: str, attempt: Callable[[], T]) -> T:
+    """Run `attempt` (read, then transact) again while its transaction loses a race."""
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            return attempt()
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+    raise RuntimeError(f"{what} kept losing races")
+
+
 # --------------------------------------------------------------------------- follow
 def follow(caller_id: str, username: str) -> FollowResult:
     """Follow (public account) or ask to (private). Idempotent: the current state is returned."""
     target_id = _other(caller_id, username)
-    for _attempt in range(MAX_ATTEMPTS):
+
+    def attempt() -> FollowResult:
         found = relation(caller_id, target_id)  # 404 across a block
         if found.follows:
             return "following"
         if found.requested:
             return "requested"
-        try:
-            if found.owner.is_private:
-                _request(caller_id, target_id)
-                return "requested"
-            _add_follow(caller_id, found.owner)  # False: a concurrent request made it first
-            return "following"
-        except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-    raise RuntimeError("follow kept losing races")  # pragma: no cover - three lost races
+        if found.owner.is_private:
+            _request(caller_id, target_id)
+            return "requested"
+        _add_follow(caller_id, found.owner)  # False: a concurrent request made it first
+        return "following"
+
+    return _replanned("follow", attempt)
 
 
 def _request(caller_id: str, target_id: str) -> None:
@@ -146,21 +156,18 @@ def _follow_items(
 def unfollow(caller_id: str, username: str) -> None:
     """Unfollow, or withdraw a pending request. Idempotent."""
     target_id = _other(caller_id, username)
-    for _attempt in range(MAX_ATTEMPTS):
+
+    def attempt() -> None:
         try:
             found = relation(caller_id, target_id)
         except NotFound:
             return  # blocked either way: there is no follow to remove
-        try:
-            if found.follows:
-                _remove_follow(caller_id, target_id)
-            elif found.requested:
-                _withdraw(target_id, caller_id)
-            return
-        except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-    raise RuntimeError("unfollow kept losing races")  # pragma: no cover
+        if found.follows:
+            _remove_follow(caller_id, target_id)
+        elif found.requested:
+            _withdraw(target_id, caller_id)
+
+    _replanned("unfollow", attempt)
 
 
 def _remove_follow(follower_id: str, target_id: str) -> None:
@@ -201,18 +208,15 @@ def _withdraw(target_id: str, requester_id: str) -> None:
 def approve(caller_id: str, username: str) -> None:
     requester_id = _other(caller_id, username)
     request = Edge(*edge_key(caller_id, REQUEST, requester_id))
-    for _attempt in range(MAX_ATTEMPTS):
+
+    def attempt() -> None:
         if not _exists(request):
             raise NotFound(f"{username} has not asked to follow you.")
         me = relation(requester_id, caller_id).owner  # 404 if blocked since
-        try:
-            if not _add_follow(requester_id, me, approving=request):
-                request.delete()  # already following: only the request is left to drop
-            return
-        except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-    raise RuntimeError("approve kept losing races")  # pragma: no cover
+        if not _add_follow(requester_id, me, approving=request):
+            request.delete()  # already following: only the request is left to drop
+
+    _replanned("approve", attempt)
 
 
 def deny(caller_id: str, username: str) -> None:
@@ -238,35 +242,32 @@ def _exists(edge: Edge) -> bool:
 def block(caller_id: str, username: str) -> None:
     """Block: removes follows and requests both ways, in one transaction. Idempotent."""
     target_id = _other(caller_id, username)
-    for _attempt in range(MAX_ATTEMPTS):
+
+    def attempt() -> bool:
         edges = _edges_between(caller_id, target_id)
-        if edges.get((caller_id, BLOCKS)):
-            return
-        try:
-            with transaction() as tx:
-                tx.save(_edge(caller_id, BLOCKS, target_id), condition=Edge.pk.does_not_exist())
-                changes = {caller_id: [0, 0], target_id: [0, 0]}
-                for follower, followed in ((caller_id, target_id), (target_id, caller_id)):
-                    if edges.get((follower, FOLLOWS)):
-                        _remove_follow_items(tx, follower, followed)
-                        changes[followed][0] -= 1
-                        changes[follower][1] -= 1
-                _count_changes(tx, {uid: (f, g) for uid, (f, g) in changes.items()})
-                for requester, requested in ((caller_id, target_id), (target_id, caller_id)):
-                    if edges.get((requester, REQUEST)):
-                        tx.delete(Edge(*edge_key(requested, REQUEST, requester)))
-        except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-            continue
+        if edges[(caller_id, BLOCKS)]:
+            return False
+        with transaction() as tx:
+            tx.save(_edge(caller_id, BLOCKS, target_id), condition=Edge.pk.does_not_exist())
+            changes = {caller_id: [0, 0], target_id: [0, 0]}  # followers, following
+            for follower, followed in ((caller_id, target_id), (target_id, caller_id)):
+                if edges[(follower, FOLLOWS)]:
+                    _remove_follow_items(tx, follower, followed)
+                    changes[followed][0] -= 1
+                    changes[follower][1] -= 1
+            _count_changes(tx, {uid: (f, g) for uid, (f, g) in changes.items()})
+            for requester, requested in ((caller_id, target_id), (target_id, caller_id)):
+                if edges[(requester, REQUEST)]:
+                    tx.delete(Edge(*edge_key(requested, REQUEST, requester)))
+        return True
+
+    if _replanned("block", attempt):
         send_feed_jobs(
             [
                 {"type": "prune", "reader_id": caller_id, "author_id": target_id},
                 {"type": "prune", "reader_id": target_id, "author_id": caller_id},
             ]
         )
-        return
-    raise RuntimeError("block kept losing races")  # pragma: no cover
 
 
 def _edges_between(a: str, b: str) -> dict[tuple[str, str], bool]:
