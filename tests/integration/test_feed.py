@@ -271,3 +271,26 @@ def test_no_request_path_scans(stack: Stack, alice: User) -> None:
         run_feed_jobs(stack)
     assert calls
     assert "Scan" not in calls
+
+
+def test_pages_merge_fanned_out_and_celebrity_posts_in_order(
+    stack: Stack, alice: User, celebrity_threshold: None
+) -> None:
+    star, reader = make_user(), make_user()
+    for fan in (make_user(), make_user(), reader):
+        follow(fan, star)
+    follow(reader, alice)
+    run_feed_jobs(stack)
+    ids = [post(star if i % 2 else alice, f"p{i}") for i in range(6)]
+    run_feed_jobs(stack)
+    seen: list[str] = []
+    cursor = None
+    for _page in range(10):
+        query = {"limit": "1"} | ({"cursor": cursor} if cursor else {})
+        status, page = api("feed", "get_feed", reader, query=query)
+        assert status == 200
+        seen += [item["post_id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ids[::-1]

@@ -1,8 +1,8 @@
 """`GET /feed`: the reader's fanned-out entries merged with followed celebrities' posts.
 
 Calls, for a page:
-1. Query the reader's feed partition, newest first (its first page also returns the reader's
-   set of followed celebrity accounts, which later pages carry in the cursor);
+1. Query the reader's feed partition, newest first (on the first page the same Query returns
+   the reader's set of followed celebrity accounts; later pages read it with a GetItem);
 2. BatchGetItem: the entries' posts, the follow edges to their authors, and the followed
    celebrities' profiles (their `last_post_id` says who has posted since the page's oldest
    entry: only those are queried);
@@ -78,7 +78,7 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
         before = None
     else:
         before = str(position["before"])
-        celebrities = list(position["celebrities"])
+        celebrities = _celebrity_set(reader_id)
         entries = list(
             FeedItem.query(
                 feed_pk(reader_id), FeedItem.sk < before, scan_index_forward=False, limit=size
@@ -126,13 +126,18 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
     served += len(page_ids)
     more = len(page_ids) == size and served < FEED_CAP
     next_cursor = (
-        encode_cursor(
-            list_id, {"before": page_ids[-1], "served": served, "celebrities": celebrities}
-        )
-        if more
-        else None
+        encode_cursor(list_id, {"before": page_ids[-1], "served": served}) if more else None
     )
     return Page[PostOut](items=[view for view, _author in shown], next_cursor=next_cursor)
+
+
+def _celebrity_set(reader_id: str) -> list[str]:
+    """Later pages read the set again (one GetItem) instead of carrying it in the cursor."""
+    try:
+        item = FeedItem.get(feed_pk(reader_id), CELEBRITIES)
+    except FeedItem.DoesNotExist:
+        return []
+    return sorted(item.celebrity_ids or [])
 
 
 def _view_keys(
