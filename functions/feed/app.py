@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
 from glimpse.feed import service
-from glimpse.pagination import MAX_LIMIT, Page
+from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from glimpse.posts.schemas import PostOut
 
 logger = Logger(service="feed")
@@ -20,8 +20,8 @@ app = create_app()
 
 @app.get("/feed", tags=["feed"], summary="Posts of followed accounts and your own")
 def get_feed(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
     order: Annotated[service.Order, Query(description="chronological (default) or ranked")] = (
         "chronological"
     ),

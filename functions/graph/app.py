@@ -1,10 +1,9 @@
 """The social graph: follow, unfollow, requests, blocks, followers and following lists."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,16 +12,13 @@ from pydantic import BaseModel
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
 from glimpse.graph import service
-from glimpse.pagination import MAX_LIMIT, Page
+from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from glimpse.users.schemas import UserSummary
 
 logger = Logger(service="graph")
 tracer = Tracer(service="graph")
 metrics = Metrics(service="graph")
 app = create_app()
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (default 20).")]
-Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the last page.")]
 
 
 class FollowOut(BaseModel):
@@ -43,17 +39,21 @@ def unfollow(username: str) -> Response[None]:
 
 
 @app.get("/users/<username>/followers", tags=["graph"], summary="Who follows a user")
-def followers(username: str, limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+def followers(
+    username: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[UserSummary]:
     return service.followers(caller(app).user_id, username, limit, cursor)
 
 
 @app.get("/users/<username>/following", tags=["graph"], summary="Whom a user follows")
-def following(username: str, limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+def following(
+    username: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[UserSummary]:
     return service.following(caller(app).user_id, username, limit, cursor)
 
 
 @app.get("/me/follow-requests", tags=["graph"], summary="Pending requests to follow you")
-def follow_requests(limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+def follow_requests(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[UserSummary]:
     return service.follow_requests(caller(app).user_id, limit, cursor)
 
 

@@ -1,10 +1,9 @@
 """Posts, likes and comments; an author's posts."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -18,7 +17,7 @@ from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
 from glimpse.errors import BadRequest, Conflict, field_error
 from glimpse.idempotency import idempotent
-from glimpse.pagination import MAX_LIMIT, Page
+from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from glimpse.posts import service
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 from glimpse.users.schemas import UserSummary
@@ -33,9 +32,6 @@ idempotency = IdempotencyConfig(
     raise_on_no_idempotency_key=True,
     expires_after_seconds=24 * 3600,
 )
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (default 20).")]
-Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the last page.")]
 
 
 def _create(request: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +82,7 @@ def delete_post(post_id: str) -> Response[None]:
 
 
 @app.get("/users/<username>/posts", tags=["posts"], summary="A user's posts, newest first")
-def user_posts(username: str, limit: Limit = 20, cursor: Cursor = None) -> Page[PostOut]:
+def user_posts(username: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[PostOut]:
     return service.user_posts(caller(app).user_id, username, limit, cursor)
 
 
@@ -101,7 +97,7 @@ def unlike(post_id: str) -> LikeOut:
 
 
 @app.get("/posts/<post_id>/likes", tags=["likes"], summary="Who liked a post")
-def likers(post_id: str, limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+def likers(post_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[UserSummary]:
     return service.likers(caller(app).user_id, post_id, limit, cursor)
 
 
@@ -111,7 +107,7 @@ def add_comment(post_id: str, body: CommentCreate) -> CommentOut:
 
 
 @app.get("/posts/<post_id>/comments", tags=["comments"], summary="Comments, oldest first")
-def comments(post_id: str, limit: Limit = 20, cursor: Cursor = None) -> Page[CommentOut]:
+def comments(post_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[CommentOut]:
     return service.comments(caller(app).user_id, post_id, limit, cursor)
 
 

@@ -14,8 +14,9 @@ import hashlib
 import hmac
 import json
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
 
 from glimpse.adapters.aws import secrets
@@ -24,6 +25,12 @@ from glimpse.errors import BadRequest, field_error
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+
+# The two query parameters of every list route (validated by the resolver, in OpenAPI).
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (default 20).")]
+Cursor = Annotated[
+    str | None, Query(max_length=4096, description="`next_cursor` of the previous page.")
+]
 
 
 @cache
