@@ -67,17 +67,17 @@ def _claim(username: str, email: str, claim_id: str) -> None:
     )
     try:
         with transaction() as tx:
-            for pk in (username_pk(username), email_pk(email)):
+            for field, pk in (("username", username_pk(username)), ("email", email_pk(email))):
                 claim = UniqueClaim(
                     pk, CLAIM, state="pending", claim_id=claim_id, created_at=moment
                 )
-                tx.save(claim, condition=claimable)
+                tx.save(claim, condition=claimable, name=field)
     except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons or [None, None]
+        failed = tx.failed(exc)
         taken = [
             field_error(field, f"this {field} is taken")
-            for field, reason in zip(("username", "email"), reasons, strict=False)
-            if reason is not None and reason.code == "ConditionalCheckFailed"
+            for field in ("username", "email")
+            if field in failed
         ]
         if not taken:
             raise
