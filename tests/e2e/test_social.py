@@ -115,3 +115,38 @@ def test_counts_stay_exact_when_clients_hammer_likes_and_comments(
     assert ann.get(f"/posts/{post_id}").json()["like_count"] == 3
     likers = ann.get(f"/posts/{post_id}/likes?limit=100").json()["items"]
     assert sorted(u["username"] for u in likers) == sorted(f.username for f in fans[3:])
+
+
+def test_every_graph_and_post_route_answers_over_http(trio: tuple[Client, Client, Client]) -> None:
+    ann, ben, cat = trio
+    assert ben.post(f"/users/{ann.username}/follow").status_code == 200
+    assert [u["username"] for u in ann.get(f"/users/{ann.username}/followers").json()["items"]] == [
+        ben.username
+    ]
+    assert [u["username"] for u in ben.get(f"/users/{ben.username}/following").json()["items"]] == [
+        ann.username
+    ]
+    assert ben.patch("/me", json={"is_private": True}).status_code == 200
+    assert cat.post(f"/users/{ben.username}/follow").json()["follow_status"] == "requested"
+    assert ben.post(f"/me/follow-requests/{cat.username}/deny").status_code == 204
+    assert ben.get("/me/follow-requests").json()["items"] == []
+    assert cat.post(f"/users/{ann.username}/block").status_code == 204
+    assert ann.get(f"/users/{cat.username}").status_code == 404
+    assert cat.delete(f"/users/{ann.username}/block").status_code == 204
+    assert ann.get(f"/users/{cat.username}").status_code == 200
+
+    post_id = publish(ann, "route check")
+    comment = ben.post(f"/posts/{post_id}/comments", json={"text": "hello"})
+    assert comment.status_code == 201
+    assert [c["text"] for c in ann.get(f"/posts/{post_id}/comments").json()["items"]] == ["hello"]
+    assert (
+        ann.delete(f"/posts/{post_id}/comments/{comment.json()['comment_id']}").status_code == 204
+    )
+    assert ben.post(f"/posts/{post_id}/like").json() == {"like_count": 1, "liked_by_me": True}
+    assert ben.delete(f"/posts/{post_id}/like").json() == {"like_count": 0, "liked_by_me": False}
+    assert [p["post_id"] for p in cat.get(f"/users/{ann.username}/posts").json()["items"]] == [
+        post_id
+    ]
+    assert ann.get("/feed?order=ranked&limit=5").status_code == 200
+    bad = ann.get("/feed?cursor=forged.cursor")
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "bad_request")
