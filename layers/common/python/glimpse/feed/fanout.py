@@ -122,22 +122,19 @@ def _fanout(
     send: Callable[[list[dict[str, Any]]], None],
 ) -> Stats:
     stats = Stats()
-    if after is None:  # first chunk: the author's own feed, and the celebrity short-cut
-        author = _exists(UserProfile, user_pk(author_id), PROFILE)
-        if action == "add" and _exists(Post, post_pk(post_id), POST) is None:
-            stats.notes.append("post deleted before fan-out")
-            return stats
-        own = [_entry(author_id, post_id, author_id)]
-        if action == "add":
-            stats.write_requests += write_many(FeedItem, puts=own)
-        else:
-            stats.write_requests += write_many(FeedItem, deletes=[(own[0].pk, own[0].sk)])
-        if author is not None and author.is_celebrity and action == "add":
-            stats.notes.append("celebrity: merged into feeds at read time")
-            return stats
-    elif action == "add" and _exists(Post, post_pk(post_id), POST) is None:
-        stats.notes.append("post deleted during fan-out")
+    if action == "add" and _exists(Post, post_pk(post_id), POST) is None:
+        stats.notes.append("post deleted before or during fan-out")
         return stats
+    if after is None:  # first chunk: the author's own feed, and the celebrity short-cut
+        own = _entry(author_id, post_id, author_id)
+        if action == "add":
+            stats.write_requests += write_many(FeedItem, puts=[own])
+            author = _exists(UserProfile, user_pk(author_id), PROFILE)
+            if author is not None and author.is_celebrity:
+                stats.notes.append("celebrity: merged into feeds at read time")
+                return stats
+        else:
+            stats.write_requests += write_many(FeedItem, deletes=[(own.pk, own.sk)])
 
     followers, next_after = _follower_page(author_id, after)
     stats.followers = len(followers)

@@ -303,12 +303,9 @@ def _list(
 ) -> Page[UserSummary]:
     """Users on `owner`'s edges of `kind`: one Query, one BatchGetItem of their profiles."""
     position = decode_cursor(list_id, cursor)
-    start = {"pk": user_pk(owner_id), "sk": position["after"]} if position else None
+    start = {"pk": {"S": user_pk(owner_id)}, "sk": {"S": position["after"]}} if position else None
     query = Edge.query(
-        user_pk(owner_id),
-        Edge.sk.startswith(kind),
-        limit=limit,
-        last_evaluated_key=start and {"pk": {"S": start["pk"]}, "sk": {"S": start["sk"]}},
+        user_pk(owner_id), Edge.sk.startswith(kind), limit=limit, last_evaluated_key=start
     )
     edges = list(query)
     ids = [other_of(edge.sk) for edge in edges]

@@ -128,16 +128,13 @@ def _get_post(post_id: str) -> Post:
         raise NotFound("No such post.") from None
 
 
-def _visible(
-    viewer_id: str, post: Post, extra: list[Any] | None = None
-) -> tuple[Relation, Fetched]:
+def _visible(viewer_id: str, post: Post) -> tuple[Relation, Fetched]:
     """Who may see `post`, and what its view needs: one BatchGetItem."""
     fetched = get_many(
         [
             *relation_keys(viewer_id, post.author_id),
             *view_keys(viewer_id, [post]),
             (UserProfile, (user_pk(viewer_id), PROFILE)),
-            *(extra or []),
         ],
         consistent=True,
     )
