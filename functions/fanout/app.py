@@ -1,7 +1,8 @@
-"""Feed jobs from the feed-jobs queue (post events through SNS, and follow changes).
+"""The feed-jobs queue: domain events (through SNS) and this function's own continuations.
 
-A job that fails (AWS errors) fails alone and is retried, then ends in the DLQ; a job seen
-before (same body) is skipped: Powertools Idempotency keyed on the whole job.
+A message that fails (AWS errors, or not a message this function knows) fails alone and is
+retried, then ends in the DLQ. A message completed before is skipped: Powertools Idempotency
+keyed on its type, `event_id` and `after` (a re-follow is a new event, so it runs again).
 """
 
 from dataclasses import asdict
@@ -25,13 +26,17 @@ logger = Logger(service="fanout")
 tracer = Tracer(service="fanout")
 metrics = Metrics(service="fanout")
 processor = BatchProcessor(event_type=EventType.SQS)
-idempotency = IdempotencyConfig(raise_on_no_idempotency_key=True, expires_after_seconds=24 * 3600)
+idempotency = IdempotencyConfig(
+    event_key_jmespath="[type, event_id, after]",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=24 * 3600,
+)
 
 
 @idempotent("feed_jobs", idempotency, data_keyword_argument="job")
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     stats = fanout.run(job)
-    logger.info("feed job done", extra={"job": job, **asdict(stats)})
+    logger.info("feed job done", extra={"job": job.get("type"), **asdict(stats)})
     metrics.add_metric(name="FeedEntriesWritten", unit=MetricUnit.Count, value=stats.written)
     metrics.add_metric(name="FeedEntriesDeleted", unit=MetricUnit.Count, value=stats.deleted)
     return asdict(stats)

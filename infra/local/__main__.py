@@ -41,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         help="re-deliver this share (0-1) of handled messages and shuffle batches",
     )
     parser.add_argument(
+        "--chaos-conflicts",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="cancel this share (0-1) of DynamoDB transactions with TransactionConflict",
+    )
+    parser.add_argument(
         "--retry-delay",
         type=float,
         default=1.0,
@@ -55,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 <= args.chaos <= 1:
         parser.error("--chaos takes a share between 0 and 1")
+    if not 0 <= args.chaos_conflicts <= 1:
+        parser.error("--chaos-conflicts takes a share between 0 and 1")
 
     started = time.perf_counter()
     cloud = LocalCloud(
@@ -63,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         parameters=dict(args.parameter),
         options=DeliveryOptions(
-            retry_delay=args.retry_delay, ttl_interval=args.ttl_interval, chaos=args.chaos
+            retry_delay=args.retry_delay,
+            ttl_interval=args.ttl_interval,
+            chaos=args.chaos,
+            chaos_conflicts=args.chaos_conflicts,
         ),
     )
     try:
@@ -73,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     elapsed = time.perf_counter() - started
     print("\n".join(f"  {line}" for line in cloud.report_lines))
-    chaos = f" (chaos {args.chaos})" if args.chaos else ""
+    chaos = "".join(
+        f" ({name} {share})"
+        for name, share in (("chaos", args.chaos), ("chaos-conflicts", args.chaos_conflicts))
+        if share
+    )
     print(
         f"""
 Glimpse local cloud is up in {elapsed:.1f}s{chaos}

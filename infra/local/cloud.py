@@ -85,6 +85,7 @@ class LocalCloud:
             sys.stderr = PrefixedStream(sys.stderr)
         self.endpoint = embedded_moto()
         atomicity.install()
+        atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
         os.environ.update(aws_environment(self.endpoint))
 
         self.template = Template.load(

@@ -45,6 +45,7 @@ class DeliveryOptions:
     stream_interval: float = 0.2
     ttl_interval: float = 5.0
     chaos: float = 0.0
+    chaos_conflicts: float = 0.0  # share of DynamoDB transactions cancelled (atomicity.py)
     seed: int | None = None
 
 

@@ -63,7 +63,11 @@ def stack() -> Iterator[Stack]:
 
     pool_id = str(provisioner.resolver.ref("UserPool"))
     cognito.register(pool_id, "PreSignUp", lambda e: presignup.lambda_handler(e, FakeContext()))
-    yield Stack(provisioner)
+    from tests.integration.social import EventPump
+
+    EventPump.current = Stack(provisioner)
+    yield EventPump.current
+    EventPump.current = None
     cognito.unregister(pool_id)
     os.environ.clear()
     os.environ.update(saved)

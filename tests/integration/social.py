@@ -7,16 +7,20 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
+import boto3
 import botocore.client
+from botocore.config import Config
 
+from functions.counters import app as counters
 from functions.fanout import app as fanout
 from functions.feed import app as feed
 from functions.graph import app as graph
 from functions.media import app as media
 from functions.posts import app as posts
+from functions.publisher import app as publisher
 from functions.users import app as users
 from glimpse.clock import new_id, now
 from glimpse.models.media import MEDIA, MediaItem, media_pk
@@ -60,6 +64,8 @@ def make_user(private: bool = False, prefix: str = "u") -> User:
 
 
 def profile(user: User) -> UserProfile:
+    """The profile once every event so far is counted."""
+    settle()
     return UserProfile.get(user_pk(user.id), PROFILE, consistent_read=True)
 
 
@@ -140,25 +146,109 @@ def feed_ids(user: User, **query: str) -> list[str]:
     return [item["post_id"] for item in body["items"]]
 
 
-def run_feed_jobs(stack: Stack, deliveries: int = 1, rounds: int = 50) -> int:
-    """Deliver every queued feed job to the fanout handler (each `deliveries` times) until the
-    queue is empty; returns how many jobs ran. A failed record fails the test."""
-    sqs = stack.client("sqs")
-    queue = stack.ref("FeedJobsQueue")
-    arn = stack.provisioner.resolver.get_att("FeedJobsQueue", "Arn")
-    ran = 0
-    for _ in range(rounds):
-        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return ran
-        event = sqs_event([sqs_record(m, arn) for m in messages])
-        for _ in range(deliveries):
-            response = fanout.lambda_handler(event, FakeContext())
-            assert response["batchItemFailures"] == [], response
-        for message in messages:
-            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-        ran += len(messages)
-    raise AssertionError("feed jobs kept coming")
+def settle(deliveries: int = 1) -> int:
+    """Let every consumer catch up (counts, feeds): `run_feed_jobs` on this process's stack."""
+    stack = EventPump.current
+    assert stack is not None, "the stack fixture is not set up"
+    return run_feed_jobs(stack, deliveries)
+
+
+def run_feed_jobs(stack: Stack, deliveries: int = 1, rounds: int = 200) -> int:
+    """Deliver every domain event and queued job to its consumers (each record `deliveries`
+    times) until nothing is left: the outbox stream to the publisher, then the feed-jobs and
+    counters queues to the fanout and counters functions. Returns how many feed-jobs messages
+    ran. A failed record fails the test."""
+    return EventPump.of(stack).drain(deliveries, rounds)
+
+
+class EventPump:
+    """What Lambda's event source mappings do, on demand, for the mock_aws stack."""
+
+    _pumps: ClassVar[dict[int, EventPump]] = {}
+    current: ClassVar[Stack | None] = None  # this process's stack (set by its fixture)
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.stream_arn = stack.provisioner.resolver.get_att("EventsTable", "StreamArn")
+        self.iterators: dict[str, str | None] = {}
+        # Account-based endpoints (from the stream ARN) are not routed by mock_aws.
+        self.streams = boto3.client(
+            "dynamodbstreams",
+            region_name="us-east-1",
+            config=Config(account_id_endpoint_mode="disabled"),
+        )
+        self.queues = [
+            ("FeedJobsQueue", fanout.lambda_handler),
+            ("CountersQueue", counters.lambda_handler),
+        ]
+
+    @classmethod
+    def of(cls, stack: Stack) -> EventPump:
+        return cls._pumps.setdefault(id(stack.provisioner), cls(stack))
+
+    def drain(self, deliveries: int = 1, rounds: int = 200) -> int:
+        ran = 0
+        for _ in range(rounds):
+            published = self.publish(deliveries)
+            handled = {name: self._queue(name, h, deliveries) for name, h in self.queues}
+            ran += handled["FeedJobsQueue"]
+            if not published and not any(handled.values()):
+                return ran
+        raise AssertionError("events kept coming")
+
+    def publish(self, deliveries: int = 1) -> int:
+        """The outbox stream's new records, through the publisher (batches of 100)."""
+        streams = self.streams
+        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        records: list[dict[str, Any]] = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self.iterators:
+                self.iterators[shard_id] = streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            iterator = self.iterators[shard_id]
+            while iterator:
+                page = streams.get_records(ShardIterator=iterator, Limit=1000)
+                iterator = page.get("NextShardIterator")
+                self.iterators[shard_id] = iterator
+                records.extend(page["Records"])
+                if not page["Records"]:
+                    break
+        for start in range(0, len(records), 100):
+            batch = [_stream_record(r, self.stream_arn) for r in records[start : start + 100]]
+            for _ in range(deliveries):
+                response = publisher.lambda_handler({"Records": batch}, FakeContext())
+                assert response["batchItemFailures"] == [], response
+        return len(records)
+
+    def _queue(self, name: str, handler: Any, deliveries: int) -> int:
+        sqs = self.stack.client("sqs")
+        queue = self.stack.ref(name)
+        arn = self.stack.provisioner.resolver.get_att(name, "Arn")
+        ran = 0
+        while True:
+            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            if not messages:
+                return ran
+            event = sqs_event([sqs_record(m, arn) for m in messages])
+            for _ in range(deliveries):
+                response = handler(event, FakeContext())
+                assert response["batchItemFailures"] == [], response
+            for message in messages:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+            ran += len(messages)
+
+
+def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A stream record as Lambda delivers it (boto3 parses the creation time to a datetime)."""
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if created is not None and not isinstance(created, (int, float)):
+        change["ApproximateCreationDateTime"] = created.timestamp()
+    return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
 
 
 @contextmanager

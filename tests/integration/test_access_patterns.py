@@ -39,7 +39,7 @@ class World:
 Case = Callable[[World], tuple[int, Any]]
 CASES: dict[str, tuple[int, Case]] = {
     "GET /me": (1, lambda w: api("users", "get_me", w.reader)),
-    "PATCH /me": (1, lambda w: api("users", "patch_me", w.reader, body={"bio": "b"})),
+    "PATCH /me": (2, lambda w: api("users", "patch_me", w.reader, body={"bio": "b"})),
     "GET /users/{u}": (
         2,
         lambda w: api("users", "get_user", w.reader, {"username": w.author.username}),
@@ -84,8 +84,8 @@ CASES: dict[str, tuple[int, Case]] = {
         4,
         lambda w: api("posts", "user_posts", w.reader, {"username": w.author.username}),
     ),
-    "POST like": (2, lambda w: api("posts", "like", w.reader, {"post_id": w.post})),
-    "DELETE like": (2, lambda w: api("posts", "unlike", w.reader, {"post_id": w.post})),
+    "POST like": (3, lambda w: api("posts", "like", w.reader, {"post_id": w.post})),
+    "DELETE like": (3, lambda w: api("posts", "unlike", w.reader, {"post_id": w.post})),
     "GET likes": (4, lambda w: api("posts", "likes", w.reader, {"post_id": w.post})),
     "POST comment": (
         3,

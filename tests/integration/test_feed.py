@@ -179,6 +179,7 @@ def test_ranked_order_weighs_engagement_and_affinity(stack: Stack, alice: User) 
         api("posts", "like", fan, {"post_id": liked})
     api("posts", "like", reader, {"post_id": liked})
     api("posts", "create_comment", reader, {"post_id": liked}, body={"text": "!"})
+    run_feed_jobs(stack)  # like counts and the reader's affinity are counted from the events
     assert feed_ids(reader) == [newer, liked]
     assert feed_ids(reader, order="ranked") == [liked, newer]
 
@@ -235,10 +236,10 @@ def test_post_create_and_like_call_budgets(stack: Stack, alice: User) -> None:
     assert status == 201
     assert len(calls) <= 4, calls
     reader = make_user()
-    for route in ("like", "unlike", "like"):
+    for route in ("like", "unlike", "like"):  # the post, who may see it, one transaction
         with dynamodb_calls() as calls:
             assert api("posts", route, reader, {"post_id": body["post_id"]})[0] == 200
-        assert len(calls) <= 2, (route, calls)
+        assert len(calls) <= 3, (route, calls)
 
 
 def test_no_request_path_scans(stack: Stack, alice: User) -> None:

@@ -11,7 +11,7 @@ from tests.integration.social import User, api, follow, make_user, profile
 
 
 def counts(user: User) -> tuple[int, int]:
-    found = profile(user)
+    found = profile(user)  # once the counters consumer has caught up
     return int(found.followers_count), int(found.following_count)
 
 

@@ -30,7 +30,8 @@ class Settings(BaseModel):
     posts_table: str = ""
     feed_table: str = ""
     feed_jobs_queue_url: str = ""
-    post_events_topic_arn: str = ""
+    events_table: str = ""  # the outbox (glimpse.models.outbox)
+    social_events_topic_arn: str = ""
     cursor_secret_arn: str = ""
     auto_confirm_users: bool = False
     story_ttl_seconds: int = 86400
@@ -56,7 +57,8 @@ _ENV = {
     "posts_table": "POSTS_TABLE",
     "feed_table": "FEED_TABLE",
     "feed_jobs_queue_url": "FEED_JOBS_QUEUE_URL",
-    "post_events_topic_arn": "POST_EVENTS_TOPIC_ARN",
+    "events_table": "EVENTS_TABLE",
+    "social_events_topic_arn": "SOCIAL_EVENTS_TOPIC_ARN",
     "cursor_secret_arn": "CURSOR_SECRET_ARN",
     "auto_confirm_users": "AUTO_CONFIRM_USERS",
     "story_ttl_seconds": "STORY_TTL_SECONDS",

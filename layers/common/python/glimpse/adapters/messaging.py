@@ -1,27 +1,44 @@
-"""Post events (SNS) and feed jobs (SQS), as JSON."""
+"""The social-events topic (SNS) and the feed-jobs queue (SQS), as JSON."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from glimpse.adapters.aws import sns, sqs
 from glimpse.config import get_settings
 
+SNS_BATCH = 10  # PublishBatch and SendMessageBatch take 10 entries at most
 
-def publish_post_event(event: dict[str, Any]) -> None:
-    sns().publish(
-        TopicArn=get_settings().require("post_events_topic_arn"),
-        Message=json.dumps(event),
-        MessageAttributes={"type": {"DataType": "String", "StringValue": str(event["type"])}},
-    )
+
+def publish_events(events: Sequence[tuple[str, str]]) -> set[int]:
+    """Publish (type, JSON body) pairs with a `type` attribute for the subscriptions' filter
+    policies; returns the indexes of the events SNS did not accept (the rest are published)."""
+    topic = get_settings().require("social_events_topic_arn")
+    failed: set[int] = set()
+    for start in range(0, len(events), SNS_BATCH):
+        chunk = events[start : start + SNS_BATCH]
+        result = sns().publish_batch(
+            TopicArn=topic,
+            PublishBatchRequestEntries=[
+                {
+                    "Id": str(start + i),
+                    "Message": body,
+                    "MessageAttributes": {"type": {"DataType": "String", "StringValue": kind}},
+                }
+                for i, (kind, body) in enumerate(chunk)
+            ],
+        )
+        failed.update(int(entry["Id"]) for entry in result.get("Failed", []))
+    return failed
 
 
 def send_feed_jobs(jobs: list[dict[str, Any]]) -> None:
     """Queue feed jobs (10 per SendMessageBatch); raises if any of them was not accepted."""
     queue = get_settings().require("feed_jobs_queue_url")
-    for start in range(0, len(jobs), 10):
-        chunk = jobs[start : start + 10]
+    for start in range(0, len(jobs), SNS_BATCH):
+        chunk = jobs[start : start + SNS_BATCH]
         result = sqs().send_message_batch(
             QueueUrl=queue,
             Entries=[{"Id": str(i), "MessageBody": json.dumps(job)} for i, job in enumerate(chunk)],

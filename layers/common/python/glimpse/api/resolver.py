@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from glimpse.errors import GlimpseError, UnsupportedMediaType, error_body, field_error
+from glimpse.models.transactions import RETRYABLE_ERRORS, Contention
 
 CORS = CORSConfig(
     allow_origin="*",
@@ -67,7 +68,12 @@ def create_app() -> APIGatewayRestResolver:
         return json_response(404, error_body("not_found", f"No route for {path}."))
 
     @app.exception_handler(Exception)
-    def _unexpected(_exc: Exception) -> Response[Any]:
+    def _unexpected(exc: Exception) -> Response[Any]:
+        if getattr(exc, "cause_response_code", None) in RETRYABLE_ERRORS:
+            # A single write that met a transaction on its item, or throttling that outlasted
+            # the SDK's retries: the client's 429, never a 500.
+            busy = Contention()
+            return json_response(busy.status, busy.body(), busy.headers)
         logger.exception("unhandled error")
         return json_response(500, error_body("internal", "Something went wrong on our side."))
 

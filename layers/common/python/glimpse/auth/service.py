@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.exceptions import DeleteError
 
 from glimpse.adapters.aws import cognito
 from glimpse.auth.schemas import (
@@ -34,7 +34,7 @@ from glimpse.errors import (
     Unauthorized,
     field_error,
 )
-from glimpse.models.base import transaction
+from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import (
     CLAIM,
     PROFILE,
@@ -72,12 +72,11 @@ def _claim(username: str, email: str, claim_id: str) -> None:
                     pk, CLAIM, state="pending", claim_id=claim_id, created_at=moment
                 )
                 tx.save(claim, condition=claimable, name=field)
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
+    except ConditionFailed as exc:
         taken = [
             field_error(field, f"this {field} is taken")
             for field in ("username", "email")
-            if field in failed
+            if field in exc.names
         ]
         if not taken:
             raise

@@ -1,15 +1,23 @@
-"""Feed jobs: what the fanout function does with each message of the feed-jobs queue.
+"""The fan-out consumer: what the fanout function does with each message of its queue.
 
-Jobs (JSON), and who sends them:
-- `post_created` / `post_deleted` {post_id, author_id}: the posts service, through SNS;
-- `fanout` {post_id, author_id, action: add|remove, after}: this module, to continue a large
-  audience in chunks of `PAGE` followers, so no invocation runs long;
-- `backfill` / `prune` {reader_id, author_id}: the graph service on follow / unfollow, block;
-- `celebrity` {author_id, after?}: an account passed the celebrity threshold: add it to its
-  followers' celebrity sets (their feeds then merge its posts at read time).
+Facts (domain events from the social-events topic, glimpse.events), by `type`:
+- `post_created`: the post into the author's and every follower's feed, `PAGE` followers
+  per invocation (accounts above the celebrity threshold are merged at read time instead);
+- `post_deleted`: the post's likes and comments go (`CLEANUP_PAGE` per invocation), and its
+  entries leave every feed;
+- `follow_created` (status `following`) and `request_approved`: back-fill the reader's feed
+  with the author's latest posts (or, for a celebrity, add it to the reader's celebrity set);
+- `follow_removed` (status `following`): prune the author's entries from the reader's feed;
+- `celebrity_reached`: the account joins its followers' celebrity sets.
 
-Every write is a put or delete of a key derived from the job, or an ADD to a set, so running
-a job twice leaves the same feeds; the handler also skips jobs it has already completed.
+Continuations, sent by this module to its own queue so no invocation runs long, carry the
+`event_id` of the fact they continue and where to go on (`after`):
+`fanout` {post_id, author_id, action: add|remove}, `cleanup` {post_id}, `celebrity` {author_id}.
+
+Every write is a put or delete of a key derived from the message, or an ADD to a set, so
+running a message twice leaves the same feeds; the handler also skips messages it has
+completed (keyed on type, `event_id` and `after`). Events may come in any order: back-fill
+and prune read the follow edge first, and check it again after writing.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from glimpse import events
 from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.models.batch import write_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, author_sk, feed_pk
@@ -29,9 +38,12 @@ from glimpse.models.posts import POST, Comment, Post, author_pk, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
 PAGE = 1000  # followers per job: 40 BatchWriteItem requests at most
+CLEANUP_PAGE = 1000  # likes and comments of a deleted post deleted per job
 BACKFILL = 20  # posts copied into a feed on follow
 FEED_CAP = 500  # entries a feed keeps
 TRIM_SAMPLE = 100  # one write in this many (by a hash of reader and post) checks the cap
+
+type Send = Callable[[list[dict[str, Any]]], None]
 
 
 @dataclass
@@ -47,23 +59,51 @@ class Stats:
     notes: list[str] = field(default_factory=list)
 
 
-def run(
-    job: dict[str, Any], send: Callable[[list[dict[str, Any]]], None] = send_feed_jobs
-) -> Stats:
-    handlers: dict[str, Callable[[dict[str, Any], Callable[..., None]], Stats]] = {
-        "post_created": lambda j, s: _fanout(j["post_id"], j["author_id"], "add", None, s),
-        "post_deleted": _post_deleted,
-        "fanout": lambda j, s: _fanout(
-            j["post_id"], j["author_id"], j["action"], j.get("after"), s
-        ),
-        "backfill": lambda j, _s: backfill(j["reader_id"], j["author_id"]),
-        "prune": lambda j, _s: prune(j["reader_id"], j["author_id"]),
-        "celebrity": lambda j, s: _celebrity(j["author_id"], j.get("after"), s),
+def run(message: dict[str, Any], send: Send = send_feed_jobs) -> Stats:
+    """Handle one message: a continuation, or else a domain event."""
+    kind = message.get("type")
+    if kind == "fanout":
+        return _fanout(message, message["action"], message.get("after"), send)
+    if kind == "cleanup":
+        return _cleanup(message, message.get("after"), send)
+    if kind == "celebrity":
+        return _celebrity(message, message.get("after"), send)
+    return on_event(events.parse_obj(message), send)
+
+
+def on_event(event: events.DomainEvent, send: Send = send_feed_jobs) -> Stats:
+    match event:
+        case events.PostCreated():
+            return _fanout(_job("fanout", event, action="add"), "add", None, send)
+        case events.PostDeleted():
+            stats = _cleanup(_job("cleanup", event), None, send)
+            removed = _fanout(_job("fanout", event, action="remove"), "remove", None, send)
+            removed.deleted += stats.deleted
+            removed.write_requests += stats.write_requests
+            removed.continued |= stats.continued
+            return removed
+        case events.FollowCreated(status="following") | events.RequestApproved():
+            return followed(event.follower_id, event.followee_id)
+        case events.FollowRemoved(status="following"):
+            return prune(event.follower_id, event.followee_id)
+        case events.CelebrityReached():
+            return _celebrity(
+                {"type": "celebrity", "event_id": event.event_id, "author_id": event.user_id},
+                None,
+                send,
+            )
+    return Stats(notes=[f"nothing to do for {event.type}"])
+
+
+def _job(kind: str, event: events.PostCreated | events.PostDeleted, **extra: str) -> dict[str, Any]:
+    """A continuation of `event`: what the next invocation needs, and its idempotency key."""
+    return {
+        "type": kind,
+        "event_id": event.event_id,
+        "post_id": event.post_id,
+        "author_id": event.author_id,
+        **extra,
     }
-    handler = handlers.get(str(job.get("type")))
-    if handler is None:
-        raise ValueError(f"unknown feed job {job.get('type')!r}")
-    return handler(job, send)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -114,13 +154,13 @@ def trim(reader_id: str) -> int:
 
 
 # --------------------------------------------------------------------------- post fan-out
-def _fanout(
-    post_id: str,
-    author_id: str,
-    action: str,
-    after: str | None,
-    send: Callable[[list[dict[str, Any]]], None],
-) -> Stats:
+def _continue(job: dict[str, Any], after: str, send: Send, stats: Stats) -> None:
+    send([{**job, "after": after}])
+    stats.continued = True
+
+
+def _fanout(job: dict[str, Any], action: str, after: str | None, send: Send) -> Stats:
+    post_id, author_id = job["post_id"], job["author_id"]
     stats = Stats()
     if action == "add" and _exists(Post, post_pk(post_id), POST) is None:
         stats.notes.append("post deleted before or during fan-out")
@@ -152,35 +192,26 @@ def _fanout(
         )
         stats.deleted = len(followers)
     if next_after is not None:
-        send(
-            [
-                {
-                    "type": "fanout",
-                    "post_id": post_id,
-                    "author_id": author_id,
-                    "action": action,
-                    "after": next_after,
-                }
-            ]
-        )
-        stats.continued = True
+        _continue(job, next_after, send, stats)
     return stats
 
 
-def _post_deleted(job: dict[str, Any], send: Callable[[list[dict[str, Any]]], None]) -> Stats:
-    """Likes and comments of the post go, then its entries in every feed (in chunks)."""
-    post_id = job["post_id"]
-    children = [
-        (item.pk, item.sk)
-        for item in Comment.query(post_pk(post_id), attributes_to_get=["pk", "sk"])
-        if item.sk != POST
-    ]
+def _cleanup(job: dict[str, Any], after: str | None, send: Send) -> Stats:
+    """A deleted post's likes and comments, `CLEANUP_PAGE` per invocation."""
+    pk = post_pk(job["post_id"])
+    start = {"pk": {"S": pk}, "sk": {"S": after}} if after else None
+    query = Comment.query(
+        pk, limit=CLEANUP_PAGE, last_evaluated_key=start, attributes_to_get=["pk", "sk"]
+    )
+    children = [(item.pk, item.sk) for item in query if item.sk != POST]
     stats = Stats()
     if children:
         stats.write_requests += write_many(Comment, deletes=children)
-    removed = _fanout(post_id, job["author_id"], "remove", None, send)
-    removed.write_requests += stats.write_requests
-    return removed
+        stats.deleted = len(children)
+    last = query.last_evaluated_key
+    if last is not None:
+        _continue(job, last["sk"]["S"], send, stats)
+    return stats
 
 
 # --------------------------------------------------------------------------- follow changes
@@ -188,8 +219,25 @@ def _follows(reader_id: str, author_id: str) -> bool:
     return _exists(Edge, *edge_key(reader_id, FOLLOWS, author_id)) is not None
 
 
+def followed(reader_id: str, author_id: str) -> Stats:
+    """A new follow: a celebrity joins the reader's celebrity set, anyone else is back-filled."""
+    author = _exists(UserProfile, user_pk(author_id), PROFILE)
+    if author is not None and author.is_celebrity:
+        stats = Stats()
+        if _follows(reader_id, author_id):
+            FeedItem(feed_pk(reader_id), CELEBRITIES).update(
+                actions=[FeedItem.celebrity_ids.add({author_id})]
+            )
+            stats.notes.append("celebrity: merged into the feed at read time")
+        return stats
+    return backfill(reader_id, author_id)
+
+
 def backfill(reader_id: str, author_id: str) -> Stats:
-    """A new follow: the author's latest posts into the reader's feed (if still following)."""
+    """The author's latest posts into the reader's feed, while the reader follows them.
+
+    Checked before and after writing: an unfollow whose prune ran in between leaves no entry.
+    """
     stats = Stats()
     if not _follows(reader_id, author_id):
         stats.notes.append("no longer following")
@@ -198,29 +246,44 @@ def backfill(reader_id: str, author_id: str) -> Stats:
     entries = [_entry(reader_id, post.post_id, author_id) for post in posts]
     stats.write_requests = write_many(FeedItem, puts=entries)
     stats.written = len(entries)
+    if not _follows(reader_id, author_id):
+        undone = _remove_entries(reader_id, author_id)
+        stats.deleted, stats.write_requests = (
+            undone.deleted,
+            stats.write_requests + undone.write_requests,
+        )
+        stats.notes.append("unfollowed meanwhile: removed again")
     return stats
 
 
 def prune(reader_id: str, author_id: str) -> Stats:
-    """An unfollow or a block: the author's entries leave the reader's feed (unless re-followed)."""
-    stats = Stats()
+    """An unfollow or a block: the author's entries leave the reader's feed, unless the reader
+    follows the author again (checked before and after: a re-follow in between back-fills)."""
     if _follows(reader_id, author_id):
-        stats.notes.append("following again")
-        return stats
+        return Stats(notes=["following again"])
+    stats = _remove_entries(reader_id, author_id)
+    if _follows(reader_id, author_id):
+        again = backfill(reader_id, author_id)
+        stats.written, stats.write_requests = (
+            again.written,
+            stats.write_requests + again.write_requests,
+        )
+        stats.notes.append("followed again meanwhile: back-filled again")
+    return stats
+
+
+def _remove_entries(reader_id: str, author_id: str) -> Stats:
     keys = [
         (item.pk, item.sk)
         for item in FeedItem.by_author.query(
             feed_pk(reader_id), FeedItem.author_sk.startswith(f"{author_id}#")
         )
     ]
-    stats.write_requests = write_many(FeedItem, deletes=keys)
-    stats.deleted = len(keys)
-    return stats
+    return Stats(deleted=len(keys), write_requests=write_many(FeedItem, deletes=keys))
 
 
-def _celebrity(
-    author_id: str, after: str | None, send: Callable[[list[dict[str, Any]]], None]
-) -> Stats:
+def _celebrity(job: dict[str, Any], after: str | None, send: Send) -> Stats:
+    author_id = job["author_id"]
     stats = Stats()
     followers, next_after = _follower_page(author_id, after)
     for reader in followers:
@@ -229,6 +292,5 @@ def _celebrity(
         )
     stats.followers = len(followers)
     if next_after is not None:
-        send([{"type": "celebrity", "author_id": author_id, "after": next_after}])
-        stats.continued = True
+        _continue(job, next_after, send, stats)
     return stats

@@ -1,32 +1,48 @@
-"""Follows, follow requests and blocks. Counts change only inside the transaction that creates
-or removes the edge, under a condition on that edge, so repeated and concurrent requests
-count once. Feed changes that follow (back-fill, pruning) are queued as feed jobs.
+"""Follows, follow requests and blocks.
+
+Each change writes only per-pair items (the edges, the reader's celebrity set) and its event,
+in one transaction under conditions on those edges: repeated and concurrent requests change
+things once, and `followers_count` / `following_count` are added up from the events by the
+counters consumer (a celebrity's profile is not rewritten per follow). Feeds follow from the
+events too (glimpse.feed.fanout: back-fill on follow, prune on unfollow and block).
+
+A block wins every race with a follow: a follow or request commits only while neither block
+edge exists, and a block commits only while the follow and request edges are as it read them
+(deleting those that exist, checking the others are still absent). Whichever commits second
+fails its condition; a block then re-reads and removes what the follow added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
-from pynamodb.exceptions import DeleteError, TransactWriteError
-from pynamodb.expressions.update import Action
-
-from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.clock import now
-from glimpse.config import get_settings
 from glimpse.errors import BadRequest, NotFound
+from glimpse.events import (
+    FollowCreated,
+    FollowRemoved,
+    RequestApproved,
+    RequestDenied,
+    UserBlocked,
+    UserUnblocked,
+)
 from glimpse.graph.access import Relation, relation, require_content
-from glimpse.models.base import transaction
 from glimpse.models.batch import get_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key, other_of
-from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.models.transactions import ConditionFailed, Transaction, transaction
+from glimpse.models.users import UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
 from glimpse.users.schemas import UserSummary
 from glimpse.users.service import summaries, user_id_for
 
 FollowResult = Literal["following", "requested"]
-MAX_ATTEMPTS = 3  # a transaction that lost a race is re-planned from fresh reads
+MAX_PLANS = 5  # a transaction whose reads went stale is re-planned from fresh reads
+
+
+class _Stale(Exception):
+    pass
 
 
 def _other(caller_id: str, username: str) -> str:
@@ -40,7 +56,7 @@ def _edge(owner_id: str, kind: str, other_id: str) -> Edge:
     return Edge(*edge_key(owner_id, kind, other_id), other_id=other_id, created_at=now())
 
 
-def _no_block_checks(tx: Any, a: str, b: str) -> None:
+def _no_block_checks(tx: Transaction, a: str, b: str) -> None:
     for blocker, blocked in ((a, b), (b, a)):
         tx.condition_check(
             Edge,
@@ -55,14 +71,18 @@ def _celebrity_set(reader_id: str) -> FeedItem:
 
 
 def _replanned[T](what: str, attempt: Callable[[], T]) -> T:
-    """Run `attempt` (read, then transact) again while its transaction loses a race."""
-    for _ in range(MAX_ATTEMPTS):
+    """Run `attempt` (read, then transact) again while the state it read changes under it."""
+    for _ in range(MAX_PLANS):
         try:
             return attempt()
-        except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-    raise RuntimeError(f"{what} kept losing races")
+        except _Stale:
+            continue
+    raise RuntimeError(f"{what} kept finding the edges changed")
+
+
+def _blocked_or_stale(exc: ConditionFailed) -> Exception:
+    """A failed block check is the block's 404; any other failed condition means re-plan."""
+    return NotFound("No such user.") if "block" in exc.names else _Stale()
 
 
 # --------------------------------------------------------------------------- follow
@@ -76,132 +96,98 @@ def follow(caller_id: str, username: str) -> FollowResult:
             return "following"
         if found.requested:
             return "requested"
-        if found.owner.is_private:
-            _request(caller_id, target_id)
-            return "requested"
-        _add_follow(caller_id, found.owner)  # False: a concurrent request made it first
-        return "following"
+        try:
+            with transaction() as tx:
+                if found.owner.is_private:
+                    tx.save(
+                        _edge(target_id, REQUEST, caller_id),
+                        condition=Edge.pk.does_not_exist(),
+                        name="edge",
+                    )
+                    _no_block_checks(tx, caller_id, target_id)
+                    tx.emit(
+                        FollowCreated(
+                            follower_id=caller_id, followee_id=target_id, status="requested"
+                        )
+                    )
+                else:
+                    _follow_items(tx, caller_id, found.owner)
+                    tx.emit(
+                        FollowCreated(
+                            follower_id=caller_id, followee_id=target_id, status="following"
+                        )
+                    )
+        except ConditionFailed as exc:
+            raise _blocked_or_stale(exc) from None
+        return "requested" if found.owner.is_private else "following"
 
     return _replanned("follow", attempt)
 
 
-def _request(caller_id: str, target_id: str) -> None:
-    with transaction() as tx:
-        tx.save(_edge(target_id, REQUEST, caller_id), condition=Edge.pk.does_not_exist())
-        _no_block_checks(tx, caller_id, target_id)
-
-
-def _add_follow(follower_id: str, target: UserProfile, approving: Edge | None = None) -> bool:
-    """The follow edge (both directions), both counts, and the celebrity set: one transaction.
-
-    With `approving`, the pending request it replaces is deleted in the same transaction.
-    False when the follow already existed (nothing changed); other cancellations raise.
-    """
+def _follow_items(tx: Transaction, follower_id: str, target: UserProfile) -> None:
+    """Both edges (`edge` fails if the follow exists), no block, the celebrity set."""
     target_id = target.user_id
-    threshold = get_settings().celebrity_follower_threshold
-    becomes_celebrity = not target.is_celebrity and int(target.followers_count) + 1 > threshold
-    celebrity = target.is_celebrity or becomes_celebrity
-    target_actions: list[Action] = [UserProfile.followers_count.add(1)]
-    if becomes_celebrity:
-        target_actions.append(UserProfile.is_celebrity.set(True))
-    try:
-        with transaction() as tx:
-            _follow_items(tx, follower_id, target_id, target_actions, celebrity, approving)
-    except TransactWriteError as exc:
-        if "follow" in tx.failed(exc):
-            return False
-        raise
-    jobs: list[dict[str, Any]] = []
-    if celebrity:
-        if becomes_celebrity:
-            jobs.append({"type": "celebrity", "author_id": target_id})
-    else:
-        jobs.append({"type": "backfill", "reader_id": follower_id, "author_id": target_id})
-    send_feed_jobs(jobs)
-    return True
-
-
-def _follow_items(
-    tx: Any,
-    follower_id: str,
-    target_id: str,
-    target_actions: list[Action],
-    celebrity: bool,
-    approving: Edge | None,
-) -> None:
-    """Items of a follow transaction; the edge `follow` fails its condition if it exists."""
-    tx.save(
-        _edge(follower_id, FOLLOWS, target_id),
-        condition=Edge.pk.does_not_exist(),
-        name="follow",
-    )
+    tx.save(_edge(follower_id, FOLLOWS, target_id), condition=Edge.pk.does_not_exist(), name="edge")
     tx.save(_edge(target_id, FOLLOWER, follower_id))
-    tx.update(
-        UserProfile(user_pk(target_id), PROFILE),
-        actions=target_actions,
-        condition=UserProfile.pk.exists(),
-    )
-    tx.update(
-        UserProfile(user_pk(follower_id), PROFILE),
-        actions=[UserProfile.following_count.add(1)],
-        condition=UserProfile.pk.exists(),
-    )
     _no_block_checks(tx, follower_id, target_id)
-    if celebrity:
+    if target.is_celebrity:  # its posts are merged into this reader's feed at read time
         tx.update(_celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.add({target_id})])
-    if approving is not None:
-        tx.delete(approving, condition=Edge.pk.exists(), name="request")
 
 
-def unfollow(caller_id: str, username: str) -> None:
-    """Unfollow, or withdraw a pending request. Idempotent."""
-    target_id = _other(caller_id, username)
-
-    def attempt() -> None:
-        try:
-            found = relation(caller_id, target_id)
-        except NotFound:
-            return  # blocked either way: there is no follow to remove
-        if found.follows:
-            _remove_follow(caller_id, target_id)
-        elif found.requested:
-            _withdraw(target_id, caller_id)
-
-    _replanned("unfollow", attempt)
-
-
-def _remove_follow(follower_id: str, target_id: str) -> None:
-    with transaction() as tx:
-        _remove_follow_items(tx, follower_id, target_id)
-        _count_changes(tx, {target_id: (-1, 0), follower_id: (0, -1)})
-    send_feed_jobs([{"type": "prune", "reader_id": follower_id, "author_id": target_id}])
-
-
-def _remove_follow_items(tx: Any, follower_id: str, target_id: str) -> None:
-    """Both edges (the first must exist) and the celebrity-set entry; counts are separate."""
-    tx.delete(Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=Edge.pk.exists())
+def _remove_follow_items(tx: Transaction, follower_id: str, target_id: str) -> None:
+    """Both edges (`edge` fails unless the follow exists) and the celebrity-set entry."""
+    tx.delete(
+        Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=Edge.pk.exists(), name="edge"
+    )
     tx.delete(Edge(*edge_key(target_id, FOLLOWER, follower_id)))
     tx.update(_celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.delete({target_id})])
 
 
-def _count_changes(tx: Any, changes: dict[str, tuple[int, int]]) -> None:
-    """One update per profile (a transaction may touch an item once): followers, following."""
-    for user_id, (followers_delta, following_delta) in changes.items():
-        actions: list[Action] = []
-        if followers_delta:
-            actions.append(UserProfile.followers_count.add(followers_delta))
-        if following_delta:
-            actions.append(UserProfile.following_count.add(following_delta))
-        if actions:
-            tx.update(
-                UserProfile(user_pk(user_id), PROFILE),
-                actions=actions,
-                condition=UserProfile.pk.exists(),
+def unfollow(caller_id: str, username: str) -> None:
+    """Unfollow, or withdraw a pending request. Idempotent, and works across a block too."""
+    target_id = _other(caller_id, username)
+
+    def attempt() -> None:
+        edges = _edges_between(caller_id, target_id)
+        try:
+            with transaction() as tx:
+                _remove_pair(tx, edges, caller_id, target_id, by_block=False)
+        except ConditionFailed:
+            raise _Stale from None
+
+    _replanned("unfollow", attempt)
+
+
+def _remove_pair(
+    tx: Transaction,
+    edges: dict[tuple[str, str], bool],
+    follower: str,
+    followee: str,
+    by_block: bool,
+) -> None:
+    """Remove `follower`'s follow of, or request to, `followee` as read in `edges`; with
+    `by_block`, also check that whichever is absent still is."""
+    if edges[(follower, FOLLOWS)]:
+        _remove_follow_items(tx, follower, followee)
+        tx.emit(
+            FollowRemoved(
+                follower_id=follower, followee_id=followee, status="following", by_block=by_block
             )
-
-
-def _withdraw(target_id: str, requester_id: str) -> None:
-    Edge(*edge_key(target_id, REQUEST, requester_id)).delete()
+        )
+    elif by_block:
+        tx.condition_check(
+            Edge, *edge_key(follower, FOLLOWS, followee), Edge.pk.does_not_exist(), name="edge"
+        )
+    request = Edge(*edge_key(followee, REQUEST, follower))
+    if edges[(follower, REQUEST)]:
+        tx.delete(request, condition=Edge.pk.exists(), name="edge")
+        tx.emit(
+            FollowRemoved(
+                follower_id=follower, followee_id=followee, status="requested", by_block=by_block
+            )
+        )
+    elif by_block:
+        tx.condition_check(Edge, request.pk, request.sk, Edge.pk.does_not_exist(), name="edge")
 
 
 # --------------------------------------------------------------------------- requests
@@ -213,21 +199,28 @@ def approve(caller_id: str, username: str) -> None:
         if not _exists(request):
             raise NotFound(f"{username} has not asked to follow you.")
         me = relation(requester_id, caller_id).owner  # 404 if blocked since
-        if not _add_follow(requester_id, me, approving=request):
-            request.delete()  # already following: only the request is left to drop
+        try:
+            with transaction() as tx:
+                tx.delete(request, condition=Edge.pk.exists(), name="request")
+                _follow_items(tx, requester_id, me)
+                tx.emit(RequestApproved(follower_id=requester_id, followee_id=caller_id))
+        except ConditionFailed as exc:
+            if exc.names == {"edge"}:  # already following: only the request is left to drop
+                request.delete()
+                return
+            raise _blocked_or_stale(exc) from None
 
     _replanned("approve", attempt)
 
 
 def deny(caller_id: str, username: str) -> None:
     requester_id = _other(caller_id, username)
-    request = Edge(*edge_key(caller_id, REQUEST, requester_id))
     try:
-        request.delete(condition=Edge.pk.exists())
-    except DeleteError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"{username} has not asked to follow you.") from None
-        raise
+        with transaction() as tx:
+            tx.delete(Edge(*edge_key(caller_id, REQUEST, requester_id)), condition=Edge.pk.exists())
+            tx.emit(RequestDenied(follower_id=requester_id, followee_id=caller_id))
+    except ConditionFailed:
+        raise NotFound(f"{username} has not asked to follow you.") from None
 
 
 def _exists(edge: Edge) -> bool:
@@ -240,38 +233,40 @@ def _exists(edge: Edge) -> bool:
 
 # --------------------------------------------------------------------------- blocks
 def block(caller_id: str, username: str) -> None:
-    """Block: removes follows and requests both ways, in one transaction. Idempotent."""
+    """Block: removes follows and requests both ways, in one transaction. Idempotent: blocking
+    again removes any edge that is still there."""
     target_id = _other(caller_id, username)
 
-    def attempt() -> bool:
+    def attempt() -> None:
         edges = _edges_between(caller_id, target_id)
-        if edges[(caller_id, BLOCKS)]:
-            return False
-        with transaction() as tx:
-            tx.save(_edge(caller_id, BLOCKS, target_id), condition=Edge.pk.does_not_exist())
-            changes = {caller_id: [0, 0], target_id: [0, 0]}  # followers, following
-            for follower, followed in ((caller_id, target_id), (target_id, caller_id)):
-                if edges[(follower, FOLLOWS)]:
-                    _remove_follow_items(tx, follower, followed)
-                    changes[followed][0] -= 1
-                    changes[follower][1] -= 1
-            _count_changes(tx, {uid: (f, g) for uid, (f, g) in changes.items()})
-            for requester, requested in ((caller_id, target_id), (target_id, caller_id)):
-                if edges[(requester, REQUEST)]:
-                    tx.delete(Edge(*edge_key(requested, REQUEST, requester)))
-        return True
+        try:
+            with transaction() as tx:
+                block_edge = Edge(*edge_key(caller_id, BLOCKS, target_id))
+                if edges[(caller_id, BLOCKS)]:
+                    tx.condition_check(
+                        Edge, block_edge.pk, block_edge.sk, Edge.pk.exists(), name="edge"
+                    )
+                else:
+                    tx.save(
+                        _edge(caller_id, BLOCKS, target_id),
+                        condition=Edge.pk.does_not_exist(),
+                        name="edge",
+                    )
+                    tx.emit(UserBlocked(blocker_id=caller_id, blocked_id=target_id))
+                _remove_pair(tx, edges, caller_id, target_id, by_block=True)
+                _remove_pair(tx, edges, target_id, caller_id, by_block=True)
+        except ConditionFailed:
+            raise _Stale from None
 
-    if _replanned("block", attempt):
-        send_feed_jobs(
-            [
-                {"type": "prune", "reader_id": caller_id, "author_id": target_id},
-                {"type": "prune", "reader_id": target_id, "author_id": caller_id},
-            ]
-        )
+    _replanned("block", attempt)
 
 
 def _edges_between(a: str, b: str) -> dict[tuple[str, str], bool]:
-    """Which of the follow, request and block edges between a and b exist (consistent)."""
+    """Which of the follow, request and block edges between a and b exist (consistent).
+
+    Keys: (x, FOLLOWS) x follows the other; (x, REQUEST) x asked the other; (x, BLOCKS) x
+    blocks the other.
+    """
     wanted = [
         (a, FOLLOWS, b),
         (b, FOLLOWS, a),
@@ -293,8 +288,14 @@ def _edges_between(a: str, b: str) -> dict[tuple[str, str], bool]:
 
 
 def unblock(caller_id: str, username: str) -> None:
+    """Idempotent: unblocking someone not blocked changes nothing and emits nothing."""
     target_id = _other(caller_id, username)
-    Edge(*edge_key(caller_id, BLOCKS, target_id)).delete()
+    try:
+        with transaction() as tx:
+            tx.delete(Edge(*edge_key(caller_id, BLOCKS, target_id)), condition=Edge.pk.exists())
+            tx.emit(UserUnblocked(blocker_id=caller_id, blocked_id=target_id))
+    except ConditionFailed:
+        return
 
 
 # --------------------------------------------------------------------------- lists

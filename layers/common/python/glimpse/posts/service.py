@@ -1,16 +1,27 @@
-"""Posts, likes and comments. Counts move only in the transaction that writes the like or
-comment, under a condition on it, so they stay exact under repeated and concurrent requests.
+"""Posts, likes and comments.
+
+A like or a comment writes its own item under a condition on that item, with its event, in one
+transaction that touches no shared item: the post's `like_count` and `comment_count` and the
+author's `posts_count` are added up from the events by the counters consumer, so a viral post
+is never rewritten once per like (glimpse.counters).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
-from glimpse.adapters.messaging import publish_post_event
 from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
+from glimpse.events import (
+    CommentAdded,
+    CommentDeleted,
+    PostCreated,
+    PostDeleted,
+    PostLiked,
+    PostUnliked,
+)
 from glimpse.graph.access import (
     Relation,
     relation,
@@ -19,11 +30,11 @@ from glimpse.graph.access import (
     require_content,
 )
 from glimpse.media.service import view as media_view
-from glimpse.models.base import Transaction, transaction
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.graph import AFFINITY, BLOCKS, FOLLOWS, Edge, edge_key
+from glimpse.models.graph import BLOCKS, FOLLOWS, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import COMMENT, LIKE, POST, Comment, Like, Post, author_pk, post_pk
+from glimpse.models.transactions import ConditionFailed, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
 from glimpse.posts import text
@@ -73,19 +84,18 @@ def create_post(author_id: str, body: PostCreate) -> PostOut:
                     & MediaItem.used_by.does_not_exist()
                     & (MediaItem.status != "rejected"),
                 )
+            # The author's own item, written once per post: no hot item (posts_count is counted).
             tx.update(
                 UserProfile(user_pk(author_id), PROFILE),
-                actions=[UserProfile.posts_count.add(1), UserProfile.last_post_id.set(post_id)],
+                actions=[UserProfile.last_post_id.set(post_id)],
                 condition=UserProfile.pk.exists(),
             )
-    except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
-            raise BadRequest(
-                "A media item was used or rejected meanwhile.",
-                [field_error("media_ids", "each media item must be unused and not rejected")],
-            ) from None
-        raise
-    publish_post_event({"type": "post_created", "post_id": post_id, "author_id": author_id})
+            tx.emit(PostCreated(post_id=post_id, author_id=author_id))
+    except ConditionFailed:
+        raise BadRequest(
+            "A media item was used or rejected meanwhile.",
+            [field_error("media_ids", "each media item must be unused and not rejected")],
+        ) from None
     return PostOut(
         post_id=post_id,
         author=summary(author),
@@ -185,72 +195,69 @@ def delete_post(caller_id: str, post_id: str) -> None:
     try:
         with transaction() as tx:
             tx.delete(Post(post_pk(post_id), POST), condition=Post.pk.exists(), name="post")
-            tx.update(
-                UserProfile(user_pk(caller_id), PROFILE),
-                actions=[UserProfile.posts_count.add(-1)],
-                condition=UserProfile.pk.exists(),
-            )
+            tx.emit(PostDeleted(post_id=post_id, author_id=caller_id))
             for media_id in post.media_ids:  # back to owner-only visibility
                 tx.update(
                     MediaItem(media_pk(media_id), MEDIA),
                     actions=[MediaItem.used_by.remove()],
                     condition=MediaItem.used_by == post_id,
                 )
-    except TransactWriteError as exc:
-        if "post" in tx.failed(exc):
+    except ConditionFailed as exc:
+        if "post" in exc.names:
             raise NotFound("No such post.") from None
         raise
-    publish_post_event({"type": "post_deleted", "post_id": post_id, "author_id": caller_id})
 
 
 # --------------------------------------------------------------------------- likes
 def like(viewer_id: str, post_id: str) -> LikeOut:
-    """GetItem, then one transaction (a second one only for a private author's follower)."""
+    """GetItem, the visibility BatchGetItem, one transaction on the like and per-pair items.
+
+    `like_count` is the stored count (kept by the counters consumer) plus this like if new.
+    """
     post = _get_post(post_id)
-    author_id = post.author_id
-    for needs_follow in (False, True):
-        try:
-            with transaction() as tx:
-                tx.save(
-                    Like(
-                        post_pk(post_id), f"{LIKE}{viewer_id}", user_id=viewer_id, created_at=now()
-                    ),
-                    condition=Like.pk.does_not_exist(),
-                    name="like",
-                )
-                _count(tx, post_id, Post.like_count, +1)
-                _access_checks(tx, viewer_id, author_id, needs_follow)
-                _affinity(tx, viewer_id, author_id, +1)
-        except TransactWriteError as exc:
-            failed = tx.failed(exc)
-            if "like" in failed:  # liked before: nothing changes
-                return LikeOut(like_count=int(post.like_count), liked_by_me=True)
-            if not needs_follow and failed == {"public"}:
-                continue  # a private author: try again, requiring a follow
-            _raise_for(failed, exc)
-        return LikeOut(like_count=int(post.like_count) + 1, liked_by_me=True)
-    raise AssertionError("unreachable")  # pragma: no cover
+    found, _fetched = _visible(viewer_id, post)
+    try:
+        with transaction() as tx:
+            tx.save(
+                Like(post_pk(post_id), f"{LIKE}{viewer_id}", user_id=viewer_id, created_at=now()),
+                condition=Like.pk.does_not_exist(),
+                name="like",
+            )
+            _still_allowed(tx, found)
+            tx.emit(PostLiked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
+    except ConditionFailed as exc:
+        if "like" not in exc.names:
+            _raise_for(exc)
+        # Liked before: the stored count, which may not have counted that like yet.
+        return LikeOut(like_count=max(1, int(post.like_count)), liked_by_me=True)
+    return LikeOut(like_count=int(post.like_count) + 1, liked_by_me=True)
 
 
-def _count(tx: Transaction, post_id: str, counter: Any, delta: int) -> None:
-    tx.update(
-        Post(post_pk(post_id), POST),
-        actions=[counter.add(delta)],
-        condition=Post.pk.exists(),
-        name="post",
-    )
+def unlike(viewer_id: str, post_id: str) -> LikeOut:
+    """Like `like`: the visibility rules of reading the post, one transaction."""
+    post = _get_post(post_id)
+    found, _fetched = _visible(viewer_id, post)
+    stored = int(post.like_count)
+    try:
+        with transaction() as tx:
+            tx.delete(
+                Like(post_pk(post_id), f"{LIKE}{viewer_id}"),
+                condition=Like.pk.exists(),
+                name="like",
+            )
+            _still_allowed(tx, found)
+            tx.emit(PostUnliked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
+    except ConditionFailed as exc:
+        if "like" not in exc.names:
+            _raise_for(exc)
+        return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
+    return LikeOut(like_count=max(0, stored - 1), liked_by_me=False)
 
 
-def _affinity(tx: Transaction, viewer_id: str, author_id: str, delta: int) -> None:
-    """The viewer's interactions with the author (feed ranking), in the same transaction."""
-    if viewer_id != author_id:
-        tx.update(
-            Edge(*edge_key(viewer_id, AFFINITY, author_id)),
-            actions=[Edge.interactions.add(delta), Edge.other_id.set(author_id)],
-        )
-
-
-def _no_blocks(tx: Transaction, viewer_id: str, author_id: str) -> None:
+def _still_allowed(tx: Transaction, found: Relation) -> None:
+    """Conditions that keep the visibility read true until the write: no block either way,
+    and for a private author, the follow. Per-pair items only: never the post or a profile."""
+    viewer_id, author_id = found.viewer_id, found.owner.user_id
     if viewer_id == author_id:
         return
     for blocker, blocked in ((viewer_id, author_id), (author_id, viewer_id)):
@@ -260,58 +267,21 @@ def _no_blocks(tx: Transaction, viewer_id: str, author_id: str) -> None:
             condition=Edge.pk.does_not_exist(),
             name="block",
         )
-
-
-def _access_checks(tx: Transaction, viewer_id: str, author_id: str, needs_follow: bool) -> None:
-    """No block either way; and the author is public (`public`) or followed (`follows`)."""
-    _no_blocks(tx, viewer_id, author_id)
-    if viewer_id == author_id:
-        return
-    if needs_follow:
+    if found.owner.is_private:
         tx.condition_check(
             Edge,
             *edge_key(viewer_id, FOLLOWS, author_id),
             condition=Edge.pk.exists(),
             name="follows",
         )
-    else:
-        tx.condition_check(
-            UserProfile,
-            user_pk(author_id),
-            PROFILE,
-            condition=UserProfile.is_private == False,  # noqa: E712 - a DynamoDB condition
-            name="public",
-        )
 
 
-def _raise_for(failed: set[str], exc: TransactWriteError) -> None:
-    if "post" in failed or "block" in failed:
+def _raise_for(exc: ConditionFailed) -> None:
+    if "block" in exc.names:
         raise NotFound("No such post.") from None
-    if "follows" in failed:
+    if "follows" in exc.names:
         raise Forbidden("This account is private: only its followers see its posts.") from None
     raise exc
-
-
-def unlike(viewer_id: str, post_id: str) -> LikeOut:
-    """GetItem, then one transaction. Removing a like needs no privacy check, only no block."""
-    post = _get_post(post_id)
-    author_id = post.author_id
-    try:
-        with transaction() as tx:
-            tx.delete(
-                Like(post_pk(post_id), f"{LIKE}{viewer_id}"),
-                condition=Like.pk.exists(),
-                name="like",
-            )
-            _count(tx, post_id, Post.like_count, -1)
-            _no_blocks(tx, viewer_id, author_id)
-            _affinity(tx, viewer_id, author_id, -1)
-    except TransactWriteError as exc:
-        failed = tx.failed(exc)
-        if "like" in failed:  # not liked: nothing changes
-            return LikeOut(like_count=int(post.like_count), liked_by_me=False)
-        _raise_for(failed, exc)
-    return LikeOut(like_count=int(post.like_count) - 1, liked_by_me=False)
 
 
 def likers(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
@@ -337,7 +307,7 @@ def _after(sort_key: Any, prefix: str, position: dict[str, Any] | None) -> Any:
 # --------------------------------------------------------------------------- comments
 def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut:
     post = _get_post(post_id)
-    _found, fetched = _visible(viewer_id, post)
+    found, fetched = _visible(viewer_id, post)
     me = fetched.get(UserProfile, (user_pk(viewer_id), PROFILE))
     if me is None:
         raise NotFound("No such user.")
@@ -353,13 +323,18 @@ def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut
     )
     try:
         with transaction() as tx:
-            tx.save(comment, condition=Comment.pk.does_not_exist())
-            _count(tx, post_id, Post.comment_count, +1)
-            _affinity(tx, viewer_id, post.author_id, +1)
-    except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
-            raise NotFound("No such post.") from None
-        raise
+            tx.save(comment, condition=Comment.pk.does_not_exist(), name="comment")
+            _still_allowed(tx, found)
+            tx.emit(
+                CommentAdded(
+                    post_id=post_id,
+                    author_id=post.author_id,
+                    comment_id=comment_id,
+                    commenter_id=viewer_id,
+                )
+            )
+    except ConditionFailed as exc:
+        _raise_for(exc)
     return CommentOut(
         comment_id=comment_id,
         post_id=post_id,
@@ -406,9 +381,14 @@ def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
         raise Forbidden("Only the comment's author or the post's author may delete it.")
     try:
         with transaction() as tx:
-            tx.delete(comment, condition=Comment.pk.exists())
-            _count(tx, post_id, Post.comment_count, -1)
-    except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
-            raise NotFound("No such comment.") from None
-        raise
+            tx.delete(comment, condition=Comment.pk.exists(), name="comment")
+            tx.emit(
+                CommentDeleted(
+                    post_id=post_id,
+                    author_id=post.author_id,
+                    comment_id=comment_id,
+                    commenter_id=comment.author_id,
+                )
+            )
+    except ConditionFailed:  # deleted meanwhile: the same answer as deleting it twice
+        raise NotFound("No such comment.") from None

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.attributes import MapAttribute
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from glimpse.clock import now
 from glimpse.errors import NotFound
+from glimpse.events import AccountMadePrivate, AccountMadePublic, ProfileChanged
 from glimpse.graph.access import relation
 from glimpse.media.service import ready_media_of
 from glimpse.media.urls import rendition_urls
 from glimpse.models.base import str_map
 from glimpse.models.batch import get_many
+from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
 from glimpse.users.schemas import MeOut, ProfilePatch, UserOut, UserSummary
 
@@ -94,21 +97,62 @@ def view_user(viewer_id: str, username: str) -> UserOut:
 
 
 def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
-    actions: list[Action] = [UserProfile.updated_at.set(now())]
-    if patch.avatar_media_id is not None:
-        media = ready_media_of(user_id, patch.avatar_media_id, "avatar", "avatar_media_id")
-        actions.append(UserProfile.avatar.set(str_map(media.renditions)))
+    """GetItem, then one transaction: the profile and the events of what changed.
+
+    The privacy events are emitted only when `is_private` really flips, under a condition on
+    the value read (a concurrent flip makes this request re-read).
+    """
+    for _attempt in range(3):
+        current = get_profile(user_id)
+        actions: list[Action] = [UserProfile.updated_at.set(now())]
+        changed: list[str] = []
+        avatar: dict[str, str] | None = None
+        if patch.avatar_media_id is not None:
+            media = ready_media_of(user_id, patch.avatar_media_id, "avatar", "avatar_media_id")
+            avatar = str_map(media.renditions)
+            actions.append(UserProfile.avatar.set(avatar))
+            changed.append("avatar")
+        if patch.display_name is not None:
+            actions.append(UserProfile.display_name.set(patch.display_name))
+            changed.append("display_name")
+        if patch.bio is not None:
+            actions.append(UserProfile.bio.set(patch.bio))
+            changed.append("bio")
+        flips = patch.is_private is not None and patch.is_private != current.is_private
+        if flips:
+            actions.append(UserProfile.is_private.set(bool(patch.is_private)))
+        try:
+            with transaction() as tx:
+                tx.update(
+                    UserProfile(user_pk(user_id), PROFILE),
+                    actions=actions,
+                    condition=UserProfile.pk.exists()
+                    & (UserProfile.is_private == current.is_private),
+                )
+                if flips:
+                    tx.emit(
+                        AccountMadePrivate(user_id=user_id)
+                        if patch.is_private
+                        else AccountMadePublic(user_id=user_id)
+                    )
+                if changed:
+                    tx.emit(ProfileChanged(user_id=user_id, fields=changed))
+        except ConditionFailed:
+            continue  # deleted, or its privacy flipped meanwhile: read again
+        return own_view(_applied(current, patch, avatar))
+    raise NotFound("No such user.")
+
+
+def _applied(
+    profile: UserProfile, patch: ProfilePatch, avatar: dict[str, str] | None
+) -> UserProfile:
+    """`profile` with `patch` applied, as the transaction wrote it (no read back)."""
+    if avatar is not None:
+        profile.avatar = MapAttribute(**avatar)  # type: ignore[no-untyped-call]
     if patch.display_name is not None:
-        actions.append(UserProfile.display_name.set(patch.display_name))
+        profile.display_name = patch.display_name
     if patch.bio is not None:
-        actions.append(UserProfile.bio.set(patch.bio))
+        profile.bio = patch.bio
     if patch.is_private is not None:
-        actions.append(UserProfile.is_private.set(patch.is_private))
-    profile = UserProfile(user_pk(user_id), PROFILE)
-    try:
-        profile.update(actions=actions, condition=UserProfile.pk.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("No such user.") from None
-        raise
-    return own_view(profile)
+        profile.is_private = patch.is_private
+    return profile

@@ -1,0 +1,44 @@
+"""The outbox's stream → the social-events topic.
+
+Each INSERT of an outbox item is one domain event, published as is with its `type` as a
+message attribute (PublishBatch, 10 at a time). Anything else on the stream (the items' TTL
+expiry) is skipped. A record SNS did not accept is reported as a batch item failure: Lambda
+retries from it (publishing the later ones again, which consumers absorb by `event_id`), and
+after MaximumRetryAttempts the batch's description goes to the failure queue.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glimpse.adapters.messaging import publish_events
+from glimpse.models.outbox import EVENT_PREFIX
+
+logger = Logger(service="publisher")
+tracer = Tracer(service="publisher")
+metrics = Metrics(service="publisher")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    pending: list[tuple[str, tuple[str, str]]] = []  # (sequence number, (type, body))
+    for record in DynamoDBStreamEvent(event).records:
+        change = record.dynamodb
+        if change is None or record.raw_event.get("eventName") != "INSERT":
+            continue  # the stream also carries the outbox items' expiry
+        image = change.raw_event.get("NewImage") or {}
+        if not str(image.get("pk", {}).get("S", "")).startswith(EVENT_PREFIX):
+            continue
+        pending.append((str(change.sequence_number), (image["type"]["S"], image["body"]["S"])))
+    failed = publish_events([item for _, item in pending]) if pending else set()
+    metrics.add_metric(
+        name="EventsPublished", unit=MetricUnit.Count, value=len(pending) - len(failed)
+    )
+    if failed:
+        logger.warning("SNS refused events", extra={"count": len(failed)})
+    return {"batchItemFailures": [{"itemIdentifier": pending[i][0]} for i in sorted(failed)]}

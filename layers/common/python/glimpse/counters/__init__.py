@@ -1,0 +1,1 @@
+"""Counters added up from domain events."""

@@ -1,0 +1,214 @@
+"""Counters added up from domain events, one `ADD` per counter item per batch.
+
+`like_count` and `comment_count` (post items), `followers_count`, `following_count` and
+`posts_count` (profiles) and the reader→author interaction counts (affinity edges, for feed
+ranking) are never written by the request that causes them. This consumer sums a batch of
+events per item and writes each item once, in a transaction that also writes one applied
+mark per event (conditional on its absence): a re-delivered event finds its mark and is left
+out, so counts are exact once the queue drains and never drift under re-delivery.
+
+At 1,000 likes a second on one post, the post item is written once per batch (up to
+`BATCH_EVENTS` events), not 1,000 times: the hot item sees a few writes a second.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from glimpse.config import get_settings
+from glimpse.events import (
+    CelebrityReached,
+    CommentAdded,
+    CommentDeleted,
+    DomainEvent,
+    FollowCreated,
+    FollowRemoved,
+    PostCreated,
+    PostDeleted,
+    PostLiked,
+    PostUnliked,
+    RequestApproved,
+)
+from glimpse.models.base import Model
+from glimpse.models.batch import get_many
+from glimpse.models.graph import AFFINITY, Edge, edge_key, other_of
+from glimpse.models.outbox import AppliedEvent, applied_mark
+from glimpse.models.posts import POST, Post, post_pk
+from glimpse.models.transactions import ConditionFailed, transaction
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+
+CONSUMER = "counters"
+TRANSACTION_ITEMS = 100  # DynamoDB's limit: marks + counter items per transaction
+
+type Key = tuple[type[Model], str, str]  # model, pk, sk
+
+
+@dataclass
+class Applied:
+    """What one call did (the handler logs it; tests and the benchmark read it)."""
+
+    events: int = 0  # events applied now
+    duplicates: int = 0  # events applied before (their mark existed)
+    transactions: int = 0
+    items_written: int = 0
+    celebrities: list[str] = field(default_factory=list)
+
+
+def _profile(user_id: str) -> Key:
+    return (UserProfile, user_pk(user_id), PROFILE)
+
+
+def _post(post_id: str) -> Key:
+    return (Post, post_pk(post_id), POST)
+
+
+def _affinity(reader_id: str, author_id: str) -> Key:
+    return (Edge, *edge_key(reader_id, AFFINITY, author_id))
+
+
+def deltas(event: DomainEvent) -> list[tuple[Key, str, int]]:
+    """The counter changes one event stands for: (item, attribute, delta)."""
+    match event:
+        case PostCreated() | PostDeleted():
+            sign = 1 if isinstance(event, PostCreated) else -1
+            return [(_profile(event.author_id), "posts_count", sign)]
+        case PostLiked() | PostUnliked():
+            sign = 1 if isinstance(event, PostLiked) else -1
+            changes = [(_post(event.post_id), "like_count", sign)]
+            if event.user_id != event.author_id:
+                changes.append((_affinity(event.user_id, event.author_id), "interactions", sign))
+            return changes
+        case CommentAdded():
+            changes = [(_post(event.post_id), "comment_count", 1)]
+            if event.commenter_id != event.author_id:
+                changes.append((_affinity(event.commenter_id, event.author_id), "interactions", 1))
+            return changes
+        case CommentDeleted():
+            return [(_post(event.post_id), "comment_count", -1)]
+        case FollowCreated(status="following") | RequestApproved():
+            return [
+                (_profile(event.followee_id), "followers_count", 1),
+                (_profile(event.follower_id), "following_count", 1),
+            ]
+        case FollowRemoved(status="following"):
+            return [
+                (_profile(event.followee_id), "followers_count", -1),
+                (_profile(event.follower_id), "following_count", -1),
+            ]
+    return []
+
+
+def apply(events: Iterable[DomainEvent]) -> Applied:
+    """Apply each event's deltas exactly once (per `event_id`), a transaction per chunk."""
+    unique = {e.event_id: e for e in events if deltas(e)}
+    applied = Applied()
+    for chunk in _chunks(list(unique.values())):
+        _apply_chunk(chunk, applied)
+    _promote_celebrities(unique.values(), applied)
+    return applied
+
+
+def _chunks(events: Sequence[DomainEvent]) -> Iterable[list[DomainEvent]]:
+    """Events in groups whose marks and distinct counter items fit one transaction."""
+    chunk: list[DomainEvent] = []
+    keys: set[Key] = set()
+    for event in events:
+        new = {key for key, _, _ in deltas(event)} - keys
+        if chunk and len(chunk) + 1 + len(keys) + len(new) > TRANSACTION_ITEMS:
+            yield chunk
+            chunk, keys = [], set()
+            new = {key for key, _, _ in deltas(event)}
+        chunk.append(event)
+        keys |= new
+    if chunk:
+        yield chunk
+
+
+def _totals(events: Sequence[DomainEvent], gone: set[Key]) -> dict[Key, dict[str, int]]:
+    totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for event in events:
+        for key, attribute, delta in deltas(event):
+            if key not in gone:
+                totals[key][attribute] += delta
+    return {
+        key: {a: n for a, n in changes.items() if n}
+        for key, changes in totals.items()
+        if any(changes.values())
+    }
+
+
+def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
+    """Marks and ADDs in one transaction. A mark that exists drops its event (applied
+    before); a post or profile that no longer exists drops its item (nothing to count)."""
+    pending = list(events)
+    gone: set[Key] = set()
+    while pending:
+        totals = _totals(pending, gone)
+        items = list(totals)
+        try:
+            with transaction() as tx:
+                for index, event in enumerate(pending):
+                    tx.save(
+                        applied_mark(CONSUMER, event.event_id),
+                        condition=AppliedEvent.id.does_not_exist(),
+                        name=f"event:{index}",
+                    )
+                for index, key in enumerate(items):
+                    model, pk, sk = key
+                    actions = [getattr(model, a).add(n) for a, n in totals[key].items()]
+                    if model is Edge:  # affinity edges are made by their first interaction
+                        tx.update(Edge(pk, sk), actions=[*actions, Edge.other_id.set(other_of(sk))])
+                    else:
+                        tx.update(
+                            model(pk, sk),
+                            actions=actions,
+                            condition=model.pk.exists(),  # type: ignore[attr-defined]
+                            name=f"item:{index}",
+                        )
+        except ConditionFailed as exc:
+            if not exc.names:
+                raise
+            done = {int(n.split(":")[1]) for n in exc.names if n.startswith("event:")}
+            gone |= {items[int(n.split(":")[1])] for n in exc.names if n.startswith("item:")}
+            applied.duplicates += len(done)
+            pending = [e for i, e in enumerate(pending) if i not in done]
+            continue
+        applied.events += len(pending)
+        applied.transactions += 1
+        applied.items_written += len(items)
+        return
+
+
+def _promote_celebrities(events: Iterable[DomainEvent], applied: Applied) -> None:
+    """Accounts that gained followers and passed the threshold become celebrities, once."""
+    gained = {
+        key[1]
+        for event in events
+        for key, attribute, delta in deltas(event)
+        if attribute == "followers_count" and delta > 0
+    }
+    if not gained:
+        return
+    threshold = get_settings().celebrity_follower_threshold
+    fetched = get_many([(UserProfile, (pk, PROFILE)) for pk in gained], consistent=True)
+    for pk in gained:
+        profile = fetched.get(UserProfile, (pk, PROFILE))
+        if profile is None or profile.is_celebrity or int(profile.followers_count) <= threshold:
+            continue
+        try:
+            with transaction() as tx:
+                tx.update(
+                    UserProfile(pk, PROFILE),
+                    actions=[UserProfile.is_celebrity.set(True)],
+                    condition=UserProfile.pk.exists()
+                    & (
+                        UserProfile.is_celebrity.does_not_exist()
+                        | (UserProfile.is_celebrity == False)  # noqa: E712 - a DynamoDB condition
+                    ),
+                )
+                tx.emit(CelebrityReached(user_id=profile.user_id))
+        except ConditionFailed:
+            continue  # another batch promoted it first
+        applied.celebrities.append(profile.user_id)

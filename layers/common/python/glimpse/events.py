@@ -1,0 +1,175 @@
+"""Domain events: one type per fact, as published on the social-events topic.
+
+A service records an event in the same DynamoDB transaction as the change it describes
+(`Transaction.emit`, the outbox); the publisher forwards it from the outbox table's stream to
+SNS with a `type` message attribute, and each consumer's queue subscribes with a filter policy
+on `type`. Consumers are idempotent on `event_id` and must not assume any order between
+events: they read the current state when order matters (see docs/events.md).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from glimpse.clock import Timestamp, new_id, now
+
+FollowState = Literal["following", "requested"]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str = Field(default_factory=new_id)
+    occurred_at: Timestamp = Field(default_factory=now)
+
+
+# --------------------------------------------------------------------------- posts
+class PostCreated(Event):
+    type: Literal["post_created"] = "post_created"
+    post_id: str
+    author_id: str
+
+
+class PostDeleted(Event):
+    type: Literal["post_deleted"] = "post_deleted"
+    post_id: str
+    author_id: str
+
+
+class PostLiked(Event):
+    type: Literal["post_liked"] = "post_liked"
+    post_id: str
+    author_id: str  # the post's author
+    user_id: str  # who liked it
+
+
+class PostUnliked(Event):
+    type: Literal["post_unliked"] = "post_unliked"
+    post_id: str
+    author_id: str
+    user_id: str
+
+
+class CommentAdded(Event):
+    type: Literal["comment_added"] = "comment_added"
+    post_id: str
+    author_id: str  # the post's author
+    comment_id: str
+    commenter_id: str
+
+
+class CommentDeleted(Event):
+    type: Literal["comment_deleted"] = "comment_deleted"
+    post_id: str
+    author_id: str
+    comment_id: str
+    commenter_id: str
+
+
+# --------------------------------------------------------------------------- graph
+class FollowCreated(Event):
+    """A follow edge (`following`) or a pending request (`requested`, private accounts)."""
+
+    type: Literal["follow_created"] = "follow_created"
+    follower_id: str
+    followee_id: str
+    status: FollowState
+
+
+class FollowRemoved(Event):
+    """An unfollow, a withdrawn request, or either removed by a block (`by_block`)."""
+
+    type: Literal["follow_removed"] = "follow_removed"
+    follower_id: str
+    followee_id: str
+    status: FollowState  # what was removed
+    by_block: bool = False
+
+
+class RequestApproved(Event):
+    """The request became a follow (counts and feeds treat it as `follow_created`)."""
+
+    type: Literal["request_approved"] = "request_approved"
+    follower_id: str
+    followee_id: str
+
+
+class RequestDenied(Event):
+    type: Literal["request_denied"] = "request_denied"
+    follower_id: str
+    followee_id: str
+
+
+class UserBlocked(Event):
+    type: Literal["user_blocked"] = "user_blocked"
+    blocker_id: str
+    blocked_id: str
+
+
+class UserUnblocked(Event):
+    type: Literal["user_unblocked"] = "user_unblocked"
+    blocker_id: str
+    blocked_id: str
+
+
+# --------------------------------------------------------------------------- profiles
+class AccountMadePrivate(Event):
+    type: Literal["account_made_private"] = "account_made_private"
+    user_id: str
+
+
+class AccountMadePublic(Event):
+    type: Literal["account_made_public"] = "account_made_public"
+    user_id: str
+
+
+class ProfileChanged(Event):
+    type: Literal["profile_changed"] = "profile_changed"
+    user_id: str
+    fields: list[str]  # display_name, bio, avatar
+
+
+class CelebrityReached(Event):
+    """The account passed CelebrityFollowerThreshold: its posts are now pulled, not pushed."""
+
+    type: Literal["celebrity_reached"] = "celebrity_reached"
+    user_id: str
+
+
+type DomainEvent = Annotated[
+    PostCreated
+    | PostDeleted
+    | PostLiked
+    | PostUnliked
+    | CommentAdded
+    | CommentDeleted
+    | FollowCreated
+    | FollowRemoved
+    | RequestApproved
+    | RequestDenied
+    | UserBlocked
+    | UserUnblocked
+    | AccountMadePrivate
+    | AccountMadePublic
+    | ProfileChanged
+    | CelebrityReached,
+    Field(discriminator="type"),
+]
+
+_ADAPTER: TypeAdapter[DomainEvent] = TypeAdapter(DomainEvent)
+EVENT_TYPES: tuple[str, ...] = tuple(
+    cls.model_fields["type"].default
+    for cls in Event.__subclasses__()  # every concrete event, in definition order
+)
+
+
+def parse(raw: str | bytes) -> DomainEvent:
+    """An event from its JSON; raises `pydantic.ValidationError` for anything else."""
+    return _ADAPTER.validate_json(raw)
+
+
+def parse_obj(raw: object) -> DomainEvent:
+    """An event from decoded JSON; raises `pydantic.ValidationError` for anything else."""
+    return _ADAPTER.validate_python(raw)

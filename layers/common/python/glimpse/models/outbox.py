@@ -1,0 +1,54 @@
+"""The transactional outbox, and the markers of events a consumer has applied.
+
+- Events table, outbox event: `EVENT#<event_id>` / `EVENT`, written in the same transaction
+  as the change it describes; its stream INSERT is what the publisher forwards to SNS. It
+  expires after a day (the stream has long passed it on by then).
+- Idempotency table, applied mark: `id` = `applied#<consumer>#<event_id>`, written in the same
+  transaction as a consumer's aggregated writes, so a re-delivered event is applied once.
+  Kept as long as a message can live in a queue and then its DLQ (14 days).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+
+from glimpse.clock import now
+from glimpse.events import Event
+from glimpse.models.base import Model, table_meta
+
+EVENT_PREFIX = "EVENT#"
+OUTBOX_TTL = timedelta(days=1)
+APPLIED_TTL = timedelta(days=14)
+
+
+class OutboxEvent(Model):
+    Meta = table_meta("events_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="EVENT")
+    type = UnicodeAttribute()
+    body = UnicodeAttribute()  # the event's JSON, published as is
+    expires_at = TTLAttribute()
+
+
+class AppliedEvent(Model):
+    Meta = table_meta("idempotency_table")
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute()  # the table's TTL attribute (shared with Powertools' records)
+
+
+def outbox_item(event: Event) -> OutboxEvent:
+    return OutboxEvent(
+        f"{EVENT_PREFIX}{event.event_id}",
+        "EVENT",
+        type=str(getattr(event, "type")),  # noqa: B009 - every concrete event has one
+        body=event.model_dump_json(),
+        expires_at=now() + OUTBOX_TTL,
+    )
+
+
+def applied_mark(consumer: str, event_id: str) -> AppliedEvent:
+    return AppliedEvent(f"applied#{consumer}#{event_id}", expiration=now() + APPLIED_TTL)

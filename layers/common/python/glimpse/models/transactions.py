@@ -1,0 +1,143 @@
+"""How a DynamoDB transaction is written, retried and fails: the one place that knows.
+
+- Items can be named, so a cancellation says which condition failed (`ConditionFailed.names`).
+- Contention is never an error: a transaction cancelled by `TransactionConflict` (another
+  transaction on one of its items) or throttling is sent again after a full-jitter backoff;
+  when that keeps happening the caller gets `Contention`, a 429 with `Retry-After`.
+- `emit` adds a domain event to the outbox in the same transaction (glimpse.models.outbox).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from glimpse.config import get_settings
+from glimpse.errors import RateLimited
+from glimpse.events import Event
+from glimpse.models.base import Model
+from glimpse.models.batch import backoff
+from glimpse.models.outbox import OutboxEvent, outbox_item
+
+ATTEMPTS = 8  # about 6 s of backoff in all before the caller is told to come back
+RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+RETRYABLE_ERRORS = {
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
+
+
+class ConditionFailed(Exception):
+    """The transaction was cancelled because conditions failed; nothing was written."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__(f"conditions failed: {sorted(names) or 'unnamed'}")
+        self.names = names
+
+
+class Contention(RateLimited):
+    """A transaction kept losing to concurrent writes or throttling: the caller retries later."""
+
+    def __init__(self) -> None:
+        super().__init__("This item is busy right now; try again in a moment.", 1)
+
+
+class Transaction:
+    """A TransactWrite whose items can be named; committed (with retries) when the block ends.
+
+    PynamoDB sends condition checks, then deletes, puts and updates, whatever order they were
+    added in; `ConditionFailed.names` maps DynamoDB's cancellation reasons back to the names.
+    """
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._write = TransactWrite(connection=Connection(region=get_settings().region))
+        self._sleep = sleep
+        self._names: dict[str, list[str | None]] = {
+            "check": [],
+            "delete": [],
+            "put": [],
+            "update": [],
+        }
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        if exc_type is None:
+            self.commit()
+
+    @property
+    def size(self) -> int:
+        return sum(len(names) for names in self._names.values())
+
+    def condition_check(
+        self,
+        model: type[Model],
+        hash_key: str,
+        range_key: str | None,
+        condition: Any,
+        name: str | None = None,
+    ) -> None:
+        self._names["check"].append(name)
+        self._write.condition_check(model, hash_key, range_key, condition=condition)
+
+    def delete(self, model: Model, condition: Any = None, name: str | None = None) -> None:
+        self._names["delete"].append(name)
+        self._write.delete(model, condition=condition)
+
+    def save(self, model: Model, condition: Any = None, name: str | None = None) -> None:
+        self._names["put"].append(name)
+        self._write.save(model, condition=condition)
+
+    def update(
+        self, model: Model, actions: list[Any], condition: Any = None, name: str | None = None
+    ) -> None:
+        self._names["update"].append(name)
+        self._write.update(model, actions=actions, condition=condition)
+
+    def emit(self, event: Event) -> None:
+        """Publish `event` if and only if this transaction commits (the outbox)."""
+        self.save(outbox_item(event), condition=OutboxEvent.pk.does_not_exist())
+
+    def commit(self) -> None:
+        if self.size == 0:
+            return
+        for attempt in range(ATTEMPTS):
+            try:
+                self._write._commit()
+                return
+            except TransactWriteError as exc:
+                codes = {r.code for r in exc.cancellation_reasons or [] if r is not None}
+                if "ConditionalCheckFailed" in codes:
+                    raise ConditionFailed(self._failed(exc)) from None
+                if not (codes & RETRYABLE_REASONS or exc.cause_response_code in RETRYABLE_ERRORS):
+                    raise
+            self._sleep(backoff(attempt))
+        raise Contention()
+
+    def _failed(self, exc: TransactWriteError) -> set[str]:
+        names = [
+            *self._names["check"],
+            *self._names["delete"],
+            *self._names["put"],
+            *self._names["update"],
+        ]
+        reasons = exc.cancellation_reasons or []
+        return {
+            name
+            for name, reason in zip(names, reasons, strict=False)
+            if name and reason is not None and reason.code == "ConditionalCheckFailed"
+        }
+
+
+def transaction() -> Transaction:
+    """A transaction over any of the tables (one request, all or nothing)."""
+    return Transaction()
