@@ -58,10 +58,10 @@ def _keep_stream_shards(
     orphans every open stream iterator (they read the old shard object) and leaves the old
     shard holding records of writes that were rolled back. Keep the shard objects, with the
     copies' records: iterators stay valid and see only committed writes, as on AWS."""
-    shards = {
+    shards: dict[str, Any] = {
         name: table.stream_shard
         for name, table in backend.tables.items()
-        if getattr(table, "stream_shard", None) is not None
+        if table.stream_shard is not None
     }
     try:
         return transaction(backend, *args, **kwargs)
