@@ -34,6 +34,8 @@ run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT)
 test: $(STAMP) lint ## Lint, type-check, validate the template and run every test
 	$(PY) -m pytest -n auto tests/unit tests/integration $(PYTEST_ARGS)
 	$(PY) -m pytest -n 2 --dist loadfile tests/e2e $(PYTEST_ARGS)
+	@echo "The social suite again, under chaos: re-delivered events, cancelled transactions"
+	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest -n 2 --dist loadfile tests/e2e/test_social.py $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff (lint + format check), mypy, cfn-lint, OpenAPI freshness
 	$(VENV)/bin/ruff check $(LINT_PATHS)
@@ -53,6 +55,7 @@ bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.thumbnails
 	$(PY) -m benchmarks.fanout
 	$(PY) -m benchmarks.feed
+	$(PY) -m benchmarks.hot_items
 	$(PY) -m benchmarks.local_boot
 
 $(SAM): infra/find-python.sh

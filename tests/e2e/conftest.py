@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,18 +14,30 @@ from typing import Any
 import pytest
 import requests
 
+from infra.local import atomicity
 from infra.local.cloud import LocalCloud
 from infra.local.delivery import DeliveryOptions
 
 PASSWORD = "correct-horse-1"
 
 
+# `make test` runs the social suite a second time with both set (GLIMPSE_E2E_CHAOS=0.2): every
+# consumer gets re-delivered, shuffled batches and a share of DynamoDB transactions is cancelled
+# with TransactionConflict, as on `make run ARGS="--chaos 0.2 --chaos-conflicts 0.2"`.
+CHAOS = float(os.environ.get("GLIMPSE_E2E_CHAOS") or 0)
+
+
 @pytest.fixture(scope="session")
 def cloud() -> Iterator[LocalCloud]:
-    local = LocalCloud(port=0, options=DeliveryOptions(retry_delay=0.2, ttl_interval=0.5))
+    options = DeliveryOptions(
+        retry_delay=0.2, ttl_interval=0.5, chaos=CHAOS, chaos_conflicts=CHAOS, seed=1
+    )
+    local = LocalCloud(port=0, options=options)
     local.start()
     yield local
     local.stop()
+    if CHAOS:  # the run proved something only if transactions were really cancelled
+        assert atomicity.conflicts_caused() > 0
 
 
 @dataclass
@@ -36,6 +51,14 @@ class Client:
         if self.token and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {self.token}"
         return requests.request(method, self.base + path, headers=headers, timeout=15, **kwargs)
+
+    @property
+    def user_id(self) -> str:
+        """The caller's id: the `sub` claim of the ID token."""
+        assert self.token
+        payload = self.token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["sub"])
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)

@@ -157,3 +157,73 @@ def test_every_graph_and_post_route_answers_over_http(trio: tuple[Client, Client
     assert ann.get("/feed?order=ranked&limit=5").status_code == 200
     bad = ann.get("/feed?cursor=forged.cursor")
     assert (bad.status_code, bad.json()["error"]["code"]) == (400, "bad_request")
+
+
+# --------------------------------------------------------------------------- storage probes
+def edges(cloud: LocalCloud, a: Client, b: Client) -> list[str]:
+    """The follow, follower and request edges between a and b that are stored."""
+    dynamodb = cloud.provisioner.client("dynamodb")
+    found = []
+    for owner, kind, other in (
+        (a, "FOLLOWS#", b),
+        (b, "FOLLOWS#", a),
+        (a, "FOLLOWER#", b),
+        (b, "FOLLOWER#", a),
+        (a, "REQUEST#", b),
+        (b, "REQUEST#", a),
+    ):
+        key = {"pk": {"S": f"USER#{owner.user_id}"}, "sk": {"S": f"{kind}{other.user_id}"}}
+        item = dynamodb.get_item(TableName=cloud.ref("UsersTable"), Key=key, ConsistentRead=True)
+        if "Item" in item:
+            found.append(f"{owner.username} {kind} {other.username}")
+    return found
+
+
+def stored_feed(cloud: LocalCloud, reader: Client) -> list[str]:
+    """The post ids stored in the reader's feed partition (what the fan-out wrote)."""
+    dynamodb = cloud.provisioner.client("dynamodb")
+    items = dynamodb.query(
+        TableName=cloud.ref("FeedTable"),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"FEED#{reader.user_id}"}},
+        ConsistentRead=True,
+    )["Items"]
+    return sorted(i["sk"]["S"] for i in items if not i["sk"]["S"].startswith("~"))
+
+
+def test_a_block_wins_every_follow_sent_at_the_same_instant(
+    cloud: LocalCloud, trio: tuple[Client, Client, Client]
+) -> None:
+    ann, ben, _cat = trio
+    for _round in range(20):
+        assert ann.delete(f"/users/{ben.username}/block").status_code == 204
+        follow_code, block_code = run_concurrently(
+            2,
+            lambda i: (
+                ben.post(f"/users/{ann.username}/follow")
+                if i == 0
+                else ann.post(f"/users/{ben.username}/block")
+            ).status_code,
+        )
+        assert follow_code in (200, 404)  # followed before the block, or refused by it
+        assert block_code == 204
+        assert edges(cloud, ann, ben) == []
+    post_id = publish(ann, "not for ben")
+    assert wait_until(lambda: feed(ann), lambda ids: post_id in ids) == [post_id]
+    time.sleep(0.5)  # any fan-out to ben would have landed by now
+    assert post_id not in stored_feed(cloud, ben)
+    assert ben.get(f"/posts/{post_id}").status_code == 404
+
+
+def test_re_following_back_fills_again_and_each_unfollow_prunes(
+    cloud: LocalCloud, trio: tuple[Client, Client, Client]
+) -> None:
+    ann, ben, _cat = trio
+    posts = sorted(publish(ann, f"p{i}") for i in range(2))
+    for _round in range(2):
+        assert ben.post(f"/users/{ann.username}/follow").status_code == 200
+        assert wait_until(lambda: stored_feed(cloud, ben), lambda ids: ids == posts) == posts
+        assert feed(ben) == posts[::-1]
+        assert ben.delete(f"/users/{ann.username}/follow").status_code == 204
+        assert wait_until(lambda: stored_feed(cloud, ben), lambda ids: ids == []) == []
+        assert feed(ben) == []

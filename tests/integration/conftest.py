@@ -85,6 +85,17 @@ def auto_confirm(stack: Stack) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def celebrity_threshold(stack: Stack) -> Iterator[None]:
+    """Accounts with more than 2 followers are celebrities for this test."""
+    saved = os.environ["CELEBRITY_FOLLOWER_THRESHOLD"]
+    os.environ["CELEBRITY_FOLLOWER_THRESHOLD"] = "2"
+    get_settings.cache_clear()
+    yield
+    os.environ["CELEBRITY_FOLLOWER_THRESHOLD"] = saved
+    get_settings.cache_clear()
+
+
 def unique_name(prefix: str = "u") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -146,19 +147,22 @@ def feed_ids(user: User, **query: str) -> list[str]:
     return [item["post_id"] for item in body["items"]]
 
 
-def settle(deliveries: int = 1) -> int:
+def settle(deliveries: int = 1, shuffle: random.Random | None = None) -> int:
     """Let every consumer catch up (counts, feeds): `run_feed_jobs` on this process's stack."""
     stack = EventPump.current
     assert stack is not None, "the stack fixture is not set up"
-    return run_feed_jobs(stack, deliveries)
+    return run_feed_jobs(stack, deliveries, shuffle=shuffle)
 
 
-def run_feed_jobs(stack: Stack, deliveries: int = 1, rounds: int = 200) -> int:
+def run_feed_jobs(
+    stack: Stack, deliveries: int = 1, rounds: int = 200, shuffle: random.Random | None = None
+) -> int:
     """Deliver every domain event and queued job to its consumers (each record `deliveries`
     times) until nothing is left: the outbox stream to the publisher, then the feed-jobs and
     counters queues to the fanout and counters functions. Returns how many feed-jobs messages
-    ran. A failed record fails the test."""
-    return EventPump.of(stack).drain(deliveries, rounds)
+    ran. With `shuffle`, every batch is delivered in a random order. A failed record fails the
+    test."""
+    return EventPump.of(stack).drain(deliveries, rounds, shuffle)
 
 
 class EventPump:
@@ -186,11 +190,13 @@ class EventPump:
     def of(cls, stack: Stack) -> EventPump:
         return cls._pumps.setdefault(id(stack.provisioner), cls(stack))
 
-    def drain(self, deliveries: int = 1, rounds: int = 200) -> int:
+    def drain(
+        self, deliveries: int = 1, rounds: int = 200, shuffle: random.Random | None = None
+    ) -> int:
         ran = 0
         for _ in range(rounds):
             published = self.publish(deliveries)
-            handled = {name: self._queue(name, h, deliveries) for name, h in self.queues}
+            handled = {name: self._queue(name, h, deliveries, shuffle) for name, h in self.queues}
             ran += handled["FeedJobsQueue"]
             if not published and not any(handled.values()):
                 return ran
@@ -222,7 +228,9 @@ class EventPump:
                 assert response["batchItemFailures"] == [], response
         return len(records)
 
-    def _queue(self, name: str, handler: Any, deliveries: int) -> int:
+    def _queue(
+        self, name: str, handler: Any, deliveries: int, shuffle: random.Random | None
+    ) -> int:
         sqs = self.stack.client("sqs")
         queue = self.stack.ref(name)
         arn = self.stack.provisioner.resolver.get_att(name, "Arn")
@@ -233,9 +241,11 @@ class EventPump:
             )
             if not messages:
                 return ran
-            event = sqs_event([sqs_record(m, arn) for m in messages])
+            records = [sqs_record(m, arn) for m in messages]
             for _ in range(deliveries):
-                response = handler(event, FakeContext())
+                if shuffle is not None:
+                    shuffle.shuffle(records)
+                response = handler(sqs_event(records), FakeContext())
                 assert response["batchItemFailures"] == [], response
             for message in messages:
                 sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])

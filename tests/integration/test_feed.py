@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 
-from glimpse.config import get_settings
 from glimpse.feed import fanout
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from tests.integration.conftest import Stack
@@ -26,17 +22,6 @@ from tests.integration.social import (
 
 def stored_entries(user: User) -> list[str]:
     return [item.sk for item in FeedItem.query(feed_pk(user.id)) if item.sk != CELEBRITIES]
-
-
-@pytest.fixture
-def celebrity_threshold(stack: Stack) -> Iterator[None]:
-    """Accounts with more than 2 followers are celebrities for this test."""
-    saved = os.environ["CELEBRITY_FOLLOWER_THRESHOLD"]
-    os.environ["CELEBRITY_FOLLOWER_THRESHOLD"] = "2"
-    get_settings.cache_clear()
-    yield
-    os.environ["CELEBRITY_FOLLOWER_THRESHOLD"] = saved
-    get_settings.cache_clear()
 
 
 def test_a_post_reaches_every_follower_once_even_when_jobs_run_twice(

@@ -9,6 +9,7 @@ events: they read the current state when order matters (see docs/events.md).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -18,11 +19,17 @@ from glimpse.clock import Timestamp, new_id, now
 FollowState = Literal["following", "requested"]
 
 
+def _now_ms() -> datetime:
+    """Now, to the millisecond: what the JSON carries, so an event survives a round trip."""
+    moment = now()
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: str = Field(default_factory=new_id)
-    occurred_at: Timestamp = Field(default_factory=now)
+    occurred_at: Timestamp = Field(default_factory=_now_ms)
 
 
 # --------------------------------------------------------------------------- posts

@@ -1,0 +1,345 @@
+"""Domain events: written with the change (outbox), counted once, consumed whatever the order."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from glimpse import events
+from glimpse.clock import now
+from glimpse.counters import service as counters
+from glimpse.feed import fanout
+from glimpse.graph import service as graph
+from glimpse.models import transactions
+from glimpse.models.batch import write_many
+from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
+from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key
+from glimpse.models.outbox import OutboxEvent
+from glimpse.models.posts import Like, Post, post_pk
+from glimpse.posts import service as posts
+from infra.local import atomicity
+from tests.integration.conftest import Stack
+from tests.integration.social import (
+    User,
+    api,
+    follow,
+    make_user,
+    post,
+    profile,
+    run_feed_jobs,
+    settle,
+)
+
+
+def outbox_ids() -> set[str]:
+    return {item.pk for item in OutboxEvent.scan()}  # tests only: the outbox is small here
+
+
+def emitted(action: Callable[[], Any]) -> list[str]:
+    """The types of the events `action` wrote to the outbox."""
+    before = outbox_ids()
+    action()
+    new = [item for item in OutboxEvent.scan() if item.pk not in before]
+    return sorted(item.type for item in new)
+
+
+def stored_entries(user: User) -> list[str]:
+    return [item.sk for item in FeedItem.query(feed_pk(user.id)) if item.sk != CELEBRITIES]
+
+
+def edges_between(a: User, b: User) -> list[str]:
+    """Every follow, request and block edge between a and b that exists."""
+    found = []
+    for owner, kind, other in (
+        (a, FOLLOWS, b),
+        (b, FOLLOWS, a),
+        (a, FOLLOWER, b),
+        (b, FOLLOWER, a),
+        (a, REQUEST, b),
+        (b, REQUEST, a),
+    ):
+        try:
+            Edge.get(*edge_key(owner.id, kind, other.id), consistent_read=True)
+            found.append(f"{owner.username} {kind} {other.username}")
+        except Edge.DoesNotExist:
+            continue
+    return found
+
+
+# --------------------------------------------------------------------------- the outbox
+def test_each_write_records_its_event_with_the_change(alice: User, bob: User) -> None:
+    carol = make_user(private=True)
+    post_id = ""
+
+    def publish() -> None:
+        nonlocal post_id
+        post_id = post(alice)
+
+    assert emitted(publish) == ["post_created"]
+    assert emitted(lambda: follow(bob, alice)) == ["follow_created"]
+    assert emitted(lambda: follow(bob, carol)) == ["follow_created"]  # a request
+    assert emitted(lambda: api("graph", "approve", carol, {"username": bob.username})) == [
+        "request_approved"
+    ]
+    like = {"post_id": post_id}
+    assert emitted(lambda: api("posts", "like", bob, like)) == ["post_liked"]
+    assert emitted(lambda: api("posts", "unlike", bob, like)) == ["post_unliked"]
+    comment: dict[str, Any] = {}
+
+    def add_comment() -> None:
+        comment.update(api("posts", "create_comment", bob, like, body={"text": "hi"})[1])
+
+    assert emitted(add_comment) == ["comment_added"]
+    params = {**like, "comment_id": comment["comment_id"]}
+    assert emitted(lambda: api("posts", "delete_comment", bob, params)) == ["comment_deleted"]
+    assert emitted(lambda: api("users", "patch_me", alice, body={"is_private": True})) == [
+        "account_made_private"
+    ]
+    assert emitted(lambda: api("users", "patch_me", alice, body={"bio": "hello"})) == [
+        "profile_changed"
+    ]
+    assert emitted(lambda: api("graph", "block", alice, {"username": bob.username})) == [
+        "follow_removed",
+        "user_blocked",
+    ]
+    assert emitted(lambda: api("graph", "unblock", alice, {"username": bob.username})) == [
+        "user_unblocked"
+    ]
+    assert emitted(lambda: api("posts", "delete_post", alice, like)) == ["post_deleted"]
+
+
+def test_refused_and_repeated_writes_record_nothing(alice: User, bob: User) -> None:
+    post_id = post(alice)
+    api("posts", "like", bob, {"post_id": post_id})
+    follow(bob, alice)
+    assert emitted(lambda: api("posts", "like", bob, {"post_id": post_id})) == []  # again
+    assert emitted(lambda: follow(bob, alice)) == []
+    assert emitted(lambda: api("graph", "unblock", alice, {"username": bob.username})) == []
+    api("graph", "block", alice, {"username": bob.username})
+    assert emitted(lambda: api("graph", "block", alice, {"username": bob.username})) == []
+    refused = [
+        lambda: api("posts", "like", bob, {"post_id": post_id}),  # 404 across the block
+        lambda: api("graph", "follow", bob, {"username": alice.username}),
+        lambda: api("posts", "create_comment", bob, {"post_id": post_id}, body={"text": "x"}),
+        lambda: api("graph", "unfollow", bob, {"username": alice.username}),  # nothing left
+    ]
+    for action in refused:
+        assert emitted(action) == []
+
+
+def test_event_types_and_json_round_trip() -> None:
+    event = events.PostLiked(post_id="p", author_id="a", user_id="u")
+    again = events.parse(event.model_dump_json())
+    assert again == event
+    assert isinstance(again, events.PostLiked)
+    assert len(set(events.EVENT_TYPES)) == len(events.EVENT_TYPES) == 16
+    with pytest.raises(ValueError, match="type"):
+        events.parse('{"type": "post_exploded", "event_id": "x"}')
+
+
+# --------------------------------------------------------------------------- counters
+def test_counts_are_exact_however_often_and_in_whatever_order_events_come(
+    alice: User,
+) -> None:
+    post_id = post(alice)
+    fans = [make_user() for _ in range(12)]
+    for fan in fans:
+        posts.like(fan.id, post_id)
+        graph.follow(fan.id, alice.username)
+    for fan in fans[:4]:
+        posts.unlike(fan.id, post_id)
+        graph.unfollow(fan.id, alice.username)
+    settle(deliveries=3, shuffle=random.Random(7))
+    assert int(Post.get(post_pk(post_id), "POST").like_count) == 8
+    found = profile(alice)
+    assert (int(found.followers_count), int(found.posts_count)) == (8, 1)
+    assert [int(profile(f).following_count) for f in fans] == [0] * 4 + [1] * 8
+
+
+def test_one_write_per_counter_item_per_batch(alice: User) -> None:
+    post_id = post(alice)
+    settle()
+    likes = [
+        events.PostLiked(post_id=post_id, author_id=alice.id, user_id=f"user-{i}")
+        for i in range(40)
+    ]
+    applied = counters.apply(likes + likes[:10])  # duplicates in the same batch count once
+    assert (applied.events, applied.transactions) == (40, 1)
+    assert applied.items_written == 41  # the post once, and 40 readers' affinity edges
+    again = counters.apply(likes)  # a re-delivered batch
+    assert (again.events, again.duplicates, again.items_written) == (0, 40, 0)
+    assert int(Post.get(post_pk(post_id), "POST").like_count) == 40
+
+
+def test_a_batch_larger_than_a_transaction_is_split(alice: User) -> None:
+    post_ids = [post(alice) for _ in range(3)]
+    settle()
+    likes = [
+        events.PostLiked(post_id=post_ids[i % 3], author_id=alice.id, user_id=alice.id)
+        for i in range(150)
+    ]
+    applied = counters.apply(likes)
+    assert applied.events == 150
+    assert applied.transactions == 2  # 97 marks + 3 posts, then the other 53 and 3 posts
+    assert [int(Post.get(post_pk(p), "POST").like_count) for p in post_ids] == [50, 50, 50]
+
+
+def test_counting_a_deleted_post_creates_nothing(alice: User) -> None:
+    post_id = post(alice)
+    api("posts", "delete_post", alice, {"post_id": post_id})
+    settle()
+    late = events.PostLiked(post_id=post_id, author_id=alice.id, user_id="someone")
+    applied = counters.apply([late])
+    assert applied.events == 1  # applied as nothing: the post is gone
+    with pytest.raises(Post.DoesNotExist):
+        Post.get(post_pk(post_id), "POST")
+
+
+def test_celebrity_promotion_is_an_event_the_fan_out_consumes(
+    stack: Stack, alice: User, celebrity_threshold: None
+) -> None:
+    fans = [make_user() for _ in range(3)]
+    for fan in fans:
+        follow(fan, alice)
+    settle()
+    assert profile(alice).is_celebrity
+    for fan in fans:
+        celebrities = FeedItem.get(feed_pk(fan.id), CELEBRITIES).celebrity_ids
+        assert celebrities == {alice.id}
+
+
+# --------------------------------------------------------------------------- contention
+@pytest.fixture
+def conflicts() -> Iterator[Callable[[float], None]]:
+    """Cancel a share of transactions with TransactionConflict; backoff without sleeping."""
+    saved = transactions.backoff
+    transactions.backoff = lambda attempt: 0.0  # type: ignore[assignment]
+    yield lambda share: atomicity.set_conflict_share(share, seed=11)
+    atomicity.set_conflict_share(0.0)
+    transactions.backoff = saved  # type: ignore[assignment]
+
+
+def test_conflicts_are_retried_and_never_an_error(
+    alice: User, bob: User, conflicts: Callable[[float], None]
+) -> None:
+    post_id = post(alice)
+    before = atomicity.conflicts_caused()
+    conflicts(0.5)
+    for _ in range(5):
+        assert api("posts", "like", bob, {"post_id": post_id})[0] == 200
+        assert api("posts", "unlike", bob, {"post_id": post_id})[0] == 200
+    assert follow(bob, alice) == "following"
+    assert api("graph", "block", alice, {"username": bob.username})[0] == 204
+    settle()
+    conflicts(0.0)
+    assert atomicity.conflicts_caused() > before
+    assert int(Post.get(post_pk(post_id), "POST").like_count) == 0
+    assert edges_between(alice, bob) == []
+
+
+def test_contention_that_outlasts_the_retries_is_a_429(
+    alice: User, bob: User, conflicts: Callable[[float], None]
+) -> None:
+    post_id = post(alice)
+    conflicts(1.0)
+    status, body = api("posts", "like", bob, {"post_id": post_id})
+    conflicts(0.0)
+    assert (status, body["error"]["code"]) == (429, "rate_limited")
+    with pytest.raises(Like.DoesNotExist):
+        Like.get(post_pk(post_id), f"LIKE#{bob.id}")
+
+
+# --------------------------------------------------------------------------- block wins
+def test_a_block_re_reads_when_a_follow_commits_under_it(
+    alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race of the old code, made deterministic: the block reads no follow, then the
+    follow commits before the block's transaction. The block's checks fail; it re-reads."""
+    real = graph._edges_between
+    reads: list[int] = []
+
+    def stale_then_real(a: str, b: str) -> dict[tuple[str, str], bool]:
+        found = real(a, b)
+        if not reads:  # the first read, as it was before the follow
+            graph.follow(bob.id, alice.username)
+        reads.append(1)
+        return found
+
+    monkeypatch.setattr(graph, "_edges_between", stale_then_real)
+    graph.block(alice.id, bob.username)
+    assert len(reads) == 2
+    assert edges_between(alice, bob) == []
+    Edge.get(*edge_key(alice.id, BLOCKS, bob.id), consistent_read=True)  # the block stands
+
+
+def test_a_second_block_or_an_unfollow_removes_a_leftover_edge(alice: User, bob: User) -> None:
+    """Edges a block must never leave behind (as an older version could) are removed by
+    blocking again, and by the blocked user's unfollow."""
+    api("graph", "block", alice, {"username": bob.username})
+    for owner, kind, other in ((bob, FOLLOWS, alice), (alice, FOLLOWER, bob)):
+        Edge(*edge_key(owner.id, kind, other.id), other_id=other.id).save()
+    assert api("graph", "block", alice, {"username": bob.username})[0] == 204
+    assert edges_between(alice, bob) == []
+    for owner, kind, other in ((bob, FOLLOWS, alice), (alice, FOLLOWER, bob)):
+        Edge(*edge_key(owner.id, kind, other.id), other_id=other.id).save()
+    assert api("graph", "unfollow", bob, {"username": alice.username})[0] == 204
+    assert edges_between(alice, bob) == []
+
+
+# --------------------------------------------------------------------------- re-follow
+def test_re_following_back_fills_again_and_each_unfollow_prunes(stack: Stack, alice: User) -> None:
+    ids = [post(alice, f"p{i}") for i in range(3)]
+    reader = make_user()
+    shuffle = random.Random(3)
+    for _round in range(2):
+        follow(reader, alice)
+        settle(deliveries=2, shuffle=shuffle)
+        assert sorted(stored_entries(reader)) == sorted(ids)
+        api("graph", "unfollow", reader, {"username": alice.username})
+        settle(deliveries=2, shuffle=shuffle)
+        assert stored_entries(reader) == []
+
+
+def test_follow_unfollow_follow_in_one_batch_ends_following(alice: User) -> None:
+    ids = [post(alice) for _ in range(2)]
+    settle()
+    reader = make_user()
+    follow(reader, alice)
+    api("graph", "unfollow", reader, {"username": alice.username})
+    follow(reader, alice)
+    settle(deliveries=2, shuffle=random.Random(5))  # the three events, in any order
+    assert sorted(stored_entries(reader)) == sorted(ids)
+    assert int(profile(alice).followers_count) == 1
+
+
+# --------------------------------------------------------------------------- viral delete
+def test_deleting_a_post_with_5000_likes_runs_in_chunks(
+    stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fanout, "CLEANUP_PAGE", 500)
+    post_id = post(alice)
+    settle()
+    moment = now()
+    likes = [
+        Like(post_pk(post_id), f"LIKE#fan-{i:05d}", user_id=f"fan-{i:05d}", created_at=moment)
+        for i in range(5000)
+    ]
+    write_many(Like, puts=likes)
+    sizes: list[int] = []
+    real = fanout.write_many
+
+    def recorded(model: Any, puts: Any = (), deletes: Any = (), **kwargs: Any) -> int:
+        if model is not FeedItem:
+            sizes.append(len(deletes))
+        return real(model, puts=puts, deletes=deletes, **kwargs)
+
+    monkeypatch.setattr(fanout, "write_many", recorded)
+    assert api("posts", "delete_post", alice, {"post_id": post_id}) == (204, None)
+    jobs = run_feed_jobs(stack)
+    assert jobs >= 10  # post_deleted, then a continuation per further 500 likes
+    assert max(sizes) <= 500
+    assert sum(sizes) == 5000
+    assert list(Like.query(post_pk(post_id))) == []
