@@ -58,6 +58,7 @@ def main() -> None:
 
     with provisioned() as provisioner:
         from glimpse.clock import new_id, now
+        from glimpse.events import PostCreated
         from glimpse.feed import fanout
         from glimpse.models.batch import write_many
         from glimpse.models.graph import FOLLOWER, Edge, edge_key
@@ -109,9 +110,8 @@ def main() -> None:
                 post_sk=post_id,
             ).save()
 
-            queue: list[dict[str, Any]] = [
-                {"type": "post_created", "post_id": post_id, "author_id": author}
-            ]
+            created = PostCreated(post_id=post_id, author_id=author)
+            queue: list[dict[str, Any]] = [created.model_dump(mode="json")]
             SECONDS.clear()
             started = time.perf_counter()
             with counted() as calls:

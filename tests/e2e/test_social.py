@@ -200,10 +200,12 @@ def test_a_block_wins_every_follow_sent_at_the_same_instant(
         follow_code, block_code = run_concurrently(
             2,
             lambda i: (
-                ben.post(f"/users/{ann.username}/follow")
-                if i == 0
-                else ann.post(f"/users/{ben.username}/block")
-            ).status_code,
+                (
+                    ben.post(f"/users/{ann.username}/follow")
+                    if i == 0
+                    else ann.post(f"/users/{ben.username}/block")
+                ).status_code
+            ),
         )
         assert follow_code in (200, 404)  # followed before the block, or refused by it
         assert block_code == 204

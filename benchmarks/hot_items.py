@@ -1,0 +1,421 @@
+"""Hot items: N distinct users like one post, and N distinct users follow one account.
+
+In process on moto (every resource from template.yaml). Each action goes through the service
+a request calls (`posts.service.like`, `graph.service.follow`); then the events flow as they do
+in AWS: the outbox table's stream → the publisher function → SNS → the counters queue → the
+counters function (batches of 100, as the template's event source sends them).
+
+For each scenario it prints, per action:
+- hot writes: DynamoDB requests that write or condition-check the hot item (the post item,
+  the followed account's profile), on the request path and in the consumers;
+- requests: DynamoDB requests on the request path, and in the consumers;
+- settle: time from the last action until the stored count is exact;
+- errors: actions that did not answer as they should.
+The baseline, measured in the same run, is the design this replaced: each action a
+transaction that writes its item and `ADD`s to the hot item (the like and the post's
+`like_count`; the follow edge and the profile's `followers_count`).
+
+    python -m benchmarks.hot_items [--actions 1000] [--conflicts 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+import boto3
+import botocore.client
+from botocore.config import Config
+
+from benchmarks.moto_stack import provisioned
+
+type Key = tuple[str, str]
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    hot: int = 0
+
+
+@contextmanager
+def watching(hot: Key) -> Iterator[Tally]:
+    """Counts DynamoDB requests, and those that write or check the item `hot`."""
+    tally = Tally()
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            tally.requests += 1
+            if hot in set(written_keys(operation, params)):
+                tally.hot += 1
+        return original(client, operation, params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+        yield tally
+
+
+def written_keys(operation: str, params: dict[str, Any]) -> Iterator[Key]:
+    def key(raw: dict[str, Any]) -> Key:
+        return raw["pk"]["S"], raw["sk"]["S"]
+
+    if operation in {"PutItem"}:
+        yield key(params["Item"])
+    elif operation in {"UpdateItem", "DeleteItem"}:
+        yield key(params["Key"])
+    elif operation == "TransactWriteItems":
+        for item in params["TransactItems"]:
+            ((_kind, body),) = item.items()
+            raw = body.get("Key") or body.get("Item")
+            if "pk" in raw and "sk" in raw:
+                yield key(raw)
+    elif operation == "BatchWriteItem":
+        for requests in params["RequestItems"].values():
+            for request in requests:
+                body = request.get("PutRequest", {}).get("Item") or request.get(
+                    "DeleteRequest", {}
+                ).get("Key")
+                if body and "sk" in body:
+                    yield key(body)
+
+
+class Pipeline:
+    """The outbox stream → publisher → SNS → counters queue → counters function."""
+
+    def __init__(self, provisioner: Any) -> None:
+        from functions.counters import app as counters
+        from functions.publisher import app as publisher
+        from infra.local.delivery import sqs_record
+
+        self.counters, self.publisher, self.sqs_record = counters, publisher, sqs_record
+        self.stream_arn = provisioner.resolver.get_att("EventsTable", "StreamArn")
+        self.queue = str(provisioner.resolver.ref("CountersQueue"))
+        self.queue_arn = provisioner.resolver.get_att("CountersQueue", "Arn")
+        self.feed_queue = str(provisioner.resolver.ref("FeedJobsQueue"))
+        self.sqs = provisioner.client("sqs")
+        self.streams = boto3.client(  # mock_aws does not route account-based endpoints
+            "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
+        )
+        shard = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"][
+            "Shards"
+        ][0]["ShardId"]
+        self.iterator: str | None = self.streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard, ShardIteratorType="LATEST"
+        )["ShardIterator"]
+        self.context = _Context()
+
+    def run(self) -> None:
+        """Publish what the stream holds, then drain the counters queue in batches of 100."""
+        records: list[dict[str, Any]] = []
+        while self.iterator:
+            page = self.streams.get_records(ShardIterator=self.iterator, Limit=1000)
+            self.iterator = page.get("NextShardIterator")
+            if not page["Records"]:
+                break
+            records.extend(page["Records"])
+        for start in range(0, len(records), 100):
+            batch = [_lambda_record(r, self.stream_arn) for r in records[start : start + 100]]
+            result = self.publisher.lambda_handler({"Records": batch}, self.context)
+            assert not result["batchItemFailures"], result
+        while True:
+            messages: list[dict[str, Any]] = []
+            while len(messages) < 100:
+                got = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10)
+                if not got.get("Messages"):
+                    break
+                messages.extend(got["Messages"])
+            if not messages:
+                break
+            event = {"Records": [self.sqs_record(m, self.queue_arn) for m in messages]}
+            result = self.counters.lambda_handler(event, self.context)
+            assert not result["batchItemFailures"], result
+            for m in messages:
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
+        self.sqs.purge_queue(QueueUrl=self.feed_queue)  # feeds are another benchmark's topic
+
+
+class _Context:
+    function_name = "bench"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "bench"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def _lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if created is not None and not isinstance(created, (int, float)):
+        change["ApproximateCreationDateTime"] = created.timestamp()
+    return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
+
+
+@dataclass
+class Result:
+    name: str
+    actions: int
+    hot_request: float
+    hot_consumers: float
+    requests: float
+    consumer_requests: float
+    settle_s: float
+    errors: int
+    p50_ms: float
+
+
+def scenario(
+    name: str,
+    count: int,
+    hot: Key,
+    act: Callable[[int], bool],
+    stored: Callable[[], int],
+    pipeline: Pipeline | None,
+) -> Result:
+    """Run `act(i)` for each of `count` users, then settle; `stored()` reads the count."""
+    errors = 0
+    timings = []
+    with watching(hot) as on_request:
+        for index in range(count):
+            started = time.perf_counter()
+            ok = act(index)
+            timings.append(time.perf_counter() - started)
+            errors += 0 if ok else 1
+    settled_at = time.perf_counter()
+    with watching(hot) as in_consumers:
+        while pipeline is not None and stored() != count:
+            pipeline.run()
+            if time.perf_counter() - settled_at > 120:
+                break
+    settle = time.perf_counter() - settled_at
+    errors += 0 if stored() == count else 1
+    return Result(
+        name,
+        count,
+        on_request.hot / count,
+        in_consumers.hot / count,
+        on_request.requests / count,
+        in_consumers.requests / count,
+        settle,
+        errors,
+        statistics.median(timings) * 1000,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--actions", type=int, default=1000)
+    parser.add_argument(
+        "--conflicts",
+        type=float,
+        default=0.0,
+        help="also cancel this share of transactions with TransactionConflict",
+    )
+    args = parser.parse_args()
+    count = args.actions
+
+    with provisioned() as provisioner:
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the template's INFO: one line a batch
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        from glimpse.clock import new_id, now
+        from glimpse.graph import service as graph
+        from glimpse.models.batch import write_many
+        from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key
+        from glimpse.models.posts import LIKE, POST, Like, Post, author_pk, post_pk
+        from glimpse.models.transactions import transaction
+        from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk
+        from glimpse.posts import service as posts
+        from infra.local import atomicity
+
+        atomicity.install()
+        moment = now()
+
+        def users(prefix: str, n: int) -> list[str]:
+            ids = [f"{prefix}-{i:05d}" for i in range(n)]
+            write_many(
+                UserProfile,
+                puts=[
+                    UserProfile(
+                        user_pk(uid),
+                        PROFILE,
+                        user_id=uid,
+                        username=uid,
+                        email=f"{uid}@example.com",
+                        created_at=moment,
+                        updated_at=moment,
+                    )
+                    for uid in ids
+                ],
+            )
+            write_many(
+                UniqueClaim,
+                puts=[
+                    UniqueClaim(
+                        f"USERNAME#{uid}",
+                        CLAIM,
+                        state="active",
+                        claim_id=uid,
+                        user_id=uid,
+                        created_at=moment,
+                    )
+                    for uid in ids
+                ],
+            )
+            return ids
+
+        def a_post(author: str) -> str:
+            post_id = new_id()
+            Post(
+                post_pk(post_id),
+                POST,
+                post_id=post_id,
+                author_id=author,
+                media_ids=[new_id()],
+                created_at=moment,
+                author_pk=author_pk(author),
+                post_sk=post_id,
+            ).save()
+            return post_id
+
+        def post_count(post_id: str) -> Callable[[], int]:
+            return lambda: int(Post.get(post_pk(post_id), POST, consistent_read=True).like_count)
+
+        def followers(star: str) -> Callable[[], int]:
+            return lambda: int(
+                UserProfile.get(user_pk(star), PROFILE, consistent_read=True).followers_count
+            )
+
+        (star,) = users("star", 1)
+        (old_star,) = users("oldstar", 1)
+        fans = users("fan", count)
+        pipeline = Pipeline(provisioner)
+        atomicity.set_conflict_share(args.conflicts, seed=1)
+
+        def ok(call: Callable[[], Any]) -> bool:
+            try:
+                call()
+            except Exception:
+                return False
+            return True
+
+        # ---------------------------------------------------------------- baseline
+        def old_like(post_id: str) -> Callable[[int], bool]:
+            def act(i: int) -> bool:
+                def write() -> None:
+                    with transaction() as tx:
+                        tx.save(
+                            Like(
+                                post_pk(post_id),
+                                f"{LIKE}{fans[i]}",
+                                user_id=fans[i],
+                                created_at=moment,
+                            ),
+                            condition=Like.pk.does_not_exist(),
+                        )
+                        tx.update(
+                            Post(post_pk(post_id), POST),
+                            actions=[Post.like_count.add(1)],
+                            condition=Post.pk.exists(),
+                        )
+
+                return ok(write)
+
+            return act
+
+        def old_follow(i: int) -> bool:
+            def write() -> None:
+                with transaction() as tx:
+                    tx.save(
+                        Edge(*edge_key(fans[i], FOLLOWS, old_star), other_id=old_star),
+                        condition=Edge.pk.does_not_exist(),
+                    )
+                    tx.save(Edge(*edge_key(old_star, FOLLOWER, fans[i]), other_id=fans[i]))
+                    tx.update(
+                        UserProfile(user_pk(old_star), PROFILE),
+                        actions=[UserProfile.followers_count.add(1)],
+                        condition=UserProfile.pk.exists(),
+                    )
+
+            return ok(write)
+
+        old_post = a_post(old_star)
+        new_post = a_post(star)
+        results = [
+            scenario(
+                "like (baseline: ADD in the request)",
+                count,
+                (post_pk(old_post), POST),
+                old_like(old_post),
+                post_count(old_post),
+                None,
+            ),
+            scenario(
+                "like (Glimpse: counted from events)",
+                count,
+                (post_pk(new_post), POST),
+                lambda i: ok(lambda: posts.like(fans[i], new_post)),
+                post_count(new_post),
+                pipeline,
+            ),
+            scenario(
+                "follow (baseline: ADD in the request)",
+                count,
+                (user_pk(old_star), PROFILE),
+                old_follow,
+                followers(old_star),
+                None,
+            ),
+            scenario(
+                "follow (Glimpse: counted from events)",
+                count,
+                (user_pk(star), PROFILE),
+                lambda i: ok(lambda: graph.follow(fans[i], star)),
+                followers(star),
+                pipeline,
+            ),
+        ]
+        conflicts = atomicity.conflicts_caused()
+        atomicity.set_conflict_share(0.0)
+
+    print(
+        f"{count:,} distinct users act on one item, in process on moto"
+        + (
+            f"; {args.conflicts:.0%} of transactions cancelled (TransactionConflict, "
+            f"{conflicts:,} in all)"
+            if args.conflicts
+            else ""
+        )
+    )
+    header = (
+        f"{'scenario':<40} {'hot writes/action':>17} {'(consumers)':>11} {'requests/action':>15} "
+        f"{'(consumers)':>11} {'p50 ms':>7} {'exact after':>11} {'errors':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.name:<40} {r.hot_request + r.hot_consumers:>17.3f} {r.hot_consumers:>11.3f} "
+            f"{r.requests + r.consumer_requests:>15.2f} {r.consumer_requests:>11.2f} "
+            f"{r.p50_ms:>7.1f} {r.settle_s:>10.2f}s {r.errors:>6}"
+        )
+    like_ratio = (results[1].hot_request + results[1].hot_consumers) / results[0].hot_request
+    follow_ratio = (results[3].hot_request + results[3].hot_consumers) / results[2].hot_request
+    print(
+        f"hot-item writes against the baseline: likes {like_ratio:.3f}x, follows "
+        f"{follow_ratio:.3f}x (target <= 0.05)"
+    )
+
+
+if __name__ == "__main__":
+    main()
