@@ -98,7 +98,6 @@ class Pipeline:
         self.stream_arn = provisioner.resolver.get_att("EventsTable", "StreamArn")
         self.queue = str(provisioner.resolver.ref("CountersQueue"))
         self.queue_arn = provisioner.resolver.get_att("CountersQueue", "Arn")
-        self.feed_queue = str(provisioner.resolver.ref("FeedJobsQueue"))
         self.sqs = provisioner.client("sqs")
         self.streams = boto3.client(  # mock_aws does not route account-based endpoints
             "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
@@ -138,7 +137,6 @@ class Pipeline:
             assert not result["batchItemFailures"], result
             for m in messages:
                 self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
-        self.sqs.purge_queue(QueueUrl=self.feed_queue)  # feeds are another benchmark's topic
 
 
 class _Context:

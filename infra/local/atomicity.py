@@ -10,10 +10,14 @@ Serialised, no transaction ever meets another, so the contention AWS reports as
 `TransactionConflict` would never show locally. `set_conflict_share(0.2)` cancels that share
 of TransactWriteItems calls the way DynamoDB does when another transaction holds one of
 their items, so the retry paths run in tests and on `make run ARGS=--chaos-conflicts 0.2`.
+
+moto rolls a cancelled transaction back with whole-table copies; `_transact` does it item by
+item instead (see there for why).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import random
 import threading
@@ -21,6 +25,8 @@ from typing import Any
 
 from moto.dynamodb.exceptions import TransactionCanceledException
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 
 _OPERATIONS = (
     "put_item",
@@ -51,28 +57,88 @@ def conflicts_caused() -> int:
     return int(_conflicts["cancelled"])
 
 
-def _keep_stream_shards(
-    backend: DynamoDBBackend, transaction: Any, *args: Any, **kwargs: Any
-) -> Any:
-    """moto rolls a cancelled transaction back by swapping in deep copies of its tables, which
-    orphans every open stream iterator (they read the old shard object) and leaves the old
-    shard holding records of writes that were rolled back. Keep the shard objects, with the
-    copies' records: iterators stay valid and see only committed writes, as on AWS."""
-    shards: dict[str, Any] = {
-        name: table.stream_shard
+def _transact(backend: DynamoDBBackend, transaction: Any, *args: Any, **kwargs: Any) -> Any:
+    """moto's transaction, rolled back item by item instead of by whole-table copies.
+
+    moto backs up every table a transaction names with a deep copy and swaps the copy in when
+    the transaction is cancelled. That costs time in proportion to the tables' size on every
+    transaction (a like got slower with every like before it), orphans every open stream
+    iterator (they keep reading the old shard object) and leaves stream records of the
+    rolled-back writes in that shard. Here the tables are not copied: the items the
+    transaction writes are saved first and put back, and the streams cut back, if it fails.
+    """
+    items = kwargs.get("transact_items", args[0] if args else [])
+    saved = [_saved_item(backend, entry) for entry in items]
+    streams = {
+        name: (table.stream_shard, len(table.stream_shard.items))
         for name, table in backend.tables.items()
         if table.stream_shard is not None
     }
+    _sharing.active = True
     try:
         return transaction(backend, *args, **kwargs)
+    except TransactionCanceledException:
+        for found in saved:
+            if found is not None:
+                _restore(*found)
+        for shard, length in streams.values():
+            del shard.items[length:]
+        raise
     finally:
-        for name, shard in shards.items():
-            table = backend.tables.get(name)
-            restored = getattr(table, "stream_shard", None)
-            if table is not None and restored is not None and restored is not shard:
-                shard.items = restored.items
-                shard.table = table
-                table.stream_shard = shard
+        _sharing.active = False
+
+
+def _saved_item(backend: DynamoDBBackend, entry: dict[str, Any]) -> tuple[Any, ...] | None:
+    ((operation, body),) = entry.items()
+    table = backend.tables.get(body.get("TableName"))
+    if table is None or operation == "ConditionCheck":
+        return None
+    raw = body.get("Key") or body.get("Item") or {}
+    if table.hash_key_attr not in raw:
+        return None
+    hash_value = DynamoType(raw[table.hash_key_attr])
+    range_value = None
+    if table.range_key_attr is not None:
+        if table.range_key_attr not in raw:
+            return None
+        range_value = DynamoType(raw[table.range_key_attr])
+    current = table.get_item(hash_value, range_value)
+    return table, hash_value, range_value, copy.deepcopy(current)
+
+
+def _restore(table: Any, hash_value: Any, range_value: Any, item: Any) -> None:
+    """Put an item back as it was (absent when `item` is None), without a stream record."""
+    if range_value is None:
+        if item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item
+        return
+    partition = table.items[hash_value]
+    if item is None:
+        partition.pop(range_value, None)
+        if not partition:
+            table.items.pop(hash_value, None)
+    else:
+        partition[range_value] = item
+
+
+class _Sharing(threading.local):
+    active = False
+
+
+_sharing = _Sharing()
+
+
+def _table_deepcopy(table: Table, memo: dict[int, Any]) -> Table:
+    """Tables deep-copy as usual, except inside `_transact`, whose copies would be wasted."""
+    if _sharing.active:
+        return table
+    clone: Table = object.__new__(type(table))
+    memo[id(table)] = clone
+    for name, value in table.__dict__.items():
+        clone.__dict__[name] = copy.deepcopy(value, memo)
+    return clone
 
 
 def _maybe_conflict(transact_items: list[dict[str, Any]]) -> None:
@@ -96,6 +162,7 @@ def install() -> None:
         if _installed:
             return
         _installed = True
+        Table.__deepcopy__ = _table_deepcopy  # type: ignore[attr-defined]
         for name in _OPERATIONS:
             original = getattr(DynamoDBBackend, name)
 
@@ -108,6 +175,6 @@ def install() -> None:
                         return __original(*args, **kwargs)
                     items = kwargs.get("transact_items", args[1] if len(args) > 1 else [])
                     _maybe_conflict(list(items))
-                    return _keep_stream_shards(args[0], __original, *args[1:], **kwargs)
+                    return _transact(args[0], __original, *args[1:], **kwargs)
 
             setattr(DynamoDBBackend, name, serialized)

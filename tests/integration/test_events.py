@@ -128,6 +128,36 @@ def test_refused_and_repeated_writes_record_nothing(alice: User, bob: User) -> N
     ]
     for action in refused:
         assert emitted(action) == []
+    api("users", "patch_me", alice, body={"bio": "same"})
+    assert emitted(lambda: api("users", "patch_me", alice, body={"bio": "same"})) == []
+    assert emitted(lambda: api("users", "patch_me", alice, body={"is_private": False})) == []
+
+
+def test_a_blocked_user_cannot_like_again_or_unlike(alice: User, bob: User) -> None:
+    post_id = post(alice)
+    assert api("posts", "like", bob, {"post_id": post_id})[0] == 200
+    api("graph", "block", alice, {"username": bob.username})
+    for route in ("like", "unlike"):
+        status, body = api("posts", route, bob, {"post_id": post_id})
+        assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+def test_approving_a_request_of_a_follower_drops_it_with_an_event(alice: User, bob: User) -> None:
+    """A follow and a request both stored (a race of an older version): approving removes the
+    request and says so; the follow, and the counts, stay as they are."""
+    for owner, kind, other in (
+        (bob, FOLLOWS, alice),
+        (alice, FOLLOWER, bob),
+        (alice, REQUEST, bob),
+    ):
+        Edge(*edge_key(owner.id, kind, other.id), other_id=other.id).save()
+    approve = lambda: api("graph", "approve", alice, {"username": bob.username})  # noqa: E731
+    assert emitted(approve) == ["follow_removed"]
+    assert edges_between(alice, bob) == [
+        f"{bob.username} FOLLOWS# {alice.username}",
+        f"{alice.username} FOLLOWER# {bob.username}",
+    ]
+    assert api("graph", "follow_requests", alice)[1]["items"] == []
 
 
 def test_event_types_and_json_round_trip() -> None:
@@ -191,11 +221,14 @@ def test_counting_a_deleted_post_creates_nothing(alice: User) -> None:
     post_id = post(alice)
     api("posts", "delete_post", alice, {"post_id": post_id})
     settle()
+    # A like that committed just after the deletion, and after the clean-up ran.
+    Like(post_pk(post_id), "LIKE#someone", user_id="someone", created_at=now()).save()
     late = events.PostLiked(post_id=post_id, author_id=alice.id, user_id="someone")
     applied = counters.apply([late])
-    assert applied.events == 1  # applied as nothing: the post is gone
+    assert (applied.events, applied.orphans_removed) == (1, 1)
     with pytest.raises(Post.DoesNotExist):
         Post.get(post_pk(post_id), "POST")
+    assert list(Like.query(post_pk(post_id))) == []
 
 
 def test_celebrity_promotion_is_an_event_the_fan_out_consumes(
@@ -209,6 +242,15 @@ def test_celebrity_promotion_is_an_event_the_fan_out_consumes(
     for fan in fans:
         celebrities = FeedItem.get(feed_pk(fan.id), CELEBRITIES).celebrity_ids
         assert celebrities == {alice.id}
+
+
+def test_a_celebrity_leaves_the_sets_of_readers_who_unfollowed_meanwhile(alice: User) -> None:
+    fan, gone = make_user(), make_user()
+    follow(fan, alice)
+    settle()
+    assert fanout.join_celebrity_sets([fan.id, gone.id], alice.id) == 1
+    assert FeedItem.get(feed_pk(fan.id), CELEBRITIES).celebrity_ids == {alice.id}
+    assert not FeedItem.get(feed_pk(gone.id), CELEBRITIES).celebrity_ids
 
 
 # --------------------------------------------------------------------------- contention

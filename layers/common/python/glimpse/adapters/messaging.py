@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from glimpse.adapters.aws import sns, sqs
 from glimpse.config import get_settings
 
-SNS_BATCH = 10  # PublishBatch and SendMessageBatch take 10 entries at most
+BATCH = 10  # PublishBatch and SendMessageBatch take 10 entries at most
+
+
+def _batches[T](items: Sequence[T]) -> Iterator[tuple[int, Sequence[T]]]:
+    """(offset, up to BATCH items) over `items`."""
+    for start in range(0, len(items), BATCH):
+        yield start, items[start : start + BATCH]
 
 
 def publish_events(events: Sequence[tuple[str, str]]) -> set[int]:
@@ -17,8 +23,7 @@ def publish_events(events: Sequence[tuple[str, str]]) -> set[int]:
     policies; returns the indexes of the events SNS did not accept (the rest are published)."""
     topic = get_settings().require("social_events_topic_arn")
     failed: set[int] = set()
-    for start in range(0, len(events), SNS_BATCH):
-        chunk = events[start : start + SNS_BATCH]
+    for start, chunk in _batches(events):
         result = sns().publish_batch(
             TopicArn=topic,
             PublishBatchRequestEntries=[
@@ -37,8 +42,7 @@ def publish_events(events: Sequence[tuple[str, str]]) -> set[int]:
 def send_feed_jobs(jobs: list[dict[str, Any]]) -> None:
     """Queue feed jobs (10 per SendMessageBatch); raises if any of them was not accepted."""
     queue = get_settings().require("feed_jobs_queue_url")
-    for start in range(0, len(jobs), SNS_BATCH):
-        chunk = jobs[start : start + SNS_BATCH]
+    for _start, chunk in _batches(jobs):
         result = sqs().send_message_batch(
             QueueUrl=queue,
             Entries=[{"Id": str(i), "MessageBody": json.dumps(job)} for i, job in enumerate(chunk)],

@@ -32,10 +32,10 @@ from glimpse.events import (
     RequestApproved,
 )
 from glimpse.models.base import Model
-from glimpse.models.batch import get_many
+from glimpse.models.batch import get_many, write_many
 from glimpse.models.graph import AFFINITY, Edge, edge_key, other_of
 from glimpse.models.outbox import AppliedEvent, applied_mark
-from glimpse.models.posts import POST, Post, post_pk
+from glimpse.models.posts import COMMENT, LIKE, POST, Like, Post, post_pk
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
@@ -53,6 +53,7 @@ class Applied:
     duplicates: int = 0  # events applied before (their mark existed)
     transactions: int = 0
     items_written: int = 0
+    orphans_removed: int = 0  # likes and comments that landed on a post deleted meanwhile
     celebrities: list[str] = field(default_factory=list)
 
 
@@ -178,7 +179,24 @@ def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
         applied.events += len(pending)
         applied.transactions += 1
         applied.items_written += len(items)
+        _remove_orphans(pending, gone, applied)
         return
+
+
+def _remove_orphans(events: list[DomainEvent], gone: set[Key], applied: Applied) -> None:
+    """A like or comment never checks the post in its transaction (that would make the post
+    a hot item again), so one can commit just after the post is deleted, and after the fan-out
+    has cleared the post's partition. Its event finds the post gone here: delete it."""
+    keys: list[tuple[str, str]] = []
+    for event in events:
+        match event:
+            case PostLiked() if _post(event.post_id) in gone:
+                keys.append((post_pk(event.post_id), f"{LIKE}{event.user_id}"))
+            case CommentAdded() if _post(event.post_id) in gone:
+                keys.append((post_pk(event.post_id), f"{COMMENT}{event.comment_id}"))
+    if keys:
+        write_many(Like, deletes=keys)
+        applied.orphans_removed += len(keys)
 
 
 def _promote_celebrities(events: Iterable[DomainEvent], applied: Applied) -> None:

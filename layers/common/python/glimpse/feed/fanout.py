@@ -31,8 +31,8 @@ from pynamodb.exceptions import DoesNotExist
 
 from glimpse import events
 from glimpse.adapters.messaging import send_feed_jobs
-from glimpse.models.batch import write_many
-from glimpse.models.feed import CELEBRITIES, FeedItem, author_sk, feed_pk
+from glimpse.models.batch import get_many, write_many
+from glimpse.models.feed import CELEBRITIES, FeedItem, author_sk, celebrity_set, feed_pk
 from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, other_of
 from glimpse.models.posts import POST, Comment, Post, author_pk, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
@@ -223,14 +223,23 @@ def followed(reader_id: str, author_id: str) -> Stats:
     """A new follow: a celebrity joins the reader's celebrity set, anyone else is back-filled."""
     author = _exists(UserProfile, user_pk(author_id), PROFILE)
     if author is not None and author.is_celebrity:
-        stats = Stats()
-        if _follows(reader_id, author_id):
-            FeedItem(feed_pk(reader_id), CELEBRITIES).update(
-                actions=[FeedItem.celebrity_ids.add({author_id})]
-            )
-            stats.notes.append("celebrity: merged into the feed at read time")
-        return stats
+        joined = join_celebrity_sets([reader_id], author_id)
+        return Stats(notes=["celebrity: merged into the feed at read time"] if joined else [])
     return backfill(reader_id, author_id)
+
+
+def join_celebrity_sets(reader_ids: list[str], author_id: str) -> int:
+    """Add a celebrity to its followers' celebrity sets, then take it out of the sets of those
+    who no longer follow it (an unfollow may have committed meanwhile): same check before and
+    after as back-fill and prune. Returns how many sets keep it."""
+    for reader in reader_ids:
+        celebrity_set(reader).update(actions=[FeedItem.celebrity_ids.add({author_id})])
+    keys = {reader: edge_key(reader, FOLLOWS, author_id) for reader in reader_ids}
+    fetched = get_many([(Edge, key) for key in keys.values()], consistent=True)
+    gone = [reader for reader, key in keys.items() if fetched.get(Edge, key) is None]
+    for reader in gone:
+        celebrity_set(reader).update(actions=[FeedItem.celebrity_ids.delete({author_id})])
+    return len(reader_ids) - len(gone)
 
 
 def backfill(reader_id: str, author_id: str) -> Stats:
@@ -286,10 +295,7 @@ def _celebrity(job: dict[str, Any], after: str | None, send: Send) -> Stats:
     author_id = job["author_id"]
     stats = Stats()
     followers, next_after = _follower_page(author_id, after)
-    for reader in followers:
-        FeedItem(feed_pk(reader), CELEBRITIES).update(
-            actions=[FeedItem.celebrity_ids.add({author_id})]
-        )
+    join_celebrity_sets(followers, author_id)
     stats.followers = len(followers)
     if next_after is not None:
         _continue(job, next_after, send, stats)

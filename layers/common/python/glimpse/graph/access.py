@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from glimpse.errors import Forbidden, NotFound
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, edge_key
+from glimpse.models.transactions import Transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.users.schemas import FollowStatus
 
@@ -80,6 +81,17 @@ def relation(viewer_id: str, owner_id: str) -> Relation:
     if found.blocked:
         raise NotFound("No such user.")
     return found
+
+
+def no_block_checks(tx: Transaction, a: str, b: str) -> None:
+    """Conditions (named `block`) that neither of a and b blocks the other when `tx` commits."""
+    for blocker, blocked in ((a, b), (b, a)):
+        tx.condition_check(
+            Edge,
+            *edge_key(blocker, BLOCKS, blocked),
+            condition=Edge.pk.does_not_exist(),
+            name="block",
+        )
 
 
 def require_content(found: Relation, what: str = "content") -> None:

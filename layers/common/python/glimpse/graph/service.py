@@ -27,11 +27,11 @@ from glimpse.events import (
     UserBlocked,
     UserUnblocked,
 )
-from glimpse.graph.access import Relation, relation, require_content
+from glimpse.graph.access import Relation, no_block_checks, relation, require_content
 from glimpse.models.batch import get_many
-from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
+from glimpse.models.feed import FeedItem, celebrity_set
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key, other_of
-from glimpse.models.transactions import ConditionFailed, Transaction, transaction
+from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
 from glimpse.users.schemas import UserSummary
@@ -56,28 +56,15 @@ def _edge(owner_id: str, kind: str, other_id: str) -> Edge:
     return Edge(*edge_key(owner_id, kind, other_id), other_id=other_id, created_at=now())
 
 
-def _no_block_checks(tx: Transaction, a: str, b: str) -> None:
-    for blocker, blocked in ((a, b), (b, a)):
-        tx.condition_check(
-            Edge,
-            *edge_key(blocker, BLOCKS, blocked),
-            condition=Edge.pk.does_not_exist(),
-            name="block",
-        )
-
-
-def _celebrity_set(reader_id: str) -> FeedItem:
-    return FeedItem(feed_pk(reader_id), CELEBRITIES)
-
-
-def _replanned[T](what: str, attempt: Callable[[], T]) -> T:
-    """Run `attempt` (read, then transact) again while the state it read changes under it."""
+def _replanned[T](attempt: Callable[[], T]) -> T:
+    """Run `attempt` (read, then transact) again while the state it read changes under it;
+    when that keeps happening, the client is told to come back (429), as for contention."""
     for _ in range(MAX_PLANS):
         try:
             return attempt()
         except _Stale:
             continue
-    raise RuntimeError(f"{what} kept finding the edges changed")
+    raise Contention()
 
 
 def _blocked_or_stale(exc: ConditionFailed) -> Exception:
@@ -104,7 +91,7 @@ def follow(caller_id: str, username: str) -> FollowResult:
                         condition=Edge.pk.does_not_exist(),
                         name="edge",
                     )
-                    _no_block_checks(tx, caller_id, target_id)
+                    no_block_checks(tx, caller_id, target_id)
                     tx.emit(
                         FollowCreated(
                             follower_id=caller_id, followee_id=target_id, status="requested"
@@ -121,7 +108,7 @@ def follow(caller_id: str, username: str) -> FollowResult:
             raise _blocked_or_stale(exc) from None
         return "requested" if found.owner.is_private else "following"
 
-    return _replanned("follow", attempt)
+    return _replanned(attempt)
 
 
 def _follow_items(tx: Transaction, follower_id: str, target: UserProfile) -> None:
@@ -129,9 +116,9 @@ def _follow_items(tx: Transaction, follower_id: str, target: UserProfile) -> Non
     target_id = target.user_id
     tx.save(_edge(follower_id, FOLLOWS, target_id), condition=Edge.pk.does_not_exist(), name="edge")
     tx.save(_edge(target_id, FOLLOWER, follower_id))
-    _no_block_checks(tx, follower_id, target_id)
+    no_block_checks(tx, follower_id, target_id)
     if target.is_celebrity:  # its posts are merged into this reader's feed at read time
-        tx.update(_celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.add({target_id})])
+        tx.update(celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.add({target_id})])
 
 
 def _remove_follow_items(tx: Transaction, follower_id: str, target_id: str) -> None:
@@ -140,7 +127,7 @@ def _remove_follow_items(tx: Transaction, follower_id: str, target_id: str) -> N
         Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=Edge.pk.exists(), name="edge"
     )
     tx.delete(Edge(*edge_key(target_id, FOLLOWER, follower_id)))
-    tx.update(_celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.delete({target_id})])
+    tx.update(celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.delete({target_id})])
 
 
 def unfollow(caller_id: str, username: str) -> None:
@@ -155,7 +142,7 @@ def unfollow(caller_id: str, username: str) -> None:
         except ConditionFailed:
             raise _Stale from None
 
-    _replanned("unfollow", attempt)
+    _replanned(attempt)
 
 
 def _remove_pair(
@@ -205,12 +192,23 @@ def approve(caller_id: str, username: str) -> None:
                 _follow_items(tx, requester_id, me)
                 tx.emit(RequestApproved(follower_id=requester_id, followee_id=caller_id))
         except ConditionFailed as exc:
-            if exc.names == {"edge"}:  # already following: only the request is left to drop
-                request.delete()
-                return
-            raise _blocked_or_stale(exc) from None
+            if exc.names != {"edge"}:
+                raise _blocked_or_stale(exc) from None
+            _drop_request(request, requester_id, caller_id)  # following already
 
-    _replanned("approve", attempt)
+    _replanned(attempt)
+
+
+def _drop_request(request: Edge, requester_id: str, target_id: str) -> None:
+    """Remove a request that an existing follow made pointless, with its event."""
+    try:
+        with transaction() as tx:
+            tx.delete(request, condition=Edge.pk.exists())
+            tx.emit(
+                FollowRemoved(follower_id=requester_id, followee_id=target_id, status="requested")
+            )
+    except ConditionFailed:
+        return  # gone already
 
 
 def deny(caller_id: str, username: str) -> None:
@@ -258,7 +256,7 @@ def block(caller_id: str, username: str) -> None:
         except ConditionFailed:
             raise _Stale from None
 
-    _replanned("block", attempt)
+    _replanned(attempt)
 
 
 def _edges_between(a: str, b: str) -> dict[tuple[str, str], bool]:

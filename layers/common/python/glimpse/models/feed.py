@@ -21,6 +21,11 @@ def feed_pk(user_id: str) -> str:
     return f"FEED#{user_id}"
 
 
+def celebrity_set(reader_id: str) -> FeedItem:
+    """The reader's set of followed celebrities (update it with ADD / DELETE)."""
+    return FeedItem(feed_pk(reader_id), CELEBRITIES)
+
+
 def author_sk(author_id: str, post_id: str) -> str:
     return f"{author_id}#{post_id}"
 

@@ -24,6 +24,7 @@ from glimpse.events import (
 )
 from glimpse.graph.access import (
     Relation,
+    no_block_checks,
     relation,
     relation_from,
     relation_keys,
@@ -31,7 +32,7 @@ from glimpse.graph.access import (
 )
 from glimpse.media.service import view as media_view
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.graph import BLOCKS, FOLLOWS, Edge, edge_key
+from glimpse.models.graph import FOLLOWS, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import COMMENT, LIKE, POST, Comment, Like, Post, author_pk, post_pk
 from glimpse.models.transactions import ConditionFailed, Transaction, transaction
@@ -226,8 +227,7 @@ def like(viewer_id: str, post_id: str) -> LikeOut:
             _still_allowed(tx, found)
             tx.emit(PostLiked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
     except ConditionFailed as exc:
-        if "like" not in exc.names:
-            _raise_for(exc)
+        _raise_for(exc)  # a block or a lost follow, whether or not the like exists
         # Liked before: the stored count, which may not have counted that like yet.
         return LikeOut(like_count=max(1, int(post.like_count)), liked_by_me=True)
     return LikeOut(like_count=int(post.like_count) + 1, liked_by_me=True)
@@ -248,8 +248,7 @@ def unlike(viewer_id: str, post_id: str) -> LikeOut:
             _still_allowed(tx, found)
             tx.emit(PostUnliked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
     except ConditionFailed as exc:
-        if "like" not in exc.names:
-            _raise_for(exc)
+        _raise_for(exc)
         return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
     return LikeOut(like_count=max(0, stored - 1), liked_by_me=False)
 
@@ -260,13 +259,7 @@ def _still_allowed(tx: Transaction, found: Relation) -> None:
     viewer_id, author_id = found.viewer_id, found.owner.user_id
     if viewer_id == author_id:
         return
-    for blocker, blocked in ((viewer_id, author_id), (author_id, viewer_id)):
-        tx.condition_check(
-            Edge,
-            *edge_key(blocker, BLOCKS, blocked),
-            condition=Edge.pk.does_not_exist(),
-            name="block",
-        )
+    no_block_checks(tx, viewer_id, author_id)
     if found.owner.is_private:
         tx.condition_check(
             Edge,
@@ -277,11 +270,13 @@ def _still_allowed(tx: Transaction, found: Relation) -> None:
 
 
 def _raise_for(exc: ConditionFailed) -> None:
+    """The error for a failed visibility check; returns when only the item's own one failed."""
     if "block" in exc.names:
         raise NotFound("No such post.") from None
     if "follows" in exc.names:
         raise Forbidden("This account is private: only its followers see its posts.") from None
-    raise exc
+    if not exc.names & {"like", "comment"}:
+        raise exc
 
 
 def likers(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:

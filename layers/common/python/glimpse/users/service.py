@@ -14,7 +14,7 @@ from glimpse.media.service import ready_media_of
 from glimpse.media.urls import rendition_urls
 from glimpse.models.base import str_map
 from glimpse.models.batch import get_many
-from glimpse.models.transactions import ConditionFailed, transaction
+from glimpse.models.transactions import ConditionFailed, Contention, transaction
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
 from glimpse.users.schemas import MeOut, ProfilePatch, UserOut, UserSummary
 
@@ -99,8 +99,9 @@ def view_user(viewer_id: str, username: str) -> UserOut:
 def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
     """GetItem, then one transaction: the profile and the events of what changed.
 
-    The privacy events are emitted only when `is_private` really flips, under a condition on
-    the value read (a concurrent flip makes this request re-read).
+    Events are emitted only for what really changes: the privacy events when `is_private`
+    flips (under a condition on the value read: a concurrent flip makes this request re-read),
+    `profile_changed` for the fields whose value differs.
     """
     for _attempt in range(3):
         current = get_profile(user_id)
@@ -111,13 +112,16 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
             media = ready_media_of(user_id, patch.avatar_media_id, "avatar", "avatar_media_id")
             avatar = str_map(media.renditions)
             actions.append(UserProfile.avatar.set(avatar))
-            changed.append("avatar")
+            if avatar != str_map(current.avatar):
+                changed.append("avatar")
         if patch.display_name is not None:
             actions.append(UserProfile.display_name.set(patch.display_name))
-            changed.append("display_name")
+            if patch.display_name != current.display_name:
+                changed.append("display_name")
         if patch.bio is not None:
             actions.append(UserProfile.bio.set(patch.bio))
-            changed.append("bio")
+            if patch.bio != current.bio:
+                changed.append("bio")
         flips = patch.is_private is not None and patch.is_private != current.is_private
         if flips:
             actions.append(UserProfile.is_private.set(bool(patch.is_private)))
@@ -140,7 +144,7 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
         except ConditionFailed:
             continue  # deleted, or its privacy flipped meanwhile: read again
         return own_view(_applied(current, patch, avatar))
-    raise NotFound("No such user.")
+    raise Contention()  # its privacy kept flipping under us
 
 
 def _applied(
