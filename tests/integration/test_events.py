@@ -385,3 +385,26 @@ def test_deleting_a_post_with_5000_likes_runs_in_chunks(
     assert max(sizes) <= 500
     assert sum(sizes) == 5000
     assert list(Like.query(post_pk(post_id))) == []
+
+
+# --------------------------------------------------------------------------- sample events
+@pytest.mark.parametrize(
+    ("function", "sample"),
+    [
+        ("publisher", "publisher/outbox_insert"),
+        ("counters", "counters/post_liked"),
+        ("fanout", "fanout/post_created"),
+    ],
+)
+def test_the_sample_events_run_through_their_functions(
+    stack: Stack, function: str, sample: str
+) -> None:
+    """events/ holds what `sam local invoke -e` feeds each event consumer: it must work."""
+    from functions.counters import app as counters_app
+    from functions.fanout import app as fanout_app
+    from functions.publisher import app as publisher_app
+    from tests.conftest import FakeContext, load_event
+
+    handler = {"publisher": publisher_app, "counters": counters_app, "fanout": fanout_app}
+    response = handler[function].lambda_handler(load_event(sample), FakeContext())
+    assert response["batchItemFailures"] == []
