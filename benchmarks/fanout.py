@@ -25,7 +25,7 @@ from unittest import mock
 import boto3
 import botocore.client
 
-from benchmarks.moto_stack import provisioned
+from benchmarks.moto_stack import post_item, provisioned
 
 SECONDS: Counter[str] = Counter()  # time spent per DynamoDB operation, inside `counted`
 
@@ -62,7 +62,6 @@ def main() -> None:
         from glimpse.feed import fanout
         from glimpse.models.batch import write_many
         from glimpse.models.graph import FOLLOWER, Edge, edge_key
-        from glimpse.models.posts import POST, Post, author_pk, post_pk
         from glimpse.models.users import PROFILE, UserProfile, user_pk
 
         feed_table = boto3.resource("dynamodb").Table(str(provisioner.resolver.ref("FeedTable")))
@@ -98,17 +97,9 @@ def main() -> None:
                     for reader in followers
                 ],
             )
-            post_id = new_id()
-            Post(
-                post_pk(post_id),
-                POST,
-                post_id=post_id,
-                author_id=author,
-                media_ids=[new_id()],
-                created_at=moment,
-                author_pk=author_pk(author),
-                post_sk=post_id,
-            ).save()
+            post = post_item(author)
+            post.save()
+            post_id = str(post.post_id)
 
             created = PostCreated(post_id=post_id, author_id=author)
             queue: list[dict[str, Any]] = [created.model_dump(mode="json")]

@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.moto_stack import provisioned
+from benchmarks.moto_stack import post_item, provisioned
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLLOWS, CELEBRITIES, POSTS, FEED_ENTRIES = 1000, 50, 20_000, 500
@@ -76,18 +76,13 @@ def main() -> None:
             author = authors[index % FOLLOWS]
             post_id, media_id = new_id(), new_id()
             posts.append(
-                Post(
-                    post_pk(post_id),
-                    POST,
+                post_item(
+                    author,
                     post_id=post_id,
-                    author_id=author,
                     media_ids=[media_id],
                     caption=f"post {index}",
                     like_count=index % 50,
                     comment_count=index % 7,
-                    created_at=moment,
-                    author_pk=author_pk(author),
-                    post_sk=post_id,
                 )
             )
             media.append(

@@ -34,7 +34,7 @@ import boto3
 import botocore.client
 from botocore.config import Config
 
-from benchmarks.moto_stack import provisioned
+from benchmarks.moto_stack import post_item, profiles, provisioned
 
 type Key = tuple[str, str]
 
@@ -92,9 +92,10 @@ class Pipeline:
     def __init__(self, provisioner: Any) -> None:
         from functions.counters import app as counters
         from functions.publisher import app as publisher
-        from infra.local.delivery import sqs_record
+        from infra.local.delivery import sqs_record, stream_record
 
-        self.counters, self.publisher, self.sqs_record = counters, publisher, sqs_record
+        self.counters, self.publisher = counters, publisher
+        self.sqs_record, self.stream_record = sqs_record, stream_record
         self.stream_arn = provisioner.resolver.get_att("EventsTable", "StreamArn")
         self.queue = str(provisioner.resolver.ref("CountersQueue"))
         self.queue_arn = provisioner.resolver.get_att("CountersQueue", "Arn")
@@ -120,7 +121,7 @@ class Pipeline:
                 break
             records.extend(page["Records"])
         for start in range(0, len(records), 100):
-            batch = [_lambda_record(r, self.stream_arn) for r in records[start : start + 100]]
+            batch = [self.stream_record(r, self.stream_arn) for r in records[start : start + 100]]
             result = self.publisher.lambda_handler({"Records": batch}, self.context)
             assert not result["batchItemFailures"], result
         while True:
@@ -150,14 +151,6 @@ class _Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
-
-
-def _lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    change = dict(record["dynamodb"])
-    created = change.get("ApproximateCreationDateTime")
-    if created is not None and not isinstance(created, (int, float)):
-        change["ApproximateCreationDateTime"] = created.timestamp()
-    return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
 
 
 @dataclass
@@ -226,13 +219,12 @@ def main() -> None:
     with provisioned() as provisioner:
         os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the template's INFO: one line a batch
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-        from glimpse.clock import new_id, now
+        from glimpse.clock import now
         from glimpse.graph import service as graph
-        from glimpse.models.batch import write_many
         from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key
-        from glimpse.models.posts import LIKE, POST, Like, Post, author_pk, post_pk
+        from glimpse.models.posts import LIKE, POST, Like, Post, post_pk
         from glimpse.models.transactions import transaction
-        from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk
+        from glimpse.models.users import PROFILE, UserProfile, user_pk
         from glimpse.posts import service as posts
         from infra.local import atomicity
 
@@ -241,50 +233,13 @@ def main() -> None:
 
         def users(prefix: str, n: int) -> list[str]:
             ids = [f"{prefix}-{i:05d}" for i in range(n)]
-            write_many(
-                UserProfile,
-                puts=[
-                    UserProfile(
-                        user_pk(uid),
-                        PROFILE,
-                        user_id=uid,
-                        username=uid,
-                        email=f"{uid}@example.com",
-                        created_at=moment,
-                        updated_at=moment,
-                    )
-                    for uid in ids
-                ],
-            )
-            write_many(
-                UniqueClaim,
-                puts=[
-                    UniqueClaim(
-                        f"USERNAME#{uid}",
-                        CLAIM,
-                        state="active",
-                        claim_id=uid,
-                        user_id=uid,
-                        created_at=moment,
-                    )
-                    for uid in ids
-                ],
-            )
+            profiles(ids)
             return ids
 
         def a_post(author: str) -> str:
-            post_id = new_id()
-            Post(
-                post_pk(post_id),
-                POST,
-                post_id=post_id,
-                author_id=author,
-                media_ids=[new_id()],
-                created_at=moment,
-                author_pk=author_pk(author),
-                post_sk=post_id,
-            ).save()
-            return post_id
+            post = post_item(author)
+            post.save()
+            return str(post.post_id)
 
         def post_count(post_id: str) -> Callable[[], int]:
             return lambda: int(Post.get(post_pk(post_id), POST, consistent_read=True).like_count)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from infra.local.provision import Provisioner
 
@@ -34,3 +35,60 @@ def provisioned() -> Iterator[Provisioner]:
         provisioner.provision()
         os.environ.update(merged_environment(function_specs(template, provisioner.resolver)))
         yield provisioner
+
+
+def profiles(user_ids: list[str], *, celebrities: frozenset[str] = frozenset()) -> None:
+    """A profile (username = id) and an active username claim for each id, in batches."""
+    from glimpse.clock import now
+    from glimpse.models.batch import write_many
+    from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
+
+    moment = now()
+    write_many(
+        UserProfile,
+        puts=[
+            UserProfile(
+                user_pk(uid),
+                PROFILE,
+                user_id=uid,
+                username=uid,
+                email=f"{uid}@example.com",
+                is_celebrity=uid in celebrities,
+                created_at=moment,
+                updated_at=moment,
+            )
+            for uid in user_ids
+        ],
+    )
+    write_many(
+        UniqueClaim,
+        puts=[
+            UniqueClaim(
+                username_pk(uid),
+                CLAIM,
+                state="active",
+                claim_id=uid,
+                user_id=uid,
+                created_at=moment,
+            )
+            for uid in user_ids
+        ],
+    )
+
+
+def post_item(author_id: str, **fields: Any) -> Any:
+    """A post item by `author_id` (not saved), with one media id; `fields` override."""
+    from glimpse.clock import new_id, now
+    from glimpse.models.posts import POST, Post, author_pk, post_pk
+
+    post_id = fields.pop("post_id", None) or new_id()
+    values: dict[str, Any] = {
+        "post_id": post_id,
+        "author_id": author_id,
+        "media_ids": [new_id()],
+        "created_at": now(),
+        "author_pk": author_pk(author_id),
+        "post_sk": post_id,
+        **fields,
+    }
+    return Post(post_pk(post_id), POST, **values)

@@ -486,14 +486,9 @@ class StreamPoller:
                 continue
             page = streams.get_records(ShardIterator=iterator, Limit=1000)
             self.iterators[shard_id] = page.get("NextShardIterator")
-            for record in page.get("Records", []):
-                record = dict(record)
-                record["eventSourceARN"] = self.stream_arn
-                dynamodb = dict(record.get("dynamodb", {}))
-                created = dynamodb.get("ApproximateCreationDateTime")
-                if isinstance(created, datetime):
-                    dynamodb["ApproximateCreationDateTime"] = created.timestamp()
-                record["dynamodb"] = dynamodb
+            for raw in page.get("Records", []):
+                record = stream_record(raw, self.stream_arn)
+                dynamodb = record["dynamodb"]
                 if record.get("eventName") == "REMOVE" and self.delivery.deleted_by_ttl(
                     table, dynamodb.get("Keys", {})
                 ):
@@ -594,6 +589,16 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
         "eventSourceARN": queue_arn,
         "awsRegion": REGION,
     }
+
+
+def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB stream record as boto3 reads it → as Lambda delivers it (epoch seconds, the
+    stream's ARN)."""
+    change = dict(record.get("dynamodb", {}))
+    created = change.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        change["ApproximateCreationDateTime"] = created.timestamp()
+    return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
 
 
 def sqs_event(records: list[dict[str, Any]]) -> dict[str, Any]:

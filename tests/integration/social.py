@@ -26,7 +26,7 @@ from functions.users import app as users
 from glimpse.clock import new_id, now
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
-from infra.local.delivery import sqs_event, sqs_record
+from infra.local.delivery import sqs_event, sqs_record, stream_record
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack, as_user
 
@@ -222,7 +222,7 @@ class EventPump:
                 if not page["Records"]:
                     break
         for start in range(0, len(records), 100):
-            batch = [_stream_record(r, self.stream_arn) for r in records[start : start + 100]]
+            batch = [stream_record(r, self.stream_arn) for r in records[start : start + 100]]
             for _ in range(deliveries):
                 response = publisher.lambda_handler({"Records": batch}, FakeContext())
                 assert response["batchItemFailures"] == [], response
@@ -250,15 +250,6 @@ class EventPump:
             for message in messages:
                 sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
             ran += len(messages)
-
-
-def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A stream record as Lambda delivers it (boto3 parses the creation time to a datetime)."""
-    change = dict(record["dynamodb"])
-    created = change.get("ApproximateCreationDateTime")
-    if created is not None and not isinstance(created, (int, float)):
-        change["ApproximateCreationDateTime"] = created.timestamp()
-    return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
 
 
 @contextmanager
