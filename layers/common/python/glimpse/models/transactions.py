@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -38,6 +39,13 @@ RETRYABLE_ERRORS = {
 }
 
 
+@cache
+def _connection(region: str) -> Connection:
+    """One connection (one botocore client) per process: a new one per transaction would load
+    the service model again each time (tens of milliseconds of JSON parsing)."""
+    return Connection(region=region)
+
+
 class ConditionFailed(Exception):
     """The transaction was cancelled because conditions failed; nothing was written."""
 
@@ -61,7 +69,7 @@ class Transaction:
     """
 
     def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        self._write = TransactWrite(connection=Connection(region=get_settings().region))
+        self._write = TransactWrite(connection=_connection(get_settings().region))
         self._sleep = sleep
         self._names: dict[str, list[str | None]] = {
             "check": [],
