@@ -75,6 +75,23 @@ def stack() -> Iterator[Stack]:
     mock.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def least_privilege(stack: Stack) -> Iterator[None]:
+    """Each AWS call a function makes in this process is allowed by its policy in the template
+    (checked when the session ends: moto enforces no IAM)."""
+    from tests.integration.iam import Recorder
+
+    provisioner = stack.provisioner
+    recorder = Recorder(provisioner, function_specs(provisioner.template, provisioner.resolver))
+    with recorder.installed():
+        yield
+    refused = recorder.refused()
+    assert not refused, (
+        "calls the functions' policies in template.yaml do not allow:\n"
+        + "\n".join(f"  {c.function}: {c.action} on {c.resource}" for c in refused)
+    )
+
+
 @pytest.fixture
 def auto_confirm(stack: Stack) -> Iterator[None]:
     """Accounts are confirmed at sign-up, as on the local cloud (AutoConfirmUsers=true)."""

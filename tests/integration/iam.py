@@ -1,0 +1,186 @@
+"""Every AWS call a function makes during the integration suite, checked against its policy.
+
+moto does not enforce IAM, so a function whose code calls something its policy in
+template.yaml does not allow would pass every test and fail on its first request in AWS. The
+integration suite records, per function (by its handler module), each call's IAM action and
+resource ARN through botocore, and fails when that function's policy has no statement that
+allows it. Calls Cognito answers without IAM (SignUp, InitiateAuth, ...) are not checked.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import fnmatch
+import functools
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+import botocore.client
+
+from infra.local.provision import Provisioner
+from infra.local.runtime import FunctionSpec
+
+PUBLIC_COGNITO = {
+    "SignUp",
+    "ConfirmSignUp",
+    "InitiateAuth",
+    "ResendConfirmationCode",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
+    "GetUser",
+    "RevokeToken",
+}
+TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
+S3_ACTIONS = {"HeadObject": "GetObject", "ListObjectsV2": "ListBucket", "ListObjects": "ListBucket"}
+
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("function", default=None)
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    action: str
+    resource: str
+
+
+class Recorder:
+    """Installs the botocore hook and the handler wrappers; collects the calls."""
+
+    def __init__(self, provisioner: Provisioner, specs: dict[str, FunctionSpec]) -> None:
+        self.specs = specs
+        self.calls: set[Call] = set()
+        resolver = provisioner.resolver
+        template = provisioner.template
+        self.tables = {
+            str(resolver.ref(lid)): str(resolver.get_att(lid, "Arn"))
+            for lid in template.of_type("AWS::DynamoDB::Table")
+        }
+        self.queues = {
+            str(resolver.ref(lid)): str(resolver.get_att(lid, "Arn"))
+            for lid in template.of_type("AWS::SQS::Queue")
+        }
+        self.policies = {
+            lid: [
+                statement
+                for policy in template.function_properties(lid).get("Policies") or []
+                if isinstance(policy, dict)
+                for statement in resolver.resolve(policy).get("Statement", [])
+            ]
+            for lid in specs
+        }
+
+    @contextmanager
+    def installed(self) -> Iterator[Recorder]:
+        original = botocore.client.BaseClient._make_api_call
+        recorder = self
+
+        def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            function = _current.get()
+            if function is not None:
+                service = client.meta.service_model.service_name
+                for action, resource in recorder.targets(service, operation, params):
+                    recorder.calls.add(Call(function, action, resource))
+            return original(client, operation, params)
+
+        with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+            wrapped = [self._wrap(spec) for spec in self.specs.values()]
+            try:
+                yield self
+            finally:
+                for module, attribute, handler in wrapped:
+                    setattr(module, attribute, handler)
+
+    def _wrap(self, spec: FunctionSpec) -> tuple[Any, str, Any]:
+        module = importlib.import_module(spec.module)
+        handler = getattr(module, spec.attribute)
+
+        @functools.wraps(handler)
+        def as_function(*args: Any, **kwargs: Any) -> Any:
+            token = _current.set(spec.logical_id)
+            try:
+                return handler(*args, **kwargs)
+            finally:
+                _current.reset(token)
+
+        setattr(module, spec.attribute, as_function)
+        return module, spec.attribute, handler
+
+    # ------------------------------------------------------------------ call → action, ARN
+    def targets(
+        self, service: str, operation: str, params: dict[str, Any]
+    ) -> Iterator[tuple[str, str]]:
+        if service == "dynamodb":
+            yield from self._dynamodb(operation, params)
+        elif service == "s3":
+            bucket = f"arn:aws:s3:::{params.get('Bucket')}"
+            if operation == "CopyObject":  # reads the source, writes the destination
+                source = params["CopySource"]
+                if isinstance(source, dict):
+                    source = f"{source['Bucket']}/{source['Key']}"
+                yield "s3:GetObject", f"arn:aws:s3:::{str(source).lstrip('/')}"
+                operation = "PutObject"
+            action = S3_ACTIONS.get(operation, operation)
+            yield f"s3:{action}", bucket if action == "ListBucket" else f"{bucket}/{params['Key']}"
+        elif service == "sns":
+            yield (
+                "sns:Publish" if operation.startswith("Publish") else f"sns:{operation}",
+                str(params.get("TopicArn", "*")),
+            )
+        elif service == "sqs":
+            action = operation.removesuffix("Batch")
+            yield f"sqs:{action}", self.queues.get(str(params.get("QueueUrl")), "*")
+        elif service == "secretsmanager":
+            yield f"secretsmanager:{operation}", str(params.get("SecretId"))
+        elif service == "cognito-idp":
+            if operation not in PUBLIC_COGNITO:
+                yield f"cognito-idp:{operation}", "*"
+        else:
+            yield f"{service}:{operation}", "*"
+
+    def _dynamodb(self, operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
+        def arn(table: str, index: str | None = None) -> str:
+            base = self.tables.get(table, f"table:{table}")
+            return f"{base}/index/{index}" if index else base
+
+        if operation in {"BatchGetItem", "BatchWriteItem"}:
+            for table in params["RequestItems"]:
+                yield f"dynamodb:{operation}", arn(table)
+        elif operation in {"TransactWriteItems", "TransactGetItems"}:
+            for item in params["TransactItems"]:
+                ((kind, body),) = item.items()
+                yield f"dynamodb:{TRANSACT_ACTIONS[kind]}", arn(body["TableName"])
+        else:
+            yield f"dynamodb:{operation}", arn(params["TableName"], params.get("IndexName"))
+
+    # ------------------------------------------------------------------ the check
+    def allows(self, call: Call) -> bool:
+        for statement in self.policies.get(call.function, []):
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = _as_list(statement.get("Action"))
+            resources = _as_list(statement.get("Resource"))
+            if any(fnmatch.fnmatchcase(call.action, a) for a in actions) and any(
+                fnmatch.fnmatchcase(call.resource, str(r)) for r in resources
+            ):
+                return True
+        return False
+
+    def refused(self) -> list[Call]:
+        return sorted(
+            (c for c in self.calls if not self.allows(c)),
+            key=lambda c: (c.function, c.action, c.resource),
+        )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

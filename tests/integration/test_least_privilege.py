@@ -1,0 +1,39 @@
+"""The policy check the integration suite runs on every AWS call (tests/integration/iam.py)."""
+
+from __future__ import annotations
+
+from infra.local.runtime import function_specs
+from tests.conftest import FakeContext
+from tests.integration.conftest import Stack
+from tests.integration.iam import Call, Recorder
+
+
+def test_the_check_allows_what_a_policy_names_and_nothing_else(stack: Stack) -> None:
+    provisioner = stack.provisioner
+    check = Recorder(provisioner, function_specs(provisioner.template, provisioner.resolver))
+    posts = str(provisioner.resolver.get_att("PostsTable", "Arn"))
+    bucket = f"arn:aws:s3:::{stack.ref('MediaBucket')}"
+    feed_jobs = str(provisioner.resolver.get_att("FeedJobsQueue", "Arn"))
+    assert check.allows(Call("PostsFunction", "dynamodb:PutItem", posts))
+    assert check.allows(Call("PostsFunction", "dynamodb:Query", f"{posts}/index/ByAuthor"))
+    assert not check.allows(Call("PostsFunction", "dynamodb:UpdateItem", posts))  # counted
+    assert not check.allows(Call("FeedFunction", "dynamodb:PutItem", posts))
+    assert not check.allows(Call("GraphFunction", "sqs:SendMessage", feed_jobs))  # events now
+    assert check.allows(Call("FanoutFunction", "sqs:SendMessage", feed_jobs))
+    assert check.allows(Call("ThumbnailerFunction", "s3:GetObject", f"{bucket}/uploads/u/m"))
+    assert not check.allows(Call("ThumbnailerFunction", "s3:GetObject", f"{bucket}/originals/m"))
+
+
+def test_calls_are_attributed_to_the_function_whose_handler_runs(stack: Stack) -> None:
+    from functions.users import app as users
+    from tests.integration.conftest import as_user
+    from tests.integration.social import make_user
+
+    provisioner = stack.provisioner
+    recorder = Recorder(provisioner, function_specs(provisioner.template, provisioner.resolver))
+    with recorder.installed():
+        user = make_user()  # outside any handler: not attributed
+        users.lambda_handler(as_user("users/get_me", user.id, user.username), FakeContext())
+    table = str(provisioner.resolver.get_att("UsersTable", "Arn"))
+    assert recorder.calls == {Call("UsersFunction", "dynamodb:GetItem", table)}
+    assert recorder.refused() == []
