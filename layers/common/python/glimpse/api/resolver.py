@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -43,9 +45,77 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+MAX_JSON_DEPTH = 32  # nesting a request body may have; no Glimpse request needs more than 3
+
+
+def body_refusal(event: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """Why a request's body cannot be read as JSON, as (status, error body); None if it can.
+
+    Powertools reads the body inside its validation and answers anything it cannot parse with a
+    500: bytes that are not UTF-8, nesting deep enough to exhaust the parser's stack, an integer
+    beyond Python's 4,300 digits, a content type it has no parser for. Checked before routing.
+    """
+    body = event.get("body")
+    if not body:
+        return None
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+        error = UnsupportedMediaType(f"Send the body as JSON, not {content_type}.")
+        return error.status, error.body()
+    try:
+        raw = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
+        text = raw.decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return _bad_body("The body is not valid UTF-8.")
+    try:
+        parsed = json.loads(text)
+    except RecursionError:
+        return _bad_body(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+        return _bad_body(f"The body is not valid JSON: {exc}.")
+    if _depth(parsed) > MAX_JSON_DEPTH:
+        return _bad_body(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+    return None
+
+
+def _bad_body(message: str) -> tuple[int, dict[str, Any]]:
+    return 400, error_body("bad_request", message, [field_error("body", message)])
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+class GlimpseResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, which first refuses bodies it could not read (see above)."""
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        refused = body_refusal(event)
+        if refused is None:
+            return super().resolve(event, context)
+        status, payload = refused
+        return {
+            "statusCode": status,
+            "body": json.dumps(payload),
+            "isBase64Encoded": False,
+            "multiValueHeaders": {
+                "Content-Type": ["application/json"],
+                "Access-Control-Allow-Origin": ["*"],
+            },
+        }
+
+
 def create_app() -> APIGatewayRestResolver:
     """A resolver whose every failure is `{"error": {...}}` with the status API.md names."""
-    app = APIGatewayRestResolver(enable_validation=True, cors=CORS)
+    app = GlimpseResolver(enable_validation=True, cors=CORS)
 
     @app.exception_handler(GlimpseError)
     def _domain_error(exc: GlimpseError) -> Response[Any]:
@@ -53,12 +123,6 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
-        headers = app.current_event.headers
-        content_type = (headers.get("content-type") or headers.get("Content-Type") or "").lower()
-        if app.current_event.body and content_type and "json" not in content_type:
-            # A missing Content-Type is read as JSON; anything else that is not JSON is refused.
-            error = UnsupportedMediaType(f"Send the body as JSON, not {content_type}.")
-            return json_response(error.status, error.body())
         details = _validation_details(exc)
         return json_response(400, error_body("bad_request", "The request is invalid.", details))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from glimpse.inputs import Count
 from glimpse.media.limits import MediaKind, MediaStatus, RejectReason
 
 
@@ -14,7 +15,7 @@ class MediaCreate(BaseModel):
 
     kind: MediaKind
     content_type: str = Field(min_length=1, max_length=100)
-    size_bytes: int = Field(ge=1, description="The file's size; over the limit is a 413.")
+    size_bytes: Count = Field(ge=1, description="The file's size; over the limit is a 413.")
 
 
 class UploadForm(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from glimpse.clock import Timestamp
+from glimpse.inputs import VisibleText
 from glimpse.media.schemas import MediaOut
 from glimpse.users.schemas import UserSummary
 
@@ -49,7 +50,7 @@ class LikeOut(BaseModel):
 class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=MAX_COMMENT)
+    text: VisibleText = Field(min_length=1, max_length=MAX_COMMENT)
 
 
 class CommentOut(BaseModel):

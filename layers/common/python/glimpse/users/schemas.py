@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from glimpse.inputs import DisplayName, Flag
+
 FollowStatus = Literal["none", "requested", "following"]
 
 
@@ -35,7 +37,7 @@ class ProfilePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    display_name: str | None = Field(default=None, max_length=64)
+    display_name: DisplayName | None = None
     bio: str | None = Field(default=None, max_length=150)
-    is_private: bool | None = None
+    is_private: Flag | None = None
     avatar_media_id: str | None = Field(default=None, min_length=26, max_length=26)
