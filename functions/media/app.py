@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
+from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
 from glimpse.media import service
 from glimpse.media.schemas import MediaCreate, MediaOut, UploadOut
 
@@ -22,12 +23,20 @@ app = create_app()
     "/media",
     status_code=201,
     tags=["media"],
-    summary="Open an upload slot: a presigned S3 POST for one image",
+    summary="Open an upload slot: a presigned S3 POST (send Idempotency-Key to retry safely)",
 )
-def create_media(body: MediaCreate) -> UploadOut:
-    created = service.create_upload(caller(app).user_id, body)
+def create_media(body: MediaCreate, idempotency_key: IdempotencyKey = None) -> UploadOut:
+    created = create_upload_once(caller(app).user_id, idempotency_key, body.model_dump())
+    return UploadOut.model_validate(created)
+
+
+def _create_upload(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    created = service.create_upload(user_id, MediaCreate.model_validate(body))
     metrics.add_metric(name="UploadSlots", unit=MetricUnit.Count, value=1)
-    return created
+    return created.model_dump(mode="json")
+
+
+create_upload_once = created_once("create_media", _create_upload)
 
 
 @app.get("/media/<media_id>", tags=["media"], summary="A media item and its renditions")
@@ -39,4 +48,5 @@ def get_media(media_id: str) -> MediaOut:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    REQUESTS.register_lambda_context(context)
     return app.resolve(event, context)

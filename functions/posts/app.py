@@ -6,17 +6,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
-from glimpse.errors import BadRequest, Conflict, field_error
-from glimpse.idempotency import idempotent
+from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
 from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from glimpse.posts import service
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
@@ -26,22 +20,23 @@ logger = Logger(service="posts")
 tracer = Tracer(service="posts")
 metrics = Metrics(service="posts")
 app = create_app()
-idempotency = IdempotencyConfig(
-    event_key_jmespath="[user_id, key]",
-    payload_validation_jmespath="body",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=24 * 3600,
-)
 
 
-def _create(request: dict[str, Any]) -> dict[str, Any]:
-    body = PostCreate.model_validate(request["body"])
-    created = service.create_post(request["user_id"], body)
+def _create_post(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    created = service.create_post(user_id, PostCreate.model_validate(body))
     metrics.add_metric(name="Posts", unit=MetricUnit.Count, value=1)
     return created.model_dump(mode="json")
 
 
-_create_once = idempotent("create_post", idempotency, data_keyword_argument="request")(_create)
+def _add_comment(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    comment = CommentCreate.model_validate({"text": body["text"]})
+    created = service.add_comment(user_id, body["post_id"], comment)
+    metrics.add_metric(name="Comments", unit=MetricUnit.Count, value=1)
+    return created.model_dump(mode="json")
+
+
+create_post_once = created_once("create_post", _create_post)
+add_comment_once = created_once("add_comment", _add_comment)
 
 
 @app.post(
@@ -50,24 +45,9 @@ _create_once = idempotent("create_post", idempotency, data_keyword_argument="req
     tags=["posts"],
     summary="Publish a post (send Idempotency-Key to make retries safe)",
 )
-def create_post(body: PostCreate) -> PostOut:
-    user_id = caller(app).user_id
-    key = app.current_event.headers.get("Idempotency-Key") or app.current_event.headers.get(
-        "idempotency-key"
-    )
-    request = {"user_id": user_id, "key": key, "body": body.model_dump(mode="json")}
-    if not key:
-        return PostOut.model_validate(_create(request))
-    if len(key) > 255:
-        raise BadRequest(
-            "Idempotency-Key is too long.", [field_error("Idempotency-Key", "max 255")]
-        )
-    try:
-        return PostOut.model_validate(_create_once(request=request))
-    except IdempotencyValidationError:
-        raise Conflict("This Idempotency-Key was used with a different request body.") from None
-    except IdempotencyAlreadyInProgressError:
-        raise Conflict("A request with this Idempotency-Key is still in progress.") from None
+def create_post(body: PostCreate, idempotency_key: IdempotencyKey = None) -> PostOut:
+    created = create_post_once(caller(app).user_id, idempotency_key, body.model_dump(mode="json"))
+    return PostOut.model_validate(created)
 
 
 @app.get("/posts/<post_id>", tags=["posts"], summary="A post")
@@ -101,9 +81,19 @@ def likers(post_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) ->
     return service.likers(caller(app).user_id, post_id, limit, cursor)
 
 
-@app.post("/posts/<post_id>/comments", status_code=201, tags=["comments"], summary="Comment")
-def add_comment(post_id: str, body: CommentCreate) -> CommentOut:
-    return service.add_comment(caller(app).user_id, post_id, body)
+@app.post(
+    "/posts/<post_id>/comments",
+    status_code=201,
+    tags=["comments"],
+    summary="Comment (send Idempotency-Key to make retries safe)",
+)
+def add_comment(
+    post_id: str, body: CommentCreate, idempotency_key: IdempotencyKey = None
+) -> CommentOut:
+    request = {"post_id": post_id, **body.model_dump(mode="json")}
+    return CommentOut.model_validate(
+        add_comment_once(caller(app).user_id, idempotency_key, request)
+    )
 
 
 @app.get("/posts/<post_id>/comments", tags=["comments"], summary="Comments, oldest first")
@@ -125,5 +115,5 @@ def delete_comment(post_id: str, comment_id: str) -> Response[None]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
+    REQUESTS.register_lambda_context(context)
     return app.resolve(event, context)

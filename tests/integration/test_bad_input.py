@@ -15,7 +15,7 @@ from functions.posts import app as posts
 from functions.users import app as users
 from tests.conftest import FakeContext, load_event
 from tests.integration.conftest import as_user
-from tests.integration.social import User, make_user, post, profile
+from tests.integration.social import User, api, make_user, post, profile
 
 DEEP = "[" * 100_000
 HUGE_INT = '{"size_bytes": ' + "9" * 5000 + "}"
@@ -118,3 +118,35 @@ def test_blank_comments_are_refused(alice: User, text: str) -> None:
         "POST comment", make_user(), body, "application/json", {"post_id": post_id}
     )
     assert (status, error["error"]["details"][0]["field"]) == (400, "text")
+
+
+# --------------------------------------------------------------------------- Idempotency-Key
+def test_an_idempotency_key_makes_one_comment_and_one_upload_slot(alice: User) -> None:
+    from glimpse.models.posts import COMMENT, Comment, post_pk
+
+    post_id = post(alice)
+    bob = make_user()
+    headers = {"Idempotency-Key": "same-key"}
+    first = api(
+        "posts", "create_comment", bob, {"post_id": post_id}, {"text": "hi"}, headers=headers
+    )
+    again = api(
+        "posts", "create_comment", bob, {"post_id": post_id}, {"text": "hi"}, headers=headers
+    )
+    assert first == again
+    assert first[0] == 201
+    comments = list(Comment.query(post_pk(post_id), Comment.sk.startswith(COMMENT)))
+    assert len(comments) == 1
+    other = api(
+        "posts", "create_comment", bob, {"post_id": post_id}, {"text": "yo"}, headers=headers
+    )
+    assert (other[0], other[1]["error"]["code"]) == (409, "conflict")
+
+    slot = {"kind": "post", "content_type": "image/jpeg", "size_bytes": 1000}
+    first = api("media", "create_media", bob, body=slot, headers=headers)  # same key, other route
+    again = api("media", "create_media", bob, body=slot, headers=headers)
+    assert first[0] == again[0] == 201
+    assert first[1]["media_id"] == again[1]["media_id"]
+    long_key = {"Idempotency-Key": "k" * 256}
+    status, error = api("media", "create_media", bob, body=slot, headers=long_key)
+    assert (status, error["error"]["code"]) == (400, "bad_request")

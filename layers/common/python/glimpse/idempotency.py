@@ -5,15 +5,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from glimpse.config import get_settings
+from glimpse.errors import Conflict
 
 
 @cache
@@ -47,3 +53,53 @@ def idempotent[R](
         return call
 
     return decorate
+
+
+# --------------------------------------------------------------------------- Idempotency-Key
+# API.md: "Writes that create things accept an Idempotency-Key header: the same key with the
+# same body within 24 h returns the first response and creates nothing new." One mechanism for
+# every such route: the key is a typed header parameter (documented in the OpenAPI document),
+# and the first response is kept by Powertools, keyed on (caller, key), checked against the body.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Makes a retry safe: the same key and body within 24 h return the first "
+        "response and create nothing new.",
+    ),
+]
+REQUESTS = IdempotencyConfig(
+    event_key_jmespath="[user_id, key]",
+    payload_validation_jmespath="body",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=24 * 3600,
+)
+
+
+def created_once(
+    purpose: str, create: Callable[[str, dict[str, Any]], dict[str, Any]]
+) -> Callable[[str, str | None, dict[str, Any]], dict[str, Any]]:
+    """`create(user_id, body)` made safe to retry: call the result with the caller, the key
+    (None: no key, no record) and the body as JSON; it returns the created thing as JSON. A key
+    reused with another body, or while its first request runs, is a 409. The handler must call
+    `REQUESTS.register_lambda_context(context)`."""
+
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        return create(request["user_id"], request["body"])
+
+    run.__qualname__ = f"created_once.{purpose}"  # Powertools keys its records on the name
+    guarded = idempotent(purpose, REQUESTS, data_keyword_argument="request")(run)
+
+    def call(user_id: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        request = {"user_id": user_id, "key": key, "body": body}
+        if not key:
+            return run(request)
+        try:
+            return guarded(request=request)
+        except IdempotencyValidationError:
+            raise Conflict("This Idempotency-Key was used with a different request body.") from None
+        except IdempotencyAlreadyInProgressError:
+            raise Conflict("A request with this Idempotency-Key is still in progress.") from None
+
+    return call
