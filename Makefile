@@ -37,10 +37,11 @@ test: $(STAMP) lint ## Lint, type-check, validate the template and run every tes
 	@echo "The social suite again, under chaos: re-delivered events, cancelled transactions"
 	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest -n 2 --dist loadfile tests/e2e/test_social.py $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff (lint + format check), mypy, cfn-lint, OpenAPI freshness
+lint: $(STAMP) ## ruff (lint + format check), mypy, import layers, cfn-lint, OpenAPI freshness
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/cfn-lint template.yaml
 	$(PY) -m infra.openapi --check
 

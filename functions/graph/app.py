@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
+from glimpse.directory import UserSummary
 from glimpse.graph import service
 from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from glimpse.users.schemas import UserSummary
 
 logger = Logger(service="graph")
 tracer = Tracer(service="graph")

@@ -10,11 +10,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
+from glimpse.directory import UserSummary
 from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
 from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from glimpse.posts import service
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
-from glimpse.users.schemas import UserSummary
 
 logger = Logger(service="posts")
 tracer = Tracer(service="posts")

@@ -23,8 +23,8 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.idempotency import idempotent
-from glimpse.media.layout import UPLOADS_PREFIX
 from glimpse.media.processing import UploadedObject, process_upload
+from glimpse.models.objects import UPLOADS_PREFIX
 
 logger = Logger(service="thumbnailer")
 tracer = Tracer(service="thumbnailer")

@@ -8,13 +8,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from glimpse.errors import Forbidden, NotFound
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, edge_key
 from glimpse.models.transactions import Transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
-from glimpse.users.schemas import FollowStatus
+
+FollowStatus = Literal["none", "requested", "following"]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from glimpse.clock import now
+from glimpse.directory import UserSummary, summaries, user_id_for
 from glimpse.errors import BadRequest, NotFound
 from glimpse.events import (
     FollowCreated,
@@ -34,8 +35,6 @@ from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
-from glimpse.users.schemas import UserSummary
-from glimpse.users.service import summaries, user_id_for
 
 FollowResult = Literal["following", "requested"]
 MAX_PLANS = 5  # a transaction whose reads went stale is re-planned from fresh reads

@@ -18,10 +18,10 @@ from pynamodb.expressions.update import Action
 from glimpse.adapters import media_bucket
 from glimpse.clock import now
 from glimpse.media import imaging
-from glimpse.media.layout import original_key, parse_upload_key, rendition_key
 from glimpse.media.limits import MAX_UPLOAD_BYTES, RejectReason
 from glimpse.media.service import find
 from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.objects import original_key, parse_upload_key, rendition_key
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from datetime import timedelta
 from pynamodb.exceptions import DoesNotExist
 
 from glimpse.adapters import media_bucket
+from glimpse.adapters.cdn import rendition_urls
 from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
 from glimpse.graph.access import relation, require_content
-from glimpse.media.layout import upload_key
 from glimpse.media.limits import (
     ALLOWED_TYPES,
     MAX_UPLOAD_BYTES,
@@ -19,9 +19,9 @@ from glimpse.media.limits import (
     MediaKind,
 )
 from glimpse.media.schemas import MediaCreate, MediaOut, UploadForm, UploadOut
-from glimpse.media.urls import rendition_urls
 from glimpse.models.base import str_map
 from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.objects import upload_key
 
 
 def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:

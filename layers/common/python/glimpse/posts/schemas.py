@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from glimpse.clock import Timestamp
+from glimpse.directory import UserSummary
 from glimpse.inputs import VisibleText
 from glimpse.media.schemas import MediaOut
-from glimpse.users.schemas import UserSummary
 
 MAX_CAPTION = 2200
 MAX_COMMENT = 500

@@ -13,6 +13,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from glimpse.clock import new_id, now
+from glimpse.directory import UserSummary, summaries, summary, user_id_for
 from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
 from glimpse.events import (
     CommentAdded,
@@ -41,8 +42,6 @@ from glimpse.pagination import Page, decode_cursor, encode_cursor
 from glimpse.posts import text
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 from glimpse.posts.views import is_hidden, post_view, view_keys
-from glimpse.users.schemas import UserSummary
-from glimpse.users.service import summaries, summary, user_id_for
 
 
 # --------------------------------------------------------------------------- create

@@ -7,6 +7,7 @@ its length (up to 100 keys per request).
 
 from __future__ import annotations
 
+from glimpse.directory import summary
 from glimpse.media.service import view as media_view
 from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, Key
@@ -14,7 +15,6 @@ from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import LIKE, Like, Post, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.posts.schemas import PostOut
-from glimpse.users.service import summary
 
 
 def view_keys(viewer_id: str, posts: list[Post]) -> list[tuple[type[Model], Key]]:

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from glimpse.directory import UserSummary
+from glimpse.graph.access import FollowStatus
 from glimpse.inputs import DisplayName, Flag
-
-FollowStatus = Literal["none", "requested", "following"]
-
-
-class UserSummary(BaseModel):
-    username: str
-    display_name: str
-    avatar: dict[str, str] | None = None
 
 
 class UserOut(UserSummary):

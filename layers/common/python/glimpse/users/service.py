@@ -3,62 +3,17 @@
 from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from glimpse.clock import now
-from glimpse.errors import NotFound
+from glimpse.directory import avatar_urls, get_profile, user_id_for
 from glimpse.events import AccountMadePrivate, AccountMadePublic, ProfileChanged
 from glimpse.graph.access import relation
 from glimpse.media.service import ready_media_of
-from glimpse.media.urls import rendition_urls
 from glimpse.models.base import str_map
-from glimpse.models.batch import get_many
 from glimpse.models.transactions import ConditionFailed, Contention, transaction
-from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
-from glimpse.users.schemas import MeOut, ProfilePatch, UserOut, UserSummary
-
-
-def get_profile(user_id: str) -> UserProfile:
-    try:
-        return UserProfile.get(user_pk(user_id), PROFILE, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("No such user.") from None
-
-
-def user_id_for(username: str) -> str:
-    """The id behind a username (its claim): one strongly consistent GetItem, 404 if none."""
-    try:
-        claim = UniqueClaim.get(username_pk(username), CLAIM, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound(f"No user named {username}.") from None
-    if claim.state != "active" or not claim.user_id:
-        raise NotFound(f"No user named {username}.")
-    return str(claim.user_id)
-
-
-def find_by_username(username: str) -> UserProfile:
-    """Username claim → profile: two strongly consistent GetItems."""
-    return get_profile(user_id_for(username))
-
-
-def summary(profile: UserProfile) -> UserSummary:
-    return UserSummary(
-        username=profile.username,
-        display_name=profile.display_name,
-        avatar=rendition_urls(str_map(profile.avatar)) or None,
-    )
-
-
-def summaries(user_ids: list[str]) -> dict[str, UserSummary]:
-    """Summaries of many users in one BatchGetItem (per 100); missing users are left out."""
-    fetched = get_many([(UserProfile, (user_pk(uid), PROFILE)) for uid in dict.fromkeys(user_ids)])
-    found = {}
-    for uid in user_ids:
-        profile = fetched.get(UserProfile, (user_pk(uid), PROFILE))
-        if profile is not None:
-            found[uid] = summary(profile)
-    return found
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
 
 
 def public_view(profile: UserProfile) -> UserOut:
@@ -66,7 +21,7 @@ def public_view(profile: UserProfile) -> UserOut:
         username=profile.username,
         display_name=profile.display_name,
         bio=profile.bio,
-        avatar=rendition_urls(str_map(profile.avatar)) or None,
+        avatar=avatar_urls(profile),
         is_private=profile.is_private,
         followers_count=int(profile.followers_count),
         following_count=int(profile.following_count),

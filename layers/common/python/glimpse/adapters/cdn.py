@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from glimpse.config import get_settings
-from glimpse.media.layout import RENDITIONS_PREFIX
+from glimpse.models.objects import RENDITIONS_PREFIX
 
 _LOOPBACK = ("127.0.0.1", "localhost")
 

@@ -1,0 +1,63 @@
+"""The user directory, at the bottom of the domain packages: who a username is, a profile by
+id, and the user summaries every list shows. Graph, media, posts, feed and users build on it;
+it imports none of them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from pynamodb.exceptions import DoesNotExist
+
+from glimpse.adapters.cdn import rendition_urls
+from glimpse.errors import NotFound
+from glimpse.models.base import str_map
+from glimpse.models.batch import get_many
+from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
+
+
+class UserSummary(BaseModel):
+    """API.md's user summary: who wrote, liked, follows."""
+
+    username: str
+    display_name: str
+    avatar: dict[str, str] | None = None
+
+
+def get_profile(user_id: str) -> UserProfile:
+    try:
+        return UserProfile.get(user_pk(user_id), PROFILE, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such user.") from None
+
+
+def user_id_for(username: str) -> str:
+    """The id behind a username (its claim): one strongly consistent GetItem, 404 if none."""
+    try:
+        claim = UniqueClaim.get(username_pk(username), CLAIM, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"No user named {username}.") from None
+    if claim.state != "active" or not claim.user_id:
+        raise NotFound(f"No user named {username}.")
+    return str(claim.user_id)
+
+
+def avatar_urls(profile: UserProfile) -> dict[str, str] | None:
+    return rendition_urls(str_map(profile.avatar)) or None
+
+
+def summary(profile: UserProfile) -> UserSummary:
+    return UserSummary(
+        username=profile.username,
+        display_name=profile.display_name,
+        avatar=avatar_urls(profile),
+    )
+
+
+def summaries(user_ids: list[str]) -> dict[str, UserSummary]:
+    """Summaries of many users in one BatchGetItem (per 100); missing users are left out."""
+    fetched = get_many([(UserProfile, (user_pk(uid), PROFILE)) for uid in dict.fromkeys(user_ids)])
+    found = {}
+    for uid in user_ids:
+        profile = fetched.get(UserProfile, (user_pk(uid), PROFILE))
+        if profile is not None:
+            found[uid] = summary(profile)
+    return found
