@@ -160,3 +160,23 @@ def test_private_lists_need_a_follow(alice: User, bob: User) -> None:
     api("graph", "approve", carol, {"username": bob.username})
     assert api("graph", "followers", bob, {"username": carol.username})[0] == 200
     assert api("graph", "followers", carol, {"username": carol.username})[0] == 200
+
+
+def test_going_public_approves_pending_requests_page_by_page(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.social import settle
+
+    monkeypatch.setattr(service, "PENDING_PAGE", 2)
+    owner = make_user(private=True)
+    fans = [make_user() for _ in range(5)]
+    for fan in fans:
+        assert follow(fan, owner) == "requested"
+    blocked = make_user()
+    assert follow(blocked, owner) == "requested"
+    api("graph", "block", owner, {"username": blocked.username})  # removes that request
+    assert api("users", "patch_me", owner, body={"is_private": False})[0] == 200
+    settle()
+    assert counts(owner) == (5, 0)
+    assert all(view(fan, owner)[1]["follow_status"] == "following" for fan in fans)
+    assert api("graph", "follow_requests", owner)[1]["items"] == []

@@ -81,7 +81,7 @@ def test_filter_policies_name_real_events_and_every_event_a_consumer_acts_on(
 
     acted_on: set[str] = set()
     current: list[str] = []
-    for step in ("_fanout", "_cleanup", "followed", "prune", "_celebrity"):
+    for step in ("_fanout", "_cleanup", "followed", "prune", "_celebrity", "_approve_pending"):
         monkeypatch.setattr(
             fanout, step, lambda *_a, **_k: acted_on.add(current[0]) or fanout.Stats()
         )

@@ -8,11 +8,14 @@ Facts (domain events from the social-events topic, glimpse.events), by `type`:
 - `follow_created` (status `following`) and `request_approved`: back-fill the reader's feed
   with the author's latest posts (or, for a celebrity, add it to the reader's celebrity set);
 - `follow_removed` (status `following`): prune the author's entries from the reader's feed;
-- `celebrity_reached`: the account joins its followers' celebrity sets.
+- `celebrity_reached`: the account joins its followers' celebrity sets;
+- `account_made_public`: its pending follow requests are approved, `PENDING_PAGE` per
+  invocation (graph work the feed needs at once: each approval back-fills a feed).
 
 Continuations, sent by this module to its own queue so no invocation runs long, carry the
 `event_id` of the fact they continue and where to go on (`after`):
-`fanout` {post_id, author_id, action: add|remove}, `cleanup` {post_id}, `celebrity` {author_id}.
+`fanout` {post_id, author_id, action: add|remove}, `cleanup` {post_id}, `celebrity` {author_id},
+`approve_pending` {user_id}.
 
 Every write is a put or delete of a key derived from the message, or an ADD to a set, so
 running a message twice leaves the same feeds; the handler also skips messages it has
@@ -31,6 +34,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from glimpse import events
 from glimpse.adapters.messaging import send_feed_jobs
+from glimpse.graph import service as graph
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, author_sk, celebrity_set, feed_pk
 from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, other_of
@@ -68,6 +72,8 @@ def run(message: dict[str, Any], send: Send = send_feed_jobs) -> Stats:
         return _cleanup(message, message.get("after"), send)
     if kind == "celebrity":
         return _celebrity(message, message.get("after"), send)
+    if kind == "approve_pending":
+        return _approve_pending(message, message.get("after"), send)
     return on_event(events.parse_obj(message), send)
 
 
@@ -92,6 +98,9 @@ def on_event(event: events.DomainEvent, send: Send = send_feed_jobs) -> Stats:
                 None,
                 send,
             )
+        case events.AccountMadePublic():
+            job = {"type": "approve_pending", "event_id": event.event_id, "user_id": event.user_id}
+            return _approve_pending(job, None, send)
     return Stats(notes=[f"nothing to do for {event.type}"])
 
 
@@ -289,6 +298,16 @@ def _remove_entries(reader_id: str, author_id: str) -> Stats:
         )
     ]
     return Stats(deleted=len(keys), write_requests=write_many(FeedItem, deletes=keys))
+
+
+def _approve_pending(job: dict[str, Any], after: str | None, send: Send) -> Stats:
+    """An account went public: its pending requests become follows, a page per invocation
+    (each approval publishes `request_approved`, which back-fills that reader's feed)."""
+    approved, next_after = graph.approve_pending(job["user_id"], after)
+    stats = Stats(notes=[f"{approved} requests approved"])
+    if next_after is not None:
+        _continue(job, next_after, send, stats)
+    return stats
 
 
 def _celebrity(job: dict[str, Any], after: str | None, send: Send) -> Stats:

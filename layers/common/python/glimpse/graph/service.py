@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from glimpse.clock import now
-from glimpse.directory import UserSummary, summaries, user_id_for
+from glimpse.directory import UserSummary, get_profile, user_id_for
 from glimpse.errors import BadRequest, NotFound
 from glimpse.events import (
     FollowCreated,
@@ -28,7 +28,7 @@ from glimpse.events import (
     UserBlocked,
     UserUnblocked,
 )
-from glimpse.graph.access import Relation, no_block_checks, relation, require_content
+from glimpse.graph.access import Relation, listed, no_block_checks, relation, require_content
 from glimpse.models.batch import get_many
 from glimpse.models.feed import FeedItem, celebrity_set
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key, other_of
@@ -179,23 +179,57 @@ def _remove_pair(
 # --------------------------------------------------------------------------- requests
 def approve(caller_id: str, username: str) -> None:
     requester_id = _other(caller_id, username)
-    request = Edge(*edge_key(caller_id, REQUEST, requester_id))
+    if not _approve(caller_id, requester_id):
+        raise NotFound(f"{username} has not asked to follow you.")
 
-    def attempt() -> None:
+
+def _approve(owner_id: str, requester_id: str) -> bool:
+    """Turn `requester`'s request into a follow of `owner`; False if there is no request."""
+    request = Edge(*edge_key(owner_id, REQUEST, requester_id))
+
+    def attempt() -> bool:
         if not _exists(request):
-            raise NotFound(f"{username} has not asked to follow you.")
-        me = relation(requester_id, caller_id).owner  # 404 if blocked since
+            return False
+        me = relation(requester_id, owner_id).owner  # 404 if blocked since
         try:
             with transaction() as tx:
                 tx.delete(request, condition=Edge.pk.exists(), name="request")
                 _follow_items(tx, requester_id, me)
-                tx.emit(RequestApproved(follower_id=requester_id, followee_id=caller_id))
+                tx.emit(RequestApproved(follower_id=requester_id, followee_id=owner_id))
         except ConditionFailed as exc:
             if exc.names != {"edge"}:
                 raise _blocked_or_stale(exc) from None
-            _drop_request(request, requester_id, caller_id)  # following already
+            _drop_request(request, requester_id, owner_id)  # following already
+        return True
 
-    _replanned(attempt)
+    return _replanned(attempt)
+
+
+PENDING_PAGE = 100  # requests approved per invocation when an account goes public
+
+
+def approve_pending(owner_id: str, after: str | None) -> tuple[int, str | None]:
+    """An account went public: approve its pending requests, a page at a time (Instagram does
+    the same). Returns how many were approved and where the next page starts (None: done).
+    Stops if the account is private again; a request whose sender is blocked stays pending."""
+    if get_profile(owner_id).is_private:
+        return 0, None
+    start = {"pk": {"S": user_pk(owner_id)}, "sk": {"S": after}} if after else None
+    query = Edge.query(
+        user_pk(owner_id),
+        Edge.sk.startswith(REQUEST),
+        limit=PENDING_PAGE,
+        last_evaluated_key=start,
+        attributes_to_get=["pk", "sk"],
+    )
+    approved = 0
+    for edge in query:
+        try:
+            approved += _approve(owner_id, other_of(edge.sk))
+        except NotFound:
+            continue  # blocked either way: a block removes requests itself
+    last = query.last_evaluated_key
+    return approved, (last["sk"]["S"] if last else None)
 
 
 def _drop_request(request: Edge, requester_id: str, target_id: str) -> None:
@@ -297,9 +331,10 @@ def unblock(caller_id: str, username: str) -> None:
 
 # --------------------------------------------------------------------------- lists
 def _list(
-    owner_id: str, kind: str, list_id: str, limit: int, cursor: str | None
+    viewer_id: str, owner_id: str, kind: str, list_id: str, limit: int, cursor: str | None
 ) -> Page[UserSummary]:
-    """Users on `owner`'s edges of `kind`: one Query, one BatchGetItem of their profiles."""
+    """Users on `owner`'s edges of `kind`, as `viewer` may see them: one Query, one
+    BatchGetItem of their profiles and the block edges between them and the viewer."""
     position = decode_cursor(list_id, cursor)
     start = {"pk": {"S": user_pk(owner_id)}, "sk": {"S": position["after"]}} if position else None
     query = Edge.query(
@@ -307,7 +342,7 @@ def _list(
     )
     edges = list(query)
     ids = [other_of(edge.sk) for edge in edges]
-    found = summaries(ids)
+    found = listed(viewer_id, ids)
     items = [found[uid] for uid in ids if uid in found]
     last = query.last_evaluated_key
     next_cursor = encode_cursor(list_id, {"after": last["sk"]["S"]}) if last else None
@@ -322,13 +357,13 @@ def _visible_list_owner(viewer_id: str, username: str, what: str) -> Relation:
 
 def followers(viewer_id: str, username: str, limit: int, cursor: str | None) -> Page[UserSummary]:
     owner = _visible_list_owner(viewer_id, username, "followers").owner.user_id
-    return _list(owner, FOLLOWER, f"followers:{owner}", limit, cursor)
+    return _list(viewer_id, owner, FOLLOWER, f"followers:{owner}", limit, cursor)
 
 
 def following(viewer_id: str, username: str, limit: int, cursor: str | None) -> Page[UserSummary]:
     owner = _visible_list_owner(viewer_id, username, "following list").owner.user_id
-    return _list(owner, FOLLOWS, f"following:{owner}", limit, cursor)
+    return _list(viewer_id, owner, FOLLOWS, f"following:{owner}", limit, cursor)
 
 
 def follow_requests(caller_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
-    return _list(caller_id, REQUEST, f"requests:{caller_id}", limit, cursor)
+    return _list(caller_id, caller_id, REQUEST, f"requests:{caller_id}", limit, cursor)

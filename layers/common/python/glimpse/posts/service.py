@@ -13,7 +13,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from glimpse.clock import new_id, now
-from glimpse.directory import UserSummary, summaries, summary, user_id_for
+from glimpse.directory import UserSummary, summary, user_id_for
 from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
 from glimpse.events import (
     CommentAdded,
@@ -25,6 +25,7 @@ from glimpse.events import (
 )
 from glimpse.graph.access import (
     Relation,
+    listed,
     no_block_checks,
     relation,
     relation_from,
@@ -285,7 +286,7 @@ def likers(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page
     position = decode_cursor(list_id, cursor)
     likes = list(Like.query(post_pk(post_id), _after(Like.sk, LIKE, position), limit=limit))
     ids = [item.user_id for item in likes]
-    found = summaries(ids)
+    found = listed(viewer_id, ids)
     more = len(likes) == limit
     next_cursor = encode_cursor(list_id, {"after": likes[-1].sk}) if more else None
     return Page[UserSummary](items=[found[i] for i in ids if i in found], next_cursor=next_cursor)
@@ -347,7 +348,7 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
     found = list(
         Comment.query(post_pk(post_id), _after(Comment.sk, COMMENT, position), limit=limit)
     )
-    authors = summaries([c.author_id for c in found])
+    authors = listed(viewer_id, [c.author_id for c in found])
     items = [
         CommentOut(
             comment_id=c.comment_id,
@@ -365,14 +366,19 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
 
 
 def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
+    """The comment's author or the post's author. Anyone else first gets the answer reading
+    the post would give, whatever the comment id, so ids cannot be probed."""
     post = _get_post(post_id)
     try:
         comment = Comment.get(post_pk(post_id), f"{COMMENT}{comment_id}", consistent_read=True)
     except DoesNotExist:
-        raise NotFound("No such comment.") from None
-    if caller_id not in (comment.author_id, post.author_id):
+        comment = None
+    if caller_id not in (post.author_id, comment.author_id if comment else None):
         _visible(caller_id, post)
-        raise Forbidden("Only the comment's author or the post's author may delete it.")
+        if comment is not None:
+            raise Forbidden("Only the comment's author or the post's author may delete it.")
+    if comment is None:
+        raise NotFound("No such comment.")
     try:
         with transaction() as tx:
             tx.delete(comment, condition=Comment.pk.exists(), name="comment")
