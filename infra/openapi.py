@@ -104,6 +104,7 @@ def build(template: Template) -> dict[str, Any]:
             operation["security"] = [{SCHEME: []}] if route.needs_token else []
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # validation failures are 400s with the error body
+            responses.get("204", {}).pop("content", None)  # Powertools describes a JSON null
             for status in ("4XX", "5XX"):
                 responses[status] = {
                     "description": "Error (API.md's error body)",

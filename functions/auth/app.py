@@ -8,7 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from glimpse.api.resolver import create_app
+from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.auth import service
 from glimpse.auth.schemas import (
     ConfirmIn,
@@ -33,7 +33,13 @@ def signup(body: SignupIn) -> SignupOut:
     return created
 
 
-@app.post("/auth/confirm", tags=["auth"], summary="Confirm an account with the emailed code")
+@app.post(
+    "/auth/confirm",
+    tags=["auth"],
+    summary="Confirm an account with the emailed code",
+    status_code=204,
+    responses=NO_CONTENT,
+)
 def confirm(body: ConfirmIn) -> Response[None]:
     service.confirm(body)
     return Response(status_code=204)

@@ -1,5 +1,6 @@
 """Open routes: `GET /health`, `GET /openapi.json` (the merged document) and `GET /docs`."""
 
+import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -17,18 +18,35 @@ app = create_app()
 
 
 @cache
-def _openapi_text() -> str:
-    """The OpenAPI document merged from every function at build time (`make openapi`)."""
-    return resources.files("glimpse").joinpath("openapi.json").read_text(encoding="utf-8")
+def _openapi_text(server: str) -> str:
+    """The OpenAPI document merged from every function at build time (`make openapi`), with
+    `servers` pointing where this request came in."""
+    document = json.loads(
+        resources.files("glimpse").joinpath("openapi.json").read_text(encoding="utf-8")
+    )
+    document["servers"] = [{"url": server}]
+    return json.dumps(document)
+
+
+def _server() -> str:
+    """The API's base path as the caller sees it: `/<stage>` on API Gateway's own domain
+    (`https://<id>.execute-api.<region>.amazonaws.com/<stage>`), `/` elsewhere (the local
+    cloud, or a custom domain whose base path mapping hides the stage)."""
+    event = app.current_event
+    host = (event.headers.get("Host") or event.headers.get("host") or "").lower()
+    stage = event.request_context.stage
+    if ".execute-api." in host and stage:
+        return f"/{stage}"
+    return "/"
 
 
 @cache
-def _swagger_page() -> str:
+def _swagger_page(server: str) -> str:
     from aws_lambda_powertools.event_handler import api_gateway
     from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
     assets = Path(api_gateway.__file__).parent / "openapi" / "swagger_ui"
-    spec = _openapi_text().replace("</", "<\\/")
+    spec = _openapi_text(server).replace("</", "<\\/")
     js = (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
     css = (assets / "swagger-ui.min.css").read_text(encoding="utf-8")
     return generate_swagger_html(spec, js, css, "", None)
@@ -41,12 +59,23 @@ def health() -> dict[str, str]:
 
 @app.get("/openapi.json", tags=["meta"], summary="This API's OpenAPI 3 document")
 def openapi() -> Response[str]:
-    return Response(status_code=200, content_type="application/json", body=_openapi_text())
+    return Response(status_code=200, content_type="application/json", body=_openapi_text(_server()))
 
 
-@app.get("/docs", tags=["meta"], summary="Swagger UI for this API", include_in_schema=True)
+@app.get(
+    "/docs",
+    tags=["meta"],
+    summary="Swagger UI for this API",
+    include_in_schema=True,
+    responses={
+        200: {
+            "description": "An HTML page that browses this document.",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def docs() -> Response[str]:
-    return Response(status_code=200, content_type="text/html", body=_swagger_page())
+    return Response(status_code=200, content_type="text/html", body=_swagger_page(_server()))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

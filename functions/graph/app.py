@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from glimpse.api.identity import caller
-from glimpse.api.resolver import create_app
+from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
 from glimpse.graph import service
 from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -32,7 +32,13 @@ def follow(username: str) -> FollowOut:
     return FollowOut(follow_status=status)
 
 
-@app.delete("/users/<username>/follow", tags=["graph"], summary="Unfollow, or withdraw a request")
+@app.delete(
+    "/users/<username>/follow",
+    tags=["graph"],
+    summary="Unfollow, or withdraw a request",
+    status_code=204,
+    responses=NO_CONTENT,
+)
 def unfollow(username: str) -> Response[None]:
     service.unfollow(caller(app).user_id, username)
     return Response(status_code=204)
@@ -57,25 +63,45 @@ def follow_requests(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page
     return service.follow_requests(caller(app).user_id, limit, cursor)
 
 
-@app.post("/me/follow-requests/<username>/approve", tags=["graph"], summary="Approve a request")
+@app.post(
+    "/me/follow-requests/<username>/approve",
+    tags=["graph"],
+    summary="Approve a request",
+    status_code=204,
+    responses=NO_CONTENT,
+)
 def approve(username: str) -> Response[None]:
     service.approve(caller(app).user_id, username)
     return Response(status_code=204)
 
 
-@app.post("/me/follow-requests/<username>/deny", tags=["graph"], summary="Deny a request")
+@app.post(
+    "/me/follow-requests/<username>/deny", tags=["graph"], summary="Deny a request", status_code=204
+)
 def deny(username: str) -> Response[None]:
     service.deny(caller(app).user_id, username)
     return Response(status_code=204)
 
 
-@app.post("/users/<username>/block", tags=["graph"], summary="Block (removes follows both ways)")
+@app.post(
+    "/users/<username>/block",
+    tags=["graph"],
+    summary="Block (removes follows both ways)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
 def block(username: str) -> Response[None]:
     service.block(caller(app).user_id, username)
     return Response(status_code=204)
 
 
-@app.delete("/users/<username>/block", tags=["graph"], summary="Unblock")
+@app.delete(
+    "/users/<username>/block",
+    tags=["graph"],
+    summary="Unblock",
+    status_code=204,
+    responses=NO_CONTENT,
+)
 def unblock(username: str) -> Response[None]:
     service.unblock(caller(app).user_id, username)
     return Response(status_code=204)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
-from glimpse.api.resolver import create_app
+from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
 from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
 from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
@@ -55,7 +55,13 @@ def get_post(post_id: str) -> PostOut:
     return service.get_post(caller(app).user_id, post_id)
 
 
-@app.delete("/posts/<post_id>", tags=["posts"], summary="Delete your post")
+@app.delete(
+    "/posts/<post_id>",
+    tags=["posts"],
+    summary="Delete your post",
+    status_code=204,
+    responses=NO_CONTENT,
+)
 def delete_post(post_id: str) -> Response[None]:
     service.delete_post(caller(app).user_id, post_id)
     return Response(status_code=204)
@@ -105,6 +111,8 @@ def comments(post_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) 
     "/posts/<post_id>/comments/<comment_id>",
     tags=["comments"],
     summary="Delete a comment (its author or the post's author)",
+    status_code=204,
+    responses=NO_CONTENT,
 )
 def delete_comment(post_id: str, comment_id: str) -> Response[None]:
     service.delete_comment(caller(app).user_id, post_id, comment_id)

@@ -47,3 +47,46 @@ def test_health_and_openapi_handlers() -> None:
     response = docs.lambda_handler(load_event("docs/openapi"), FakeContext())
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["info"]["title"] == "Glimpse API"
+
+
+def test_the_document_says_what_each_route_answers() -> None:
+    """204 routes have no body; /docs is HTML; every other success is JSON."""
+    import ast
+
+    document = build(template())
+    no_content = set()
+    for path in (ROOT / "functions").glob("*/app.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            says_204 = isinstance(node, ast.Call) and any(
+                k.arg == "status_code" and getattr(k.value, "value", None) == 204
+                for k in node.keywords
+            )
+            if says_204 and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                route = str(getattr(node.args[0], "value", ""))
+                no_content.add((node.func.attr.upper(), route.replace("<", "{").replace(">", "}")))
+    assert len(no_content) == 8
+    for (method, path), operation in (
+        ((m.upper(), p), o) for p, ops in document["paths"].items() for m, o in ops.items()
+    ):
+        successes = {k: v for k, v in operation["responses"].items() if k.startswith("2")}
+        if (method, path) in no_content:
+            assert list(successes) == ["204"], (method, path)
+            assert "content" not in successes["204"]
+        elif path == "/docs":
+            assert list(successes["200"]["content"]) == ["text/html"]
+        else:
+            assert all("application/json" in r["content"] for r in successes.values()), path
+
+
+def test_servers_point_at_the_stage_on_api_gateways_own_domain() -> None:
+    for host, expected in (
+        ("abc123.execute-api.eu-west-1.amazonaws.com", "/dev"),
+        ("api.example.com", "/"),
+        ("127.0.0.1:3000", "/"),
+    ):
+        event = load_event("docs/openapi")
+        event["headers"]["Host"] = host
+        event["multiValueHeaders"]["Host"] = [host]
+        event["requestContext"]["stage"] = "dev"
+        response = docs.lambda_handler(event, FakeContext())
+        assert json.loads(response["body"])["servers"] == [{"url": expected}], host
