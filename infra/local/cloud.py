@@ -176,10 +176,6 @@ class LocalCloud:
     def get_att(self, logical_id: str, attribute: str) -> Any:
         return self.provisioner.resolver.get_att(logical_id, attribute)
 
-    def output(self, name: str) -> Any:
-        outputs = self.template.body.get("Outputs", {}) or {}
-        return self.provisioner.resolver.resolve(outputs[name]["Value"])
-
     @property
     def delivery(self) -> Delivery:
         if self._delivery is None:

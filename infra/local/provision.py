@@ -65,13 +65,6 @@ class Report:
         return out
 
 
-def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
-    tags = props.get("Tags") or []
-    if isinstance(tags, dict):
-        return [{"Key": k, "Value": str(v)} for k, v in tags.items()]
-    return [{"Key": t["Key"], "Value": str(t["Value"])} for t in tags]
-
-
 class Provisioner:
     """Creates the template's resources on the moto endpoint, in dependency order."""
 

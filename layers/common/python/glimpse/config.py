@@ -20,7 +20,6 @@ class Settings(BaseModel):
     stage: str = "dev"
     region: str = Field(default="us-east-1")
     users_table: str = ""
-    user_pool_id: str = ""
     user_pool_client_id: str = ""
     media_table: str = ""
     media_bucket: str = ""
@@ -34,7 +33,6 @@ class Settings(BaseModel):
     social_events_topic_arn: str = ""
     cursor_secret_arn: str = ""
     auto_confirm_users: bool = False
-    story_ttl_seconds: int = 86400
     celebrity_follower_threshold: int = 10000
 
     def require(self, name: str) -> str:
@@ -48,7 +46,6 @@ _ENV = {
     "stage": "STAGE",
     "region": "AWS_REGION",
     "users_table": "USERS_TABLE",
-    "user_pool_id": "USER_POOL_ID",
     "user_pool_client_id": "USER_POOL_CLIENT_ID",
     "media_table": "MEDIA_TABLE",
     "media_bucket": "MEDIA_BUCKET",
@@ -61,7 +58,6 @@ _ENV = {
     "social_events_topic_arn": "SOCIAL_EVENTS_TOPIC_ARN",
     "cursor_secret_arn": "CURSOR_SECRET_ARN",
     "auto_confirm_users": "AUTO_CONFIRM_USERS",
-    "story_ttl_seconds": "STORY_TTL_SECONDS",
     "celebrity_follower_threshold": "CELEBRITY_FOLLOWER_THRESHOLD",
 }
 

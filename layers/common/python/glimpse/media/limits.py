@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 MediaKind = Literal["post", "story", "avatar"]
 MediaStatus = Literal["pending", "ready", "rejected"]
@@ -26,5 +26,3 @@ PENDING_TTL_SECONDS = 2 * 24 * 3600
 PIXEL_BUDGET = 50_000_000
 # Long edge of each rendition, largest first; renditions are never upscaled.
 RENDITION_SIZES: tuple[int, ...] = (1080, 640, 320, 150)
-
-REJECT_REASONS: tuple[str, ...] = get_args(RejectReason)
