@@ -8,9 +8,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
+from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import create_app
 from glimpse.feed import service
-from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from glimpse.pagination import Page
 from glimpse.posts.schemas import PostOut
 
 logger = Logger(service="feed")

@@ -10,10 +10,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from glimpse.api.identity import caller
+from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
 from glimpse.graph import service
-from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from glimpse.pagination import Page
 
 logger = Logger(service="graph")
 tracer = Tracer(service="graph")

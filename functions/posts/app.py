@@ -9,10 +9,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
+from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
 from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
-from glimpse.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from glimpse.pagination import Page
 from glimpse.posts import service
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 

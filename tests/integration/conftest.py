@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from glimpse import idempotency, pagination
-from glimpse.adapters import aws
+from glimpse import idempotency
+from glimpse.adapters import aws, secrets
 from glimpse.config import get_settings
 from infra.local import atomicity, cognito
 from infra.local.provision import Provisioner
@@ -43,7 +43,7 @@ def _reset_caches() -> None:
     aws.sns.cache_clear()
     aws.sqs.cache_clear()
     aws.secrets.cache_clear()
-    pagination._key.cache_clear()
+    secrets.cursor_key.cache_clear()
     idempotency.persistence_store.cache_clear()
 
 

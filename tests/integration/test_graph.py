@@ -180,3 +180,41 @@ def test_going_public_approves_pending_requests_page_by_page(
     assert counts(owner) == (5, 0)
     assert all(view(fan, owner)[1]["follow_status"] == "following" for fan in fans)
     assert api("graph", "follow_requests", owner)[1]["items"] == []
+
+
+def test_lists_page_without_an_empty_last_page(stack: Stack) -> None:
+    """Every list pages the same way (glimpse.pagination.query_page): a full last page has no
+    next_cursor, and pages neither repeat nor skip an item, newest first or oldest first."""
+    from tests.integration.social import post
+
+    owner = make_user()
+    fans = [make_user() for _ in range(4)]
+    for fan in fans[:2]:
+        follow(fan, owner)
+    page = api("graph", "followers", owner, {"username": owner.username}, query={"limit": "2"})[1]
+    assert (len(page["items"]), page["next_cursor"]) == (2, None)
+    for fan in fans[2:]:
+        follow(fan, owner)
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        query = {"limit": "3", **({"cursor": cursor} if cursor else {})}
+        page = api("graph", "followers", owner, {"username": owner.username}, query=query)[1]
+        seen += [u["username"] for u in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(f.username for f in fans)
+    assert len(seen) == 4
+
+    ids = [post(owner) for _ in range(5)]
+    shown: list[str] = []
+    cursor = None
+    while True:
+        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = api("posts", "user_posts", fans[0], {"username": owner.username}, query=query)[1]
+        shown += [p["post_id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert shown == ids[::-1]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from glimpse import pagination
+from glimpse import cursors
 from glimpse.errors import BadRequest
 from glimpse.feed import ranking
 from glimpse.models import batch
@@ -46,20 +46,20 @@ def test_ranking_prefers_recent_engaging_and_familiar_posts() -> None:
     assert ranking.score(NOW + timedelta(minutes=5), -3, -1, -2, NOW) == fresh  # clamped
 
 
-@pytest.fixture
-def cursor_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pagination, "_key", lambda: b"unit-test-key")
+KEY = b"unit-test-key"
 
 
-def test_cursors_round_trip_and_refuse_edits_and_other_lists(cursor_key: None) -> None:
-    token = pagination.encode_cursor("followers:a", {"after": "FOLLOWER#x"})
-    assert pagination.decode_cursor("followers:a", token) == {"after": "FOLLOWER#x"}
-    assert pagination.decode_cursor("followers:a", None) is None
+def test_cursors_round_trip_and_refuse_edits_and_other_lists() -> None:
+    token = cursors.sign(KEY, "followers:a", {"after": "FOLLOWER#x"})
+    assert cursors.verify(KEY, "followers:a", token) == {"after": "FOLLOWER#x"}
+    assert cursors.verify(KEY, "followers:a", None) is None
     _payload, mac = token.split(".")
-    edited = pagination._b64(b'{"after":"FOLLOWER#y"}') + "." + mac
+    edited = cursors._b64(b'{"after":"FOLLOWER#y"}') + "." + mac
     for bad, list_id in ((token, "followers:b"), (edited, "followers:a"), ("x", "followers:a")):
         with pytest.raises(BadRequest):
-            pagination.decode_cursor(list_id, bad)
+            cursors.verify(KEY, list_id, bad)
+    with pytest.raises(BadRequest):  # signed with another key
+        cursors.verify(b"another key", "followers:a", token)
 
 
 class FakeConnection:

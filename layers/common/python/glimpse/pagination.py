@@ -1,79 +1,20 @@
-"""Opaque, tamper-evident list cursors (API.md, Lists).
+"""How a list pages, for every list: the cursor, the query, and whether there is more.
 
-A cursor is `base64url(json position) . base64url(HMAC-SHA256(key, list id + position))`.
-The list id (e.g. `followers:<user_id>`) is part of the MAC but not of the cursor, so a cursor
-edited, forged, or taken from another list fails verification: a 400, never a wrong page.
-The key is the template's `CursorSecret`, read once per execution environment.
+`query_page` reads `limit + 1` items, so a page is followed by a `next_cursor` only when an
+item really follows (never an empty last page), and the cursor is the last item's sort key,
+signed for this list (glimpse.cursors). Lists that merge several sources (the feed) keep their
+own position but sign it the same way (`encode_cursor`, `decode_cursor`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
-from functools import cache
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
 
-from glimpse.adapters.aws import secrets
-from glimpse.config import get_settings
-from glimpse.errors import BadRequest, field_error
-
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-
-# The two query parameters of every list route (validated by the resolver, in OpenAPI).
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (default 20).")]
-Cursor = Annotated[
-    str | None, Query(max_length=4096, description="`next_cursor` of the previous page.")
-]
-
-
-@cache
-def _key() -> bytes:
-    arn = get_settings().require("cursor_secret_arn")
-    return secrets().get_secret_value(SecretId=arn)["SecretString"].encode()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(list_id: str, payload: bytes) -> bytes:
-    return hmac.new(_key(), list_id.encode() + b"\n" + payload, hashlib.sha256).digest()[:18]
-
-
-def encode_cursor(list_id: str, position: dict[str, Any]) -> str:
-    payload = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
-    return f"{_b64(payload)}.{_b64(_mac(list_id, payload))}"
-
-
-def decode_cursor(list_id: str, cursor: str | None) -> dict[str, Any] | None:
-    """The position a cursor holds, None for no cursor; 400 for anything not minted here."""
-    if not cursor:
-        return None
-    invalid = BadRequest(
-        "The cursor is not valid for this list.", [field_error("cursor", "invalid cursor")]
-    )
-    try:
-        payload_text, mac_text = cursor.split(".", 1)
-        payload, mac = _unb64(payload_text), _unb64(mac_text)
-    except (ValueError, binascii.Error):
-        raise invalid from None
-    if not hmac.compare_digest(mac, _mac(list_id, payload)):
-        raise invalid
-    position = json.loads(payload)
-    if not isinstance(position, dict):
-        raise invalid
-    return position
+from glimpse import cursors
+from glimpse.adapters.secrets import cursor_key
 
 
 class Page[T](BaseModel):
@@ -81,3 +22,50 @@ class Page[T](BaseModel):
 
     items: list[T]
     next_cursor: str | None = None
+
+
+def encode_cursor(list_id: str, position: dict[str, Any]) -> str:
+    return cursors.sign(cursor_key(), list_id, position)
+
+
+def decode_cursor(list_id: str, cursor: str | None) -> dict[str, Any] | None:
+    return cursors.verify(cursor_key(), list_id, cursor)
+
+
+def query_page[M](
+    item_type: type[M],
+    query: Callable[..., Any],
+    hash_key: str,
+    sort_key: Any,
+    key_of: Callable[[M], str],
+    *,
+    list_id: str,
+    cursor: str | None,
+    limit: int,
+    prefix: str = "",
+    newest_first: bool = False,
+    **options: Any,
+) -> tuple[list[M], str | None]:
+    """One page of the `item_type` items in partition `hash_key` whose sort key starts with
+    `prefix`, in sort-key order (descending with `newest_first`): `query` is a PynamoDB
+    `Model.query` or index query, `sort_key` its range attribute, `key_of` an item's sort key."""
+    position = decode_cursor(list_id, cursor)
+    after = str(position["after"]) if position else None
+    if after is None:
+        condition = sort_key.startswith(prefix) if prefix else None
+    elif newest_first:
+        condition = sort_key.between(prefix, after) if prefix else sort_key < after
+    else:
+        condition = sort_key.between(after + "\x00", prefix + "\uffff")
+    inclusive = after is not None and newest_first and bool(prefix)  # `between` holds `after`
+    found = query(
+        hash_key,
+        condition,
+        limit=limit + 1 + inclusive,
+        scan_index_forward=not newest_first,
+        **options,
+    )
+    items: list[M] = [item for item in found if key_of(item) != after][: limit + 1]
+    more = len(items) > limit
+    items = items[:limit]
+    return items, encode_cursor(list_id, {"after": key_of(items[-1])}) if more else None

@@ -34,7 +34,7 @@ from glimpse.models.feed import FeedItem, celebrity_set
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key, other_of
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import UserProfile, user_pk
-from glimpse.pagination import Page, decode_cursor, encode_cursor
+from glimpse.pagination import Page, query_page
 
 FollowResult = Literal["following", "requested"]
 MAX_PLANS = 5  # a transaction whose reads went stale is re-planned from fresh reads
@@ -335,18 +335,20 @@ def _list(
 ) -> Page[UserSummary]:
     """Users on `owner`'s edges of `kind`, as `viewer` may see them: one Query, one
     BatchGetItem of their profiles and the block edges between them and the viewer."""
-    position = decode_cursor(list_id, cursor)
-    start = {"pk": {"S": user_pk(owner_id)}, "sk": {"S": position["after"]}} if position else None
-    query = Edge.query(
-        user_pk(owner_id), Edge.sk.startswith(kind), limit=limit, last_evaluated_key=start
+    edges, next_cursor = query_page(
+        Edge,
+        Edge.query,
+        user_pk(owner_id),
+        Edge.sk,
+        lambda edge: str(edge.sk),
+        prefix=kind,
+        list_id=list_id,
+        cursor=cursor,
+        limit=limit,
     )
-    edges = list(query)
     ids = [other_of(edge.sk) for edge in edges]
     found = listed(viewer_id, ids)
-    items = [found[uid] for uid in ids if uid in found]
-    last = query.last_evaluated_key
-    next_cursor = encode_cursor(list_id, {"after": last["sk"]["S"]}) if last else None
-    return Page[UserSummary](items=items, next_cursor=next_cursor)
+    return Page[UserSummary](items=[found[u] for u in ids if u in found], next_cursor=next_cursor)
 
 
 def _visible_list_owner(viewer_id: str, username: str, what: str) -> Relation:

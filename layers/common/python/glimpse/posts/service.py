@@ -8,8 +8,6 @@ is never rewritten once per like (glimpse.counters).
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.exceptions import DoesNotExist
 
 from glimpse.clock import new_id, now
@@ -39,7 +37,7 @@ from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import COMMENT, LIKE, POST, Comment, Like, Post, author_pk, post_pk
 from glimpse.models.transactions import ConditionFailed, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
-from glimpse.pagination import Page, decode_cursor, encode_cursor
+from glimpse.pagination import Page, query_page
 from glimpse.posts import text
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 from glimpse.posts.views import is_hidden, post_view, view_keys
@@ -174,16 +172,19 @@ def user_posts(viewer_id: str, username: str, limit: int, cursor: str | None) ->
     found = relation(viewer_id, user_id_for(username))
     require_content(found, "posts")
     author_id = found.owner.user_id
-    list_id = f"posts:{author_id}"
-    position = decode_cursor(list_id, cursor)
-    condition = Post.post_sk < position["before"] if position else None
-    posts = list(
-        Post.by_author.query(author_pk(author_id), condition, scan_index_forward=False, limit=limit)
+    posts, next_cursor = query_page(
+        Post,
+        Post.by_author.query,
+        author_pk(author_id),
+        Post.post_sk,
+        lambda post: str(post.post_id),
+        newest_first=True,
+        list_id=f"posts:{author_id}",
+        cursor=cursor,
+        limit=limit,
     )
     fetched = get_many(view_keys(viewer_id, posts))
     items = [v for post in posts if (v := post_view(viewer_id, post, fetched)) is not None]
-    more = len(posts) == limit
-    next_cursor = encode_cursor(list_id, {"before": posts[-1].post_id}) if more else None
     return Page[PostOut](items=items, next_cursor=next_cursor)
 
 
@@ -282,21 +283,20 @@ def _raise_for(exc: ConditionFailed) -> None:
 def likers(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
     post = _get_post(post_id)
     _visible(viewer_id, post)
-    list_id = f"likes:{post_id}"
-    position = decode_cursor(list_id, cursor)
-    likes = list(Like.query(post_pk(post_id), _after(Like.sk, LIKE, position), limit=limit))
+    likes, next_cursor = query_page(
+        Like,
+        Like.query,
+        post_pk(post_id),
+        Like.sk,
+        lambda like: str(like.sk),
+        prefix=LIKE,
+        list_id=f"likes:{post_id}",
+        cursor=cursor,
+        limit=limit,
+    )
     ids = [item.user_id for item in likes]
     found = listed(viewer_id, ids)
-    more = len(likes) == limit
-    next_cursor = encode_cursor(list_id, {"after": likes[-1].sk}) if more else None
     return Page[UserSummary](items=[found[i] for i in ids if i in found], next_cursor=next_cursor)
-
-
-def _after(sort_key: Any, prefix: str, position: dict[str, Any] | None) -> Any:
-    """Key condition: items of `prefix` after the cursor's position (all of them without one)."""
-    if position is None:
-        return sort_key.startswith(prefix)
-    return sort_key.between(str(position["after"]) + "\x00", prefix + "\uffff")
 
 
 # --------------------------------------------------------------------------- comments
@@ -343,10 +343,16 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
     """Oldest first."""
     post = _get_post(post_id)
     _visible(viewer_id, post)
-    list_id = f"comments:{post_id}"
-    position = decode_cursor(list_id, cursor)
-    found = list(
-        Comment.query(post_pk(post_id), _after(Comment.sk, COMMENT, position), limit=limit)
+    found, next_cursor = query_page(
+        Comment,
+        Comment.query,
+        post_pk(post_id),
+        Comment.sk,
+        lambda comment: str(comment.sk),
+        prefix=COMMENT,
+        list_id=f"comments:{post_id}",
+        cursor=cursor,
+        limit=limit,
     )
     authors = listed(viewer_id, [c.author_id for c in found])
     items = [
@@ -360,8 +366,6 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
         for c in found
         if c.author_id in authors
     ]
-    more = len(found) == limit
-    next_cursor = encode_cursor(list_id, {"after": found[-1].sk}) if more else None
     return Page[CommentOut](items=items, next_cursor=next_cursor)
 
 

@@ -1,0 +1,15 @@
+"""Secrets Manager: the cursor-signing key (the template's `CursorSecret`)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from glimpse.adapters.aws import secrets
+from glimpse.config import get_settings
+
+
+@cache
+def cursor_key() -> bytes:
+    """Read once per execution environment; rotate by updating the secret (see README)."""
+    arn = get_settings().require("cursor_secret_arn")
+    return secrets().get_secret_value(SecretId=arn)["SecretString"].encode()
