@@ -5,11 +5,10 @@ it imports none of them."""
 from __future__ import annotations
 
 from pydantic import BaseModel
-from pynamodb.exceptions import DoesNotExist
 
 from glimpse.adapters.cdn import rendition_urls
 from glimpse.errors import NotFound
-from glimpse.models.base import str_map
+from glimpse.models.base import get_or_none, str_map
 from glimpse.models.batch import get_many
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
 
@@ -23,19 +22,16 @@ class UserSummary(BaseModel):
 
 
 def get_profile(user_id: str) -> UserProfile:
-    try:
-        return UserProfile.get(user_pk(user_id), PROFILE, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("No such user.") from None
+    profile = get_or_none(UserProfile, user_pk(user_id), PROFILE)
+    if profile is None:
+        raise NotFound("No such user.")
+    return profile
 
 
 def user_id_for(username: str) -> str:
     """The id behind a username (its claim): one strongly consistent GetItem, 404 if none."""
-    try:
-        claim = UniqueClaim.get(username_pk(username), CLAIM, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound(f"No user named {username}.") from None
-    if claim.state != "active" or not claim.user_id:
+    claim = get_or_none(UniqueClaim, username_pk(username), CLAIM)
+    if claim is None or claim.state != "active" or not claim.user_id:
         raise NotFound(f"No user named {username}.")
     return str(claim.user_id)
 

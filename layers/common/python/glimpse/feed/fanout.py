@@ -30,11 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from glimpse import events
 from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.graph import service as graph
+from glimpse.models.base import get_or_none
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, author_sk, celebrity_set, feed_pk
 from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, other_of
@@ -137,13 +136,6 @@ def _follower_page(author_id: str, after: str | None) -> tuple[list[str], str | 
     return ids, (last["sk"]["S"] if last and len(ids) == PAGE else None)
 
 
-def _exists(model: type[Any], pk: str, sk: str) -> Any:
-    try:
-        return model.get(pk, sk, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
 def _sampled_for_trim(reader_id: str, post_id: str) -> bool:
     return zlib.crc32(f"{reader_id}:{post_id}".encode()) % TRIM_SAMPLE == 0
 
@@ -171,14 +163,14 @@ def _continue(job: dict[str, Any], after: str, send: Send, stats: Stats) -> None
 def _fanout(job: dict[str, Any], action: str, after: str | None, send: Send) -> Stats:
     post_id, author_id = job["post_id"], job["author_id"]
     stats = Stats()
-    if action == "add" and _exists(Post, post_pk(post_id), POST) is None:
+    if action == "add" and get_or_none(Post, post_pk(post_id), POST) is None:
         stats.notes.append("post deleted before or during fan-out")
         return stats
     if after is None:  # first chunk: the author's own feed, and the celebrity short-cut
         own = _entry(author_id, post_id, author_id)
         if action == "add":
             stats.write_requests += write_many(FeedItem, puts=[own])
-            author = _exists(UserProfile, user_pk(author_id), PROFILE)
+            author = get_or_none(UserProfile, user_pk(author_id), PROFILE)
             if author is not None and author.is_celebrity:
                 stats.notes.append("celebrity: merged into feeds at read time")
                 return stats
@@ -225,12 +217,12 @@ def _cleanup(job: dict[str, Any], after: str | None, send: Send) -> Stats:
 
 # --------------------------------------------------------------------------- follow changes
 def _follows(reader_id: str, author_id: str) -> bool:
-    return _exists(Edge, *edge_key(reader_id, FOLLOWS, author_id)) is not None
+    return get_or_none(Edge, *edge_key(reader_id, FOLLOWS, author_id)) is not None
 
 
 def followed(reader_id: str, author_id: str) -> Stats:
     """A new follow: a celebrity joins the reader's celebrity set, anyone else is back-filled."""
-    author = _exists(UserProfile, user_pk(author_id), PROFILE)
+    author = get_or_none(UserProfile, user_pk(author_id), PROFILE)
     if author is not None and author.is_celebrity:
         joined = join_celebrity_sets([reader_id], author_id)
         return Stats(notes=["celebrity: merged into the feed at read time"] if joined else [])

@@ -24,7 +24,7 @@ from typing import Literal
 from glimpse.clock import now
 from glimpse.feed import ranking
 from glimpse.feed.fanout import FEED_CAP
-from glimpse.models.base import Model
+from glimpse.models.base import Model, get_or_none
 from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from glimpse.models.graph import AFFINITY, FOLLOWS, Edge, edge_key
@@ -133,11 +133,8 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
 
 def _celebrity_set(reader_id: str) -> list[str]:
     """Later pages read the set again (one GetItem) instead of carrying it in the cursor."""
-    try:
-        item = FeedItem.get(feed_pk(reader_id), CELEBRITIES)
-    except FeedItem.DoesNotExist:
-        return []
-    return sorted(item.celebrity_ids or [])
+    item = get_or_none(FeedItem, feed_pk(reader_id), CELEBRITIES, consistent=False)
+    return sorted(item.celebrity_ids or []) if item is not None else []
 
 
 def _view_keys(

@@ -29,6 +29,7 @@ from glimpse.events import (
     UserUnblocked,
 )
 from glimpse.graph.access import Relation, listed, no_block_checks, relation, require_content
+from glimpse.models.base import get_or_none
 from glimpse.models.batch import get_many
 from glimpse.models.feed import FeedItem, celebrity_set
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key, other_of
@@ -255,11 +256,7 @@ def deny(caller_id: str, username: str) -> None:
 
 
 def _exists(edge: Edge) -> bool:
-    try:
-        edge.refresh(consistent_read=True)
-    except Edge.DoesNotExist:
-        return False
-    return True
+    return get_or_none(Edge, edge.pk, edge.sk) is not None
 
 
 # --------------------------------------------------------------------------- blocks

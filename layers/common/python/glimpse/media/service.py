@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pynamodb.exceptions import DoesNotExist
-
 from glimpse.adapters import media_bucket
 from glimpse.adapters.cdn import rendition_urls
 from glimpse.clock import new_id, now
@@ -19,7 +17,7 @@ from glimpse.media.limits import (
     MediaKind,
 )
 from glimpse.media.schemas import MediaCreate, MediaOut, UploadForm, UploadOut
-from glimpse.models.base import str_map
+from glimpse.models.base import get_or_none, str_map
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.objects import upload_key
 
@@ -64,10 +62,7 @@ def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:
 
 
 def find(media_id: str) -> MediaItem | None:
-    try:
-        return MediaItem.get(media_pk(media_id), MEDIA, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(MediaItem, media_pk(media_id), MEDIA)
 
 
 def view(item: MediaItem) -> MediaOut:

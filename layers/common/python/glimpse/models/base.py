@@ -33,7 +33,17 @@ def table_meta(setting: str) -> Any:
     return Meta
 
 
-__all__ = ["Model", "str_map", "table_meta"]
+__all__ = ["Model", "get_or_none", "str_map", "table_meta"]
+
+
+def get_or_none[M: Model](
+    model: type[M], hash_key: str, range_key: str | None = None, *, consistent: bool = True
+) -> M | None:
+    """One item by key (strongly consistent unless told), or None: the one "get or 404"."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=consistent)
+    except model.DoesNotExist:
+        return None
 
 
 def str_map(value: Any) -> dict[str, str]:

@@ -8,8 +8,6 @@ is never rewritten once per like (glimpse.counters).
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
-
 from glimpse.clock import new_id, now
 from glimpse.directory import UserSummary, summary, user_id_for
 from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
@@ -31,6 +29,7 @@ from glimpse.graph.access import (
     require_content,
 )
 from glimpse.media.service import view as media_view
+from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import FOLLOWS, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
@@ -131,10 +130,10 @@ def _usable_media(fetched: Fetched, author_id: str, index: int, media_id: str) -
 
 # --------------------------------------------------------------------------- read
 def _get_post(post_id: str) -> Post:
-    try:
-        return Post.get(post_pk(post_id), POST, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("No such post.") from None
+    post = get_or_none(Post, post_pk(post_id), POST)
+    if post is None:
+        raise NotFound("No such post.")
+    return post
 
 
 def _visible(viewer_id: str, post: Post) -> tuple[Relation, Fetched]:
@@ -373,10 +372,7 @@ def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
     """The comment's author or the post's author. Anyone else first gets the answer reading
     the post would give, whatever the comment id, so ids cannot be probed."""
     post = _get_post(post_id)
-    try:
-        comment = Comment.get(post_pk(post_id), f"{COMMENT}{comment_id}", consistent_read=True)
-    except DoesNotExist:
-        comment = None
+    comment = get_or_none(Comment, post_pk(post_id), f"{COMMENT}{comment_id}")
     if caller_id not in (post.author_id, comment.author_id if comment else None):
         _visible(caller_id, post)
         if comment is not None:
