@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
 from pynamodb.exceptions import DeleteError
 
-from glimpse.adapters.aws import cognito
+from glimpse.adapters import cognito
 from glimpse.auth.schemas import (
     ConfirmIn,
     LoginIn,
@@ -25,12 +24,8 @@ from glimpse.auth.schemas import (
     TokensOut,
 )
 from glimpse.clock import new_id, now
-from glimpse.config import get_settings
 from glimpse.errors import (
-    BadRequest,
     Conflict,
-    Forbidden,
-    RateLimited,
     Unauthorized,
     field_error,
 )
@@ -47,17 +42,6 @@ from glimpse.models.users import (
 from glimpse.users.service import own_view
 
 STALE_CLAIM = timedelta(minutes=15)
-BAD_CREDENTIALS = "Incorrect username or password."
-
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _raise_throttled(exc: ClientError) -> None:
-    """Cognito's throttling is the client's 429; anything else is left to the caller."""
-    if _error_code(exc) in {"TooManyRequestsException", "LimitExceededException"}:
-        raise RateLimited("Too many attempts; try again shortly.", retry_after_seconds=5) from None
 
 
 def _claim(username: str, email: str, claim_id: str) -> None:
@@ -92,40 +76,11 @@ def _release(username: str, email: str, claim_id: str) -> None:
             continue
 
 
-def _cognito_sign_up(body: SignupIn) -> dict[str, Any]:
-    settings = get_settings()
-    try:
-        return dict(
-            cognito().sign_up(
-                ClientId=settings.require("user_pool_client_id"),
-                Username=body.username,
-                Password=body.password,
-                UserAttributes=[{"Name": "email", "Value": body.email}],
-            )
-        )
-    except ClientError as exc:
-        code = _error_code(exc)
-        message = str(exc.response.get("Error", {}).get("Message", ""))
-        if code == "UsernameExistsException":
-            raise Conflict(
-                "That username or email is taken.",
-                [field_error("username", "this username is taken")],
-            ) from None
-        if code == "InvalidPasswordException":
-            raise BadRequest(
-                "The password is too weak.", [field_error("password", message)]
-            ) from None
-        if code in {"InvalidParameterException", "UserLambdaValidationException"}:
-            raise BadRequest("The sign-up was refused.", [field_error("body", message)]) from None
-        _raise_throttled(exc)
-        raise
-
-
 def signup(body: SignupIn) -> SignupOut:
     claim_id = new_id()
     _claim(body.username, body.email, claim_id)
     try:
-        created = _cognito_sign_up(body)
+        created = cognito.sign_up(body.username, body.password, body.email)
     except BaseException:
         _release(body.username, body.email, claim_id)
         raise
@@ -152,23 +107,7 @@ def signup(body: SignupIn) -> SignupOut:
 
 
 def confirm(body: ConfirmIn) -> None:
-    try:
-        cognito().confirm_sign_up(
-            ClientId=get_settings().require("user_pool_client_id"),
-            Username=body.username.lower(),
-            ConfirmationCode=body.code,
-        )
-    except ClientError as exc:
-        code = _error_code(exc)
-        if code in {"CodeMismatchException", "ExpiredCodeException", "UserNotFoundException"}:
-            raise BadRequest(
-                "The confirmation code is wrong or has expired.",
-                [field_error("code", "wrong or expired code")],
-            ) from None
-        if code == "NotAuthorizedException":
-            raise Conflict("This account is already confirmed.") from None
-        _raise_throttled(exc)
-        raise
+    cognito.confirm_sign_up(body.username.lower(), body.code)
 
 
 def _tokens(result: dict[str, Any]) -> dict[str, Any]:
@@ -179,33 +118,8 @@ def _tokens(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _initiate_auth(flow: str, parameters: dict[str, str]) -> dict[str, Any]:
-    try:
-        response = cognito().initiate_auth(
-            ClientId=get_settings().require("user_pool_client_id"),
-            AuthFlow=flow,  # type: ignore[arg-type]
-            AuthParameters=parameters,
-        )
-    except ClientError as exc:
-        code = _error_code(exc)
-        if code in {"NotAuthorizedException", "UserNotFoundException"}:
-            raise Unauthorized(BAD_CREDENTIALS) from None
-        if code == "UserNotConfirmedException":
-            raise Forbidden("Confirm your account first (POST /auth/confirm).") from None
-        if code == "PasswordResetRequiredException":
-            raise Forbidden("This account needs a password reset.") from None
-        _raise_throttled(exc)
-        raise
-    result = response.get("AuthenticationResult")
-    if not result:
-        raise Forbidden(
-            f"Sign-in needs a step this API does not offer: {response.get('ChallengeName')}."
-        )
-    return dict(result)
-
-
 def login(body: LoginIn) -> TokensOut:
-    result = _initiate_auth(
+    result = cognito.initiate_auth(
         "USER_PASSWORD_AUTH", {"USERNAME": body.username.lower(), "PASSWORD": body.password}
     )
     return TokensOut(**_tokens(result), refresh_token=result["RefreshToken"])
@@ -213,7 +127,7 @@ def login(body: LoginIn) -> TokensOut:
 
 def refresh(body: RefreshIn) -> RefreshOut:
     try:
-        result = _initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": body.refresh_token})
+        result = cognito.initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": body.refresh_token})
     except Unauthorized:
         raise Unauthorized("The refresh token is invalid or has expired.") from None
     return RefreshOut(**_tokens(result))

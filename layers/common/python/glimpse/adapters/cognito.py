@@ -1,0 +1,109 @@
+"""Cognito's user pool, its errors turned into the API's (glimpse.errors).
+
+SignUp, ConfirmSignUp and InitiateAuth are Cognito's public operations: they need the app
+client id, not IAM permissions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from glimpse.adapters.aws import cognito
+from glimpse.config import get_settings
+from glimpse.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    RateLimited,
+    Unauthorized,
+    field_error,
+)
+
+BAD_CREDENTIALS = "Incorrect username or password."
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _raise_throttled(exc: ClientError) -> None:
+    """Cognito's throttling is the client's 429; anything else is left to the caller."""
+    if _error_code(exc) in {"TooManyRequestsException", "LimitExceededException"}:
+        raise RateLimited("Too many attempts; try again shortly.", retry_after_seconds=5) from None
+
+
+def sign_up(username: str, password: str, email: str) -> dict[str, Any]:
+    """The new account (`UserSub`, `UserConfirmed`); 409 when taken, 400 when refused."""
+    settings = get_settings()
+    try:
+        return dict(
+            cognito().sign_up(
+                ClientId=settings.require("user_pool_client_id"),
+                Username=username,
+                Password=password,
+                UserAttributes=[{"Name": "email", "Value": email}],
+            )
+        )
+    except ClientError as exc:
+        code = _error_code(exc)
+        message = str(exc.response.get("Error", {}).get("Message", ""))
+        if code == "UsernameExistsException":
+            raise Conflict(
+                "That username or email is taken.",
+                [field_error("username", "this username is taken")],
+            ) from None
+        if code == "InvalidPasswordException":
+            raise BadRequest(
+                "The password is too weak.", [field_error("password", message)]
+            ) from None
+        if code in {"InvalidParameterException", "UserLambdaValidationException"}:
+            raise BadRequest("The sign-up was refused.", [field_error("body", message)]) from None
+        _raise_throttled(exc)
+        raise
+
+
+def confirm_sign_up(username: str, code: str) -> None:
+    try:
+        cognito().confirm_sign_up(
+            ClientId=get_settings().require("user_pool_client_id"),
+            Username=username,
+            ConfirmationCode=code,
+        )
+    except ClientError as exc:
+        code = _error_code(exc)
+        if code in {"CodeMismatchException", "ExpiredCodeException", "UserNotFoundException"}:
+            raise BadRequest(
+                "The confirmation code is wrong or has expired.",
+                [field_error("code", "wrong or expired code")],
+            ) from None
+        if code == "NotAuthorizedException":
+            raise Conflict("This account is already confirmed.") from None
+        _raise_throttled(exc)
+        raise
+
+
+def initiate_auth(flow: str, parameters: dict[str, str]) -> dict[str, Any]:
+    try:
+        response = cognito().initiate_auth(
+            ClientId=get_settings().require("user_pool_client_id"),
+            AuthFlow=flow,  # type: ignore[arg-type]
+            AuthParameters=parameters,
+        )
+    except ClientError as exc:
+        code = _error_code(exc)
+        if code in {"NotAuthorizedException", "UserNotFoundException"}:
+            raise Unauthorized(BAD_CREDENTIALS) from None
+        if code == "UserNotConfirmedException":
+            raise Forbidden("Confirm your account first (POST /auth/confirm).") from None
+        if code == "PasswordResetRequiredException":
+            raise Forbidden("This account needs a password reset.") from None
+        _raise_throttled(exc)
+        raise
+    result = response.get("AuthenticationResult")
+    if not result:
+        raise Forbidden(
+            f"Sign-in needs a step this API does not offer: {response.get('ChallengeName')}."
+        )
+    return dict(result)
