@@ -79,7 +79,7 @@ def build(template: Template) -> dict[str, Any]:
     merge = OpenAPIMerge(
         title=TITLE,
         version=VERSION,
-        description="Glimpse, an Instagram-style photo-sharing backend. The contract is API.md.",
+        description="Glimpse, an Instagram-style photo-sharing backend (reference: docs/api.md).",
         security_schemes={
             SCHEME: HTTPBearer.model_validate(
                 {
@@ -107,7 +107,7 @@ def build(template: Template) -> dict[str, Any]:
             responses.get("204", {}).pop("content", None)  # Powertools describes a JSON null
             for status in ("4XX", "5XX"):
                 responses[status] = {
-                    "description": "Error (API.md's error body)",
+                    "description": 'Error: {"error": {"code", "message", "details"}}',
                     "content": {"application/json": {"schema": error}},
                 }
     return document

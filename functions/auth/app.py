@@ -20,6 +20,9 @@ from glimpse.auth.schemas import (
     TokensOut,
 )
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ("user_pool_client_id", "users_table")
+
 logger = Logger(service="auth")
 tracer = Tracer(service="auth")
 metrics = Metrics(service="auth")

@@ -17,6 +17,15 @@ from pydantic import ValidationError
 from glimpse import events
 from glimpse.counters import service
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = (
+    "celebrity_follower_threshold",
+    "events_table",
+    "idempotency_table",
+    "posts_table",
+    "users_table",
+)
+
 logger = Logger(service="counters")
 tracer = Tracer(service="counters")
 metrics = Metrics(service="counters")

@@ -13,6 +13,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.resolver import create_app
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ()
+
 logger = Logger(service="docs")
 app = create_app()
 

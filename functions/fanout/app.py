@@ -23,6 +23,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from glimpse.feed import fanout
 from glimpse.idempotency import idempotent
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = (
+    "events_table",
+    "feed_jobs_queue_url",
+    "feed_table",
+    "idempotency_table",
+    "posts_table",
+    "users_table",
+)
+
 logger = Logger(service="fanout")
 tracer = Tracer(service="fanout")
 metrics = Metrics(service="fanout")

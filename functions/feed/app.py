@@ -14,6 +14,16 @@ from glimpse.feed import service
 from glimpse.pagination import Page
 from glimpse.posts.schemas import PostOut
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = (
+    "cursor_secret_arn",
+    "feed_table",
+    "media_cdn_domain",
+    "media_table",
+    "posts_table",
+    "users_table",
+)
+
 logger = Logger(service="feed")
 tracer = Tracer(service="feed")
 app = create_app()

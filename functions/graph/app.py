@@ -16,6 +16,9 @@ from glimpse.directory import UserSummary
 from glimpse.graph import service
 from glimpse.pagination import Page
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ("cursor_secret_arn", "events_table", "feed_table", "media_cdn_domain", "users_table")
+
 logger = Logger(service="graph")
 tracer = Tracer(service="graph")
 metrics = Metrics(service="graph")
@@ -77,7 +80,11 @@ def approve(username: str) -> Response[None]:
 
 
 @app.post(
-    "/me/follow-requests/<username>/deny", tags=["graph"], summary="Deny a request", status_code=204
+    "/me/follow-requests/<username>/deny",
+    tags=["graph"],
+    summary="Deny a request",
+    status_code=204,
+    responses=NO_CONTENT,
 )
 def deny(username: str) -> Response[None]:
     service.deny(caller(app).user_id, username)

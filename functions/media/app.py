@@ -13,6 +13,9 @@ from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
 from glimpse.media import service
 from glimpse.media.schemas import MediaCreate, MediaOut, UploadOut
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ("idempotency_table", "media_bucket", "media_cdn_domain", "media_table", "users_table")
+
 logger = Logger(service="media")
 tracer = Tracer(service="media")
 metrics = Metrics(service="media")

@@ -17,6 +17,17 @@ from glimpse.pagination import Page
 from glimpse.posts import service
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = (
+    "cursor_secret_arn",
+    "events_table",
+    "idempotency_table",
+    "media_cdn_domain",
+    "media_table",
+    "posts_table",
+    "users_table",
+)
+
 logger = Logger(service="posts")
 tracer = Tracer(service="posts")
 metrics = Metrics(service="posts")

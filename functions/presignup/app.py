@@ -11,6 +11,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.config import get_settings
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ("auto_confirm_users",)
+
 logger = Logger(service="presignup")
 
 

@@ -17,6 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from glimpse.adapters.messaging import publish_events
 from glimpse.models.outbox import EVENT_PREFIX
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ("social_events_topic_arn",)
+
 logger = Logger(service="publisher")
 tracer = Tracer(service="publisher")
 metrics = Metrics(service="publisher")

@@ -27,6 +27,9 @@ from glimpse.idempotency import idempotent
 from glimpse.media.processing import UploadedObject, process_upload
 from glimpse.models.objects import UPLOADS_PREFIX
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ("idempotency_table", "media_bucket", "media_table")
+
 logger = Logger(service="thumbnailer")
 tracer = Tracer(service="thumbnailer")
 metrics = Metrics(service="thumbnailer")

@@ -11,6 +11,9 @@ from glimpse.api.resolver import create_app
 from glimpse.users import service
 from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
 
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ("events_table", "media_cdn_domain", "media_table", "users_table")
+
 logger = Logger(service="users")
 tracer = Tracer(service="users")
 app = create_app()

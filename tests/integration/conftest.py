@@ -78,18 +78,18 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="session", autouse=True)
 def least_privilege(stack: Stack) -> Iterator[None]:
     """Each AWS call a function makes in this process is allowed by its policy in the template
-    (checked when the session ends: moto enforces no IAM)."""
-    from tests.integration.iam import Recorder
+    (checked when the session ends: moto enforces no IAM), and each setting it reads is one its
+    handler declares (tests/unit/test_settings.py holds the template to the declarations)."""
+    from tests.integration.iam import Recorder, undeclared_settings
 
     provisioner = stack.provisioner
     recorder = Recorder(provisioner, function_specs(provisioner.template, provisioner.resolver))
     with recorder.installed():
         yield
-    refused = recorder.refused()
-    assert not refused, (
-        "calls the functions' policies in template.yaml do not allow:\n"
-        + "\n".join(f"  {c.function}: {c.action} on {c.resource}" for c in refused)
-    )
+    refused = [f"{c.function}: {c.action} on {c.resource}" for c in recorder.refused()]
+    assert not refused, "calls the policies in template.yaml do not allow:\n" + "\n".join(refused)
+    undeclared = undeclared_settings(recorder)
+    assert not undeclared, "settings read but not declared in SETTINGS:\n" + "\n".join(undeclared)
 
 
 @pytest.fixture

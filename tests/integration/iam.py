@@ -1,4 +1,5 @@
-"""Every AWS call a function makes during the integration suite, checked against its policy.
+"""Every AWS call a function makes during the integration suite, checked against its policy;
+and every setting it reads, checked against the settings its handler declares.
 
 moto does not enforce IAM, so a function whose code calls something its policy in
 template.yaml does not allow would pass every test and fail on its first request in AWS. The
@@ -21,6 +22,7 @@ from unittest import mock
 
 import botocore.client
 
+from glimpse.config import Settings
 from infra.local.provision import Provisioner
 from infra.local.runtime import FunctionSpec
 
@@ -59,6 +61,7 @@ class Recorder:
     def __init__(self, provisioner: Provisioner, specs: dict[str, FunctionSpec]) -> None:
         self.specs = specs
         self.calls: set[Call] = set()
+        self.settings_read: set[tuple[str, str]] = set()  # (function, setting field)
         resolver = provisioner.resolver
         template = provisioner.template
         self.tables = {
@@ -92,7 +95,18 @@ class Recorder:
                     recorder.calls.add(Call(function, action, resource))
             return original(client, operation, params)
 
-        with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+        read_attribute = Settings.__getattribute__
+
+        def read(settings: Settings, name: str) -> Any:
+            function = _current.get()
+            if function is not None and name in Settings.model_fields:
+                recorder.settings_read.add((function, name))
+            return read_attribute(settings, name)
+
+        with (
+            mock.patch.object(botocore.client.BaseClient, "_make_api_call", record),
+            mock.patch.object(Settings, "__getattribute__", read),
+        ):
             wrapped = [self._wrap(spec) for spec in self.specs.values()]
             try:
                 yield self
@@ -184,3 +198,15 @@ class Recorder:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def undeclared_settings(recorder: Recorder) -> list[str]:
+    """Settings a function read that its handler module's SETTINGS does not declare."""
+    found = []
+    for function, name in sorted(recorder.settings_read):
+        if name == "region":  # Lambda's runtime gives every function AWS_REGION
+            continue
+        module = importlib.import_module(recorder.specs[function].module)
+        if name not in getattr(module, "SETTINGS", ()):
+            found.append(f"{function} reads {name}")
+    return found

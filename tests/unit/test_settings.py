@@ -1,0 +1,40 @@
+"""Each function gets from template.yaml exactly the settings its handler declares.
+
+One `Settings` class serves every function and the local runtime merges all functions'
+environments, so a function whose template entry forgot a variable would pass every local
+test and fail on its first request in AWS. Each handler module declares `SETTINGS`; this test
+holds the template to it (the integration suite checks that a function reads nothing else).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from glimpse.config import _ENV, Settings
+from infra.local.template import Template
+from tests.conftest import ROOT
+
+TEMPLATE = Template.load(ROOT / "template.yaml")
+FUNCTIONS = sorted(TEMPLATE.of_type("AWS::Serverless::Function"))
+GLOBAL_VARIABLES = set(
+    (((TEMPLATE.body.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
+        "Variables"
+    )
+    or {}
+)
+FROM_LAMBDA = {"region"}  # AWS_REGION: Lambda's runtime sets it
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_template_gives_each_function_what_it_declares_and_no_more(function: str) -> None:
+    module_name, _ = TEMPLATE.handler(function)
+    declared = set(importlib.import_module(module_name).SETTINGS)
+    assert declared <= set(Settings.model_fields), declared - set(Settings.model_fields)
+    props = TEMPLATE.function_properties(function)
+    given = set((props.get("Environment") or {}).get("Variables") or {})
+    needed = {_ENV[name] for name in declared - FROM_LAMBDA}
+    assert needed <= given, f"{function} lacks {sorted(needed - given)}"
+    own = given - GLOBAL_VARIABLES
+    assert own <= needed, f"{function} is given {sorted(own - needed)} it does not declare"
