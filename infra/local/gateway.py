@@ -307,6 +307,13 @@ class _RequestHandler(ChaliceRequestHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY, ...) reaches the gateway too, which answers a route
+        the API lacks as API Gateway does (a JSON 404), where the HTTP server would say 501."""
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
 
 class HttpFront:
     """The threaded HTTP server on 127.0.0.1 that feeds one gateway."""
