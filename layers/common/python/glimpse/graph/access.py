@@ -123,6 +123,23 @@ def no_block_checks(tx: Transaction, a: str, b: str) -> None:
         )
 
 
+def still_allowed(tx: Transaction, found: Relation) -> None:
+    """The conditions that keep `found` (viewer may see owner's content) true until `tx`
+    commits: no block either way (`block`) and, for a private owner, the follow (`follows`).
+    Per-pair items only, never the owner's profile or the content item: those may be hot."""
+    viewer_id, owner_id = found.viewer_id, found.owner.user_id
+    if viewer_id == owner_id:
+        return
+    no_block_checks(tx, viewer_id, owner_id)
+    if found.owner.is_private:
+        tx.condition_check(
+            Edge,
+            *edge_key(viewer_id, FOLLOWS, owner_id),
+            condition=Edge.pk.exists(),
+            name="follows",
+        )
+
+
 def require_content(found: Relation, what: str = "content") -> None:
     """404 across a block, 403 for a private account's content seen by a non-follower."""
     if found.blocked and not found.is_self:

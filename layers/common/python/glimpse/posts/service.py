@@ -22,19 +22,18 @@ from glimpse.events import (
 from glimpse.graph.access import (
     Relation,
     listed,
-    no_block_checks,
     relation,
     relation_from,
     relation_keys,
     require_content,
+    still_allowed,
 )
 from glimpse.media.service import view as media_view
 from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.graph import FOLLOWS, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import COMMENT, LIKE, POST, Comment, Like, Post, author_pk, post_pk
-from glimpse.models.transactions import ConditionFailed, Transaction, transaction
+from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, query_page
 from glimpse.posts import text
@@ -224,7 +223,7 @@ def like(viewer_id: str, post_id: str) -> LikeOut:
                 condition=Like.pk.does_not_exist(),
                 name="like",
             )
-            _still_allowed(tx, found)
+            still_allowed(tx, found)
             tx.emit(PostLiked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
     except ConditionFailed as exc:
         _raise_for(exc)  # a block or a lost follow, whether or not the like exists
@@ -245,28 +244,12 @@ def unlike(viewer_id: str, post_id: str) -> LikeOut:
                 condition=Like.pk.exists(),
                 name="like",
             )
-            _still_allowed(tx, found)
+            still_allowed(tx, found)
             tx.emit(PostUnliked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
     except ConditionFailed as exc:
         _raise_for(exc)
         return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
     return LikeOut(like_count=max(0, stored - 1), liked_by_me=False)
-
-
-def _still_allowed(tx: Transaction, found: Relation) -> None:
-    """Conditions that keep the visibility read true until the write: no block either way,
-    and for a private author, the follow. Per-pair items only: never the post or a profile."""
-    viewer_id, author_id = found.viewer_id, found.owner.user_id
-    if viewer_id == author_id:
-        return
-    no_block_checks(tx, viewer_id, author_id)
-    if found.owner.is_private:
-        tx.condition_check(
-            Edge,
-            *edge_key(viewer_id, FOLLOWS, author_id),
-            condition=Edge.pk.exists(),
-            name="follows",
-        )
 
 
 def _raise_for(exc: ConditionFailed) -> None:
@@ -318,7 +301,7 @@ def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut
     try:
         with transaction() as tx:
             tx.save(comment, condition=Comment.pk.does_not_exist(), name="comment")
-            _still_allowed(tx, found)
+            still_allowed(tx, found)
             tx.emit(
                 CommentAdded(
                     post_id=post_id,
