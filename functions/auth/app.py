@@ -1,12 +1,7 @@
 """`/auth/*`: sign-up, confirmation, login and refresh (no token needed)."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.auth import service
@@ -19,13 +14,13 @@ from glimpse.auth.schemas import (
     SignupOut,
     TokensOut,
 )
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("user_pool_client_id", "users_table")
 
-logger = Logger(service="auth")
-tracer = Tracer(service="auth")
-metrics = Metrics(service="auth")
+plumbing = Plumbing.of(__name__)
+metrics = plumbing.metrics
 app = create_app()
 
 
@@ -60,8 +55,4 @@ def refresh(body: RefreshIn) -> RefreshOut:
     return service.refresh(body)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = plumbing.http(app)

@@ -8,7 +8,6 @@ fails, all of them are reported failed and come back: their applied marks make t
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 
 from glimpse import events
 from glimpse.counters import service
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
@@ -26,18 +26,15 @@ SETTINGS = (
     "users_table",
 )
 
-logger = Logger(service="counters")
-tracer = Tracer(service="counters")
-metrics = Metrics(service="counters")
+plumbing = Plumbing.of(__name__)
+logger, metrics = plumbing.logger, plumbing.metrics
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed: list[tuple[str, events.DomainEvent]] = []
     failures: list[str] = []
     for record in SQSEvent(event).records:
+        plumbing.correlate(record.message_id)
         try:
             parsed.append((record.message_id, events.parse(record.body)))
         except ValidationError as exc:
@@ -45,7 +42,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 "not a domain event", extra={"message_id": record.message_id, "error": str(exc)}
             )
             failures.append(record.message_id)
-    if parsed:
+    if parsed:  # summed together: the batch's log lines name its first message
+        plumbing.correlate(parsed[0][0])
         try:
             applied = service.apply(event for _, event in parsed)
         except Exception:
@@ -58,3 +56,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 name="CounterWrites", unit=MetricUnit.Count, value=applied.items_written
             )
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+
+
+lambda_handler = plumbing.consumer(handle)

@@ -4,19 +4,16 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.resolver import create_app
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ()
 
-logger = Logger(service="docs")
+plumbing = Plumbing.of(__name__)
 app = create_app()
 
 
@@ -81,6 +78,4 @@ def docs() -> Response[str]:
     return Response(status_code=200, content_type="text/html", body=_swagger_page(_server()))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = plumbing.http(app)

@@ -8,7 +8,6 @@ keyed on its type, `event_id` and `after` (a re-follow is a new event, so it run
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -22,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.feed import fanout
 from glimpse.idempotency import idempotent
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
@@ -33,9 +33,8 @@ SETTINGS = (
     "users_table",
 )
 
-logger = Logger(service="fanout")
-tracer = Tracer(service="fanout")
-metrics = Metrics(service="fanout")
+plumbing = Plumbing.of(__name__)
+logger, metrics = plumbing.logger, plumbing.metrics
 processor = BatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(
     event_key_jmespath="[type, event_id, after]",
@@ -54,15 +53,15 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_handler(record: SQSRecord) -> None:
+    plumbing.correlate(record.message_id)
     run_job(job=record.json_body)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    idempotency.register_lambda_context(context)
+def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="FeedJobs", unit=MetricUnit.Count, value=len(event["Records"]))
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+
+
+lambda_handler = plumbing.consumer(handle, idempotency)

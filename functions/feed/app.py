@@ -1,17 +1,15 @@
 """The home feed: `GET /feed`."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import create_app
 from glimpse.feed import service
 from glimpse.pagination import Page
+from glimpse.plumbing import Plumbing
 from glimpse.posts.schemas import PostOut
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
@@ -24,8 +22,7 @@ SETTINGS = (
     "users_table",
 )
 
-logger = Logger(service="feed")
-tracer = Tracer(service="feed")
+plumbing = Plumbing.of(__name__)
 app = create_app()
 
 
@@ -40,7 +37,4 @@ def get_feed(
     return service.feed(caller(app).user_id, limit, cursor, order)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = plumbing.http(app)

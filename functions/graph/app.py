@@ -1,12 +1,7 @@
 """The social graph: follow, unfollow, requests, blocks, followers and following lists."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from glimpse.api.identity import caller
@@ -15,13 +10,13 @@ from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
 from glimpse.graph import service
 from glimpse.pagination import Page
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("cursor_secret_arn", "events_table", "feed_table", "media_cdn_domain", "users_table")
 
-logger = Logger(service="graph")
-tracer = Tracer(service="graph")
-metrics = Metrics(service="graph")
+plumbing = Plumbing.of(__name__)
+metrics = plumbing.metrics
 app = create_app()
 
 
@@ -115,8 +110,4 @@ def unblock(username: str) -> Response[None]:
     return Response(status_code=204)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = plumbing.http(app)

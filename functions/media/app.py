@@ -2,23 +2,20 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
-from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
+from glimpse.idempotency import IdempotencyKey, created_once
 from glimpse.media import service
 from glimpse.media.schemas import MediaCreate, MediaOut, UploadOut
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("idempotency_table", "media_bucket", "media_cdn_domain", "media_table", "users_table")
 
-logger = Logger(service="media")
-tracer = Tracer(service="media")
-metrics = Metrics(service="media")
+plumbing = Plumbing.of(__name__)
+metrics = plumbing.metrics
 app = create_app()
 
 
@@ -47,9 +44,4 @@ def get_media(media_id: str) -> MediaOut:
     return service.get_media(caller(app).user_id, media_id)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    REQUESTS.register_lambda_context(context)
-    return app.resolve(event, context)
+lambda_handler = plumbing.http(app)

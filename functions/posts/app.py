@@ -2,18 +2,16 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
-from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
+from glimpse.idempotency import IdempotencyKey, created_once
 from glimpse.pagination import Page
+from glimpse.plumbing import Plumbing
 from glimpse.posts import service
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 
@@ -28,9 +26,8 @@ SETTINGS = (
     "users_table",
 )
 
-logger = Logger(service="posts")
-tracer = Tracer(service="posts")
-metrics = Metrics(service="posts")
+plumbing = Plumbing.of(__name__)
+metrics = plumbing.metrics
 app = create_app()
 
 
@@ -131,9 +128,4 @@ def delete_comment(post_id: str, comment_id: str) -> Response[None]:
     return Response(status_code=204)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    REQUESTS.register_lambda_context(context)
-    return app.resolve(event, context)
+lambda_handler = plumbing.http(app)

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreSignUpTriggerEvent,
@@ -10,16 +9,17 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.config import get_settings
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("auto_confirm_users",)
 
-logger = Logger(service="presignup")
+plumbing = Plumbing.of(__name__)
+logger = plumbing.logger
 
 
-@logger.inject_lambda_context
 @event_source(data_class=PreSignUpTriggerEvent)
-def lambda_handler(event: PreSignUpTriggerEvent, context: LambdaContext) -> dict[str, Any]:
+def handle(event: PreSignUpTriggerEvent, context: LambdaContext) -> dict[str, Any]:
     if get_settings().auto_confirm_users:
         event.response.auto_confirm_user = True
         if event.request.user_attributes.get("email"):
@@ -29,3 +29,6 @@ def lambda_handler(event: PreSignUpTriggerEvent, context: LambdaContext) -> dict
         extra={"user": event.user_name, "auto_confirm": get_settings().auto_confirm_users},
     )
     return event.raw_event
+
+
+lambda_handler = plumbing.consumer(handle)

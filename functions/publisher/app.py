@@ -9,26 +9,22 @@ after MaximumRetryAttempts the batch's description goes to the failure queue.
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.adapters.messaging import publish_events
 from glimpse.models.outbox import EVENT_PREFIX
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("social_events_topic_arn",)
 
-logger = Logger(service="publisher")
-tracer = Tracer(service="publisher")
-metrics = Metrics(service="publisher")
+plumbing = Plumbing.of(__name__)
+logger, metrics = plumbing.logger, plumbing.metrics
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     pending: list[tuple[str, tuple[str, str]]] = []  # (sequence number, (type, body))
     for record in DynamoDBStreamEvent(event).records:
         change = record.dynamodb
@@ -38,6 +34,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if not str(image.get("pk", {}).get("S", "")).startswith(EVENT_PREFIX):
             continue
         pending.append((str(change.sequence_number), (image["type"]["S"], image["body"]["S"])))
+    if pending:  # published together: the batch's log lines name its first record
+        plumbing.correlate(pending[0][0])
     failed = publish_events([item for _, item in pending]) if pending else set()
     metrics.add_metric(
         name="EventsPublished", unit=MetricUnit.Count, value=len(pending) - len(failed)
@@ -45,3 +43,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if failed:
         logger.warning("SNS refused events", extra={"count": len(failed)})
     return {"batchItemFailures": [{"itemIdentifier": pending[i][0]} for i in sorted(failed)]}
+
+
+lambda_handler = plumbing.consumer(handle)

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -26,13 +25,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from glimpse.idempotency import idempotent
 from glimpse.media.processing import UploadedObject, process_upload
 from glimpse.models.objects import UPLOADS_PREFIX
+from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("idempotency_table", "media_bucket", "media_table")
 
-logger = Logger(service="thumbnailer")
-tracer = Tracer(service="thumbnailer")
-metrics = Metrics(service="thumbnailer")
+plumbing = Plumbing.of(__name__)
+logger, metrics = plumbing.logger, plumbing.metrics
 processor = BatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(
     event_key_jmespath="[bucket, key, version]",
@@ -83,16 +82,16 @@ def handle_upload(upload: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_handler(record: SQSRecord) -> None:
+    plumbing.correlate(record.message_id)
     for upload in uploads_in(record.json_body):
         handle_upload(upload=asdict(upload))
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    idempotency.register_lambda_context(context)
+def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="Notifications", unit=MetricUnit.Count, value=len(event["Records"]))
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+
+
+lambda_handler = plumbing.consumer(handle, idempotency)

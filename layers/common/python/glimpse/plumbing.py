@@ -1,0 +1,74 @@
+"""What every Lambda handler sets up, written once.
+
+`Plumbing.of(__name__)` in `functions/<name>/app.py` gives the function's Powertools logger,
+tracer and metrics, all named `<name>`: the folder its `CodeUri` names in template.yaml, so
+logs, traces and metrics carry the same service name as the template. `http(app)` is an API
+function's `lambda_handler` (the API Gateway request id as correlation id, Idempotency-Key's
+Lambda context); `consumer(handle)` an event consumer's, whose records each set their own
+correlation id (`correlate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glimpse.idempotency import REQUESTS
+
+type Handler[R] = Callable[[dict[str, Any], LambdaContext], R]
+
+
+@dataclass(frozen=True)
+class Plumbing:
+    service: str
+    logger: Logger
+    tracer: Tracer
+    metrics: Metrics
+
+    @classmethod
+    def of(cls, module_name: str) -> Plumbing:
+        """For the handler module `functions.<name>.app`: service `<name>`."""
+        parts = module_name.split(".")
+        service = parts[-2] if len(parts) >= 2 else parts[-1]
+        return cls(
+            service, Logger(service=service), Tracer(service=service), Metrics(service=service)
+        )
+
+    def http(self, app: APIGatewayRestResolver) -> Handler[dict[str, Any]]:
+        """An API function's handler: resolves the request through `app`."""
+
+        @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+        @self.tracer.capture_lambda_handler
+        @self.metrics.log_metrics
+        def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            REQUESTS.register_lambda_context(context)
+            return app.resolve(event, context)
+
+        return lambda_handler
+
+    def consumer[R](
+        self, handle: Handler[R], idempotency: IdempotencyConfig | None = None
+    ) -> Handler[R]:
+        """An event consumer's handler: `handle(event, context)`, with the Lambda context given
+        to its Idempotency configuration (if any)."""
+
+        @self.logger.inject_lambda_context
+        @self.tracer.capture_lambda_handler
+        @self.metrics.log_metrics
+        def lambda_handler(event: dict[str, Any], context: LambdaContext) -> R:
+            if idempotency is not None:
+                idempotency.register_lambda_context(context)
+            return handle(event, context)
+
+        return lambda_handler
+
+    def correlate(self, record_id: str) -> None:
+        """Log what follows under this record's id (an SQS message id, a stream sequence)."""
+        self.logger.set_correlation_id(record_id)

@@ -1,0 +1,55 @@
+"""Every handler is set up the same way (glimpse.plumbing), named as the template names it."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import logging
+from pathlib import PurePosixPath
+
+import pytest
+
+from infra.local.template import Template
+from tests.conftest import ROOT, FakeContext
+
+TEMPLATE = Template.load(ROOT / "template.yaml")
+FUNCTIONS = sorted(TEMPLATE.of_type("AWS::Serverless::Function"))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_handler_is_plumbed_under_its_code_folder_name(function: str) -> None:
+    module_name, attribute = TEMPLATE.handler(function)
+    module = importlib.import_module(module_name)
+    folder = PurePosixPath(str(TEMPLATE.function_properties(function)["CodeUri"])).name
+    assert module.plumbing.service == folder
+    assert module.plumbing.logger.service == folder
+    assert callable(getattr(module, attribute))
+    source = (ROOT / "functions" / folder / "app.py").read_text()
+    for setup in ("Logger(", "Tracer(", "Metrics("):  # one place sets them up
+        assert setup not in source, (function, setup)
+
+
+def test_each_sqs_record_logs_under_its_own_message_id() -> None:
+    """A consumer's log lines carry the id of the record they are about (not the batch's)."""
+    from functions.counters import app as counters
+
+    logger = counters.plumbing.logger
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)  # the JSON Lambda would print
+    logger.addHandler(handler)
+    records = [
+        {"messageId": f"message-{i}", "body": "not an event", "attributes": {}} for i in range(2)
+    ]
+    try:
+        response = counters.lambda_handler({"Records": records}, FakeContext())
+    finally:
+        logger.removeHandler(handler)
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [
+        "message-0",
+        "message-1",
+    ]
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    refused = [line for line in lines if line["message"] == "not a domain event"]
+    assert [line.get("correlation_id") for line in refused] == ["message-0", "message-1"]
