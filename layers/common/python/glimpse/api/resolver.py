@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from glimpse.api.identity import identify
 from glimpse.errors import GlimpseError, UnsupportedMediaType, error_body, field_error
 from glimpse.models.transactions import RETRYABLE_ERRORS, Contention
 
@@ -119,6 +120,7 @@ class GlimpseResolver(APIGatewayRestResolver):
 def create_app() -> APIGatewayRestResolver:
     """A resolver whose every failure is `{"error": {...}}` with the status API.md names."""
     app = GlimpseResolver(enable_validation=True, cors=CORS)
+    app.use(middlewares=[identify])
 
     @app.exception_handler(GlimpseError)
     def _domain_error(exc: GlimpseError) -> Response[Any]:
