@@ -33,7 +33,7 @@ from typing import Any
 from glimpse import events
 from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.graph import service as graph
-from glimpse.models.base import get_or_none
+from glimpse.models.base import get_or_none, start_after
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, author_sk, celebrity_set, feed_pk
 from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, other_of
@@ -123,7 +123,7 @@ def _entry(reader_id: str, post_id: str, author_id: str) -> FeedItem:
 
 def _follower_page(author_id: str, after: str | None) -> tuple[list[str], str | None]:
     """One page of an author's followers (ids only) and where the next page starts."""
-    start = {"pk": {"S": user_pk(author_id)}, "sk": {"S": after}} if after else None
+    start = start_after(user_pk(author_id), after)
     query = Edge.query(
         user_pk(author_id),
         Edge.sk.startswith(FOLLOWER),
@@ -200,7 +200,7 @@ def _fanout(job: dict[str, Any], action: str, after: str | None, send: Send) -> 
 def _cleanup(job: dict[str, Any], after: str | None, send: Send) -> Stats:
     """A deleted post's likes and comments, `CLEANUP_PAGE` per invocation."""
     pk = post_pk(job["post_id"])
-    start = {"pk": {"S": pk}, "sk": {"S": after}} if after else None
+    start = start_after(pk, after)
     query = Comment.query(
         pk, limit=CLEANUP_PAGE, last_evaluated_key=start, attributes_to_get=["pk", "sk"]
     )

@@ -29,7 +29,7 @@ from glimpse.events import (
     UserUnblocked,
 )
 from glimpse.graph.access import Relation, listed, no_block_checks, relation, require_content
-from glimpse.models.base import get_or_none
+from glimpse.models.base import get_or_none, start_after
 from glimpse.models.batch import get_many
 from glimpse.models.feed import FeedItem, celebrity_set
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key, other_of
@@ -215,7 +215,7 @@ def approve_pending(owner_id: str, after: str | None) -> tuple[int, str | None]:
     Stops if the account is private again; a request whose sender is blocked stays pending."""
     if get_profile(owner_id).is_private:
         return 0, None
-    start = {"pk": {"S": user_pk(owner_id)}, "sk": {"S": after}} if after else None
+    start = start_after(user_pk(owner_id), after)
     query = Edge.query(
         user_pk(owner_id),
         Edge.sk.startswith(REQUEST),

@@ -33,7 +33,13 @@ def table_meta(setting: str) -> Any:
     return Meta
 
 
-__all__ = ["Model", "get_or_none", "str_map", "table_meta"]
+__all__ = ["Model", "get_or_none", "start_after", "str_map", "table_meta"]
+
+
+def start_after(pk: str, sk: str | None) -> dict[str, Any] | None:
+    """A Query's `last_evaluated_key` for resuming after (pk, sk) (None: from the start), for
+    work that continues through a queue; lists that page for clients use glimpse.pagination."""
+    return {"pk": {"S": pk}, "sk": {"S": sk}} if sk else None
 
 
 def get_or_none[M: Model](
