@@ -6,7 +6,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
-from glimpse.idempotency import IdempotencyKey, created_once
+from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
 from glimpse.media import service
 from glimpse.media.schemas import MediaCreate, MediaOut, UploadOut
 from glimpse.plumbing import Plumbing
@@ -44,4 +44,4 @@ def get_media(media_id: str) -> MediaOut:
     return service.get_media(caller(app).user_id, media_id)
 
 
-lambda_handler = plumbing.http(app)
+lambda_handler = plumbing.http(app, REQUESTS)

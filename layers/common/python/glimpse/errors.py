@@ -61,6 +61,26 @@ class RateLimited(GlimpseError):
         super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
 
 
+# AWS error codes that mean "busy, not wrong": a write met a transaction on its item, or
+# throttling outlasted the SDK's retries. The client gets a 429, never a 500.
+BUSY_ERROR_CODES = frozenset(
+    {
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+    }
+)
+
+
+BUSY_MESSAGE = "This item is busy right now; try again in a moment."
+
+
+def busy() -> RateLimited:
+    return RateLimited(BUSY_MESSAGE, 1)
+
+
 def field_error(field: str, message: str) -> dict[str, Any]:
     """One entry of `details`: which field failed and why."""
     return {"field": field, "message": message}

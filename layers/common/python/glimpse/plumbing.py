@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from glimpse.idempotency import REQUESTS
+if TYPE_CHECKING:  # kept out of the import: the Cognito trigger needs neither
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 type Handler[R] = Callable[[dict[str, Any], LambdaContext], R]
 
@@ -29,29 +29,37 @@ type Handler[R] = Callable[[dict[str, Any], LambdaContext], R]
 class Plumbing:
     service: str
     logger: Logger
-    tracer: Tracer
+    tracer: Tracer | None  # None: not traced (importing the X-Ray SDK costs ~0.2 s cold)
     metrics: Metrics
 
     @classmethod
-    def of(cls, module_name: str) -> Plumbing:
-        """For the handler module `functions.<name>.app`: service `<name>`."""
+    def of(cls, module_name: str, *, traced: bool = True) -> Plumbing:
+        """For the handler module `functions.<name>.app`: service `<name>`. Functions that call
+        no AWS service worth a trace (docs, the Cognito trigger) pass `traced=False`."""
         parts = module_name.split(".")
         service = parts[-2] if len(parts) >= 2 else parts[-1]
-        return cls(
-            service, Logger(service=service), Tracer(service=service), Metrics(service=service)
-        )
+        tracer = Tracer(service=service) if traced else None
+        return cls(service, Logger(service=service), tracer, Metrics(service=service))
 
-    def http(self, app: APIGatewayRestResolver) -> Handler[dict[str, Any]]:
-        """An API function's handler: resolves the request through `app`."""
+    def _wrap[R](self, handler: Handler[R], correlation_path: str | None = None) -> Handler[R]:
+        wrapped = self.metrics.log_metrics(handler)
+        if self.tracer is not None:
+            wrapped = self.tracer.capture_lambda_handler(wrapped)
+        inject = self.logger.inject_lambda_context(correlation_id_path=correlation_path)
+        return inject(wrapped)
 
-        @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-        @self.tracer.capture_lambda_handler
-        @self.metrics.log_metrics
+    def http(
+        self, app: APIGatewayRestResolver, idempotency: IdempotencyConfig | None = None
+    ) -> Handler[dict[str, Any]]:
+        """An API function's handler: resolves the request through `app` (with the Lambda
+        context given to `idempotency`, glimpse.idempotency.REQUESTS where a route uses it)."""
+
         def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-            REQUESTS.register_lambda_context(context)
+            if idempotency is not None:
+                idempotency.register_lambda_context(context)
             return app.resolve(event, context)
 
-        return lambda_handler
+        return self._wrap(lambda_handler, correlation_paths.API_GATEWAY_REST)
 
     def consumer[R](
         self, handle: Handler[R], idempotency: IdempotencyConfig | None = None
@@ -59,15 +67,12 @@ class Plumbing:
         """An event consumer's handler: `handle(event, context)`, with the Lambda context given
         to its Idempotency configuration (if any)."""
 
-        @self.logger.inject_lambda_context
-        @self.tracer.capture_lambda_handler
-        @self.metrics.log_metrics
         def lambda_handler(event: dict[str, Any], context: LambdaContext) -> R:
             if idempotency is not None:
                 idempotency.register_lambda_context(context)
             return handle(event, context)
 
-        return lambda_handler
+        return self._wrap(lambda_handler)
 
     def correlate(self, record_id: str) -> None:
         """Log what follows under this record's id (an SQS message id, a stream sequence)."""

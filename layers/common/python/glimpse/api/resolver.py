@@ -13,8 +13,14 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from glimpse.api.identity import identify
-from glimpse.errors import GlimpseError, UnsupportedMediaType, error_body, field_error
-from glimpse.models.transactions import RETRYABLE_ERRORS, Contention
+from glimpse.errors import (
+    BUSY_ERROR_CODES,
+    GlimpseError,
+    UnsupportedMediaType,
+    busy,
+    error_body,
+    field_error,
+)
 
 CORS = CORSConfig(
     allow_origin="*",
@@ -138,11 +144,9 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[Any]:
-        if getattr(exc, "cause_response_code", None) in RETRYABLE_ERRORS:
-            # A single write that met a transaction on its item, or throttling that outlasted
-            # the SDK's retries: the client's 429, never a 500.
-            busy = Contention()
-            return json_response(busy.status, busy.body(), busy.headers)
+        if getattr(exc, "cause_response_code", None) in BUSY_ERROR_CODES:
+            error = busy()
+            return json_response(error.status, error.body(), error.headers)
         logger.exception("unhandled error")
         return json_response(500, error_body("internal", "Something went wrong on our side."))
 

@@ -20,7 +20,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from glimpse.config import get_settings
-from glimpse.errors import RateLimited
+from glimpse.errors import BUSY_ERROR_CODES, BUSY_MESSAGE, RateLimited
 from glimpse.events import Event
 from glimpse.models.base import Model
 from glimpse.models.batch import backoff
@@ -30,13 +30,7 @@ from glimpse.models.outbox import OutboxEvent, outbox_item
 # average): well inside an API function's 10 s timeout.
 ATTEMPTS = 6
 RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-RETRYABLE_ERRORS = {
-    "TransactionConflictException",
-    "TransactionInProgressException",
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-}
+RETRYABLE_ERRORS = BUSY_ERROR_CODES
 
 
 @cache
@@ -58,7 +52,7 @@ class Contention(RateLimited):
     """A transaction kept losing to concurrent writes or throttling: the caller retries later."""
 
     def __init__(self) -> None:
-        super().__init__("This item is busy right now; try again in a moment.", 1)
+        super().__init__(BUSY_MESSAGE, 1)
 
 
 class Transaction:
