@@ -19,7 +19,7 @@ from glimpse.plumbing import Plumbing
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("user_pool_client_id", "users_table")
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("auth")
 metrics = plumbing.metrics
 app = create_app()
 

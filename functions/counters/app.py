@@ -26,7 +26,7 @@ SETTINGS = (
     "users_table",
 )
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("counters")
 logger, metrics = plumbing.logger, plumbing.metrics
 
 

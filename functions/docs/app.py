@@ -13,7 +13,7 @@ from glimpse.plumbing import Plumbing
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ()
 
-plumbing = Plumbing.of(__name__, traced=False)
+plumbing = Plumbing.of("docs", traced=False)
 app = create_app()
 
 

@@ -33,7 +33,7 @@ SETTINGS = (
     "users_table",
 )
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("fanout")
 logger, metrics = plumbing.logger, plumbing.metrics
 processor = BatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(

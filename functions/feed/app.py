@@ -22,7 +22,7 @@ SETTINGS = (
     "users_table",
 )
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("feed")
 app = create_app()
 
 

@@ -15,7 +15,7 @@ from glimpse.plumbing import Plumbing
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("cursor_secret_arn", "events_table", "feed_table", "media_cdn_domain", "users_table")
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("graph")
 metrics = plumbing.metrics
 app = create_app()
 

@@ -14,7 +14,7 @@ from glimpse.plumbing import Plumbing
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("idempotency_table", "media_bucket", "media_cdn_domain", "media_table", "users_table")
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("media")
 metrics = plumbing.metrics
 app = create_app()
 

@@ -26,7 +26,7 @@ SETTINGS = (
     "users_table",
 )
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("posts")
 metrics = plumbing.metrics
 app = create_app()
 

@@ -14,7 +14,7 @@ from glimpse.plumbing import Plumbing
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("auto_confirm_users",)
 
-plumbing = Plumbing.of(__name__, traced=False)
+plumbing = Plumbing.of("presignup", traced=False)
 logger = plumbing.logger
 
 

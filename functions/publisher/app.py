@@ -20,7 +20,7 @@ from glimpse.plumbing import Plumbing
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("social_events_topic_arn",)
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("publisher")
 logger, metrics = plumbing.logger, plumbing.metrics
 
 

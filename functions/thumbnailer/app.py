@@ -30,7 +30,7 @@ from glimpse.plumbing import Plumbing
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("idempotency_table", "media_bucket", "media_table")
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("thumbnailer")
 logger, metrics = plumbing.logger, plumbing.metrics
 processor = BatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(

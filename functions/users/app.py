@@ -9,7 +9,7 @@ from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("events_table", "media_cdn_domain", "media_table", "users_table")
 
-plumbing = Plumbing.of(__name__)
+plumbing = Plumbing.of("users")
 app = create_app()
 
 

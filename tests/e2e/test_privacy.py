@@ -59,6 +59,8 @@ def test_a_post_hidden_by_its_rejected_media_cannot_be_liked(cloud: LocalCloud) 
     assert fan.get(f"/posts/{post_id}").status_code == 404
     assert fan.post(f"/posts/{post_id}/like").status_code == 404
     assert fan.post(f"/posts/{post_id}/comments", json={"text": "x"}).status_code == 404
+    assert fan.get(f"/media/{slot['media_id']}").status_code == 404  # nor its media
+    assert owner.get(f"/media/{slot['media_id']}").json()["status"] == "rejected"
 
 
 def test_comment_ids_cannot_be_probed(cloud: LocalCloud) -> None:
@@ -68,10 +70,12 @@ def test_comment_ids_cannot_be_probed(cloud: LocalCloud) -> None:
     owner.post(f"/me/follow-requests/{fan.username}/approve")
     post_id = publish(owner)
     comment = fan.post(f"/posts/{post_id}/comments", json={"text": "mine"}).json()
-    real = stranger.delete(f"/posts/{post_id}/comments/{comment['comment_id']}")
-    made_up = stranger.delete(f"/posts/{post_id}/comments/01JD0Z8Q5M3S4V6X7Y8Z9A0B1C")
-    assert real.status_code == made_up.status_code == 403
-    assert real.json() == made_up.json()
+    for caller in (stranger, sign_up_and_log_in(cloud, "oth")):  # cannot see it; can see it
+        real = caller.delete(f"/posts/{post_id}/comments/{comment['comment_id']}")
+        made_up = caller.delete(f"/posts/{post_id}/comments/01JD0Z8Q5M3S4V6X7Y8Z9A0B1C")
+        assert real.status_code == made_up.status_code == 403
+        assert real.json() == made_up.json()
+        assert owner.patch("/me", json={"is_private": False}).status_code == 200
 
 
 def test_going_public_approves_pending_requests(cloud: LocalCloud) -> None:

@@ -22,6 +22,7 @@ from unittest import mock
 
 import botocore.client
 
+from glimpse.adapters.secrets import cursor_key
 from glimpse.config import Settings
 from infra.local.provision import Provisioner
 from infra.local.runtime import FunctionSpec
@@ -120,6 +121,9 @@ class Recorder:
 
         @functools.wraps(handler)
         def as_function(*args: Any, **kwargs: Any) -> Any:
+            # Cached per process in tests, per function in AWS: read again, so each function's
+            # own GetSecretValue is checked against its own policy.
+            cursor_key.cache_clear()
             token = _current.set(spec.logical_id)
             try:
                 return handler(*args, **kwargs)

@@ -150,3 +150,29 @@ def test_an_idempotency_key_makes_one_comment_and_one_upload_slot(alice: User) -
     long_key = {"Idempotency-Key": "k" * 256}
     status, error = api("media", "create_media", bob, body=slot, headers=long_key)
     assert (status, error["error"]["code"]) == (400, "bad_request")
+
+
+def test_content_types_are_compared_as_media_types(alice: User) -> None:
+    assert send("PATCH /me", alice, '{"bio": "cased"}', "Application/JSON; charset=UTF-8")[0] == 200
+    status, error = send("PATCH /me", alice, '{"bio": "x"}', "application/merge-patch+json")
+    assert (status, error["error"]["code"]) == (415, "unsupported_media_type")
+
+
+def test_a_body_on_a_read_is_ignored(alice: User) -> None:
+    from tests.integration.conftest import as_user
+
+    event = as_user("users/get_me", alice.id, alice.username)
+    event["body"] = "<not>json</not>"
+    event["headers"]["Content-Type"] = "text/plain"
+    response = users.lambda_handler(event, FakeContext())
+    assert response["statusCode"] == 200
+
+
+def test_a_cursor_from_an_older_release_is_a_400(alice: User) -> None:
+    from glimpse.pagination import encode_cursor
+
+    old = encode_cursor(f"posts:{alice.id}", {"before": "01JD0Z8Q5M3S4V6X7Y8Z9A0B1C"})
+    status, error = api(
+        "posts", "user_posts", alice, {"username": alice.username}, query={"cursor": old}
+    )
+    assert (status, error["error"]["details"][0]["field"]) == (400, "cursor")

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from glimpse import cursors
 from glimpse.adapters.secrets import cursor_key
+from glimpse.errors import BadRequest, field_error
 
 
 class Page[T](BaseModel):
@@ -49,23 +50,22 @@ def query_page[M](
     """One page of the `item_type` items in partition `hash_key` whose sort key starts with
     `prefix`, in sort-key order (descending with `newest_first`): `query` is a PynamoDB
     `Model.query` or index query, `sort_key` its range attribute, `key_of` an item's sort key."""
+    if newest_first and prefix:
+        raise ValueError("newest-first lists cover their whole partition (no prefix)")
     position = decode_cursor(list_id, cursor)
-    after = str(position["after"]) if position else None
+    after = position.get("after") if position else None
+    if position is not None and not isinstance(after, str):  # e.g. a cursor of an older release
+        raise BadRequest("The cursor is not valid for this list.", [field_error("cursor", "stale")])
     if after is None:
         condition = sort_key.startswith(prefix) if prefix else None
     elif newest_first:
-        condition = sort_key.between(prefix, after) if prefix else sort_key < after
+        condition = sort_key < after
     else:
         condition = sort_key.between(after + "\x00", prefix + "\uffff")
-    inclusive = after is not None and newest_first and bool(prefix)  # `between` holds `after`
     found = query(
-        hash_key,
-        condition,
-        limit=limit + 1 + inclusive,
-        scan_index_forward=not newest_first,
-        **options,
+        hash_key, condition, limit=limit + 1, scan_index_forward=not newest_first, **options
     )
-    items: list[M] = [item for item in found if key_of(item) != after][: limit + 1]
+    items: list[M] = list(found)
     more = len(items) > limit
     items = items[:limit]
     return items, encode_cursor(list_id, {"after": key_of(items[-1])}) if more else None

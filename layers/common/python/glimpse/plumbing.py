@@ -1,11 +1,11 @@
 """What every Lambda handler sets up, written once.
 
-`Plumbing.of(__name__)` in `functions/<name>/app.py` gives the function's Powertools logger,
-tracer and metrics, all named `<name>`: the folder its `CodeUri` names in template.yaml, so
-logs, traces and metrics carry the same service name as the template. `http(app)` is an API
-function's `lambda_handler` (the API Gateway request id as correlation id, Idempotency-Key's
-Lambda context); `consumer(handle)` an event consumer's, whose records each set their own
-correlation id (`correlate`).
+`Plumbing.of("<name>")` in `functions/<name>/app.py` gives the function's Powertools logger,
+tracer and metrics, all named `<name>`: the folder its `CodeUri` names in template.yaml. A test
+holds the two equal; the name is written, not derived, because in Lambda the module is `app`.
+`http(app)` is an API function's `lambda_handler` (the API Gateway request id as correlation
+id); `consumer(handle)` an event consumer's, whose records each set their own correlation id
+(`correlate`).
 """
 
 from __future__ import annotations
@@ -33,11 +33,9 @@ class Plumbing:
     metrics: Metrics
 
     @classmethod
-    def of(cls, module_name: str, *, traced: bool = True) -> Plumbing:
-        """For the handler module `functions.<name>.app`: service `<name>`. Functions that call
-        no AWS service worth a trace (docs, the Cognito trigger) pass `traced=False`."""
-        parts = module_name.split(".")
-        service = parts[-2] if len(parts) >= 2 else parts[-1]
+    def of(cls, service: str, *, traced: bool = True) -> Plumbing:
+        """For the function whose code is `functions/<service>/`. Functions that call no AWS
+        service worth a trace (docs, the Cognito trigger) pass `traced=False`."""
         tracer = Tracer(service=service) if traced else None
         return cls(service, Logger(service=service), tracer, Metrics(service=service))
 
@@ -68,6 +66,7 @@ class Plumbing:
         to its Idempotency configuration (if any)."""
 
         def lambda_handler(event: dict[str, Any], context: LambdaContext) -> R:
+            self.logger.set_correlation_id(None)  # a warm start forgets the last record's id
             if idempotency is not None:
                 idempotency.register_lambda_context(context)
             return handle(event, context)

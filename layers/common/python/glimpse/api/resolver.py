@@ -10,7 +10,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from glimpse.api.identity import identify
 from glimpse.errors import (
@@ -56,6 +59,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 MAX_JSON_DEPTH = 32  # nesting a request body may have; no Glimpse request needs more than 3
+BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 def body_refusal(event: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
@@ -66,11 +70,11 @@ def body_refusal(event: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
     beyond Python's 4,300 digits, a content type it has no parser for. Checked before routing.
     """
     body = event.get("body")
-    if not body:
-        return None
+    if not body or str(event.get("httpMethod", "")).upper() not in BODY_METHODS:
+        return None  # a GET or DELETE body is never read
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+    if content_type and content_type != "application/json":
         error = UnsupportedMediaType(f"Send the body as JSON, not {content_type}.")
         return error.status, error.body()
     try:
@@ -110,7 +114,7 @@ class GlimpseResolver(APIGatewayRestResolver):
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         refused = body_refusal(event)
         if refused is None:
-            return super().resolve(event, context)
+            return super().resolve(_lowercase_content_type(event), context)
         status, payload = refused
         return {
             "statusCode": status,
@@ -123,6 +127,18 @@ class GlimpseResolver(APIGatewayRestResolver):
         }
 
 
+def _lowercase_content_type(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Media types are case-insensitive; Powertools compares `application/json` exactly."""
+    headers = dict(event.get("headers") or {})
+    multi = dict(event.get("multiValueHeaders") or {})
+    changed = False
+    for name in [k for k in headers if k.lower() == "content-type"]:
+        headers[name], changed = str(headers[name]).lower(), True
+    for name in [k for k in multi if k.lower() == "content-type"]:
+        multi[name], changed = [str(v).lower() for v in multi[name] or []], True
+    return {**event, "headers": headers, "multiValueHeaders": multi} if changed else event
+
+
 def create_app() -> APIGatewayRestResolver:
     """A resolver whose every failure is `{"error": {...}}` with the status API.md names."""
     app = GlimpseResolver(enable_validation=True, cors=CORS)
@@ -131,6 +147,11 @@ def create_app() -> APIGatewayRestResolver:
     @app.exception_handler(GlimpseError)
     def _domain_error(exc: GlimpseError) -> Response[Any]:
         return json_response(exc.status, exc.body(), exc.headers)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_exc: RequestUnsupportedContentType) -> Response[Any]:
+        error = UnsupportedMediaType("Send the body as JSON.")
+        return json_response(error.status, error.body())
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:

@@ -35,7 +35,7 @@ from glimpse.models.base import Model
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.graph import AFFINITY, Edge, edge_key, other_of
 from glimpse.models.outbox import AppliedEvent, applied_mark
-from glimpse.models.posts import COMMENT, LIKE, POST, Like, Post, post_pk
+from glimpse.models.posts import POST, Like, Post, comment_sk, like_sk, post_pk
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
@@ -191,9 +191,9 @@ def _remove_orphans(events: list[DomainEvent], gone: set[Key], applied: Applied)
     for event in events:
         match event:
             case PostLiked() if _post(event.post_id) in gone:
-                keys.append((post_pk(event.post_id), f"{LIKE}{event.user_id}"))
+                keys.append((post_pk(event.post_id), like_sk(event.user_id)))
             case CommentAdded() if _post(event.post_id) in gone:
-                keys.append((post_pk(event.post_id), f"{COMMENT}{event.comment_id}"))
+                keys.append((post_pk(event.post_id), comment_sk(event.comment_id)))
     if keys:
         write_many(Like, deletes=keys)
         applied.orphans_removed += len(keys)

@@ -9,7 +9,6 @@ from pydantic import BaseModel
 from glimpse.adapters.cdn import rendition_urls
 from glimpse.errors import NotFound
 from glimpse.models.base import get_or_none, str_map
-from glimpse.models.batch import get_many
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
 
 
@@ -46,14 +45,3 @@ def summary(profile: UserProfile) -> UserSummary:
         display_name=profile.display_name,
         avatar=avatar_urls(profile),
     )
-
-
-def summaries(user_ids: list[str]) -> dict[str, UserSummary]:
-    """Summaries of many users in one BatchGetItem (per 100); missing users are left out."""
-    fetched = get_many([(UserProfile, (user_pk(uid), PROFILE)) for uid in dict.fromkeys(user_ids)])
-    found = {}
-    for uid in user_ids:
-        profile = fetched.get(UserProfile, (user_pk(uid), PROFILE))
-        if profile is not None:
-            found[uid] = summary(profile)
-    return found

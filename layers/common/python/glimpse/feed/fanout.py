@@ -35,7 +35,14 @@ from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.graph import service as graph
 from glimpse.models.base import get_or_none, start_after
 from glimpse.models.batch import get_many, write_many
-from glimpse.models.feed import CELEBRITIES, FeedItem, author_sk, celebrity_set, feed_pk
+from glimpse.models.feed import (
+    CELEBRITIES,
+    FeedItem,
+    author_prefix,
+    author_sk,
+    celebrity_set,
+    feed_pk,
+)
 from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, other_of
 from glimpse.models.posts import POST, Comment, Post, author_pk, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
@@ -286,7 +293,7 @@ def _remove_entries(reader_id: str, author_id: str) -> Stats:
     keys = [
         (item.pk, item.sk)
         for item in FeedItem.by_author.query(
-            feed_pk(reader_id), FeedItem.author_sk.startswith(f"{author_id}#")
+            feed_pk(reader_id), FeedItem.author_sk.startswith(author_prefix(author_id))
         )
     ]
     return Stats(deleted=len(keys), write_requests=write_many(FeedItem, deletes=keys))

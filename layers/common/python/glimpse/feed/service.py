@@ -18,6 +18,7 @@ item. At most FEED_CAP entries are ever served.
 
 from __future__ import annotations
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
@@ -29,7 +30,7 @@ from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from glimpse.models.graph import AFFINITY, FOLLOWS, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
-from glimpse.models.posts import LIKE, POST, Like, Post, author_pk, post_pk
+from glimpse.models.posts import POST, Like, Post, author_pk, like_sk, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
 from glimpse.posts.schemas import PostOut
@@ -52,7 +53,9 @@ def _celebrity_posts(celebrities: list[str], before: str | None, limit: int) -> 
     if not celebrities:
         return []
     with ThreadPoolExecutor(max_workers=min(8, len(celebrities))) as pool:
-        return [post for posts in pool.map(newest, celebrities) for post in posts]
+        # Each task runs in a copy of this context (the tracer's segment, log correlation).
+        tasks = [pool.submit(contextvars.copy_context().run, newest, c) for c in celebrities]
+        return [post for task in tasks for post in task.result()]
 
 
 def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[PostOut]:
@@ -146,7 +149,7 @@ def _view_keys(
         if author_id != reader_id and order == "ranked":
             keys.append((Edge, edge_key(reader_id, AFFINITY, author_id)))
     for post in page:
-        keys.append((Like, (post_pk(post.post_id), f"{LIKE}{reader_id}")))
+        keys.append((Like, (post_pk(post.post_id), like_sk(reader_id))))
         keys.extend((MediaItem, (media_pk(m), MEDIA)) for m in post.media_ids)
         if post.post_id in pulled and post.author_id != reader_id:
             keys.append((Edge, edge_key(reader_id, FOLLOWS, post.author_id)))

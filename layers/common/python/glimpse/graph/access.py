@@ -140,9 +140,20 @@ def still_allowed(tx: Transaction, found: Relation) -> None:
         )
 
 
-def require_content(found: Relation, what: str = "content") -> None:
-    """404 across a block, 403 for a private account's content seen by a non-follower."""
+def require_content(found: Relation, what: str = "content", missing: str = "No such user.") -> None:
+    """404 (`missing`) across a block, 403 for a private account's content seen by a
+    non-follower."""
     if found.blocked and not found.is_self:
-        raise NotFound("No such user.")
+        raise NotFound(missing)
     if not found.can_see_content:
         raise Forbidden(f"This account is private: only its followers see its {what}.")
+
+
+def refusal(failed: set[str], what: str = "content", missing: str = "No such user.") -> Exception:
+    """The error for a transaction whose `still_allowed` / `no_block_checks` conditions failed
+    (their names in `failed`): a block is `missing` (404), a lost follow a 403."""
+    if "block" in failed:
+        return NotFound(missing)
+    if "follows" in failed:
+        return Forbidden(f"This account is private: only its followers see its {what}.")
+    raise ValueError(f"not a visibility condition: {sorted(failed)}")

@@ -28,7 +28,14 @@ from glimpse.events import (
     UserBlocked,
     UserUnblocked,
 )
-from glimpse.graph.access import Relation, listed, no_block_checks, relation, require_content
+from glimpse.graph.access import (
+    Relation,
+    listed,
+    no_block_checks,
+    refusal,
+    relation,
+    require_content,
+)
 from glimpse.models.base import get_or_none, start_after
 from glimpse.models.batch import get_many
 from glimpse.models.feed import FeedItem, celebrity_set
@@ -69,7 +76,7 @@ def _replanned[T](attempt: Callable[[], T]) -> T:
 
 def _blocked_or_stale(exc: ConditionFailed) -> Exception:
     """A failed block check is the block's 404; any other failed condition means re-plan."""
-    return NotFound("No such user.") if "block" in exc.names else _Stale()
+    return refusal(exc.names) if "block" in exc.names else _Stale()
 
 
 # --------------------------------------------------------------------------- follow

@@ -87,7 +87,9 @@ def get_media(caller_id: str, media_id: str) -> MediaOut:
     Once used, it is as visible as its owner's posts (403 private, 404 across a block).
     """
     item = find(media_id)
-    if item is None or (item.owner_id != caller_id and item.used_by is None):
+    hidden = item is None or item.used_by is None or item.status == "rejected"
+    if item is None or (item.owner_id != caller_id and hidden):
+        # Unused, or rejected (which hides the post using it): the uploader's alone.
         raise NotFound("No such media item.")
     if item.owner_id != caller_id:
         try:

@@ -30,6 +30,11 @@ def author_sk(author_id: str, post_id: str) -> str:
     return f"{author_id}#{post_id}"
 
 
+def author_prefix(author_id: str) -> str:
+    """What every `author_sk` of one author starts with (a `begins_with` on ByAuthor)."""
+    return f"{author_id}#"
+
+
 class FeedByAuthor(LocalSecondaryIndex["FeedItem"]):
     class Meta:
         index_name = "ByAuthor"

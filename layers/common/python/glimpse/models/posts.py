@@ -27,6 +27,14 @@ def post_pk(post_id: str) -> str:
     return f"POST#{post_id}"
 
 
+def like_sk(user_id: str) -> str:
+    return f"{LIKE}{user_id}"
+
+
+def comment_sk(comment_id: str) -> str:
+    return f"{COMMENT}{comment_id}"
+
+
 def author_pk(author_id: str) -> str:
     return f"AUTHOR#{author_id}"
 

@@ -22,6 +22,7 @@ from glimpse.events import (
 from glimpse.graph.access import (
     Relation,
     listed,
+    refusal,
     relation,
     relation_from,
     relation_keys,
@@ -32,7 +33,18 @@ from glimpse.media.service import view as media_view
 from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.media import MEDIA, MediaItem, media_pk
-from glimpse.models.posts import COMMENT, LIKE, POST, Comment, Like, Post, author_pk, post_pk
+from glimpse.models.posts import (
+    COMMENT,
+    LIKE,
+    POST,
+    Comment,
+    Like,
+    Post,
+    author_pk,
+    comment_sk,
+    like_sk,
+    post_pk,
+)
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, query_page
@@ -149,9 +161,9 @@ def _visible(viewer_id: str, post: Post) -> tuple[Relation, Fetched]:
     if author is None:
         raise NotFound("No such post.")
     found = relation_from(fetched, viewer_id, author)
-    if found.blocked or is_hidden(viewer_id, post, fetched):
+    require_content(found, "posts", missing="No such post.")
+    if is_hidden(viewer_id, post, fetched):
         raise NotFound("No such post.")
-    require_content(found, "posts")
     return found, fetched
 
 
@@ -219,7 +231,7 @@ def like(viewer_id: str, post_id: str) -> LikeOut:
     try:
         with transaction() as tx:
             tx.save(
-                Like(post_pk(post_id), f"{LIKE}{viewer_id}", user_id=viewer_id, created_at=now()),
+                Like(post_pk(post_id), like_sk(viewer_id), user_id=viewer_id, created_at=now()),
                 condition=Like.pk.does_not_exist(),
                 name="like",
             )
@@ -240,7 +252,7 @@ def unlike(viewer_id: str, post_id: str) -> LikeOut:
     try:
         with transaction() as tx:
             tx.delete(
-                Like(post_pk(post_id), f"{LIKE}{viewer_id}"),
+                Like(post_pk(post_id), like_sk(viewer_id)),
                 condition=Like.pk.exists(),
                 name="like",
             )
@@ -254,10 +266,8 @@ def unlike(viewer_id: str, post_id: str) -> LikeOut:
 
 def _raise_for(exc: ConditionFailed) -> None:
     """The error for a failed visibility check; returns when only the item's own one failed."""
-    if "block" in exc.names:
-        raise NotFound("No such post.") from None
-    if "follows" in exc.names:
-        raise Forbidden("This account is private: only its followers see its posts.") from None
+    if exc.names & {"block", "follows"}:
+        raise refusal(exc.names, "posts", missing="No such post.") from None
     if not exc.names & {"like", "comment"}:
         raise exc
 
@@ -291,7 +301,7 @@ def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut
     comment_id = new_id()
     comment = Comment(
         post_pk(post_id),
-        f"{COMMENT}{comment_id}",
+        comment_sk(comment_id),
         comment_id=comment_id,
         post_id=post_id,
         author_id=viewer_id,
@@ -355,11 +365,10 @@ def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
     """The comment's author or the post's author. Anyone else first gets the answer reading
     the post would give, whatever the comment id, so ids cannot be probed."""
     post = _get_post(post_id)
-    comment = get_or_none(Comment, post_pk(post_id), f"{COMMENT}{comment_id}")
+    comment = get_or_none(Comment, post_pk(post_id), comment_sk(comment_id))
     if caller_id not in (post.author_id, comment.author_id if comment else None):
-        _visible(caller_id, post)
-        if comment is not None:
-            raise Forbidden("Only the comment's author or the post's author may delete it.")
+        _visible(caller_id, post)  # whether or not the comment exists: ids cannot be probed
+        raise Forbidden("Only the comment's author or the post's author may delete it.")
     if comment is None:
         raise NotFound("No such comment.")
     try:

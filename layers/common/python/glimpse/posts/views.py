@@ -12,7 +12,7 @@ from glimpse.media.service import view as media_view
 from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, Key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
-from glimpse.models.posts import LIKE, Like, Post, post_pk
+from glimpse.models.posts import Like, Post, like_sk, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.posts.schemas import PostOut
 
@@ -21,7 +21,7 @@ def view_keys(viewer_id: str, posts: list[Post]) -> list[tuple[type[Model], Key]
     keys: list[tuple[type[Model], Key]] = []
     for post in posts:
         keys.append((UserProfile, (user_pk(post.author_id), PROFILE)))
-        keys.append((Like, (post_pk(post.post_id), f"{LIKE}{viewer_id}")))
+        keys.append((Like, (post_pk(post.post_id), like_sk(viewer_id))))
         keys.extend((MediaItem, (media_pk(media_id), MEDIA)) for media_id in post.media_ids)
     return keys
 
@@ -57,6 +57,6 @@ def post_view(viewer_id: str, post: Post, fetched: Fetched) -> PostOut | None:
         location=post.location,
         like_count=int(post.like_count),
         comment_count=int(post.comment_count),
-        liked_by_me=fetched.get(Like, (post_pk(post.post_id), f"{LIKE}{viewer_id}")) is not None,
+        liked_by_me=fetched.get(Like, (post_pk(post.post_id), like_sk(viewer_id))) is not None,
         created_at=post.created_at,
     )
