@@ -30,6 +30,7 @@ NOT_NEEDED = {
     "AWS::SQS::QueuePolicy": "resource policies are not enforced locally",
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
     "AWS::S3::BucketPolicy": "resource policies are not enforced locally",
+    "AWS::CloudWatch::Alarm": "no metrics are collected locally",
 }
 # Types another part of the local cloud emulates (the function runtime, the gateway, and a
 # CDN that is the embedded S3 itself: its origin path is readable by anyone, as through
