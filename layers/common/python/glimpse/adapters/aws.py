@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import boto3
 from botocore.config import Config
@@ -29,8 +30,13 @@ def cognito() -> CognitoIdentityProviderClient:
 
 @cache
 def s3() -> S3Client:
-    # SigV4 everywhere: presigned POST policies signed with SigV2 are refused by newer regions.
-    config = _CONFIG.merge(Config(signature_version="s3v4"))
+    """SigV4 everywhere (presigned POST policies signed with SigV2 are refused by newer
+    regions), and virtual-hosted regional URLs (`https://<bucket>.s3.<region>.amazonaws.com`):
+    the legacy global endpoint answers a new bucket outside us-east-1 with a redirect or a 400.
+    An endpoint override (the local cloud's S3) keeps path-style URLs on that endpoint."""
+    overridden = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    style: Literal["path", "virtual"] = "path" if overridden else "virtual"
+    config = _CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": style}))
     return boto3.client("s3", region_name=get_settings().region, config=config)
 
 
