@@ -11,7 +11,7 @@ PORT        ?= 3000
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
-.PHONY: help run test lint typecheck unit integration e2e build deploy bench openapi clean
+.PHONY: help run test lint typecheck unit integration e2e build deploy destroy bench openapi clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,6 +68,15 @@ build: $(SAM) ## sam build (aws-sam-cli lives in its own venv: it pins its own b
 
 deploy: build ## sam deploy --guided
 	$(SAM) deploy --guided
+
+destroy: $(SAM) ## sam delete: the stack goes; its data stays (see the message)
+	@echo "Deleting the stack. Kept on purpose (DeletionPolicy: Retain), with your users' data:"
+	@echo "  every DynamoDB table, the Cognito user pool and the media bucket."
+	@echo "Once you are sure, delete them by hand (names: the stack's outputs, or the console):"
+	@echo "  aws dynamodb delete-table --table-name <name>"
+	@echo "  aws cognito-idp delete-user-pool --user-pool-id <id>   (prod: turn off deletion protection first)"
+	@echo "  aws s3 rb s3://<bucket> --force"
+	$(SAM) delete
 
 clean: ## Remove the venvs, build output and caches
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

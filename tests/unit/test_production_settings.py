@@ -44,3 +44,15 @@ def test_every_dead_letter_queue_has_an_alarm() -> None:
     }
     assert dead_letter == watched
     assert len(dead_letter) == 4
+
+
+def test_stateful_resources_survive_a_stack_deletion_or_replacement() -> None:
+    stateful = [
+        *TEMPLATE.of_type("AWS::DynamoDB::Table").items(),
+        *TEMPLATE.of_type("AWS::Cognito::UserPool").items(),
+        *TEMPLATE.of_type("AWS::S3::Bucket").items(),
+    ]
+    assert len(stateful) >= 8
+    for name, spec in stateful:
+        assert spec.get("DeletionPolicy") == "Retain", name
+        assert spec.get("UpdateReplacePolicy") == "Retain", name
