@@ -56,3 +56,21 @@ def test_stateful_resources_survive_a_stack_deletion_or_replacement() -> None:
     for name, spec in stateful:
         assert spec.get("DeletionPolicy") == "Retain", name
         assert spec.get("UpdateReplacePolicy") == "Retain", name
+
+
+def test_cognito_sends_through_ses_when_given_an_identity_and_a_sender() -> None:
+    from infra.local.template import Resolver
+
+    def email(parameters: dict[str, str]) -> Any:
+        template = Template.load(ROOT / "template.yaml", parameters)
+        props = template.of_type("AWS::Cognito::UserPool")["UserPool"]["Properties"]
+        return Resolver(template).resolve(props["EmailConfiguration"])
+
+    assert email({}) == {"EmailSendingAccount": "COGNITO_DEFAULT"}
+    arn = "arn:aws:ses:eu-west-1:123456789012:identity/example.com"
+    assert email({"SesSourceArn": arn}) == {"EmailSendingAccount": "COGNITO_DEFAULT"}
+    assert email({"SesSourceArn": arn, "FromEmail": "Glimpse <no-reply@example.com>"}) == {
+        "EmailSendingAccount": "DEVELOPER",
+        "SourceArn": arn,
+        "From": "Glimpse <no-reply@example.com>",
+    }
