@@ -43,7 +43,7 @@ from glimpse.models.feed import (
     celebrity_set,
     feed_pk,
 )
-from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, other_of
+from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, edge_page
 from glimpse.models.posts import POST, Comment, Post, author_pk, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
@@ -71,25 +71,19 @@ class Stats:
 
 def run(message: dict[str, Any], send: Send = send_feed_jobs) -> Stats:
     """Handle one message: a continuation, or else a domain event."""
-    kind = message.get("type")
-    if kind == "fanout":
-        return _fanout(message, message["action"], message.get("after"), send)
-    if kind == "cleanup":
-        return _cleanup(message, message.get("after"), send)
-    if kind == "celebrity":
-        return _celebrity(message, message.get("after"), send)
-    if kind == "approve_pending":
-        return _approve_pending(message, message.get("after"), send)
+    step = _STEPS.get(str(message.get("type")))
+    if step is not None:
+        return step(message, send)
     return on_event(events.parse_obj(message), send)
 
 
 def on_event(event: events.DomainEvent, send: Send = send_feed_jobs) -> Stats:
     match event:
         case events.PostCreated():
-            return _fanout(_job("fanout", event, action="add"), "add", None, send)
+            return _fanout(_job("fanout", event, action="add"), send)
         case events.PostDeleted():
-            stats = _cleanup(_job("cleanup", event), None, send)
-            removed = _fanout(_job("fanout", event, action="remove"), "remove", None, send)
+            stats = _cleanup(_job("cleanup", event), send)
+            removed = _fanout(_job("fanout", event, action="remove"), send)
             removed.deleted += stats.deleted
             removed.write_requests += stats.write_requests
             removed.continued |= stats.continued
@@ -99,14 +93,11 @@ def on_event(event: events.DomainEvent, send: Send = send_feed_jobs) -> Stats:
         case events.FollowRemoved(status="following"):
             return prune(event.follower_id, event.followee_id)
         case events.CelebrityReached():
-            return _celebrity(
-                {"type": "celebrity", "event_id": event.event_id, "author_id": event.user_id},
-                None,
-                send,
-            )
+            job = {"type": "celebrity", "event_id": event.event_id, "author_id": event.user_id}
+            return _celebrity(job, send)
         case events.AccountMadePublic():
             job = {"type": "approve_pending", "event_id": event.event_id, "user_id": event.user_id}
-            return _approve_pending(job, None, send)
+            return _approve_pending(job, send)
     return Stats(notes=[f"nothing to do for {event.type}"])
 
 
@@ -130,17 +121,7 @@ def _entry(reader_id: str, post_id: str, author_id: str) -> FeedItem:
 
 def _follower_page(author_id: str, after: str | None) -> tuple[list[str], str | None]:
     """One page of an author's followers (ids only) and where the next page starts."""
-    start = start_after(user_pk(author_id), after)
-    query = Edge.query(
-        user_pk(author_id),
-        Edge.sk.startswith(FOLLOWER),
-        limit=PAGE,
-        last_evaluated_key=start,
-        attributes_to_get=["pk", "sk"],
-    )
-    ids = [other_of(edge.sk) for edge in query]
-    last = query.last_evaluated_key
-    return ids, (last["sk"]["S"] if last and len(ids) == PAGE else None)
+    return edge_page(author_id, FOLLOWER, after, PAGE)
 
 
 def _sampled_for_trim(reader_id: str, post_id: str) -> bool:
@@ -163,12 +144,18 @@ def trim(reader_id: str) -> int:
 
 # --------------------------------------------------------------------------- post fan-out
 def _continue(job: dict[str, Any], after: str, send: Send, stats: Stats) -> None:
+    """The rest of `job` to this function's queue, to go on after `after`."""
     send([{**job, "after": after}])
     stats.continued = True
 
 
-def _fanout(job: dict[str, Any], action: str, after: str | None, send: Send) -> Stats:
-    post_id, author_id = job["post_id"], job["author_id"]
+def _fanout(job: dict[str, Any], send: Send) -> Stats:
+    post_id, author_id, action, after = (
+        job["post_id"],
+        job["author_id"],
+        job["action"],
+        job.get("after"),
+    )
     stats = Stats()
     if action == "add" and get_or_none(Post, post_pk(post_id), POST) is None:
         stats.notes.append("post deleted before or during fan-out")
@@ -204,10 +191,10 @@ def _fanout(job: dict[str, Any], action: str, after: str | None, send: Send) -> 
     return stats
 
 
-def _cleanup(job: dict[str, Any], after: str | None, send: Send) -> Stats:
+def _cleanup(job: dict[str, Any], send: Send) -> Stats:
     """A deleted post's likes and comments, `CLEANUP_PAGE` per invocation."""
     pk = post_pk(job["post_id"])
-    start = start_after(pk, after)
+    start = start_after(pk, job.get("after"))
     query = Comment.query(
         pk, limit=CLEANUP_PAGE, last_evaluated_key=start, attributes_to_get=["pk", "sk"]
     )
@@ -299,22 +286,31 @@ def _remove_entries(reader_id: str, author_id: str) -> Stats:
     return Stats(deleted=len(keys), write_requests=write_many(FeedItem, deletes=keys))
 
 
-def _approve_pending(job: dict[str, Any], after: str | None, send: Send) -> Stats:
+def _approve_pending(job: dict[str, Any], send: Send) -> Stats:
     """An account went public: its pending requests become follows, a page per invocation
     (each approval publishes `request_approved`, which back-fills that reader's feed)."""
-    approved, next_after = graph.approve_pending(job["user_id"], after)
+    approved, next_after = graph.approve_pending(job["user_id"], job.get("after"))
     stats = Stats(notes=[f"{approved} requests approved"])
     if next_after is not None:
         _continue(job, next_after, send, stats)
     return stats
 
 
-def _celebrity(job: dict[str, Any], after: str | None, send: Send) -> Stats:
+def _celebrity(job: dict[str, Any], send: Send) -> Stats:
     author_id = job["author_id"]
     stats = Stats()
-    followers, next_after = _follower_page(author_id, after)
+    followers, next_after = _follower_page(author_id, job.get("after"))
     join_celebrity_sets(followers, author_id)
     stats.followers = len(followers)
     if next_after is not None:
         _continue(job, next_after, send, stats)
     return stats
+
+
+# Continuations by their `type` (each sent by the step itself, with `after` set).
+_STEPS: dict[str, Callable[[dict[str, Any], Send], Stats]] = {
+    "fanout": _fanout,
+    "cleanup": _cleanup,
+    "celebrity": _celebrity,
+    "approve_pending": _approve_pending,
+}

@@ -36,10 +36,19 @@ from glimpse.graph.access import (
     relation,
     require_content,
 )
-from glimpse.models.base import get_or_none, start_after
+from glimpse.models.base import get_or_none
 from glimpse.models.batch import get_many
 from glimpse.models.feed import FeedItem, celebrity_set
-from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key, other_of
+from glimpse.models.graph import (
+    BLOCKS,
+    FOLLOWER,
+    FOLLOWS,
+    REQUEST,
+    Edge,
+    edge_key,
+    edge_page,
+    other_of,
+)
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import UserProfile, user_pk
 from glimpse.pagination import Page, query_page
@@ -222,22 +231,14 @@ def approve_pending(owner_id: str, after: str | None) -> tuple[int, str | None]:
     Stops if the account is private again; a request whose sender is blocked stays pending."""
     if get_profile(owner_id).is_private:
         return 0, None
-    start = start_after(user_pk(owner_id), after)
-    query = Edge.query(
-        user_pk(owner_id),
-        Edge.sk.startswith(REQUEST),
-        limit=PENDING_PAGE,
-        last_evaluated_key=start,
-        attributes_to_get=["pk", "sk"],
-    )
+    requesters, next_after = edge_page(owner_id, REQUEST, after, PENDING_PAGE)
     approved = 0
-    for edge in query:
+    for requester_id in requesters:
         try:
-            approved += _approve(owner_id, other_of(edge.sk))
+            approved += _approve(owner_id, requester_id)
         except NotFound:
             continue  # blocked either way: a block removes requests itself
-    last = query.last_evaluated_key
-    return approved, (last["sk"]["S"] if last else None)
+    return approved, next_after
 
 
 def _drop_request(request: Edge, requester_id: str, target_id: str) -> None:

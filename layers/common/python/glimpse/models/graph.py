@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from glimpse.models.base import Model, table_meta
+from glimpse.models.base import Model, start_after, table_meta
 from glimpse.models.users import user_pk
 
 FOLLOWS, FOLLOWER, REQUEST, BLOCKS, AFFINITY = (
@@ -40,3 +40,21 @@ def edge_key(owner_id: str, kind: str, other_id: str) -> tuple[str, str]:
 
 def other_of(sk: str) -> str:
     return sk.split("#", 1)[1]
+
+
+def edge_page(
+    owner_id: str, kind: str, after: str | None, limit: int
+) -> tuple[list[str], str | None]:
+    """The ids at the far end of up to `limit` of `owner`'s edges of `kind`, after the edge
+    sort key `after`, and the sort key to go on after (None: no more). For work that continues
+    through a queue; lists clients page go through glimpse.pagination."""
+    query = Edge.query(
+        user_pk(owner_id),
+        Edge.sk.startswith(kind),
+        limit=limit,
+        last_evaluated_key=start_after(user_pk(owner_id), after),
+        attributes_to_get=["pk", "sk"],
+    )
+    ids = [other_of(edge.sk) for edge in query]
+    last = query.last_evaluated_key
+    return ids, (last["sk"]["S"] if last and len(ids) == limit else None)

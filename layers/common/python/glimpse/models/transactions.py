@@ -30,7 +30,6 @@ from glimpse.models.outbox import OutboxEvent, outbox_item
 # average): well inside an API function's 10 s timeout.
 ATTEMPTS = 6
 RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-RETRYABLE_ERRORS = BUSY_ERROR_CODES
 
 
 @cache
@@ -123,7 +122,7 @@ class Transaction:
                 codes = {r.code for r in exc.cancellation_reasons or [] if r is not None}
                 if "ConditionalCheckFailed" in codes:
                     raise ConditionFailed(self._failed(exc)) from None
-                if not (codes & RETRYABLE_REASONS or exc.cause_response_code in RETRYABLE_ERRORS):
+                if not (codes & RETRYABLE_REASONS or exc.cause_response_code in BUSY_ERROR_CODES):
                     raise
             if attempt < ATTEMPTS:
                 self._sleep(backoff(attempt))

@@ -58,14 +58,15 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
     flips (under a condition on the value read: a concurrent flip makes this request re-read),
     `profile_changed` for the fields whose value differs.
     """
+    avatar: dict[str, str] | None = None
+    if patch.avatar_media_id is not None:
+        media = ready_media_of(user_id, patch.avatar_media_id, "avatar", "avatar_media_id")
+        avatar = str_map(media.renditions)
     for _attempt in range(3):
         current = get_profile(user_id)
         actions: list[Action] = [UserProfile.updated_at.set(now())]
         changed: list[str] = []
-        avatar: dict[str, str] | None = None
-        if patch.avatar_media_id is not None:
-            media = ready_media_of(user_id, patch.avatar_media_id, "avatar", "avatar_media_id")
-            avatar = str_map(media.renditions)
+        if avatar is not None:
             actions.append(UserProfile.avatar.set(avatar))
             if avatar != str_map(current.avatar):
                 changed.append("avatar")
