@@ -111,9 +111,7 @@ class LocalCloud:
 
         self._delivery = Delivery(self.provisioner, self.runtime, self.options)
         self._delivery.wire()
-        self.report_lines = self.provisioner.report.lines() + [
-            f"NOT DELIVERED (unsupported event type): {name}" for name in self._delivery.unsupported
-        ]
+        self.report_lines = self.provisioner.report.lines() + self._delivery.report_lines()
         self._delivery.start()
         if self._front:
             self._front.start()

@@ -199,3 +199,61 @@ def test_chaos_redelivers_handled_messages() -> None:
         assert bodies == sorted([f"twice-{i}" for i in range(4)] * 2)
     finally:
         cloud.stop()
+
+
+def test_properties_the_local_cloud_does_not_honour_are_reported(
+    fixture_cloud: LocalCloud,
+) -> None:
+    lines = [line for line in fixture_cloud.report_lines if line.startswith("NOT EMULATED")]
+    assert sorted(lines) == [
+        "NOT EMULATED: Recorder.Kept.MaximumRecordAgeInSeconds",
+        "NOT EMULATED: Recorder.Kept.ParallelizationFactor",
+    ]
+
+
+def test_sqs_filter_criteria_deliver_matches_and_delete_the_rest(
+    fixture_cloud: LocalCloud,
+) -> None:
+    sqs = fixture_cloud.provisioner.client("sqs")
+    url, arn = fixture_cloud.ref("FilteredQueue"), fixture_cloud.get_att("FilteredQueue", "Arn")
+    bodies = [
+        json.dumps({"kind": "keep", "size": 11}),
+        json.dumps({"kind": "keep", "size": 10}),  # the numeric rule fails
+        json.dumps({"kind": "drop", "size": 50}),
+        "plain keep",
+        "plain drop",
+    ]
+    for body in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+
+    def settled() -> bool:
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        return (
+            attributes["ApproximateNumberOfMessages"] == "0"
+            and attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+        )
+
+    wait_until(settled)
+    delivered = sorted(r["body"] for r in records_from(arn))
+    assert delivered == sorted([bodies[0], "plain keep"])
+
+
+def test_stream_filter_criteria_skip_what_no_filter_matches(fixture_cloud: LocalCloud) -> None:
+    dynamodb = fixture_cloud.provisioner.client("dynamodb")
+    table = fixture_cloud.ref("FilteredTable")
+    stream_arn = fixture_cloud.get_att("FilteredTable", "StreamArn")
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "a"}, "kind": {"S": "drop"}})
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "b"}, "kind": {"S": "keep"}})
+    dynamodb.put_item(
+        TableName=table, Item={"id": {"S": "b"}, "kind": {"S": "keep"}, "v": {"N": "2"}}
+    )
+    dynamodb.delete_item(TableName=table, Key={"id": {"S": "b"}})
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "c"}, "kind": {"S": "keep"}})
+    wait_until(
+        lambda: any(r["dynamodb"]["Keys"]["id"]["S"] == "c" for r in records_from(stream_arn))
+    )
+    time.sleep(0.3)  # anything else would have come with or before c
+    delivered = [
+        (r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in records_from(stream_arn)
+    ]
+    assert delivered == [("INSERT", "b"), ("INSERT", "c")]

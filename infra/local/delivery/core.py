@@ -1,0 +1,134 @@
+"""The delivery service: wires every event source of every function from the table in
+`sources.py`, runs their pollers, and invokes functions as their sources would."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from infra.local.delivery.base import ChaosMonkey, DeliveryOptions, Worker, log
+from infra.local.delivery.schedules import ScheduledSource, fire
+from infra.local.delivery.sources import SOURCES, not_emulated
+from infra.local.delivery.streams import StreamPoller
+from infra.local.delivery.ttl import TtlSweeper
+from infra.local.provision import Provisioner
+from infra.local.runtime import FunctionRuntime, FunctionSpec, InvocationError
+
+
+class Delivery:
+    """Builds and runs the pollers for every event source of every function."""
+
+    def __init__(
+        self,
+        provisioner: Provisioner,
+        runtime: FunctionRuntime,
+        options: DeliveryOptions,
+        resume: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        """`resume`: stream checkpoints saved by an earlier run (`stream_checkpoints()`)."""
+        self.provisioner = provisioner
+        self.runtime = runtime
+        self.options = options
+        self.resume = resume or {}
+        self.chaos = ChaosMonkey(options.chaos, options.seed)
+        self.workers: list[Worker] = []
+        self.schedules: dict[tuple[str, str], ScheduledSource] = {}
+        self.stream_pollers: dict[str, StreamPoller] = {}
+        self.ttl: TtlSweeper | None = None
+        self.unsupported: list[str] = []
+        self.not_emulated: list[str] = []
+        self._stop = threading.Event()
+
+    def client(self, service: str) -> Any:
+        return self.provisioner.client(service)
+
+    def add_worker(self, worker: Worker) -> None:
+        self.workers.append(worker)
+
+    # ------------------------------------------------------------------ wiring
+    def wire(self) -> None:
+        resolver = self.provisioner.resolver
+        for spec in self.runtime.specs.values():
+            for event_name, event in spec.events.items():
+                kind = SOURCES.get(str(event.get("Type")))
+                if kind is None:
+                    self.unsupported.append(f"{spec.logical_id}.{event_name} ({event.get('Type')})")
+                    continue
+                props = resolver.resolve(event.get("Properties", {}) or {})
+                self.not_emulated += not_emulated(
+                    spec.logical_id, event_name, {**event, "Properties": props}
+                )
+                if kind.wire is not None:
+                    kind.wire(self, spec, event_name, props)
+        self._wire_ttl()
+
+    def report_lines(self) -> list[str]:
+        return [f"NOT EMULATED: {name}" for name in self.not_emulated] + [
+            f"NOT DELIVERED (unsupported event type): {name}" for name in self.unsupported
+        ]
+
+    def _wire_ttl(self) -> None:
+        resolver = self.provisioner.resolver
+        tables = []
+        for logical_id, spec in self.provisioner.template.of_type("AWS::DynamoDB::Table").items():
+            ttl = (spec.get("Properties") or {}).get("TimeToLiveSpecification") or {}
+            if str(resolver.resolve(ttl.get("Enabled"))).lower() == "true":
+                name = self.provisioner.resources[logical_id].ref
+                tables.append((name, str(ttl["AttributeName"])))
+        if not tables:
+            return
+        self.ttl = TtlSweeper(self.client("dynamodb"), tables)
+        sweeper = self.ttl
+
+        def step() -> bool:
+            sweeper.sweep()
+            return False
+
+        self.add_worker(Worker("ttl", step, self.options.ttl_interval))
+
+    # ------------------------------------------------------------------ running
+    def start(self) -> None:
+        for worker in self.workers:
+            worker.thread = threading.Thread(
+                target=self._loop, args=(worker,), name=worker.name, daemon=True
+            )
+            worker.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for worker in self.workers:
+            if worker.thread:
+                worker.thread.join(timeout=5)
+
+    def _loop(self, worker: Worker) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = worker.step()
+            except Exception as exc:  # a poller never dies; it says why and goes on
+                log(f"{worker.name}: {type(exc).__name__}: {exc}")
+                busy = False
+            if not busy:
+                self._stop.wait(worker.idle)
+
+    # ------------------------------------------------------------------ for sources, tools, tests
+    def invoke(self, function: FunctionSpec | str, event: dict[str, Any]) -> tuple[bool, Any]:
+        """Run a function once with an event as a source would: (succeeded, its result)."""
+        name = function if isinstance(function, str) else function.logical_id
+        try:
+            return True, self.runtime.invoke(name, event)
+        except InvocationError:
+            return False, None
+
+    def fire_schedule(self, function: str, event_name: str) -> bool:
+        """Deliver one scheduled event now (what the timer does)."""
+        return fire(self, self.schedules[(function, event_name)], f"{function}.{event_name}")
+
+    def sweep_ttl(self) -> int:
+        return self.ttl.sweep() if self.ttl else 0
+
+    def deleted_by_ttl(self, table: str, keys: dict[str, Any]) -> bool:
+        return self.ttl.deleted_by_ttl(table, keys) if self.ttl else False
+
+    def stream_checkpoints(self) -> dict[str, dict[str, str]]:
+        """Per stream source, per shard, the last sequence number consumed."""
+        return {name: dict(p.checkpoints) for name, p in self.stream_pollers.items()}
