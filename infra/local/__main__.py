@@ -22,7 +22,13 @@ def _parameter(text: str) -> tuple[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
-    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--port", type=int, default=3000, help="the API's port")
+    parser.add_argument(
+        "--aws-port", type=int, default=None, help="the embedded AWS endpoint's (default: port+1)"
+    )
+    parser.add_argument(
+        "--s3-port", type=int, default=None, help="the S3 front's (default: port+2)"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument(
@@ -70,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         template_path=args.template,
         host=args.host,
         port=args.port,
+        aws_port=args.aws_port,
+        s3_port=args.s3_port,
         parameters=dict(args.parameter),
         options=DeliveryOptions(
             retry_delay=args.retry_delay,
@@ -96,6 +104,7 @@ Glimpse local cloud is up in {elapsed:.1f}s{chaos}
   API:      {cloud.url}
   Docs:     {cloud.url}/docs   (OpenAPI: {cloud.url}/openapi.json)
   AWS:      {cloud.endpoint}   (moto; e.g. aws --endpoint-url {cloud.endpoint} dynamodb list-tables)
+  S3:       {cloud.s3_url}   (uploads and renditions; as locked as S3 without credentials)
 
 Sign up, log in and call the API:
   curl -s -X POST {cloud.url}/auth/signup -H 'content-type: application/json' \\

@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from infra.local import atomicity, cognito
 from infra.local.delivery import Delivery, DeliveryOptions
-from infra.local.gateway import Gateway, HttpFront, routes_from_template
+from infra.local.fronts import Front
+from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
+from infra.local.fronts.s3 import S3Front
 from infra.local.provision import Provisioner
 from infra.local.runtime import (
     FunctionRuntime,
@@ -29,32 +33,36 @@ ROOT = Path(__file__).resolve().parents[2]
 # (API.md: on the local stack, accounts are confirmed at once).
 LOCAL_DEFAULTS = {"AutoConfirmUsers": "true"}
 
+LOCAL_SECRET_KEY = "local"  # noqa: S105 - moto's; the S3 front checks upload signatures with it
+
 _moto_lock = threading.Lock()
 _moto_endpoint: str | None = None
 
 
-def embedded_moto() -> str:
-    """This process's moto server on 127.0.0.1 (one per process: moto's state is global)."""
+def embedded_moto(port: int = 0) -> str:
+    """This process's moto server on 127.0.0.1 (one per process: moto's state is global);
+    on `port` when it starts here (0: any free port)."""
     global _moto_endpoint
     with _moto_lock:
         if _moto_endpoint is None:
             from moto.server import ThreadedMotoServer
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
-            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
             server.start()
-            host, port = server.get_host_and_port()
-            _moto_endpoint = f"http://{host}:{port}"
+            host, bound = server.get_host_and_port()
+            _moto_endpoint = f"http://{host}:{bound}"
         return _moto_endpoint
 
 
-def aws_environment(endpoint: str) -> dict[str, str]:
+def aws_environment(endpoint: str, s3_endpoint: str) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_S3": s3_endpoint,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_KEY,
         "AWS_SESSION_TOKEN": "local",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
@@ -64,9 +72,15 @@ def aws_environment(endpoint: str) -> dict[str, str]:
 
 @dataclass
 class LocalCloud:
+    """`port`: the API's; the embedded AWS endpoint listens on `aws_port` (default port + 1)
+    and the S3 front on `s3_port` (default port + 2), so URLs handed out (upload forms,
+    rendition URLs) stay valid across restarts. Port 0: every port is any free one."""
+
     template_path: Path = ROOT / "template.yaml"
     host: str = "127.0.0.1"
     port: int = 3000
+    aws_port: int | None = None
+    s3_port: int | None = None
     parameters: Mapping[str, str] = field(default_factory=dict)
     stack_name: str = "glimpse"
     options: DeliveryOptions = field(default_factory=DeliveryOptions)
@@ -74,7 +88,7 @@ class LocalCloud:
     def __post_init__(self) -> None:
         self.endpoint = ""
         self.report_lines: list[str] = []
-        self._front: HttpFront | None = None
+        self.fronts: dict[str, Front] = {}
         self._delivery: Delivery | None = None
         self._pools: list[str] = []
 
@@ -83,15 +97,23 @@ class LocalCloud:
         if not isinstance(sys.stdout, PrefixedStream):
             sys.stdout = PrefixedStream(sys.stdout)
             sys.stderr = PrefixedStream(sys.stderr)
-        self.endpoint = embedded_moto()
+        self.endpoint = embedded_moto(self._port_after(self.aws_port, 1))
         atomicity.install()
         atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
-        os.environ.update(aws_environment(self.endpoint))
+        s3_front = S3Front(
+            self.endpoint,
+            self.host,
+            self._port_after(self.s3_port, 2),
+            LOCAL_SECRET_KEY,
+            self._moto_client("s3"),
+        )
+        self.fronts["s3"] = s3_front
+        os.environ.update(aws_environment(self.endpoint, s3_front.url))
 
         self.template = Template.load(
             self.template_path, self.parameters, self.stack_name, defaults=LOCAL_DEFAULTS
         )
-        self.provisioner = Provisioner(self.template, self.endpoint)
+        self.provisioner = Provisioner(self.template, self.endpoint, s3_front.url)
         self.provisioner.provision()
         resolver = self.provisioner.resolver
 
@@ -107,19 +129,19 @@ class LocalCloud:
             ((api_id, api),) = apis.items()
             verifiers = {name: self._verifier(pool_id) for name, pool_id in api.authorizers.items()}
             self.gateway = Gateway(api, routes[api_id], self.runtime, verifiers)
-            self._front = HttpFront(self.gateway, self.host, self.port)
+            self.fronts["api"] = RestFront(self.gateway, self.host, self.port)
 
         self._delivery = Delivery(self.provisioner, self.runtime, self.options)
         self._delivery.wire()
         self.report_lines = self.provisioner.report.lines() + self._delivery.report_lines()
         self._delivery.start()
-        if self._front:
-            self._front.start()
+        for front in self.fronts.values():
+            front.start()
         return self
 
     def stop(self) -> None:
-        if self._front:
-            self._front.stop()
+        for front in self.fronts.values():
+            front.stop()
         if self._delivery:
             self._delivery.stop()
         for pool_id in self._pools:
@@ -130,6 +152,21 @@ class LocalCloud:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+    def _port_after(self, chosen: int | None, offset: int) -> int:
+        if chosen is not None:
+            return chosen
+        return self.port + offset if self.port else 0
+
+    def _moto_client(self, service: str) -> Any:
+        make_client: Any = boto3.client
+        return make_client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key=LOCAL_SECRET_KEY,
+        )
 
     # ------------------------------------------------------------------ wiring
     def _wire_cognito_triggers(self) -> None:
@@ -164,9 +201,13 @@ class LocalCloud:
     # ------------------------------------------------------------------ for people and tests
     @property
     def url(self) -> str:
-        if not self._front:
+        if "api" not in self.fronts:
             raise RuntimeError("the template has no API")
-        return self._front.url
+        return self.fronts["api"].url
+
+    @property
+    def s3_url(self) -> str:
+        return self.fronts["s3"].url
 
     def ref(self, logical_id: str) -> Any:
         return self.provisioner.resolver.ref(logical_id)

@@ -31,6 +31,7 @@ NOT_NEEDED = {
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
     "AWS::S3::BucketPolicy": "resource policies are not enforced locally",
     "AWS::CloudWatch::Alarm": "no metrics are collected locally",
+    "AWS::ApiGateway::Account": "the local gateway logs each request to this console",
 }
 # Types another part of the local cloud emulates (the function runtime, the gateway, and a
 # CDN that is the embedded S3 itself: its origin path is readable by anyone, as through
@@ -69,10 +70,14 @@ class Report:
 class Provisioner:
     """Creates the template's resources on the moto endpoint, in dependency order."""
 
-    def __init__(self, template: Template, endpoint: str | None) -> None:
-        """`endpoint` None: AWS's own endpoints (what moto's `mock_aws` intercepts in tests)."""
+    def __init__(
+        self, template: Template, endpoint: str | None, s3_endpoint: str | None = None
+    ) -> None:
+        """`endpoint` None: AWS's own endpoints (what moto's `mock_aws` intercepts in tests).
+        `s3_endpoint`: where callers outside reach S3 (the S3 front), in buckets' domain names."""
         self.template = template
         self.endpoint = endpoint
+        self.s3_endpoint = s3_endpoint or endpoint
         self.resolver = Resolver(template)
         self.resources: dict[str, Provisioned] = {}
         self.report = Report()
@@ -299,12 +304,13 @@ class Provisioner:
                     "Rules": [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
                 },
             )
-        base = self.endpoint or f"https://{name}.s3.amazonaws.com"
+        base = self.s3_endpoint or f"https://{name}.s3.amazonaws.com"
         attributes = {
             "Arn": f"arn:aws:s3:::{name}",
-            "DomainName": base.split("://", 1)[1] + (f"/{name}" if self.endpoint else ""),
-            "RegionalDomainName": base.split("://", 1)[1] + (f"/{name}" if self.endpoint else ""),
-            "WebsiteURL": f"{base}/{name}" if self.endpoint else base,
+            "DomainName": base.split("://", 1)[1] + (f"/{name}" if self.s3_endpoint else ""),
+            "RegionalDomainName": base.split("://", 1)[1]
+            + (f"/{name}" if self.s3_endpoint else ""),
+            "WebsiteURL": f"{base}/{name}" if self.s3_endpoint else base,
         }
         return Provisioned(logical_id, "AWS::S3::Bucket", name, attributes)
 

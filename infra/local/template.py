@@ -66,6 +66,39 @@ class ApiRoute:
         return self.authorizer is not None
 
 
+@dataclass(frozen=True)
+class WebSocketAuthorizer:
+    """A Lambda REQUEST authorizer (`AWS::ApiGatewayV2::Authorizer`), run on `$connect`."""
+
+    logical_id: str
+    function: str
+    identity_sources: tuple[str, ...]  # e.g. route.request.querystring.token
+
+
+@dataclass(frozen=True)
+class WebSocketRoute:
+    route_key: str  # $connect, $disconnect, $default or a custom key such as sendMessage
+    function: str | None  # the Lambda proxy integration's function
+    authorizer: WebSocketAuthorizer | None
+
+
+@dataclass(frozen=True)
+class WebSocketApi:
+    """An `AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`, its routes and stage."""
+
+    logical_id: str
+    selection_expression: str
+    stage: str
+    routes: dict[str, WebSocketRoute]
+
+
+def _only(found: set[str], candidates: Mapping[str, Any], where: str) -> str:
+    named = sorted(found & set(candidates))
+    if len(named) != 1:
+        raise TemplateError(f"{where}: expected one reference, found {named or 'none'}")
+    return named[0]
+
+
 @dataclass
 class Template:
     """A parsed SAM template with its parameter values chosen."""
@@ -168,6 +201,65 @@ class Template:
                     authorizer=None if authorizer in (None, "NONE") else str(authorizer),
                 )
         return routes
+
+    def websocket_apis(self) -> dict[str, WebSocketApi]:
+        """Every WebSocket API: routes with their Lambda proxy integrations and authorizers,
+        read from the `AWS::ApiGatewayV2::*` resources that point at it (`ApiId: !Ref Api`)."""
+        apis = {
+            logical_id: spec.get("Properties") or {}
+            for logical_id, spec in self.of_type("AWS::ApiGatewayV2::Api").items()
+            if (spec.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET"
+        }
+        functions = self.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
+        integrations = self.of_type("AWS::ApiGatewayV2::Integration")
+        by_api: dict[str, list[tuple[str, dict[str, Any]]]] = {name: [] for name in apis}
+        for kind in ("Route", "Authorizer", "Stage", "Integration"):
+            for logical_id, spec in self.of_type(f"AWS::ApiGatewayV2::{kind}").items():
+                props = spec.get("Properties") or {}
+                api = _only(references(props.get("ApiId")), apis, f"{logical_id}.ApiId")
+                by_api[api].append((logical_id, {"Kind": kind, **props}))
+        out: dict[str, WebSocketApi] = {}
+        for api_id, api_props in apis.items():
+            parts = by_api[api_id]
+            authorizers = {
+                logical_id: WebSocketAuthorizer(
+                    logical_id,
+                    _only(references(props.get("AuthorizerUri")), functions, logical_id),
+                    tuple(str(source) for source in props.get("IdentitySource") or []),
+                )
+                for logical_id, props in parts
+                if props["Kind"] == "Authorizer"
+            }
+            routes: dict[str, WebSocketRoute] = {}
+            for logical_id, props in parts:
+                if props["Kind"] != "Route":
+                    continue
+                key = str(props["RouteKey"])
+                target = references(props.get("Target"))
+                function = None
+                if target:
+                    integration = _only(target, integrations, f"{logical_id}.Target")
+                    uri = (integrations[integration].get("Properties") or {}).get("IntegrationUri")
+                    function = _only(references(uri), functions, f"{integration}.IntegrationUri")
+                authorizer = None
+                if str(props.get("AuthorizationType", "NONE")).upper() == "CUSTOM":
+                    chosen = _only(references(props.get("AuthorizerId")), authorizers, logical_id)
+                    authorizer = authorizers[chosen]
+                if authorizer and key != "$connect":
+                    raise TemplateError(f"{logical_id}: only $connect takes an authorizer")
+                if key in routes:
+                    raise TemplateError(f"{api_id}: route {key} is declared twice")
+                routes[key] = WebSocketRoute(key, function, authorizer)
+            stages = [str(props.get("StageName")) for _, props in parts if props["Kind"] == "Stage"]
+            out[api_id] = WebSocketApi(
+                logical_id=api_id,
+                selection_expression=str(
+                    api_props.get("RouteSelectionExpression", "$request.body.action")
+                ),
+                stage=stages[0] if stages else "$default",
+                routes=routes,
+            )
+        return out
 
 
 @dataclass

@@ -92,7 +92,12 @@ def test_hostile_uploads_settle_and_leave_no_message_behind(
     for case in hostile:
         data = case.make()
         slot = open_upload(alice, data or b"x", case.declared)
-        assert post_file(slot, data, case.declared).status_code == 204, case.name
+        answer = post_file(slot, data, case.declared)
+        if not data:  # S3 refuses it against the policy's content-length-range
+            assert answer.status_code == 400, case.name
+            assert "<Code>EntityTooSmall</Code>" in answer.text
+            continue
+        assert answer.status_code == 204, case.name
         slots.append((case, slot["media_id"]))
     for case, media_id in slots:
         media = wait_for_media(alice, media_id)

@@ -86,3 +86,48 @@ def test_globals_merge_into_functions(template: Template) -> None:
     props = template.function_properties("Fn")
     assert props["Timeout"] == 9
     assert props["Environment"]["Variables"] == {"SHARED": "yes", "OWN": "1"}
+
+
+WEBSOCKET_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/websocket-template.yaml"
+
+
+def test_websocket_apis_are_read_with_routes_integrations_and_authorizer() -> None:
+    apis = Template.load(WEBSOCKET_FIXTURE).websocket_apis()
+    assert set(apis) == {"SocketApi"}  # the HTTP API is not a WebSocket API
+    api = apis["SocketApi"]
+    assert (api.selection_expression, api.stage) == ("$request.body.action", "live")
+    assert {key: route.function for key, route in api.routes.items()} == {
+        "$connect": "ConnectFunction",
+        "$disconnect": "ConnectFunction",
+        "sendMessage": "MessagesFunction",
+    }
+    authorizer = api.routes["$connect"].authorizer
+    assert authorizer is not None
+    assert (authorizer.function, authorizer.identity_sources) == (
+        "AuthorizerFunction",
+        ("route.request.querystring.token",),
+    )
+    assert api.routes["sendMessage"].authorizer is None
+    assert api.routes["$disconnect"].authorizer is None
+
+
+def test_websocket_authorizers_belong_on_connect_only(tmp_path: Path) -> None:
+    text = WEBSOCKET_FIXTURE.read_text().replace(
+        "RouteKey: sendMessage\n      AuthorizationType: NONE",
+        "RouteKey: sendMessage\n      AuthorizationType: CUSTOM\n"
+        "      AuthorizerId: !Ref TokenAuthorizer",
+    )
+    broken = tmp_path / "template.yaml"
+    broken.write_text(text)
+    with pytest.raises(TemplateError, match="only \\$connect takes an authorizer"):
+        Template.load(broken).websocket_apis()
+
+
+def test_websocket_parts_must_name_their_api(tmp_path: Path) -> None:
+    text = WEBSOCKET_FIXTURE.read_text().replace(
+        "      ApiId: !Ref SocketApi\n      RouteKey: sendMessage", "      RouteKey: sendMessage"
+    )
+    broken = tmp_path / "template.yaml"
+    broken.write_text(text)
+    with pytest.raises(TemplateError, match="SendRoute.ApiId"):
+        Template.load(broken).websocket_apis()

@@ -1,4 +1,4 @@
-"""The HTTP front: API Gateway's REST proxy integration for exactly the template's routes.
+"""The REST front: API Gateway's REST proxy integration for exactly the template's routes.
 
 Built on chalice's local API Gateway emulation (its route matcher, request handler and
 threaded server). Each request becomes a complete REST proxy event with the keys of AWS's
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import sys
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from chalice.local import ChaliceRequestHandler, RouteMatcher, ThreadedHTTPServer
 
+from infra.local.fronts import ServerThread
 from infra.local.runtime import FunctionRuntime, InvocationError
 from infra.local.template import ACCOUNT_ID, ApiRoute, Resolver, Template
 from infra.local.tokens import CognitoVerifier, InvalidToken
@@ -315,27 +315,11 @@ class _RequestHandler(ChaliceRequestHandler):
         raise AttributeError(name)
 
 
-class HttpFront:
-    """The threaded HTTP server on 127.0.0.1 that feeds one gateway."""
+class RestFront(ServerThread):
+    """The threaded HTTP server that feeds one gateway."""
 
     def __init__(self, gateway: Gateway, host: str, port: int) -> None:
         def factory(request: Any, address: Any, server: Any) -> _RequestHandler:
             return _RequestHandler(request, address, server, app_object=gateway)
 
-        self.server = ThreadedHTTPServer((host, port), factory)
-        self.host, self.port = self.server.server_address[:2]
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, name="gateway", daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__("api", ThreadedHTTPServer((host, port), factory))
