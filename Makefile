@@ -7,6 +7,10 @@ PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
 SAM_VENV    := .venv-sam
 SAM         := $(SAM_VENV)/bin/sam
+SAM_VERSION := 1.170.0
+CHECKOV_VENV    := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 PORT        ?= 3000
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
@@ -37,12 +41,14 @@ test: $(STAMP) lint ## Lint, type-check, validate the template and run every tes
 	@echo "The social suite again, under chaos: re-delivered events, cancelled transactions"
 	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest -n 2 --dist loadfile tests/e2e/test_social.py $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff (lint + format check), mypy, import layers, cfn-lint, OpenAPI freshness
+lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, sam validate --lint, checkov, OpenAPI freshness
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml --region us-east-1
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 	$(PY) -m infra.openapi --check
 
 openapi: $(STAMP) ## Regenerate the merged OpenAPI document shipped in the layer
@@ -61,7 +67,13 @@ bench: $(STAMP) ## Run the benchmarks and print their figures
 
 $(SAM): infra/find-python.sh
 	@interp=$$(infra/find-python.sh) || exit 1; "$$interp" -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --upgrade pip aws-sam-cli
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip aws-sam-cli==$(SAM_VERSION)
+
+# checkov pins its own (older) boto3 too: a third venv, rebuilt when CHECKOV_VERSION changes.
+$(CHECKOV_STAMP): infra/find-python.sh
+	@interp=$$(infra/find-python.sh) || exit 1; rm -rf $(CHECKOV_VENV); "$$interp" -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip checkov==$(CHECKOV_VERSION)
+	@touch $@
 
 build: $(SAM) ## sam build (aws-sam-cli lives in its own venv: it pins its own boto3)
 	PATH="$$(dirname $$(infra/find-python.sh)):$$PATH" $(SAM) build
@@ -71,7 +83,8 @@ deploy: build ## sam deploy --guided
 
 destroy: $(SAM) ## sam delete: the stack goes; its data stays (see the message)
 	@echo "Deleting the stack. Kept on purpose (DeletionPolicy: Retain), with your users' data:"
-	@echo "  every DynamoDB table, the Cognito user pool and the media bucket."
+	@echo "  every DynamoDB table, the Cognito user pool and the media bucket; and (ApiGatewayLogsRole=create)"
+	@echo "  API Gateway's CloudWatch role, an account setting other APIs in the region may use."
 	@echo "Once you are sure, delete them by hand (names: the stack's outputs, or the console):"
 	@echo "  aws dynamodb delete-table --table-name <name>"
 	@echo "  aws cognito-idp delete-user-pool --user-pool-id <id>   (prod: turn off deletion protection first)"
@@ -79,4 +92,4 @@ destroy: $(SAM) ## sam delete: the stack goes; its data stays (see the message)
 	$(SAM) delete
 
 clean: ## Remove the venvs, build output and caches
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -29,13 +29,13 @@ NOT_NEEDED = {
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",
     "AWS::SQS::QueuePolicy": "resource policies are not enforced locally",
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
-    "AWS::S3::BucketPolicy": "resource policies are not enforced locally",
+    "AWS::S3::BucketPolicy": "it opens the bucket to CloudFront; the S3 front uses the local CDN's",
     "AWS::CloudWatch::Alarm": "no metrics are collected locally",
     "AWS::ApiGateway::Account": "the local gateway logs each request to this console",
 }
 # Types another part of the local cloud emulates (the function runtime, the gateway, and a
-# CDN that is the embedded S3 itself: its origin path is readable by anyone, as through
-# CloudFront, and nothing else is).
+# CDN that is the S3 front: a bucket policy opens its origin path to anyone, as CloudFront
+# does, and the S3 front keeps everything else closed).
 EMULATED = {
     "AWS::Serverless::Function",
     "AWS::Serverless::Api",

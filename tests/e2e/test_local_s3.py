@@ -64,7 +64,9 @@ def test_renditions_are_readable_and_nothing_else_is(
     s3 = cloud.provisioner.client("s3")
     s3.put_object(Bucket=cloud.ref("MediaBucket"), Key="uploads/someone/original", Body=b"x")
     for method in ("GET", "HEAD"):
-        original = requests.request(method, f"{bucket_url(cloud)}/uploads/someone/original")
+        original = requests.request(
+            method, f"{bucket_url(cloud)}/uploads/someone/original", timeout=5
+        )
         assert original.status_code == 403, method
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from infra.local.template import Template
+from infra.local.template import Resolver, Template, references
 from tests.conftest import ROOT
 
 TEMPLATE = Template.load(ROOT / "template.yaml")
@@ -59,8 +61,6 @@ def test_stateful_resources_survive_a_stack_deletion_or_replacement() -> None:
 
 
 def test_cognito_sends_through_ses_when_given_an_identity_and_a_sender() -> None:
-    from infra.local.template import Resolver
-
     def email(parameters: dict[str, str]) -> Any:
         template = Template.load(ROOT / "template.yaml", parameters)
         props = template.of_type("AWS::Cognito::UserPool")["UserPool"]["Properties"]
@@ -74,3 +74,67 @@ def test_cognito_sends_through_ses_when_given_an_identity_and_a_sender() -> None
         "SourceArn": arn,
         "From": "Glimpse <no-reply@example.com>",
     }
+
+
+def test_the_api_writes_json_access_logs_to_a_log_group_of_its_own() -> None:
+    (api,) = TEMPLATE.of_type("AWS::Serverless::Api").values()
+    setting = api["Properties"]["AccessLogSetting"]
+    groups = TEMPLATE.of_type("AWS::Logs::LogGroup")
+    (group,) = references(setting["DestinationArn"]) & set(groups)
+    assert groups[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    users = [
+        name
+        for name, spec in TEMPLATE.resources.items()
+        if name != group and group in references(spec)
+    ]
+    assert users == ["Api"]
+    # One JSON object a line: every $context variable stands where a JSON value may.
+    line = json.loads(re.sub(r"\$context\.[A-Za-z.]+", "0", setting["Format"]))
+    assert {
+        "requestId",
+        "ip",
+        "user",
+        "requestTime",
+        "httpMethod",
+        "resourcePath",
+        "status",
+        "protocol",
+        "responseLength",
+        "integrationLatency",
+        "errorMessage",
+    } <= set(line)
+    assert "$context.requestId" in setting["Format"]
+
+
+def test_the_api_stage_waits_for_the_cloudwatch_role_this_stack_sets() -> None:
+    ((account_id, account),) = TEMPLATE.of_type("AWS::ApiGateway::Account").items()
+    condition = account["Condition"]
+    (role,) = references(account["Properties"]["CloudWatchRoleArn"])
+    assert TEMPLATE.resources[role]["Condition"] == condition
+    for spec in (account, TEMPLATE.resources[role]):  # shared by every API in the region
+        assert spec["DeletionPolicy"] == spec["UpdateReplacePolicy"] == "Retain"
+    # The stage is made with the access log setting; its log group waits for the account
+    # setting (DependsOn cannot name a resource that has a Condition).
+    (api,) = TEMPLATE.of_type("AWS::Serverless::Api").values()
+    (group,) = references(api["Properties"]["AccessLogSetting"]["DestinationArn"]) & set(
+        TEMPLATE.resources
+    )
+    assert account_id in references(TEMPLATE.resources[group].get("Metadata"))
+
+    def creates(choice: str | None) -> bool:
+        parameters = {"ApiGatewayLogsRole": choice} if choice else {}
+        return Resolver(Template.load(ROOT / "template.yaml", parameters)).condition(condition)
+
+    assert creates(None)
+    assert creates("create")
+    assert not creates("existing")
+
+
+def test_every_queue_is_encrypted_at_rest() -> None:
+    # checkov's queue check knows only KMS keys and is skipped (.checkov.yaml): this keeps
+    # SSE-SQS, or a key, on every queue.
+    queues = TEMPLATE.of_type("AWS::SQS::Queue")
+    assert queues
+    for name, spec in queues.items():
+        props = spec.get("Properties") or {}
+        assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props, name

@@ -129,5 +129,5 @@ def test_websocket_parts_must_name_their_api(tmp_path: Path) -> None:
     )
     broken = tmp_path / "template.yaml"
     broken.write_text(text)
-    with pytest.raises(TemplateError, match="SendRoute.ApiId"):
+    with pytest.raises(TemplateError, match=r"SendRoute\.ApiId"):
         Template.load(broken).websocket_apis()
