@@ -1,0 +1,57 @@
+"""docs/operations.md keeps up with template.yaml: every alarm and every dead-letter queue in it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.unit.test_production_settings import TEMPLATE, _events
+
+RUNBOOK = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+
+
+def _logical_id(reference: Any) -> str | None:
+    """The resource a `!GetAtt X.Arn` or `!Ref X` names; None for anything else."""
+    if not isinstance(reference, dict):
+        return None
+    if "Ref" in reference:
+        return str(reference["Ref"])
+    target = reference.get("Fn::GetAtt")
+    if isinstance(target, list):
+        return str(target[0])
+    if isinstance(target, str):
+        return target.split(".", 1)[0]
+    return None
+
+
+def alarms() -> list[str]:
+    return sorted(TEMPLATE.of_type("AWS::CloudWatch::Alarm"))
+
+
+def dead_letter_queues() -> list[str]:
+    """Queues named as a RedrivePolicy's deadLetterTargetArn or an event source's OnFailure."""
+    queues = TEMPLATE.of_type("AWS::SQS::Queue")
+    found = set()
+    for spec in queues.values():
+        policy = (spec.get("Properties") or {}).get("RedrivePolicy") or {}
+        found.add(_logical_id(policy.get("deadLetterTargetArn")))
+    for kind in ("DynamoDB", "Kinesis", "MSK", "SelfManagedKafka"):
+        for _name, props in _events(kind):
+            on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure")) or {}
+            found.add(_logical_id(on_failure.get("Destination")))
+    return sorted(name for name in found if name in queues)
+
+
+def test_the_template_has_what_the_runbook_covers() -> None:
+    assert len(alarms()) >= 5
+    assert {"PublisherFailuresQueue", "CountersDeadLetterQueue"} <= set(dead_letter_queues())
+
+
+@pytest.mark.parametrize("logical_id", alarms() + dead_letter_queues())
+def test_the_runbook_names_it(logical_id: str) -> None:
+    assert re.search(rf"\b{re.escape(logical_id)}\b", RUNBOOK), (
+        f"docs/operations.md does not name {logical_id}: say what to do when it fires or fills"
+    )
