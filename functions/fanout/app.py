@@ -53,8 +53,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_handler(record: SQSRecord) -> None:
-    plumbing.correlate(record.message_id)
-    run_job(job=record.json_body)
+    with plumbing.record(record.message_id):
+        run_job(job=record.json_body)
 
 
 def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

@@ -82,9 +82,9 @@ def handle_upload(upload: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_handler(record: SQSRecord) -> None:
-    plumbing.correlate(record.message_id)
-    for upload in uploads_in(record.json_body):
-        handle_upload(upload=asdict(upload))
+    with plumbing.record(record.message_id):
+        for upload in uploads_in(record.json_body):
+            handle_upload(upload=asdict(upload))
 
 
 def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

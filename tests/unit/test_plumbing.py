@@ -9,6 +9,7 @@ import logging
 from pathlib import PurePosixPath
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from infra.local.template import Template
 from tests.conftest import ROOT, FakeContext
@@ -53,3 +54,26 @@ def test_each_sqs_record_logs_under_its_own_message_id() -> None:
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     refused = [line for line in lines if line["message"] == "not a domain event"]
     assert [line.get("correlation_id") for line in refused] == ["message-0", "message-1"]
+
+
+def test_a_failing_record_is_logged_with_its_id_and_traceback() -> None:
+    """The batch processor reports a failed record without a word; plumbing logs why."""
+    from functions.fanout import app as fanout
+
+    logger = fanout.plumbing.logger
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    records = [{"messageId": "broken-1", "body": "not json", "attributes": {}}]
+    try:
+        with pytest.raises(BatchProcessingError):  # all failed: Lambda retries the batch
+            fanout.lambda_handler({"Records": records}, FakeContext())
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    failed = [line for line in lines if line["message"].startswith("record failed")]
+    assert len(failed) == 1
+    assert failed[0]["correlation_id"] == "broken-1"
+    assert failed[0]["level"] == "ERROR"
+    assert "JSONDecodeError" in failed[0]["exception"]

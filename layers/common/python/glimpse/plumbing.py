@@ -5,12 +5,13 @@ tracer and metrics, all named `<name>`: the folder its `CodeUri` names in templa
 holds the two equal; the name is written, not derived, because in Lambda the module is `app`.
 `http(app)` is an API function's `lambda_handler` (the API Gateway request id as correlation
 id); `consumer(handle)` an event consumer's, whose records each set their own correlation id
-(`correlate`).
+(`correlate`, or `record`, which also logs a record's failure).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,3 +77,14 @@ class Plumbing:
     def correlate(self, record_id: str) -> None:
         """Log what follows under this record's id (an SQS message id, a stream sequence)."""
         self.logger.set_correlation_id(record_id)
+
+    @contextmanager
+    def record(self, record_id: str) -> Iterator[None]:
+        """One record of a batch: logged under its id, and its failure logged with the
+        traceback before the batch processor reports it (which logs nothing itself)."""
+        self.correlate(record_id)
+        try:
+            yield
+        except Exception:
+            self.logger.exception("record failed; it comes back, then goes to the DLQ")
+            raise
