@@ -30,6 +30,18 @@ def main(argv: list[str] | None = None) -> int:
         "--s3-port", type=int, default=None, help="the S3 front's (default: port+2)"
     )
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=ROOT / ".local-cloud" / "state",
+        help="where the data is kept across restarts (default: .local-cloud/state)",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="start empty (the saved state is kept as .previous)"
+    )
+    parser.add_argument(
+        "--no-state", action="store_true", help="keep nothing: the data goes when it stops"
+    )
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument(
         "--parameter",
@@ -78,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         aws_port=args.aws_port,
         s3_port=args.s3_port,
+        state_dir=None if args.no_state else args.state_dir,
+        fresh=args.fresh,
         parameters=dict(args.parameter),
         options=DeliveryOptions(
             retry_delay=args.retry_delay,
@@ -98,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, share in (("chaos", args.chaos), ("chaos-conflicts", args.chaos_conflicts))
         if share
     )
+    state = (
+        "kept nowhere (--no-state): it goes when the local cloud stops"
+        if args.no_state
+        else f"kept in {args.state_dir} across restarts (make run ARGS=--fresh starts empty)"
+    )
     print(
         f"""
 Glimpse local cloud is up in {elapsed:.1f}s{chaos}
@@ -105,6 +124,7 @@ Glimpse local cloud is up in {elapsed:.1f}s{chaos}
   Docs:     {cloud.url}/docs   (OpenAPI: {cloud.url}/openapi.json)
   AWS:      {cloud.endpoint}   (moto; e.g. aws --endpoint-url {cloud.endpoint} dynamodb list-tables)
   S3:       {cloud.s3_url}   (uploads and renditions; as locked as S3 without credentials)
+  Data:     {state}
 
 Sign up, log in and call the API:
   curl -s -X POST {cloud.url}/auth/signup -H 'content-type: application/json' \\
@@ -119,12 +139,12 @@ Ctrl-C stops it.""",
     )
 
     stop = threading.Event()
+    # Ctrl-C (and a second, impatient one) and SIGTERM only ask to stop: the state is saved
+    # on the way out, and an interrupt in the middle of that must not lose it.
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.is_set():
-            stop.wait(0.5)
-    except KeyboardInterrupt:
-        pass
+    while not stop.is_set():
+        stop.wait(0.5)
     print("\nStopping the local cloud…", flush=True)
     cloud.stop()
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -25,6 +27,7 @@ from infra.local.runtime import (
     function_specs,
     merged_environment,
 )
+from infra.local.state import StateStore
 from infra.local.template import REGION, Template
 from infra.local.tokens import CognitoVerifier
 
@@ -55,6 +58,15 @@ def embedded_moto(port: int = 0) -> str:
         return _moto_endpoint
 
 
+def _moved(saved: dict[str, Any], moves: dict[Any, str]) -> dict[str, Any]:
+    """`saved` with every old endpoint's host:port replaced by the new one's."""
+    text = json.dumps(saved)
+    for old, new in moves.items():
+        if old and old != new:
+            text = text.replace(urlsplit(old).netloc, urlsplit(new).netloc)
+    return dict(json.loads(text))
+
+
 def aws_environment(endpoint: str, s3_endpoint: str) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": endpoint,
@@ -81,6 +93,11 @@ class LocalCloud:
     port: int = 3000
     aws_port: int | None = None
     s3_port: int | None = None
+    # Where the local cloud keeps its data across restarts (None: nowhere); `fresh`: start
+    # empty (a saved state is moved aside); saved every `save_interval` seconds and on stop.
+    state_dir: Path | None = None
+    fresh: bool = False
+    save_interval: float = 15.0
     parameters: Mapping[str, str] = field(default_factory=dict)
     stack_name: str = "glimpse"
     options: DeliveryOptions = field(default_factory=DeliveryOptions)
@@ -89,6 +106,9 @@ class LocalCloud:
         self.endpoint = ""
         self.report_lines: list[str] = []
         self.fronts: dict[str, Front] = {}
+        self.state: StateStore | None = None
+        self._saver: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._delivery: Delivery | None = None
         self._pools: list[str] = []
 
@@ -109,13 +129,15 @@ class LocalCloud:
         )
         self.fronts["s3"] = s3_front
         os.environ.update(aws_environment(self.endpoint, s3_front.url))
+        saved = self._restore(s3_front.url)
 
         self.template = Template.load(
             self.template_path, self.parameters, self.stack_name, defaults=LOCAL_DEFAULTS
         )
         self.provisioner = Provisioner(self.template, self.endpoint, s3_front.url)
-        self.provisioner.provision()
+        self.provisioner.provision(saved.get("resources"))
         resolver = self.provisioner.resolver
+        cognito.restore_codes(saved.get("cognito_codes") or [])
 
         self.specs = function_specs(self.template, resolver)
         os.environ.update(merged_environment(self.specs))
@@ -131,19 +153,29 @@ class LocalCloud:
             self.gateway = Gateway(api, routes[api_id], self.runtime, verifiers)
             self.fronts["api"] = RestFront(self.gateway, self.host, self.port)
 
-        self._delivery = Delivery(self.provisioner, self.runtime, self.options)
+        self._delivery = Delivery(
+            self.provisioner, self.runtime, self.options, resume=saved.get("stream_checkpoints")
+        )
         self._delivery.wire()
         self.report_lines = self.provisioner.report.lines() + self._delivery.report_lines()
         self._delivery.start()
         for front in self.fronts.values():
             front.start()
+        if self.state is not None:
+            self._saver = threading.Thread(target=self._save_every, name="state", daemon=True)
+            self._saver.start()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         for front in self.fronts.values():
             front.stop()
         if self._delivery:
             self._delivery.stop()
+        if self._saver:
+            self._saver.join(timeout=5)
+        if self.state is not None and self._delivery is not None:
+            self.save()
         for pool_id in self._pools:
             cognito.unregister(pool_id)
 
@@ -152,6 +184,49 @@ class LocalCloud:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+    # ------------------------------------------------------------------ state across restarts
+    def _restore(self, s3_url: str) -> dict[str, Any]:
+        """The saved state put back into moto; what the rest of the start needs from it."""
+        if self.state_dir is None:
+            return {}
+        self.state = StateStore(self.state_dir)
+        if self.fresh:
+            self.state.set_aside("started with --fresh")
+            return {}
+        saved = self.state.load() or {}
+        if saved.get("stack_name") not in (None, self.stack_name):
+            raise RuntimeError(
+                f"{self.state_dir} holds the stack {saved['stack_name']!r}, not "
+                f"{self.stack_name!r}: use another state directory, or --fresh"
+            )
+        # URLs the resources carry (a CDN domain) follow the endpoints if the ports changed.
+        return _moved(saved, {saved.get("endpoint"): self.endpoint, saved.get("s3_url"): s3_url})
+
+    def save(self) -> None:
+        """Snapshot the local cloud's state now (it also saves itself regularly and on stop)."""
+        if self.state is None or self._delivery is None:
+            return
+        self.state.save(
+            {
+                "stack_name": self.stack_name,
+                "endpoint": self.endpoint,
+                "s3_url": self.s3_url,
+                "resources": {
+                    logical_id: item.saved()
+                    for logical_id, item in self.provisioner.resources.items()
+                },
+                "stream_checkpoints": self._delivery.stream_checkpoints(),
+                "cognito_codes": cognito.saved_codes(),
+            }
+        )
+
+    def _save_every(self) -> None:
+        while not self._stopping.wait(self.save_interval):
+            try:
+                self.save()
+            except Exception as exc:  # the next save tries again; stop() saves too
+                sys.stderr.write(f"[state] save failed: {type(exc).__name__}: {exc}\n")
 
     def _port_after(self, chosen: int | None, offset: int) -> int:
         if chosen is not None:

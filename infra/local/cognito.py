@@ -27,6 +27,18 @@ TriggerCall = Callable[[dict[str, Any]], dict[str, Any]]
 _lock = threading.Lock()
 _triggers: dict[str, dict[str, TriggerCall]] = {}  # pool id -> trigger name -> call
 _codes: dict[tuple[str, str], str] = {}  # (app client id, username) -> code
+
+
+def saved_codes() -> list[list[str]]:
+    """The pending confirmation codes, as plain data for the local cloud's saved state."""
+    return [[client_id, username, code] for (client_id, username), code in _codes.items()]
+
+
+def restore_codes(saved: list[list[str]]) -> None:
+    for client_id, username, code in saved:
+        _codes[(client_id, username)] = code
+
+
 _installed = False
 
 

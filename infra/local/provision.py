@@ -7,9 +7,10 @@ the local cloud say why; any other type is reported by name at start.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
@@ -50,6 +51,21 @@ class Provisioned:
     type: str
     ref: Any
     attributes: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""  # of the type and resolved properties it was created from
+
+    def saved(self) -> dict[str, Any]:
+        """Plain data, for the local cloud's saved state."""
+        return {
+            "type": self.type,
+            "ref": self.ref,
+            "attributes": self.attributes,
+            "fingerprint": self.fingerprint,
+        }
+
+
+def fingerprint(type_: str, props: dict[str, Any]) -> str:
+    text = json.dumps([type_, props], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -58,9 +74,17 @@ class Report:
     emulated: list[str] = field(default_factory=list)
     not_needed: list[tuple[str, str]] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    kept_as_saved: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"provisioned: {', '.join(self.provisioned) or '-'}"]
+        if self.restored:
+            out.append(f"restored from the saved state: {', '.join(self.restored)}")
+        out.extend(
+            f"KEPT AS SAVED (changed in the template since; ARGS=--fresh applies it): {name}"
+            for name in self.kept_as_saved
+        )
         out.append(f"emulated in-process: {', '.join(self.emulated) or '-'}")
         out.extend(f"not needed locally: {name} ({why})" for name, why in self.not_needed)
         out.extend(f"NOT PROVISIONED (unsupported type): {name}" for name in self.unsupported)
@@ -132,7 +156,13 @@ class Provisioner:
                 f"resources depend on each other in a cycle: {exc.args[1]}"
             ) from exc
 
-    def provision(self) -> dict[str, Provisioned]:
+    def provision(
+        self, saved: Mapping[str, dict[str, Any]] | None = None
+    ) -> dict[str, Provisioned]:
+        """Create every resource, in dependency order. `saved`: what an earlier run created
+        (`Provisioned.saved()` by logical id), whose AWS state has been restored: those are
+        taken as they are, and only resources new to the template are created."""
+        saved = saved or {}
         for logical_id in self.order():
             spec = self.template.resources[logical_id]
             type_ = str(spec.get("Type"))
@@ -151,7 +181,19 @@ class Provisioner:
             if type_ == "AWS::Serverless::Function":
                 props = {k: v for k, v in props.items() if k != "Events"}
             resolved = self.resolver.resolve(props)
-            self._register(handler(logical_id, resolved))
+            print_ = fingerprint(type_, resolved)
+            earlier = saved.get(logical_id)
+            if earlier and earlier["type"] == type_:
+                if earlier["fingerprint"] != print_:
+                    self.report.kept_as_saved.append(logical_id)
+                restored = Provisioned(logical_id, type_, earlier["ref"], earlier["attributes"])
+                restored.fingerprint = earlier["fingerprint"]
+                self._register(restored)
+                self.report.restored.append(logical_id)
+                continue
+            item = handler(logical_id, resolved)
+            item.fingerprint = print_
+            self._register(item)
             bucket = self.report.emulated if type_ in EMULATED else self.report.provisioned
             bucket.append(logical_id)
         return self.resources
