@@ -23,6 +23,7 @@ SETTINGS = (
     "events_table",
     "idempotency_table",
     "posts_table",
+    "stories_table",
     "users_table",
 )
 

@@ -30,6 +30,7 @@ SETTINGS = (
     "feed_table",
     "idempotency_table",
     "posts_table",
+    "stories_table",
     "users_table",
 )
 

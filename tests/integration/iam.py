@@ -147,6 +147,10 @@ class Recorder:
                     source = f"{source['Bucket']}/{source['Key']}"
                 yield "s3:GetObject", f"arn:aws:s3:::{str(source).lstrip('/')}"
                 operation = "PutObject"
+            if operation == "DeleteObjects":  # IAM checks s3:DeleteObject on each key
+                for entry in params["Delete"]["Objects"]:
+                    yield "s3:DeleteObject", f"{bucket}/{entry['Key']}"
+                return
             action = S3_ACTIONS.get(operation, operation)
             yield f"s3:{action}", bucket if action == "ListBucket" else f"{bucket}/{params['Key']}"
         elif service == "sns":

@@ -22,6 +22,7 @@ from functions.graph import app as graph
 from functions.media import app as media
 from functions.posts import app as posts
 from functions.publisher import app as publisher
+from functions.stories import app as stories
 from functions.users import app as users
 from glimpse.clock import new_id, now
 from glimpse.models.media import MEDIA, MediaItem, media_pk
@@ -30,7 +31,14 @@ from infra.local.delivery import sqs_event, sqs_record, stream_record
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack, as_user
 
-HANDLERS = {"graph": graph, "posts": posts, "feed": feed, "users": users, "media": media}
+HANDLERS = {
+    "graph": graph,
+    "posts": posts,
+    "feed": feed,
+    "users": users,
+    "media": media,
+    "stories": stories,
+}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = ["bio"]
         elif name == "by_block":
             values[name] = False
+        elif name == "audience":
+            values[name] = "close_friends"
         else:
             assert field.annotation is str, (cls, name)
             values[name] = f"{name}-1"
@@ -81,14 +83,25 @@ def test_filter_policies_name_real_events_and_every_event_a_consumer_acts_on(
 
     acted_on: set[str] = set()
     current: list[str] = []
-    for step in ("_fanout", "_cleanup", "followed", "prune", "_celebrity", "_approve_pending"):
+    steps = ("_fanout", "_cleanup", "followed", "prune", "_celebrity", "_approve_pending")
+    for step in (*steps, "_story_fanout"):
         monkeypatch.setattr(
             fanout, step, lambda *_a, **_k: acted_on.add(current[0]) or fanout.Stats()
         )
+    monkeypatch.setattr(fanout, "get_or_none", lambda *_a, **_k: _story_sample())
     for event in SAMPLES:
         current[:] = [event.type]
         fanout.on_event(event, send=lambda jobs: None)
     assert acted_on == queues["FeedJobsQueue"]
+
+
+def _story_sample() -> Any:
+    """What the fan-out reads before a story's: the story item (the sample's)."""
+    from datetime import UTC, datetime
+
+    from glimpse.models.stories import Story
+
+    return Story(audience="followers", expires_at=datetime.now(UTC))
 
 
 def test_docs_list_every_event_with_its_consumers() -> None:

@@ -30,6 +30,8 @@ class Settings(BaseModel):
     feed_table: str = ""
     feed_jobs_queue_url: str = ""
     events_table: str = ""  # the outbox (glimpse.models.outbox)
+    stories_table: str = ""
+    story_ttl_seconds: int = 86400
     social_events_topic_arn: str = ""
     cursor_secret_arn: str = ""
     auto_confirm_users: bool = False
@@ -55,6 +57,8 @@ _ENV = {
     "feed_table": "FEED_TABLE",
     "feed_jobs_queue_url": "FEED_JOBS_QUEUE_URL",
     "events_table": "EVENTS_TABLE",
+    "stories_table": "STORIES_TABLE",
+    "story_ttl_seconds": "STORY_TTL_SECONDS",
     "social_events_topic_arn": "SOCIAL_EVENTS_TOPIC_ARN",
     "cursor_secret_arn": "CURSOR_SECRET_ARN",
     "auto_confirm_users": "AUTO_CONFIRM_USERS",

@@ -145,6 +145,38 @@ class CelebrityReached(Event):
     user_id: str
 
 
+# --------------------------------------------------------------------------- stories
+class StoryCreated(Event):
+    type: Literal["story_created"] = "story_created"
+    story_id: str
+    owner_id: str
+    audience: Literal["followers", "close_friends"]
+
+
+class StoryRemoved(Event):
+    """The story item is gone: deleted by its owner, or expired (DynamoDB's TTL)."""
+
+    type: Literal["story_removed"] = "story_removed"
+    story_id: str
+    owner_id: str
+
+
+class StoryViewed(Event):
+    """A viewer's first view of a story (views are idempotent: one event per viewer)."""
+
+    type: Literal["story_viewed"] = "story_viewed"
+    story_id: str
+    owner_id: str
+    viewer_id: str
+
+
+class StoryLiked(Event):
+    type: Literal["story_liked"] = "story_liked"
+    story_id: str
+    owner_id: str
+    user_id: str
+
+
 type DomainEvent = Annotated[
     PostCreated
     | PostDeleted
@@ -161,7 +193,11 @@ type DomainEvent = Annotated[
     | AccountMadePrivate
     | AccountMadePublic
     | ProfileChanged
-    | CelebrityReached,
+    | CelebrityReached
+    | StoryCreated
+    | StoryRemoved
+    | StoryViewed
+    | StoryLiked,
     Field(discriminator="type"),
 ]
 

@@ -73,3 +73,24 @@ def copy(bucket: str, source: str, destination: str) -> None:
 
 def delete(bucket: str, key: str) -> None:
     s3().delete_object(Bucket=bucket, Key=key)
+
+
+def copy_in_bucket(source: str, destination: str) -> None:
+    """Copy an object within the media bucket (a highlight keeps its story's renditions)."""
+    bucket = _bucket()
+    s3().copy_object(
+        Bucket=bucket,
+        Key=destination,
+        CopySource={"Bucket": bucket, "Key": source},
+        MetadataDirective="COPY",
+    )
+
+
+def delete_keys(keys: list[str]) -> None:
+    """Delete objects of the media bucket, 1,000 per request; a missing key is no error."""
+    bucket = _bucket()
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        s3().delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True}
+        )

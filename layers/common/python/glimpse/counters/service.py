@@ -1,11 +1,12 @@
 """Counters added up from domain events, one `ADD` per counter item per batch.
 
-`like_count` and `comment_count` (post items), `followers_count`, `following_count` and
-`posts_count` (profiles) and the reader→author interaction counts (affinity edges, for feed
-ranking) are never written by the request that causes them. This consumer sums a batch of
-events per item and writes each item once, in a transaction that also writes one applied
-mark per event (conditional on its absence): a re-delivered event finds its mark and is left
-out, so counts are exact once the queue drains and never drift under re-delivery.
+`like_count` and `comment_count` (post items), `view_count` (story items),
+`followers_count`, `following_count` and `posts_count` (profiles) and the reader→author
+interaction counts (affinity edges, for feed ranking) are never written by the request that
+causes them. This consumer sums a batch of events per item and writes each item once, in a
+transaction that also writes one applied mark per event (conditional on its absence): a re-
+delivered event finds its mark and is left out, so counts are exact once the queue drains
+and never drift under re-delivery.
 
 At 1,000 likes a second on one post, the post item is written once per batch (up to
 `BATCH_EVENTS` events), not 1,000 times: the hot item sees a few writes a second.
@@ -30,12 +31,14 @@ from glimpse.events import (
     PostLiked,
     PostUnliked,
     RequestApproved,
+    StoryViewed,
 )
 from glimpse.models.base import Model
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.graph import AFFINITY, Edge, edge_key, other_of
 from glimpse.models.outbox import AppliedEvent, applied_mark
 from glimpse.models.posts import POST, Like, Post, comment_sk, like_sk, post_pk
+from glimpse.models.stories import STORY, Story, story_pk
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
@@ -98,6 +101,8 @@ def deltas(event: DomainEvent) -> list[tuple[Key, str, int]]:
                 (_profile(event.followee_id), "followers_count", -1),
                 (_profile(event.follower_id), "following_count", -1),
             ]
+        case StoryViewed():
+            return [((Story, story_pk(event.story_id), STORY), "view_count", 1)]
     return []
 
 

@@ -9,13 +9,17 @@ Facts (domain events from the social-events topic, glimpse.events), by `type`:
   with the author's latest posts (or, for a celebrity, add it to the reader's celebrity set);
 - `follow_removed` (status `following`): prune the author's entries from the reader's feed;
 - `celebrity_reached`: the account joins its followers' celebrity sets;
+- `story_created`: a marker into each follower's tray (close friends only for a
+  close-friends story), as a post into feeds; `story_removed`: the markers go again;
 - `account_made_public`: its pending follow requests are approved, `PENDING_PAGE` per
   invocation (graph work the feed needs at once: each approval back-fills a feed).
 
 Continuations, sent by this module to its own queue so no invocation runs long, carry the
 `event_id` of the fact they continue and where to go on (`after`):
-`fanout` {post_id, author_id, action: add|remove}, `cleanup` {post_id}, `celebrity` {author_id},
-`approve_pending` {user_id}.
+`fanout` {post_id, author_id, action: add|remove}, `story_fanout` {story_id, owner_id,
+audience, expires_at, action}, `cleanup` {post_id}, `celebrity` {author_id},
+`approve_pending` {user_id}. Posts and stories go through one engine (`_spread`): what
+differs is the item each reader gets (`Spread`).
 
 Every write is a put or delete of a key derived from the message, or an ADD to a set, so
 running a message twice leaves the same feeds; the handler also skips messages it has
@@ -28,6 +32,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from glimpse import events
@@ -43,8 +48,9 @@ from glimpse.models.feed import (
     celebrity_set,
     feed_pk,
 )
-from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, edge_page
+from glimpse.models.graph import CLOSE, FOLLOWER, FOLLOWS, Edge, edge_key, edge_page
 from glimpse.models.posts import POST, Comment, Post, author_pk, post_pk
+from glimpse.models.stories import STORY, Story, TrayMarker, marker_sk, story_pk, tray_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
 PAGE = 1000  # followers per job: 40 BatchWriteItem requests at most
@@ -98,6 +104,22 @@ def on_event(event: events.DomainEvent, send: Send = send_feed_jobs) -> Stats:
         case events.AccountMadePublic():
             job = {"type": "approve_pending", "event_id": event.event_id, "user_id": event.user_id}
             return _approve_pending(job, send)
+        case events.StoryCreated() | events.StoryRemoved():
+            add = isinstance(event, events.StoryCreated)
+            story = get_or_none(Story, story_pk(event.story_id), STORY) if add else None
+            if add and story is None:
+                return Stats(notes=["story gone before its fan-out"])
+            story_job: dict[str, Any] = {
+                "type": "story_fanout",
+                "event_id": event.event_id,
+                "story_id": event.story_id,
+                "owner_id": event.owner_id,
+                # A removal reaches every follower and close friend: markers are keyed per story.
+                "audience": story.audience if story is not None else "everyone",
+                "expires_at": int(story.expires_at.timestamp()) if story is not None else 0,
+                "action": "add" if add else "remove",
+            }
+            return _story_fanout(story_job, send)
     return Stats(notes=[f"nothing to do for {event.type}"])
 
 
@@ -149,45 +171,118 @@ def _continue(job: dict[str, Any], after: str, send: Send, stats: Stats) -> None
     stats.continued = True
 
 
+@dataclass(frozen=True)
+class Spread:
+    """What one fan-out writes: `item(reader)` to put, `key(reader)` to delete, to each reader
+    of `owner_id`'s audience (`kinds`: the owner's edges whose far ends are the readers)."""
+
+    owner_id: str
+    model: type[FeedItem] | type[TrayMarker]
+    item: Callable[[str], FeedItem | TrayMarker]
+    key: Callable[[str], tuple[str, str]]
+    kinds: tuple[str, ...] = (FOLLOWER,)
+
+
+def _spread(job: dict[str, Any], spread: Spread, send: Send, stats: Stats) -> list[str]:
+    """One page of the audience (`after`: where the last left off), then the rest queued;
+    returns the page's readers. A job that pages several edge kinds carries the kind it is on
+    in `after` (`<kind>|<sk>`; a bare sort key is the first kind's)."""
+    kind, _, after = (job.get("after") or "").rpartition("|")
+    kind = kind or spread.kinds[0]
+    readers, next_after = edge_page(spread.owner_id, kind, after or None, PAGE)
+    if kind == CLOSE:  # close friends see the story only while they follow the owner
+        readers = _following(readers, spread.owner_id)
+    stats.followers = len(readers)
+    if job["action"] == "add":
+        stats.write_requests += write_many(spread.model, puts=[spread.item(r) for r in readers])
+        stats.written = len(readers)
+    else:
+        stats.write_requests += write_many(spread.model, deletes=[spread.key(r) for r in readers])
+        stats.deleted = len(readers)
+    if next_after is not None:
+        _continue(job, f"{kind}|{next_after}", send, stats)
+    elif kind != spread.kinds[-1]:
+        _continue(job, f"{spread.kinds[spread.kinds.index(kind) + 1]}|", send, stats)
+    return readers
+
+
+def _following(reader_ids: list[str], owner_id: str) -> list[str]:
+    keys = {reader: edge_key(reader, FOLLOWS, owner_id) for reader in reader_ids}
+    fetched = get_many([(Edge, key) for key in keys.values()])
+    return [reader for reader, key in keys.items() if fetched.get(Edge, key) is not None]
+
+
 def _fanout(job: dict[str, Any], send: Send) -> Stats:
-    post_id, author_id, action, after = (
-        job["post_id"],
-        job["author_id"],
-        job["action"],
-        job.get("after"),
-    )
+    post_id, author_id, action = job["post_id"], job["author_id"], job["action"]
     stats = Stats()
     if action == "add" and get_or_none(Post, post_pk(post_id), POST) is None:
         stats.notes.append("post deleted before or during fan-out")
         return stats
-    if after is None:  # first chunk: the author's own feed, and the celebrity short-cut
+    if job.get("after") is None:  # first chunk: the author's own feed, and the celebrity short-cut
         own = _entry(author_id, post_id, author_id)
         if action == "add":
             stats.write_requests += write_many(FeedItem, puts=[own])
-            author = get_or_none(UserProfile, user_pk(author_id), PROFILE)
-            if author is not None and author.is_celebrity:
+            if _is_celebrity(author_id):
                 stats.notes.append("celebrity: merged into feeds at read time")
                 return stats
         else:
             stats.write_requests += write_many(FeedItem, deletes=[(own.pk, own.sk)])
-
-    followers, next_after = _follower_page(author_id, after)
-    stats.followers = len(followers)
+    spread = Spread(
+        owner_id=author_id,
+        model=FeedItem,
+        item=lambda reader: _entry(reader, post_id, author_id),
+        key=lambda reader: (feed_pk(reader), post_id),
+    )
+    readers = _spread(job, spread, send, stats)
     if action == "add":
-        stats.write_requests += write_many(
-            FeedItem, puts=[_entry(f, post_id, author_id) for f in followers]
-        )
-        stats.written = len(followers)
-        for reader in followers:
+        for reader in readers:
             if _sampled_for_trim(reader, post_id):
                 stats.trimmed += trim(reader)
-    else:
-        stats.write_requests += write_many(
-            FeedItem, deletes=[(feed_pk(f), post_id) for f in followers]
-        )
-        stats.deleted = len(followers)
-    if next_after is not None:
-        _continue(job, next_after, send, stats)
+    return stats
+
+
+def _is_celebrity(user_id: str) -> bool:
+    author = get_or_none(UserProfile, user_pk(user_id), PROFILE)
+    return author is not None and bool(author.is_celebrity)
+
+
+def _story_fanout(job: dict[str, Any], send: Send) -> Stats:
+    """Tray markers for a story: its owner's followers (or, for a close-friends story, the
+    close friends who follow the owner). A celebrity's stories are merged into trays at read
+    time instead. A removal goes to followers and close friends both."""
+    story_id, owner_id, action = job["story_id"], job["owner_id"], job["action"]
+    stats = Stats()
+    if action == "add":
+        if job.get("after") is None and _is_celebrity(owner_id):
+            stats.notes.append("celebrity: merged into trays at read time")
+            return stats
+        if get_or_none(Story, story_pk(story_id), STORY) is None:
+            stats.notes.append("story gone before or during fan-out")
+            return stats
+    audience = job["audience"]
+    kinds = (
+        (CLOSE,)
+        if audience == "close_friends"
+        else (FOLLOWER, CLOSE)
+        if audience == "everyone"
+        else (FOLLOWER,)
+    )
+    sk = marker_sk(owner_id, story_id)
+    spread = Spread(
+        owner_id=owner_id,
+        model=TrayMarker,
+        item=lambda reader: TrayMarker(
+            tray_pk(reader),
+            sk,
+            owner_id=owner_id,
+            story_id=story_id,
+            audience=audience,
+            expires_at=datetime.fromtimestamp(int(job["expires_at"]), UTC),
+        ),
+        key=lambda reader: (tray_pk(reader), sk),
+        kinds=kinds,
+    )
+    _spread(job, spread, send, stats)
     return stats
 
 
@@ -310,6 +405,7 @@ def _celebrity(job: dict[str, Any], send: Send) -> Stats:
 # Continuations by their `type` (each sent by the step itself, with `after` set).
 _STEPS: dict[str, Callable[[dict[str, Any], Send], Stats]] = {
     "fanout": _fanout,
+    "story_fanout": _story_fanout,
     "cleanup": _cleanup,
     "celebrity": _celebrity,
     "approve_pending": _approve_pending,

@@ -79,9 +79,9 @@ def process_upload(upload: UploadedObject) -> Outcome:
 
     keys: dict[str, str] = {}
     for size, jpeg in rendered.renditions.items():
-        keys[str(size)] = rendition_key(media_id, size)
+        keys[str(size)] = rendition_key(media_id, size, item.kind)
         media_bucket.put_rendition(upload.bucket, keys[str(size)], jpeg)
-    media_bucket.copy(upload.bucket, upload.key, original_key(user_id, media_id))
+    media_bucket.copy(upload.bucket, upload.key, original_key(user_id, media_id, item.kind))
     settled = _settle(
         item,
         MediaItem.status.set("ready"),

@@ -116,3 +116,22 @@ def ready_media_of(owner_id: str, media_id: str, kind: MediaKind, field: str) ->
             [field_error(field, "must be ready (poll GET /media/{media_id})")],
         )
     return item
+
+
+def unused_media(item: MediaItem | None, owner_id: str, kind: MediaKind, field: str) -> MediaItem:
+    """`item` if it is the caller's, of `kind`, unused and not rejected (pending is fine: a
+    post or story shows it once ready); else the 400 that names `field`."""
+    if item is None or item.owner_id != owner_id:
+        raise BadRequest("No such media item of yours.", [field_error(field, "no such media item")])
+    problem = (
+        f"must be a media item of kind {kind}"
+        if item.kind != kind
+        else "is already used"
+        if item.used_by
+        else "was rejected"
+        if item.status == "rejected"
+        else None
+    )
+    if problem:
+        raise BadRequest(f"Media item {item.media_id} {problem}.", [field_error(field, problem)])
+    return item

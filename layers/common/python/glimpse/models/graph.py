@@ -6,6 +6,7 @@ Keys (`pk`, `sk`), for users a and b:
 - a asked to follow b:     `USER#b` / `REQUEST#a`   (b's pending requests)
 - a blocks b:              `USER#a` / `BLOCKS#b`
 - a's interactions with b: `USER#a` / `AFFINITY#b`  (likes + comments; feed ranking)
+- b is on a's close friends: `USER#a` / `CLOSE#b`   (who sees a's close-friends stories)
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from glimpse.models.base import Model, start_after, table_meta
 from glimpse.models.users import user_pk
 
-FOLLOWS, FOLLOWER, REQUEST, BLOCKS, AFFINITY = (
+FOLLOWS, FOLLOWER, REQUEST, BLOCKS, AFFINITY, CLOSE = (
     "FOLLOWS#",
     "FOLLOWER#",
     "REQUEST#",
     "BLOCKS#",
     "AFFINITY#",
+    "CLOSE#",
 )
 
 

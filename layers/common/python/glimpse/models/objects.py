@@ -3,6 +3,10 @@
 - `uploads/{user_id}/{media_id}`: what clients POST (quarantine: never served, expires in a day)
 - `originals/{user_id}/{media_id}`: accepted originals, kept private (never served)
 - `renditions/{media_id}/{size}.jpg`: re-encoded renditions, the only objects the CDN serves
+
+Story media live under prefixes of their own, which a lifecycle rule expires after two days
+(the backstop: the story reaper deletes them when the story goes): `renditions/stories/…` and
+`originals/stories/…`. A highlight keeps copies under `renditions/kept/…`, which never expire.
 """
 
 from __future__ import annotations
@@ -27,9 +31,21 @@ def parse_upload_key(key: str) -> tuple[str, str] | None:
     return (match["user_id"], match["media_id"]) if match else None
 
 
-def original_key(user_id: str, media_id: str) -> str:
-    return f"{ORIGINALS_PREFIX}{user_id}/{media_id}"
+STORY_RENDITIONS_PREFIX = f"{RENDITIONS_PREFIX}stories/"
+STORY_ORIGINALS_PREFIX = f"{ORIGINALS_PREFIX}stories/"
+KEPT_RENDITIONS_PREFIX = f"{RENDITIONS_PREFIX}kept/"
 
 
-def rendition_key(media_id: str, size: int) -> str:
-    return f"{RENDITIONS_PREFIX}{media_id}/{size}.jpg"
+def original_key(user_id: str, media_id: str, kind: str = "post") -> str:
+    prefix = STORY_ORIGINALS_PREFIX if kind == "story" else ORIGINALS_PREFIX
+    return f"{prefix}{user_id}/{media_id}"
+
+
+def rendition_key(media_id: str, size: int | str, kind: str = "post") -> str:
+    prefix = STORY_RENDITIONS_PREFIX if kind == "story" else RENDITIONS_PREFIX
+    return f"{prefix}{media_id}/{size}.jpg"
+
+
+def kept_rendition_key(media_id: str, size: int | str) -> str:
+    """Where a highlight keeps its copy of a story's rendition."""
+    return f"{KEPT_RENDITIONS_PREFIX}{media_id}/{size}.jpg"

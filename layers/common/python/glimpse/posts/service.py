@@ -29,6 +29,7 @@ from glimpse.graph.access import (
     require_content,
     still_allowed,
 )
+from glimpse.media.service import unused_media
 from glimpse.media.service import view as media_view
 from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched, get_many
@@ -122,21 +123,7 @@ def create_post(author_id: str, body: PostCreate) -> PostOut:
 
 def _usable_media(fetched: Fetched, author_id: str, index: int, media_id: str) -> MediaItem:
     item = fetched.get(MediaItem, (media_pk(media_id), MEDIA))
-    field = f"media_ids[{index}]"
-    if item is None or item.owner_id != author_id:
-        raise BadRequest("No such media item of yours.", [field_error(field, "no such media item")])
-    problem = (
-        "must be a media item of kind post"
-        if item.kind != "post"
-        else "is already used"
-        if item.used_by
-        else "was rejected"
-        if item.status == "rejected"
-        else None
-    )
-    if problem:
-        raise BadRequest(f"Media item {media_id} {problem}.", [field_error(field, problem)])
-    return item
+    return unused_media(item, author_id, "post", f"media_ids[{index}]")
 
 
 # --------------------------------------------------------------------------- read

@@ -1,0 +1,180 @@
+"""Stories: create, the tray, a user's live stories, views, likes, viewers, delete;
+highlights; close friends."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from glimpse.api.identity import caller
+from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
+from glimpse.api.resolver import NO_CONTENT, create_app
+from glimpse.directory import UserSummary
+from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
+from glimpse.pagination import Page
+from glimpse.plumbing import Plumbing
+from glimpse.stories import service
+from glimpse.stories.schemas import (
+    CloseFriends,
+    HighlightCreate,
+    HighlightOut,
+    StoryCreate,
+    StoryList,
+    StoryOut,
+    Tray,
+    Viewer,
+)
+
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = (
+    "cursor_secret_arn",
+    "events_table",
+    "feed_table",
+    "idempotency_table",
+    "media_bucket",
+    "media_cdn_domain",
+    "media_table",
+    "stories_table",
+    "story_ttl_seconds",
+    "users_table",
+)
+
+plumbing = Plumbing.of("stories")
+metrics = plumbing.metrics
+app = create_app()
+
+
+def _create_story(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    created = service.create_story(user_id, StoryCreate.model_validate(body))
+    metrics.add_metric(name="Stories", unit=MetricUnit.Count, value=1)
+    return created.model_dump(mode="json")
+
+
+def _create_highlight(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return service.create_highlight(user_id, HighlightCreate.model_validate(body)).model_dump(
+        mode="json"
+    )
+
+
+create_story_once = created_once("create_story", _create_story)
+create_highlight_once = created_once("create_highlight", _create_highlight)
+
+
+def _no_content() -> Response[None]:
+    return Response(status_code=204)
+
+
+@app.post(
+    "/stories",
+    status_code=201,
+    tags=["stories"],
+    summary="Post a story (send Idempotency-Key to make retries safe)",
+)
+def create_story(body: StoryCreate, idempotency_key: IdempotencyKey = None) -> StoryOut:
+    created = create_story_once(caller(app).user_id, idempotency_key, body.model_dump(mode="json"))
+    return StoryOut.model_validate(created)
+
+
+@app.get("/stories/tray", tags=["stories"], summary="Followed accounts with live stories")
+def tray() -> Tray:
+    return service.tray(caller(app).user_id)
+
+
+@app.get(
+    "/users/<username>/stories", tags=["stories"], summary="A user's live stories, oldest first"
+)
+def user_stories(username: str) -> StoryList:
+    return service.user_stories(caller(app).user_id, username)
+
+
+@app.post(
+    "/stories/<story_id>/view",
+    tags=["stories"],
+    summary="Mark a story seen (idempotent)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def view_story(story_id: str) -> Response[None]:
+    service.view_story(caller(app).user_id, story_id)
+    return _no_content()
+
+
+@app.post(
+    "/stories/<story_id>/like",
+    tags=["stories"],
+    summary="Like a story (idempotent)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def like_story(story_id: str) -> Response[None]:
+    service.like_story(caller(app).user_id, story_id)
+    return _no_content()
+
+
+@app.delete(
+    "/stories/<story_id>/like",
+    tags=["stories"],
+    summary="Remove your like (idempotent)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def unlike_story(story_id: str) -> Response[None]:
+    service.unlike_story(caller(app).user_id, story_id)
+    return _no_content()
+
+
+@app.get("/stories/<story_id>/viewers", tags=["stories"], summary="Who viewed your story")
+def viewers(story_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[Viewer]:
+    return service.viewers(caller(app).user_id, story_id, limit, cursor)
+
+
+@app.delete(
+    "/stories/<story_id>",
+    tags=["stories"],
+    summary="Delete your story",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def delete_story(story_id: str) -> Response[None]:
+    service.delete_story(caller(app).user_id, story_id)
+    return _no_content()
+
+
+@app.post(
+    "/highlights",
+    status_code=201,
+    tags=["highlights"],
+    summary="Keep live stories of yours in a highlight (send Idempotency-Key)",
+)
+def create_highlight(body: HighlightCreate, idempotency_key: IdempotencyKey = None) -> HighlightOut:
+    created = create_highlight_once(
+        caller(app).user_id, idempotency_key, body.model_dump(mode="json")
+    )
+    return HighlightOut.model_validate(created)
+
+
+@app.get("/users/<username>/highlights", tags=["highlights"], summary="A user's highlights")
+def highlights(
+    username: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[HighlightOut]:
+    return service.highlights(caller(app).user_id, username, limit, cursor)
+
+
+@app.put(
+    "/me/close-friends",
+    tags=["stories"],
+    summary="Replace your close friends list",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def set_close_friends(body: CloseFriends) -> Response[None]:
+    service.set_close_friends(caller(app).user_id, body)
+    return _no_content()
+
+
+@app.get("/me/close-friends", tags=["stories"], summary="Your close friends")
+def close_friends(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[UserSummary]:
+    return service.close_friends(caller(app).user_id, limit, cursor)
+
+
+lambda_handler = plumbing.http(app, REQUESTS)

@@ -1,0 +1,122 @@
+"""The Stories table: stories and their views, the viewers' tray partitions, highlights.
+
+Keys (`pk`, `sk`):
+- story:       `STORY#<story_id>` / `STORY`   (+ ByOwner: `OWNER#<owner_id>` / `<story_id>`)
+- view:        `STORY#<story_id>` / `VIEW#<viewer_id>`   (`liked`: the viewer likes it)
+- tray marker: `TRAY#<viewer_id>` / `STORY#<owner_id>#<story_id>`   (written by the fan-out)
+- seen marker: `TRAY#<viewer_id>` / `SEEN#<owner_id>`   (the newest story of owner seen)
+- highlight:   `HIGHLIGHTS#<owner_id>` / `<highlight_id>`   (copies of what it keeps)
+
+Every item but a highlight carries `expires_at` (TTL), its story's expiry: DynamoDB deletes
+expired items lazily, so every read also filters on it. A marker per story (not per owner)
+makes the fan-out a plain put or delete, right in any order and under any re-delivery.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from glimpse.models.base import Model, table_meta
+
+STORY = "STORY"
+VIEW = "VIEW#"
+MARKER = "STORY#"
+SEEN = "SEEN#"
+
+
+def story_pk(story_id: str) -> str:
+    return f"STORY#{story_id}"
+
+
+def owner_pk(owner_id: str) -> str:
+    return f"OWNER#{owner_id}"
+
+
+def view_sk(viewer_id: str) -> str:
+    return f"{VIEW}{viewer_id}"
+
+
+def tray_pk(viewer_id: str) -> str:
+    return f"TRAY#{viewer_id}"
+
+
+def marker_sk(owner_id: str, story_id: str) -> str:
+    return f"{MARKER}{owner_id}#{story_id}"
+
+
+def seen_sk(owner_id: str) -> str:
+    return f"{SEEN}{owner_id}"
+
+
+def highlights_pk(owner_id: str) -> str:
+    return f"HIGHLIGHTS#{owner_id}"
+
+
+class ByOwner(GlobalSecondaryIndex["Story"]):
+    class Meta:
+        index_name = "ByOwner"
+        projection = AllProjection()
+
+    owner_pk = UnicodeAttribute(hash_key=True)
+    story_sk = UnicodeAttribute(range_key=True)
+
+
+class Story(Model):
+    Meta = table_meta("stories_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=STORY)
+    story_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    media_id = UnicodeAttribute()
+    audience = UnicodeAttribute()  # followers | close_friends
+    view_count = NumberAttribute(default=0)  # added up from story_viewed events
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    owner_pk = UnicodeAttribute()
+    story_sk = UnicodeAttribute()
+    by_owner = ByOwner()
+
+
+class StoryView(Model):
+    Meta = table_meta("stories_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    viewer_id = UnicodeAttribute()
+    liked = BooleanAttribute(null=True)
+    viewed_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+class TrayMarker(Model):
+    """A story in a viewer's tray (`STORY#…`), or the newest story of an owner seen (`SEEN#…`)."""
+
+    Meta = table_meta("stories_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    owner_id = UnicodeAttribute()
+    story_id = UnicodeAttribute()
+    audience = UnicodeAttribute(null=True)  # markers: the story's (a close friend's check)
+    expires_at = TTLAttribute()
+
+
+class Highlight(Model):
+    Meta = table_meta("stories_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    highlight_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    stories = JSONAttribute()  # [{story_id, audience, created_at, media: {...}}]: copies
+    created_at = UTCDateTimeAttribute()

@@ -1,0 +1,81 @@
+"""The story objects of API.md as pydantic models."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from glimpse.clock import Timestamp
+from glimpse.directory import UserSummary
+from glimpse.inputs import VisibleText
+from glimpse.media.schemas import MediaOut
+
+Audience = Literal["followers", "close_friends"]
+MAX_HIGHLIGHT_STORIES = 100
+MAX_CLOSE_FRIENDS = 100
+
+
+def _distinct(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("each item may appear once")
+    return value
+
+
+class StoryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    media_id: str = Field(min_length=1, max_length=64)
+    audience: Audience = "followers"
+
+
+class StoryOut(BaseModel):
+    story_id: str
+    author: UserSummary
+    media: MediaOut
+    created_at: Timestamp
+    expires_at: Timestamp
+    seen_by_me: bool
+    view_count: int | None = Field(default=None, description="The owner's own stories only.")
+
+
+class StoryList(BaseModel):
+    items: list[StoryOut]
+
+
+class TrayEntry(BaseModel):
+    user: UserSummary
+    story_count: int
+    latest_at: Timestamp
+    has_unseen: bool
+
+
+class Tray(BaseModel):
+    items: list[TrayEntry]
+
+
+class Viewer(UserSummary):
+    liked: bool
+
+
+class HighlightCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: VisibleText = Field(max_length=64)
+    story_ids: list[str] = Field(min_length=1, max_length=MAX_HIGHLIGHT_STORIES)
+
+    _unique = field_validator("story_ids")(_distinct)
+
+
+class HighlightOut(BaseModel):
+    highlight_id: str
+    title: str
+    stories: list[StoryOut]
+
+
+class CloseFriends(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    usernames: list[str] = Field(max_length=MAX_CLOSE_FRIENDS)
+
+    _unique = field_validator("usernames")(_distinct)

@@ -1,0 +1,67 @@
+"""The local cloud as a real process (`python -m infra.local`), for tests that restart it or
+start it with other parameters than the session's in-process cloud."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from infra.local.cloud import ROOT
+
+
+def free_ports(count: int = 3) -> int:
+    """A port p with p .. p+count-1 free (the API, the AWS endpoint and the S3 front)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + count > 65535:
+            continue
+        try:
+            sockets = []
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no three free ports in a row")
+
+
+@contextmanager
+def local_cloud(port: int, state: Path, log: Path, *extra: str) -> Iterator[str]:
+    """`python -m infra.local` in its own process; stopped with SIGINT, as Ctrl-C does."""
+    command = [sys.executable, "-m", "infra.local", "--port", str(port), "--state-dir", str(state)]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*command, "--retry-delay", "0.2", *extra],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "local cloud is up" not in log.read_text():
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the local cloud did not start"
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise

@@ -1,0 +1,71 @@
+"""Stories expire exactly: the local cloud started with `--parameter StoryTtlSeconds=3`, as a
+process of its own (the session's cloud keeps the 24-hour default)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import requests
+
+from tests import images
+from tests.e2e.conftest import PASSWORD, Client, new_username, upload_image
+from tests.e2e.processes import free_ports, local_cloud
+from tests.e2e.test_stories import eventually
+
+
+def sign_up(base: str, prefix: str) -> Client:
+    client = Client(base, username=new_username(prefix))
+    body = {"username": client.username, "email": f"{client.username}@example.com"}
+    assert client.post("/auth/signup", json={**body, "password": PASSWORD}).status_code == 201
+    login = client.post("/auth/login", json={"username": client.username, "password": PASSWORD})
+    client.token = login.json()["id_token"]
+    return client
+
+
+def test_an_expired_story_is_gone_everywhere_its_media_go_and_highlights_stay(
+    tmp_path: Path,
+) -> None:
+    arguments = ("--no-state", "--parameter", "StoryTtlSeconds=3", "--ttl-interval", "1")
+    with local_cloud(free_ports(), tmp_path / "state", tmp_path / "cloud.log", *arguments) as base:
+        alice, bob = sign_up(base, "al"), sign_up(base, "bo")
+        assert bob.post(f"/users/{alice.username}/follow").status_code == 200
+        stories = []
+        for _ in range(2):
+            media = upload_image(alice, images.jpeg(720, 1280), "image/jpeg", kind="story")
+            created = alice.post("/stories", json={"media_id": media["media_id"]})
+            assert created.status_code == 201, created.text
+            stories.append(created.json())
+        kept, ended = stories
+        highlight = alice.post(
+            "/highlights", json={"title": "Keep", "story_ids": [kept["story_id"]]}
+        )
+        assert highlight.status_code == 201, highlight.text
+        listed = bob.get(f"/users/{alice.username}/stories").json()["items"]
+        assert [s["story_id"] for s in listed] == [kept["story_id"], ended["story_id"]]
+        rendition = ended["media"]["renditions"]["640"]
+        assert requests.get(rendition, timeout=5).status_code == 200
+
+        expiry = datetime.fromisoformat(ended["expires_at"]).timestamp()
+        time.sleep(max(0.0, expiry - time.time()) + 0.3)
+        assert bob.get(f"/users/{alice.username}/stories").json()["items"] == []
+        assert alice.get(f"/users/{alice.username}/stories").json()["items"] == []
+        assert alice.username not in {
+            e["user"]["username"] for e in bob.get("/stories/tray").json()["items"]
+        }
+        for client, method, path in (
+            (bob, "POST", "view"),
+            (bob, "POST", "like"),
+            (alice, "GET", "viewers"),
+        ):
+            answer = client.request(method, f"/stories/{ended['story_id']}/{path}")
+            assert answer.status_code == 404, (path, answer.text)
+
+        # The TTL sweep deletes the story item; the reaper then deletes its media.
+        assert eventually(lambda: requests.get(rendition, timeout=5).status_code != 200, 15)
+        page = bob.get(f"/users/{alice.username}/highlights").json()["items"]
+        (story,) = page[0]["stories"]
+        assert story["story_id"] == kept["story_id"]
+        for url in story["media"]["renditions"].values():
+            assert requests.get(url, timeout=5).status_code == 200
