@@ -95,3 +95,38 @@ def test_going_public_approves_pending_requests(cloud: LocalCloud) -> None:
         lambda ids: post_id in ids,
     )
     assert feed == [post_id]
+
+
+def test_every_story_route_answers_by_the_same_rules(cloud: LocalCloud) -> None:
+    """Private: 403 to a non-follower; blocked: 404; owner-only routes: 403 to others who may
+    see the story. A story's media are not readable through /media by anyone but the owner."""
+    from tests.e2e.test_stories import story
+
+    owner, fan, stranger, blocked = (sign_up_and_log_in(cloud, n) for n in ("so", "sf", "ss", "sb"))
+    assert fan.post(f"/users/{owner.username}/follow").status_code == 200
+    assert owner.post(f"/users/{blocked.username}/block").status_code == 204
+    made = story(owner)
+    assert owner.patch("/me", json={"is_private": True}).status_code == 200
+    sid = made["story_id"]
+    reads = [
+        ("GET", f"/users/{owner.username}/stories"),
+        ("GET", f"/users/{owner.username}/highlights"),
+        ("POST", f"/stories/{sid}/view"),
+        ("POST", f"/stories/{sid}/like"),
+        ("DELETE", f"/stories/{sid}/like"),
+    ]
+    owner_only = [("GET", f"/stories/{sid}/viewers"), ("DELETE", f"/stories/{sid}")]
+    for method, path in reads + owner_only:
+        answer = stranger.request(method, path)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (403, "forbidden"), path
+        answer = blocked.request(method, path)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (404, "not_found"), path
+    for method, path in reads:
+        assert fan.request(method, path).status_code in (200, 204), path
+    for method, path in owner_only:
+        answer = fan.request(method, path)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (403, "forbidden"), path
+    media = f"/media/{made['media']['media_id']}"
+    assert fan.get(media).status_code == 404
+    assert owner.get(media).status_code == 200
+    assert owner.get(f"/stories/{sid}/viewers").status_code == 200

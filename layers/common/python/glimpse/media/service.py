@@ -84,10 +84,14 @@ def get_media(caller_id: str, media_id: str) -> MediaOut:
     """Only the uploader sees a media item until a post or story uses it (API.md).
 
     Anyone else gets the same 404 as for an item that does not exist, so ids cannot be probed.
-    Once used, it is as visible as its owner's posts (403 private, 404 across a block).
+    Once used by a post, it is as visible as its owner's posts (403 private, 404 across a
+    block). A story's media stay the owner's here: others see them through the story, whose
+    audience and expiry this route does not know.
     """
     item = find(media_id)
-    hidden = item is None or item.used_by is None or item.status == "rejected"
+    hidden = (
+        item is None or item.used_by is None or item.status == "rejected" or item.kind == "story"
+    )
     if item is None or (item.owner_id != caller_id and hidden):
         # Unused, or rejected (which hides the post using it): the uploader's alone.
         raise NotFound("No such media item.")
