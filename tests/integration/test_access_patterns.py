@@ -17,6 +17,7 @@ from tests.integration.social import (
     post,
     run_feed_jobs,
 )
+from tests.integration.test_stories import story_media
 
 
 class World:
@@ -33,6 +34,14 @@ class World:
         )
         self.comment = comment["comment_id"]
         self.media = make_media(self.author)
+        self.story_media = story_media(stack, self.author)
+        _s, story = api(
+            "stories",
+            "create_story",
+            self.author,
+            body={"media_id": story_media(stack, self.author)},
+        )
+        self.story = story["story_id"]
         run_feed_jobs(stack)
 
 
@@ -99,6 +108,46 @@ CASES: dict[str, tuple[int, Case]] = {
         ),
     ),
     "GET /feed": (3, lambda w: api("feed", "get_feed", w.reader)),
+    "POST /stories": (
+        2,
+        lambda w: api("stories", "create_story", w.author, body={"media_id": w.story_media}),
+    ),
+    "GET /stories/tray": (3, lambda w: api("stories", "tray", w.reader)),
+    "GET /users/{u}/stories": (
+        4,
+        lambda w: api("stories", "user_stories", w.reader, {"username": w.author.username}),
+    ),
+    "POST story view": (4, lambda w: api("stories", "view_story", w.reader, {"story_id": w.story})),
+    "POST story like": (
+        5,
+        lambda w: api("stories", "like_story", w.reader, {"story_id": w.story}),
+    ),
+    "DELETE story like": (
+        3,
+        lambda w: api("stories", "unlike_story", w.reader, {"story_id": w.story}),
+    ),
+    "GET viewers": (3, lambda w: api("stories", "viewers", w.author, {"story_id": w.story})),
+    "DELETE /stories/{id}": (
+        2,
+        lambda w: api("stories", "delete_story", w.author, {"story_id": w.story}),
+    ),
+    "POST /highlights": (
+        4,
+        lambda w: api(
+            "stories", "create_highlight", w.author, body={"title": "t", "story_ids": [w.story]}
+        ),
+    ),
+    "GET /users/{u}/highlights": (
+        4,
+        lambda w: api("stories", "user_highlights", w.reader, {"username": w.author.username}),
+    ),
+    "PUT /me/close-friends": (
+        4,
+        lambda w: api(
+            "stories", "set_close_friends", w.author, body={"usernames": [w.reader.username]}
+        ),
+    ),
+    "GET /me/close-friends": (2, lambda w: api("stories", "close_friends", w.author)),
 }
 
 
