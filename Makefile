@@ -63,6 +63,7 @@ bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.fanout
 	$(PY) -m benchmarks.feed
 	$(PY) -m benchmarks.hot_items
+	$(PY) -m benchmarks.tray
 	$(PY) -m benchmarks.local_boot
 
 $(SAM): infra/find-python.sh
