@@ -39,15 +39,16 @@ def record_handler(record: DynamoDBRecord) -> None:
     image = change.raw_event.get("OldImage") or {}
     if image.get("sk", {}).get("S") != STORY:
         return
+    expired = (record.raw_event.get("userIdentity") or {}).get("type") == "Service"
     with plumbing.record(str(change.sequence_number)):
         objects = reap(
             Ended(
                 story_id=image["story_id"]["S"],
                 owner_id=image["owner_id"]["S"],
                 media_id=image["media_id"]["S"],
+                expired=expired,
             )
         )
-        expired = (record.raw_event.get("userIdentity") or {}).get("type") == "Service"
         logger.info("story ended", extra={"expired": expired, "objects_deleted": objects})
         metrics.add_metric(name="StoriesEnded", unit=MetricUnit.Count, value=1)
 

@@ -102,9 +102,12 @@ def test_every_story_route_answers_by_the_same_rules(cloud: LocalCloud) -> None:
     see the story. A story's media are not readable through /media by anyone but the owner."""
     from tests.e2e.test_stories import story
 
-    owner, fan, stranger, blocked = (sign_up_and_log_in(cloud, n) for n in ("so", "sf", "ss", "sb"))
+    owner, fan, stranger, blocked, blocker = (
+        sign_up_and_log_in(cloud, n) for n in ("so", "sf", "ss", "sb", "sk")
+    )
     assert fan.post(f"/users/{owner.username}/follow").status_code == 200
     assert owner.post(f"/users/{blocked.username}/block").status_code == 204
+    assert blocker.post(f"/users/{owner.username}/block").status_code == 204
     made = story(owner)
     assert owner.patch("/me", json={"is_private": True}).status_code == 200
     sid = made["story_id"]
@@ -119,8 +122,9 @@ def test_every_story_route_answers_by_the_same_rules(cloud: LocalCloud) -> None:
     for method, path in reads + owner_only:
         answer = stranger.request(method, path)
         assert (answer.status_code, answer.json()["error"]["code"]) == (403, "forbidden"), path
-        answer = blocked.request(method, path)
-        assert (answer.status_code, answer.json()["error"]["code"]) == (404, "not_found"), path
+        for client in (blocked, blocker):  # a block either way
+            answer = client.request(method, path)
+            assert (answer.status_code, answer.json()["error"]["code"]) == (404, "not_found"), path
     for method, path in reads:
         assert fan.request(method, path).status_code in (200, 204), path
     for method, path in owner_only:

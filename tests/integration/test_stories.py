@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from ulid import ULID
 
 from functions.story_reaper import app as reaper
 from glimpse.clock import now
@@ -16,6 +17,7 @@ from glimpse.models.stories import STORY, Story, TrayMarker, marker_sk, story_pk
 from tests.conftest import FakeContext, load_event
 from tests.integration.conftest import Stack
 from tests.integration.social import User, api, follow, make_media, make_user, settle
+from tests.integration.test_events import emitted
 
 SIZES = ("1080", "640", "320", "150")
 
@@ -76,9 +78,12 @@ def expire(story_id: str) -> None:
         item.update(actions=[TrayMarker.expires_at.set(past)])
 
 
-def reap(story: dict[str, Any], owner: User) -> None:
-    """The Stories stream's REMOVE of the story item, delivered to the reaper."""
+def reap(story: dict[str, Any], owner: User, expired: bool = False) -> None:
+    """The Stories stream's REMOVE of the story item (by its TTL, or else by its owner's
+    delete), delivered to the reaper."""
     event = load_event("story_reaper/story_expired")
+    if not expired:
+        del event["Records"][0]["userIdentity"]
     image = event["Records"][0]["dynamodb"]["OldImage"]
     image["story_id"]["S"] = story["story_id"]
     image["owner_id"]["S"] = owner.id
@@ -252,8 +257,22 @@ def test_the_reaper_removes_media_and_tray_markers_and_highlights_keep_copies(
     assert sorted(objects(stack, f"renditions/kept/{media_id}/")) == sorted(
         f"renditions/kept/{media_id}/{size}.jpg" for size in SIZES
     )
-    reap(kept, alice)  # a re-delivery changes nothing
+    assert emitted(lambda: reap(kept, alice)) == []  # a re-delivery: no second story_removed
     assert len(objects(stack, f"renditions/kept/{media_id}/")) == len(SIZES)
+
+
+def test_an_expired_story_costs_no_second_fan_out(stack: Stack, alice: User, bob: User) -> None:
+    """Its markers expire with it (same expires_at, and reads filter on it): the reaper
+    deletes its media and emits nothing."""
+    follow(bob, alice)
+    story = create(stack, alice)
+    settle()
+    expire(story["story_id"])
+    Story(story_pk(story["story_id"]), STORY).delete()  # what the TTL does
+    assert emitted(lambda: reap(story, alice, expired=True)) == []
+    media_id = story["media"]["media_id"]
+    assert objects(stack, f"renditions/stories/{media_id}/") == []
+    assert alice.username not in tray(bob)
 
 
 @pytest.mark.parametrize("problem", ["post_media", "someone_elses", "used", "rejected", "extra"])
@@ -302,8 +321,6 @@ def test_a_celebritys_stories_are_merged_into_trays_at_read_time(
 
 
 def test_each_story_fact_is_one_event(stack: Stack, alice: User, bob: User) -> None:
-    from tests.integration.test_events import emitted
-
     media_id = story_media(stack, alice)
     created: dict[str, Any] = {}
 
@@ -316,3 +333,168 @@ def test_each_story_fact_is_one_event(stack: Stack, alice: User, bob: User) -> N
     assert emitted(lambda: on_story("view_story", bob, sid)) == []
     assert emitted(lambda: on_story("like_story", bob, sid)) == ["story_liked"]
     assert emitted(lambda: on_story("like_story", bob, sid)) == []
+
+
+def test_follows_back_fill_the_tray_and_unfollows_prune_it(
+    stack: Stack, alice: User, bob: User
+) -> None:
+    story = create(stack, alice)
+    settle()
+    assert alice.username not in tray(bob)
+    follow(bob, alice)
+    settle()
+    assert tray(bob)[alice.username]["story_count"] == 1  # the live story, back-filled
+    assert api("graph", "unfollow", bob, {"username": alice.username})[0] == 204
+    settle()
+    markers = list(TrayMarker.query(tray_pk(bob.id), TrayMarker.sk.startswith("STORY#")))
+    assert [m.story_id for m in markers if m.owner_id == alice.id] == []
+    assert on_story("delete_story", alice, story["story_id"]) == (204, None)
+    follow(bob, alice)
+    settle()
+    assert alice.username not in tray(bob)  # the deleted story does not come back
+
+
+def test_outside_the_audience_a_story_does_not_exist_private_or_not(
+    stack: Stack, bob: User, carol: User
+) -> None:
+    owner = make_user(private=True, prefix="priv")
+    follow(carol, owner)
+    api("graph", "approve", owner, {"username": carol.username})
+    api("stories", "set_close_friends", owner, body={"usernames": [carol.username]})
+    close = create(stack, owner, audience="close_friends")
+    for name in ("view_story", "like_story", "viewers"):
+        status, body = on_story(name, bob, close["story_id"])  # a non-follower
+        assert (status, body["error"]["code"]) == (404, "not_found"), name
+    assert on_story("view_story", carol, close["story_id"]) == (204, None)
+
+
+def test_close_friends_stories_in_highlights_show_to_the_list_only(
+    stack: Stack, alice: User, bob: User, carol: User
+) -> None:
+    follow(bob, alice)
+    follow(carol, alice)
+    api("stories", "set_close_friends", alice, body={"usernames": [bob.username]})
+    shared, close = create(stack, alice), create(stack, alice, audience="close_friends")
+    ids = [shared["story_id"], close["story_id"]]
+    assert (
+        api("stories", "create_highlight", alice, body={"title": "t", "story_ids": ids})[0] == 201
+    )
+
+    def shown(viewer: User) -> list[str]:
+        _, page = api("stories", "user_highlights", viewer, {"username": alice.username})
+        return [s["story_id"] for s in page["items"][0]["stories"]]
+
+    assert shown(alice) == ids
+    assert shown(bob) == ids
+    assert shown(carol) == [shared["story_id"]]
+
+
+def test_a_users_stories_are_found_past_any_number_of_expired_ones(
+    stack: Stack, alice: User, bob: User
+) -> None:
+    """Expired items the TTL has not deleted yet (it may take days) are never read."""
+    from glimpse.clock import new_id
+    from glimpse.models.batch import write_many
+    from glimpse.models.stories import owner_pk
+
+    old = now() - timedelta(days=2)
+    stale = []
+    for _ in range(150):
+        sid = new_id()
+        stale.append(
+            Story(
+                story_pk(sid),
+                STORY,
+                story_id=str(ULID.from_datetime(old))[:10] + sid[10:],
+                owner_id=alice.id,
+                media_id=new_id(),
+                audience="followers",
+                created_at=old,
+                expires_at=old + timedelta(days=1),
+                owner_pk=owner_pk(alice.id),
+                story_sk=str(ULID.from_datetime(old))[:10] + sid[10:],
+            )
+        )
+    write_many(Story, puts=stale)
+    live = create(stack, alice)
+    assert [s["story_id"] for s in stories_of(bob, alice)[1]["items"]] == [live["story_id"]]
+
+
+def test_a_story_fan_out_pages_through_followers_then_close_friends(
+    stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A removal reaches followers and close friends in pages, each continuation resuming
+    from the edge sort key it carries (the kind is in the key); a legacy bare key still works."""
+    from glimpse.events import StoryRemoved
+    from glimpse.feed import fanout
+
+    monkeypatch.setattr(fanout, "PAGE", 2)
+    followers = [make_user(prefix="f") for _ in range(3)]
+    friends = [make_user(prefix="c") for _ in range(3)]
+    for reader in followers + friends[:2]:
+        follow(reader, alice)
+    settle()
+    api("stories", "set_close_friends", alice, body={"usernames": [f.username for f in friends]})
+    story = create(stack, alice, audience="close_friends")
+    settle()
+    with_marker = {
+        reader.username
+        for reader in followers + friends
+        if TrayMarker.count(
+            tray_pk(reader.id), TrayMarker.sk == marker_sk(alice.id, story["story_id"])
+        )
+    }
+    assert with_marker == {f.username for f in friends[:2]}  # close friends who follow
+
+    queue: list[dict[str, Any]] = []
+    event = StoryRemoved(story_id=story["story_id"], owner_id=alice.id)
+    stats = [fanout.on_event(event, queue.extend)]
+    while queue:
+        stats.append(fanout.run(queue.pop(0), queue.extend))
+    afters = [s for s in stats if s.continued]
+    assert len(stats) >= 4  # 2 pages of followers, then close friends in pages
+    assert afters
+    assert not any(
+        TrayMarker.count(tray_pk(r.id), TrayMarker.sk == marker_sk(alice.id, story["story_id"]))
+        for r in followers + friends
+    )
+    legacy = {"type": "fanout", "event_id": "e", "post_id": "p", "author_id": alice.id}
+    job = {**legacy, "action": "remove", "after": f"FOLLOWER#{sorted(f.id for f in followers)[0]}"}
+    assert fanout.run(job, queue.extend).followers == 2  # the two followers after that key
+
+
+def test_a_removal_that_overtakes_the_fan_out_leaves_no_marker(
+    stack: Stack, alice: User, bob: User
+) -> None:
+    """The story is deleted between the add's check and its write: the add re-checks after
+    writing and deletes the page again."""
+    from glimpse.feed import fanout
+
+    follow(bob, alice)
+    settle()
+    story = create(stack, alice)
+    job = {
+        "type": "story_fanout",
+        "event_id": "e1",
+        "story_id": story["story_id"],
+        "owner_id": alice.id,
+        "audience": "followers",
+        "expires_at": int((now() + timedelta(hours=1)).timestamp()),
+        "action": "add",
+    }
+    real = fanout.write_many
+
+    def write_then_delete(model: Any, puts: Any = (), deletes: Any = ()) -> int:
+        written = real(model, puts=puts, deletes=deletes)
+        if puts:  # the owner's DELETE commits right after the page is written
+            Story(story_pk(story["story_id"]), STORY).delete()
+        return written
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fanout, "write_many", write_then_delete)
+        stats = fanout.run(job, lambda jobs: None)
+    assert "story removed meanwhile" in " ".join(stats.notes)
+    assert (
+        TrayMarker.count(tray_pk(bob.id), TrayMarker.sk == marker_sk(alice.id, story["story_id"]))
+        == 0
+    )

@@ -197,10 +197,10 @@ def flaky_s3(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     failing: set[str] = set()
     real = media_bucket.put_rendition
 
-    def put(bucket: str, key: str, data: bytes) -> None:
+    def put(bucket: str, key: str, data: bytes, cache_control: str = "") -> None:
         if key.split("/")[1] in failing:
             raise ClientError({"Error": {"Code": "InternalError", "Message": "boom"}}, "PutObject")
-        real(bucket, key, data)
+        real(bucket, key, data, cache_control)
 
     monkeypatch.setattr(media_bucket, "put_rendition", put)
     return failing

@@ -88,6 +88,8 @@ def test_filter_policies_name_real_events_and_every_event_a_consumer_acts_on(
         monkeypatch.setattr(
             fanout, step, lambda *_a, **_k: acted_on.add(current[0]) or fanout.Stats()
         )
+    for step in ("backfill_tray", "prune_tray"):  # these answer how many markers they wrote
+        monkeypatch.setattr(fanout, step, lambda *_a, **_k: acted_on.add(current[0]) or 0)
     monkeypatch.setattr(fanout, "get_or_none", lambda *_a, **_k: _story_sample())
     for event in SAMPLES:
         current[:] = [event.type]

@@ -56,14 +56,20 @@ def open_upload(bucket: str, key: str) -> Upload | None:
     return Upload(size=int(response["ContentLength"]), body=response["Body"])
 
 
-def put_rendition(bucket: str, key: str, data: bytes) -> None:
+# Rendition keys never change content: caches may keep them for good. A story's renditions
+# must stop being served soon after the story ends (or its owner deletes it), and the CDN's
+# URLs are not signed: caches keep them five minutes at most.
+LASTING = "public, max-age=31536000, immutable"
+SHORT_LIVED = "public, max-age=300"
+
+
+def put_rendition(bucket: str, key: str, data: bytes, cache_control: str = LASTING) -> None:
     s3().put_object(
         Bucket=bucket,
         Key=key,
         Body=data,
         ContentType="image/jpeg",
-        # Rendition keys never change content: caches may keep them for good.
-        CacheControl="public, max-age=31536000, immutable",
+        CacheControl=cache_control,
     )
 
 
@@ -75,14 +81,16 @@ def delete(bucket: str, key: str) -> None:
     s3().delete_object(Bucket=bucket, Key=key)
 
 
-def copy_in_bucket(source: str, destination: str) -> None:
-    """Copy an object within the media bucket (a highlight keeps its story's renditions)."""
+def keep_rendition(source: str, destination: str) -> None:
+    """Copy a story's rendition where a highlight keeps it, cacheable for good."""
     bucket = _bucket()
     s3().copy_object(
         Bucket=bucket,
         Key=destination,
         CopySource={"Bucket": bucket, "Key": source},
-        MetadataDirective="COPY",
+        MetadataDirective="REPLACE",
+        ContentType="image/jpeg",
+        CacheControl=LASTING,
     )
 
 

@@ -10,7 +10,8 @@ Facts (domain events from the social-events topic, glimpse.events), by `type`:
 - `follow_removed` (status `following`): prune the author's entries from the reader's feed;
 - `celebrity_reached`: the account joins its followers' celebrity sets;
 - `story_created`: a marker into each follower's tray (close friends only for a
-  close-friends story), as a post into feeds; `story_removed`: the markers go again;
+  close-friends story), as a post into feeds; `story_removed` (an owner's delete): the markers
+  go again; a follow back-fills the tray with the owner's live stories, an unfollow prunes it;
 - `account_made_public`: its pending follow requests are approved, `PENDING_PAGE` per
   invocation (graph work the feed needs at once: each approval back-fills a feed).
 
@@ -50,7 +51,16 @@ from glimpse.models.feed import (
 )
 from glimpse.models.graph import CLOSE, FOLLOWER, FOLLOWS, Edge, edge_key, edge_page
 from glimpse.models.posts import POST, Comment, Post, author_pk, post_pk
-from glimpse.models.stories import STORY, Story, TrayMarker, marker_sk, story_pk, tray_pk
+from glimpse.models.stories import (
+    STORY,
+    Story,
+    TrayMarker,
+    marker_prefix,
+    marker_sk,
+    owner_pk,
+    story_pk,
+    tray_pk,
+)
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
 PAGE = 1000  # followers per job: 40 BatchWriteItem requests at most
@@ -95,9 +105,13 @@ def on_event(event: events.DomainEvent, send: Send = send_feed_jobs) -> Stats:
             removed.continued |= stats.continued
             return removed
         case events.FollowCreated(status="following") | events.RequestApproved():
-            return followed(event.follower_id, event.followee_id)
+            stats = followed(event.follower_id, event.followee_id)
+            stats.written += backfill_tray(event.follower_id, event.followee_id)
+            return stats
         case events.FollowRemoved(status="following"):
-            return prune(event.follower_id, event.followee_id)
+            stats = prune(event.follower_id, event.followee_id)
+            stats.deleted += prune_tray(event.follower_id, event.followee_id)
+            return stats
         case events.CelebrityReached():
             job = {"type": "celebrity", "event_id": event.event_id, "author_id": event.user_id}
             return _celebrity(job, send)
@@ -184,13 +198,13 @@ class Spread:
 
 
 def _spread(job: dict[str, Any], spread: Spread, send: Send, stats: Stats) -> list[str]:
-    """One page of the audience (`after`: where the last left off), then the rest queued;
-    returns the page's readers. A job that pages several edge kinds carries the kind it is on
-    in `after` (`<kind>|<sk>`; a bare sort key is the first kind's)."""
-    kind, _, after = (job.get("after") or "").rpartition("|")
-    kind = kind or spread.kinds[0]
-    readers, next_after = edge_page(spread.owner_id, kind, after or None, PAGE)
-    if kind == CLOSE:  # close friends see the story only while they follow the owner
+    """One page of the audience, then the rest queued; returns the page's readers. `after` is
+    the edge sort key the last page ended on, so it names its kind too (`FOLLOWER#<id>`); the
+    next kind starts with its bare prefix (`CLOSE#`). No `after`: the first kind, from the top."""
+    after = job.get("after")
+    kind = next((k for k in spread.kinds if after and after.startswith(k)), spread.kinds[0])
+    readers, next_after = edge_page(spread.owner_id, kind, after, PAGE)
+    if kind == CLOSE and job["action"] == "add":  # a tray only for close friends who follow
         readers = _following(readers, spread.owner_id)
     stats.followers = len(readers)
     if job["action"] == "add":
@@ -200,9 +214,9 @@ def _spread(job: dict[str, Any], spread: Spread, send: Send, stats: Stats) -> li
         stats.write_requests += write_many(spread.model, deletes=[spread.key(r) for r in readers])
         stats.deleted = len(readers)
     if next_after is not None:
-        _continue(job, f"{kind}|{next_after}", send, stats)
+        _continue(job, next_after, send, stats)
     elif kind != spread.kinds[-1]:
-        _continue(job, f"{spread.kinds[spread.kinds.index(kind) + 1]}|", send, stats)
+        _continue(job, spread.kinds[spread.kinds.index(kind) + 1], send, stats)
     return readers
 
 
@@ -249,16 +263,18 @@ def _is_celebrity(user_id: str) -> bool:
 def _story_fanout(job: dict[str, Any], send: Send) -> Stats:
     """Tray markers for a story: its owner's followers (or, for a close-friends story, the
     close friends who follow the owner). A celebrity's stories are merged into trays at read
-    time instead. A removal goes to followers and close friends both."""
+    time instead. A removal (an owner's delete) goes to followers and close friends both.
+
+    An add checks the story before each page and again after writing it: a page written while
+    the removal overtook it is deleted again, as a back-fill is undone by a late unfollow."""
     story_id, owner_id, action = job["story_id"], job["owner_id"], job["action"]
     stats = Stats()
-    if action == "add":
-        if job.get("after") is None and _is_celebrity(owner_id):
-            stats.notes.append("celebrity: merged into trays at read time")
-            return stats
-        if get_or_none(Story, story_pk(story_id), STORY) is None:
-            stats.notes.append("story gone before or during fan-out")
-            return stats
+    if job.get("after") is None and _is_celebrity(owner_id):
+        stats.notes.append("celebrity: merged into trays at read time")
+        return stats
+    if action == "add" and not _story_exists(story_id):
+        stats.notes.append("story gone before or during fan-out")
+        return stats
     audience = job["audience"]
     kinds = (
         (CLOSE,)
@@ -267,23 +283,74 @@ def _story_fanout(job: dict[str, Any], send: Send) -> Stats:
         if audience == "everyone"
         else (FOLLOWER,)
     )
-    sk = marker_sk(owner_id, story_id)
+    expires = datetime.fromtimestamp(int(job["expires_at"]), UTC)
     spread = Spread(
         owner_id=owner_id,
         model=TrayMarker,
-        item=lambda reader: TrayMarker(
-            tray_pk(reader),
-            sk,
-            owner_id=owner_id,
-            story_id=story_id,
-            audience=audience,
-            expires_at=datetime.fromtimestamp(int(job["expires_at"]), UTC),
-        ),
-        key=lambda reader: (tray_pk(reader), sk),
+        item=lambda reader: _marker(reader, owner_id, story_id, audience, expires),
+        key=lambda reader: (tray_pk(reader), marker_sk(owner_id, story_id)),
         kinds=kinds,
     )
-    _spread(job, spread, send, stats)
+    readers = _spread(job, spread, send, stats)
+    if action == "add" and readers and not _story_exists(story_id):
+        write_many(TrayMarker, deletes=[spread.key(r) for r in readers])
+        stats.notes.append("story removed meanwhile: the page's markers deleted again")
     return stats
+
+
+def _story_exists(story_id: str) -> bool:
+    return get_or_none(Story, story_pk(story_id), STORY) is not None
+
+
+def _marker(
+    reader: str, owner_id: str, story_id: str, audience: str, expires: datetime
+) -> TrayMarker:
+    return TrayMarker(
+        tray_pk(reader),
+        marker_sk(owner_id, story_id),
+        owner_id=owner_id,
+        story_id=story_id,
+        audience=audience,
+        expires_at=expires,
+    )
+
+
+def backfill_tray(reader_id: str, owner_id: str) -> int:
+    """A new follow: the owner's live stories into the reader's tray (close-friends stories if
+    the reader is on the list), while the reader follows; checked before and after writing."""
+    if not _follows(reader_id, owner_id):
+        return 0
+    close = get_or_none(Edge, *edge_key(owner_id, CLOSE, reader_id)) is not None
+    moment = datetime.now(UTC)
+    markers = [
+        _marker(reader_id, owner_id, story.story_id, story.audience, story.expires_at)
+        for story in Story.by_owner.query(
+            owner_pk(owner_id), filter_condition=Story.expires_at > moment
+        )
+        if story.audience != "close_friends" or close
+    ]
+    write_many(TrayMarker, puts=markers)
+    if markers and not _follows(reader_id, owner_id):
+        write_many(TrayMarker, deletes=[(m.pk, m.sk) for m in markers])
+        return 0
+    return len(markers)
+
+
+def prune_tray(reader_id: str, owner_id: str) -> int:
+    """An unfollow or a block: the owner's stories leave the reader's tray (unless the reader
+    follows again; the follow's back-fill then puts back what is live)."""
+    if _follows(reader_id, owner_id):
+        return 0
+    keys = [
+        (item.pk, item.sk)
+        for item in TrayMarker.query(
+            tray_pk(reader_id),
+            TrayMarker.sk.startswith(marker_prefix(owner_id)),
+            attributes_to_get=["pk", "sk"],
+        )
+    ]
+    write_many(TrayMarker, deletes=keys)
+    return len(keys)
 
 
 def _cleanup(job: dict[str, Any], send: Send) -> Stats:

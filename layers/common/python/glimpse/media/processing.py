@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from glimpse.adapters import media_bucket
@@ -20,6 +19,7 @@ from glimpse.clock import now
 from glimpse.media import imaging
 from glimpse.media.limits import MAX_UPLOAD_BYTES, RejectReason
 from glimpse.media.service import find
+from glimpse.models.base import conditionally
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.objects import original_key, parse_upload_key, rendition_key
 
@@ -78,9 +78,10 @@ def process_upload(upload: UploadedObject) -> Outcome:
         return _reject(item, upload, rejected.reason, rejected.detail, started, len(data))
 
     keys: dict[str, str] = {}
+    caching = media_bucket.SHORT_LIVED if item.kind == "story" else media_bucket.LASTING
     for size, jpeg in rendered.renditions.items():
         keys[str(size)] = rendition_key(media_id, size, item.kind)
-        media_bucket.put_rendition(upload.bucket, keys[str(size)], jpeg)
+        media_bucket.put_rendition(upload.bucket, keys[str(size)], jpeg, caching)
     media_bucket.copy(upload.bucket, upload.key, original_key(user_id, media_id, item.kind))
     settled = _settle(
         item,
@@ -123,13 +124,9 @@ def _reject(
 def _settle(item: MediaItem, *actions: Action) -> bool:
     """Move a pending item to its final state; False when another delivery already did."""
     target = MediaItem(media_pk(item.media_id), MEDIA)
-    try:
-        target.update(
+    return conditionally(
+        lambda: target.update(
             actions=[*actions, MediaItem.updated_at.set(now())],
             condition=MediaItem.status == "pending",
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )

@@ -6,8 +6,10 @@ table the template gave this function without reading the environment at import 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.models import Model
 
 from glimpse.config import get_settings
@@ -33,7 +35,19 @@ def table_meta(setting: str) -> Any:
     return Meta
 
 
-__all__ = ["Model", "get_or_none", "start_after", "str_map", "table_meta"]
+__all__ = ["Model", "conditionally", "get_or_none", "start_after", "str_map", "table_meta"]
+
+
+def conditionally(write: Callable[[], Any]) -> bool:
+    """Run one conditional put, update or delete: False when its condition did not hold (and
+    nothing was written); any other failure is raised."""
+    try:
+        write()
+    except (PutError, UpdateError, DeleteError) as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def start_after(pk: str, sk: str | None) -> dict[str, Any] | None:

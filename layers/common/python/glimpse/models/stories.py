@@ -48,8 +48,13 @@ def tray_pk(viewer_id: str) -> str:
     return f"TRAY#{viewer_id}"
 
 
+def marker_prefix(owner_id: str) -> str:
+    """What the sort keys of one owner's markers in a tray start with."""
+    return f"{MARKER}{owner_id}#"
+
+
 def marker_sk(owner_id: str, story_id: str) -> str:
-    return f"{MARKER}{owner_id}#{story_id}"
+    return f"{marker_prefix(owner_id)}{story_id}"
 
 
 def seen_sk(owner_id: str) -> str:

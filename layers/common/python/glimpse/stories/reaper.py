@@ -1,8 +1,9 @@
 """What follows a story's end (its TTL delete, or its owner's DELETE): the Stories table's
 stream REMOVE of the story item comes here. Its media go (renditions, original, media item:
-a highlight keeps copies of its own), and `story_removed` is emitted, on which the fan-out
-takes the tray markers out again. Every step is a delete or a new event: a re-delivery
-repeats them harmlessly (a second `story_removed` deletes nothing more).
+a highlight keeps copies of its own). After an owner's delete, `story_removed` takes the tray
+markers out early; an expired story's markers expire with it (same `expires_at`, and every
+read filters on it), so an expiry costs no second fan-out. Every step is a delete, and the
+event's id is derived from the story's: a re-delivery writes no second event.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from glimpse.events import StoryRemoved
 from glimpse.models.base import get_or_none, str_map
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.objects import original_key
-from glimpse.models.transactions import transaction
+from glimpse.models.transactions import ConditionFailed, transaction
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Ended:
     story_id: str
     owner_id: str
     media_id: str
+    expired: bool  # DynamoDB's TTL removed it (else its owner deleted it)
 
 
 def reap(story: Ended) -> int:
@@ -35,6 +37,13 @@ def reap(story: Ended) -> int:
         ]
         media_bucket.delete_keys(keys)
         item.delete(condition=MediaItem.used_by == story.story_id)
-    with transaction() as tx:
-        tx.emit(StoryRemoved(story_id=story.story_id, owner_id=story.owner_id))
+    if not story.expired:
+        event = StoryRemoved(
+            event_id=f"{story.story_id}.removed", story_id=story.story_id, owner_id=story.owner_id
+        )
+        try:
+            with transaction() as tx:
+                tx.emit(event)
+        except ConditionFailed:
+            pass  # emitted by an earlier delivery of this record
     return len(keys)

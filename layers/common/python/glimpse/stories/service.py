@@ -15,10 +15,9 @@ import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import DeleteError, UpdateError
+from ulid import ULID
 
 from glimpse.adapters import media_bucket
-from glimpse.adapters.cdn import rendition_urls
 from glimpse.clock import new_id, now
 from glimpse.config import get_settings
 from glimpse.directory import UserSummary, summary, user_id_for
@@ -34,10 +33,9 @@ from glimpse.graph.access import (
     require_content,
     still_allowed,
 )
-from glimpse.media.schemas import MediaOut
 from glimpse.media.service import unused_media
 from glimpse.media.service import view as media_view
-from glimpse.models.base import get_or_none, str_map
+from glimpse.models.base import conditionally, get_or_none, str_map
 from glimpse.models.batch import Fetched, get_many, write_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from glimpse.models.graph import CLOSE, FOLLOWS, Edge, edge_key, other_of
@@ -87,22 +85,28 @@ def _live(story: Story | None) -> Story | None:
 
 
 def _story(story_id: str) -> Story:
-    story = _live(get_or_none(Story, story_pk(story_id), STORY))
+    """A live story, read eventually consistently (every view reads it: a hot item's reads
+    cost half), or 404. The writes that depend on it re-check what matters in a condition."""
+    story = _live(get_or_none(Story, story_pk(story_id), STORY, consistent=False))
     if story is None:
         raise NotFound(MISSING)
     return story
 
 
-def _close(owner_id: str, viewer_id: str) -> tuple[type[Edge], tuple[str, str]]:
+def _close_edge(owner_id: str, viewer_id: str) -> tuple[type[Edge], tuple[str, str]]:
     return (Edge, edge_key(owner_id, CLOSE, viewer_id))
 
 
+def audience_allows(audience: str, is_owner: bool, on_list: bool) -> bool:
+    """The audience rule, for every route: a close-friends story is its owner's and the
+    close friends list's (whose trays it reaches while they follow); any other story is
+    everyone's who may see the owner's content."""
+    return audience != "close_friends" or is_owner or on_list
+
+
 def _in_audience(story: Story, viewer_id: str, fetched: Fetched) -> bool:
-    return (
-        story.audience != "close_friends"
-        or viewer_id == story.owner_id
-        or fetched.get(*_close(story.owner_id, viewer_id)) is not None
-    )
+    on_list = fetched.get(*_close_edge(story.owner_id, viewer_id)) is not None
+    return audience_allows(story.audience, viewer_id == story.owner_id, on_list)
 
 
 def _visible(viewer_id: str, story: Story) -> tuple[Relation, Fetched]:
@@ -112,19 +116,19 @@ def _visible(viewer_id: str, story: Story) -> tuple[Relation, Fetched]:
         [
             (UserProfile, (user_pk(story.owner_id), PROFILE)),
             *relation_keys(viewer_id, story.owner_id),
-            _close(story.owner_id, viewer_id),
+            _close_edge(story.owner_id, viewer_id),
             (StoryView, (story_pk(story.story_id), view_sk(viewer_id))),
             (MediaItem, (media_pk(story.media_id), MEDIA)),
-        ],
-        consistent=True,
+        ]
     )
     owner = fetched.get(UserProfile, (user_pk(story.owner_id), PROFILE))
     if owner is None:
         raise NotFound(MISSING)
     found = relation_from(fetched, viewer_id, owner)
-    require_content(found, "stories", missing=MISSING)
-    if not _in_audience(story, viewer_id, fetched):
+    # Outside the audience the story does not exist, private account or not (404 before 403).
+    if not (found.blocked or _in_audience(story, viewer_id, fetched)):
         raise NotFound(MISSING)
+    require_content(found, "stories", missing=MISSING)
     return found, fetched
 
 
@@ -164,7 +168,7 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
     )
     story_id = new_id()
     created = now()
-    expires = created + _ttl()
+    expires = (created + _ttl()).replace(microsecond=0)  # what the TTL attribute keeps
     story = Story(
         story_pk(story_id),
         STORY,
@@ -209,15 +213,19 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
     )
 
 
-def _live_stories(
-    owner_id: str, newest_first: bool = False, limit: int = LIVE_STORIES
-) -> list[Story]:
+def _live_stories(owner_id: str, newest_first: bool = False) -> list[Story]:
+    """Up to LIVE_STORIES live stories. The key condition starts at the oldest id a live story
+    can have (its time is in the ULID), so expired items the TTL has not deleted yet are never
+    read, however many there are; the filter takes care of the last seconds."""
+    moment = now()
+    oldest = str(ULID.from_datetime(moment - _ttl()))[:10] + "0" * 16
     return list(
         Story.by_owner.query(
             owner_pk(owner_id),
-            filter_condition=Story.expires_at > now(),
+            Story.story_sk >= oldest,
+            filter_condition=Story.expires_at > moment,
             scan_index_forward=not newest_first,
-            limit=limit,
+            limit=LIVE_STORIES,
         )
     )
 
@@ -229,7 +237,7 @@ def user_stories(viewer_id: str, username: str) -> StoryList:
     owner_id = found.owner.user_id
     stories = _live_stories(owner_id)
     fetched = get_many(
-        [_close(owner_id, viewer_id)]
+        [_close_edge(owner_id, viewer_id)]
         + [(MediaItem, (media_pk(s.media_id), MEDIA)) for s in stories]
         + [(StoryView, (story_pk(s.story_id), view_sk(viewer_id))) for s in stories]
     )
@@ -280,8 +288,8 @@ def _record_view(found: Relation, story: Story, viewer_id: str) -> None:
 
 def _mark_seen(viewer_id: str, story: Story) -> None:
     seen = TrayMarker(tray_pk(viewer_id), seen_sk(story.owner_id))
-    try:
-        seen.update(
+    conditionally(  # only forward: an older story viewed later leaves the marker alone
+        lambda: seen.update(
             actions=[
                 TrayMarker.owner_id.set(story.owner_id),
                 TrayMarker.story_id.set(story.story_id),
@@ -289,9 +297,7 @@ def _mark_seen(viewer_id: str, story: Story) -> None:
             ],
             condition=TrayMarker.story_id.does_not_exist() | (TrayMarker.story_id < story.story_id),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    )
 
 
 def like_story(viewer_id: str, story_id: str) -> None:
@@ -325,14 +331,12 @@ def like_story(viewer_id: str, story_id: str) -> None:
 def unlike_story(viewer_id: str, story_id: str) -> None:
     story = _story(story_id)
     _visible(viewer_id, story)
-    try:
-        StoryView(story_pk(story_id), view_sk(viewer_id)).update(
+    conditionally(
+        lambda: StoryView(story_pk(story_id), view_sk(viewer_id)).update(
             actions=[StoryView.liked.set(False)],
             condition=StoryView.liked == True,  # noqa: E712
         )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    )
 
 
 def viewers(owner_id: str, story_id: str, limit: int, cursor: str | None) -> Page[Viewer]:
@@ -369,19 +373,17 @@ def delete_story(caller_id: str, story_id: str) -> None:
     if caller_id != story.owner_id:
         _visible(caller_id, story)
         raise Forbidden("Only the story's owner may delete it.")
-    try:
-        story.delete(condition=Story.owner_id == caller_id)
-    except DeleteError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        raise NotFound(MISSING) from None
+    if not conditionally(lambda: story.delete(condition=Story.owner_id == caller_id)):
+        raise NotFound(MISSING)
 
 
 # --------------------------------------------------------------------------- tray
 def tray(viewer_id: str) -> Tray:
     """One Query of the viewer's tray partition (markers and seen markers), the followed
     celebrities' live stories (their set: one GetItem; a ByOwner Query each, concurrently),
-    then one BatchGetItem: owners, follow edges and close-friends edges."""
+    then one BatchGetItem per 100 keys: owners and follow edges (an unfollow or a block since
+    the markers were written hides them at once), and close-friends edges of the owners whose
+    close-friends stories are in the tray (someone taken off the list stops seeing them)."""
     markers: dict[str, list[tuple[str, datetime, str]]] = {}
     seen: dict[str, str] = {}
     moment = now()
@@ -399,18 +401,19 @@ def tray(viewer_id: str) -> Tray:
         if all(story_id != story.story_id for story_id, _, _ in known):
             known.append((story.story_id, story.expires_at, story.audience))
     owners = [owner for owner in markers if owner != viewer_id]
+    with_close = [o for o in owners if any(a == "close_friends" for _, _, a in markers[o])]
     fetched = get_many(
         [(UserProfile, (user_pk(o), PROFILE)) for o in owners]
         + [(Edge, edge_key(viewer_id, FOLLOWS, o)) for o in owners]
-        + [_close(o, viewer_id) for o in owners]
+        + [_close_edge(o, viewer_id) for o in with_close]
     )
     entries: list[TrayEntry] = []
     for owner_id in owners:
         profile = fetched.get(UserProfile, (user_pk(owner_id), PROFILE))
         if profile is None or fetched.get(Edge, edge_key(viewer_id, FOLLOWS, owner_id)) is None:
             continue  # unfollowed or blocked since: markers go with the clean-up or the TTL
-        close = fetched.get(*_close(owner_id, viewer_id)) is not None
-        stories = [s for s in markers[owner_id] if s[2] != "close_friends" or close]
+        close = fetched.get(*_close_edge(owner_id, viewer_id)) is not None
+        stories = [s for s in markers[owner_id] if audience_allows(s[2], False, close)]
         if not stories:
             continue
         latest = max(story_id for story_id, _, _ in stories)
@@ -428,8 +431,6 @@ def tray(viewer_id: str) -> Tray:
 
 
 def _ulid_time(story_id: str) -> datetime:
-    from ulid import ULID
-
     return ULID.from_str(story_id).datetime.astimezone(UTC)
 
 
@@ -467,6 +468,7 @@ def create_highlight(owner_id: str, body: HighlightCreate) -> HighlightOut:
     live = [story for story in stories if story is not None]
     media = get_many([(MediaItem, (media_pk(s.media_id), MEDIA)) for s in live], consistent=True)
     copies = []
+    copying: list[tuple[str, str]] = []
     for story in live:
         item = media.get(MediaItem, (media_pk(story.media_id), MEDIA))
         if item is None or item.status != "ready":
@@ -474,10 +476,8 @@ def create_highlight(owner_id: str, body: HighlightCreate) -> HighlightOut:
                 "A story's media is not ready yet.",
                 [field_error("story_ids", f"media of {story.story_id} is not ready")],
             )
-        kept = {}
-        for size, key in str_map(item.renditions).items():
-            kept[size] = kept_rendition_key(item.media_id, size)
-            media_bucket.copy_in_bucket(key, kept[size])
+        kept = {size: kept_rendition_key(item.media_id, size) for size in str_map(item.renditions)}
+        copying += [(key, kept[size]) for size, key in str_map(item.renditions).items()]
         copies.append(
             {
                 "story_id": story.story_id,
@@ -494,6 +494,8 @@ def create_highlight(owner_id: str, body: HighlightCreate) -> HighlightOut:
                 },
             }
         )
+    with ThreadPoolExecutor(max_workers=8) as pool:  # up to 400 copies: never one by one
+        list(pool.map(lambda pair: media_bucket.keep_rendition(*pair), copying))
     highlight_id = new_id()
     highlight = Highlight(
         highlights_pk(owner_id),
@@ -513,23 +515,26 @@ def _highlight_view(
 ) -> HighlightOut:
     stories = []
     for copy in highlight.stories or []:
-        if copy["audience"] == "close_friends" and not close:
+        if not audience_allows(copy["audience"], viewer_id == owner.user_id, close):
             continue
         media = copy["media"]
+        kept = MediaItem(  # the copy, shown as any media item is (never saved)
+            media_pk(media["media_id"]),
+            MEDIA,
+            media_id=media["media_id"],
+            kind="story",
+            status="ready",
+            content_type=media["content_type"],
+            width=media["width"],
+            height=media["height"],
+            renditions=media["renditions"],
+            blurhash=media["blurhash"],
+        )
         stories.append(
             StoryOut(
                 story_id=copy["story_id"],
                 author=summary(owner),
-                media=MediaOut(
-                    media_id=media["media_id"],
-                    kind="story",
-                    status="ready",
-                    content_type=media["content_type"],
-                    width=media["width"],
-                    height=media["height"],
-                    renditions=rendition_urls(media["renditions"]) or None,
-                    blurhash=media["blurhash"],
-                ),
+                media=media_view(kept),
                 created_at=datetime.fromisoformat(copy["created_at"]),
                 expires_at=datetime.fromisoformat(copy["expires_at"]),
                 seen_by_me=False,
