@@ -70,24 +70,28 @@ def main() -> None:
         FeedItem(feed_pk(viewer), CELEBRITY_SET, celebrity_ids=set(celebrities)).save()
         moment = now()
         expires = moment + timedelta(hours=12)
-        stories, markers = [], []
+
+        def story_item(owner: str) -> Story:
+            sid = new_id()
+            return Story(
+                story_pk(sid),
+                STORY,
+                story_id=sid,
+                owner_id=owner,
+                media_id=new_id(),
+                audience="followers",
+                created_at=moment,
+                expires_at=expires,
+                owner_pk=owner_pk(owner),
+                story_sk=sid,
+            )
+
+        stories: list[Story] = []
+        markers = []
         for owner in posting:
             for _ in range(STORIES_EACH):
-                sid = new_id()
-                stories.append(
-                    Story(
-                        story_pk(sid),
-                        STORY,
-                        story_id=sid,
-                        owner_id=owner,
-                        media_id=new_id(),
-                        audience="followers",
-                        created_at=moment,
-                        expires_at=expires,
-                        owner_pk=owner_pk(owner),
-                        story_sk=sid,
-                    )
-                )
+                stories.append(story_item(owner))
+                sid = stories[-1].story_id
                 if owner not in celebrities:
                     markers.append(
                         TrayMarker(
@@ -169,19 +173,9 @@ def main() -> None:
         followers = [f"follower-{i:06d}" for i in range(args.followers)]
         profiles([owner])
         write_many(Edge, puts=[Edge(*edge_key(owner, FOLLOWER, f), other_id=f) for f in followers])
-        sid = new_id()
-        Story(
-            story_pk(sid),
-            STORY,
-            story_id=sid,
-            owner_id=owner,
-            media_id=new_id(),
-            audience="followers",
-            created_at=moment,
-            expires_at=expires,
-            owner_pk=owner_pk(owner),
-            story_sk=sid,
-        ).save()
+        story = story_item(owner)
+        story.save()
+        sid = story.story_id
         queue: list[dict[str, Any]] = []
         with counted() as fan_calls:
             begin = time.perf_counter()

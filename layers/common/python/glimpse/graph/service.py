@@ -335,7 +335,7 @@ def unblock(caller_id: str, username: str) -> None:
 
 
 # --------------------------------------------------------------------------- lists
-def _list(
+def edge_list(
     viewer_id: str, owner_id: str, kind: str, list_id: str, limit: int, cursor: str | None
 ) -> Page[UserSummary]:
     """Users on `owner`'s edges of `kind`, as `viewer` may see them: one Query, one
@@ -364,13 +364,13 @@ def _visible_list_owner(viewer_id: str, username: str, what: str) -> Relation:
 
 def followers(viewer_id: str, username: str, limit: int, cursor: str | None) -> Page[UserSummary]:
     owner = _visible_list_owner(viewer_id, username, "followers").owner.user_id
-    return _list(viewer_id, owner, FOLLOWER, f"followers:{owner}", limit, cursor)
+    return edge_list(viewer_id, owner, FOLLOWER, f"followers:{owner}", limit, cursor)
 
 
 def following(viewer_id: str, username: str, limit: int, cursor: str | None) -> Page[UserSummary]:
     owner = _visible_list_owner(viewer_id, username, "following list").owner.user_id
-    return _list(viewer_id, owner, FOLLOWS, f"following:{owner}", limit, cursor)
+    return edge_list(viewer_id, owner, FOLLOWS, f"following:{owner}", limit, cursor)
 
 
 def follow_requests(caller_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
-    return _list(caller_id, caller_id, REQUEST, f"requests:{caller_id}", limit, cursor)
+    return edge_list(caller_id, caller_id, REQUEST, f"requests:{caller_id}", limit, cursor)

@@ -33,6 +33,7 @@ from glimpse.graph.access import (
     require_content,
     still_allowed,
 )
+from glimpse.graph.service import edge_list
 from glimpse.media.service import unused_media
 from glimpse.media.service import view as media_view
 from glimpse.models.base import conditionally, get_or_none, str_map
@@ -604,17 +605,4 @@ def set_close_friends(owner_id: str, body: CloseFriends) -> None:
 
 
 def close_friends(owner_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
-    edges, next_cursor = query_page(
-        Edge,
-        Edge.query,
-        user_pk(owner_id),
-        Edge.sk,
-        lambda edge: str(edge.sk),
-        prefix=CLOSE,
-        list_id=f"close:{owner_id}",
-        cursor=cursor,
-        limit=limit,
-    )
-    ids = [edge.other_id for edge in edges]
-    shown = listed(owner_id, ids)
-    return Page[UserSummary](items=[shown[i] for i in ids if i in shown], next_cursor=next_cursor)
+    return edge_list(owner_id, owner_id, CLOSE, f"close:{owner_id}", limit, cursor)
