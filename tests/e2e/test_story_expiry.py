@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import boto3
 import requests
 
 from tests import images
@@ -24,11 +25,28 @@ def sign_up(base: str, prefix: str) -> Client:
     return client
 
 
+def stored_items(port: int, story_id: str) -> list[dict[str, object]]:
+    """Every item of the Stories table about the story (itself, views, tray markers), read
+    from the local cloud's AWS endpoint."""
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{port + 1}",
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    items: list[dict[str, object]] = []
+    for page in dynamodb.get_paginator("scan").paginate(TableName="glimpse-StoriesTable"):
+        items += [i for i in page["Items"] if story_id in (i["pk"]["S"] + i["sk"]["S"])]
+    return items
+
+
 def test_an_expired_story_is_gone_everywhere_its_media_go_and_highlights_stay(
     tmp_path: Path,
 ) -> None:
     arguments = ("--no-state", "--parameter", "StoryTtlSeconds=3", "--ttl-interval", "1")
-    with local_cloud(free_ports(), tmp_path / "state", tmp_path / "cloud.log", *arguments) as base:
+    port = free_ports()
+    with local_cloud(port, tmp_path / "state", tmp_path / "cloud.log", *arguments) as base:
         alice, bob = sign_up(base, "al"), sign_up(base, "bo")
         assert bob.post(f"/users/{alice.username}/follow").status_code == 200
         stories = []
@@ -62,8 +80,10 @@ def test_an_expired_story_is_gone_everywhere_its_media_go_and_highlights_stay(
             answer = client.request(method, f"/stories/{ended['story_id']}/{path}")
             assert answer.status_code == 404, (path, answer.text)
 
-        # The TTL sweep deletes the story item; the reaper then deletes its media.
+        # The TTL sweep deletes the story item; the reaper then deletes its media. The tray
+        # markers carry the story's TTL: they go with the same sweep.
         assert eventually(lambda: requests.get(rendition, timeout=5).status_code != 200, 15)
+        assert eventually(lambda: not stored_items(port, ended["story_id"]), 15)
         page = bob.get(f"/users/{alice.username}/highlights").json()["items"]
         (story,) = page[0]["stories"]
         assert story["story_id"] == kept["story_id"]
