@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -140,8 +141,17 @@ Ctrl-C stops it.""",
 
     stop = threading.Event()
     # Ctrl-C (and a second, impatient one) and SIGTERM only ask to stop: the state is saved
-    # on the way out, and an interrupt in the middle of that must not lose it.
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # on the way out, and an interrupt in the middle of that must not lose it. A third
+    # Ctrl-C leaves at once.
+    interrupts: list[int] = []
+
+    def interrupted(*_args: object) -> None:
+        interrupts.append(1)
+        if len(interrupts) >= 3:  # a third Ctrl-C: stop now, unsaved (the last save is kept)
+            os._exit(130)
+        stop.set()
+
+    signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while not stop.is_set():
         stop.wait(0.5)

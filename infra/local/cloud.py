@@ -59,11 +59,14 @@ def embedded_moto(port: int = 0) -> str:
 
 
 def _moved(saved: dict[str, Any], moves: dict[Any, str]) -> dict[str, Any]:
-    """`saved` with every old endpoint's host:port replaced by the new one's."""
+    """`saved` with each old endpoint's host:port replaced by the new one's (all at once:
+    an old address may be another's new one, when the ports moved by one)."""
     text = json.dumps(saved)
-    for old, new in moves.items():
-        if old and old != new:
-            text = text.replace(urlsplit(old).netloc, urlsplit(new).netloc)
+    pairs = [(urlsplit(old).netloc, urlsplit(new).netloc) for old, new in moves.items() if old]
+    for index, (old, _new) in enumerate(pairs):
+        text = text.replace(old, f"\x00{index}\x00")
+    for index, (_old, new) in enumerate(pairs):
+        text = text.replace(f"\x00{index}\x00", new)
     return dict(json.loads(text))
 
 

@@ -31,12 +31,14 @@ _codes: dict[tuple[str, str], str] = {}  # (app client id, username) -> code
 
 def saved_codes() -> list[list[str]]:
     """The pending confirmation codes, as plain data for the local cloud's saved state."""
-    return [[client_id, username, code] for (client_id, username), code in _codes.items()]
+    with _lock:
+        return [[client_id, user, code] for (client_id, user), code in _codes.items()]
 
 
 def restore_codes(saved: list[list[str]]) -> None:
-    for client_id, username, code in saved:
-        _codes[(client_id, username)] = code
+    with _lock:
+        for client_id, username, code in saved:
+            _codes[(client_id, username)] = code
 
 
 _installed = False

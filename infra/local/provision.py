@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -63,8 +64,12 @@ class Provisioned:
         }
 
 
-def fingerprint(type_: str, props: dict[str, Any]) -> str:
+def fingerprint(type_: str, props: dict[str, Any], addresses: dict[str, str]) -> str:
+    """What a resource was made from, with the local cloud's own addresses (which move with
+    its ports) named rather than written, so a port change is not a change of the resource."""
     text = json.dumps([type_, props], sort_keys=True, default=repr)
+    for address, name in addresses.items():
+        text = text.replace(address, name)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -120,6 +125,10 @@ class Provisioner:
             "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
             "AWS::SecretsManager::Secret": self._secret,
         }
+
+    def _addresses(self) -> dict[str, str]:
+        named = {"<aws>": self.endpoint, "<s3>": self.s3_endpoint}
+        return {urlsplit(url).netloc: name for name, url in named.items() if url}
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -181,10 +190,10 @@ class Provisioner:
             if type_ == "AWS::Serverless::Function":
                 props = {k: v for k, v in props.items() if k != "Events"}
             resolved = self.resolver.resolve(props)
-            print_ = fingerprint(type_, resolved)
+            print_ = fingerprint(type_, resolved, self._addresses())
             earlier = saved.get(logical_id)
             if earlier and earlier["type"] == type_:
-                if earlier["fingerprint"] != print_:
+                if earlier["fingerprint"] != print_ and type_ not in EMULATED:
                     self.report.kept_as_saved.append(logical_id)
                 restored = Provisioned(logical_id, type_, earlier["ref"], earlier["attributes"])
                 restored.fingerprint = earlier["fingerprint"]

@@ -38,11 +38,13 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
+import fcntl
 import functools
 import importlib
 import io
 import os
 import pickle
+import stat
 import sys
 import tempfile
 import threading
@@ -103,6 +105,17 @@ class StateStore:
         self.log = log
         self._lock = threading.Lock()  # one save or load at a time
         self._warned: set[str] = set()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # One process per directory: two would overwrite each other's snapshots.
+        self._owner = (self.directory / ".lock").open("a")
+        try:
+            fcntl.flock(self._owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._owner.close()
+            raise StateError(
+                f"another local cloud is using {self.directory}: stop it, or give this one "
+                "another --state-dir"
+            ) from None
         _install_gate()
         # What a save cut short by a crash or a kill left behind (one process per directory).
         for left in self.directory.glob(f".{SNAPSHOT}.*.tmp"):
@@ -207,13 +220,28 @@ class StateStore:
             if not self.exists():
                 return None
             try:
+                self._trusted()
                 restore = self._read()
             except Exception as exc:
                 self._move_aside(exc)
                 return None
-            with _gate.paused(self.grace), atomicity._lock, backend_lock:
-                restore.install()
+            try:
+                with _gate.paused(self.grace), atomicity._lock, backend_lock:
+                    restore.install()
+            except Exception as exc:  # moto is half restored: this process must not go on
+                self._move_aside(exc)
+                raise StateError(
+                    f"the saved state could not be restored ({exc!r}); it was moved aside: "
+                    "start again"
+                ) from exc
             return restore.extra
+
+    def _trusted(self) -> None:
+        """Loading a pickle runs what it names: load only a snapshot this user wrote, that
+        nobody else may have changed."""
+        info = self.path.stat()
+        if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise StateError("the snapshot is not this user's alone (owner or permissions)")
 
     def _read(self) -> _Restore:
         with self.path.open("rb") as file:

@@ -125,3 +125,32 @@ def test_expired_upload_forms_are_refused(cloud: LocalCloud) -> None:
     answer = post(form["url"], form["fields"], b"data", "image/jpeg")
     assert (answer.status_code, code(answer)) == (403, "AccessDenied")
     assert "Policy expired" in answer.text
+
+
+def test_signed_heads_say_the_size_and_expired_or_malformed_requests_get_an_answer(
+    cloud: LocalCloud,
+) -> None:
+    client = boto3.client(
+        "s3",
+        endpoint_url=cloud.s3_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key=LOCAL_SECRET_KEY,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    bucket = cloud.ref("MediaBucket")
+    client.put_object(Bucket=bucket, Key="uploads/sized", Body=b"12345")
+    assert client.head_object(Bucket=bucket, Key="uploads/sized")["ContentLength"] == 5
+    expired = client.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "uploads/sized"}, ExpiresIn=-10
+    )
+    answer = requests.get(expired, timeout=5)
+    assert (answer.status_code, code(answer)) == (403, "AccessDenied")
+    fresh = client.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "uploads/sized"}, ExpiresIn=60
+    )
+    assert requests.get(fresh, timeout=5).content == b"12345"
+    broken = {"policy": "bm90IGpzb24=", "x-amz-algorithm": "AWS4-HMAC-SHA256"}
+    answer = post(bucket_url(cloud), broken, b"x", "image/jpeg")
+    assert answer.status_code in (400, 403)
+    assert "<Code>" in answer.text

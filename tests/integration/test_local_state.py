@@ -425,3 +425,20 @@ def test_a_snapshot_that_cannot_be_read_is_moved_aside(
     assert table not in aws.dynamodb.list_tables()["TableNames"]
     store.save({"fresh": True})
     assert store.load() == {"fresh": True}
+
+
+def test_one_local_cloud_per_state_directory(tmp_path: Path) -> None:
+    from infra.local.state import StateError
+
+    first = StateStore(tmp_path)
+    with pytest.raises(StateError, match="another local cloud"):
+        StateStore(tmp_path)
+    assert first.exists() is False
+
+
+def test_a_snapshot_others_may_write_is_not_loaded(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    (tmp_path / SNAPSHOT).write_bytes(b"anything")
+    (tmp_path / SNAPSHOT).chmod(0o666)
+    assert store.load() is None
+    assert not (tmp_path / SNAPSHOT).exists()  # moved aside, with a message

@@ -167,6 +167,24 @@ def test_a_list_field_matches_when_any_element_does() -> None:
     assert not matches({"tags": ["c"]}, {"tags": ["a", "b"]})
 
 
+def test_arrays_of_objects_match_when_one_object_does() -> None:
+    """An S3 notification in an SQS body: `Records` is a list of objects."""
+    pattern = {"body": {"Records": {"s3": {"object": {"key": [{"prefix": "uploads/"}]}}}}}
+    body = {
+        "Records": [
+            {"s3": {"object": {"key": "other/a"}}},
+            {"s3": {"object": {"key": "uploads/b"}}},
+        ]
+    }
+    assert matches(pattern, {"body": body})
+    assert not matches(pattern, {"body": {"Records": [{"s3": {"object": {"key": "x"}}}]}})
+
+
+def test_exists_is_about_leaf_values() -> None:
+    assert not matches({"a": [{"exists": True}]}, {"a": {"b": 1}})
+    assert matches({"a": [{"exists": True}]}, {"a": 1})
+
+
 def test_values_match_by_type() -> None:
     assert not matches({"n": ["1"]}, {"n": 1})
     assert not matches({"n": [1]}, {"n": "1"})
@@ -186,6 +204,7 @@ def test_values_match_by_type() -> None:
         '{"a": [{"numeric": ["~", 1]}]}',
         '{"a": [{"exists": "yes"}]}',
         '{"$or": [{"a": ["x"]}]}',
+        '{"a": [{"anything-but": {"exists": true}}]}',
     ],
 )
 def test_patterns_aws_would_refuse_stop_the_start(pattern: str) -> None:

@@ -71,6 +71,8 @@ def _check_rule(rule: Any, where: str) -> None:
         values = arg if isinstance(arg, list) else [arg]
         for value in values:
             if isinstance(value, dict):
+                if set(value) - {"prefix", "suffix", "equals-ignore-case"}:
+                    raise FilterError(f"{where}: anything-but takes prefix, suffix or values")
                 _check_rule(value, where)
             elif not (isinstance(value, str) or _is_number(value)):
                 raise FilterError(f"{where}: anything-but takes values or prefix/suffix")
@@ -134,7 +136,8 @@ def _value_matches(rule: Any, value: Any) -> bool:
 def _rules_match(rules: Sequence[Any], value: Any) -> bool:
     for rule in rules:
         if isinstance(rule, dict) and "exists" in rule:
-            if (value is not _MISSING) == rule["exists"]:
+            leaf = value is not _MISSING and not isinstance(value, dict)  # exists is for leaves
+            if leaf == rule["exists"]:
                 return True
             continue
         if value is _MISSING:
@@ -154,7 +157,9 @@ def matches(pattern: dict[str, Any], record: Any) -> bool:
             continue
         value = record.get(key, _MISSING) if isinstance(record, dict) else _MISSING
         if isinstance(rule, dict):
-            if not matches(rule, value if isinstance(value, dict) else {}):
+            # An array of objects matches when one of them does (AWS flattens arrays).
+            candidates = value if isinstance(value, list) else [value]
+            if not any(matches(rule, v if isinstance(v, dict) else {}) for v in candidates):
                 return False
         elif not _rules_match(rule, value):
             return False

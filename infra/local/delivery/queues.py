@@ -72,9 +72,10 @@ class SqsPoller:
             return False
         # Lambda deletes a message no filter matches, without invoking the function.
         pairs = [(m, sqs_record(m, self.arn)) for m in received]
-        self._delete([m for m, r in pairs if not self.filters.passes_sqs(r)])
-        messages = [m for m, r in pairs if self.filters.passes_sqs(r)]
-        records = [r for _m, r in pairs if self.filters.passes_sqs(r)]
+        wanted = [self.filters.passes_sqs(r) for _m, r in pairs]
+        self._delete([m for (m, _r), keep in zip(pairs, wanted, strict=True) if not keep])
+        messages = [m for (m, _r), keep in zip(pairs, wanted, strict=True) if keep]
+        records = [r for (_m, r), keep in zip(pairs, wanted, strict=True) if keep]
         batch = self.delivery.chaos.shuffle(records + replays)
         event = self.to_event(batch)
         ok, result = (
@@ -182,6 +183,12 @@ def wire_sns(
         ),
         None,
     )
+    if existing:  # a restart: the template's filter may have changed since
+        for name in ("FilterPolicy", "FilterPolicyScope"):
+            if name in attributes:
+                sns.set_subscription_attributes(
+                    SubscriptionArn=existing, AttributeName=name, AttributeValue=attributes[name]
+                )
     subscription = (
         existing
         or sns.subscribe(

@@ -33,6 +33,7 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.sax.saxutils import escape
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -220,9 +221,16 @@ class PublicReads:
 
 
 def _signed(headers: Any, query: dict[str, list[str]]) -> bool:
-    return bool(headers.get("Authorization")) or any(
-        name in query for name in ("X-Amz-Signature", "Signature")
-    )
+    """Signed with credentials (the functions', the local cloud's): moto checks no signature,
+    and the local credentials are public anyway; what a client can get wrong, an expired
+    presigned URL, is refused as S3 refuses it."""
+    if "X-Amz-Signature" in query:
+        issued = datetime.strptime(query.get("X-Amz-Date", [""])[0], "%Y%m%dT%H%M%SZ")
+        lifetime = int(query.get("X-Amz-Expires", ["0"])[0])
+        if issued.replace(tzinfo=UTC).timestamp() + lifetime < time.time():
+            raise _denied("Request has expired")
+        return True
+    return bool(headers.get("Authorization")) or "Signature" in query
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -241,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = uuid.uuid4().hex[:16].upper()
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{refusal.code}</Code><Message>{refusal.message}</Message>"
+            f"<Error><Code>{refusal.code}</Code><Message>{escape(refusal.message)}</Message>"
             f"<RequestId>{request_id}</RequestId></Error>"
         ).encode()
         sys.stderr.write(f"[s3] {refusal.status} {self.command} {self.path}: {refusal.message}\n")
@@ -276,15 +284,12 @@ class _Handler(BaseHTTPRequestHandler):
             payload = response.read()
             self.send_response(response.status, response.reason)
             for name, value in response.getheaders():
-                if name.lower() not in {
-                    "transfer-encoding",
-                    "connection",
-                    "content-length",
-                    "server",
-                    "date",
-                }:
+                if name.lower() not in {"transfer-encoding", "connection", "server", "date"} and (
+                    name.lower() != "content-length" or self.command == "HEAD"
+                ):  # a HEAD says the object's length, with no body
                     self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
+            if self.command != "HEAD":
+                self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(payload)
@@ -295,12 +300,15 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         body = self._body()
-        anonymous = not _signed(self.headers, query) and self.command != "OPTIONS"
         try:
+            anonymous = not _signed(self.headers, query) and self.command != "OPTIONS"
             if anonymous:
                 self._authorize_anonymous(unquote(parts.path), query, body)
         except Refusal as refusal:
             self._refuse(refusal)
+            return
+        except Exception as exc:  # a form or policy S3 could not read either
+            self._refuse(Refusal(400, "MalformedPOSTRequest", f"Unreadable request: {exc!r}"))
             return
         self._forward(body, sign=anonymous and self.command in {"GET", "HEAD"})
 
