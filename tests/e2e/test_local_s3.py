@@ -61,6 +61,8 @@ def test_renditions_are_readable_and_nothing_else_is(
         assert url.startswith(cloud.s3_url)
         assert requests.get(url, timeout=5).status_code == 200
         assert requests.head(url, timeout=5).status_code == 200
+        assert requests.get(f"{url}?v=2", timeout=5).status_code == 200  # a cache buster
+        assert requests.get(f"{url}?acl", timeout=5).status_code == 403  # another permission
     s3 = cloud.provisioner.client("s3")
     s3.put_object(Bucket=cloud.ref("MediaBucket"), Key="uploads/someone/original", Body=b"x")
     for method in ("GET", "HEAD"):

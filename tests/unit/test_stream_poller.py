@@ -87,3 +87,12 @@ def test_records_no_filter_matches_are_checkpointed_without_an_invocation() -> N
     run(stream)
     assert delivery.batches == [["b"]]
     assert stream.checkpoints == {"shard-1": "2"}
+
+
+def test_a_poller_resumes_only_on_the_stream_it_stopped_on() -> None:
+    from infra.local.delivery.streams import _resumed
+
+    saved = {"stream": "arn:stream/1", "shards": {"shard-1": "41"}}
+    assert _resumed(saved, "arn:stream/1") == {"shard-1": "41"}
+    assert _resumed(saved, "arn:stream/2") == {}  # the table was made again: a new stream
+    assert _resumed(None, "arn:stream/1") == {}

@@ -23,7 +23,7 @@ class Delivery:
         provisioner: Provisioner,
         runtime: FunctionRuntime,
         options: DeliveryOptions,
-        resume: dict[str, dict[str, str]] | None = None,
+        resume: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         """`resume`: stream checkpoints saved by an earlier run (`stream_checkpoints()`)."""
         self.provisioner = provisioner
@@ -129,6 +129,9 @@ class Delivery:
     def deleted_by_ttl(self, table: str, keys: dict[str, Any]) -> bool:
         return self.ttl.deleted_by_ttl(table, keys) if self.ttl else False
 
-    def stream_checkpoints(self) -> dict[str, dict[str, str]]:
-        """Per stream source, per shard, the last sequence number consumed."""
-        return {name: dict(p.checkpoints) for name, p in self.stream_pollers.items()}
+    def stream_checkpoints(self) -> dict[str, dict[str, Any]]:
+        """Per stream source: its stream, and per shard the last sequence number consumed."""
+        return {
+            name: {"stream": p.stream_arn, "shards": dict(p.checkpoints)}
+            for name, p in self.stream_pollers.items()
+        }

@@ -176,6 +176,14 @@ class StreamPoller:
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(info))
 
 
+def _resumed(saved: dict[str, Any] | None, stream_arn: str) -> dict[str, str]:
+    """Where an earlier run stopped on this stream, if it was this stream: a table made again
+    (or a source pointed at another one) has a new stream ARN, and starts as configured."""
+    if not saved or saved.get("stream") != stream_arn:
+        return {}
+    return {str(shard): str(sequence) for shard, sequence in saved["shards"].items()}
+
+
 def wire_stream(
     delivery: Delivery, spec: FunctionSpec, event_name: str, props: dict[str, Any]
 ) -> None:
@@ -195,7 +203,7 @@ def wire_stream(
         on_failure=str(destination) if destination else None,
         filters=FilterCriteria(props.get("FilterCriteria"), f"{source}.FilterCriteria"),
         bisect=str(props.get("BisectBatchOnFunctionError", False)).lower() == "true",
-        checkpoints=dict(delivery.resume.get(source, {})),
+        checkpoints=_resumed(delivery.resume.get(source), str(props["Stream"])),
     )
     delivery.stream_pollers[source] = poller
     delivery.add_worker(Worker(f"stream:{source}", poller.step, delivery.options.stream_interval))

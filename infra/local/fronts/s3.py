@@ -42,6 +42,10 @@ from botocore.credentials import Credentials
 from infra.local.fronts import ServerThread
 from infra.local.template import REGION
 
+# Query parameters that make a GET or HEAD read something other than the object's bytes.
+SUBRESOURCES = frozenset(
+    {"acl", "attributes", "legal-hold", "retention", "tagging", "torrent", "uploadId", "versionId"}
+)
 # Form fields S3 does not require a policy condition for.
 _UNCONDITIONED = {"policy", "x-amz-signature", "file"}
 
@@ -320,7 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
             form = UploadForm.parse(self.headers.get("Content-Type", ""), body)
             UploadPolicy(form, bucket, self.server.secret).check()
             return
-        reads_object = self.command in {"GET", "HEAD"} and key and not query
+        # A plain read: other parameters (a cache buster, response-*) do not change what is
+        # read; a sub-resource (?acl, ?tagging, ...) is another permission S3 would check.
+        reads_object = self.command in {"GET", "HEAD"} and key and not (set(query) & SUBRESOURCES)
         if reads_object and self.server.public.allows(bucket, key, "s3:GetObject"):
             return
         raise _denied()
