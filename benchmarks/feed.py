@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.moto_stack import post_item, provisioned
+from benchmarks.moto_stack import LambdaContext, post_item, provisioned
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLLOWS, CELEBRITIES, POSTS, FEED_ENTRIES = 1000, 50, 20_000, 500
@@ -130,18 +130,12 @@ def main() -> None:
         event = json.loads((ROOT / "events/feed/get_feed.json").read_text())
         event["requestContext"]["authorizer"]["claims"]["sub"] = reader
 
-        class Context:
-            function_name = "feed"
-            memory_limit_in_mb = 512
-            invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:feed"
-            aws_request_id = "bench"
-
         def timed_feed(order: str) -> tuple[float, Counter[str]]:
             event["queryStringParameters"] = {"order": order}
             event["multiValueQueryStringParameters"] = {"order": [order]}
             with counted() as calls:
                 begin = time.perf_counter()
-                response: dict[str, Any] = feed_app.lambda_handler(event, Context())
+                response: dict[str, Any] = feed_app.lambda_handler(event, LambdaContext("feed"))
                 elapsed = (time.perf_counter() - begin) * 1000
             assert response["statusCode"] == 200, response["body"]
             assert len(json.loads(response["body"])["items"]) == 20

@@ -37,6 +37,17 @@ def provisioned() -> Iterator[Provisioner]:
         yield provisioner
 
 
+class LambdaContext:
+    """What a handler reads of Lambda's context, for a function named `name`."""
+
+    memory_limit_in_mb = 512
+    aws_request_id = "bench"
+
+    def __init__(self, name: str) -> None:
+        self.function_name = name
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+
+
 def profiles(user_ids: list[str], *, celebrities: frozenset[str] = frozenset()) -> None:
     """A profile (username = id) and an active username claim for each id, in batches."""
     from glimpse.clock import now

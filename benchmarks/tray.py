@@ -26,7 +26,7 @@ from typing import Any
 
 from benchmarks.fanout import counted
 from benchmarks.feed import percentile
-from benchmarks.moto_stack import profiles, provisioned
+from benchmarks.moto_stack import LambdaContext, profiles, provisioned
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLLOWS, WITH_STORIES, CELEBRITIES, STORIES_EACH = 1000, 100, 10, 2
@@ -124,16 +124,12 @@ def main() -> None:
         event = json.loads((ROOT / "events/stories/tray.json").read_text())
         event["requestContext"]["authorizer"]["claims"]["sub"] = viewer
 
-        class Context:
-            function_name = "stories"
-            memory_limit_in_mb = 512
-            invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:stories"
-            aws_request_id = "bench"
-
         def timed_tray() -> tuple[float, Any]:
             with counted() as calls:
                 begin = time.perf_counter()
-                response: dict[str, Any] = stories_app.lambda_handler(event, Context())
+                response: dict[str, Any] = stories_app.lambda_handler(
+                    event, LambdaContext("stories")
+                )
                 elapsed = (time.perf_counter() - begin) * 1000
             assert response["statusCode"] == 200, response["body"]
             assert len(json.loads(response["body"])["items"]) == WITH_STORIES

@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
-
 from infra.local import atomicity, cognito
 from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
 from infra.local.fronts.s3 import S3Front
-from infra.local.provision import Provisioner
+from infra.local.provision import LOCAL_SECRET_KEY, Provisioner, local_client
 from infra.local.runtime import (
     FunctionRuntime,
     PrefixedStream,
@@ -36,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # (API.md: on the local stack, accounts are confirmed at once).
 LOCAL_DEFAULTS = {"AutoConfirmUsers": "true"}
 
-LOCAL_SECRET_KEY = "local"  # noqa: S105 - moto's; the S3 front checks upload signatures with it
 
 _moto_lock = threading.Lock()
 _moto_endpoint: str | None = None
@@ -128,7 +125,7 @@ class LocalCloud:
             self.host,
             self._port_after(self.s3_port, 2),
             LOCAL_SECRET_KEY,
-            self._moto_client("s3"),
+            local_client("s3", self.endpoint),
         )
         self.fronts["s3"] = s3_front
         os.environ.update(aws_environment(self.endpoint, s3_front.url))
@@ -235,16 +232,6 @@ class LocalCloud:
         if chosen is not None:
             return chosen
         return self.port + offset if self.port else 0
-
-    def _moto_client(self, service: str) -> Any:
-        make_client: Any = boto3.client
-        return make_client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id="local",
-            aws_secret_access_key=LOCAL_SECRET_KEY,
-        )
 
     # ------------------------------------------------------------------ wiring
     def _wire_cognito_triggers(self) -> None:

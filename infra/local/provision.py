@@ -20,6 +20,10 @@ import boto3
 
 from infra.local.template import ACCOUNT_ID, REGION, Resolver, Template, TemplateError, references
 
+# The local cloud's credentials: moto accepts any; the S3 front checks upload signatures with
+# this secret.
+LOCAL_SECRET_KEY = "local"  # noqa: S105 - public, local only
+
 # Types the local cloud needs nothing for, and why (printed at start).
 NOT_NEEDED = {
     "AWS::Logs::LogGroup": "logs print to this console, prefixed with the function name",
@@ -132,14 +136,7 @@ class Provisioner:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            make_client: Any = boto3.client  # any service, by name
-            self._clients[service] = make_client(
-                service,
-                endpoint_url=self.endpoint,
-                region_name=REGION,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",  # noqa: S106 - moto accepts any key
-            )
+            self._clients[service] = local_client(service, self.endpoint)
         return self._clients[service]
 
     def physical_name(self, logical_id: str, max_length: int = 64) -> str:
@@ -469,6 +466,19 @@ class Provisioner:
         return Provisioned(
             logical_id, "AWS::CloudFront::OriginAccessControl", control_id, {"Id": control_id}
         )
+
+
+def local_client(service: str, endpoint: str | None) -> Any:
+    """A boto3 client of `service` on the embedded moto server (None: AWS's own endpoints,
+    which moto's `mock_aws` intercepts in tests), with the local cloud's credentials."""
+    make_client: Any = boto3.client  # any service, by name
+    return make_client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key=LOCAL_SECRET_KEY,
+    )
 
 
 def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:

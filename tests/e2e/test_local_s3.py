@@ -31,6 +31,18 @@ def bucket_url(cloud: LocalCloud) -> str:
     return f"{cloud.s3_url}/{cloud.ref('MediaBucket')}"
 
 
+def signed_s3(cloud: LocalCloud) -> Any:
+    """An S3 client with the local cloud's credentials, on the S3 front (as the functions')."""
+    return boto3.client(
+        "s3",
+        endpoint_url=cloud.s3_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key=LOCAL_SECRET_KEY,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+
+
 def code(response: requests.Response) -> str:
     return response.text.split("<Code>", 1)[1].split("</Code>", 1)[0]
 
@@ -113,14 +125,7 @@ def test_uploads_must_keep_to_their_policy_and_change_nothing_when_they_do_not(
 
 
 def test_expired_upload_forms_are_refused(cloud: LocalCloud) -> None:
-    signer = boto3.client(
-        "s3",
-        endpoint_url=cloud.s3_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
+    signer = signed_s3(cloud)
     form = signer.generate_presigned_post(
         Bucket=cloud.ref("MediaBucket"), Key="uploads/expired", ExpiresIn=-10
     )
@@ -132,14 +137,7 @@ def test_expired_upload_forms_are_refused(cloud: LocalCloud) -> None:
 def test_signed_heads_say_the_size_and_expired_or_malformed_requests_get_an_answer(
     cloud: LocalCloud,
 ) -> None:
-    client = boto3.client(
-        "s3",
-        endpoint_url=cloud.s3_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
+    client = signed_s3(cloud)
     bucket = cloud.ref("MediaBucket")
     client.put_object(Bucket=bucket, Key="uploads/sized", Body=b"12345")
     assert client.head_object(Bucket=bucket, Key="uploads/sized")["ContentLength"] == 5

@@ -13,6 +13,16 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def first_id_at(moment: datetime) -> str:
+    """The smallest ULID of `moment`: ids at or after it sort at or after this one."""
+    return str(ULID.from_datetime(moment))[:10] + "0" * 16
+
+
+def time_of(ulid: str) -> datetime:
+    """When an id was made (to the millisecond: a ULID's first 48 bits)."""
+    return ULID.from_str(ulid).datetime.astimezone(UTC)
+
+
 def iso(moment: datetime) -> str:
     """`2026-11-21T09:30:00.123Z`: milliseconds, always UTC."""
     return (

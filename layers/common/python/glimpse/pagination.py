@@ -9,9 +9,10 @@ own position but sign it the same way (`encode_cursor`, `decode_cursor`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
+from pynamodb.models import Model
 
 from glimpse import cursors
 from glimpse.adapters.secrets import cursor_key
@@ -69,3 +70,29 @@ def query_page[M](
     more = len(items) > limit
     items = items[:limit]
     return items, encode_cursor(list_id, {"after": key_of(items[-1])}) if more else None
+
+
+def partition_page[M: Model](
+    model: type[M],
+    hash_key: str,
+    *,
+    list_id: str,
+    cursor: str | None,
+    limit: int,
+    prefix: str = "",
+    newest_first: bool = False,
+) -> tuple[list[M], str | None]:
+    """`query_page` over a table's own keys (`pk`, `sk`): most lists."""
+    keyed: Any = model
+    return query_page(
+        model,
+        keyed.query,
+        hash_key,
+        keyed.sk,
+        lambda item: str(cast(Any, item).sk),
+        list_id=list_id,
+        cursor=cursor,
+        limit=limit,
+        prefix=prefix,
+        newest_first=newest_first,
+    )

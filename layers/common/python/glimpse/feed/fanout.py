@@ -38,8 +38,9 @@ from typing import Any
 
 from glimpse import events
 from glimpse.adapters.messaging import send_feed_jobs
+from glimpse.clock import now
 from glimpse.graph import service as graph
-from glimpse.models.base import get_or_none, start_after
+from glimpse.models.base import Model, get_or_none, start_after
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.feed import (
     CELEBRITIES,
@@ -191,8 +192,8 @@ class Spread:
     of `owner_id`'s audience (`kinds`: the owner's edges whose far ends are the readers)."""
 
     owner_id: str
-    model: type[FeedItem] | type[TrayMarker]
-    item: Callable[[str], FeedItem | TrayMarker]
+    model: type[Model]
+    item: Callable[[str], Model]
     key: Callable[[str], tuple[str, str]]
     kinds: tuple[str, ...] = (FOLLOWER,)
 
@@ -272,8 +273,9 @@ def _story_fanout(job: dict[str, Any], send: Send) -> Stats:
     if job.get("after") is None and _is_celebrity(owner_id):
         stats.notes.append("celebrity: merged into trays at read time")
         return stats
-    if action == "add" and not _story_exists(story_id):
-        stats.notes.append("story gone before or during fan-out")
+    # The first page follows the event's own read of the story (on_event); later ones check.
+    if action == "add" and job.get("after") is not None and not _story_exists(story_id):
+        stats.notes.append("story gone during fan-out")
         return stats
     audience = job["audience"]
     kinds = (
@@ -318,15 +320,15 @@ def _marker(
 def backfill_tray(reader_id: str, owner_id: str) -> int:
     """A new follow: the owner's live stories into the reader's tray (close-friends stories if
     the reader is on the list), while the reader follows; checked before and after writing."""
-    if not _follows(reader_id, owner_id):
+    live = list(Story.by_owner.query(owner_pk(owner_id), filter_condition=Story.expires_at > now()))
+    if not live or not _follows(reader_id, owner_id):  # most owners have no live story
         return 0
-    close = get_or_none(Edge, *edge_key(owner_id, CLOSE, reader_id)) is not None
-    moment = datetime.now(UTC)
+    close = any(s.audience == "close_friends" for s in live) and (
+        get_or_none(Edge, *edge_key(owner_id, CLOSE, reader_id)) is not None
+    )
     markers = [
         _marker(reader_id, owner_id, story.story_id, story.audience, story.expires_at)
-        for story in Story.by_owner.query(
-            owner_pk(owner_id), filter_condition=Story.expires_at > moment
-        )
+        for story in live
         if story.audience != "close_friends" or close
     ]
     write_many(TrayMarker, puts=markers)
@@ -339,8 +341,6 @@ def backfill_tray(reader_id: str, owner_id: str) -> int:
 def prune_tray(reader_id: str, owner_id: str) -> int:
     """An unfollow or a block: the owner's stories leave the reader's tray (unless the reader
     follows again; the follow's back-fill then puts back what is live)."""
-    if _follows(reader_id, owner_id):
-        return 0
     keys = [
         (item.pk, item.sk)
         for item in TrayMarker.query(
@@ -349,6 +349,8 @@ def prune_tray(reader_id: str, owner_id: str) -> int:
             attributes_to_get=["pk", "sk"],
         )
     ]
+    if not keys or _follows(reader_id, owner_id):  # nothing to prune, or following again
+        return 0
     write_many(TrayMarker, deletes=keys)
     return len(keys)
 

@@ -18,16 +18,15 @@ item. At most FEED_CAP entries are ever served.
 
 from __future__ import annotations
 
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 from glimpse.clock import now
+from glimpse.concurrency import each
 from glimpse.feed import ranking
 from glimpse.feed.fanout import FEED_CAP
-from glimpse.models.base import Model, get_or_none
+from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, Key, get_many
-from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
+from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk, followed_celebrities
 from glimpse.models.graph import AFFINITY, FOLLOWS, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import POST, Like, Post, author_pk, like_sk, post_pk
@@ -50,12 +49,7 @@ def _celebrity_posts(celebrities: list[str], before: str | None, limit: int) -> 
             )
         )
 
-    if not celebrities:
-        return []
-    with ThreadPoolExecutor(max_workers=min(8, len(celebrities))) as pool:
-        # Each task runs in a copy of this context (the tracer's segment, log correlation).
-        tasks = [pool.submit(contextvars.copy_context().run, newest, c) for c in celebrities]
-        return [post for task in tasks for post in task.result()]
+    return [post for posts in each(newest, celebrities) for post in posts]
 
 
 def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[PostOut]:
@@ -81,7 +75,7 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
         before = None
     else:
         before = str(position["before"])
-        celebrities = _celebrity_set(reader_id)
+        celebrities = followed_celebrities(reader_id)  # not carried in the cursor
         entries = list(
             FeedItem.query(
                 feed_pk(reader_id), FeedItem.sk < before, scan_index_forward=False, limit=size
@@ -132,12 +126,6 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
         encode_cursor(list_id, {"before": page_ids[-1], "served": served}) if more else None
     )
     return Page[PostOut](items=[view for view, _author in shown], next_cursor=next_cursor)
-
-
-def _celebrity_set(reader_id: str) -> list[str]:
-    """Later pages read the set again (one GetItem) instead of carrying it in the cursor."""
-    item = get_or_none(FeedItem, feed_pk(reader_id), CELEBRITIES, consistent=False)
-    return sorted(item.celebrity_ids or []) if item is not None else []
 
 
 def _view_keys(

@@ -51,7 +51,7 @@ from glimpse.models.graph import (
 )
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import UserProfile, user_pk
-from glimpse.pagination import Page, query_page
+from glimpse.pagination import Page, partition_page
 
 FollowResult = Literal["following", "requested"]
 MAX_PLANS = 5  # a transaction whose reads went stale is re-planned from fresh reads
@@ -340,16 +340,8 @@ def edge_list(
 ) -> Page[UserSummary]:
     """Users on `owner`'s edges of `kind`, as `viewer` may see them: one Query, one
     BatchGetItem of their profiles and the block edges between them and the viewer."""
-    edges, next_cursor = query_page(
-        Edge,
-        Edge.query,
-        user_pk(owner_id),
-        Edge.sk,
-        lambda edge: str(edge.sk),
-        prefix=kind,
-        list_id=list_id,
-        cursor=cursor,
-        limit=limit,
+    edges, next_cursor = partition_page(
+        Edge, user_pk(owner_id), prefix=kind, list_id=list_id, cursor=cursor, limit=limit
     )
     ids = [other_of(edge.sk) for edge in edges]
     found = listed(viewer_id, ids)

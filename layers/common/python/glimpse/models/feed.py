@@ -12,7 +12,7 @@ from __future__ import annotations
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import KeysOnlyProjection, LocalSecondaryIndex
 
-from glimpse.models.base import Model, table_meta
+from glimpse.models.base import Model, get_or_none, table_meta
 
 CELEBRITIES = "~CELEBRITIES"
 
@@ -24,6 +24,13 @@ def feed_pk(user_id: str) -> str:
 def celebrity_set(reader_id: str) -> FeedItem:
     """The reader's set of followed celebrities (update it with ADD / DELETE)."""
     return FeedItem(feed_pk(reader_id), CELEBRITIES)
+
+
+def followed_celebrities(reader_id: str) -> list[str]:
+    """The celebrity accounts the reader follows (one GetItem), whose posts and stories are
+    merged in at read time."""
+    item = get_or_none(FeedItem, feed_pk(reader_id), CELEBRITIES, consistent=False)
+    return sorted(item.celebrity_ids or []) if item is not None else []
 
 
 def author_sk(author_id: str, post_id: str) -> str:

@@ -48,7 +48,7 @@ from glimpse.models.posts import (
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
-from glimpse.pagination import Page, query_page
+from glimpse.pagination import Page, partition_page, query_page
 from glimpse.posts import text
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 from glimpse.posts.views import is_hidden, post_view, view_keys
@@ -262,16 +262,8 @@ def _raise_for(exc: ConditionFailed) -> None:
 def likers(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
     post = _get_post(post_id)
     _visible(viewer_id, post)
-    likes, next_cursor = query_page(
-        Like,
-        Like.query,
-        post_pk(post_id),
-        Like.sk,
-        lambda like: str(like.sk),
-        prefix=LIKE,
-        list_id=f"likes:{post_id}",
-        cursor=cursor,
-        limit=limit,
+    likes, next_cursor = partition_page(
+        Like, post_pk(post_id), prefix=LIKE, list_id=f"likes:{post_id}", cursor=cursor, limit=limit
     )
     ids = [item.user_id for item in likes]
     found = listed(viewer_id, ids)
@@ -322,12 +314,9 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
     """Oldest first."""
     post = _get_post(post_id)
     _visible(viewer_id, post)
-    found, next_cursor = query_page(
+    found, next_cursor = partition_page(
         Comment,
-        Comment.query,
         post_pk(post_id),
-        Comment.sk,
-        lambda comment: str(comment.sk),
         prefix=COMMENT,
         list_id=f"comments:{post_id}",
         cursor=cursor,

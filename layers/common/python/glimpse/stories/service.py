@@ -11,14 +11,11 @@ themselves: no request rewrites the story item (its `view_count` is added up fro
 
 from __future__ import annotations
 
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-
-from ulid import ULID
+from datetime import datetime, timedelta
 
 from glimpse.adapters import media_bucket
-from glimpse.clock import new_id, now
+from glimpse.clock import first_id_at, new_id, now, time_of
+from glimpse.concurrency import each
 from glimpse.config import get_settings
 from glimpse.directory import UserSummary, summary, user_id_for
 from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
@@ -38,7 +35,7 @@ from glimpse.media.service import unused_media
 from glimpse.media.service import view as media_view
 from glimpse.models.base import conditionally, get_or_none, str_map
 from glimpse.models.batch import Fetched, get_many, write_many
-from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
+from glimpse.models.feed import followed_celebrities
 from glimpse.models.graph import CLOSE, FOLLOWS, Edge, edge_key, other_of
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.objects import kept_rendition_key
@@ -60,7 +57,7 @@ from glimpse.models.stories import (
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
-from glimpse.pagination import Page, query_page
+from glimpse.pagination import Page, partition_page
 from glimpse.stories.schemas import (
     CloseFriends,
     HighlightCreate,
@@ -219,7 +216,7 @@ def _live_stories(owner_id: str, newest_first: bool = False) -> list[Story]:
     can have (its time is in the ULID), so expired items the TTL has not deleted yet are never
     read, however many there are; the filter takes care of the last seconds."""
     moment = now()
-    oldest = str(ULID.from_datetime(moment - _ttl()))[:10] + "0" * 16
+    oldest = first_id_at(moment - _ttl())
     return list(
         Story.by_owner.query(
             owner_pk(owner_id),
@@ -346,12 +343,9 @@ def viewers(owner_id: str, story_id: str, limit: int, cursor: str | None) -> Pag
     if owner_id != story.owner_id:
         _visible(owner_id, story)
         raise Forbidden("Only the story's owner sees who viewed it.")
-    views, next_cursor = query_page(
+    views, next_cursor = partition_page(
         StoryView,
-        StoryView.query,
         story_pk(story_id),
-        StoryView.sk,
-        lambda view: str(view.sk),
         prefix=VIEW,
         list_id=f"viewers:{story_id}",
         cursor=cursor,
@@ -385,7 +379,7 @@ def tray(viewer_id: str) -> Tray:
     then one BatchGetItem per 100 keys: owners and follow edges (an unfollow or a block since
     the markers were written hides them at once), and close-friends edges of the owners whose
     close-friends stories are in the tray (someone taken off the list stops seeing them)."""
-    markers: dict[str, list[tuple[str, datetime, str]]] = {}
+    markers: dict[str, dict[str, str]] = {}  # owner -> live story id -> its audience
     seen: dict[str, str] = {}
     moment = now()
     for item in TrayMarker.query(
@@ -394,15 +388,11 @@ def tray(viewer_id: str) -> Tray:
         if item.sk.startswith(SEEN):
             seen[item.owner_id] = item.story_id
         elif item.sk.startswith(MARKER):
-            markers.setdefault(item.owner_id, []).append(
-                (item.story_id, item.expires_at, str(item.audience or "followers"))
-            )
+            markers.setdefault(item.owner_id, {})[item.story_id] = str(item.audience or "followers")
     for story in _celebrity_stories(viewer_id):
-        known = markers.setdefault(story.owner_id, [])
-        if all(story_id != story.story_id for story_id, _, _ in known):
-            known.append((story.story_id, story.expires_at, story.audience))
+        markers.setdefault(story.owner_id, {})[story.story_id] = story.audience
     owners = [owner for owner in markers if owner != viewer_id]
-    with_close = [o for o in owners if any(a == "close_friends" for _, _, a in markers[o])]
+    with_close = [o for o in owners if "close_friends" in markers[o].values()]
     fetched = get_many(
         [(UserProfile, (user_pk(o), PROFILE)) for o in owners]
         + [(Edge, edge_key(viewer_id, FOLLOWS, o)) for o in owners]
@@ -414,15 +404,17 @@ def tray(viewer_id: str) -> Tray:
         if profile is None or fetched.get(Edge, edge_key(viewer_id, FOLLOWS, owner_id)) is None:
             continue  # unfollowed or blocked since: markers go with the clean-up or the TTL
         close = fetched.get(*_close_edge(owner_id, viewer_id)) is not None
-        stories = [s for s in markers[owner_id] if audience_allows(s[2], False, close)]
+        stories = [
+            sid for sid, aud in markers[owner_id].items() if audience_allows(aud, False, close)
+        ]
         if not stories:
             continue
-        latest = max(story_id for story_id, _, _ in stories)
+        latest = max(stories)
         entries.append(
             TrayEntry(
                 user=summary(profile),
                 story_count=len(stories),
-                latest_at=_ulid_time(latest),
+                latest_at=time_of(latest),
                 has_unseen=latest > seen.get(owner_id, ""),
             )
         )
@@ -431,20 +423,9 @@ def tray(viewer_id: str) -> Tray:
     return Tray(items=entries)
 
 
-def _ulid_time(story_id: str) -> datetime:
-    return ULID.from_str(story_id).datetime.astimezone(UTC)
-
-
 def _celebrity_stories(viewer_id: str) -> list[Story]:
-    followed = get_or_none(FeedItem, feed_pk(viewer_id), CELEBRITIES, consistent=False)
-    celebrities = sorted(followed.celebrity_ids or []) if followed else []
-    if not celebrities:
-        return []
-    with ThreadPoolExecutor(max_workers=min(8, len(celebrities))) as pool:
-        tasks = [
-            pool.submit(contextvars.copy_context().run, _live_stories, c, True) for c in celebrities
-        ]
-        return [story for task in tasks for story in task.result()]
+    newest = each(lambda owner: _live_stories(owner, True), followed_celebrities(viewer_id))
+    return [story for stories in newest for story in stories]
 
 
 # --------------------------------------------------------------------------- highlights
@@ -495,8 +476,7 @@ def create_highlight(owner_id: str, body: HighlightCreate) -> HighlightOut:
                 },
             }
         )
-    with ThreadPoolExecutor(max_workers=8) as pool:  # up to 400 copies: never one by one
-        list(pool.map(lambda pair: media_bucket.keep_rendition(*pair), copying))
+    each(lambda pair: media_bucket.keep_rendition(*pair), copying)  # up to 400: not one by one
     highlight_id = new_id()
     highlight = Highlight(
         highlights_pk(owner_id),
@@ -549,12 +529,9 @@ def highlights(viewer_id: str, username: str, limit: int, cursor: str | None) ->
     found = relation(viewer_id, user_id_for(username))
     require_content(found, "highlights")
     owner_id = found.owner.user_id
-    page, next_cursor = query_page(
+    page, next_cursor = partition_page(
         Highlight,
-        Highlight.query,
         highlights_pk(owner_id),
-        Highlight.sk,
-        lambda item: str(item.sk),
         list_id=f"highlights:{owner_id}",
         cursor=cursor,
         limit=limit,
