@@ -18,7 +18,7 @@ from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
 from infra.local.fronts.s3 import S3Front
-from infra.local.provision import LOCAL_SECRET_KEY, Provisioner, local_client
+from infra.local.provision import LOCAL_SECRET_KEY, Provisioner, local_client, push_applications
 from infra.local.runtime import (
     FunctionRuntime,
     PrefixedStream,
@@ -132,7 +132,10 @@ class LocalCloud:
         saved = self._restore(s3_front.url)
 
         self.template = Template.load(
-            self.template_path, self.parameters, self.stack_name, defaults=LOCAL_DEFAULTS
+            self.template_path,
+            self.parameters,
+            self.stack_name,
+            defaults={**LOCAL_DEFAULTS, **push_applications(self.endpoint)},
         )
         self.provisioner = Provisioner(self.template, self.endpoint, s3_front.url)
         self.provisioner.provision(saved.get("resources"))

@@ -496,3 +496,31 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
         days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
         out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(days)}
     return out
+
+
+# Mobile push: the platform applications a deployment creates with its APNs and FCM
+# credentials, made in the embedded SNS (which records what is pushed to their endpoints).
+PUSH_APPLICATIONS = {
+    "ApnsPlatformApplicationArn": ("APNS", "glimpse-local-ios"),
+    "FcmPlatformApplicationArn": ("GCM", "glimpse-local-android"),
+}
+
+
+def push_applications(endpoint: str) -> dict[str, str]:
+    """The local platform applications' ARNs by template parameter (made once, then kept)."""
+    sns = local_client("sns", endpoint)
+    existing = {
+        app["PlatformApplicationArn"].rsplit("/", 1)[-1]: app["PlatformApplicationArn"]
+        for app in sns.list_platform_applications()["PlatformApplications"]
+    }
+    arns = {}
+    for parameter, (platform, name) in PUSH_APPLICATIONS.items():
+        arns[parameter] = (
+            existing.get(name)
+            or sns.create_platform_application(
+                Name=name,
+                Platform=platform,
+                Attributes={"PlatformCredential": "local", "PlatformPrincipal": "local"},
+            )["PlatformApplicationArn"]
+        )
+    return arns

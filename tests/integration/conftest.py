@@ -19,7 +19,7 @@ from glimpse import idempotency
 from glimpse.adapters import aws, secrets
 from glimpse.config import get_settings
 from infra.local import atomicity, cognito
-from infra.local.provision import Provisioner
+from infra.local.provision import Provisioner, push_applications
 from infra.local.runtime import function_specs, merged_environment
 from infra.local.template import Template
 from tests.conftest import ROOT, FakeContext, load_event
@@ -52,7 +52,7 @@ def stack() -> Iterator[Stack]:
     mock = mock_aws()
     mock.start()
     atomicity.install()
-    template = Template.load(ROOT / "template.yaml")
+    template = Template.load(ROOT / "template.yaml", defaults=push_applications(None))
     provisioner = Provisioner(template, endpoint=None)
     provisioner.provision()
     specs = function_specs(template, provisioner.resolver)

@@ -154,9 +154,11 @@ class Recorder:
             action = S3_ACTIONS.get(operation, operation)
             yield f"s3:{action}", bucket if action == "ListBucket" else f"{bucket}/{params['Key']}"
         elif service == "sns":
+            names = ("TopicArn", "TargetArn", "EndpointArn", "PlatformApplicationArn")
+            resource = next((str(params[n]) for n in names if params.get(n)), "*")
             yield (
                 "sns:Publish" if operation.startswith("Publish") else f"sns:{operation}",
-                str(params.get("TopicArn", "*")),
+                resource,
             )
         elif service == "sqs":
             action = operation.removesuffix("Batch")

@@ -20,6 +20,8 @@ from functions.fanout import app as fanout
 from functions.feed import app as feed
 from functions.graph import app as graph
 from functions.media import app as media
+from functions.notifications import app as notifications
+from functions.notifier import app as notifier
 from functions.posts import app as posts
 from functions.publisher import app as publisher
 from functions.stories import app as stories
@@ -38,6 +40,7 @@ HANDLERS = {
     "users": users,
     "media": media,
     "stories": stories,
+    "notifications": notifications,
 }
 
 
@@ -192,6 +195,7 @@ class EventPump:
         self.queues = [
             ("FeedJobsQueue", fanout.lambda_handler),
             ("CountersQueue", counters.lambda_handler),
+            ("NotifierQueue", notifier.lambda_handler),
         ]
 
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any, get_args
 
 import pytest
@@ -29,6 +30,8 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = False
         elif name == "audience":
             values[name] = "close_friends"
+        elif name in {"liked_at", "since"}:
+            values[name] = datetime(2026, 11, 21, 9, 30, 0, 123000, tzinfo=UTC)
         else:
             assert field.annotation is str, (cls, name)
             values[name] = f"{name}-1"
@@ -76,7 +79,7 @@ def test_filter_policies_name_real_events_and_every_event_a_consumer_acts_on(
 ) -> None:
     """Each queue gets exactly the events its consumer does something with."""
     queues = subscriptions()
-    assert set(queues) == {"FeedJobsQueue", "CountersQueue"}
+    assert set(queues) == {"FeedJobsQueue", "CountersQueue", "NotifierQueue"}
     for types in queues.values():
         assert types <= set(events.EVENT_TYPES)
     assert {e.type for e in SAMPLES if counters.deltas(e)} == queues["CountersQueue"]
@@ -95,6 +98,31 @@ def test_filter_policies_name_real_events_and_every_event_a_consumer_acts_on(
         current[:] = [event.type]
         fanout.on_event(event, send=lambda jobs: None)
     assert acted_on == queues["FeedJobsQueue"]
+    assert _notified_types() == queues["NotifierQueue"]
+
+
+def _notified_types() -> set[str]:
+    """The event types the notifier makes a notification change of, when what they are
+    about still exists (every read finds something, with a mention in it)."""
+    from types import SimpleNamespace
+
+    from glimpse.notifications import notifier
+
+    found = SimpleNamespace(
+        created_at=datetime(2026, 11, 21, tzinfo=UTC), text="hi @someone", mentions=["someone"]
+    )
+    facts: Any = SimpleNamespace(get=lambda *_a: found)
+    acting = set()
+    for event in SAMPLES:
+        for status in ("following", "requested") if hasattr(event, "status") else (None,):
+            update: dict[str, Any] = {"status": status} if status else {}
+            if hasattr(event, "post_id"):  # the windows of a post's likes count from its id
+                update["post_id"] = "01JD0Z8Q5M3S4V6X7Y8Z9A0B1C"
+            variant = event.model_copy(update=update)
+            intents, mentioned = notifier._intents([("m", variant)], facts)
+            if intents or mentioned:
+                acting.add(event.type)
+    return acting
 
 
 def _story_sample() -> Any:

@@ -57,6 +57,8 @@ class PostUnliked(Event):
     post_id: str
     author_id: str
     user_id: str
+    # When the removed like was made (notifications find it by that); None from older releases.
+    liked_at: Timestamp | None = None
 
 
 class CommentAdded(Event):
@@ -93,6 +95,8 @@ class FollowRemoved(Event):
     followee_id: str
     status: FollowState  # what was removed
     by_block: bool = False
+    # When the removed follow or request was made (notifications find it by that).
+    since: Timestamp | None = None
 
 
 class RequestApproved(Event):

@@ -163,18 +163,22 @@ def unfollow(caller_id: str, username: str) -> None:
 
 def _remove_pair(
     tx: Transaction,
-    edges: dict[tuple[str, str], bool],
+    edges: dict[tuple[str, str], Edge | None],
     follower: str,
     followee: str,
     by_block: bool,
 ) -> None:
     """Remove `follower`'s follow of, or request to, `followee` as read in `edges`; with
     `by_block`, also check that whichever is absent still is."""
-    if edges[(follower, FOLLOWS)]:
+    if follow := edges[(follower, FOLLOWS)]:
         _remove_follow_items(tx, follower, followee)
         tx.emit(
             FollowRemoved(
-                follower_id=follower, followee_id=followee, status="following", by_block=by_block
+                follower_id=follower,
+                followee_id=followee,
+                status="following",
+                by_block=by_block,
+                since=follow.created_at,
             )
         )
     elif by_block:
@@ -182,11 +186,15 @@ def _remove_pair(
             Edge, *edge_key(follower, FOLLOWS, followee), Edge.pk.does_not_exist(), name="edge"
         )
     request = Edge(*edge_key(followee, REQUEST, follower))
-    if edges[(follower, REQUEST)]:
+    if asked := edges[(follower, REQUEST)]:
         tx.delete(request, condition=Edge.pk.exists(), name="edge")
         tx.emit(
             FollowRemoved(
-                follower_id=follower, followee_id=followee, status="requested", by_block=by_block
+                follower_id=follower,
+                followee_id=followee,
+                status="requested",
+                by_block=by_block,
+                since=asked.created_at,
             )
         )
     elif by_block:
@@ -297,8 +305,8 @@ def block(caller_id: str, username: str) -> None:
     _replanned(attempt)
 
 
-def _edges_between(a: str, b: str) -> dict[tuple[str, str], bool]:
-    """Which of the follow, request and block edges between a and b exist (consistent).
+def _edges_between(a: str, b: str) -> dict[tuple[str, str], Edge | None]:
+    """The follow, request and block edges between a and b, None where absent (consistent).
 
     Keys: (x, FOLLOWS) x follows the other; (x, REQUEST) x asked the other; (x, BLOCKS) x
     blocks the other.
@@ -312,7 +320,7 @@ def _edges_between(a: str, b: str) -> dict[tuple[str, str], bool]:
         (a, REQUEST, b),  # b asked a
     ]
     fetched = get_many([(Edge, edge_key(*w)) for w in wanted], consistent=True)
-    present = {w: fetched.get(Edge, edge_key(*w)) is not None for w in wanted}
+    present = {w: fetched.get(Edge, edge_key(*w)) for w in wanted}
     return {
         (a, FOLLOWS): present[(a, FOLLOWS, b)],
         (b, FOLLOWS): present[(b, FOLLOWS, a)],

@@ -234,17 +234,27 @@ def like(viewer_id: str, post_id: str) -> LikeOut:
 def unlike(viewer_id: str, post_id: str) -> LikeOut:
     """Like `like`: the visibility rules of reading the post, one transaction."""
     post = _get_post(post_id)
-    found, _fetched = _visible(viewer_id, post)
+    found, fetched = _visible(viewer_id, post)
     stored = int(post.like_count)
+    existing = fetched.get(Like, (post_pk(post_id), like_sk(viewer_id)))
+    if existing is None:
+        return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
     try:
         with transaction() as tx:
-            tx.delete(
+            tx.delete(  # the like read (its time goes in the event), not a newer one
                 Like(post_pk(post_id), like_sk(viewer_id)),
-                condition=Like.pk.exists(),
+                condition=Like.created_at == existing.created_at,
                 name="like",
             )
             still_allowed(tx, found)
-            tx.emit(PostUnliked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
+            tx.emit(
+                PostUnliked(
+                    post_id=post_id,
+                    author_id=post.author_id,
+                    user_id=viewer_id,
+                    liked_at=existing.created_at,
+                )
+            )
     except ConditionFailed as exc:
         _raise_for(exc)
         return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes

@@ -1,0 +1,1 @@
+"""Notifications: written from events, grouped, listed, read, set and pushed."""

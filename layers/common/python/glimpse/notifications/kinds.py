@@ -1,0 +1,97 @@
+"""What each notification type is: its key, its setting, whether it groups, and its text.
+
+Likes on one post and follows are grouped: all that happen within one window (a day, as
+API.md says) are one notification. A post's windows count from the post's creation (its
+first day's likes are one notification, its second day's the next); follows' windows are UTC
+days. The other types are one notification per thing (a comment, a mention, a request).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from glimpse.clock import time_of
+
+NotificationType = Literal[
+    "like", "comment", "follow", "follow_request", "follow_accepted", "mention", "story_like"
+]
+Setting = Literal["likes", "comments", "follows", "mentions"]
+
+WINDOW = timedelta(days=1)  # API.md: likes on one post and follows "within a day" fold
+RETENTION = timedelta(days=90)
+SHOWN = 3  # actors in a notification, newest first
+MAX_MENTIONS = 20  # users told of one caption or comment (the rest are not)
+KEPT = 8  # actors a grouped notification keeps, so removals seldom leave fewer than SHOWN
+
+SETTING_OF: dict[NotificationType, Setting] = {
+    "like": "likes",
+    "story_like": "likes",
+    "comment": "comments",
+    "mention": "mentions",
+    "follow": "follows",
+    "follow_request": "follows",
+    "follow_accepted": "follows",
+}
+SETTINGS: tuple[Setting, ...] = ("likes", "comments", "follows", "mentions")
+
+
+def _window(moment: datetime, since: datetime) -> int:
+    return int((moment - since) // WINDOW)
+
+
+def like_key(post_id: str, liked_at: datetime) -> str:
+    return f"like#{post_id}#{_window(liked_at, time_of(post_id))}"
+
+
+def follow_key(followed_at: datetime) -> str:
+    return f"follow#{_window(followed_at, datetime.fromtimestamp(0, followed_at.tzinfo))}"
+
+
+def comment_key(comment_id: str) -> str:
+    return f"comment#{comment_id}"
+
+
+def mention_key(post_id: str, comment_id: str | None) -> str:
+    return f"mention#{post_id}#{comment_id or 'caption'}"
+
+
+def request_key(follower_id: str) -> str:
+    return f"request#{follower_id}"
+
+
+def accepted_key(followee_id: str) -> str:
+    return f"accepted#{followee_id}"
+
+
+def story_like_key(story_id: str, user_id: str) -> str:
+    return f"story_like#{story_id}#{user_id}"
+
+
+_ACTION: dict[NotificationType, str] = {
+    "like": "liked your post",
+    "follow": "started following you",
+    "comment": "commented on your post",
+    "follow_request": "asked to follow you",
+    "follow_accepted": "accepted your follow request",
+    "story_like": "liked your story",
+}
+
+
+def text(kind: NotificationType, names: list[str], count: int, in_comment: bool = False) -> str:
+    """ "alice liked your post", "alice and bob liked your post", "alice and 10 others liked
+    your post": `names` are the shown actors' usernames, newest first; `count` all actors."""
+    action = (
+        f"mentioned you in a {'comment' if in_comment else 'post'}"
+        if kind == "mention"
+        else _ACTION[kind]
+    )
+    first = names[0] if names else "Someone"
+    if count <= 1:
+        who = first
+    elif count == 2 and len(names) >= 2:
+        who = f"{first} and {names[1]}"
+    else:
+        others = count - 1
+        who = f"{first} and {others} {'other' if others == 1 else 'others'}"
+    return f"{who} {action}"

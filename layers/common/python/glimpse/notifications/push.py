@@ -1,0 +1,166 @@
+"""Mobile push: devices, and at most one push per user per `PUSH_INTERVAL`.
+
+A new or updated notification is pushed at once if the user's last push is older than the
+interval; otherwise it is held (counted on the user's state) and a message to the notifier's
+own queue, delayed until the interval ends, sends one push for all that were held ("alice
+liked your post, and 4 more"). Settings need no check here: a notification a setting turns
+off is never written, so never pushed. An endpoint SNS reports disabled or gone is removed
+with its device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from aws_lambda_powertools import Logger
+
+from glimpse.adapters import push
+from glimpse.clock import now
+from glimpse.errors import BadRequest, field_error
+from glimpse.models.base import conditionally, get_or_none
+from glimpse.models.batch import get_many
+from glimpse.models.notifications import (
+    DEVICE,
+    STATE,
+    Device,
+    DeviceToken,
+    Notification,
+    NotificationState,
+    device_sk,
+    recipient_pk,
+    token_pk,
+)
+from glimpse.notifications.schemas import DeviceIn, DeviceOut
+from glimpse.notifications.views import render
+
+PUSH_INTERVAL = timedelta(seconds=30)
+FLUSH = "flush_pushes"  # the body's key of a held-push message
+
+logger = Logger(child=True)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def register_device(user_id: str, body: DeviceIn) -> DeviceOut:
+    """The device's platform endpoint, owned by this user from now on (a phone that signs in
+    to another account no longer gets the previous account's pushes)."""
+    try:
+        endpoint = push.create_endpoint(body.platform, body.token)
+    except push.PlatformNotConfigured:
+        raise BadRequest(
+            f"Push to {body.platform} devices is not set up on this deployment.",
+            [field_error("platform", "not_configured")],
+        ) from None
+    digest = _token_hash(body.token)
+    previous = get_or_none(DeviceToken, token_pk(digest), "TOKEN")
+    DeviceToken(token_pk(digest), user_id=user_id, endpoint_arn=endpoint).save()
+    Device(
+        recipient_pk(user_id),
+        device_sk(digest),
+        platform=body.platform,
+        endpoint_arn=endpoint,
+        created_at=now(),
+    ).save()
+    if previous is not None and previous.user_id != user_id:
+        Device(recipient_pk(previous.user_id), device_sk(digest)).delete()
+    return DeviceOut(device_id=digest, platform=body.platform)
+
+
+def notify(recipient_id: str, notifications: Sequence[Notification]) -> int:
+    """Push the newest of `notifications` now, or hold them all; returns the pushes sent.
+    One read and one write of the user's state per batch, however many notifications."""
+    if not notifications:
+        return 0
+    moment = now()
+    stored = get_or_none(NotificationState, recipient_pk(recipient_id), STATE)
+    last = stored.pushed_at if stored else None
+    state = NotificationState(recipient_pk(recipient_id), STATE)
+    if last is None or last <= moment - PUSH_INTERVAL:
+        unchanged = (
+            NotificationState.pushed_at.does_not_exist()
+            if last is None
+            else NotificationState.pushed_at == last
+        )
+        if conditionally(
+            lambda: state.update(
+                actions=[NotificationState.pushed_at.set(moment), NotificationState.held.set(0)],
+                condition=unchanged,
+            )
+        ):
+            newest = max(notifications, key=lambda n: n.activity)
+            return _send(recipient_id, newest, more=len(notifications) - 1)
+    state.update(actions=[NotificationState.held.add(len(notifications))])
+    if int(state.held or 0) == len(notifications):  # the first held since the last push
+        _hold(recipient_id, state.pushed_at or moment, moment)
+    return 0
+
+
+def _hold(recipient_id: str, pushed_at: datetime, moment: datetime) -> None:
+    wait = (pushed_at + PUSH_INTERVAL - moment).total_seconds()
+    push.hold({FLUSH: recipient_id}, math.ceil(max(wait, 0)) + 1)
+
+
+def flush(recipient_id: str) -> int:
+    """The held push, once the interval has passed (else held again until it has)."""
+    state = get_or_none(NotificationState, recipient_pk(recipient_id), STATE)
+    if state is None or not state.held:
+        return 0
+    moment = now()
+    last = state.pushed_at
+    if last is not None and last > moment - PUSH_INTERVAL:
+        _hold(recipient_id, last, moment)
+        return 0
+    held = int(state.held)
+    unchanged = (NotificationState.held == held) & (
+        NotificationState.pushed_at.does_not_exist()
+        if last is None
+        else NotificationState.pushed_at == last
+    )
+    if not conditionally(
+        lambda: state.update(
+            actions=[NotificationState.pushed_at.set(moment), NotificationState.held.set(0)],
+            condition=unchanged,
+        )
+    ):
+        return 0  # a push went out meanwhile and took these along
+    query = Notification.by_activity.query(
+        recipient_pk(recipient_id), scan_index_forward=False, limit=1
+    )
+    newest = next(iter(query), None)
+    return _send(recipient_id, newest, more=held - 1) if newest is not None else 0
+
+
+def _send(recipient_id: str, newest: Notification, more: int) -> int:
+    shown = render(recipient_id, [newest], read_up_to=None)
+    if not shown:
+        return 0  # no longer holds (unliked, blocked since)
+    text = shown[0].text + (f", and {more} more" if more > 0 else "")
+    data = {"notification_id": shown[0].notification_id, "type": shown[0].type}
+    devices = list(Device.query(recipient_pk(recipient_id), Device.sk.startswith(DEVICE)))
+    if not devices:
+        return 0
+    owners = get_many(
+        [(DeviceToken, (token_pk(d.sk.removeprefix(DEVICE)), "TOKEN")) for d in devices]
+    )
+    sent = 0
+    for device in devices:
+        digest = device.sk.removeprefix(DEVICE)
+        owner = owners.get(DeviceToken, (token_pk(digest), "TOKEN"))
+        if owner is None or owner.user_id != recipient_id:
+            device.delete()  # the token moved to another account
+            continue
+        if push.send(device.endpoint_arn, text, data):
+            sent += 1
+            logger.info("push sent", extra={"device_id": digest, "text": text})
+            continue
+        logger.info("endpoint gone; device removed", extra={"device_id": digest})
+        push.delete_endpoint(device.endpoint_arn)
+        device.delete()
+        conditionally(partial(owner.delete, condition=DeviceToken.user_id == recipient_id))
+    return sent

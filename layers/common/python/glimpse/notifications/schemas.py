@@ -1,0 +1,65 @@
+"""The notification objects of API.md as pydantic models."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from glimpse.clock import Timestamp
+from glimpse.directory import UserSummary
+from glimpse.inputs import Flag
+from glimpse.notifications.kinds import NotificationType
+
+ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+
+
+class NotificationOut(BaseModel):
+    notification_id: str = Field(
+        description="Changes when a grouped notification gains an actor (it moves to the top "
+        "and is unread again); `POST /notifications/read` compares these ids."
+    )
+    type: NotificationType
+    actors: list[UserSummary] = Field(description="Newest first, at most 3.")
+    actor_count: int
+    post_id: str | None = None
+    comment_id: str | None = None
+    story_id: str | None = None
+    text: str
+    read: bool
+    created_at: Timestamp = Field(description="When the newest of its actions happened.")
+
+
+class ReadUpTo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    up_to: str = Field(pattern=ULID_PATTERN, description="A notification id.")
+
+
+class NotificationSettings(BaseModel):
+    """Per type: off means no notification and no push (likes covers story likes; follows
+    covers follow requests and accepted requests)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    likes: Flag
+    comments: Flag
+    follows: Flag
+    mentions: Flag
+
+
+class DeviceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Literal["ios", "android"]
+    token: str = Field(
+        min_length=8,
+        max_length=4096,
+        pattern=r"^[A-Za-z0-9:_\-.]+$",
+        description="The APNs device token (hex) or the FCM registration token.",
+    )
+
+
+class DeviceOut(BaseModel):
+    device_id: str
+    platform: Literal["ios", "android"]

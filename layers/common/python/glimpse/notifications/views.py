@@ -1,0 +1,131 @@
+"""Notifications as their recipient sees them now: what no longer holds is left out.
+
+A notification is shown only while what it is about still exists and is still so: the post
+(likes, comments, mentions), the comment, the story and its like, the pending request; and a
+mention only while its recipient may see the post's author. Actors who no longer exist or are
+blocked either way are left out (from `actors` and from `actor_count`), and a notification
+with no actor left is not shown. Expired ones (90 days; TTL deletes lazily) neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from glimpse.clock import now, time_of
+from glimpse.graph.access import listed, relation_from, relation_keys
+from glimpse.models.batch import get_many
+from glimpse.models.graph import REQUEST, Edge, edge_key
+from glimpse.models.notifications import Notification
+from glimpse.models.posts import POST, Comment, Post, comment_sk, post_pk
+from glimpse.models.stories import STORY, Story, StoryView, story_pk, view_sk
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.notifications import kinds
+from glimpse.notifications.schemas import NotificationOut
+
+type Key = tuple[type[Any], tuple[str, str]]
+
+
+def _content_keys(recipient_id: str, item: Notification) -> list[Key]:
+    """What must still exist for `item` to be shown."""
+    keys: list[Key] = []
+    if item.post_id:
+        keys.append((Post, (post_pk(item.post_id), POST)))
+    if item.comment_id and item.post_id:
+        keys.append((Comment, (post_pk(item.post_id), comment_sk(item.comment_id))))
+    if item.story_id:
+        keys.append((Story, (story_pk(item.story_id), STORY)))
+        keys += [(StoryView, (story_pk(item.story_id), view_sk(a))) for a, _ in item.actors]
+    if item.type == "follow_request":
+        keys += [(Edge, edge_key(recipient_id, REQUEST, a)) for a, _ in item.actors]
+    return keys
+
+
+def render(
+    recipient_id: str, items: Sequence[Notification], read_up_to: str | None
+) -> list[NotificationOut]:
+    """Two or three BatchGetItem calls for a page: the content, the actors (and blocks), and
+    for mentions the post authors' relations to the recipient."""
+    moment = now()
+    fresh = [n for n in items if n.expires_at is None or n.expires_at > moment]
+    if not fresh:
+        return []
+    content = get_many([k for n in fresh for k in _content_keys(recipient_id, n)])
+    shown = listed(recipient_id, [a for n in fresh for a, _ in n.actors])
+    authors = {
+        post.author_id
+        for n in fresh
+        if n.type == "mention"
+        and n.post_id
+        and (post := content.get(Post, (post_pk(n.post_id), POST))) is not None
+    } - {recipient_id}
+    relations = (
+        get_many(
+            [(UserProfile, (user_pk(a), PROFILE)) for a in authors]
+            + [k for a in authors for k in relation_keys(recipient_id, a)]
+        )
+        if authors
+        else None
+    )
+
+    def holds(n: Notification) -> bool:
+        if n.post_id and content.get(Post, (post_pk(n.post_id), POST)) is None:
+            return False
+        comment = (
+            (post_pk(n.post_id), comment_sk(n.comment_id)) if n.post_id and n.comment_id else None
+        )
+        if comment and content.get(Comment, comment) is None:
+            return False
+        if n.story_id:
+            story = content.get(Story, (story_pk(n.story_id), STORY))
+            if story is None or story.expires_at <= moment:
+                return False
+        if n.type == "mention" and n.post_id and relations is not None:
+            post = content.get(Post, (post_pk(n.post_id), POST))
+            assert post is not None  # checked above
+            author = relations.get(UserProfile, (user_pk(post.author_id), PROFILE))
+            if post.author_id != recipient_id and (
+                author is None or not relation_from(relations, recipient_id, author).can_see_content
+            ):
+                return False
+        return True
+
+    def still(n: Notification, actor_id: str) -> bool:
+        """The actor's own part still holds (a story like, a pending request)."""
+        if n.type == "story_like" and n.story_id:
+            view = content.get(StoryView, (story_pk(n.story_id), view_sk(actor_id)))
+            return view is not None and bool(view.liked)
+        if n.type == "follow_request":
+            return content.get(Edge, edge_key(recipient_id, REQUEST, actor_id)) is not None
+        return True
+
+    out: list[NotificationOut] = []
+    for n in fresh:
+        if not holds(n):
+            continue
+        kept = [a for a, _ in n.actors]
+        visible = [a for a in kept if a in shown and still(n, a)]
+        if not visible:
+            continue
+        count = max(len(visible), int(n.actor_count) - (len(kept) - len(visible)))
+        actors = [shown[a] for a in visible[: kinds.SHOWN]]
+        out.append(
+            NotificationOut(
+                notification_id=n.activity,
+                type=n.type,
+                actors=actors,
+                actor_count=count,
+                post_id=n.post_id,
+                comment_id=n.comment_id,
+                story_id=n.story_id,
+                text=kinds.text(
+                    n.type,  # type: ignore[arg-type]
+                    [a.username for a in actors],
+                    count,
+                    in_comment=bool(n.comment_id),
+                ),
+                read=read_up_to is not None and n.activity <= read_up_to,
+                created_at=time_of(n.activity),
+            )
+        )
+    return out
