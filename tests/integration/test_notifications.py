@@ -249,7 +249,8 @@ def test_settings_turn_types_off_and_bad_settings_change_nothing(stack: Stack) -
     assert api("notifications", "update_settings", author, body=off) == (200, off)
     for bad in ({"likes": "no"}, {**off, "likes": 0}, {**off, "extra": True}, [1]):
         status, body = api("notifications", "update_settings", author, body=bad)
-        assert status == 400 and body["error"]["code"] == "bad_request", bad
+        assert status == 400, bad
+        assert body["error"]["code"] == "bad_request"
     assert api("notifications", "settings", author)[1] == off
     post_id = post(author)
     like(fan, post_id)

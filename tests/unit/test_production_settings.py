@@ -45,7 +45,7 @@ def test_every_dead_letter_queue_has_an_alarm() -> None:
         if dimension["Name"] == "QueueName"
     }
     assert dead_letter == watched
-    assert len(dead_letter) == 5  # uploads, feed jobs, counters, publisher, story reaper
+    assert len(dead_letter) == 6  # uploads, feed jobs, counters, notifier, publisher, reaper
 
 
 def test_stateful_resources_survive_a_stack_deletion_or_replacement() -> None:
