@@ -88,18 +88,25 @@ def written_keys(operation: str, params: dict[str, Any]) -> Iterator[Key]:
 
 
 class Pipeline:
-    """The outbox stream → publisher → SNS → counters queue → counters function."""
+    """The outbox stream → publisher → SNS → a consumer's queue (the counters' by default) →
+    its function, in batches of 100 as the template's event sources send them."""
 
-    def __init__(self, provisioner: Any) -> None:
+    def __init__(
+        self,
+        provisioner: Any,
+        queue: str = "CountersQueue",
+        consumer: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
+    ) -> None:
         from functions.counters import app as counters
         from functions.publisher import app as publisher
         from infra.local.delivery import sqs_record, stream_record
 
-        self.counters, self.publisher = counters, publisher
+        self.consumer = consumer or counters.lambda_handler
+        self.publisher = publisher
         self.sqs_record, self.stream_record = sqs_record, stream_record
         self.stream_arn = provisioner.resolver.get_att("EventsTable", "StreamArn")
-        self.queue = str(provisioner.resolver.ref("CountersQueue"))
-        self.queue_arn = provisioner.resolver.get_att("CountersQueue", "Arn")
+        self.queue = str(provisioner.resolver.ref(queue))
+        self.queue_arn = provisioner.resolver.get_att(queue, "Arn")
         self.sqs = provisioner.client("sqs")
         self.streams = boto3.client(  # mock_aws does not route account-based endpoints
             "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
@@ -113,7 +120,7 @@ class Pipeline:
         self.context = _Context()
 
     def run(self) -> None:
-        """Publish what the stream holds, then drain the counters queue in batches of 100."""
+        """Publish what the stream holds, then drain the queue in batches of 100."""
         records: list[dict[str, Any]] = []
         while self.iterator:
             page = self.streams.get_records(ShardIterator=self.iterator, Limit=1000)
@@ -135,7 +142,7 @@ class Pipeline:
             if not messages:
                 break
             event = {"Records": [self.sqs_record(m, self.queue_arn) for m in messages]}
-            result = self.counters.lambda_handler(event, self.context)
+            result = self.consumer(event, self.context)
             assert not result["batchItemFailures"], result
             for m in messages:
                 self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])

@@ -126,6 +126,7 @@ Glimpse local cloud is up in {elapsed:.1f}s{chaos}
   AWS:      {cloud.endpoint}   (moto; e.g. aws --endpoint-url {cloud.endpoint} dynamodb list-tables)
   S3:       {cloud.s3_url}   (uploads and renditions; as locked as S3 without credentials)
   Data:     {state}
+  Pushes:   recorded, not sent: .venv/bin/python -m infra.local.pushes --aws-url {cloud.endpoint}
 
 Sign up, log in and call the API:
   curl -s -X POST {cloud.url}/auth/signup -H 'content-type: application/json' \\
