@@ -22,6 +22,7 @@ SETTINGS = (
     "cursor_secret_arn",
     "fcm_platform_application_arn",
     "media_cdn_domain",
+    "media_table",
     "notifications_table",
     "posts_table",
     "stories_table",

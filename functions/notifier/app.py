@@ -23,6 +23,7 @@ from glimpse.plumbing import Plumbing
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
     "media_cdn_domain",
+    "media_table",
     "notifications_table",
     "notifier_queue_url",
     "posts_table",

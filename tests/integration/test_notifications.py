@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -384,3 +384,152 @@ def test_a_token_that_moves_to_another_account_stops_the_first_ones_pushes(stack
     pushed = _endpoint_messages(stack)[token]
     assert len(pushed) == 1
     assert "started following you" in pushed[0]
+
+
+# ------------------------------------------------------------------ edge cases of grouping
+def _like_at(post_id: str, user: User, moment: datetime) -> PostLiked:
+    Like(post_pk(post_id), like_sk(user.id), user_id=user.id, created_at=moment).save()
+    return PostLiked(post_id=post_id, author_id=lambda_author(post_id), user_id=user.id)
+
+
+def lambda_author(post_id: str) -> str:
+    from glimpse.models.posts import POST, Post
+
+    return str(Post.get(post_pk(post_id), POST).author_id)
+
+
+@pytest.mark.parametrize("gap", [timedelta(milliseconds=5), timedelta(seconds=3)])
+def test_an_old_unlike_after_a_new_like_keeps_the_new_like(stack: Stack, gap: timedelta) -> None:
+    """Like, unlike, like again (in the same second, or later): the unlike of the first like
+    arriving after the second like's event takes nothing away, and nobody counts twice."""
+    author, fan = make_user(), make_user()
+    post_id = post(author)
+    first = now().replace(microsecond=100_000)
+    liked = _like_at(post_id, fan, first)
+    assert _deliver(liked)["batchItemFailures"] == []
+    second = first + gap
+    again = _like_at(post_id, fan, second)  # the like now is the second one
+    unliked = PostUnliked(post_id=post_id, author_id=author.id, user_id=fan.id, liked_at=first)
+    assert _deliver(again)["batchItemFailures"] == []
+    assert _deliver(unliked, unliked)["batchItemFailures"] == []
+    (grouped,) = of_type(author, "like")
+    assert grouped["actor_count"] == 1
+    assert names(grouped) == [fan.username]
+
+
+def test_a_redelivered_like_with_other_changes_is_not_news(stack: Stack) -> None:
+    from glimpse.notifications import notifier
+
+    author, fan, other = make_user(), make_user(), make_user()
+    post_id = post(author)
+    like(fan, post_id)
+    like(other, post_id)
+    settle()
+    liked = PostLiked(post_id=post_id, author_id=author.id, user_id=fan.id)
+    stored = Like.get(post_pk(post_id), like_sk(other.id))
+    Like(post_pk(post_id), like_sk(other.id)).delete()
+    gone = PostUnliked(
+        post_id=post_id, author_id=author.id, user_id=other.id, liked_at=stored.created_at
+    )
+    outcome = notifier.notify([("a", liked), ("b", gone)])
+    assert outcome.failed == set()
+    assert outcome.notified == []  # nothing new to push: one left, one was there already
+    (grouped,) = of_type(author, "like")
+    assert grouped["actor_count"] == 1
+
+
+def test_a_backlog_spread_over_many_seconds_is_written_in_parts(stack: Stack) -> None:
+    from glimpse.notifications import kinds
+    from glimpse.notifications.grouping import ROOT_MEMBERS, Change, Target, apply_group
+
+    author = make_user()
+    post_id = post(author)
+    start = now().replace(microsecond=0)
+    fans = [make_user() for _ in range(ROOT_MEMBERS + 130)]
+    changes = [
+        Change(fan.id, start + timedelta(seconds=i), f"01JD0Z8Q5M3S4V6X7Y8Z{i:06d}", True)
+        for i, fan in enumerate(fans)
+    ]
+    target = Target(author.id, kinds.like_key(post_id, start), "like", post_id=post_id)
+    written = apply_group(target, changes, sleep=lambda _s: None)
+    assert written.notification is not None
+    assert int(written.notification.actor_count) == len(fans)
+    assert apply_group(target, changes, sleep=lambda _s: None).items_written == 0  # again: nothing
+
+
+def test_a_comment_naming_the_post_author_is_one_notification(stack: Stack) -> None:
+    author, fan = make_user(), make_user()
+    post_id = post(author)
+    status, _ = api(
+        "posts",
+        "create_comment",
+        fan,
+        {"post_id": post_id},
+        body={"text": f"@{author.username} look"},
+    )
+    assert status == 201
+    items = listing(author)
+    assert [n["type"] for n in items] == ["comment"]
+
+
+def test_a_mention_in_a_post_hidden_by_moderation_is_not_shown(stack: Stack) -> None:
+    from glimpse.models.media import MEDIA, MediaItem, media_pk
+    from glimpse.models.posts import POST, Post
+
+    author, named = make_user(), make_user()
+    post_id = post(author, caption=f"hi @{named.username}")
+    assert len(of_type(named, "mention")) == 1
+    (media_id,) = Post.get(post_pk(post_id), POST).media_ids
+    MediaItem(media_pk(media_id), MEDIA).update(actions=[MediaItem.status.set("rejected")])
+    assert of_type(named, "mention") == []
+    hidden = post(author, caption=f"again @{named.username}")
+    (media_id,) = Post.get(post_pk(hidden), POST).media_ids
+    MediaItem(media_pk(media_id), MEDIA).update(actions=[MediaItem.status.set("rejected")])
+    settle()
+    assert of_type(named, "mention") == []
+
+
+def test_a_token_sns_refuses_is_a_400(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    from glimpse.adapters import push as push_adapter
+
+    class Refusing:
+        def create_platform_endpoint(self, **_kwargs: Any) -> Any:
+            error = {"Code": "InvalidParameter", "Message": "Invalid parameter: Token"}
+            raise ClientError({"Error": error}, "CreatePlatformEndpoint")
+
+    monkeypatch.setattr(push_adapter, "sns", lambda: Refusing())
+    user = make_user()
+    status, body = api(
+        "notifications", "register_device", user, body={"platform": "ios", "token": "zz" * 32}
+    )
+    assert status == 400
+    assert body["error"]["details"][0]["field"] == "token"
+
+
+def test_pushes_count_what_was_held_and_users_without_devices_cost_no_write(
+    stack: Stack,
+) -> None:
+    lonely = make_user()
+    like(make_user(), post(lonely))
+    settle()
+    assert listing(lonely)  # notified
+    with pytest.raises(NotificationState.DoesNotExist):  # no device: no push state written
+        NotificationState.get(recipient_pk(lonely.id), "STATE")
+
+    author = make_user()
+    token = TOKEN + "3"
+    body = {"platform": "android", "token": token}
+    assert api("notifications", "register_device", author, body=body)[0] == 201
+    long_ago = now() - timedelta(minutes=10)
+    NotificationState(
+        recipient_pk(author.id), "STATE", pushed_at=long_ago, held=2, flush_at=long_ago
+    ).save()  # two held, and the flush planned for them was lost
+    fan = make_user()
+    follow(fan, author)
+    settle()
+    assert _endpoint_messages(stack)[token] == [f"{fan.username} started following you, and 2 more"]
+    state = NotificationState.get(recipient_pk(author.id), "STATE")
+    assert int(state.held) == 0
+    assert state.flush_at is None

@@ -25,6 +25,10 @@ class PlatformNotConfigured(Exception):
     """This deployment has no platform application for that platform."""
 
 
+class InvalidToken(Exception):
+    """SNS refused the device token (not a token of that platform)."""
+
+
 def _application(platform: Platform) -> str:
     settings = get_settings()
     arn = (
@@ -49,8 +53,10 @@ def create_endpoint(platform: Platform, token: str) -> str:
         # The token's endpoint exists with other attributes (disabled): SNS names it.
         error = exc.response["Error"]
         found = _EXISTING.search(error.get("Message", ""))
-        if error["Code"] != "InvalidParameter" or found is None:
+        if error["Code"] != "InvalidParameter":
             raise
+        if found is None:  # the token itself: malformed for the platform
+            raise InvalidToken(error.get("Message", "")) from None
         arn = found.group(1)
     sns().set_endpoint_attributes(EndpointArn=arn, Attributes={"Enabled": "true"})
     return arn

@@ -49,8 +49,7 @@ def relation_keys(viewer_id: str, owner_id: str) -> list[tuple[type[Edge], tuple
         (Edge, edge_key(viewer_id, FOLLOWS, owner_id)),
         (Edge, edge_key(owner_id, FOLLOWS, viewer_id)),
         (Edge, edge_key(owner_id, REQUEST, viewer_id)),
-        (Edge, edge_key(viewer_id, BLOCKS, owner_id)),
-        (Edge, edge_key(owner_id, BLOCKS, viewer_id)),
+        *block_keys(viewer_id, owner_id),
     ]
 
 
@@ -67,7 +66,7 @@ def relation_from(fetched: Fetched, viewer_id: str, owner: UserProfile) -> Relat
         follows=has(viewer_id, FOLLOWS, owner_id),
         followed_by=has(owner_id, FOLLOWS, viewer_id),
         requested=has(owner_id, REQUEST, viewer_id),
-        blocked=has(viewer_id, BLOCKS, owner_id) or has(owner_id, BLOCKS, viewer_id),
+        blocked=blocked_either_way(fetched, viewer_id, owner_id),
     )
 
 
@@ -86,6 +85,16 @@ def relation(viewer_id: str, owner_id: str) -> Relation:
     return found
 
 
+def block_keys(a: str, b: str) -> list[tuple[type[Edge], tuple[str, str]]]:
+    """The two block edges between a and b (either may block the other)."""
+    return [(Edge, edge_key(a, BLOCKS, b)), (Edge, edge_key(b, BLOCKS, a))]
+
+
+def blocked_either_way(fetched: Fetched, a: str, b: str) -> bool:
+    """Whether a blocks b or b blocks a, from what `block_keys` read."""
+    return any(fetched.get(Edge, key) is not None for _model, key in block_keys(a, b))
+
+
 def listed(viewer_id: str, user_ids: list[str]) -> dict[str, UserSummary]:
     """Summaries of the users a list (followers, likers, commenters) shows to `viewer`: users
     who no longer exist and users blocked either way are left out, as they are everywhere
@@ -93,20 +102,12 @@ def listed(viewer_id: str, user_ids: list[str]) -> dict[str, UserSummary]:
     unique = list(dict.fromkeys(user_ids))
     fetched = get_many(
         [(UserProfile, (user_pk(uid), PROFILE)) for uid in unique]
-        + [
-            (Edge, edge_key(blocker, BLOCKS, blocked))
-            for uid in unique
-            if uid != viewer_id
-            for blocker, blocked in ((viewer_id, uid), (uid, viewer_id))
-        ]
+        + [key for uid in unique if uid != viewer_id for key in block_keys(viewer_id, uid)]
     )
     shown = {}
     for uid in unique:
         profile = fetched.get(UserProfile, (user_pk(uid), PROFILE))
-        blocked = uid != viewer_id and any(
-            fetched.get(Edge, edge_key(blocker, BLOCKS, blocked)) is not None
-            for blocker, blocked in ((viewer_id, uid), (uid, viewer_id))
-        )
+        blocked = uid != viewer_id and blocked_either_way(fetched, viewer_id, uid)
         if profile is not None and not blocked:
             shown[uid] = summary(profile)
     return shown

@@ -5,9 +5,10 @@ Keys (`pk`, `sk`):
   `key` names what the notification is about (glimpse.notifications.kinds): one post's likes
   in one window (`like#<post_id>#<window>`), one window's follows (`follow#<window>`), a
   comment (`comment#<comment_id>`), ... A grouped notification is one item whatever its size.
-- group slice: `GROUP#<recipient>#<key>` / `<second>`: the actors of a grouped notification who
-  acted in that second (a string set). Written once per batch of events, whatever the batch
-  holds; its partition is the group's own, so a viral post spreads nowhere else.
+- group slice: `GROUP#<recipient>#<key>` / `<second>`: members of a grouped notification beyond
+  the first few it holds itself, who acted in that second (`<actor_id>|<time>`, a string
+  set). Written once per batch of events, whatever the batch holds; its partition is the
+  group's own, so a viral post spreads nowhere else.
 - state:  `USER#<recipient>` / `STATE`: settings, the read marker, the push rate limit.
 - device: `USER#<recipient>` / `DEVICE#<token hash>`: an SNS platform endpoint.
 - token:  `TOKEN#<token hash>` / `TOKEN`: which user a device token belongs to now (a phone
@@ -15,7 +16,7 @@ Keys (`pk`, `sk`):
 
 `activity` is the notification's id: a ULID of its latest change, so the newest first list is
 one Query of ByActivity, and "read up to an id" compares ids. Notifications and slices carry
-`expires_at` (TTL, 90 days after the latest change); reads filter on it too.
+`expires_at` (TTL, 90 days after their window closed); reads filter on it too.
 """
 
 from __future__ import annotations
@@ -80,12 +81,22 @@ class Notification(Model):
     # seldom leaves fewer than three to show.
     actors = JSONAttribute(default=list)
     actor_count = NumberAttribute(default=1)
+    # A grouped one's first members, `<actor_id>|<time>` (the rest are in its slices).
+    members = UnicodeSetAttribute(null=True)
     version = NumberAttribute(default=0)  # grouped ones: optimistic concurrency
     created_at = UTCDateTimeAttribute()
     recipient_pk = UnicodeAttribute()
     activity = UnicodeAttribute()
     expires_at = TTLAttribute()
     by_activity = ByActivity()
+
+
+def newest_notification(recipient_id: str) -> Notification | None:
+    """The user's notification with the newest id (one Query of ByActivity)."""
+    query = Notification.by_activity.query(
+        recipient_pk(recipient_id), scan_index_forward=False, limit=1
+    )
+    return next(iter(query), None)
 
 
 class GroupSlice(Model):
@@ -112,6 +123,16 @@ class NotificationState(Model):
     read_up_to = UnicodeAttribute(null=True)  # a notification id
     pushed_at = UTCDateTimeAttribute(null=True)  # the last push sent
     held = NumberAttribute(null=True)  # notifications held back by the rate limit since
+    flush_at = UTCDateTimeAttribute(null=True)  # when the held ones are due to be pushed
+
+    def allows(self, setting: str) -> bool:
+        """A type is on unless turned off."""
+        return getattr(self, setting) is not False
+
+
+def allows(state: NotificationState | None, setting: str) -> bool:
+    """Settings of a user with no state item yet: all on."""
+    return state is None or state.allows(setting)
 
 
 class Device(Model):

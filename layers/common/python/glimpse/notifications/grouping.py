@@ -1,30 +1,32 @@
 """Notifications written from events: grouped ones (likes, follows) and single ones.
 
-A grouped notification is one item (actors to show, `actor_count`) plus its members, kept as
-string sets in slices of its own partition, one slice per second of action time. A batch of
-events changes a group in one transaction: the notification and the few slices the batch's
-actions fall in, each written whole under the version it was read at. So:
+A grouped notification is one item: the actors to show, `actor_count`, and its members, each
+an entry `<actor_id>|<time of the action>`. The first `ROOT_MEMBERS` entries live in the item
+itself; later ones go to slices in the group's own partition, one slice per second of action
+time. A batch of events changes a group once: the notification alone (a plain conditional
+put) while it has room, else one transaction of the notification and the few slices the
+batch's actions fall in, each written whole under the version it was read at. So:
 
-- a re-delivered event finds its actor already in (or already out of) its slice: nothing
-  changes and nothing is written;
-- events in any order end in the same state, because adds are only made for actions the
-  notifier has just read as current (the like or follow exists, made at that time) and a
-  removal names the time of what it removes;
-- a hot group (a viral post) is written once per batch, not once per like: at 1,000 likes a
-  second in batches of 100, ten transactions a second of the notification and one or two
-  slices each (a slice holds at most one second's actors).
+- a re-delivered event finds its entry already there (or already gone): nothing is written;
+- events in any order end in the same state: an entry is added only for an action the
+  notifier has just read as current (the like or follow exists, made at that time), and a
+  removal names the exact time of what it removes, so an unlike never takes out a later like
+  of the same person, whatever order the two arrive in;
+- a lone like costs one write (the notification); a viral post's likes cost one transaction
+  per batch of up to 100 (the notification and one or two slices: at 1,000 likes a second,
+  about ten a second on that group), never a write per like.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from glimpse.clock import iso, now
 from glimpse.models.base import conditionally
-from glimpse.models.batch import get_many
+from glimpse.models.batch import backoff, get_many
 from glimpse.models.notifications import (
     GroupSlice,
     Notification,
@@ -33,9 +35,12 @@ from glimpse.models.notifications import (
     recipient_pk,
 )
 from glimpse.models.transactions import ConditionFailed, Contention, transaction
-from glimpse.notifications.kinds import KEPT, RETENTION, SHOWN, NotificationType
+from glimpse.notifications.kinds import KEPT, RETENTION, SHOWN, WINDOW, NotificationType
 
 ATTEMPTS = 8  # optimistic rounds against concurrent batches of the same group
+ROOT_MEMBERS = 32  # entries the notification holds itself (a group that stays small: one item)
+SECOND = "%Y%m%dT%H%M%S"  # a slice's sort key: the second its actions were made in
+MAX_SLICES = 90  # slices one transaction writes (DynamoDB's limit is 100 items)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,14 @@ class Change:
     at: datetime
     event_id: str
     added: bool
+
+    @property
+    def entry(self) -> str:
+        return f"{self.actor_id}|{iso(self.at)}"
+
+    @property
+    def second(self) -> str:
+        return self.at.strftime(SECOND)
 
 
 @dataclass(frozen=True)
@@ -62,133 +75,153 @@ class Target:
 
 @dataclass
 class Written:
-    """What `apply_group` wrote (the benchmark counts writes)."""
+    """What `apply_group` did (the benchmark counts writes)."""
 
-    notification: Notification | None  # the item after the change, when it gained actors
+    notification: Notification | None = None  # the item after the change, if it gained actors
     items_written: int = 0
 
 
-def slice_sk(at: datetime) -> str:
-    return at.strftime("%Y%m%dT%H%M%S")
+@dataclass
+class _Plan:
+    """The group as read, and as this batch leaves it."""
+
+    root: Notification | None
+    before: dict[str, GroupSlice | None]
+    members: set[str]  # the notification's own entries, after
+    slices: dict[str, set[str]] = field(default_factory=dict)  # second → entries, after
+    gained: list[Change] = field(default_factory=list)
+    delta: int = 0
+
+    def stored(self, second: str) -> set[str]:
+        item = self.before.get(second)
+        return set(item.members or ()) if item else set()
+
+    def apply(self, change: Change) -> None:
+        entry, slice_ = change.entry, self.slices.setdefault(change.second, set())
+        if not change.added:
+            if entry in self.members:
+                self.members.discard(entry)
+                self.delta -= 1
+            elif entry in slice_:
+                slice_.discard(entry)
+                self.delta -= 1
+        elif entry not in self.members and entry not in slice_:
+            (self.members if len(self.members) < ROOT_MEMBERS else slice_).add(entry)
+            self.delta += 1
+            self.gained.append(change)
+
+    def changed_slices(self) -> list[str]:
+        return [s for s, entries in self.slices.items() if entries != self.stored(s)]
 
 
-def apply_group(target: Target, changes: Sequence[Change]) -> Written:
-    """Apply `changes` to the group in one transaction, retried when a concurrent batch wrote
-    it first. Raises `Contention` when it keeps losing (the batch comes back later)."""
+def _expiry(at: datetime) -> datetime:
+    """When an action's entry may go: its group's window is over and so is the retention."""
+    return at + WINDOW + RETENTION
+
+
+def apply_group(
+    target: Target, changes: Sequence[Change], sleep: Callable[[float], None] = time.sleep
+) -> Written:
+    """Apply `changes` to the group, retried when a concurrent batch wrote it first (raises
+    `Contention` when it keeps losing: the batch comes back later)."""
+    seconds = sorted({c.second for c in changes})
+    if len(seconds) > MAX_SLICES:  # a backlog spread over many seconds: a part at a time
+        written = Written()
+        for start in range(0, len(seconds), MAX_SLICES):
+            part = set(seconds[start : start + MAX_SLICES])
+            step = apply_group(target, [c for c in changes if c.second in part], sleep)
+            written.items_written += step.items_written
+            written.notification = step.notification or written.notification
+        return written
     pk, sk = recipient_pk(target.recipient_id), notification_sk(target.key)
     members_pk = group_pk(target.recipient_id, target.key)
-    seconds = sorted({slice_sk(change.at) for change in changes})
-    for _attempt in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         fetched = get_many(
             [(Notification, (pk, sk)), *((GroupSlice, (members_pk, s)) for s in seconds)],
             consistent=True,
         )
         root = fetched.get(Notification, (pk, sk))
-        before = {s: fetched.get(GroupSlice, (members_pk, s)) for s in seconds}
-        after = {s: set(item.members or ()) if item else set() for s, item in before.items()}
-        stored = {s: set(members) for s, members in after.items()}
+        plan = _Plan(
+            root,
+            {s: fetched.get(GroupSlice, (members_pk, s)) for s in seconds},
+            set(root.members or ()) if root else set(),
+        )
+        for s in seconds:
+            plan.slices[s] = plan.stored(s)
         for change in sorted(changes, key=lambda c: c.added):  # removals first
-            members = after[slice_sk(change.at)]
-            if change.added:
-                members.add(change.actor_id)
-            else:
-                members.discard(change.actor_id)
-        changed = [s for s in seconds if after[s] != stored[s]]
-        if not changed:
-            return Written(None)
-        delta = sum(len(after[s]) - len(stored[s]) for s in changed)
-        count = (int(root.actor_count) if root else 0) + delta
-        actors = _actors(root, changes, after)
+            plan.apply(change)
+        changed = plan.changed_slices()
+        if not changed and plan.members == (set(root.members or ()) if root else set()):
+            return Written()
+        count = (int(root.actor_count) if root else 0) + plan.delta
+        actors = _actors(plan, changes)
         if count > len(actors) and len(actors) < SHOWN:
-            actors = _refill(members_pk, actors, after)
-        gained = [c for c in changes if c.added and c.actor_id in after[slice_sk(c.at)]]
+            actors = _refill(members_pk, plan, actors)
         try:
-            with transaction() as tx:
-                for s in changed:
-                    _write_slice(tx, members_pk, s, before[s], after[s])
-                item = _write_root(tx, target, root, count, actors, gained)
+            item = _write(target, plan, changed, members_pk, count, actors)
         except ConditionFailed:
+            sleep(backoff(attempt + 1))
             continue
-        return Written(item if gained and item is not None else None, len(changed) + 1)
+        return Written(item if plan.gained else None, len(changed) + 1)
     raise Contention()
 
 
-def _actors(
-    root: Notification | None, changes: Sequence[Change], after: dict[str, set[str]]
-) -> list[list[str]]:
-    """The kept actors, newest first: the stored ones still members, plus this batch's."""
-    kept: dict[str, str] = {}
-    for actor_id, at in root.actors if root else []:
-        kept[actor_id] = at
-    for change in changes:
-        present = change.actor_id in after.get(slice_sk(change.at), set())
-        if change.added and present:
-            if iso(change.at) > kept.get(change.actor_id, ""):
-                kept[change.actor_id] = iso(change.at)
-        elif (  # a removal: the kept entry of the same second (the same slice) goes
-            not change.added
-            and not present
-            and kept.get(change.actor_id, "")[:19] == iso(change.at)[:19]
-        ):
-            del kept[change.actor_id]
-    ordered = sorted(kept.items(), key=lambda pair: pair[1], reverse=True)
-    return [[actor_id, at] for actor_id, at in ordered[:KEPT]]
-
-
-def _refill(
-    members_pk: str, actors: list[list[str]], after: dict[str, set[str]]
-) -> list[list[str]]:
-    """Too few kept actors after removals: the newest members from the slices (rare)."""
-    known = {actor_id for actor_id, _ in actors}
-    refilled = list(actors)
-    for item in GroupSlice.query(members_pk, scan_index_forward=False, consistent_read=True):
-        members = after.get(item.sk, set(item.members or ()))
-        at = datetime.strptime(item.sk, "%Y%m%dT%H%M%S")
-        for actor_id in sorted(members - known):
-            refilled.append([actor_id, at.strftime("%Y-%m-%dT%H:%M:%S.000Z")])
-            known.add(actor_id)
-        if len(refilled) >= KEPT:
-            break
-    return sorted(refilled, key=lambda pair: pair[1], reverse=True)[:KEPT]
-
-
-def _write_slice(
-    tx: Any, members_pk: str, second: str, before: GroupSlice | None, members: set[str]
-) -> None:
-    if not members:
-        assert before is not None  # a slice only empties if it existed
-        tx.delete(before, condition=GroupSlice.version == before.version)
-        return
-    item = GroupSlice(
-        members_pk,
-        second,
-        members=members,
-        version=(int(before.version) if before else 0) + 1,
-        expires_at=now() + RETENTION,
-    )
-    tx.save(
-        item,
-        condition=GroupSlice.version == before.version
-        if before
-        else GroupSlice.pk.does_not_exist(),
-    )
-
-
-def _write_root(
-    tx: Any,
+def _write(
     target: Target,
-    root: Notification | None,
+    plan: _Plan,
+    changed: list[str],
+    members_pk: str,
     count: int,
     actors: list[list[str]],
-    gained: Sequence[Change],
 ) -> Notification | None:
-    if count <= 0:
-        if root is not None:
-            tx.delete(root, condition=Notification.version == root.version)
-        return None
-    activity = max([root.activity] if root else [], default="")
-    activity = max([activity, *(c.event_id for c in gained)])
-    item = Notification(
+    """The notification alone (a conditional put or delete) or, with slices, a transaction."""
+    root = plan.root
+    item = _root(target, plan, count, actors) if count > 0 else None
+    version = Notification.version == root.version if root else Notification.pk.does_not_exist()
+    if not changed:
+        if item is not None:
+            ok = conditionally(lambda: item.save(condition=version))
+        else:
+            assert root is not None
+            ok = conditionally(lambda: root.delete(condition=version))
+        if not ok:
+            raise ConditionFailed({"notification"})
+        return item
+    with transaction() as tx:
+        for second in changed:
+            before, entries = plan.before[second], plan.slices[second]
+            if not entries:
+                assert before is not None  # a slice only empties if it existed
+                tx.delete(before, condition=GroupSlice.version == before.version)
+                continue
+            tx.save(
+                GroupSlice(
+                    members_pk,
+                    second,
+                    members=entries,
+                    version=(int(before.version) if before else 0) + 1,
+                    expires_at=_expiry(datetime.strptime(second, SECOND).replace(tzinfo=UTC)),
+                ),
+                condition=GroupSlice.version == before.version
+                if before
+                else GroupSlice.pk.does_not_exist(),
+            )
+        if item is not None:
+            tx.save(item, condition=version)
+        elif root is not None:
+            tx.delete(root, condition=version)
+    return item
+
+
+def _root(target: Target, plan: _Plan, count: int, actors: list[list[str]]) -> Notification:
+    root = plan.root
+    activity = max([root.activity] if root else [""], default="")
+    activity = max([activity, *(c.event_id for c in plan.gained)])
+    newest = max([c.at for c in plan.gained], default=None)
+    expires = _expiry(newest) if newest else None
+    if root is not None and root.expires_at is not None:
+        expires = max(expires, root.expires_at) if expires else root.expires_at
+    return Notification(
         recipient_pk(target.recipient_id),
         notification_sk(target.key),
         type=target.type,
@@ -197,19 +230,47 @@ def _write_root(
         story_id=target.story_id,
         actors=actors,
         actor_count=count,
+        members=plan.members or None,
         version=(int(root.version) if root else 0) + 1,
         created_at=root.created_at if root else now(),
         recipient_pk=recipient_pk(target.recipient_id),
         activity=activity,
-        expires_at=now() + RETENTION,
+        expires_at=expires or now() + RETENTION,
     )
-    tx.save(
-        item,
-        condition=Notification.version == root.version
-        if root
-        else Notification.pk.does_not_exist(),
-    )
-    return item
+
+
+def _actors(plan: _Plan, changes: Sequence[Change]) -> list[list[str]]:
+    """The kept actors, newest first: the stored ones still members, plus this batch's."""
+    kept: dict[str, str] = dict(plan.root.actors if plan.root else [])
+    for change in changes:
+        at = iso(change.at)
+        if change in plan.gained and at > kept.get(change.actor_id, ""):
+            kept[change.actor_id] = at
+        elif not change.added and kept.get(change.actor_id) == at:
+            del kept[change.actor_id]  # the very action that made them an actor
+    ordered = sorted(kept.items(), key=lambda pair: pair[1], reverse=True)
+    return [[actor_id, at] for actor_id, at in ordered[:KEPT]]
+
+
+def _refill(members_pk: str, plan: _Plan, actors: list[list[str]]) -> list[list[str]]:
+    """Too few kept actors after removals: the newest members (rare)."""
+    known = {actor_id for actor_id, _ in actors}
+    entries: list[tuple[str, str]] = []
+    for entry in plan.members:
+        actor_id, at = entry.split("|", 1)
+        entries.append((at, actor_id))
+    for item in GroupSlice.query(members_pk, scan_index_forward=False, consistent_read=True):
+        for entry in plan.slices.get(item.sk, set(item.members or ())):
+            actor_id, at = entry.split("|", 1)
+            entries.append((at, actor_id))
+        if len(entries) >= 4 * KEPT:
+            break
+    refilled = list(actors)
+    for at, actor_id in sorted(entries, reverse=True):
+        if actor_id not in known and len(refilled) < KEPT:
+            refilled.append([actor_id, at])
+            known.add(actor_id)
+    return sorted(refilled, key=lambda pair: pair[1], reverse=True)
 
 
 def put_single(target: Target, actor_id: str, at: datetime, event_id: str) -> Notification | None:
@@ -228,7 +289,7 @@ def put_single(target: Target, actor_id: str, at: datetime, event_id: str) -> No
         created_at=at,
         recipient_pk=recipient_pk(target.recipient_id),
         activity=event_id,
-        expires_at=now() + RETENTION,
+        expires_at=at + RETENTION,
     )
     condition = Notification.pk.does_not_exist() | (Notification.activity < event_id)
     return item if conditionally(lambda: item.save(condition=condition)) else None

@@ -32,15 +32,23 @@ from glimpse.events import (
     RequestApproved,
     StoryLiked,
 )
-from glimpse.graph.access import relation_from, relation_keys
+from glimpse.graph.access import block_keys, blocked_either_way
+from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.graph import BLOCKS, FOLLOWS, Edge, edge_key
-from glimpse.models.notifications import Notification, NotificationState, recipient_pk
+from glimpse.models.graph import FOLLOWS, Edge, edge_key
+from glimpse.models.notifications import (
+    STATE,
+    Notification,
+    NotificationState,
+    allows,
+    recipient_pk,
+)
 from glimpse.models.posts import POST, Comment, Like, Post, comment_sk, like_sk, post_pk
-from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
+from glimpse.models.users import CLAIM, UniqueClaim, username_pk
 from glimpse.notifications import kinds
 from glimpse.notifications.grouping import Change, Target, apply_group, put_single
 from glimpse.posts.text import mentions
+from glimpse.posts.views import may_see, sight_keys
 
 logger = Logger(child=True)
 
@@ -56,7 +64,7 @@ class Intent:
     event_id: str
     added: bool = True
     grouped: bool = False
-    mention_of: str | None = None  # a mention: the post's author, whom the recipient must see
+    mention_of: Post | None = None  # a mention: the post, which the recipient must be able to see
 
 
 @dataclass
@@ -78,6 +86,7 @@ def _facts(events: Sequence[tuple[str, DomainEvent]]) -> Fetched:
                 keys.append((Edge, edge_key(event.follower_id, FOLLOWS, event.followee_id)))
             case CommentAdded():
                 keys.append((Comment, (post_pk(event.post_id), comment_sk(event.comment_id))))
+                keys.append((Post, (post_pk(event.post_id), POST)))
             case PostCreated():
                 keys.append((Post, (post_pk(event.post_id), POST)))
     return get_many(keys, consistent=True) if keys else Fetched()
@@ -91,8 +100,7 @@ class MentionOf:
     message_id: str
     username: str
     actor_id: str
-    author_id: str  # the post's author: the mentioned user must be allowed to see them
-    post_id: str
+    post: Post  # the recipient must be able to see it
     comment_id: str | None
     at: datetime
     event_id: str
@@ -103,19 +111,11 @@ def _mentions(
     event: CommentAdded | PostCreated,
     actor_id: str,
     usernames: list[str],
+    post: Post,
     comment_id: str | None,
 ) -> list[MentionOf]:
     return [
-        MentionOf(
-            message_id,
-            name,
-            actor_id,
-            event.author_id,
-            event.post_id,
-            comment_id,
-            event.occurred_at,
-            event.event_id,
-        )
+        MentionOf(message_id, name, actor_id, post, comment_id, event.occurred_at, event.event_id)
         for name in usernames[: kinds.MAX_MENTIONS]
     ]
 
@@ -177,7 +177,8 @@ def _intents(
                 )
             case CommentAdded():
                 comment = facts.get(Comment, (post_pk(event.post_id), comment_sk(event.comment_id)))
-                if comment is None:
+                commented = facts.get(Post, (post_pk(event.post_id), POST))
+                if comment is None or commented is None:
                     continue  # deleted since
                 target = Target(
                     event.author_id,
@@ -187,14 +188,15 @@ def _intents(
                     comment_id=event.comment_id,
                 )
                 add(target, event.commenter_id, event.occurred_at)
+                names = mentions(comment.text)
                 mentioned += _mentions(
-                    message_id, event, event.commenter_id, mentions(comment.text), event.comment_id
+                    message_id, event, event.commenter_id, names, commented, event.comment_id
                 )
             case PostCreated():
                 post = facts.get(Post, (post_pk(event.post_id), POST))
                 if post is not None:
                     names = list(post.mentions or [])
-                    mentioned += _mentions(message_id, event, event.author_id, names, None)
+                    mentioned += _mentions(message_id, event, event.author_id, names, post, None)
             case StoryLiked():
                 key = kinds.story_like_key(event.story_id, event.user_id)
                 target = Target(event.owner_id, key, "story_like", story_id=event.story_id)
@@ -203,7 +205,8 @@ def _intents(
 
 
 def _resolve(mentioned: list[MentionOf]) -> list[Intent]:
-    """Mentions of existing users, as intents (one BatchGetItem of the username claims)."""
+    """Mentions of existing users, as intents (one BatchGetItem of the username claims). The
+    post's author is not told of a mention in a comment on their post: they get the comment."""
     if not mentioned:
         return []
     claims = get_many(
@@ -214,51 +217,46 @@ def _resolve(mentioned: list[MentionOf]) -> list[Intent]:
         claim = claims.get(UniqueClaim, (username_pk(m.username), CLAIM))
         if claim is None or claim.state != "active" or not claim.user_id:
             continue
+        if m.comment_id and claim.user_id == m.post.author_id:
+            continue
         target = Target(
             str(claim.user_id),
-            kinds.mention_key(m.post_id, m.comment_id),
+            kinds.mention_key(str(m.post.post_id), m.comment_id),
             "mention",
-            post_id=m.post_id,
+            post_id=str(m.post.post_id),
             comment_id=m.comment_id,
         )
         intents.append(
-            Intent(m.message_id, target, m.actor_id, m.at, m.event_id, mention_of=m.author_id)
+            Intent(m.message_id, target, m.actor_id, m.at, m.event_id, mention_of=m.post)
         )
     return intents
 
 
 def _allowed(intents: list[Intent]) -> list[Intent]:
-    """Additions the recipient may get (settings, blocks, own actions, what a mentioned user
-    may see), read in one BatchGetItem; removals all pass."""
-    adds = [i for i in intents if i.added and i.actor_id != i.target.recipient_id]
-    keys: set[tuple[type, tuple[str, str]]] = set()
-    for i in adds:
+    """Additions the recipient may get (settings, blocks, own actions, the post a mention is
+    in), read in one BatchGetItem; removals all pass."""
+    keys: set[tuple[type[Model], tuple[str, str]]] = set()
+    for i in intents:
         recipient = i.target.recipient_id
-        keys.add((NotificationState, (recipient_pk(recipient), "STATE")))
-        for blocker, blocked in ((recipient, i.actor_id), (i.actor_id, recipient)):
-            keys.add((Edge, edge_key(blocker, BLOCKS, blocked)))
-        if i.mention_of and i.mention_of != recipient:
-            keys.add((UserProfile, (user_pk(i.mention_of), PROFILE)))
-            keys |= set(relation_keys(recipient, i.mention_of))
+        if not i.added or i.actor_id == recipient:
+            continue
+        keys.add((NotificationState, (recipient_pk(recipient), STATE)))
+        keys |= set(block_keys(recipient, i.actor_id))
+        if i.mention_of is not None:
+            keys |= set(sight_keys(recipient, i.mention_of))
     fetched = get_many(list(keys), consistent=True) if keys else Fetched()
 
     def ok(i: Intent) -> bool:
+        recipient = i.target.recipient_id
         if not i.added:
             return True
-        recipient = i.target.recipient_id
-        if i.actor_id == recipient:
-            return False
-        state = fetched.get(NotificationState, (recipient_pk(recipient), "STATE"))
-        if state is not None and getattr(state, kinds.SETTING_OF[i.target.type]) is False:
-            return False
-        for blocker, blocked in ((recipient, i.actor_id), (i.actor_id, recipient)):
-            if fetched.get(Edge, edge_key(blocker, BLOCKS, blocked)) is not None:
-                return False
-        if i.mention_of and i.mention_of != recipient:
-            author = fetched.get(UserProfile, (user_pk(i.mention_of), PROFILE))
-            if author is None or not relation_from(fetched, recipient, author).can_see_content:
-                return False
-        return True
+        state = fetched.get(NotificationState, (recipient_pk(recipient), STATE))
+        return (
+            i.actor_id != recipient
+            and allows(state, kinds.SETTING_OF[i.target.type])
+            and not blocked_either_way(fetched, recipient, i.actor_id)
+            and (i.mention_of is None or may_see(recipient, i.mention_of, fetched))
+        )
 
     return [i for i in intents if ok(i)]
 

@@ -31,6 +31,7 @@ from glimpse.models.notifications import (
     Notification,
     NotificationState,
     device_sk,
+    newest_notification,
     recipient_pk,
     token_pk,
 )
@@ -38,6 +39,7 @@ from glimpse.notifications.schemas import DeviceIn, DeviceOut
 from glimpse.notifications.views import render
 
 PUSH_INTERVAL = timedelta(seconds=30)
+FLUSH_GRACE = timedelta(seconds=60)  # a planned flush this late was lost: plan another
 FLUSH = "flush_pushes"  # the body's key of a held-push message
 
 logger = Logger(child=True)
@@ -57,6 +59,10 @@ def register_device(user_id: str, body: DeviceIn) -> DeviceOut:
             f"Push to {body.platform} devices is not set up on this deployment.",
             [field_error("platform", "not_configured")],
         ) from None
+    except push.InvalidToken:
+        raise BadRequest(
+            f"That is not a {body.platform} device token.", [field_error("token", "invalid")]
+        ) from None
     digest = _token_hash(body.token)
     previous = get_or_none(DeviceToken, token_pk(digest), "TOKEN")
     DeviceToken(token_pk(digest), user_id=user_id, endpoint_arn=endpoint).save()
@@ -74,77 +80,93 @@ def register_device(user_id: str, body: DeviceIn) -> DeviceOut:
 
 def notify(recipient_id: str, notifications: Sequence[Notification]) -> int:
     """Push the newest of `notifications` now, or hold them all; returns the pushes sent.
-    One read and one write of the user's state per batch, however many notifications."""
+    A user with no device costs one Query and no write."""
     if not notifications:
+        return 0
+    devices = _devices(recipient_id)
+    if not devices:
         return 0
     moment = now()
     stored = get_or_none(NotificationState, recipient_pk(recipient_id), STATE)
+    held_before = int(stored.held or 0) if stored else 0
     last = stored.pushed_at if stored else None
+    if (last is None or last <= moment - PUSH_INTERVAL) and _take_turn(recipient_id, last, moment):
+        newest = max(notifications, key=lambda n: n.activity)
+        return _send(recipient_id, newest, devices, more=len(notifications) - 1 + held_before)
     state = NotificationState(recipient_pk(recipient_id), STATE)
-    if last is None or last <= moment - PUSH_INTERVAL:
-        unchanged = (
-            NotificationState.pushed_at.does_not_exist()
-            if last is None
-            else NotificationState.pushed_at == last
-        )
-        if conditionally(
-            lambda: state.update(
-                actions=[NotificationState.pushed_at.set(moment), NotificationState.held.set(0)],
-                condition=unchanged,
-            )
-        ):
-            newest = max(notifications, key=lambda n: n.activity)
-            return _send(recipient_id, newest, more=len(notifications) - 1)
     state.update(actions=[NotificationState.held.add(len(notifications))])
-    if int(state.held or 0) == len(notifications):  # the first held since the last push
-        _hold(recipient_id, state.pushed_at or moment, moment)
+    flush_at = state.flush_at
+    if flush_at is None or flush_at < moment - FLUSH_GRACE:  # none planned, or one was lost
+        _plan_flush(state, state.pushed_at or moment, moment)
     return 0
 
 
-def _hold(recipient_id: str, pushed_at: datetime, moment: datetime) -> None:
-    wait = (pushed_at + PUSH_INTERVAL - moment).total_seconds()
-    push.hold({FLUSH: recipient_id}, math.ceil(max(wait, 0)) + 1)
-
-
 def flush(recipient_id: str) -> int:
-    """The held push, once the interval has passed (else held again until it has)."""
-    state = get_or_none(NotificationState, recipient_pk(recipient_id), STATE)
-    if state is None or not state.held:
-        return 0
-    moment = now()
-    last = state.pushed_at
-    if last is not None and last > moment - PUSH_INTERVAL:
-        _hold(recipient_id, last, moment)
-        return 0
-    held = int(state.held)
-    unchanged = (NotificationState.held == held) & (
+    """The held push, once the interval has passed (else planned again for when it has)."""
+    for _attempt in range(3):
+        state = get_or_none(NotificationState, recipient_pk(recipient_id), STATE)
+        if state is None or not state.held:
+            return 0
+        moment = now()
+        last = state.pushed_at
+        if last is not None and last > moment - PUSH_INTERVAL:
+            _plan_flush(state, last, moment)
+            return 0
+        held = int(state.held)
+        if _take_turn(recipient_id, last, moment, held=held):
+            devices = _devices(recipient_id)
+            newest = newest_notification(recipient_id)
+            if newest is None or not devices:
+                return 0
+            return _send(recipient_id, newest, devices, more=held - 1)
+        # a notification was held, or a push went out, since it was read: read again
+    return 0
+
+
+def _take_turn(
+    recipient_id: str, last: datetime | None, moment: datetime, held: int | None = None
+) -> bool:
+    """Claim the next push: the last push is still `last` (and, for a flush, `held` are
+    held); held ones are reset, the plan to flush them dropped."""
+    condition = (
         NotificationState.pushed_at.does_not_exist()
         if last is None
         else NotificationState.pushed_at == last
     )
-    if not conditionally(
+    if held is not None:
+        condition &= NotificationState.held == held
+    state = NotificationState(recipient_pk(recipient_id), STATE)
+    return conditionally(
         lambda: state.update(
-            actions=[NotificationState.pushed_at.set(moment), NotificationState.held.set(0)],
-            condition=unchanged,
+            actions=[
+                NotificationState.pushed_at.set(moment),
+                NotificationState.held.set(0),
+                NotificationState.flush_at.remove(),
+            ],
+            condition=condition,
         )
-    ):
-        return 0  # a push went out meanwhile and took these along
-    query = Notification.by_activity.query(
-        recipient_pk(recipient_id), scan_index_forward=False, limit=1
     )
-    newest = next(iter(query), None)
-    return _send(recipient_id, newest, more=held - 1) if newest is not None else 0
 
 
-def _send(recipient_id: str, newest: Notification, more: int) -> int:
+def _plan_flush(state: NotificationState, pushed_at: datetime, moment: datetime) -> None:
+    """A message on the notifier's queue, delivered when the interval is over."""
+    due = max(pushed_at + PUSH_INTERVAL, moment)
+    push.hold(
+        {FLUSH: state.pk.removeprefix("USER#")}, math.ceil((due - moment).total_seconds()) + 1
+    )
+    state.update(actions=[NotificationState.flush_at.set(due)])
+
+
+def _devices(recipient_id: str) -> list[Device]:
+    return list(Device.query(recipient_pk(recipient_id), Device.sk.startswith(DEVICE)))
+
+
+def _send(recipient_id: str, newest: Notification, devices: list[Device], more: int) -> int:
     shown = render(recipient_id, [newest], read_up_to=None)
     if not shown:
         return 0  # no longer holds (unliked, blocked since)
     text = shown[0].text + (f", and {more} more" if more > 0 else "")
     data = {"notification_id": shown[0].notification_id, "type": shown[0].type}
-    devices = list(Device.query(recipient_pk(recipient_id), Device.sk.startswith(DEVICE)))
-    if not devices:
-        return 0
     owners = get_many(
         [(DeviceToken, (token_pk(d.sk.removeprefix(DEVICE)), "TOKEN")) for d in devices]
     )

@@ -9,6 +9,8 @@ from glimpse.models.notifications import (
     STATE,
     Notification,
     NotificationState,
+    allows,
+    newest_notification,
     recipient_pk,
 )
 from glimpse.notifications.kinds import SETTINGS
@@ -44,12 +46,7 @@ def notifications(user_id: str, limit: int, cursor: str | None) -> Page[Notifica
 def mark_read(user_id: str, up_to: str) -> None:
     """Everything up to `up_to` (a notification id) is read; the marker only moves forward,
     and never past the newest notification (a made-up id cannot mark future ones read)."""
-    newest = next(
-        iter(
-            Notification.by_activity.query(recipient_pk(user_id), scan_index_forward=False, limit=1)
-        ),
-        None,
-    )
+    newest = newest_notification(user_id)
     if newest is None:
         return
     marker = min(up_to, str(newest.activity))
@@ -65,9 +62,7 @@ def mark_read(user_id: str, up_to: str) -> None:
 
 def settings(user_id: str) -> NotificationSettings:
     state = _state(user_id)
-    values: dict[str, Any] = {
-        name: getattr(state, name) is not False if state else True for name in SETTINGS
-    }
+    values: dict[str, Any] = {name: allows(state, name) for name in SETTINGS}
     return NotificationSettings(**values)
 
 

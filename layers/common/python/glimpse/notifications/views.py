@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from glimpse.clock import now, time_of
-from glimpse.graph.access import listed, relation_from, relation_keys
+from glimpse.graph.access import listed
 from glimpse.models.batch import get_many
 from glimpse.models.graph import REQUEST, Edge, edge_key
 from glimpse.models.notifications import Notification
 from glimpse.models.posts import POST, Comment, Post, comment_sk, post_pk
 from glimpse.models.stories import STORY, Story, StoryView, story_pk, view_sk
-from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.notifications import kinds
 from glimpse.notifications.schemas import NotificationOut
+from glimpse.posts.views import may_see, sight_keys
 
 type Key = tuple[type[Any], tuple[str, str]]
 
@@ -45,26 +45,23 @@ def render(
     recipient_id: str, items: Sequence[Notification], read_up_to: str | None
 ) -> list[NotificationOut]:
     """Two or three BatchGetItem calls for a page: the content, the actors (and blocks), and
-    for mentions the post authors' relations to the recipient."""
+    for mentions what deciding whether the recipient may see the post reads."""
     moment = now()
     fresh = [n for n in items if n.expires_at is None or n.expires_at > moment]
     if not fresh:
         return []
     content = get_many([k for n in fresh for k in _content_keys(recipient_id, n)])
     shown = listed(recipient_id, [a for n in fresh for a, _ in n.actors])
-    authors = {
-        post.author_id
+    mentioned = [
+        post
         for n in fresh
         if n.type == "mention"
         and n.post_id
         and (post := content.get(Post, (post_pk(n.post_id), POST))) is not None
-    } - {recipient_id}
-    relations = (
-        get_many(
-            [(UserProfile, (user_pk(a), PROFILE)) for a in authors]
-            + [k for a in authors for k in relation_keys(recipient_id, a)]
-        )
-        if authors
+    ]
+    sight = (
+        get_many([k for post in mentioned for k in sight_keys(recipient_id, post)])
+        if mentioned
         else None
     )
 
@@ -80,13 +77,9 @@ def render(
             story = content.get(Story, (story_pk(n.story_id), STORY))
             if story is None or story.expires_at <= moment:
                 return False
-        if n.type == "mention" and n.post_id and relations is not None:
+        if n.type == "mention" and n.post_id and sight is not None:
             post = content.get(Post, (post_pk(n.post_id), POST))
-            assert post is not None  # checked above
-            author = relations.get(UserProfile, (user_pk(post.author_id), PROFILE))
-            if post.author_id != recipient_id and (
-                author is None or not relation_from(relations, recipient_id, author).can_see_content
-            ):
+            if post is None or not may_see(recipient_id, post, sight):
                 return False
         return True
 

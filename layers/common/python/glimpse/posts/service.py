@@ -25,7 +25,6 @@ from glimpse.graph.access import (
     refusal,
     relation,
     relation_from,
-    relation_keys,
     require_content,
     still_allowed,
 )
@@ -51,7 +50,7 @@ from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, partition_page, query_page
 from glimpse.posts import text
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
-from glimpse.posts.views import is_hidden, post_view, view_keys
+from glimpse.posts.views import is_hidden, post_view, sight_keys, view_keys
 
 
 # --------------------------------------------------------------------------- create
@@ -137,11 +136,7 @@ def _get_post(post_id: str) -> Post:
 def _visible(viewer_id: str, post: Post) -> tuple[Relation, Fetched]:
     """Who may see `post`, and what its view needs: one BatchGetItem."""
     fetched = get_many(
-        [
-            *relation_keys(viewer_id, post.author_id),
-            *view_keys(viewer_id, [post]),
-            (UserProfile, (user_pk(viewer_id), PROFILE)),
-        ],
+        [*sight_keys(viewer_id, post), (UserProfile, (user_pk(viewer_id), PROFILE))],
         consistent=True,
     )
     author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE))

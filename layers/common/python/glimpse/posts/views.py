@@ -8,6 +8,7 @@ its length (up to 100 keys per request).
 from __future__ import annotations
 
 from glimpse.directory import summary
+from glimpse.graph.access import relation_from, relation_keys
 from glimpse.media.service import view as media_view
 from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, Key
@@ -24,6 +25,22 @@ def view_keys(viewer_id: str, posts: list[Post]) -> list[tuple[type[Model], Key]
         keys.append((Like, (post_pk(post.post_id), like_sk(viewer_id))))
         keys.extend((MediaItem, (media_pk(media_id), MEDIA)) for media_id in post.media_ids)
     return keys
+
+
+def sight_keys(viewer_id: str, post: Post) -> list[tuple[type[Model], Key]]:
+    """What deciding whether `viewer` may see `post` reads (with its view's keys)."""
+    return [*relation_keys(viewer_id, post.author_id), *view_keys(viewer_id, [post])]
+
+
+def may_see(viewer_id: str, post: Post, fetched: Fetched) -> bool:
+    """The rule `GET /posts/{id}` applies (blocks, private accounts, rejected media), as a yes
+    or no, from what `sight_keys` read."""
+    author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE))
+    if author is None:
+        return False
+    return relation_from(fetched, viewer_id, author).can_see_content and not is_hidden(
+        viewer_id, post, fetched
+    )
 
 
 def is_hidden(viewer_id: str, post: Post, fetched: Fetched) -> bool:
