@@ -8,6 +8,8 @@ after the writes; a failed push fails nothing (the notification is written; the 
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from glimpse import events
-from glimpse.models.notifications import Notification
+from glimpse.models.notifications import Notification, recipient_of
 from glimpse.notifications import notifier, push
 from glimpse.plumbing import Plumbing
 
@@ -66,6 +68,8 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         plumbing.correlate(parsed[0][0])
         outcome = notifier.notify(parsed)
         failures |= outcome.failed
+        for key, error in outcome.errors:
+            logger.error("notification not written", extra={"key": key}, exc_info=error)
         logger.info(
             "notifications written",
             extra={
@@ -78,13 +82,13 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="NotificationWrites", unit=MetricUnit.Count, value=outcome.writes)
         by_recipient: dict[str, list[Notification]] = defaultdict(list)
         for item in outcome.notified:
-            by_recipient[str(item.pk).removeprefix("USER#")].append(item)
+            by_recipient[recipient_of(item)].append(item)
         for recipient_id, items in by_recipient.items():
-            pushed += _quietly(lambda: push.notify(recipient_id, items))  # noqa: B023 - called now
+            pushed += _report(partial(push.notify, recipient_id, items))
     for message_id, user in flushes:
         plumbing.correlate(message_id)
         try:
-            pushed += push.flush(user)
+            pushed += _report(partial(push.flush, user), quietly=False)
         except Exception:
             logger.exception("held push not sent; it comes back")
             failures.add(message_id)
@@ -92,12 +96,21 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
 
 
-def _quietly(send: Any) -> int:
+def _report(send: Callable[[], push.Pushed], quietly: bool = True) -> int:
+    """Run a push, log each device it reached or found gone; a failed push fails nothing
+    unless not `quietly` (a held push: its message comes back)."""
     try:
-        return int(send())
+        pushed = send()
     except Exception:
+        if not quietly:
+            raise
         logger.exception("push not sent")
         return 0
+    for device_id, text in pushed.sent:
+        logger.info("push sent", extra={"device_id": device_id, "text": text})
+    for device_id in pushed.removed:
+        logger.info("endpoint gone; device removed", extra={"device_id": device_id})
+    return len(pushed.sent)
 
 
 lambda_handler = plumbing.consumer(handle)

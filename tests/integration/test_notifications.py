@@ -326,7 +326,7 @@ def _endpoint_messages(stack: Stack) -> dict[str, list[str]]:
 
 
 def test_a_device_gets_pushes_rate_limited_and_a_gone_endpoint_is_removed(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
+    stack: Stack, caplog: pytest.LogCaptureFixture
 ) -> None:
     author = make_user()
     token = TOKEN + "1"
@@ -347,6 +347,8 @@ def test_a_device_gets_pushes_rate_limited_and_a_gone_endpoint_is_removed(
     like(fans[0], post_id)
     settle()
     assert _endpoint_messages(stack)[token] == [f"{fans[0].username} liked your post"]
+    logged = [r.__dict__.get("text") for r in caplog.records if r.getMessage() == "push sent"]
+    assert logged == [f"{fans[0].username} liked your post"]  # a log line per push
     for fan in fans[1:]:  # a burst within the interval: held, not pushed
         like(fan, post_id)
         settle()
@@ -356,7 +358,7 @@ def test_a_device_gets_pushes_rate_limited_and_a_gone_endpoint_is_removed(
 
     # the interval passes: the held message (on the notifier's queue) sends one push for all
     state.update(actions=[NotificationState.pushed_at.set(now() - timedelta(seconds=31))])
-    assert push.flush(author.id) == 1
+    assert len(push.flush(author.id).sent) == 1
     pushed = _endpoint_messages(stack)[token]
     assert pushed[-1] == f"{fans[-1].username} and 3 others liked your post, and 2 more"
     assert len(pushed) == 2

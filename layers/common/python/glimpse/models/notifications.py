@@ -43,6 +43,10 @@ def recipient_pk(user_id: str) -> str:
     return f"USER#{user_id}"
 
 
+def recipient_of(item: Notification) -> str:
+    return str(item.pk).removeprefix("USER#")
+
+
 def notification_sk(key: str) -> str:
     return f"{NOTIFICATION}{key}"
 

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from aws_lambda_powertools import Logger
-
 from glimpse.events import (
     CommentAdded,
     DomainEvent,
@@ -50,8 +48,6 @@ from glimpse.notifications.grouping import Change, Target, apply_group, put_sing
 from glimpse.posts.text import mentions
 from glimpse.posts.views import may_see, sight_keys
 
-logger = Logger(child=True)
-
 
 @dataclass(frozen=True)
 class Intent:
@@ -73,6 +69,7 @@ class Outcome:
     failed: set[str] = field(default_factory=set)  # message ids to retry
     skipped: int = 0  # intents dropped (own action, block, setting, cannot see)
     writes: int = 0  # notification items written (the benchmark's figure)
+    errors: list[tuple[str, Exception]] = field(default_factory=list)  # (key, error): logged
 
 
 def _facts(events: Sequence[tuple[str, DomainEvent]]) -> Fetched:
@@ -275,8 +272,8 @@ def notify(events: Sequence[tuple[str, DomainEvent]]) -> Outcome:
         elif intent.added:
             try:
                 written = put_single(intent.target, intent.actor_id, intent.at, intent.event_id)
-            except Exception:
-                logger.exception("notification not written", extra={"key": intent.target.key})
+            except Exception as exc:
+                outcome.errors.append((intent.target.key, exc))
                 outcome.failed.add(intent.message_id)
                 continue
             if written is not None:
@@ -286,8 +283,8 @@ def notify(events: Sequence[tuple[str, DomainEvent]]) -> Outcome:
         changes = [Change(i.actor_id, i.at, i.event_id, i.added) for i in members]
         try:
             result = apply_group(target, changes)
-        except Exception:
-            logger.exception("group not written", extra={"key": target.key})
+        except Exception as exc:
+            outcome.errors.append((target.key, exc))
             outcome.failed |= {i.message_id for i in members}
             continue
         outcome.writes += result.items_written

@@ -13,10 +13,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-
-from aws_lambda_powertools import Logger
 
 from glimpse.adapters import push
 from glimpse.clock import now
@@ -42,7 +41,13 @@ PUSH_INTERVAL = timedelta(seconds=30)
 FLUSH_GRACE = timedelta(seconds=60)  # a planned flush this late was lost: plan another
 FLUSH = "flush_pushes"  # the body's key of a held-push message
 
-logger = Logger(child=True)
+
+@dataclass
+class Pushed:
+    """What a call pushed (the handler logs each): (device id, text) sent, device ids gone."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
 
 def _token_hash(token: str) -> str:
@@ -78,14 +83,14 @@ def register_device(user_id: str, body: DeviceIn) -> DeviceOut:
     return DeviceOut(device_id=digest, platform=body.platform)
 
 
-def notify(recipient_id: str, notifications: Sequence[Notification]) -> int:
-    """Push the newest of `notifications` now, or hold them all; returns the pushes sent.
+def notify(recipient_id: str, notifications: Sequence[Notification]) -> Pushed:
+    """Push the newest of `notifications` now, or hold them all.
     A user with no device costs one Query and no write."""
     if not notifications:
-        return 0
+        return Pushed()
     devices = _devices(recipient_id)
     if not devices:
-        return 0
+        return Pushed()
     moment = now()
     stored = get_or_none(NotificationState, recipient_pk(recipient_id), STATE)
     held_before = int(stored.held or 0) if stored else 0
@@ -98,29 +103,29 @@ def notify(recipient_id: str, notifications: Sequence[Notification]) -> int:
     flush_at = state.flush_at
     if flush_at is None or flush_at < moment - FLUSH_GRACE:  # none planned, or one was lost
         _plan_flush(state, state.pushed_at or moment, moment)
-    return 0
+    return Pushed()
 
 
-def flush(recipient_id: str) -> int:
+def flush(recipient_id: str) -> Pushed:
     """The held push, once the interval has passed (else planned again for when it has)."""
     for _attempt in range(3):
         state = get_or_none(NotificationState, recipient_pk(recipient_id), STATE)
         if state is None or not state.held:
-            return 0
+            return Pushed()
         moment = now()
         last = state.pushed_at
         if last is not None and last > moment - PUSH_INTERVAL:
             _plan_flush(state, last, moment)
-            return 0
+            return Pushed()
         held = int(state.held)
         if _take_turn(recipient_id, last, moment, held=held):
             devices = _devices(recipient_id)
             newest = newest_notification(recipient_id)
             if newest is None or not devices:
-                return 0
+                return Pushed()
             return _send(recipient_id, newest, devices, more=held - 1)
         # a notification was held, or a push went out, since it was read: read again
-    return 0
+    return Pushed()
 
 
 def _take_turn(
@@ -161,16 +166,16 @@ def _devices(recipient_id: str) -> list[Device]:
     return list(Device.query(recipient_pk(recipient_id), Device.sk.startswith(DEVICE)))
 
 
-def _send(recipient_id: str, newest: Notification, devices: list[Device], more: int) -> int:
+def _send(recipient_id: str, newest: Notification, devices: list[Device], more: int) -> Pushed:
+    pushed = Pushed()
     shown = render(recipient_id, [newest], read_up_to=None)
     if not shown:
-        return 0  # no longer holds (unliked, blocked since)
+        return pushed  # no longer holds (unliked, blocked since)
     text = shown[0].text + (f", and {more} more" if more > 0 else "")
     data = {"notification_id": shown[0].notification_id, "type": shown[0].type}
     owners = get_many(
         [(DeviceToken, (token_pk(d.sk.removeprefix(DEVICE)), "TOKEN")) for d in devices]
     )
-    sent = 0
     for device in devices:
         digest = device.sk.removeprefix(DEVICE)
         owner = owners.get(DeviceToken, (token_pk(digest), "TOKEN"))
@@ -178,11 +183,10 @@ def _send(recipient_id: str, newest: Notification, devices: list[Device], more: 
             device.delete()  # the token moved to another account
             continue
         if push.send(device.endpoint_arn, text, data):
-            sent += 1
-            logger.info("push sent", extra={"device_id": digest, "text": text})
+            pushed.sent.append((digest, text))
             continue
-        logger.info("endpoint gone; device removed", extra={"device_id": digest})
         push.delete_endpoint(device.endpoint_arn)
         device.delete()
         conditionally(partial(owner.delete, condition=DeviceToken.user_id == recipient_id))
-    return sent
+        pushed.removed.append(digest)
+    return pushed
