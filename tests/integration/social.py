@@ -20,6 +20,7 @@ from functions.fanout import app as fanout
 from functions.feed import app as feed
 from functions.graph import app as graph
 from functions.media import app as media
+from functions.messages import app as messages
 from functions.notifications import app as notifications
 from functions.notifier import app as notifier
 from functions.posts import app as posts
@@ -41,6 +42,7 @@ HANDLERS = {
     "media": media,
     "stories": stories,
     "notifications": notifications,
+    "messages": messages,
 }
 
 

@@ -37,6 +37,7 @@ class Settings(BaseModel):
     auto_confirm_users: bool = False
     celebrity_follower_threshold: int = 10000
     notifications_table: str = ""
+    messages_table: str = ""
     notifier_queue_url: str = ""  # the notifier's own queue: held pushes come back through it
     # SNS platform applications for mobile push (empty: that platform cannot register).
     apns_platform_application_arn: str = ""
@@ -69,6 +70,7 @@ _ENV = {
     "auto_confirm_users": "AUTO_CONFIRM_USERS",
     "celebrity_follower_threshold": "CELEBRITY_FOLLOWER_THRESHOLD",
     "notifications_table": "NOTIFICATIONS_TABLE",
+    "messages_table": "MESSAGES_TABLE",
     "notifier_queue_url": "NOTIFIER_QUEUE_URL",
     "apns_platform_application_arn": "APNS_PLATFORM_APPLICATION_ARN",
     "fcm_platform_application_arn": "FCM_PLATFORM_APPLICATION_ARN",

@@ -91,6 +91,15 @@ def _story(story_id: str) -> Story:
     return story
 
 
+def story_seen_by(viewer_id: str, story_id: str) -> Story:
+    """A live story `viewer` may see: 404 (403 for a private account's non-follower) as
+    viewing it would answer."""
+    story = _story(story_id)
+    if viewer_id != story.owner_id:
+        _visible(viewer_id, story)
+    return story
+
+
 def _close_edge(owner_id: str, viewer_id: str) -> tuple[type[Edge], tuple[str, str]]:
     return (Edge, edge_key(owner_id, CLOSE, viewer_id))
 

@@ -1,0 +1,109 @@
+"""Direct messages: conversations, messages, read markers, accepting requests, story replies."""
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from glimpse.api.identity import caller
+from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
+from glimpse.api.resolver import NO_CONTENT, create_app
+from glimpse.messages import service
+from glimpse.messages.schemas import (
+    ConversationCreate,
+    ConversationOut,
+    MessageCreate,
+    MessageOut,
+    StoryReply,
+)
+from glimpse.notifications.schemas import ReadUpTo
+from glimpse.pagination import Page
+from glimpse.plumbing import Plumbing
+
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = (
+    "cursor_secret_arn",
+    "media_cdn_domain",
+    "media_table",
+    "messages_table",
+    "stories_table",
+    "story_ttl_seconds",
+    "users_table",
+)
+
+plumbing = Plumbing.of("messages")
+metrics = plumbing.metrics
+app = create_app()
+
+
+@app.post(
+    "/conversations",
+    status_code=201,
+    tags=["messages"],
+    summary="Start a conversation (a 1:1 conversation is reused)",
+)
+def create_conversation(body: ConversationCreate) -> ConversationOut:
+    return service.create_conversation(caller(app).user_id, body)
+
+
+@app.get("/conversations", tags=["messages"], summary="Your conversations, most recent first")
+def conversations(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ConversationOut]:
+    return service.conversations(caller(app).user_id, limit, cursor)
+
+
+@app.get(
+    "/conversations/<conversation_id>/messages",
+    tags=["messages"],
+    summary="A conversation's messages, newest first (members only)",
+)
+def messages(
+    conversation_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[MessageOut]:
+    return service.messages(caller(app).user_id, conversation_id, limit, cursor)
+
+
+@app.post(
+    "/conversations/<conversation_id>/messages",
+    status_code=201,
+    tags=["messages"],
+    summary="Send a message (send client_message_id to make retries safe)",
+)
+def send(conversation_id: str, body: MessageCreate) -> MessageOut:
+    sent = service.send(caller(app).user_id, conversation_id, body)
+    metrics.add_metric(name="Messages", unit=MetricUnit.Count, value=1)
+    return sent
+
+
+@app.post(
+    "/conversations/<conversation_id>/read",
+    tags=["messages"],
+    summary="Mark messages read up to an id",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def mark_read(conversation_id: str, body: ReadUpTo) -> Response[None]:
+    service.mark_read(caller(app).user_id, conversation_id, body.up_to)
+    return Response(status_code=204)
+
+
+@app.post(
+    "/conversations/<conversation_id>/accept",
+    tags=["messages"],
+    summary="Accept a message request",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def accept(conversation_id: str) -> Response[None]:
+    service.accept(caller(app).user_id, conversation_id)
+    return Response(status_code=204)
+
+
+@app.post(
+    "/stories/<story_id>/reply",
+    status_code=201,
+    tags=["messages"],
+    summary="Reply to a story: a message to its owner",
+)
+def reply_to_story(story_id: str, body: StoryReply) -> MessageOut:
+    return service.reply_to_story(caller(app).user_id, story_id, body)
+
+
+lambda_handler = plumbing.http(app)

@@ -1,0 +1,1 @@
+"""Direct messages: 1:1 and group conversations, messages, read markers, message requests."""

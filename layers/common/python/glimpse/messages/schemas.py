@@ -1,0 +1,76 @@
+"""The conversation and message objects of API.md as pydantic models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from glimpse.clock import Timestamp
+from glimpse.directory import UserSummary
+from glimpse.inputs import VisibleText
+from glimpse.media.schemas import MediaOut
+
+MAX_MEMBERS = 32  # a group's members, the creator included
+MessageText = Annotated[VisibleText, Field(max_length=1000)]
+
+
+class ConversationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    usernames: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(
+        min_length=1,
+        max_length=MAX_MEMBERS - 1,
+        description="The other members: one for a 1:1 conversation (reused), up to 31.",
+    )
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: MessageText | None = None
+    media_id: str | None = Field(default=None, min_length=1, max_length=64)
+    client_message_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Makes a retried send return the first message instead of a second one.",
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> MessageCreate:
+        if self.text is None and self.media_id is None:
+            raise ValueError("a message needs text or a media_id")
+        return self
+
+
+class StoryReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: MessageText
+    client_message_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class MessageOut(BaseModel):
+    message_id: str
+    conversation_id: str
+    sender: UserSummary
+    text: str | None = None
+    media: MediaOut | None = None
+    story_id: str | None = Field(default=None, description="A reply to this story.")
+    client_message_id: str | None = None
+    created_at: Timestamp
+
+
+class ConversationOut(BaseModel):
+    conversation_id: str
+    members: list[UserSummary] = Field(description="The other members (you are not listed).")
+    is_group: bool
+    last_message: MessageOut | None = None
+    unread_count: int = Field(
+        description="Messages from others after your read marker (99+ is 100)."
+    )
+    is_request: bool = Field(
+        description="A conversation started by someone you don't follow, until you accept it."
+    )
+    updated_at: Timestamp

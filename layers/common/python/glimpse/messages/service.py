@@ -1,0 +1,416 @@
+"""Conversations and messages.
+
+Members only: anyone else gets 404 for a conversation, reading or sending. Two people share
+one 1:1 conversation (a pair item claims it); a group has up to 32 members. Each member has
+an inbox entry whose `activity` is the newest message's id, so the conversation list is one
+Query of their inbox, most recent first.
+
+A message is its own item: two members sending at once write two items and never meet. The
+sender's transaction writes the message, the client id claim (a retried send finds it and
+gets the first message back) and the sender's inbox entry; the other members' entries are
+then moved forward one by one, each a conditional update that only moves forward, so a
+retried send or a slower writer never moves them back.
+
+Blocks: a 1:1 conversation across a block refuses sending (404, as the blocker is nowhere
+else to be found); in a group, what a blocked (or blocking) member sends is not shown to the
+other, and does not move their inbox or count as unread. A conversation started by someone a
+member does not follow is a request (`is_request`) for that member until they accept it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from glimpse.clock import new_id, now, time_of
+from glimpse.concurrency import each
+from glimpse.directory import UserSummary, user_id_for
+from glimpse.errors import BadRequest, NotFound, field_error
+from glimpse.graph.access import block_keys, blocked_either_way, listed
+from glimpse.media.service import ready_media_of
+from glimpse.media.service import view as media_view
+from glimpse.messages.schemas import (
+    ConversationCreate,
+    ConversationOut,
+    MessageCreate,
+    MessageOut,
+    StoryReply,
+)
+from glimpse.models.base import conditionally, get_or_none
+from glimpse.models.batch import Fetched, get_many
+from glimpse.models.graph import FOLLOWS, Edge, edge_key
+from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.messages import (
+    META,
+    PAIR,
+    Conversation,
+    InboxEntry,
+    Message,
+    Pointer,
+    client_sk,
+    conversation_pk,
+    inbox_pk,
+    messages_pk,
+    pair_pk,
+)
+from glimpse.models.transactions import ConditionFailed, transaction
+from glimpse.pagination import Page, query_page
+from glimpse.stories.service import story_seen_by
+
+MISSING = "No such conversation."
+UNREAD_CAP = 100  # unread counts stop counting here (a client shows "99+")
+
+
+# --------------------------------------------------------------------------- conversations
+def create_conversation(caller_id: str, body: ConversationCreate) -> ConversationOut:
+    """A 1:1 conversation is the pair's one conversation, made on first use; a group is new.
+    A username that does not exist, or is blocked either way, is a 404."""
+    names = list(dict.fromkeys(name.lower() for name in body.usernames))
+    others = [_user(caller_id, name) for name in names]
+    if caller_id in others:
+        raise BadRequest("You are in the conversation already.", [field_error("usernames", "self")])
+    conversation = _pair(caller_id, others[0]) if len(others) == 1 else None
+    if conversation is None:
+        conversation = _start(caller_id, others)
+    return _conversations(caller_id, [_entry(caller_id, conversation.conversation_id)])[0]
+
+
+def _user(caller_id: str, username: str) -> str:
+    user_id = user_id_for(username)
+    if user_id != caller_id:
+        fetched = get_many(block_keys(caller_id, user_id), consistent=True)
+        if blocked_either_way(fetched, caller_id, user_id):
+            raise NotFound(f"No user named {username}.")
+    return user_id
+
+
+def _pair(a: str, b: str) -> Conversation | None:
+    pointer = get_or_none(Pointer, pair_pk(a, b), PAIR)
+    if pointer is None:
+        return None
+    return get_or_none(Conversation, conversation_pk(pointer.target_id), META)
+
+
+def _start(caller_id: str, others: list[str]) -> Conversation:
+    """The conversation, its members' inbox entries and (1:1) the pair item, in one
+    transaction; a pair made meanwhile by the other side wins and is returned."""
+    conversation_id = new_id()
+    moment = now()
+    members = [caller_id, *others]
+    follows = get_many([(Edge, edge_key(m, FOLLOWS, caller_id)) for m in others], consistent=True)
+    conversation = Conversation(
+        conversation_pk(conversation_id),
+        META,
+        conversation_id=conversation_id,
+        member_ids=members,
+        is_group=len(others) > 1,
+        created_by=caller_id,
+        created_at=moment,
+    )
+    try:
+        with transaction() as tx:
+            if len(others) == 1:
+                tx.save(
+                    Pointer(pair_pk(caller_id, others[0]), PAIR, target_id=conversation_id),
+                    condition=Pointer.pk.does_not_exist(),
+                    name="pair",
+                )
+            tx.save(conversation, condition=Conversation.pk.does_not_exist())
+            for member in members:
+                request = member != caller_id and (
+                    follows.get(Edge, edge_key(member, FOLLOWS, caller_id)) is None
+                )
+                tx.save(
+                    InboxEntry(
+                        inbox_pk(member),
+                        conversation_id,
+                        conversation_id=conversation_id,
+                        inbox_pk=inbox_pk(member),
+                        activity=conversation_id,
+                        is_request=request,
+                        joined_at=moment,
+                    )
+                )
+    except ConditionFailed as exc:
+        if "pair" not in exc.names:
+            raise
+        existing = _pair(caller_id, others[0])
+        if existing is None:
+            raise
+        return existing
+    return conversation
+
+
+def _entry(user_id: str, conversation_id: str) -> InboxEntry:
+    entry = get_or_none(InboxEntry, inbox_pk(user_id), conversation_id)
+    if entry is None:
+        raise NotFound(MISSING)
+    return entry
+
+
+def conversations(caller_id: str, limit: int, cursor: str | None) -> Page[ConversationOut]:
+    """Most recent first: one Query of the caller's inbox, then the page's conversations,
+    last messages, members and blocks (BatchGetItem), and an unread count per conversation."""
+    entries, next_cursor = query_page(
+        InboxEntry,
+        InboxEntry.by_activity.query,
+        inbox_pk(caller_id),
+        InboxEntry.activity,
+        lambda entry: str(entry.activity),
+        list_id=f"conversations:{caller_id}",
+        cursor=cursor,
+        limit=limit,
+        newest_first=True,
+    )
+    return Page[ConversationOut](items=_conversations(caller_id, entries), next_cursor=next_cursor)
+
+
+def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[ConversationOut]:
+    if not entries:
+        return []
+    fetched = get_many(
+        [(Conversation, (conversation_pk(e.conversation_id), META)) for e in entries]
+        + [
+            (Message, (messages_pk(e.conversation_id), str(e.activity)))
+            for e in entries
+            if e.activity != e.conversation_id
+        ]
+    )
+    convs = {
+        e.conversation_id: c
+        for e in entries
+        if (c := fetched.get(Conversation, (conversation_pk(e.conversation_id), META)))
+    }
+    shown = listed(caller_id, [m for c in convs.values() for m in c.member_ids])
+    lasts = {
+        e.conversation_id: m
+        for e in entries
+        if (m := fetched.get(Message, (messages_pk(e.conversation_id), str(e.activity))))
+        and (m.sender_id == caller_id or m.sender_id in shown)
+    }
+    media = _media([m for m in lasts.values() if m.media_id])
+    unread = each(lambda e: _unread(caller_id, e, shown), list(entries))
+    out = []
+    for entry, count in zip(entries, unread, strict=True):
+        conversation = convs.get(entry.conversation_id)
+        if conversation is None:
+            continue
+        last = lasts.get(entry.conversation_id)
+        out.append(
+            ConversationOut(
+                conversation_id=entry.conversation_id,
+                members=[
+                    shown[m] for m in conversation.member_ids if m != caller_id and m in shown
+                ],
+                is_group=bool(conversation.is_group),
+                last_message=_view(last, shown, caller_id, media) if last else None,
+                unread_count=count,
+                is_request=bool(entry.is_request),
+                updated_at=time_of(str(entry.activity)),
+            )
+        )
+    return out
+
+
+def _unread(caller_id: str, entry: InboxEntry, shown: dict[str, UserSummary]) -> int:
+    """Messages after the read marker from members the caller may see (up to UNREAD_CAP)."""
+    after = str(entry.read_up_to or entry.conversation_id)
+    count = 0
+    for message in Message.query(
+        messages_pk(entry.conversation_id),
+        Message.sk > after,
+        attributes_to_get=["pk", "sk", "sender_id"],
+        limit=UNREAD_CAP * 2,
+    ):
+        if message.sender_id != caller_id and message.sender_id in shown:
+            count += 1
+            if count >= UNREAD_CAP:
+                break
+    return count
+
+
+def accept(caller_id: str, conversation_id: str) -> None:
+    entry = _entry(caller_id, conversation_id)
+    if entry.is_request:
+        entry.update(actions=[InboxEntry.is_request.set(False)], condition=InboxEntry.pk.exists())
+
+
+def mark_read(caller_id: str, conversation_id: str, up_to: str) -> None:
+    """The marker only moves forward (a stale `up_to` changes nothing)."""
+    entry = _entry(caller_id, conversation_id)
+    conditionally(
+        lambda: entry.update(
+            actions=[InboxEntry.read_up_to.set(up_to)],
+            condition=InboxEntry.pk.exists()
+            & (InboxEntry.read_up_to.does_not_exist() | (InboxEntry.read_up_to < up_to)),
+        )
+    )
+
+
+# --------------------------------------------------------------------------- messages
+def messages(
+    caller_id: str, conversation_id: str, limit: int, cursor: str | None
+) -> Page[MessageOut]:
+    """Newest first; messages of members blocked either way are left out."""
+    _membership(caller_id, conversation_id)
+    items, next_cursor = query_page(
+        Message,
+        Message.query,
+        messages_pk(conversation_id),
+        Message.sk,
+        lambda item: str(item.sk),
+        list_id=f"messages:{conversation_id}",
+        cursor=cursor,
+        limit=limit,
+        newest_first=True,
+    )
+    shown = listed(caller_id, list({m.sender_id for m in items} | {caller_id}))
+    media = _media([m for m in items if m.media_id])
+    return Page[MessageOut](
+        items=[_view(m, shown, caller_id, media) for m in items if m.sender_id in shown],
+        next_cursor=next_cursor,
+    )
+
+
+def send(caller_id: str, conversation_id: str, body: MessageCreate) -> MessageOut:
+    conversation = _membership(caller_id, conversation_id)
+    return _send(caller_id, conversation, body.text, body.media_id, None, body.client_message_id)
+
+
+def reply_to_story(caller_id: str, story_id: str, body: StoryReply) -> MessageOut:
+    """A message in the caller's 1:1 conversation with the story's owner (made if need be),
+    carrying `story_id`; only for a story the caller may see."""
+    story = story_seen_by(caller_id, story_id)
+    if story.owner_id == caller_id:
+        raise BadRequest("You cannot reply to your own story.", [field_error("story_id", "own")])
+    conversation = _pair(caller_id, story.owner_id) or _start(caller_id, [story.owner_id])
+    return _send(caller_id, conversation, body.text, None, story_id, body.client_message_id)
+
+
+def _membership(caller_id: str, conversation_id: str) -> Conversation:
+    fetched = get_many(
+        [
+            (Conversation, (conversation_pk(conversation_id), META)),
+            (InboxEntry, (inbox_pk(caller_id), conversation_id)),
+        ],
+        consistent=True,
+    )
+    conversation = fetched.get(Conversation, (conversation_pk(conversation_id), META))
+    if (
+        conversation is None
+        or fetched.get(InboxEntry, (inbox_pk(caller_id), conversation_id)) is None
+    ):
+        raise NotFound(MISSING)
+    return conversation
+
+
+def _send(
+    caller_id: str,
+    conversation: Conversation,
+    text: str | None,
+    media_id: str | None,
+    story_id: str | None,
+    client_message_id: str | None,
+) -> MessageOut:
+    conversation_id = conversation.conversation_id
+    others = [m for m in conversation.member_ids if m != caller_id]
+    blocks = get_many([k for m in others for k in block_keys(caller_id, m)], consistent=True)
+    reached = [m for m in others if not blocked_either_way(blocks, caller_id, m)]
+    if not conversation.is_group and not reached:
+        raise NotFound(MISSING)  # a 1:1 across a block
+    if media_id is not None:
+        ready_media_of(caller_id, media_id, "post", "media_id")
+    message_id = new_id()
+    message = Message(
+        messages_pk(conversation_id),
+        message_id,
+        message_id=message_id,
+        conversation_id=conversation_id,
+        sender_id=caller_id,
+        text=text,
+        media_id=media_id,
+        story_id=story_id,
+        client_message_id=client_message_id,
+        created_at=now(),
+    )
+    try:
+        with transaction() as tx:
+            tx.save(message, condition=Message.pk.does_not_exist())
+            if client_message_id:
+                tx.save(
+                    Pointer(
+                        conversation_pk(conversation_id),
+                        client_sk(caller_id, client_message_id),
+                        target_id=message_id,
+                    ),
+                    condition=Pointer.pk.does_not_exist(),
+                    name="client",
+                )
+    except ConditionFailed as exc:
+        if "client" not in exc.names or not client_message_id:
+            raise
+        message = _first(caller_id, conversation_id, client_message_id)
+    else:
+        each(lambda member: _move(member, conversation_id, message_id), [caller_id, *reached])
+        _move_read(caller_id, conversation_id, message_id)
+    shown = listed(caller_id, [caller_id])
+    return _view(message, shown, caller_id, _media([message] if message.media_id else []))
+
+
+def _first(caller_id: str, conversation_id: str, client_message_id: str) -> Message:
+    """The message a client id was first sent as (a retried send)."""
+    pointer = get_or_none(
+        Pointer, conversation_pk(conversation_id), client_sk(caller_id, client_message_id)
+    )
+    found = (
+        get_or_none(Message, messages_pk(conversation_id), pointer.target_id) if pointer else None
+    )
+    if found is None:
+        raise NotFound(MISSING)
+    return found
+
+
+def _move(member_id: str, conversation_id: str, message_id: str) -> None:
+    """A member's inbox entry to this message, only forward (concurrent sends in any order)."""
+    entry = InboxEntry(inbox_pk(member_id), conversation_id)
+    conditionally(
+        lambda: entry.update(
+            actions=[InboxEntry.activity.set(message_id)],
+            condition=InboxEntry.pk.exists() & (InboxEntry.activity < message_id),
+        )
+    )
+
+
+def _move_read(member_id: str, conversation_id: str, message_id: str) -> None:
+    """What one sends, one has read."""
+    entry = InboxEntry(inbox_pk(member_id), conversation_id)
+    conditionally(
+        lambda: entry.update(
+            actions=[InboxEntry.read_up_to.set(message_id)],
+            condition=InboxEntry.pk.exists()
+            & (InboxEntry.read_up_to.does_not_exist() | (InboxEntry.read_up_to < message_id)),
+        )
+    )
+
+
+def _media(items: Iterable[Message]) -> Fetched:
+    keys = [(MediaItem, (media_pk(str(m.media_id)), MEDIA)) for m in items]
+    return get_many(keys) if keys else Fetched()
+
+
+def _view(
+    message: Message, shown: dict[str, UserSummary], caller_id: str, media: Fetched
+) -> MessageOut:
+    item = media.get(MediaItem, (media_pk(message.media_id), MEDIA)) if message.media_id else None
+    sender = shown.get(message.sender_id)
+    if sender is None:  # the caller's own summary is always listed; a deleted account's is not
+        sender = UserSummary(username="", display_name="")
+    return MessageOut(
+        message_id=message.message_id,
+        conversation_id=message.conversation_id,
+        sender=sender,
+        text=message.text,
+        media=media_view(item) if item else None,
+        story_id=message.story_id,
+        client_message_id=message.client_message_id,
+        created_at=message.created_at,
+    )
