@@ -17,9 +17,11 @@ from glimpse.messages.schemas import (
 from glimpse.notifications.schemas import ReadUpTo
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
+from glimpse.realtime import service as realtime
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
+    "connections_table",
     "cursor_secret_arn",
     "media_cdn_domain",
     "media_table",
@@ -27,10 +29,11 @@ SETTINGS = (
     "stories_table",
     "story_ttl_seconds",
     "users_table",
+    "websocket_management_url",
 )
 
 plumbing = Plumbing.of("messages")
-metrics = plumbing.metrics
+logger, metrics = plumbing.logger, plumbing.metrics
 app = create_app()
 
 
@@ -69,7 +72,7 @@ def messages(
 def send(conversation_id: str, body: MessageCreate) -> MessageOut:
     sent = service.send(caller(app).user_id, conversation_id, body)
     metrics.add_metric(name="Messages", unit=MetricUnit.Count, value=1)
-    return sent
+    return _delivered(sent)
 
 
 @app.post(
@@ -103,7 +106,20 @@ def accept(conversation_id: str) -> Response[None]:
     summary="Reply to a story: a message to its owner",
 )
 def reply_to_story(story_id: str, body: StoryReply) -> MessageOut:
-    return service.reply_to_story(caller(app).user_id, story_id, body)
+    return _delivered(service.reply_to_story(caller(app).user_id, story_id, body))
+
+
+def _delivered(sent: service.Sent) -> MessageOut:
+    """The message, once framed to its recipients' live connections. A frame that fails is
+    logged, not an error: the message is stored, and the history has it."""
+    try:
+        delivered = realtime.send_to(sent.frames())
+    except Exception:
+        logger.exception("frames not sent")
+    else:
+        if delivered.removed:
+            logger.info("gone connections removed", extra={"connections": delivered.removed})
+    return sent.message
 
 
 lambda_handler = plumbing.http(app)

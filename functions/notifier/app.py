@@ -19,11 +19,13 @@ from pydantic import ValidationError
 
 from glimpse import events
 from glimpse.models.notifications import Notification, recipient_of
-from glimpse.notifications import notifier, push
+from glimpse.notifications import notifier, push, views
 from glimpse.plumbing import Plumbing
+from glimpse.realtime import service as realtime
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
+    "connections_table",
     "media_cdn_domain",
     "media_table",
     "notifications_table",
@@ -31,6 +33,7 @@ SETTINGS = (
     "posts_table",
     "stories_table",
     "users_table",
+    "websocket_management_url",
 )
 
 plumbing = Plumbing.of("notifier")
@@ -85,6 +88,7 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             by_recipient[recipient_of(item)].append(item)
         for recipient_id, items in by_recipient.items():
             pushed += _report(partial(push.notify, recipient_id, items))
+        _frames(by_recipient)
     for message_id, user in flushes:
         plumbing.correlate(message_id)
         try:
@@ -94,6 +98,23 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             failures.add(message_id)
     metrics.add_metric(name="Pushes", unit=MetricUnit.Count, value=pushed)
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+
+
+def _frames(by_recipient: dict[str, list[Notification]]) -> None:
+    """New or updated notifications to their recipients' live connections, as the list shows
+    them; a failure is logged (the list has them)."""
+    try:
+        frames = [
+            (recipient_id, {"type": "notification", "notification": shown.model_dump(mode="json")})
+            for recipient_id, items in by_recipient.items()
+            for shown in views.render(recipient_id, items, read_up_to=None)
+        ]
+        delivered = realtime.send_to(frames)
+    except Exception:
+        logger.exception("notification frames not sent")
+        return
+    if delivered.removed:
+        logger.info("gone connections removed", extra={"connections": delivered.removed})
 
 
 def _report(send: Callable[[], push.Pushed], quietly: bool = True) -> int:

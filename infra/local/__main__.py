@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
     parser.add_argument("--port", type=int, default=3000, help="the API's port")
     parser.add_argument(
-        "--aws-port", type=int, default=None, help="the embedded AWS endpoint's (default: port+1)"
+        "--aws-port", type=int, default=None, help="the embedded AWS endpoint's (default: port+3)"
     )
     parser.add_argument(
         "--s3-port", type=int, default=None, help="the S3 front's (default: port+2)"
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         f"""
 Glimpse local cloud is up in {elapsed:.1f}s{chaos}
   API:      {cloud.url}
+  Realtime: {cloud.websocket_url}/?token=$TOKEN   (WebSocket: messages and notifications)
   Docs:     {cloud.url}/docs   (OpenAPI: {cloud.url}/openapi.json)
   AWS:      {cloud.endpoint}   (moto; e.g. aws --endpoint-url {cloud.endpoint} dynamodb list-tables)
   S3:       {cloud.s3_url}   (uploads and renditions; as locked as S3 without credentials)

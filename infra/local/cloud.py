@@ -18,6 +18,7 @@ from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
 from infra.local.fronts.s3 import S3Front
+from infra.local.fronts.websocket import WebSocketFront
 from infra.local.provision import LOCAL_SECRET_KEY, Provisioner, local_client, push_applications
 from infra.local.runtime import (
     FunctionRuntime,
@@ -84,15 +85,17 @@ def aws_environment(endpoint: str, s3_endpoint: str) -> dict[str, str]:
 
 @dataclass
 class LocalCloud:
-    """`port`: the API's; the embedded AWS endpoint listens on `aws_port` (default port + 1)
-    and the S3 front on `s3_port` (default port + 2), so URLs handed out (upload forms,
-    rendition URLs) stay valid across restarts. Port 0: every port is any free one."""
+    """`port`: the API's; the WebSocket front listens on `websocket_port` (default port + 1),
+    the S3 front on `s3_port` (default port + 2), the embedded AWS endpoint on `aws_port`
+    (default port + 3) and the WebSocket management API on port + 4, so URLs handed out
+    (upload forms, rendition URLs) stay valid across restarts. Port 0: any free ones."""
 
     template_path: Path = ROOT / "template.yaml"
     host: str = "127.0.0.1"
     port: int = 3000
     aws_port: int | None = None
     s3_port: int | None = None
+    websocket_port: int | None = None
     # Where the local cloud keeps its data across restarts (None: nowhere); `fresh`: start
     # empty (a saved state is moved aside); saved every `save_interval` seconds and on stop.
     state_dir: Path | None = None
@@ -117,7 +120,7 @@ class LocalCloud:
         if not isinstance(sys.stdout, PrefixedStream):
             sys.stdout = PrefixedStream(sys.stdout)
             sys.stderr = PrefixedStream(sys.stderr)
-        self.endpoint = embedded_moto(self._port_after(self.aws_port, 1))
+        self.endpoint = embedded_moto(self._port_after(self.aws_port, 3))
         atomicity.install()
         atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
         s3_front = S3Front(
@@ -155,6 +158,22 @@ class LocalCloud:
             verifiers = {name: self._verifier(pool_id) for name, pool_id in api.authorizers.items()}
             self.gateway = Gateway(api, routes[api_id], self.runtime, verifiers)
             self.fronts["api"] = RestFront(self.gateway, self.host, self.port)
+
+        sockets = self.template.websocket_apis(resolver)
+        if len(sockets) > 1:
+            raise RuntimeError(
+                f"the local cloud serves one WebSocket API; the template has {sorted(sockets)}"
+            )
+        for socket_api in sockets.values():
+            socket_front = WebSocketFront(
+                socket_api,
+                self.runtime,
+                self.host,
+                self._port_after(self.websocket_port, 1),
+                self._port_after(None, 4),
+            )
+            self.fronts["websocket"] = socket_front
+            os.environ["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] = socket_front.management_url
 
         self._delivery = Delivery(
             self.provisioner, self.runtime, self.options, resume=saved.get("stream_checkpoints")
@@ -276,6 +295,12 @@ class LocalCloud:
     @property
     def s3_url(self) -> str:
         return self.fronts["s3"].url
+
+    @property
+    def websocket_url(self) -> str:
+        if "websocket" not in self.fronts:
+            raise RuntimeError("the template has no WebSocket API")
+        return self.fronts["websocket"].url
 
     def ref(self, logical_id: str) -> Any:
         return self.provisioner.resolver.ref(logical_id)

@@ -12,6 +12,7 @@ import json
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,12 +40,22 @@ NOT_NEEDED = {
     "AWS::CloudWatch::Alarm": "no metrics are collected locally",
     "AWS::ApiGateway::Account": "the local gateway logs each request to this console",
 }
+# A WebSocket API and its parts: the WebSocket front serves them (infra/local/fronts/websocket.py).
+WEBSOCKET_PARTS = (
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGatewayV2::Stage",
+)
 # Types another part of the local cloud emulates (the function runtime, the gateway, and a
 # CDN that is the S3 front: a bucket policy opens its origin path to anyone, as CloudFront
 # does, and the S3 front keeps everything else closed).
 EMULATED = {
     "AWS::Serverless::Function",
     "AWS::Serverless::Api",
+    *WEBSOCKET_PARTS,
     "AWS::CloudFront::Distribution",
     "AWS::CloudFront::OriginAccessControl",
 }
@@ -128,6 +139,7 @@ class Provisioner:
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
             "AWS::SecretsManager::Secret": self._secret,
+            **{type_: partial(self._websocket_part, type_) for type_ in WEBSOCKET_PARTS},
         }
 
     def _addresses(self) -> dict[str, str]:
@@ -393,6 +405,12 @@ class Provisioner:
         name = props.get("FunctionName") or self.physical_name(logical_id)
         arn = self._arn("lambda", f"function:{name}")
         return Provisioned(logical_id, "AWS::Serverless::Function", name, {"Arn": arn})
+
+    def _websocket_part(self, type_: str, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        """An id for each part (the API's is in the management endpoint's host name)."""
+        part_id = self.physical_name(logical_id).lower()
+        endpoint = f"wss://{part_id}.execute-api.{REGION}.amazonaws.com"
+        return Provisioned(logical_id, type_, part_id, {"ApiId": part_id, "ApiEndpoint": endpoint})
 
     def _api(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
         api_id = self.physical_name(logical_id).lower()

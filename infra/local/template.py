@@ -202,9 +202,10 @@ class Template:
                 )
         return routes
 
-    def websocket_apis(self) -> dict[str, WebSocketApi]:
+    def websocket_apis(self, resolver: Resolver | None = None) -> dict[str, WebSocketApi]:
         """Every WebSocket API: routes with their Lambda proxy integrations and authorizers,
-        read from the `AWS::ApiGatewayV2::*` resources that point at it (`ApiId: !Ref Api`)."""
+        read from the `AWS::ApiGatewayV2::*` resources that point at it (`ApiId: !Ref Api`);
+        with `resolver`, the stage name is resolved (`StageName: !Ref Stage`)."""
         apis = {
             logical_id: spec.get("Properties") or {}
             for logical_id, spec in self.of_type("AWS::ApiGatewayV2::Api").items()
@@ -250,7 +251,13 @@ class Template:
                 if key in routes:
                     raise TemplateError(f"{api_id}: route {key} is declared twice")
                 routes[key] = WebSocketRoute(key, function, authorizer)
-            stages = [str(props.get("StageName")) for _, props in parts if props["Kind"] == "Stage"]
+            stages = [
+                str(
+                    resolver.resolve(props.get("StageName")) if resolver else props.get("StageName")
+                )
+                for _, props in parts
+                if props["Kind"] == "Stage"
+            ]
             out[api_id] = WebSocketApi(
                 logical_id=api_id,
                 selection_expression=str(

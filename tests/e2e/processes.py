@@ -16,8 +16,8 @@ from pathlib import Path
 from infra.local.cloud import ROOT
 
 
-def free_ports(count: int = 3) -> int:
-    """A port p with p .. p+count-1 free (the API, the AWS endpoint and the S3 front)."""
+def free_ports(count: int = 5) -> int:
+    """A port p with p .. p+count-1 free (the API, WebSocket, S3, AWS and management ports)."""
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -36,7 +36,7 @@ def free_ports(count: int = 3) -> int:
         finally:
             for sock in sockets:
                 sock.close()
-    raise RuntimeError("no three free ports in a row")
+    raise RuntimeError(f"no {count} free ports in a row")
 
 
 @contextmanager

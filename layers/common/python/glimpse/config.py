@@ -38,6 +38,10 @@ class Settings(BaseModel):
     celebrity_follower_threshold: int = 10000
     notifications_table: str = ""
     messages_table: str = ""
+    connections_table: str = ""
+    # The WebSocket API's management endpoint (https://<api>.execute-api.<region>.amazonaws.com/<stage>).
+    websocket_management_url: str = ""
+    cognito_issuer: str = ""  # https://cognito-idp.<region>.amazonaws.com/<pool id>
     notifier_queue_url: str = ""  # the notifier's own queue: held pushes come back through it
     # SNS platform applications for mobile push (empty: that platform cannot register).
     apns_platform_application_arn: str = ""
@@ -71,6 +75,9 @@ _ENV = {
     "celebrity_follower_threshold": "CELEBRITY_FOLLOWER_THRESHOLD",
     "notifications_table": "NOTIFICATIONS_TABLE",
     "messages_table": "MESSAGES_TABLE",
+    "connections_table": "CONNECTIONS_TABLE",
+    "websocket_management_url": "WEBSOCKET_MANAGEMENT_URL",
+    "cognito_issuer": "COGNITO_ISSUER",
     "notifier_queue_url": "NOTIFIER_QUEUE_URL",
     "apns_platform_application_arn": "APNS_PLATFORM_APPLICATION_ARN",
     "fcm_platform_application_arn": "FCM_PLATFORM_APPLICATION_ARN",

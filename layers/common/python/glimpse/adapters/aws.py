@@ -18,14 +18,12 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
-_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
-)
+CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
 @cache
 def cognito() -> CognitoIdentityProviderClient:
-    return boto3.client("cognito-idp", region_name=get_settings().region, config=_CONFIG)
+    return boto3.client("cognito-idp", region_name=get_settings().region, config=CONFIG)
 
 
 @cache
@@ -36,20 +34,20 @@ def s3() -> S3Client:
     An endpoint override (the local cloud's S3) keeps path-style URLs on that endpoint."""
     overridden = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     style: Literal["path", "virtual"] = "path" if overridden else "virtual"
-    config = _CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": style}))
+    config = CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": style}))
     return boto3.client("s3", region_name=get_settings().region, config=config)
 
 
 @cache
 def sns() -> SNSClient:
-    return boto3.client("sns", region_name=get_settings().region, config=_CONFIG)
+    return boto3.client("sns", region_name=get_settings().region, config=CONFIG)
 
 
 @cache
 def sqs() -> SQSClient:
-    return boto3.client("sqs", region_name=get_settings().region, config=_CONFIG)
+    return boto3.client("sqs", region_name=get_settings().region, config=CONFIG)
 
 
 @cache
 def secrets() -> SecretsManagerClient:
-    return boto3.client("secretsmanager", region_name=get_settings().region, config=_CONFIG)
+    return boto3.client("secretsmanager", region_name=get_settings().region, config=CONFIG)

@@ -20,6 +20,8 @@ member does not follow is a request (`is_request`) for that member until they ac
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from glimpse.clock import new_id, now, time_of
 from glimpse.concurrency import each
@@ -57,6 +59,21 @@ from glimpse.pagination import Page, query_page
 from glimpse.stories.service import story_seen_by
 
 MISSING = "No such conversation."
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message, and who gets it in real time (the members it reached, the sender too: their
+    other devices); empty for a retried send, whose message went out the first time."""
+
+    message: MessageOut
+    recipients: tuple[str, ...]
+
+    def frames(self) -> list[tuple[str, dict[str, Any]]]:
+        body = {"type": "message", "message": self.message.model_dump(mode="json")}
+        return [(user_id, body) for user_id in self.recipients]
+
+
 UNREAD_CAP = 100  # unread counts stop counting here (a client shows "99+")
 
 
@@ -271,12 +288,12 @@ def messages(
     )
 
 
-def send(caller_id: str, conversation_id: str, body: MessageCreate) -> MessageOut:
+def send(caller_id: str, conversation_id: str, body: MessageCreate) -> Sent:
     conversation = _membership(caller_id, conversation_id)
     return _send(caller_id, conversation, body.text, body.media_id, None, body.client_message_id)
 
 
-def reply_to_story(caller_id: str, story_id: str, body: StoryReply) -> MessageOut:
+def reply_to_story(caller_id: str, story_id: str, body: StoryReply) -> Sent:
     """A message in the caller's 1:1 conversation with the story's owner (made if need be),
     carrying `story_id`; only for a story the caller may see."""
     story = story_seen_by(caller_id, story_id)
@@ -310,7 +327,7 @@ def _send(
     media_id: str | None,
     story_id: str | None,
     client_message_id: str | None,
-) -> MessageOut:
+) -> Sent:
     conversation_id = conversation.conversation_id
     others = [m for m in conversation.member_ids if m != caller_id]
     blocks = get_many([k for m in others for k in block_keys(caller_id, m)], consistent=True)
@@ -349,11 +366,14 @@ def _send(
         if "client" not in exc.names or not client_message_id:
             raise
         message = _first(caller_id, conversation_id, client_message_id)
+        recipients: tuple[str, ...] = ()
     else:
         each(lambda member: _move(member, conversation_id, message_id), [caller_id, *reached])
         _move_read(caller_id, conversation_id, message_id)
+        recipients = (caller_id, *reached)
     shown = listed(caller_id, [caller_id])
-    return _view(message, shown, caller_id, _media([message] if message.media_id else []))
+    out = _view(message, shown, caller_id, _media([message] if message.media_id else []))
+    return Sent(out, recipients)
 
 
 def _first(caller_id: str, conversation_id: str, client_message_id: str) -> Message:

@@ -1,0 +1,278 @@
+"""The WebSocket front: API Gateway's WebSocket API for the template's `AWS::ApiGatewayV2::Api`
+(`ProtocolType: WEBSOCKET`), and its management API (`@connections`) on a second port.
+
+- The handshake runs the `$connect` route's REQUEST authorizer with the handshake's query
+  string and headers; a refusal (an error, or a policy that does not allow) is an HTTP 401, as
+  API Gateway answers. Then the `$connect` route's function runs with the authorizer's context;
+  a status other than 2xx closes the connection.
+- Each message picks its route by the API's `RouteSelectionExpression` (`$request.body.<field>`
+  of a JSON body), else `$default`; the function gets API Gateway's event for it.
+- A closed connection runs `$disconnect`.
+- The management API: `POST /<stage>/@connections/<id>` sends the body as a text frame, `GET`
+  describes the connection, `DELETE` closes it; an unknown connection is `410 GoneException`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.sync.server import Server, ServerConnection, serve
+
+from infra.local.fronts import ServerThread
+from infra.local.runtime import FunctionRuntime, InvocationError
+from infra.local.template import ACCOUNT_ID, REGION, WebSocketApi
+
+
+class WebSocketFront:
+    """The WebSocket API on `port`; its management API on `manage_port`."""
+
+    name = "websocket"
+
+    def __init__(
+        self, api: WebSocketApi, runtime: FunctionRuntime, host: str, port: int, manage_port: int
+    ) -> None:
+        self.api = api
+        self.runtime = runtime
+        self.api_id = api.logical_id.lower()
+        self.connections: dict[str, ServerConnection] = {}
+        self.contexts: dict[str, dict[str, Any]] = {}
+        self.connected_at: dict[str, float] = {}
+        self._handshaken: dict[int, str] = {}  # id(connection) → its connection id
+        self._lock = threading.Lock()
+        self._server: Server = serve(
+            self._serve, host, port, process_request=self._handshake, compression=None
+        )
+        self.host, self.port = host, int(self._server.socket.getsockname()[1])
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="websocket", daemon=True
+        )
+        self.manage = ServerThread(
+            "websocket-management", ThreadingHTTPServer((host, manage_port), self._manage_handler())
+        )
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    @property
+    def management_url(self) -> str:
+        return f"{self.manage.url}/{self.api.stage}"
+
+    def start(self) -> None:
+        self._thread.start()
+        self.manage.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+        self.manage.stop()
+
+    # ------------------------------------------------------------------ the API's events
+    def _context(self, connection_id: str, route: str, event_type: str) -> dict[str, Any]:
+        now = time.time()
+        return {
+            "routeKey": route,
+            "eventType": event_type,
+            "connectionId": connection_id,
+            "messageId": uuid.uuid4().hex[:16] if event_type == "MESSAGE" else None,
+            "extendedRequestId": uuid.uuid4().hex,
+            "requestId": uuid.uuid4().hex,
+            "stage": self.api.stage,
+            "apiId": self.api_id,
+            "domainName": f"{self.host}:{self.port}",
+            "connectedAt": int(self.connected_at.get(connection_id, now) * 1000),
+            "requestTimeEpoch": int(now * 1000),
+            "requestTime": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "identity": {"sourceIp": "127.0.0.1"},
+            "messageDirection": "IN",
+        }
+
+    def _invoke(self, route: str, event: dict[str, Any]) -> Any:
+        target = self.api.routes.get(route)
+        if target is None or target.function is None:
+            return {"statusCode": 200}
+        return self.runtime.invoke(target.function, event)
+
+    # ------------------------------------------------------------------ handshake, $connect
+    def _handshake(self, connection: ServerConnection, request: Request) -> Response | None:
+        connection_id = uuid.uuid4().hex[:12] + "="
+        query = dict(parse_qsl(urlsplit(request.path).query))
+        headers = dict(request.headers.raw_items())
+        route = self.api.routes.get("$connect")
+        context: dict[str, Any] = {}
+        if route is not None and route.authorizer is not None:
+            arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{self.api_id}/{self.api.stage}"
+            event: dict[str, Any] = {
+                "type": "REQUEST",
+                "methodArn": f"{arn}/$connect",
+                "headers": headers,
+                "multiValueHeaders": {k: [v] for k, v in headers.items()},
+                "queryStringParameters": query,
+                "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
+                "stageVariables": {},
+                "requestContext": self._context(connection_id, "$connect", "CONNECT"),
+            }
+            try:
+                answer = self.runtime.invoke(route.authorizer.function, event)
+            except InvocationError:
+                return connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
+            if not _allows(answer):
+                return connection.respond(HTTPStatus.FORBIDDEN, "Forbidden\n")
+            context = {**(answer.get("context") or {}), "principalId": answer.get("principalId")}
+        self.connected_at[connection_id] = time.time()
+        event = {
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} or None,
+            "requestContext": {
+                **self._context(connection_id, "$connect", "CONNECT"),
+                "authorizer": context or None,
+            },
+            "isBase64Encoded": False,
+        }
+        try:
+            result = self._invoke("$connect", event)
+        except InvocationError:
+            return connection.respond(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error\n")
+        status = int((result or {}).get("statusCode", 200))
+        if not 200 <= status < 300:
+            return connection.respond(HTTPStatus(status), HTTPStatus(status).phrase + "\n")
+        with self._lock:
+            self.contexts[connection_id] = context
+            self._handshaken[id(connection)] = connection_id
+        return None
+
+    # ------------------------------------------------------------------ messages, $disconnect
+    def _serve(self, connection: ServerConnection) -> None:
+        with self._lock:
+            connection_id = self._handshaken.pop(id(connection))
+            self.connections[connection_id] = connection
+        try:
+            for frame in connection:
+                body = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
+                route = self._route(body)
+                event = {
+                    "requestContext": {
+                        **self._context(connection_id, route, "MESSAGE"),
+                        "authorizer": self.contexts.get(connection_id) or None,
+                    },
+                    "body": body,
+                    "isBase64Encoded": False,
+                }
+                try:
+                    self._invoke(route, event)
+                except InvocationError:
+                    connection.send(json.dumps({"message": "Internal server error"}))
+        except ConnectionClosed:
+            pass
+        finally:
+            with self._lock:
+                self.connections.pop(connection_id, None)
+            event = {
+                "requestContext": {
+                    **self._context(connection_id, "$disconnect", "DISCONNECT"),
+                    "authorizer": self.contexts.pop(connection_id, None),
+                },
+                "isBase64Encoded": False,
+            }
+            with contextlib.suppress(InvocationError):  # logged by the runtime, as in CloudWatch
+                self._invoke("$disconnect", event)
+
+    def _route(self, body: str) -> str:
+        """The route key `RouteSelectionExpression` picks (`$request.body.<field>`)."""
+        field = self.api.selection_expression.removeprefix("$request.body.")
+        try:
+            value = json.loads(body).get(field)
+        except (ValueError, AttributeError):
+            value = None
+        return str(value) if isinstance(value, str) and value in self.api.routes else "$default"
+
+    # ------------------------------------------------------------------ @connections
+    def _manage_handler(self) -> type[BaseHTTPRequestHandler]:
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _connection(self) -> tuple[str, ServerConnection | None]:
+                path = unquote(urlsplit(self.path).path)
+                connection_id = (
+                    path.rsplit("/@connections/", 1)[-1] if "/@connections/" in path else ""
+                )
+                with front._lock:
+                    return connection_id, front.connections.get(connection_id)
+
+            def _answer(
+                self, status: int, body: dict[str, Any] | None = None, error: str = ""
+            ) -> None:
+                data = json.dumps(body).encode() if body is not None else b""
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                if error:
+                    self.send_header("x-amzn-ErrorType", error)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _gone(self) -> None:
+                self._answer(410, {"message": "Gone"}, "GoneException")
+
+            def do_POST(self) -> None:
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                _id, connection = self._connection()
+                if connection is None:
+                    return self._gone()
+                try:
+                    connection.send(data.decode("utf-8", "replace"))
+                except ConnectionClosed:
+                    return self._gone()
+                self._answer(200)
+                return None
+
+            def do_GET(self) -> None:
+                connection_id, connection = self._connection()
+                if connection is None:
+                    return self._gone()
+                at = datetime.fromtimestamp(front.connected_at.get(connection_id, time.time()), UTC)
+                self._answer(
+                    200,
+                    {
+                        "ConnectedAt": at.isoformat(),
+                        "Identity": {"SourceIp": "127.0.0.1"},
+                        "LastActiveAt": datetime.now(UTC).isoformat(),
+                    },
+                )
+                return None
+
+            def do_DELETE(self) -> None:
+                _id, connection = self._connection()
+                if connection is None:
+                    return self._gone()
+                connection.close()
+                self._answer(204)
+                return None
+
+        return Handler
+
+
+def _allows(answer: Any) -> bool:
+    """Whether an authorizer's answer is a policy that allows the connection."""
+    if not isinstance(answer, dict):
+        return False
+    statements = (answer.get("policyDocument") or {}).get("Statement") or []
+    return any(s.get("Effect") == "Allow" for s in statements) and not any(
+        s.get("Effect") == "Deny" for s in statements
+    )

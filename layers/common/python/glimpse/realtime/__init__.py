@@ -1,0 +1,1 @@
+"""Real time: WebSocket connections and the frames sent to them."""
