@@ -1,7 +1,7 @@
 """What the local cloud pushed to devices: the embedded SNS keeps every message published to
 a platform endpoint, and moto's own API (`/moto-api/data.json` on the AWS port) shows them.
 
-    python -m infra.local.pushes [--aws-url http://127.0.0.1:3001]
+    python -m infra.local.pushes [--aws-url http://127.0.0.1:3003]
 
 prints one line per push (token, text); tests call `recorded`.
 """
@@ -47,7 +47,7 @@ def recorded(aws_url: str) -> list[Push]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--aws-url", default="http://127.0.0.1:3001", help="the local AWS (moto)")
+    parser.add_argument("--aws-url", default="http://127.0.0.1:3003", help="the local AWS (moto)")
     args = parser.parse_args()
     for push in recorded(args.aws_url):
         print(f"{push.token}\t{push.text}")

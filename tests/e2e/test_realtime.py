@@ -5,6 +5,7 @@ a dropped connection cleaned up at the next frame, and notification frames."""
 from __future__ import annotations
 
 import json
+import runpy
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,8 +15,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from infra.local.cloud import LocalCloud
-from tests.e2e.conftest import Client, sign_up_and_log_in
+from infra.local.cloud import ROOT, LocalCloud
+from tests.e2e.conftest import PASSWORD, Client, sign_up_and_log_in
 from tests.e2e.test_messages import conversation_with, send
 from tests.e2e.test_social import publish
 
@@ -116,3 +117,17 @@ def test_a_like_arrives_as_a_notification_frame(cloud: LocalCloud) -> None:
         (frame,) = [f for f in frames(connection, within=5.0) if f["type"] == "notification"][:1]
         assert frame["notification"]["type"] == "like"
         assert frame["notification"]["text"] == f"{ben.username} liked your post"
+
+
+def test_the_documented_example_client_prints_the_frames(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ann, ben = sign_up_and_log_in(cloud, "ann"), sign_up_and_log_in(cloud, "ben")
+    monkeypatch.setenv("GLIMPSE_API", cloud.url)
+    monkeypatch.setenv("GLIMPSE_WS", cloud.websocket_url)
+    example = runpy.run_path(str(ROOT / "docs" / "realtime_client.py"))
+    example["main"](ann.username, PASSWORD, ben.username, "from the example")
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    assert {"type": "pong"} in printed
+    texts = [f["message"]["text"] for f in printed if f["type"] == "message"]
+    assert texts == ["from the example"]

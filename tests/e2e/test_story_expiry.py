@@ -30,7 +30,7 @@ def stored_items(port: int, story_id: str) -> list[dict[str, object]]:
     from the local cloud's AWS endpoint."""
     dynamodb = boto3.client(
         "dynamodb",
-        endpoint_url=f"http://127.0.0.1:{port + 1}",
+        endpoint_url=f"http://127.0.0.1:{port + 3}",
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",

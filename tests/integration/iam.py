@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from unittest import mock
+from urllib.parse import urlsplit
 
 import botocore.client
 
@@ -92,7 +93,10 @@ class Recorder:
             function = _current.get()
             if function is not None:
                 service = client.meta.service_model.service_name
-                for action, resource in recorder.targets(service, operation, params):
+                seen = params
+                if service == "apigatewaymanagementapi":  # the API and stage are in the URL
+                    seen = {**params, "_endpoint": client.meta.endpoint_url}
+                for action, resource in recorder.targets(service, operation, seen):
                     recorder.calls.add(Call(function, action, resource))
             return original(client, operation, params)
 
@@ -163,6 +167,18 @@ class Recorder:
         elif service == "sqs":
             action = operation.removesuffix("Batch")
             yield f"sqs:{action}", self.queues.get(str(params.get("QueueUrl")), "*")
+        elif service == "apigatewaymanagementapi":
+            # https://<api>.execute-api.<region>.amazonaws.com/<stage> → the connection's ARN
+            url = urlsplit(str(params["_endpoint"]))
+            api, stage = url.hostname.split(".")[0] if url.hostname else "", url.path.strip("/")
+            method = {"PostToConnection": "POST", "DeleteConnection": "DELETE"}.get(
+                operation, "GET"
+            )
+            yield (
+                "execute-api:ManageConnections",
+                f"arn:aws:execute-api:us-east-1:123456789012:{api}/{stage}/{method}/@connections/"
+                f"{params.get('ConnectionId')}",
+            )
         elif service == "secretsmanager":
             yield f"secretsmanager:{operation}", str(params.get("SecretId"))
         elif service == "cognito-idp":
