@@ -65,6 +65,7 @@ bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.hot_items
 	$(PY) -m benchmarks.tray
 	$(PY) -m benchmarks.notifications
+	$(PY) -m benchmarks.realtime
 	$(PY) -m benchmarks.local_boot
 
 $(SAM): infra/find-python.sh

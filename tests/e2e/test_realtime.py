@@ -60,6 +60,11 @@ def test_a_message_reaches_every_socket_of_the_recipient_within_a_second(
         assert frames(phone, within=0.3) == []  # once, not twice
         phone.send(json.dumps({"action": "ping"}))
         assert first(phone) == {"type": "pong"}
+        retried = {"text": "sent twice", "client_message_id": "retry-1"}
+        for _ in range(2):  # a retried send: the first message, and no second frame
+            response = ann.post(f"/conversations/{cid}/messages", json=retried)
+            assert response.status_code == 201, response.text
+        assert [f["message"]["text"] for f in frames(laptop, within=0.5)] == ["sent twice"]
 
 
 def test_a_bad_token_is_refused_at_the_handshake(cloud: LocalCloud) -> None:
