@@ -70,14 +70,12 @@ def test_likes_comments_mentions_and_follows_are_grouped_read_and_pushed(
     assert within(DEADLINE, lambda: set(summary(fourth)) == expected_fourth), summary(fourth)
     assert all(n["read"] is False for n in notifications(fourth))
 
-    # the first follow was pushed at once; the second, within 30 s, was folded (held)
+    # the first to arrive was pushed at once; the rest within 30 s were held (or shared it)
     assert within(DEADLINE, lambda: len(pushed_to(cloud, token)) >= 1)
     time.sleep(1)
-    assert pushed_to(cloud, token) in (
-        [f"{second.username} started following you"],
-        [f"{second.username} and 1 other started following you"],  # both in one batch
-        [f"{author.username} mentioned you in a post"],
-    )
+    pushed = pushed_to(cloud, token)
+    assert len(pushed) == 1, pushed  # one push for the burst
+    assert any(pushed[0].startswith(text) for _kind, _count, text in summary(fourth)), pushed
 
     # marking read up to the newest marks everything
     newest = notifications(fourth)[0]["notification_id"]

@@ -245,3 +245,14 @@ def test_a_story_reply_lands_in_the_one_to_one_conversation(stack: Stack) -> Non
         "messages", "reply_to_story", fan, {"story_id": secret["story_id"]}, body={"text": "hi"}
     )
     assert status in (403, 404)
+
+
+def test_a_made_up_marker_does_not_mark_messages_to_come(stack: Stack) -> None:
+    alice, bob = make_user(), make_user()
+    cid = start(alice, bob)["conversation_id"]
+    say(alice, cid, "one")
+    future = {"up_to": "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"}
+    assert api("messages", "mark_read", bob, {"conversation_id": cid}, body=future)[0] == 204
+    assert inbox(bob)[cid]["unread_count"] == 0
+    say(alice, cid, "two")
+    assert inbox(bob)[cid]["unread_count"] == 1

@@ -252,8 +252,15 @@ def accept(caller_id: str, conversation_id: str) -> None:
 
 
 def mark_read(caller_id: str, conversation_id: str, up_to: str) -> None:
-    """The marker only moves forward (a stale `up_to` changes nothing)."""
+    """The marker only moves forward (a stale `up_to` changes nothing), and never past the
+    newest message (a made-up id cannot mark messages to come read)."""
     entry = _entry(caller_id, conversation_id)
+    newest = next(
+        iter(Message.query(messages_pk(conversation_id), scan_index_forward=False, limit=1)), None
+    )
+    if newest is None:
+        return
+    up_to = min(up_to, str(newest.message_id))
     conditionally(
         lambda: entry.update(
             actions=[InboxEntry.read_up_to.set(up_to)],
