@@ -145,9 +145,11 @@ class WebSocketFront:
         try:
             result = self._invoke("$connect", event)
         except InvocationError:
+            self.connected_at.pop(connection_id, None)
             return connection.respond(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error\n")
         status = int((result or {}).get("statusCode", 200))
         if not 200 <= status < 300:
+            self.connected_at.pop(connection_id, None)
             return connection.respond(HTTPStatus(status), HTTPStatus(status).phrase + "\n")
         with self._lock:
             self.contexts[connection_id] = context
@@ -189,6 +191,7 @@ class WebSocketFront:
             }
             with contextlib.suppress(InvocationError):  # logged by the runtime, as in CloudWatch
                 self._invoke("$disconnect", event)
+            self.connected_at.pop(connection_id, None)
 
     def _route(self, body: str) -> str:
         """The route key `RouteSelectionExpression` picks (`$request.body.<field>`)."""
