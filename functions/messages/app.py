@@ -12,9 +12,9 @@ from glimpse.messages.schemas import (
     ConversationOut,
     MessageCreate,
     MessageOut,
+    MessageReadUpTo,
     StoryReply,
 )
-from glimpse.notifications.schemas import ReadUpTo
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.realtime import service as realtime
@@ -82,7 +82,7 @@ def send(conversation_id: str, body: MessageCreate) -> MessageOut:
     status_code=204,
     responses=NO_CONTENT,
 )
-def mark_read(conversation_id: str, body: ReadUpTo) -> Response[None]:
+def mark_read(conversation_id: str, body: MessageReadUpTo) -> Response[None]:
     service.mark_read(caller(app).user_id, conversation_id, body.up_to)
     return Response(status_code=204)
 

@@ -27,7 +27,7 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except InvalidToken as exc:
         logger.info("connection refused", extra={"reason": str(exc)})
         raise PermissionError("Unauthorized") from None  # API Gateway: 401
-    # The policy covers the whole API: one connection, one decision (it is cached per token).
+    # The policy covers the whole API: the decision is made once, for the connection.
     api_arn = str(event["methodArn"]).split("/", 1)[0] + "/*"
     return {
         "principalId": claims["sub"],

@@ -12,7 +12,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from functions.realtime import app as realtime
 from functions.socket_authorizer import app as authorizer
-from glimpse.models.realtime import Connection, connection_pk, user_connections_pk
+from glimpse.models.realtime import Connection, connection_key, user_connections_pk
 from glimpse.realtime import service
 from glimpse.realtime.tokens import IdTokenVerifier
 from tests.conftest import FakeContext, load_event
@@ -76,7 +76,7 @@ def test_connect_ping_and_disconnect_keep_the_connections_table(stack: Stack) ->
     for _ in range(2):  # a $disconnect after a frame found it gone changes nothing
         assert realtime.lambda_handler(disconnect, FakeContext())["statusCode"] == 200
     assert list(Connection.query(user_connections_pk(user_id))) == []
-    assert Connection.count(connection_pk(connection_id)) == 0
+    assert Connection.count(connection_key(connection_id)) == 0
     assert service.send_to([(user_id, {"type": "pong"})]).sent == 0
 
 

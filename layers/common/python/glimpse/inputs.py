@@ -32,3 +32,6 @@ VisibleText = Annotated[str, AfterValidator(_not_blank)]
 # JSON's true/false and integers only: "yes", "1" and 1.0 are refused, not read as something.
 Flag = StrictBool
 Count = StrictInt
+
+# An id of API.md's kind (a ULID: 26 Crockford base-32 characters), e.g. a read marker.
+ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
-from glimpse.inputs import VisibleText
+from glimpse.inputs import ULID_PATTERN, VisibleText
 from glimpse.media.schemas import MediaOut
 
 MAX_MEMBERS = 32  # a group's members, the creator included
@@ -42,6 +42,12 @@ class MessageCreate(BaseModel):
         if self.text is None and self.media_id is None:
             raise ValueError("a message needs text or a media_id")
         return self
+
+
+class MessageReadUpTo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    up_to: str = Field(pattern=ULID_PATTERN, description="A message id.")
 
 
 class StoryReply(BaseModel):

@@ -6,9 +6,9 @@ an inbox entry whose `activity` is the newest message's id, so the conversation 
 Query of their inbox, most recent first.
 
 A message is its own item: two members sending at once write two items and never meet. The
-sender's transaction writes the message, the client id claim (a retried send finds it and
-gets the first message back) and the sender's inbox entry; the other members' entries are
-then moved forward one by one, each a conditional update that only moves forward, so a
+sender's transaction writes the message and the client id claim (a retried send finds it and
+gets the first message back); the members' inbox entries, the sender's included, are then
+moved forward one by one, each a conditional update that only moves forward, so a
 retried send or a slower writer never moves them back.
 
 Blocks: a 1:1 conversation across a block refuses sending (404, as the blocker is nowhere
@@ -55,7 +55,7 @@ from glimpse.models.messages import (
     pair_pk,
 )
 from glimpse.models.transactions import ConditionFailed, transaction
-from glimpse.pagination import Page, query_page
+from glimpse.pagination import Page, partition_page, query_page
 from glimpse.stories.service import story_seen_by
 
 MISSING = "No such conversation."
@@ -276,12 +276,9 @@ def messages(
 ) -> Page[MessageOut]:
     """Newest first; messages of members blocked either way are left out."""
     _membership(caller_id, conversation_id)
-    items, next_cursor = query_page(
+    items, next_cursor = partition_page(
         Message,
-        Message.query,
         messages_pk(conversation_id),
-        Message.sk,
-        lambda item: str(item.sk),
         list_id=f"messages:{conversation_id}",
         cursor=cursor,
         limit=limit,

@@ -22,11 +22,8 @@ def user_connections_pk(user_id: str) -> str:
     return f"USER#{user_id}"
 
 
-def connection_sk(connection_id: str) -> str:
-    return f"{CONN}{connection_id}"
-
-
-def connection_pk(connection_id: str) -> str:
+def connection_key(connection_id: str) -> str:
+    """`CONN#<id>`: the sort key in a user's partition, and the connection item's own pk."""
     return f"{CONN}{connection_id}"
 
 

@@ -8,10 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
-from glimpse.inputs import Flag
+from glimpse.inputs import ULID_PATTERN, Flag
 from glimpse.notifications.kinds import NotificationType
-
-ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 
 
 class NotificationOut(BaseModel):

@@ -19,8 +19,7 @@ from glimpse.models.base import get_or_none
 from glimpse.models.realtime import (
     CONN,
     Connection,
-    connection_pk,
-    connection_sk,
+    connection_key,
     user_connections_pk,
 )
 
@@ -36,23 +35,23 @@ class Delivered:
 def connect(connection_id: str, user_id: str) -> None:
     expires = now() + LIFETIME
     for pk, sk in (
-        (user_connections_pk(user_id), connection_sk(connection_id)),
-        (connection_pk(connection_id), "CONN"),
+        (user_connections_pk(user_id), connection_key(connection_id)),
+        (connection_key(connection_id), "CONN"),
     ):
         Connection(pk, sk, connection_id=connection_id, user_id=user_id, expires_at=expires).save()
 
 
 def disconnect(connection_id: str) -> None:
     """Idempotent: a connection already removed (gone at a frame) changes nothing."""
-    pointer = get_or_none(Connection, connection_pk(connection_id), "CONN")
+    pointer = get_or_none(Connection, connection_key(connection_id), "CONN")
     if pointer is None:
         return
     _forget(pointer.user_id, connection_id)
 
 
 def _forget(user_id: str, connection_id: str) -> None:
-    Connection(user_connections_pk(user_id), connection_sk(connection_id)).delete()
-    Connection(connection_pk(connection_id), "CONN").delete()
+    Connection(user_connections_pk(user_id), connection_key(connection_id)).delete()
+    Connection(connection_key(connection_id), "CONN").delete()
 
 
 def answer(connection_id: str, frame: dict[str, Any]) -> bool:
