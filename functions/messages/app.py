@@ -110,15 +110,9 @@ def reply_to_story(story_id: str, body: StoryReply) -> MessageOut:
 
 
 def _delivered(sent: service.Sent) -> MessageOut:
-    """The message, once framed to its recipients' live connections. A frame that fails is
-    logged, not an error: the message is stored, and the history has it."""
-    try:
-        delivered = realtime.send_to(sent.frames())
-    except Exception:
-        logger.exception("frames not sent")
-    else:
-        if delivered.removed:
-            logger.info("gone connections removed", extra={"connections": delivered.removed})
+    """The message, once framed to its recipients' live connections (a failed frame is
+    logged, not an error: the message is stored, and the history has it)."""
+    realtime.send_logged(sent.frames(), logger)
     return sent.message
 
 

@@ -109,12 +109,10 @@ def _frames(by_recipient: dict[str, list[Notification]]) -> None:
             for recipient_id, items in by_recipient.items()
             for shown in views.render(recipient_id, items, read_up_to=None)
         ]
-        delivered = realtime.send_to(frames)
     except Exception:
         logger.exception("notification frames not sent")
         return
-    if delivered.removed:
-        logger.info("gone connections removed", extra={"connections": delivered.removed})
+    realtime.send_logged(frames, logger)
 
 
 def _report(send: Callable[[], push.Pushed], quietly: bool = True) -> int:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import requests
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -72,6 +73,20 @@ def test_a_bad_token_is_refused_at_the_handshake(cloud: LocalCloud) -> None:
         with pytest.raises(InvalidStatus) as refused, connect(url, open_timeout=5):
             pass
         assert refused.value.response.status_code == 401
+
+
+def test_a_request_that_is_no_websocket_handshake_connects_nothing(cloud: LocalCloud) -> None:
+    ben = sign_up_and_log_in(cloud, "ben")
+    plain = requests.get(
+        f"{cloud.websocket_url.replace('ws:', 'http:')}/?token={ben.token}", timeout=5
+    )
+    assert plain.status_code == 426  # Upgrade Required, before any authorizer or $connect
+    stored = cloud.provisioner.client("dynamodb").query(
+        TableName=str(cloud.ref("ConnectionsTable")),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"USER#{ben.user_id}"}},
+    )
+    assert stored["Items"] == []
 
 
 def test_a_blocked_sender_reaches_no_socket(cloud: LocalCloud) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from glimpse.concurrency import each
 from glimpse.messages import service
 from glimpse.messages.schemas import MessageCreate
@@ -162,6 +164,26 @@ def test_a_retried_send_returns_the_first_message(stack: Stack) -> None:
     again = say(alice, cid, "once", client_message_id="c-42")
     assert again["message_id"] == first["message_id"]
     assert len(history(bob, cid)[1]["items"]) == 1
+
+
+def test_a_retry_after_a_send_failed_midway_moves_the_inboxes(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = make_user(), make_user()
+    cid = start(alice, bob)["conversation_id"]
+
+    def fail(*_: object) -> None:
+        raise RuntimeError("throttled after the message was stored")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(service, "_deliver", fail)
+        with pytest.raises(RuntimeError):
+            service.send(alice.id, cid, MessageCreate(text="lost?", client_message_id="c-7"))
+    assert inbox(bob)[cid]["last_message"] is None  # stored, but the inboxes did not move
+    again = say(alice, cid, "lost?", client_message_id="c-7")
+    assert inbox(bob)[cid]["last_message"]["message_id"] == again["message_id"]
+    assert inbox(bob)[cid]["unread_count"] == 1
+    assert inbox(alice)[cid]["unread_count"] == 0
 
 
 def test_two_members_sending_at_once_lose_nothing(stack: Stack) -> None:

@@ -4,6 +4,7 @@ table kept by $connect and $disconnect, ping, and frames to a user's connections
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from joserfc.jwk import KeySet
@@ -12,6 +13,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from functions.realtime import app as realtime
 from functions.socket_authorizer import app as authorizer
+from glimpse.adapters import sockets
 from glimpse.models.realtime import Connection, connection_key, user_connections_pk
 from glimpse.realtime import service
 from glimpse.realtime.tokens import IdTokenVerifier
@@ -84,3 +86,28 @@ def test_connect_without_the_authorizer_s_user_is_refused(stack: Stack) -> None:
     connect = load_event("realtime/connect")
     connect["requestContext"]["authorizer"] = None
     assert realtime.lambda_handler(connect, FakeContext()) == {"statusCode": 401}
+
+
+def test_a_gone_connection_is_removed_unless_it_is_still_opening(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id = "user-410"
+    for connection_id in ("old=", "young=", "flaky="):
+        service.connect(connection_id, user_id)
+    opened = {"old=": 60, "young=": 2, "flaky=": 60}  # seconds ago
+    for c in Connection.query(user_connections_pk(user_id)):
+        c.update(
+            actions=[
+                Connection.expires_at.set(c.expires_at - timedelta(seconds=opened[c.connection_id]))
+            ]
+        )
+    outcomes = {"old=": sockets.GONE, "young=": sockets.GONE, "flaky=": sockets.FAILED}
+    monkeypatch.setattr(sockets, "send", lambda connection_id, frame: outcomes[connection_id])
+    delivered = service.send_to([(user_id, {"type": "pong"})])
+    assert delivered.removed == ["old="]
+    assert delivered.failed == 1
+    assert sorted(c.connection_id for c in Connection.query(user_connections_pk(user_id))) == [
+        "flaky=",
+        "young=",
+    ]
+    assert Connection.count(connection_key("old=")) == 0

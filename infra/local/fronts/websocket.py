@@ -1,7 +1,7 @@
 """The WebSocket front: API Gateway's WebSocket API for the template's `AWS::ApiGatewayV2::Api`
 (`ProtocolType: WEBSOCKET`), and its management API (`@connections`) on a second port.
 
-- The handshake runs the `$connect` route's REQUEST authorizer with the handshake's query
+- A valid handshake runs the `$connect` route's REQUEST authorizer with the handshake's query
   string and headers; a refusal (an error, or a policy that does not allow) is an HTTP 401, as
   API Gateway answers. Then the `$connect` route's function runs with the authorizer's context;
   a status other than 2xx closes the connection.
@@ -51,7 +51,7 @@ class WebSocketFront:
         self._handshaken: dict[int, str] = {}  # id(connection) → its connection id
         self._lock = threading.Lock()
         self._server: Server = serve(
-            self._serve, host, port, process_request=self._handshake, compression=None
+            self._serve, host, port, process_response=self._handshake, compression=None
         )
         self.host, self.port = host, int(self._server.socket.getsockname()[1])
         self._thread = threading.Thread(
@@ -105,7 +105,13 @@ class WebSocketFront:
         return self.runtime.invoke(target.function, event)
 
     # ------------------------------------------------------------------ handshake, $connect
-    def _handshake(self, connection: ServerConnection, request: Request) -> Response | None:
+    def _handshake(
+        self, connection: ServerConnection, request: Request, response: Response
+    ) -> Response | None:
+        """Runs once the upgrade request is valid (`response` is the 101), as API Gateway runs
+        the authorizer and `$connect` only for a well-formed handshake."""
+        if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
+            return None
         connection_id = uuid.uuid4().hex[:12] + "="
         query = dict(parse_qsl(urlsplit(request.path).query))
         headers = dict(request.headers.raw_items())

@@ -8,13 +8,20 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
-from glimpse.adapters.aws import CONFIG
 from glimpse.config import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
+
+
+# A frame is worth little late: one retry, short timeouts, so that a slow or dead connection
+# does not hold the request (or the notifier's batch) that sends it.
+SOCKET_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 2}, connect_timeout=1, read_timeout=2
+)
 
 
 @cache
@@ -27,16 +34,22 @@ def _client() -> ApiGatewayManagementApiClient:
         "apigatewaymanagementapi",
         endpoint_url=endpoint,
         region_name=get_settings().region,
-        config=CONFIG,
+        config=SOCKET_CONFIG,
     )
 
 
-def send(connection_id: str, frame: dict[str, Any]) -> bool:
-    """Post one JSON frame; False if the connection is gone (410)."""
+SENT, GONE, FAILED = "sent", "gone", "failed"
+
+
+def send(connection_id: str, frame: dict[str, Any]) -> str:
+    """Post one JSON frame: SENT, GONE (410: API Gateway no longer has the connection) or
+    FAILED (any other error; the frame is lost, the connection kept)."""
     try:
         _client().post_to_connection(ConnectionId=connection_id, Data=json.dumps(frame).encode())
     except ClientError as exc:
         if exc.response["Error"]["Code"] in {"GoneException", "410"}:
-            return False
-        raise
-    return True
+            return GONE
+        return FAILED
+    except BotoCoreError:
+        return FAILED
+    return SENT

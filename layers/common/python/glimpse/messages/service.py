@@ -370,10 +370,10 @@ def _send(
         if "client" not in exc.names or not client_message_id:
             raise
         message = _first(caller_id, conversation_id, client_message_id)
+        _deliver(caller_id, conversation_id, message.message_id, reached)  # if it failed then
         recipients: tuple[str, ...] = ()
     else:
-        each(lambda member: _move(member, conversation_id, message_id), [caller_id, *reached])
-        _move_read(caller_id, conversation_id, message_id)
+        _deliver(caller_id, conversation_id, message_id, reached)
         recipients = (caller_id, *reached)
     shown = listed(caller_id, [caller_id])
     out = _view(message, shown, caller_id, _media([message] if message.media_id else []))
@@ -391,6 +391,13 @@ def _first(caller_id: str, conversation_id: str, client_message_id: str) -> Mess
     if found is None:
         raise NotFound(MISSING)
     return found
+
+
+def _deliver(caller_id: str, conversation_id: str, message_id: str, reached: list[str]) -> None:
+    """Inbox entries moved to a stored message. Forward-only, so running it again (a retried
+    send whose first attempt stored the message and then failed here) is safe."""
+    each(lambda member: _move(member, conversation_id, message_id), [caller_id, *reached])
+    _move_read(caller_id, conversation_id, message_id)
 
 
 def _move(member_id: str, conversation_id: str, message_id: str) -> None:

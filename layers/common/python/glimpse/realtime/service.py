@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from glimpse.adapters import sockets
 from glimpse.clock import now
@@ -23,13 +23,20 @@ from glimpse.models.realtime import (
     user_connections_pk,
 )
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
+
 LIFETIME = timedelta(hours=2)  # API Gateway closes a WebSocket connection after two hours
+# API Gateway answers 410 to a connection whose $connect has not finished; one that young is
+# kept when a frame finds it gone (its $disconnect or its TTL removes it if it never opens).
+OPENING = timedelta(seconds=10)
 
 
 @dataclass
 class Delivered:
     sent: int = 0
     removed: list[str] = field(default_factory=list)  # connection ids found gone
+    failed: int = 0  # frames lost to another error (throttling, a timeout)
 
 
 def connect(connection_id: str, user_id: str) -> None:
@@ -55,32 +62,54 @@ def _forget(user_id: str, connection_id: str) -> None:
 
 
 def answer(connection_id: str, frame: dict[str, Any]) -> bool:
-    """A frame to one connection (the one that asked); False if it is gone."""
-    return sockets.send(connection_id, frame)
+    """A frame to one connection (the one that asked); False if it did not arrive."""
+    return sockets.send(connection_id, frame) == sockets.SENT
 
 
 def send_to(frames: Iterable[tuple[str, dict[str, Any]]]) -> Delivered:
-    """Each (user id, frame) to every live connection of that user, concurrently."""
+    """Each (user id, frame) to every live connection of that user, concurrently. One
+    connection's failure loses that frame only."""
     work = list(frames)
     users = list(dict.fromkeys(user_id for user_id, _ in work))
     live = dict(zip(users, each(_connections, users), strict=True))
-    posts = [(user_id, c, frame) for user_id, frame in work for c in live[user_id]]
+    posts = [(c, frame) for user_id, frame in work for c in live[user_id]]
     delivered = Delivered()
-    for (user_id, connection_id, _frame), ok in zip(
-        posts, each(lambda p: sockets.send(p[1], p[2]), posts), strict=True
+    moment = now()
+    for (connection, _frame), outcome in zip(
+        posts, each(lambda p: sockets.send(p[0].connection_id, p[1]), posts), strict=True
     ):
-        if ok:
+        if outcome == sockets.SENT:
             delivered.sent += 1
-        else:
-            _forget(user_id, connection_id)
-            delivered.removed.append(connection_id)
+        elif outcome == sockets.FAILED:
+            delivered.failed += 1
+        elif _opened_before(connection, moment - OPENING):
+            _forget(connection.user_id, connection.connection_id)
+            delivered.removed.append(connection.connection_id)
     return delivered
 
 
-def _connections(user_id: str) -> list[str]:
+def send_logged(frames: Iterable[tuple[str, dict[str, Any]]], logger: Logger) -> None:
+    """`send_to` for a handler whose frames show what is stored already (a message, a
+    notification): what fails is logged, never raised; the lists have it."""
+    try:
+        delivered = send_to(frames)
+    except Exception:
+        logger.exception("frames not sent")
+        return
+    if delivered.removed:
+        logger.info("gone connections removed", extra={"connections": delivered.removed})
+    if delivered.failed:
+        logger.warning("frames lost", extra={"failed": delivered.failed})
+
+
+def _opened_before(connection: Connection, moment: datetime) -> bool:
+    return connection.expires_at is None or connection.expires_at - LIFETIME < moment
+
+
+def _connections(user_id: str) -> list[Connection]:
     moment = now()
     return [
-        c.connection_id
+        c
         for c in Connection.query(user_connections_pk(user_id), Connection.sk.startswith(CONN))
         if c.expires_at is None or c.expires_at > moment
     ]
