@@ -15,7 +15,7 @@ PORT        ?= 3000
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
-.PHONY: help run test lint typecheck unit integration e2e build deploy destroy bench openapi clean
+.PHONY: help run test lint typecheck unit integration e2e build deploy destroy bench openapi search-indexes clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,9 +50,13 @@ lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, s
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml --region us-east-1
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 	$(PY) -m infra.openapi --check
+	$(PY) -m infra.opensearch --check
 
 openapi: $(STAMP) ## Regenerate the merged OpenAPI document shipped in the layer
 	$(PY) -m infra.openapi --write
+
+search-indexes: $(STAMP) ## Regenerate the layer's copy of infra/opensearch/*.json
+	$(PY) -m infra.opensearch --write
 
 unit integration e2e: $(STAMP) ## Run one test suite
 	$(PY) -m pytest -n auto --dist loadfile tests/$@ $(PYTEST_ARGS)

@@ -126,6 +126,7 @@ Glimpse local cloud is up in {elapsed:.1f}s{chaos}
   Docs:     {cloud.url}/docs   (OpenAPI: {cloud.url}/openapi.json)
   AWS:      {cloud.endpoint}   (moto; e.g. aws --endpoint-url {cloud.endpoint} dynamodb list-tables)
   S3:       {cloud.s3_url}   (uploads and renditions; as locked as S3 without credentials)
+  Search:   {cloud.search_url}   (OpenSearch stand-in: e.g. curl {cloud.search_url}/posts/_search)
   Data:     {state}
   Pushes:   recorded, not sent: .venv/bin/python -m infra.local.pushes --aws-url {cloud.endpoint}
 

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from infra import opensearch
 from infra.local import atomicity, cognito
 from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
 from infra.local.fronts.s3 import S3Front
+from infra.local.fronts.search import SearchFront
 from infra.local.fronts.websocket import WebSocketFront
 from infra.local.provision import LOCAL_SECRET_KEY, Provisioner, local_client, push_applications
 from infra.local.runtime import (
@@ -26,6 +28,7 @@ from infra.local.runtime import (
     function_specs,
     merged_environment,
 )
+from infra.local.search import LocalSearch
 from infra.local.state import StateStore
 from infra.local.template import REGION, Template
 from infra.local.tokens import CognitoVerifier
@@ -87,8 +90,9 @@ def aws_environment(endpoint: str, s3_endpoint: str) -> dict[str, str]:
 class LocalCloud:
     """`port`: the API's; the WebSocket front listens on `websocket_port` (default port + 1),
     the S3 front on `s3_port` (default port + 2), the embedded AWS endpoint on `aws_port`
-    (default port + 3) and the WebSocket management API on port + 4, so URLs handed out
-    (upload forms, rendition URLs) stay valid across restarts. Port 0: any free ones."""
+    (default port + 3), the WebSocket management API on port + 4 and the search front on
+    `search_port` (default port + 5), so URLs handed out (upload forms, rendition URLs) stay
+    valid across restarts. Port 0: any free ones."""
 
     template_path: Path = ROOT / "template.yaml"
     host: str = "127.0.0.1"
@@ -96,6 +100,7 @@ class LocalCloud:
     aws_port: int | None = None
     s3_port: int | None = None
     websocket_port: int | None = None
+    search_port: int | None = None
     # Where the local cloud keeps its data across restarts (None: nowhere); `fresh`: start
     # empty (a saved state is moved aside); saved every `save_interval` seconds and on stop.
     state_dir: Path | None = None
@@ -132,7 +137,11 @@ class LocalCloud:
         )
         self.fronts["s3"] = s3_front
         os.environ.update(aws_environment(self.endpoint, s3_front.url))
-        saved = self._restore(s3_front.url)
+        self.search = LocalSearch()
+        search_front = SearchFront(self.search, self.host, self._port_after(self.search_port, 5))
+        self.fronts["search"] = search_front
+        saved = self._restore(s3_front.url, search_front.url)
+        self._search_start(saved.get("search"))
 
         self.template = Template.load(
             self.template_path,
@@ -140,7 +149,9 @@ class LocalCloud:
             self.stack_name,
             defaults={**LOCAL_DEFAULTS, **push_applications(self.endpoint)},
         )
-        self.provisioner = Provisioner(self.template, self.endpoint, s3_front.url)
+        self.provisioner = Provisioner(
+            self.template, self.endpoint, s3_front.url, search_endpoint=search_front.url
+        )
         self.provisioner.provision(saved.get("resources"))
         resolver = self.provisioner.resolver
         cognito.restore_codes(saved.get("cognito_codes") or [])
@@ -208,7 +219,7 @@ class LocalCloud:
         self.stop()
 
     # ------------------------------------------------------------------ state across restarts
-    def _restore(self, s3_url: str) -> dict[str, Any]:
+    def _restore(self, s3_url: str, search_url: str) -> dict[str, Any]:
         """The saved state put back into moto; what the rest of the start needs from it."""
         if self.state_dir is None:
             return {}
@@ -223,7 +234,12 @@ class LocalCloud:
                 f"{self.stack_name!r}: use another state directory, or --fresh"
             )
         # URLs the resources carry (a CDN domain) follow the endpoints if the ports changed.
-        return _moved(saved, {saved.get("endpoint"): self.endpoint, saved.get("s3_url"): s3_url})
+        moves = {
+            saved.get("endpoint"): self.endpoint,
+            saved.get("s3_url"): s3_url,
+            saved.get("search_url"): search_url,
+        }
+        return _moved(saved, moves)
 
     def save(self) -> None:
         """Snapshot the local cloud's state now (it also saves itself regularly and on stop)."""
@@ -234,14 +250,26 @@ class LocalCloud:
                 "stack_name": self.stack_name,
                 "endpoint": self.endpoint,
                 "s3_url": self.s3_url,
+                "search_url": self.search_url,
                 "resources": {
                     logical_id: item.saved()
                     for logical_id, item in self.provisioner.resources.items()
                 },
                 "stream_checkpoints": self._delivery.stream_checkpoints(),
                 "cognito_codes": cognito.saved_codes(),
+                "search": self.search.snapshot(),
             }
         )
+
+    def _search_start(self, saved: dict[str, Any] | None) -> None:
+        """The saved documents back, then infra/opensearch's templates and indexes (what the
+        `SearchIndexes` custom resource does at deploy time)."""
+        if saved:
+            self.search.restore(saved)
+        for name, template in opensearch.templates().items():
+            self.search.put_template(name, template)
+            if not self.search.exists(name):
+                self.search.create_index(name)
 
     def _save_every(self) -> None:
         while not self._stopping.wait(self.save_interval):
@@ -295,6 +323,10 @@ class LocalCloud:
     @property
     def s3_url(self) -> str:
         return self.fronts["s3"].url
+
+    @property
+    def search_url(self) -> str:
+        return self.fronts["search"].url
 
     @property
     def websocket_url(self) -> str:

@@ -39,6 +39,7 @@ NOT_NEEDED = {
     "AWS::S3::BucketPolicy": "it opens the bucket to CloudFront; the S3 front uses the local CDN's",
     "AWS::CloudWatch::Alarm": "no metrics are collected locally",
     "AWS::ApiGateway::Account": "the local gateway logs each request to this console",
+    "Custom::SearchIndexes": "the search front gets infra/opensearch's templates at start",
 }
 # A WebSocket API and its parts: the WebSocket front serves them (infra/local/fronts/websocket.py).
 WEBSOCKET_PARTS = (
@@ -49,15 +50,16 @@ WEBSOCKET_PARTS = (
     "AWS::ApiGatewayV2::Deployment",
     "AWS::ApiGatewayV2::Stage",
 )
-# Types another part of the local cloud emulates (the function runtime, the gateway, and a
-# CDN that is the S3 front: a bucket policy opens its origin path to anyone, as CloudFront
-# does, and the S3 front keeps everything else closed).
+# Types another part of the local cloud emulates (the function runtime, the gateway, a CDN
+# that is the S3 front: a bucket policy opens its origin path to anyone, as CloudFront does,
+# and the S3 front keeps everything else closed; a search domain that is the search front).
 EMULATED = {
     "AWS::Serverless::Function",
     "AWS::Serverless::Api",
     *WEBSOCKET_PARTS,
     "AWS::CloudFront::Distribution",
     "AWS::CloudFront::OriginAccessControl",
+    "AWS::OpenSearchService::Domain",
 }
 
 
@@ -115,13 +117,19 @@ class Provisioner:
     """Creates the template's resources on the moto endpoint, in dependency order."""
 
     def __init__(
-        self, template: Template, endpoint: str | None, s3_endpoint: str | None = None
+        self,
+        template: Template,
+        endpoint: str | None,
+        s3_endpoint: str | None = None,
+        search_endpoint: str = "",
     ) -> None:
         """`endpoint` None: AWS's own endpoints (what moto's `mock_aws` intercepts in tests).
-        `s3_endpoint`: where callers outside reach S3 (the S3 front), in buckets' domain names."""
+        `s3_endpoint`: where callers outside reach S3 (the S3 front), in buckets' domain names.
+        `search_endpoint`: the search front's URL, a search domain's `DomainEndpoint`."""
         self.template = template
         self.endpoint = endpoint
         self.s3_endpoint = s3_endpoint or endpoint
+        self.search_endpoint = search_endpoint
         self.resolver = Resolver(template)
         self.resources: dict[str, Provisioned] = {}
         self.report = Report()
@@ -139,6 +147,7 @@ class Provisioner:
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
             "AWS::SecretsManager::Secret": self._secret,
+            "AWS::OpenSearchService::Domain": self._search_domain,
             **{type_: partial(self._websocket_part, type_) for type_ in WEBSOCKET_PARTS},
         }
 
@@ -181,6 +190,7 @@ class Provisioner:
         (`Provisioned.saved()` by logical id), whose AWS state has been restored: those are
         taken as they are, and only resources new to the template are created."""
         saved = saved or {}
+        self._implicit_roles()
         for logical_id in self.order():
             spec = self.template.resources[logical_id]
             type_ = str(spec.get("Type"))
@@ -215,6 +225,18 @@ class Provisioner:
             bucket = self.report.emulated if type_ in EMULATED else self.report.provisioned
             bucket.append(logical_id)
         return self.resources
+
+    def _implicit_roles(self) -> None:
+        """The execution role SAM makes for a function without `Role` (`<Function>Role`), which
+        other resources may name (a search domain's access policy): IAM is not enforced
+        locally, so it is registered, not created."""
+        for logical_id, spec in self.template.resources.items():
+            props = spec.get("Properties") or {}
+            if spec.get("Type") == "AWS::Serverless::Function" and "Role" not in props:
+                role = f"{logical_id}Role"
+                name = self.physical_name(role)
+                attributes = {"Arn": self._arn("iam", f"role/{name}").replace(f":{REGION}:", "::")}
+                self._register(Provisioned(role, "AWS::IAM::Role", name, attributes))
 
     def _register(self, item: Provisioned) -> None:
         self.resources[item.logical_id] = item
@@ -417,6 +439,17 @@ class Provisioner:
         return Provisioned(logical_id, "AWS::Serverless::Api", api_id, {"RootResourceId": "root"})
 
     # ----------------------------------------------------------------- Secrets Manager
+    def _search_domain(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        name = str(props.get("DomainName") or self.physical_name(logical_id, 28)).lower()
+        arn = self._arn("es", f"domain/{name}")
+        attributes = {
+            "Arn": arn,
+            "DomainArn": arn,
+            "DomainEndpoint": self.search_endpoint or "http://search.invalid",
+            "Id": name,
+        }
+        return Provisioned(logical_id, "AWS::OpenSearchService::Domain", name, attributes)
+
     def _secret(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
         client = self.client("secretsmanager")
         value = props.get("SecretString")

@@ -16,8 +16,9 @@ from pathlib import Path
 from infra.local.cloud import ROOT
 
 
-def free_ports(count: int = 5) -> int:
-    """A port p with p .. p+count-1 free (the API, WebSocket, S3, AWS and management ports)."""
+def free_ports(count: int = 6) -> int:
+    """A port p with p .. p+count-1 free (the API, WebSocket, S3, AWS, management and search
+    ports)."""
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

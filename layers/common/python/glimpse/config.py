@@ -46,6 +46,8 @@ class Settings(BaseModel):
     # SNS platform applications for mobile push (empty: that platform cannot register).
     apns_platform_application_arn: str = ""
     fcm_platform_application_arn: str = ""
+    # The search domain's endpoint (`search-….es.amazonaws.com`, or a URL with its scheme).
+    opensearch_endpoint: str = ""
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -78,6 +80,7 @@ _ENV = {
     "connections_table": "CONNECTIONS_TABLE",
     "websocket_management_url": "WEBSOCKET_MANAGEMENT_URL",
     "cognito_issuer": "COGNITO_ISSUER",
+    "opensearch_endpoint": "OPENSEARCH_ENDPOINT",
     "notifier_queue_url": "NOTIFIER_QUEUE_URL",
     "apns_platform_application_arn": "APNS_PLATFORM_APPLICATION_ARN",
     "fcm_platform_application_arn": "FCM_PLATFORM_APPLICATION_ARN",

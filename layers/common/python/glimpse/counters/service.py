@@ -43,6 +43,8 @@ from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
 CONSUMER = "counters"
+# Items the search index shows counts of: their `revision` moves with each batch's ADDs.
+REVISED: tuple[type[Model], ...] = (Post, UserProfile)
 TRANSACTION_ITEMS = 100  # DynamoDB's limit: marks + counter items per transaction
 
 type Key = tuple[type[Model], str, str]  # model, pk, sk
@@ -164,6 +166,8 @@ def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
                 for index, key in enumerate(items):
                     model, pk, sk = key
                     actions = [getattr(model, a).add(n) for a, n in totals[key].items()]
+                    if model in REVISED:
+                        actions.append(model.revision.add(1))  # type: ignore[attr-defined]
                     if model is Edge:  # affinity edges are made by their first interaction
                         tx.update(Edge(pk, sk), actions=[*actions, Edge.other_id.set(other_of(sk))])
                     else:

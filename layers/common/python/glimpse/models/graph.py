@@ -60,3 +60,16 @@ def edge_page(
     ids = [other_of(edge.sk) for edge in query]
     last = query.last_evaluated_key
     return ids, (last["sk"]["S"] if last and len(ids) == limit else None)
+
+
+def edge_ids(owner_id: str, kind: str, cap: int, page: int = 1000) -> list[str]:
+    """The ids at the far end of `owner`'s edges of `kind`, up to `cap` (a Query page of
+    keys only per `page` edges)."""
+    ids: list[str] = []
+    after: str | None = None
+    while len(ids) < cap:
+        found, after = edge_page(owner_id, kind, after, min(page, cap - len(ids)))
+        ids.extend(found)
+        if after is None:
+            break
+    return ids

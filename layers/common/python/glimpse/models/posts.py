@@ -63,6 +63,8 @@ class Post(Model):
     location = UnicodeAttribute(null=True)
     like_count = NumberAttribute(default=0)
     comment_count = NumberAttribute(default=0)
+    # +1 with every change the search index shows (counts): orders the index's versions.
+    revision = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     author_pk = UnicodeAttribute()
     post_sk = UnicodeAttribute()

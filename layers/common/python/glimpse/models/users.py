@@ -50,6 +50,9 @@ class UserProfile(Model):
     followers_count = NumberAttribute(default=0)
     following_count = NumberAttribute(default=0)
     posts_count = NumberAttribute(default=0)
+    # +1 with every change the search index shows (profile fields, privacy, counts): orders
+    # the versions of the account's search documents (glimpse.search.documents).
+    revision = NumberAttribute(default=0)
     # Set once the account passes CelebrityFollowerThreshold, and kept: its posts are merged
     # into feeds at read time instead of fanned out.
     is_celebrity = BooleanAttribute(default=False)

@@ -64,7 +64,7 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
         avatar = str_map(media.renditions)
     for _attempt in range(3):
         current = get_profile(user_id)
-        actions: list[Action] = [UserProfile.updated_at.set(now())]
+        actions: list[Action] = [UserProfile.updated_at.set(now()), UserProfile.revision.add(1)]
         changed: list[str] = []
         if avatar is not None:
             actions.append(UserProfile.avatar.set(avatar))

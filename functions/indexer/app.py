@@ -1,0 +1,68 @@
+"""The Posts and Users tables' streams → the search indexes (glimpse.search.indexer).
+
+The event sources' FilterCriteria pass only post items (`sk = POST`) and profiles
+(`sk = PROFILE`); anything else is skipped here too. One `_bulk` request per batch. A record
+whose document failed is reported (the stream retries from the earliest such record); an
+older or repeated record is refused by the index's versions and counts as done. After the
+retries a batch's description goes to the failure queue.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glimpse.models.posts import POST
+from glimpse.models.users import PROFILE
+from glimpse.plumbing import Plumbing
+from glimpse.search.indexer import Change, index
+
+# The settings (glimpse.config) this function reads; tests check template.yaml gives them.
+SETTINGS = ("opensearch_endpoint", "posts_table", "users_table")
+
+plumbing = Plumbing.of("indexer")
+logger, metrics = plumbing.logger, plumbing.metrics
+
+
+def change_of(record: dict[str, Any]) -> Change | None:
+    """What a stream record names: a post, or an account (and whether its privacy flipped)."""
+    change = record.get("dynamodb") or {}
+    keys = change.get("Keys") or {}
+    pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
+    record_id = str(change.get("SequenceNumber", ""))
+    if sk == POST and pk.startswith("POST#"):
+        return Change(record_id, "post", pk.removeprefix("POST#"))
+    if sk == PROFILE and pk.startswith("USER#"):
+        old = (change.get("OldImage") or {}).get("is_private", {}).get("BOOL")
+        new = (change.get("NewImage") or {}).get("is_private", {}).get("BOOL")
+        flipped = record.get("eventName") == "MODIFY" and bool(old) != bool(new)
+        return Change(record_id, "account", pk.removeprefix("USER#"), privacy_flipped=flipped)
+    return None
+
+
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    changes = [c for record in event.get("Records") or [] if (c := change_of(record))]
+    if not changes:
+        return {"batchItemFailures": []}
+    plumbing.correlate(changes[0].record_id)
+    indexed = index(changes)
+    logger.info(
+        "documents indexed",
+        extra={
+            "records": len(changes),
+            "documents": indexed.documents,
+            "bulk_requests": indexed.requests,
+            "stale": indexed.stale,
+            "failed_records": len(indexed.failed),
+        },
+    )
+    metrics.add_metric(name="DocumentsIndexed", unit=MetricUnit.Count, value=indexed.documents)
+    if indexed.failed:
+        logger.error(
+            "documents not indexed; their records come back",
+            extra={"records": sorted(indexed.failed)},
+        )
+    return {"batchItemFailures": [{"itemIdentifier": r} for r in sorted(indexed.failed)]}
+
+
+lambda_handler = plumbing.consumer(handle)

@@ -1,0 +1,141 @@
+"""The search front: the template's `AWS::OpenSearchService::Domain` as a plain-HTTP
+endpoint speaking the part of OpenSearch's REST API that Glimpse uses, on the local search
+engine (infra/local/search.py, openmock with documented approximations).
+
+- `GET /`, `GET /_cluster/health`: what a client may ask first.
+- `PUT /_index_template/<name>`, `HEAD|PUT /<index>`: templates and indexes (the `SearchIndexes`
+  custom resource's work, which the local cloud does at start from infra/opensearch).
+- `POST /_bulk`, `POST /<index>/_bulk`: NDJSON actions, with external versions.
+- `GET|POST /<index>/_search`.
+
+Requests are not signature-checked (the functions sign them with the local credentials).
+"""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from infra.local.fronts import ServerThread
+from infra.local.search import LocalSearch, SearchError
+
+
+class SearchFront:
+    name = "search"
+
+    def __init__(self, engine: LocalSearch, host: str, port: int) -> None:
+        self.engine = engine
+        self._server = ServerThread("search", ThreadingHTTPServer((host, port), self._handler()))
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        engine = self.engine
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as opensearch-py's pool expects
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _parts(self) -> list[str]:
+                path = unquote(urlsplit(self.path).path)
+                return [part for part in path.split("/") if part]
+
+            def _body(self) -> bytes:
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def _answer(self, status: int, body: Any = None) -> None:
+                data = b"" if body is None else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            def _serve(self, work: Any) -> None:
+                try:
+                    status, body = work()
+                except SearchError as exc:
+                    status, body = exc.status, exc.body()
+                except (ValueError, KeyError, TypeError) as exc:
+                    status = 400
+                    body = {"error": {"type": "parse_exception", "reason": str(exc)}, "status": 400}
+                self._answer(status, body)
+
+            def do_HEAD(self) -> None:
+                parts = self._parts()
+                self._body()
+                self._answer(200 if len(parts) == 1 and engine.exists(parts[0]) else 404)
+
+            def do_GET(self) -> None:
+                parts = self._parts()
+                raw = self._body()
+                if not parts:
+                    return self._answer(200, _INFO)
+                if parts == ["_cluster", "health"]:
+                    return self._answer(200, {"status": "green", "number_of_nodes": 1})
+                if len(parts) == 2 and parts[1] == "_search":
+                    return self._serve(lambda: (200, engine.search(parts[0], _json(raw))))
+                return self._answer(404, _unknown(self.command, self.path))
+
+            def do_POST(self) -> None:
+                parts = self._parts()
+                raw = self._body()
+                if parts and parts[-1] == "_bulk" and len(parts) <= 2:
+                    default = parts[0] if len(parts) == 2 else None
+                    lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
+                    return self._serve(lambda: (200, engine.bulk(lines, default)))
+                if len(parts) == 2 and parts[1] == "_search":
+                    return self._serve(lambda: (200, engine.search(parts[0], _json(raw))))
+                return self._answer(404, _unknown(self.command, self.path))
+
+            def do_PUT(self) -> None:
+                parts = self._parts()
+                raw = self._body()
+                if len(parts) == 2 and parts[0] == "_index_template":
+                    engine.put_template(parts[1], _json(raw))
+                    return self._answer(200, {"acknowledged": True})
+                if len(parts) == 1:
+
+                    def create() -> tuple[int, Any]:
+                        engine.create_index(parts[0])
+                        return 200, {"acknowledged": True, "index": parts[0]}
+
+                    return self._serve(create)
+                return self._answer(404, _unknown(self.command, self.path))
+
+        return Handler
+
+
+_INFO = {
+    "name": "glimpse-local",
+    "cluster_name": "glimpse-local",
+    "version": {"distribution": "opensearch", "number": "2.19.0"},
+    "tagline": "The local cloud's search stand-in (openmock)",
+}
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    return dict(json.loads(raw)) if raw.strip() else {}
+
+
+def _unknown(method: str, path: str) -> dict[str, Any]:
+    return {
+        "error": {
+            "type": "unsupported_operation",
+            "reason": f"the local search front does not serve {method} {path}",
+        },
+        "status": 404,
+    }

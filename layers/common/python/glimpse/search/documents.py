@@ -1,0 +1,67 @@
+"""What the search indexes hold for an account and a post, and the version each is written at.
+
+Documents are written with external versions, so an older state never replaces a newer one
+whatever order the indexer sees changes in, or how often:
+
+- an account's document: its profile's `revision` (+1 with every indexed change);
+- a post's document: the post's `revision` plus its author's. Both only grow, so the sum
+  grows with any change to either, and the indexer always writes the state it has just read;
+- a deleted post: `DELETED`, above any version a live post reaches, so a late write of the
+  post (read just before the delete) is refused. The indexer reads a post before writing it,
+  so once deleted a post is never written again.
+
+Only public accounts' posts are `public`; searches filter on it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from glimpse.clock import iso
+from glimpse.models.posts import Post
+from glimpse.models.users import UserProfile
+
+USERS, POSTS, HASHTAGS = "users", "posts", "hashtags"
+DELETED = 2**62
+
+Visibility = Literal["public", "private"]
+
+
+def user_document(profile: UserProfile) -> dict[str, Any]:
+    return {
+        "user_id": profile.user_id,
+        "username": profile.username,
+        "display_name": profile.display_name or "",
+        "is_private": bool(profile.is_private),
+        "followers_count": int(profile.followers_count or 0),
+    }
+
+
+def user_version(profile: UserProfile) -> int:
+    return int(profile.revision or 0) + 1
+
+
+def visibility(author: UserProfile) -> Visibility:
+    return "private" if author.is_private else "public"
+
+
+def post_document(post: Post, author: UserProfile) -> dict[str, Any]:
+    return {
+        "post_id": post.post_id,
+        "author_id": post.author_id,
+        "caption": post.caption or "",
+        "hashtags": list(post.hashtags or []),
+        "visibility": visibility(author),
+        "like_count": int(post.like_count or 0),
+        "comment_count": int(post.comment_count or 0),
+        "created_at": iso(post.created_at),
+    }
+
+
+def post_version(post: Post, author: UserProfile) -> int:
+    return int(post.revision or 0) + int(author.revision or 0) + 1
+
+
+def hashtag_document(tag: str, used_at: datetime) -> dict[str, Any]:
+    return {"tag": tag, "first_used_at": iso(used_at)}

@@ -1,0 +1,175 @@
+"""Table changes to search documents: one `_bulk` request per batch (per 500 actions).
+
+The indexer never trusts the order or the count of the changes it is given. For each post or
+account a change names, it reads the item as it is now (consistent reads, one BatchGetItem
+per 100 keys) and writes that, at the version glimpse.search.documents gives it: an older
+state arriving late, or a change seen twice, is refused by OpenSearch (409) and counts as
+done. A post or account that no longer exists is deleted at a version nothing live reaches.
+
+An account whose privacy flipped has all its posts written again (their visibility with
+it), a page of its posts at a time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from glimpse.adapters import search
+from glimpse.models.batch import Fetched, get_many
+from glimpse.models.posts import POST, Post, author_pk, post_pk
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.search.documents import (
+    DELETED,
+    HASHTAGS,
+    POSTS,
+    USERS,
+    hashtag_document,
+    post_document,
+    post_version,
+    user_document,
+    user_version,
+    visibility,
+)
+
+BULK_ACTIONS = 500  # per `_bulk` request (a few hundred KB)
+AUTHOR_PAGE = 500  # posts of a flipped account read per Query page
+
+DocKey = tuple[str, str]  # (index, document id)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stream record: a post or an account that may have changed."""
+
+    record_id: str  # the record's sequence number (a batch item failure names it)
+    kind: Literal["post", "account"]
+    id: str  # post id or user id
+    privacy_flipped: bool = False
+
+
+@dataclass
+class Indexed:
+    documents: int = 0  # actions sent
+    requests: int = 0  # bulk requests
+    stale: int = 0  # refused as older than what the index holds (409): done before
+    failed: set[str] = field(default_factory=set)  # record ids to retry
+
+
+@dataclass
+class _Plan:
+    actions: list[tuple[DocKey, list[dict[str, Any]]]] = field(default_factory=list)
+    sources: dict[DocKey, set[str]] = field(default_factory=lambda: defaultdict(set))
+    planned: set[DocKey] = field(default_factory=set)
+
+    def add(self, key: DocKey, record_id: str, lines: list[dict[str, Any]]) -> None:
+        self.sources[key].add(record_id)
+        if key not in self.planned:
+            self.planned.add(key)
+            self.actions.append((key, lines))
+
+
+def index(changes: list[Change]) -> Indexed:
+    post_ids = {c.id for c in changes if c.kind == "post"}
+    account_ids = {c.id for c in changes if c.kind == "account"}
+    fetched = get_many(
+        [(Post, (post_pk(p), POST)) for p in post_ids]
+        + [(UserProfile, (user_pk(u), PROFILE)) for u in account_ids],
+        consistent=True,
+    )
+    posts = {p: fetched.get(Post, (post_pk(p), POST)) for p in post_ids}
+    authors = {p.author_id for p in posts.values() if p is not None} - account_ids
+    fetched.merge(
+        get_many([(UserProfile, (user_pk(a), PROFILE)) for a in authors], consistent=True)
+    )
+
+    plan = _Plan()
+    for change in changes:
+        if change.kind == "post":
+            _plan_post(plan, change.record_id, change.id, posts[change.id], fetched)
+        else:
+            profile = fetched.get(UserProfile, (user_pk(change.id), PROFILE))
+            _plan_account(plan, change.record_id, change.id, profile)
+            if change.privacy_flipped and profile is not None:
+                for post in _posts_of(profile.user_id):
+                    _plan_post(plan, change.record_id, post.post_id, post, fetched)
+    return _send(plan)
+
+
+def _plan_post(
+    plan: _Plan, record_id: str, post_id: str, post: Post | None, fetched: Fetched
+) -> None:
+    key = (POSTS, post_id)
+    author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE)) if post else None
+    if post is None or author is None:
+        plan.add(key, record_id, [_versioned("delete", key, DELETED)])
+        return
+    plan.add(
+        key,
+        record_id,
+        [_versioned("index", key, post_version(post, author)), post_document(post, author)],
+    )
+    if visibility(author) == "public":
+        for tag in post.hashtags or []:
+            tag_key = (HASHTAGS, tag)
+            plan.add(
+                tag_key,
+                record_id,
+                [
+                    {"create": {"_index": HASHTAGS, "_id": tag}},
+                    hashtag_document(tag, post.created_at),
+                ],
+            )
+
+
+def _plan_account(plan: _Plan, record_id: str, user_id: str, profile: UserProfile | None) -> None:
+    key = (USERS, user_id)
+    if profile is None:
+        plan.add(key, record_id, [_versioned("delete", key, DELETED)])
+    else:
+        plan.add(
+            key,
+            record_id,
+            [_versioned("index", key, user_version(profile)), user_document(profile)],
+        )
+
+
+def _versioned(action: str, key: DocKey, version: int) -> dict[str, Any]:
+    index_name, doc_id = key
+    return {
+        action: {
+            "_index": index_name,
+            "_id": doc_id,
+            "version": version,
+            "version_type": "external",
+        }
+    }
+
+
+def _posts_of(user_id: str) -> Iterator[Post]:
+    """Every post of the account (the ByAuthor index, a page at a time)."""
+    yield from Post.by_author.query(author_pk(user_id), page_size=AUTHOR_PAGE)
+
+
+def _send(plan: _Plan) -> Indexed:
+    indexed = Indexed()
+    for start in range(0, len(plan.actions), BULK_ACTIONS):
+        chunk = plan.actions[start : start + BULK_ACTIONS]
+        indexed.requests += 1
+        indexed.documents += len(chunk)
+        try:
+            results = search.bulk(line for _key, lines in chunk for line in lines)
+        except search.SearchUnavailable:
+            for key, _lines in chunk:
+                indexed.failed |= plan.sources[key]
+            continue
+        for (key, _lines), result in zip(chunk, results, strict=True):
+            ((action, outcome),) = result.items()
+            status = int(outcome.get("status", 500))
+            if status == 409:
+                indexed.stale += 1 if action != "create" else 0
+            elif not (200 <= status < 300 or (action == "delete" and status == 404)):
+                indexed.failed |= plan.sources[key]
+    return indexed

@@ -1,0 +1,41 @@
+"""Search's query parameters and results (API.md, "Explore and search")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import BaseModel, Field
+
+from glimpse.directory import UserSummary
+from glimpse.posts.schemas import PostOut
+
+SearchType = Literal["users", "hashtags", "posts"]
+
+SearchText = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=100,
+        pattern=r"\S",
+        description="What to look for: a username or name prefix, a tag, words of a caption.",
+    ),
+]
+SearchKind = Annotated[
+    SearchType, Query(alias="type", description="users (default), hashtags or posts")
+]
+Tag = Annotated[
+    str,
+    Path(
+        pattern=r"^#?\w{1,100}$",
+        description="A hashtag, without or with its `#` (case does not matter).",
+    ),
+]
+
+
+class HashtagOut(BaseModel):
+    tag: str
+    post_count: int = Field(description="Public posts that carry the tag.")
+
+
+SearchResult = UserSummary | HashtagOut | PostOut

@@ -1,0 +1,149 @@
+"""Search and explore: OpenSearch finds candidates, DynamoDB decides what the caller sees.
+
+Every result goes through the rules the rest of the API applies (glimpse.graph.access,
+glimpse.posts.views): accounts blocked either way are left out, and a post is shown only if
+the caller may see it and its author's account is public now (the index may lag a privacy
+flip by a moment; this read does not). A page can therefore hold fewer items than asked
+for; `next_cursor` still leads on.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from glimpse.adapters import search as cluster
+from glimpse.clock import first_id_at, now, time_of
+from glimpse.directory import UserSummary
+from glimpse.graph.access import listed
+from glimpse.models.batch import get_many
+from glimpse.models.graph import BLOCKS, FOLLOWS, edge_ids
+from glimpse.models.posts import POST, Post, post_pk
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.pagination import Page, decode_cursor, encode_cursor
+from glimpse.posts.schemas import PostOut
+from glimpse.posts.views import may_see, post_view, sight_keys
+from glimpse.search import queries, ranking
+from glimpse.search.documents import HASHTAGS, POSTS, USERS
+from glimpse.search.schemas import HashtagOut, SearchType
+
+MAX_OFFSET = 1000  # relevance lists page this deep at most
+HIDDEN_CAP = 10_000  # followed or blocked accounts an explore query leaves out by id
+EXPLORE_WINDOW = timedelta(days=7)  # explore shows posts this recent
+EXPLORE_CANDIDATES = 300  # read from OpenSearch per explore page, then ranked here
+
+
+def search(
+    caller_id: str, q: str, kind: SearchType, limit: int, cursor: str | None
+) -> Page[UserSummary] | Page[HashtagOut] | Page[PostOut]:
+    text = q.strip()
+    list_id = f"search:{caller_id}:{kind}:{text.lower()}"
+    position = decode_cursor(list_id, cursor)
+    offset = int(position["offset"]) if position else 0
+    size = min(limit, MAX_OFFSET - offset)
+    if kind == "users":
+        hits, more = _hits(USERS, queries.users(text, size + 1, offset), size)
+        users = listed(caller_id, [h["user_id"] for h in hits])
+        page: Page[Any] = Page[UserSummary](
+            items=[u for h in hits if (u := users.get(h["user_id"]))]
+        )
+    elif kind == "hashtags":
+        hits, more = _hits(HASHTAGS, queries.hashtags(text, size + 1, offset), size)
+        page = Page[HashtagOut](items=_counted([h["tag"] for h in hits], text))
+    else:
+        blocked = edge_ids(caller_id, BLOCKS, HIDDEN_CAP)
+        hits, more = _hits(POSTS, queries.posts(text, size + 1, offset, blocked), size)
+        page = Page[PostOut](items=_shown(caller_id, [h["post_id"] for h in hits]))
+    if more and offset + size < MAX_OFFSET:
+        page.next_cursor = encode_cursor(list_id, {"offset": offset + size})
+    return page
+
+
+def hashtag_posts(caller_id: str, tag: str, limit: int, cursor: str | None) -> Page[PostOut]:
+    """Public posts with the tag, newest first."""
+    name = tag.lstrip("#").lower()
+    list_id = f"hashtag:{caller_id}:{name}"
+    position = decode_cursor(list_id, cursor)
+    before = str(position["before"]) if position else None
+    blocked = edge_ids(caller_id, BLOCKS, HIDDEN_CAP)
+    hits, more = _hits(POSTS, queries.hashtag_posts(name, limit + 1, before, blocked), limit)
+    post_ids = [h["post_id"] for h in hits]
+    next_cursor = encode_cursor(list_id, {"before": post_ids[-1]}) if more else None
+    return Page[PostOut](items=_shown(caller_id, post_ids), next_cursor=next_cursor)
+
+
+def explore(caller_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
+    """Public posts of accounts the caller neither follows nor blocks (nor is blocked by),
+    ranked by engagement and freshness as of the session's first page, at most two per
+    author on a page."""
+    list_id = f"explore:{caller_id}:{limit}"
+    position = decode_cursor(list_id, cursor)
+    as_of = time_of(str(position["as_of"])) if position else now()
+    number = int(position["page"]) if position else 0
+    hidden = {
+        caller_id,
+        *edge_ids(caller_id, FOLLOWS, HIDDEN_CAP),
+        *edge_ids(caller_id, BLOCKS, HIDDEN_CAP),
+    }
+    body = queries.explore(hidden, as_of - EXPLORE_WINDOW, as_of, EXPLORE_CANDIDATES)
+    candidates = [
+        ranking.Candidate(
+            post_id=h["post_id"],
+            author_id=h["author_id"],
+            like_count=int(h.get("like_count") or 0),
+            comment_count=int(h.get("comment_count") or 0),
+            created_at=time_of(h["post_id"]),
+        )
+        for h in _sources(cluster.search(POSTS, body))
+        if h.get("author_id") not in hidden  # an index that lags an unfollow: not here
+    ]
+    pages = ranking.pages(ranking.ranked(candidates, as_of), limit)
+    chosen = pages[number] if number < len(pages) else []
+    more = number + 1 < len(pages)
+    next_cursor = (
+        encode_cursor(list_id, {"as_of": first_id_at(as_of), "page": number + 1}) if more else None
+    )
+    return Page[PostOut](
+        items=_shown(caller_id, [c.post_id for c in chosen]), next_cursor=next_cursor
+    )
+
+
+def _hits(index: str, body: dict[str, Any], size: int) -> tuple[list[dict[str, Any]], bool]:
+    """The first `size` hits' sources, and whether there are more (the body asks one more)."""
+    found = _sources(cluster.search(index, body))
+    return found[:size], len(found) > size
+
+
+def _sources(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(hit.get("_source") or {}) for hit in answer["hits"]["hits"]]
+
+
+def _counted(tags: list[str], q: str) -> list[HashtagOut]:
+    """Tags with their public posts counted now; a tag no public post carries is left out.
+    The exact tag first, then the most used."""
+    if not tags:
+        return []
+    answer = cluster.search(POSTS, queries.tag_counts(tags))
+    buckets = answer.get("aggregations", {}).get("tags", {}).get("buckets", [])
+    counts = {str(b["key"]): int(b["doc_count"]) for b in buckets}
+    exact = q.lower().lstrip("#")
+    shown = [HashtagOut(tag=t, post_count=counts[t]) for t in tags if counts.get(t)]
+    return sorted(shown, key=lambda h: (h.tag != exact, -h.post_count, h.tag))
+
+
+def _shown(caller_id: str, post_ids: list[str]) -> list[PostOut]:
+    """The posts, in order, as the caller sees them: only those the caller may see whose
+    author's account is public (search never shows a private account's posts, even to its
+    followers)."""
+    fetched = get_many([(Post, (post_pk(p), POST)) for p in post_ids])
+    posts = [p for i in post_ids if (p := fetched.get(Post, (post_pk(i), POST))) is not None]
+    fetched.merge(get_many([k for post in posts for k in sight_keys(caller_id, post)]))
+    shown: list[PostOut] = []
+    for post in posts:
+        author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE))
+        if author is None or author.is_private or not may_see(caller_id, post, fetched):
+            continue
+        view = post_view(caller_id, post, fetched)
+        if view is not None:
+            shown.append(view)
+    return shown
