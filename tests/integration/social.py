@@ -25,6 +25,7 @@ from functions.notifications import app as notifications
 from functions.notifier import app as notifier
 from functions.posts import app as posts
 from functions.publisher import app as publisher
+from functions.search import app as search
 from functions.stories import app as stories
 from functions.users import app as users
 from glimpse.clock import new_id, now
@@ -43,6 +44,7 @@ HANDLERS = {
     "stories": stories,
     "notifications": notifications,
     "messages": messages,
+    "search": search,
 }
 
 

@@ -1,0 +1,303 @@
+"""Search through the handlers, against moto and the local search engine (over HTTP, as the
+local cloud serves it): the indexer under duplicated, reordered and stale records, privacy
+flips, partial batch failures, the custom resource, and every route's rules (blocks both
+ways, private accounts, follows) and bad input."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from functions.indexer import app as indexer_app
+from functions.search_setup import app as setup_app
+from glimpse.adapters import search as cluster_adapter
+from glimpse.config import get_settings
+from glimpse.models.batch import get_many as real_get_many
+from glimpse.models.posts import POST, Post, post_pk
+from glimpse.search import indexer
+from infra import opensearch
+from infra.local.fronts.search import SearchFront
+from infra.local.search import LocalSearch
+from tests.conftest import FakeContext, load_event
+from tests.integration.conftest import Stack
+from tests.integration.social import User, api, follow, make_user, post, settle
+
+
+@pytest.fixture(scope="module")
+def engine(stack: Stack) -> Iterator[LocalSearch]:
+    engine = LocalSearch()
+    front = SearchFront(engine, "127.0.0.1", 0)
+    front.start()
+    for name, template in opensearch.templates().items():
+        engine.put_template(name, template)
+        engine.create_index(name)
+    saved = os.environ.get("OPENSEARCH_ENDPOINT")
+    os.environ["OPENSEARCH_ENDPOINT"] = front.url
+    get_settings.cache_clear()
+    cluster_adapter.client.cache_clear()
+    yield engine
+    os.environ["OPENSEARCH_ENDPOINT"] = saved or ""
+    get_settings.cache_clear()
+    cluster_adapter.client.cache_clear()
+    front.stop()
+
+
+_sequence = iter(range(10**9))
+
+
+def post_record(post_id: str, name: str = "MODIFY") -> dict[str, Any]:
+    keys = {"pk": {"S": f"POST#{post_id}"}, "sk": {"S": "POST"}}
+    return {
+        "eventName": name,
+        "dynamodb": {"Keys": keys, "SequenceNumber": str(next(_sequence))},
+    }
+
+
+def account_record(user: User, was_private: bool, is_private: bool) -> dict[str, Any]:
+    keys = {"pk": {"S": f"USER#{user.id}"}, "sk": {"S": "PROFILE"}}
+    return {
+        "eventName": "MODIFY",
+        "dynamodb": {
+            "Keys": keys,
+            "OldImage": {**keys, "is_private": {"BOOL": was_private}},
+            "NewImage": {**keys, "is_private": {"BOOL": is_private}},
+            "SequenceNumber": str(next(_sequence)),
+        },
+    }
+
+
+def run_indexer(*records: dict[str, Any]) -> dict[str, Any]:
+    return dict(indexer_app.lambda_handler({"Records": list(records)}, FakeContext()))
+
+
+def stored(engine: LocalSearch, index: str, doc_id: str) -> dict[str, Any] | None:
+    """The document as the engine holds it (None: not there)."""
+    for hit in engine.search(index, {"size": 100_000})["hits"]["hits"]:
+        if hit["_id"] == doc_id:
+            return dict(hit["_source"])
+    return None
+
+
+def tagged(user: User, tag: str) -> list[str]:
+    status, body = api("search", "hashtag_posts", user, {"tag": tag}, query={"limit": "100"})
+    assert status == 200, body
+    return [item["post_id"] for item in body["items"]]
+
+
+def searched(user: User, q: str, kind: str) -> list[dict[str, Any]]:
+    status, body = api("search", "search", user, query={"q": q, "type": kind, "limit": "100"})
+    assert status == 200, body
+    return list(body["items"])
+
+
+def test_duplicated_reordered_and_stale_records_never_bring_back_an_older_state(
+    engine: LocalSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = make_user(), make_user()
+    post_id = post(alice, "#tide at dawn")
+    as_written = Post.get(post_pk(post_id), POST, consistent_read=True)
+    first = post_record(post_id, "INSERT")
+    records = [first, first, post_record(post_id), account_record(alice, False, False)]
+    random.Random(7).shuffle(records)
+    assert run_indexer(*records) == {"batchItemFailures": []}
+    assert run_indexer(first) == {"batchItemFailures": []}  # again: refused as not newer
+    assert tagged(bob, "tide") == [post_id]
+
+    for liker in (bob, make_user()):
+        assert api("posts", "like", liker, {"post_id": post_id})[0] == 200
+    settle()  # the counters write the post: its revision moves on
+    run_indexer(post_record(post_id))
+    assert stored(engine, "posts", post_id)["like_count"] == 2  # type: ignore[index]
+
+    def stale(keys: Any, consistent: bool) -> Any:  # a slow invocation read the post earlier
+        fetched = real_get_many(keys, consistent=consistent)
+        if fetched.get(Post, (post_pk(post_id), POST)) is not None:
+            fetched.add(Post, as_written)
+        return fetched
+
+    with monkeypatch.context() as patched:
+        patched.setattr(indexer, "get_many", stale)
+        assert indexer.index([indexer.Change("x", "post", post_id)]).stale == 1
+    assert stored(engine, "posts", post_id)["like_count"] == 2  # type: ignore[index]
+
+    assert api("posts", "delete_post", alice, {"post_id": post_id})[0] == 204
+    run_indexer(post_record(post_id, "REMOVE"))
+    assert stored(engine, "posts", post_id) is None
+    with monkeypatch.context() as patched:  # the post as read just before it went
+        patched.setattr(indexer, "get_many", lambda keys, consistent: _with(as_written, keys))
+        assert indexer.index([indexer.Change("y", "post", post_id)]).stale == 1
+    run_indexer(first, post_record(post_id))  # late records of the live post
+    assert stored(engine, "posts", post_id) is None
+    assert tagged(bob, "tide") == []
+
+
+def _with(item: Post, keys: Any) -> Any:
+    fetched = real_get_many(keys, consistent=True)
+    fetched.add(Post, item)
+    return fetched
+
+
+def test_an_account_turning_private_leaves_search_and_turning_public_comes_back(
+    engine: LocalSearch,
+) -> None:
+    bob, carol = make_user(), make_user()
+    posts = {post(bob, "#flipside one"), post(bob, "#flipside two")}
+    run_indexer(*(post_record(p) for p in posts))
+    assert set(tagged(carol, "flipside")) == posts
+
+    assert api("users", "patch_me", bob, body={"is_private": True})[0] == 200
+    assert tagged(carol, "flipside") == []  # at once: each result is checked on read
+    run_indexer(account_record(bob, False, True))
+    assert {stored(engine, "posts", p)["visibility"] for p in posts} == {"private"}  # type: ignore[index]
+
+    assert api("users", "patch_me", bob, body={"is_private": False})[0] == 200
+    run_indexer(account_record(bob, True, False))
+    assert set(tagged(carol, "flipside")) == posts
+
+
+def test_blocks_hide_both_ways_private_accounts_never_show_and_explore_skips_follows(
+    engine: LocalSearch,
+) -> None:
+    dana, erin, fay, gus = make_user(), make_user(), make_user(), make_user()
+    hidden = make_user(private=True)
+    follow(gus, hidden)  # a request: not a follower
+    mine = {u.id: post(u, f"#gulls by {u.username}") for u in (dana, erin, fay, hidden)}
+    run_indexer(
+        *(post_record(p) for p in mine.values()),
+        *(account_record(u, False, False) for u in (dana, erin, fay, hidden)),
+    )
+    assert api("graph", "block", dana, {"username": erin.username})[0] == 204
+    follow(dana, fay)
+
+    assert set(tagged(dana, "gulls")) == {mine[dana.id], mine[fay.id]}  # not erin's, blocked
+    assert set(tagged(erin, "gulls")) == {mine[erin.id], mine[fay.id]}  # not dana's, blocker
+    assert mine[hidden.id] not in tagged(hidden, "gulls")  # never, not even to its author
+    assert {p["post_id"] for p in searched(erin, "gulls", "posts")} >= {mine[fay.id]}
+    assert mine[dana.id] not in {p["post_id"] for p in searched(erin, "gulls", "posts")}
+
+    assert [u["username"] for u in searched(erin, dana.username, "users")] == []
+    assert [u["username"] for u in searched(dana, erin.username, "users")] == []
+    assert [u["username"] for u in searched(gus, dana.username, "users")] == [dana.username]
+    assert [u["username"] for u in searched(gus, hidden.username, "users")] == [hidden.username]
+
+    status, body = api("search", "explore", dana, query={"limit": "100"})
+    assert status == 200, body
+    shown = {item["post_id"] for item in body["items"]}
+    assert mine[fay.id] not in shown  # followed
+    assert mine[erin.id] not in shown  # blocked
+    assert mine[dana.id] not in shown  # own
+    assert mine[hidden.id] not in shown  # private
+
+
+def test_hashtags_are_counted_by_public_posts(engine: LocalSearch) -> None:
+    hana, ivan = make_user(), make_user(private=True)
+    tag = f"kelp{hana.id[:6]}"
+    posts = [post(hana, f"#{tag}"), post(hana, f"#{tag} #{tag}s"), post(ivan, f"#{tag}")]
+    run_indexer(*(post_record(p) for p in posts))
+    found = {h["tag"]: h["post_count"] for h in searched(hana, tag, "hashtags")}
+    assert found == {tag: 2, f"{tag}s": 1}  # ivan is private: his tag is not counted
+    assert searched(hana, f"#{tag.upper()}", "hashtags")[0] == {"tag": tag, "post_count": 2}
+
+
+def test_a_document_the_cluster_refuses_fails_its_record_only(
+    engine: LocalSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jo = make_user()
+    good, bad = post(jo, "fine"), post(jo, "refused")
+    records = [post_record(good), post_record(bad)]
+    real_bulk = cluster_adapter.bulk
+
+    def refusing(actions: Any) -> list[dict[str, Any]]:
+        results = real_bulk(actions)
+        for result in results:
+            if result.get("index", {}).get("_id") == bad:
+                result["index"].update(status=429, error={"type": "es_rejected_execution"})
+        return results
+
+    monkeypatch.setattr(cluster_adapter, "bulk", refusing)
+    answer = run_indexer(*records)
+    assert answer == {
+        "batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]
+    }
+
+    def down(actions: Any) -> list[dict[str, Any]]:
+        raise cluster_adapter.SearchUnavailable("no answer")
+
+    monkeypatch.setattr(cluster_adapter, "bulk", down)
+    failed = run_indexer(*records)["batchItemFailures"]
+    assert sorted(f["itemIdentifier"] for f in failed) == sorted(
+        r["dynamodb"]["SequenceNumber"] for r in records
+    )
+    assert run_indexer({"eventName": "MODIFY", "dynamodb": {"Keys": {}}}) == {
+        "batchItemFailures": []
+    }
+
+
+def test_bad_search_input_is_a_400(engine: LocalSearch) -> None:
+    kim = make_user()
+    for query in (
+        {},
+        {"q": ""},
+        {"q": "  "},
+        {"q": "x", "type": "places"},
+        {"q": "x" * 101},
+        {"q": "x", "limit": "0"},
+    ):
+        status, body = api("search", "search", kim, query=query)
+        assert status == 400, (query, body)
+        assert body["error"]["code"] == "bad_request"
+    status, _body = api("search", "hashtag_posts", kim, {"tag": "two words"})
+    assert status == 400
+    for forged in ("forged", "eyJ4IjoxfQ"):
+        assert api("search", "explore", kim, query={"cursor": forged})[0] == 400
+    lee = make_user(prefix="lee")
+    for n in range(3):
+        post(lee, f"#cursorcheck{lee.id[:4]} {n}")
+    tag = f"cursorcheck{lee.id[:4]}"
+    run_indexer(*(post_record(p) for p in tagged_posts_of(lee)))
+    status, body = api("search", "hashtag_posts", kim, {"tag": tag}, query={"limit": "1"})
+    assert status == 200, body
+    assert body["next_cursor"], body
+    other = body["next_cursor"]
+    assert (
+        api("search", "hashtag_posts", kim, {"tag": "another"}, query={"cursor": other})[0] == 400
+    )
+    assert api("search", "hashtag_posts", lee, {"tag": tag}, query={"cursor": other})[0] == 400
+    status, page = api(
+        "search", "hashtag_posts", kim, {"tag": tag}, query={"limit": "1", "cursor": other}
+    )
+    assert status == 200
+    assert len(page["items"]) == 1
+    assert page["items"] != body["items"]
+
+
+def tagged_posts_of(user: User) -> list[str]:
+    return [p.post_id for p in Post.by_author.query(f"AUTHOR#{user.id}")]
+
+
+def test_the_custom_resource_applies_the_templates_and_always_answers(
+    engine: LocalSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers: list[dict[str, Any]] = []
+    monkeypatch.setattr(setup_app, "_respond", lambda url, answer: answers.append(answer))
+    engine.templates.clear()
+    event = load_event("search_setup/create")
+    setup_app.lambda_handler(event, FakeContext())
+    assert answers[-1]["Status"] == "SUCCESS"
+    assert answers[-1]["PhysicalResourceId"] == setup_app.PHYSICAL_ID
+    assert sorted(engine.templates) == ["hashtags", "posts", "users"]
+    assert engine.templates["posts"] == opensearch.templates()["posts"]
+
+    def broken() -> list[str]:
+        raise RuntimeError("cluster red")
+
+    monkeypatch.setattr(setup_app.setup, "apply", broken)
+    setup_app.lambda_handler({**event, "RequestType": "Update"}, FakeContext())
+    assert answers[-1]["Status"] == "FAILED"
+    assert "cluster red" in answers[-1]["Reason"]
+    setup_app.lambda_handler({**event, "RequestType": "Delete"}, FakeContext())
+    assert answers[-1]["Status"] == "SUCCESS"  # nothing to undo: the indexes go with the domain
