@@ -66,6 +66,16 @@ def counted() -> Iterator[Counter[str]]:
         yield calls
 
 
+def _dynamodb(calls: Counter[str]) -> str:
+    """`11  (BatchGetItem 11)`: DynamoDB requests, then by operation."""
+    ops = {k.split(":")[1]: v for k, v in sorted(calls.items()) if k.startswith("dynamodb:")}
+    return f"{sum(ops.values())}  ({', '.join(f'{op} {n}' for op, n in ops.items())})"
+
+
+def _tags(n: int) -> list[str]:
+    return [TAGS[n % 8], TAGS[(n + 1) % 8], TAGS[(n + 3) % 8]]
+
+
 def _posts(count: int, authors: list[str], round_: int) -> list[str]:
     from glimpse.models.batch import write_many
     from glimpse.models.posts import Post
@@ -73,8 +83,8 @@ def _posts(count: int, authors: list[str], round_: int) -> list[str]:
     items = [
         post_item(
             authors[n % len(authors)],
-            caption=f"round {round_} post {n} #{TAGS[n % 8]} #{TAGS[(n + 1) % 8]} #{TAGS[(n + 3) % 8]}",
-            hashtags=[TAGS[n % 8], TAGS[(n + 1) % 8], TAGS[(n + 3) % 8]],
+            caption=f"round {round_} post {n} " + " ".join(f"#{t}" for t in _tags(n)),
+            hashtags=_tags(n),
             like_count=n % 17,
             comment_count=n % 5,
         )
@@ -149,17 +159,13 @@ def main() -> None:
             single_times.append((time.perf_counter() - started) * 10)
         bulk = statistics.median(bulk_times)
         single_median = statistics.median(single_times)
-        print(f"indexer, one invocation of {args.records} stream records ({args.rounds} rounds, medians):")
-        print(f"  documents per second:      {args.records / bulk:,.0f}  ({bulk * 1000:,.0f} ms per batch)")
-        print(f"  bulk requests per batch:   {counts['opensearch:bulk']}")
-        print(
-            f"  DynamoDB requests:         {sum(v for k, v in counts.items() if k.startswith('dynamodb'))}"
-            f"  ({', '.join(f'{k.split(':')[1]} {v}' for k, v in sorted(counts.items()) if k.startswith('dynamodb'))})"
-        )
-        print(
-            f"  baseline, a request per document: {args.records / single_median:,.0f} documents per second"
-            f" -> bulk is {single_median / bulk:.1f}x faster"
-        )
+        rate, baseline = args.records / bulk, args.records / single_median
+        print(f"indexer, {args.records} stream records a batch ({args.rounds} rounds, medians):")
+        print(f"  documents per second:    {rate:,.0f}  ({bulk * 1000:,.0f} ms per batch)")
+        print(f"  bulk requests per batch: {counts['opensearch:bulk']}")
+        print(f"  DynamoDB requests:       {_dynamodb(counts)}")
+        print(f"  baseline, a request per document: {baseline:,.0f} documents per second")
+        print(f"  -> bulk is {single_median / bulk:.1f}x faster")
 
         _explore(provisioner)
         front.stop()
@@ -176,11 +182,11 @@ def _explore(provisioner: Any) -> None:
     profiles([reader])
     followed = [f"author{n:03}" for n in range(0, 50, 4)] + [f"friend{n:03}" for n in range(188)]
     moment = now()
-    write_many(
-        Edge,
-        puts=[Edge(*edge_key(reader, FOLLOWS, f), other_id=f, created_at=moment) for f in followed]
-        + [Edge(*edge_key(f, FOLLOWER, reader), other_id=reader, created_at=moment) for f in followed],
-    )
+    edges = [Edge(*edge_key(reader, FOLLOWS, f), other_id=f, created_at=moment) for f in followed]
+    edges += [
+        Edge(*edge_key(f, FOLLOWER, reader), other_id=reader, created_at=moment) for f in followed
+    ]
+    write_many(Edge, puts=edges)
     times: list[float] = []
     for _ in range(5):
         event = as_user("search/explore", reader, reader)
@@ -193,13 +199,7 @@ def _explore(provisioner: Any) -> None:
         assert response["statusCode"] == 200, response
     print(f"explore, one page of 20 for a reader following {len(followed)} accounts:")
     print(f"  OpenSearch searches per page: {calls['opensearch:search']}")
-    print(
-        "  DynamoDB requests per page:   "
-        + str(sum(v for k, v in calls.items() if k.startswith("dynamodb")))
-        + "  ("
-        + ", ".join(f"{k.split(':')[1]} {v}" for k, v in sorted(calls.items()) if k.startswith("dynamodb"))
-        + ")"
-    )
+    print(f"  DynamoDB requests per page:   {_dynamodb(calls)}")
     print(f"  time per page (median of 5, local engine): {statistics.median(times) * 1000:,.0f} ms")
     del provisioner
 

@@ -4,6 +4,7 @@ start it with other parameters than the session's in-process cloud."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,17 +17,24 @@ from pathlib import Path
 from infra.local.cloud import ROOT
 
 
+def _ephemeral_low() -> int:
+    """The first port the kernel hands out to outgoing connections (Linux: 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_ports(count: int = 6) -> int:
     """A port p with p .. p+count-1 free (the API, WebSocket, S3, AWS, management and search
-    ports)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + count > 65535:
-            continue
+    ports), below the ephemeral range: an outgoing connection of another test (they take
+    random ephemeral ports) cannot take one of them between a stop and the next start."""
+    rng = random.Random()
+    low = _ephemeral_low()
+    for _ in range(200):
+        base = rng.randrange(10_000, low - count)
+        sockets: list[socket.socket] = []
         try:
-            sockets = []
             for port in range(base, base + count):
                 sock = socket.socket()
                 sockets.append(sock)

@@ -59,11 +59,17 @@ def ids(answer: dict[str, Any], field: str) -> list[str]:
     return [hit["_source"][field] for hit in answer["hits"]["hits"]]
 
 
-def test_users_by_prefix_typo_and_display_name(cluster: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_users_by_prefix_typo_and_display_name(
+    cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     people = [_profile(u, 1) for u in ("alice", "alicia", "bob")]
     for person, name in zip(people, ("Alice Liddell", "Alicia Keys", "Bob Marley"), strict=True):
         person.username, person.display_name = person.user_id, name
-    index(monkeypatch, _fetched(*people), *(indexer.Change(p.user_id, "account", p.user_id) for p in people))
+    index(
+        monkeypatch,
+        _fetched(*people),
+        *(indexer.Change(p.user_id, "account", p.user_id) for p in people),
+    )
     assert ids(search.search(USERS, queries.users("ali", 10, 0)), "user_id")[:2] in (
         ["alice", "alicia"],
         ["alicia", "alice"],
