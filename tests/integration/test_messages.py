@@ -157,6 +157,24 @@ def test_blocks_silence_both_ways(stack: Stack) -> None:
     assert [m["username"] for m in inbox(alice)[group]["members"]] == [carol.username]
 
 
+def test_a_block_that_commits_during_a_send_or_a_start_wins(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob, dan = make_user(), make_user(), make_user()
+    cid = start(alice, bob)["conversation_id"]
+    assert api("graph", "block", alice, {"username": bob.username})[0] == 204
+    assert api("graph", "block", dan, {"username": bob.username})[0] == 204
+    # Both requests read the edges before the block committed (a stale read of no block).
+    monkeypatch.setattr(service, "blocked_either_way", lambda *_: False)
+    status, _body = api("messages", "send", bob, {"conversation_id": cid}, body={"text": "sneak"})
+    assert status == 404
+    status, _body = api("messages", "create_conversation", bob, body={"usernames": [dan.username]})
+    assert status == 404
+    monkeypatch.undo()
+    assert history(bob, cid)[1]["items"] == []
+    assert dan.id not in {m["username"] for c in inbox(bob).values() for m in c["members"]}
+
+
 def test_a_retried_send_returns_the_first_message(stack: Stack) -> None:
     alice, bob = make_user(), make_user()
     cid = start(alice, bob)["conversation_id"]

@@ -35,3 +35,4 @@ Count = StrictInt
 
 # An id of API.md's kind (a ULID: 26 Crockford base-32 characters), e.g. a read marker.
 ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+USERNAME_PATTERN = r"^[A-Za-z0-9._]{3,30}$"  # stored lowercase; accepted in any case

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from glimpse.inputs import USERNAME_PATTERN
 from glimpse.users.schemas import MeOut
 
-USERNAME_PATTERN = r"^[A-Za-z0-9._]{3,30}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
-from glimpse.inputs import ULID_PATTERN, VisibleText
+from glimpse.inputs import ULID_PATTERN, USERNAME_PATTERN, VisibleText
 from glimpse.media.schemas import MediaOut
 
 MAX_MEMBERS = 32  # a group's members, the creator included
@@ -18,7 +18,7 @@ MessageText = Annotated[VisibleText, Field(max_length=1000)]
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    usernames: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(
+    usernames: list[Annotated[str, Field(pattern=USERNAME_PATTERN)]] = Field(
         min_length=1,
         max_length=MAX_MEMBERS - 1,
         description="The other members: one for a 1:1 conversation (reused), up to 31.",

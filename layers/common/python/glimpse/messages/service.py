@@ -27,7 +27,7 @@ from glimpse.clock import new_id, now, time_of
 from glimpse.concurrency import each
 from glimpse.directory import UserSummary, user_id_for
 from glimpse.errors import BadRequest, NotFound, field_error
-from glimpse.graph.access import block_keys, blocked_either_way, listed
+from glimpse.graph.access import block_keys, blocked_either_way, listed, no_block_checks
 from glimpse.media.service import ready_media_of
 from glimpse.media.service import view as media_view
 from glimpse.messages.schemas import (
@@ -131,6 +131,7 @@ def _start(caller_id: str, others: list[str]) -> Conversation:
                     condition=Pointer.pk.does_not_exist(),
                     name="pair",
                 )
+                no_block_checks(tx, caller_id, others[0])
             tx.save(conversation, condition=Conversation.pk.does_not_exist())
             for member in members:
                 request = member != caller_id and (
@@ -148,6 +149,8 @@ def _start(caller_id: str, others: list[str]) -> Conversation:
                     )
                 )
     except ConditionFailed as exc:
+        if "block" in exc.names:
+            raise NotFound("No such user.") from exc
         if "pair" not in exc.names:
             raise
         existing = _pair(caller_id, others[0])
@@ -356,6 +359,8 @@ def _send(
     try:
         with transaction() as tx:
             tx.save(message, condition=Message.pk.does_not_exist())
+            if not conversation.is_group:  # a block that commits meanwhile wins
+                no_block_checks(tx, caller_id, reached[0])
             if client_message_id:
                 tx.save(
                     Pointer(
@@ -367,6 +372,8 @@ def _send(
                     name="client",
                 )
     except ConditionFailed as exc:
+        if "block" in exc.names:
+            raise NotFound(MISSING) from exc
         if "client" not in exc.names or not client_message_id:
             raise
         message = _first(caller_id, conversation_id, client_message_id)
