@@ -120,7 +120,12 @@ def test_celebrity_posts_are_merged_at_read_time(
     assert feed_ids(own) == []
 
 
-def test_feeds_serve_at_most_500_entries_and_are_trimmed(stack: Stack, alice: User) -> None:
+def test_feeds_serve_at_most_500_entries_and_are_trimmed(
+    stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fan-out trims a sampled 1 write in 100 on its own: off here, so the trim below is
+    # the one that finds the 13 extra entries (it was a flake once in 100 runs).
+    monkeypatch.setattr(fanout, "_sampled_for_trim", lambda reader_id, post_id: False)
     reader = make_user()
     follow(reader, alice)
     run_feed_jobs(stack)
