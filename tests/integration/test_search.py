@@ -250,6 +250,10 @@ def test_bad_search_input_is_a_400(engine: LocalSearch) -> None:
         status, body = api("search", "search", kim, query=query)
         assert status == 400, (query, body)
         assert body["error"]["code"] == "bad_request"
+    run_indexer(post_record(post(kim, "#anything goes # here")))
+    assert searched(kim, "anything", "hashtags") == [{"tag": "anything", "post_count": 1}]
+    for q, kind in (("#", "hashtags"), ("#", "posts"), ("!?", "users"), ("# #", "posts")):
+        assert searched(kim, q, kind) == []  # punctuation alone matches nothing, locally too
     status, _body = api("search", "hashtag_posts", kim, {"tag": "two words"})
     assert status == 400
     for forged in ("forged", "eyJ4IjoxfQ"):

@@ -9,6 +9,7 @@ for; `next_cursor` still leads on.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from glimpse.search import queries, ranking
 from glimpse.search.documents import HASHTAGS, POSTS, USERS
 from glimpse.search.schemas import HashtagOut, SearchType
 
+_WORD = re.compile(r"\w")
 MAX_OFFSET = 1000  # relevance lists page this deep at most
 HIDDEN_CAP = 10_000  # followed or blocked accounts an explore query leaves out by id
 EXPLORE_WINDOW = timedelta(days=7)  # explore shows posts this recent
@@ -37,6 +39,8 @@ def search(
     caller_id: str, q: str, kind: SearchType, limit: int, cursor: str | None
 ) -> Page[UserSummary] | Page[HashtagOut] | Page[PostOut]:
     text = q.strip()
+    if not _WORD.search(text):  # only punctuation: nothing a word or a tag could match
+        return Page[Any](items=[])
     list_id = f"search:{caller_id}:{kind}:{text.lower()}"
     position = decode_cursor(list_id, cursor)
     offset = int(position["offset"]) if position else 0
