@@ -125,15 +125,9 @@ def main() -> None:
 
     from infra import opensearch
     from infra.local.fronts.search import SearchFront
-    from infra.local.search import LocalSearch
 
     with provisioned() as provisioner:
-        engine = LocalSearch()
-        front = SearchFront(engine, "127.0.0.1", 0)
-        front.start()
-        for name, template in opensearch.templates().items():
-            engine.put_template(name, template)
-            engine.create_index(name)
+        front = SearchFront.serving(opensearch.templates())
         os.environ["OPENSEARCH_ENDPOINT"] = front.url
         from glimpse.adapters import search as cluster
         from glimpse.config import get_settings

@@ -266,10 +266,7 @@ class LocalCloud:
         `SearchIndexes` custom resource does at deploy time)."""
         if saved:
             self.search.restore(saved)
-        for name, template in opensearch.templates().items():
-            self.search.put_template(name, template)
-            if not self.search.exists(name):
-                self.search.create_index(name)
+        self.search.apply(opensearch.templates())
 
     def _save_every(self) -> None:
         while not self._stopping.wait(self.save_interval):

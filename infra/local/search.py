@@ -59,6 +59,14 @@ class LocalSearch:
         with self._lock:
             self.templates[name] = body
 
+    def apply(self, templates: dict[str, dict[str, Any]]) -> None:
+        """Put the index templates and create each index not there yet (what the
+        `SearchIndexes` custom resource does at deploy time)."""
+        for name, template in templates.items():
+            self.put_template(name, template)
+            if not self.exists(name):
+                self.create_index(name)
+
     def exists(self, index: str) -> bool:
         with self._lock:
             return index in self.versions

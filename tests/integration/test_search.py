@@ -29,12 +29,8 @@ from tests.integration.social import User, api, follow, make_user, post, settle
 
 @pytest.fixture(scope="module")
 def engine(stack: Stack) -> Iterator[LocalSearch]:
-    engine = LocalSearch()
-    front = SearchFront(engine, "127.0.0.1", 0)
-    front.start()
-    for name, template in opensearch.templates().items():
-        engine.put_template(name, template)
-        engine.create_index(name)
+    front = SearchFront.serving(opensearch.templates())
+    engine = front.engine
     saved = os.environ.get("OPENSEARCH_ENDPOINT")
     os.environ["OPENSEARCH_ENDPOINT"] = front.url
     get_settings.cache_clear()

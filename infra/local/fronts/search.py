@@ -25,6 +25,15 @@ from infra.local.search import LocalSearch, SearchError
 class SearchFront:
     name = "search"
 
+    @classmethod
+    def serving(cls, templates: dict[str, dict[str, Any]], host: str = "127.0.0.1") -> SearchFront:
+        """A started front on a free port, on a new engine with `templates` applied."""
+        engine = LocalSearch()
+        engine.apply(templates)
+        front = cls(engine, host, 0)
+        front.start()
+        return front
+
     def __init__(self, engine: LocalSearch, host: str, port: int) -> None:
         self.engine = engine
         self._server = ServerThread("search", ThreadingHTTPServer((host, port), self._handler()))
