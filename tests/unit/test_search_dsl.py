@@ -322,3 +322,14 @@ def test_older_posts_with_the_same_engagement_rank_lower() -> None:
     old = ranking.Candidate("P1", "b", 10, 2, datetime(2026, 11, 20, 21, 30, tzinfo=UTC))
     assert ranking.score(old, MOMENT) == pytest.approx(ranking.score(fresh, MOMENT) / 2)
     assert ranking.ranked([old, fresh], MOMENT) == [fresh, old]
+
+
+def test_a_count_below_zero_for_a_moment_is_indexed_and_ranked_as_zero() -> None:
+    from glimpse.search.documents import post_document
+
+    dipped = _post("P1", "U1", 1, [])
+    dipped.like_count, dipped.comment_count = -1, -2
+    document = post_document(dipped, _profile("U1", 0))
+    assert (document["like_count"], document["comment_count"]) == (0, 0)
+    candidate = ranking.Candidate("P1", "U1", -1, -2, MOMENT)
+    assert ranking.score(candidate, MOMENT) == 1.0

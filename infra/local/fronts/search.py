@@ -81,6 +81,12 @@ class SearchFront:
                 except (ValueError, KeyError, TypeError) as exc:
                     status = 400
                     body = {"error": {"type": "parse_exception", "reason": str(exc)}, "status": 400}
+                except Exception as exc:  # an answer always: a keep-alive client waits for one
+                    status = 500
+                    body = {
+                        "error": {"type": type(exc).__name__, "reason": str(exc)},
+                        "status": 500,
+                    }
                 self._answer(status, body)
 
             def do_HEAD(self) -> None:
@@ -104,8 +110,12 @@ class SearchFront:
                 raw = self._body()
                 if parts and parts[-1] == "_bulk" and len(parts) <= 2:
                     default = parts[0] if len(parts) == 2 else None
-                    lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
-                    return self._serve(lambda: (200, engine.bulk(lines, default)))
+
+                    def bulk() -> tuple[int, Any]:
+                        lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
+                        return 200, engine.bulk(lines, default)
+
+                    return self._serve(bulk)
                 if len(parts) == 2 and parts[1] == "_search":
                     return self._serve(lambda: (200, engine.search(parts[0], _json(raw))))
                 return self._answer(404, _unknown(self.command, self.path))
@@ -114,8 +124,12 @@ class SearchFront:
                 parts = self._parts()
                 raw = self._body()
                 if len(parts) == 2 and parts[0] == "_index_template":
-                    engine.put_template(parts[1], _json(raw))
-                    return self._answer(200, {"acknowledged": True})
+
+                    def put() -> tuple[int, Any]:
+                        engine.put_template(parts[1], _json(raw))
+                        return 200, {"acknowledged": True}
+
+                    return self._serve(put)
                 if len(parts) == 1:
 
                     def create() -> tuple[int, Any]:

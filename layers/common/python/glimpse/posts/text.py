@@ -13,6 +13,11 @@ def hashtags(text: str) -> list[str]:
     return list(dict.fromkeys(tag.lower() for tag in _HASHTAG.findall(text)))
 
 
+def normal_tag(text: str) -> str:
+    """A tag as posts store it: lowercase, without its leading `#`s."""
+    return text.strip().lstrip("#").lower()
+
+
 def mentions(text: str) -> list[str]:
     """`@usernames` in order of first appearance, lowercase, each once (trailing dots dropped)."""
     names = (name.rstrip(".").lower() for name in _MENTION.findall(text))

@@ -53,8 +53,10 @@ def post_document(post: Post, author: UserProfile) -> dict[str, Any]:
         "caption": post.caption or "",
         "hashtags": list(post.hashtags or []),
         "visibility": visibility(author),
-        "like_count": int(post.like_count or 0),
-        "comment_count": int(post.comment_count or 0),
+        # Counts can dip below zero for a moment (an unlike counted before its like);
+        # OpenSearch refuses a negative `field_value_factor` score.
+        "like_count": max(0, int(post.like_count or 0)),
+        "comment_count": max(0, int(post.comment_count or 0)),
         "created_at": iso(post.created_at),
     }
 

@@ -149,8 +149,25 @@ def _versioned(action: str, key: DocKey, version: int) -> dict[str, Any]:
 
 
 def _posts_of(user_id: str) -> Iterator[Post]:
-    """Every post of the account (the ByAuthor index, a page at a time)."""
-    yield from Post.by_author.query(author_pk(user_id), page_size=AUTHOR_PAGE)
+    """Every post of the account as it is now: ids from the ByAuthor index (a page at a time;
+    it is eventually consistent), each page read again from the table (consistent), so a
+    post's version is never taken from a stale copy."""
+    page: list[str] = []
+    for listed in Post.by_author.query(
+        author_pk(user_id), page_size=AUTHOR_PAGE, attributes_to_get=["pk", "sk", "post_id"]
+    ):
+        page.append(listed.post_id)
+        if len(page) == AUTHOR_PAGE:
+            yield from _fresh(page)
+            page = []
+    yield from _fresh(page)
+
+
+def _fresh(post_ids: list[str]) -> Iterator[Post]:
+    fetched = get_many([(Post, (post_pk(p), POST)) for p in post_ids], consistent=True)
+    for post_id in post_ids:
+        if (post := fetched.get(Post, (post_pk(post_id), POST))) is not None:
+            yield post
 
 
 def _send(plan: _Plan) -> Indexed:

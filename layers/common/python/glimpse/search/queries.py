@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from glimpse.clock import iso
+from glimpse.posts.text import normal_tag
 
 
 def _without(field: str, values: Collection[str]) -> list[dict[str, Any]]:
@@ -58,7 +59,7 @@ def posts(q: str, size: int, offset: int, hidden_authors: Collection[str]) -> di
             "bool": {
                 "should": [
                     {"match": {"caption": {"query": q, "operator": "and"}}},
-                    {"term": {"hashtags": {"value": q.lower().lstrip("#"), "boost": 2}}},
+                    {"term": {"hashtags": {"value": normal_tag(q), "boost": 2}}},
                 ],
                 "minimum_should_match": 1,
                 "filter": [{"term": {"visibility": "public"}}],
@@ -91,7 +92,7 @@ def hashtag_posts(
 
 def hashtags(q: str, size: int, offset: int) -> dict[str, Any]:
     """Tags equal to, or starting with, `q`."""
-    text = q.lower().lstrip("#")
+    text = normal_tag(q)
     return {
         "from": offset,
         "size": size,

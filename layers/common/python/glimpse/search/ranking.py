@@ -28,8 +28,8 @@ class Candidate:
 
 
 def score(candidate: Candidate, as_of: datetime) -> float:
-    engagement = math.log1p(candidate.like_count) + COMMENT_WEIGHT * math.log1p(
-        candidate.comment_count
+    engagement = math.log1p(max(0, candidate.like_count)) + COMMENT_WEIGHT * math.log1p(
+        max(0, candidate.comment_count)
     )
     age = max((as_of - candidate.created_at).total_seconds(), 0.0)
     return float((1.0 + engagement) * 0.5 ** (age / HALF_LIFE.total_seconds()))

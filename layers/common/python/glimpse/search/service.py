@@ -23,6 +23,7 @@ from glimpse.models.posts import POST, Post, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
 from glimpse.posts.schemas import PostOut
+from glimpse.posts.text import normal_tag
 from glimpse.posts.views import may_see, post_view, sight_keys
 from glimpse.search import queries, ranking
 from glimpse.search.documents import HASHTAGS, POSTS, USERS
@@ -65,7 +66,7 @@ def search(
 
 def hashtag_posts(caller_id: str, tag: str, limit: int, cursor: str | None) -> Page[PostOut]:
     """Public posts with the tag, newest first."""
-    name = tag.lstrip("#").lower()
+    name = normal_tag(tag)
     list_id = f"hashtag:{caller_id}:{name}"
     position = decode_cursor(list_id, cursor)
     before = str(position["before"]) if position else None
@@ -82,7 +83,8 @@ def explore(caller_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
     author on a page."""
     list_id = f"explore:{caller_id}:{limit}"
     position = decode_cursor(list_id, cursor)
-    as_of = time_of(str(position["as_of"])) if position else now()
+    # Millisecond precision from the first page on, as the cursor carries it.
+    as_of = time_of(str(position["as_of"]) if position else first_id_at(now()))
     number = int(position["page"]) if position else 0
     hidden = {
         caller_id,
@@ -130,7 +132,7 @@ def _counted(tags: list[str], q: str) -> list[HashtagOut]:
     answer = cluster.search(POSTS, queries.tag_counts(tags))
     buckets = answer.get("aggregations", {}).get("tags", {}).get("buckets", [])
     counts = {str(b["key"]): int(b["doc_count"]) for b in buckets}
-    exact = q.lower().lstrip("#")
+    exact = normal_tag(q)
     shown = [HashtagOut(tag=t, post_count=counts[t]) for t in tags if counts.get(t)]
     return sorted(shown, key=lambda h: (h.tag != exact, -h.post_count, h.tag))
 
