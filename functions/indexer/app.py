@@ -57,6 +57,8 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         },
     )
     metrics.add_metric(name="DocumentsIndexed", unit=MetricUnit.Count, value=indexed.documents)
+    if indexed.rejected:
+        logger.error("documents refused for good", extra={"documents": indexed.rejected})
     if indexed.failed:
         logger.error(
             "documents not indexed; their records come back",

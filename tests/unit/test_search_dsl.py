@@ -333,3 +333,21 @@ def test_a_count_below_zero_for_a_moment_is_indexed_and_ranked_as_zero() -> None
     assert (document["like_count"], document["comment_count"]) == (0, 0)
     candidate = ranking.Candidate("P1", "U1", -1, -2, MOMENT)
     assert ranking.score(candidate, MOMENT) == 1.0
+
+
+def test_a_document_refused_for_good_is_reported_not_retried(
+    cluster: type[Recording], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = _fetched(_post("P1", "U1", 0, []), _profile("U1", 0))
+    monkeypatch.setattr(indexer, "get_many", lambda keys, consistent: state)
+    refusal = {"type": "mapper_parsing_exception", "reason": "failed to parse"}
+    cluster.answers.append(
+        (
+            200,
+            {"errors": True, "items": [{"index": {"_id": "P1", "status": 400, "error": refusal}}]},
+        )
+    )
+    indexed = indexer.index([indexer.Change("9", "post", "P1")])
+    assert indexed.failed == set()
+    assert len(indexed.rejected) == 1
+    assert indexed.rejected[0].startswith("posts/P1: ")

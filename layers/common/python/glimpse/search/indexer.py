@@ -56,6 +56,9 @@ class Indexed:
     requests: int = 0  # bulk requests
     stale: int = 0  # refused as older than what the index holds (409): done before
     failed: set[str] = field(default_factory=set)  # record ids to retry
+    # Documents the index refused for good (400: a mapping it cannot take): retrying the
+    # record would fail the same way and hold its stream shard, so they are reported instead.
+    rejected: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -187,6 +190,8 @@ def _send(plan: _Plan) -> Indexed:
             status = int(outcome.get("status", 500))
             if status == 409:
                 indexed.stale += 1 if action != "create" else 0
+            elif status == 400:
+                indexed.rejected.append(f"{key[0]}/{key[1]}: {outcome.get('error')}")
             elif not (200 <= status < 300 or (action == "delete" and status == 404)):
                 indexed.failed |= plan.sources[key]
     return indexed
