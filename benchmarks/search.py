@@ -126,7 +126,7 @@ def main() -> None:
     from infra import opensearch
     from infra.local.fronts.search import SearchFront
 
-    with provisioned() as provisioner:
+    with provisioned():
         front = SearchFront.serving(opensearch.templates())
         os.environ["OPENSEARCH_ENDPOINT"] = front.url
         from glimpse.adapters import search as cluster
@@ -161,11 +161,11 @@ def main() -> None:
         print(f"  baseline, a request per document: {baseline:,.0f} documents per second")
         print(f"  -> bulk is {single_median / bulk:.1f}x faster")
 
-        _explore(provisioner)
+        _explore()
         front.stop()
 
 
-def _explore(provisioner: Any) -> None:
+def _explore() -> None:
     from functions.search import app as search_app
     from glimpse.clock import now
     from glimpse.models.batch import write_many
@@ -195,7 +195,6 @@ def _explore(provisioner: Any) -> None:
     print(f"  OpenSearch searches per page: {calls['opensearch:search']}")
     print(f"  DynamoDB requests per page:   {_dynamodb(calls)}")
     print(f"  time per page (median of 5, local engine): {statistics.median(times) * 1000:,.0f} ms")
-    del provisioner
 
 
 if __name__ == "__main__":
