@@ -1,72 +1,245 @@
-"""Cold import of each function's handler module, in a fresh interpreter per sample.
+"""Cold start of each function, as Lambda starts it, against a bare `import boto3`.
 
-Prints, per function, the median import time and the number of modules the import loads,
-next to a bare `import boto3` measured the same way in the same run.
+Every sample is a fresh interpreter in a layer-like environment:
 
-    python -m benchmarks.cold_start [--runs 7]
+- `sys.path` is the function's folder (`/var/task`), its own requirements (if any), the layer's
+  requirements installed with `pip install --target` (`.bench/layer/`, built once per
+  requirements.txt) and the `glimpse` package: no virtualenv, no development packages;
+- the environment is the template's for that function (Globals merged, resources provisioned
+  by the local cloud), with `LAMBDA_TASK_ROOT`, a function name and an X-Ray trace header,
+  and tracing on, as the template asks (`Tracing: Active`).
+
+Per sample: the handler module's import (the init phase), the modules it loads, then the
+first invocation (the request that follows a cold start) and a second one (warm), each with
+the function's sample event from `events/` against the local cloud's AWS endpoint (moto).
+Rounds interleave the functions and the baseline, so a busy machine slows all alike; the
+figures are medians. The budget (issue: cold start) is import ≤ 1.6 times `import boto3`, the
+thumbnailer ≤ 2.0 times.
+
+    python -m benchmarks.cold_start [--rounds 7] [--only FeedFunction,PostsFunction]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from infra.local.template import Template
+from infra.local.cloud import LocalCloud, aws_environment
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / ".bench"
+GLIMPSE = ROOT / "layers/common/python"
+BUDGET = 1.6
+BUDGETS = {"ThumbnailerFunction": 2.0}
+# The sample event of each function's first and warm invocations (default: the first file of
+# events/<folder>/). Reads where a function has them: a cold start is usually a read.
+EVENTS: dict[str, str | None] = {
+    "AuthFunction": "login.json",
+    "DocsFunction": "health.json",
+    "GraphFunction": "followers.json",
+    "MediaFunction": "get_media.json",
+    "MessagesFunction": "conversations.json",
+    "SearchSetupFunction": None,  # its answer goes to CloudFormation's presigned URL
+    "NotificationsFunction": "list.json",
+    "PostsFunction": "get_post.json",
+    "RealtimeFunction": "ping.json",
+    "SearchFunction": "search.json",
+    "StoriesFunction": "tray.json",
+    "ThumbnailerFunction": "upload.json",
+    "UsersFunction": "get_user.json",
+}
+MARK = "COLD-START-RESULT "
 PROBE = """
-import json, sys, time
-before = set(sys.modules)
+import copy, importlib, json, sys, time
+
+module, attribute, event_path = sys.argv[1:4]
+before = len(sys.modules)
 started = time.perf_counter()
-import {module}
-elapsed = time.perf_counter() - started
-print(json.dumps({{"ms": elapsed * 1000, "modules": len(set(sys.modules) - before)}}))
+handler = getattr(importlib.import_module(module), attribute)
+imported = time.perf_counter()
+result = {"import_ms": (imported - started) * 1000, "modules": len(sys.modules) - before}
+
+
+class Context:
+    function_name = "bench"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "0a2b1c3d-bench"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+    identity = client_context = None
+
+    def get_remaining_time_in_millis(self):
+        return 10_000
+
+
+if event_path != "-":
+    with open(event_path, encoding="utf-8") as f:
+        event = json.load(f)
+    for key in ("first_ms", "warm_ms"):
+        started = time.perf_counter()
+        try:
+            answer = handler(copy.deepcopy(event), Context())
+        except Exception as error:  # an authorizer's "Unauthorized" is its answer
+            answer = f"raised {type(error).__name__}"
+        result[key] = (time.perf_counter() - started) * 1000
+    result["status"] = answer
+    if isinstance(answer, dict):
+        result["status"] = answer.get("statusCode") or (
+            f"{len(answer.get('batchItemFailures') or [])} failed"
+            if "batchItemFailures" in answer else "ok"
+        )
+print("COLD-START-RESULT " + json.dumps(result), flush=True)
 """
 
 
-def sample(module: str) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "PYTHONDONTWRITEBYTECODE": "0",
+def _pip_target(requirements: Path, into: Path) -> Path:
+    """`pip install --target into -r requirements` once per content of `requirements`."""
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
+    target = into / digest
+    if not (target / ".complete").exists():
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target)]
+        subprocess.run([*pip, "-r", str(requirements)], check=True)
+        (target / ".complete").touch()
+    return target
+
+
+@dataclass
+class Target:
+    name: str  # a logical id, or "import boto3"
+    path: list[Path]
+    module: str
+    attribute: str
+    environment: dict[str, str]
+    event: Path | None
+    budget: float | None
+
+
+def targets(cloud: LocalCloud, only: set[str] | None) -> list[Target]:
+    layer = _pip_target(ROOT / "requirements.txt", BENCH / "layer")
+    lambda_env = {
+        **aws_environment(cloud.endpoint, cloud.s3_url),
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "_X_AMZN_TRACE_ID": "Root=1-6740a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;"
+        "Sampled=1",
+        "PYTHONDONTWRITEBYTECODE": "1",  # a deployed package is read-only: what it ships is all
     }
+    del lambda_env["POWERTOOLS_TRACE_DISABLED"]  # the template turns tracing on
+    found = []
+    for logical_id, spec in sorted(cloud.specs.items()):
+        if only and logical_id not in only:
+            continue
+        folder = ROOT / Path(*spec.module.split(".")[:-1])
+        path = [folder]
+        own = folder / "requirements.txt"
+        if own.exists():
+            path.append(_pip_target(own, BENCH / "functions"))
+        events = sorted((ROOT / "events" / folder.name).glob("*.json"))
+        if logical_id in EVENTS:
+            named = EVENTS[logical_id]
+            chosen = ROOT / "events" / folder.name / named if named else None
+        else:
+            chosen = events[0] if events else None
+        env = {
+            **lambda_env,
+            **spec.environment,
+            "LAMBDA_TASK_ROOT": str(folder),
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        }
+        found.append(
+            Target(
+                logical_id,
+                [*path, layer, GLIMPSE],
+                spec.module.rsplit(".", 1)[-1],
+                spec.attribute,
+                env,
+                chosen,
+                BUDGETS.get(logical_id, BUDGET),
+            )
+        )
+    baseline = Target("import boto3", [layer], "boto3", "__name__", lambda_env, None, None)
+    return [baseline, *found]
+
+
+def sample(target: Target, workdir: Path) -> dict[str, Any]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        **target.environment,
+        "PYTHONPATH": os.pathsep.join(str(p) for p in target.path),
+    }
+    event = str(target.event) if target.event else "-"
+    # The interpreter the venv was made from, without site-packages of the user: only the
+    # layer-like path gives packages.
     out = subprocess.run(
-        [sys.executable, "-c", PROBE.format(module=module)],
-        cwd=ROOT,
+        [sys._base_executable, "-s", "-c", PROBE, target.module, target.attribute, event],
+        cwd=workdir,
         env=env,
         capture_output=True,
         text=True,
-        check=True,
+        timeout=120,
     )
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def measure(module: str, runs: int) -> tuple[float, int]:
-    sample(module)  # warm the bytecode cache, as a deployed package has it
-    samples = [sample(module) for _ in range(runs)]
-    return statistics.median(s["ms"] for s in samples), int(samples[-1]["modules"])
+    for line in out.stdout.splitlines():
+        if line.startswith(MARK):
+            return dict(json.loads(line[len(MARK) :]))
+    raise RuntimeError(f"{target.name} did not start:\n{out.stderr[-3000:]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--only", default="", help="logical ids, comma-separated")
     args = parser.parse_args()
-    template = Template.load(ROOT / "template.yaml")
-    baseline_ms, baseline_modules = measure("boto3", args.runs)
+    only = {name for name in args.only.split(",") if name} or None
+
+    with tempfile.TemporaryDirectory() as work, LocalCloud(port=0) as cloud:
+        runs = targets(cloud, only)
+        samples: dict[str, list[dict[str, Any]]] = {t.name: [] for t in runs}
+        for target in runs:  # not timed: the OS's file cache and the DynamoDB tables' first use
+            sample(target, Path(work))
+        for _ in range(args.rounds):
+            for target in runs:
+                samples[target.name].append(sample(target, Path(work)))
+
+    def median(name: str, key: str) -> float:
+        values = [s[key] for s in samples[name] if key in s]
+        return statistics.median(values) if values else float("nan")
+
+    base = median("import boto3", "import_ms")
     version = sys.version.split()[0]
-    print(f"cold import, median of {args.runs} fresh interpreters (Python {version})")
-    print(f"{'function':<22}{'module':<26}{'median ms':>10}{'modules':>9}{'x boto3':>9}")
-    print(f"{'(baseline)':<22}{'boto3':<26}{baseline_ms:>10.1f}{baseline_modules:>9}{1.0:>9.2f}")
-    for logical_id in sorted(template.of_type("AWS::Serverless::Function")):
-        module, _ = template.handler(logical_id)
-        ms, modules = measure(module, args.runs)
-        print(f"{logical_id:<22}{module:<26}{ms:>10.1f}{modules:>9}{ms / baseline_ms:>9.2f}")
+    print(
+        f"cold start, layer-like environment, tracing on, Python {version}: medians of "
+        f"{args.rounds} interleaved rounds, a fresh interpreter each"
+    )
+    header = ("function", "import ms", "x boto3", "budget", "modules", "1st call", "import+1st")
+    print(f"{header[0]:<26}" + "".join(f"{h:>11}" for h in header[1:]) + f"{'warm':>9}  answer")
+    over = []
+    for target in runs:
+        imported = median(target.name, "import_ms")
+        ratio = imported / base
+        first, warm = median(target.name, "first_ms"), median(target.name, "warm_ms")
+        verdict = ""
+        if target.budget is not None:
+            verdict = f"{'ok' if ratio <= target.budget else 'OVER'} {target.budget:.1f}"
+            if ratio > target.budget:
+                over.append(target.name)
+        status = samples[target.name][-1].get("status", "")
+        print(
+            f"{target.name:<26}{imported:>11.1f}{ratio:>11.2f}{verdict:>11}"
+            f"{samples[target.name][-1]['modules']:>11}{first:>11.1f}{imported + first:>11.1f}"
+            f"{warm:>9.1f}  {status}"
+        )
+    print(f"over budget: {', '.join(over)}" if over else "every function within its budget")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,5 @@
 """`/auth/*`: sign-up, confirmation, login and refresh (no token needed)."""
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.metrics import MetricUnit
-
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.auth import service
 from glimpse.auth.schemas import (
@@ -15,6 +12,9 @@ from glimpse.auth.schemas import (
     TokensOut,
 )
 from glimpse.plumbing import Plumbing
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("user_pool_client_id", "users_table")

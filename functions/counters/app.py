@@ -8,14 +8,14 @@ fails, all of them are reported failed and come back: their applied marks make t
 from dataclasses import asdict
 from typing import Any
 
+from glimpse import events
+from glimpse.counters import service
+from glimpse.plumbing import Plumbing
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
-
-from glimpse import events
-from glimpse.counters import service
-from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (

@@ -5,10 +5,10 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import Response
-
 from glimpse.api.resolver import create_app
 from glimpse.plumbing import Plumbing
+
+from aws_lambda_powertools.event_handler import Response
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ()

@@ -8,6 +8,10 @@ keyed on its type, `event_id` and `after` (a re-follow is a new event, so it run
 from dataclasses import asdict
 from typing import Any
 
+from glimpse.feed import fanout
+from glimpse.idempotency import idempotent
+from glimpse.plumbing import Plumbing
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -18,10 +22,6 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from glimpse.feed import fanout
-from glimpse.idempotency import idempotent
-from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (

@@ -2,8 +2,6 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import create_app
@@ -11,6 +9,8 @@ from glimpse.feed import service
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.posts.schemas import PostOut
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (

@@ -1,9 +1,5 @@
 """The social graph: follow, unfollow, requests, blocks, followers and following lists."""
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
-
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
@@ -11,6 +7,10 @@ from glimpse.directory import UserSummary
 from glimpse.graph import service
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("cursor_secret_arn", "events_table", "feed_table", "media_cdn_domain", "users_table")

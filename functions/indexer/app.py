@@ -9,18 +9,18 @@ retries a batch's description goes to the failure queue.
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from glimpse.models.posts import POST
 from glimpse.models.users import PROFILE
 from glimpse.plumbing import Plumbing
 from glimpse.search.indexer import Change, index
 
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("opensearch_endpoint", "posts_table", "users_table")
 
-plumbing = Plumbing.of("indexer")
+plumbing = Plumbing.of("indexer", patch=("botocore", "httplib"))  # OpenSearch over HTTP
 logger, metrics = plumbing.logger, plumbing.metrics
 
 

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
 from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
 from glimpse.media import service
 from glimpse.media.schemas import MediaCreate, MediaOut, UploadOut
 from glimpse.plumbing import Plumbing
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("idempotency_table", "media_bucket", "media_cdn_domain", "media_table", "users_table")

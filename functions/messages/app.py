@@ -1,8 +1,5 @@
 """Direct messages: conversations, messages, read markers, accepting requests, story replies."""
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.metrics import MetricUnit
-
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
@@ -18,6 +15,9 @@ from glimpse.messages.schemas import (
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.realtime import service as realtime
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (

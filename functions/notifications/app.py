@@ -1,7 +1,5 @@
 """Notifications: the list, marking read, settings, device registration."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
@@ -15,6 +13,8 @@ from glimpse.notifications.schemas import (
 )
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
+
+from aws_lambda_powertools.event_handler import Response
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (

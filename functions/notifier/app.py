@@ -12,16 +12,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import SQSEvent
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
-
 from glimpse import events
 from glimpse.models.notifications import Notification, recipient_of
 from glimpse.notifications import notifier, push, views
 from glimpse.plumbing import Plumbing
 from glimpse.realtime import service as realtime
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import SQSEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (

@@ -2,9 +2,6 @@
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.metrics import MetricUnit
-
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
@@ -14,6 +11,9 @@ from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.posts import service
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (

@@ -2,14 +2,14 @@
 
 from typing import Any
 
+from glimpse.config import get_settings
+from glimpse.plumbing import Plumbing
+
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     PreSignUpTriggerEvent,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from glimpse.config import get_settings
-from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("auto_confirm_users",)

@@ -9,13 +9,13 @@ after MaximumRetryAttempts the batch's description goes to the failure queue.
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from glimpse.adapters.messaging import publish_events
 from glimpse.models.outbox import EVENT_PREFIX
 from glimpse.plumbing import Plumbing
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("social_events_topic_arn",)

@@ -4,10 +4,10 @@ answers `{"action": "ping"}` with `{"type": "pong"}` (and anything else with an 
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from glimpse.plumbing import Plumbing
 from glimpse.realtime import service
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("connections_table", "websocket_management_url")

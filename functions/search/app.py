@@ -20,7 +20,7 @@ SETTINGS = (
     "users_table",
 )
 
-plumbing = Plumbing.of("search")
+plumbing = Plumbing.of("search", patch=("botocore", "httplib"))  # OpenSearch over HTTP
 app = create_app()
 
 

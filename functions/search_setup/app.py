@@ -10,15 +10,15 @@ import json
 import urllib.request
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from glimpse.plumbing import Plumbing
 from glimpse.search import setup
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("opensearch_endpoint",)
 
-plumbing = Plumbing.of("search_setup")
+plumbing = Plumbing.of("search_setup", patch=("botocore", "httplib"))  # OpenSearch over HTTP
 logger = plumbing.logger
 PHYSICAL_ID = "glimpse-search-indexes"
 

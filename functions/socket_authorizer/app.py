@@ -8,10 +8,10 @@ with 401 at the handshake.
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from glimpse.plumbing import Plumbing
 from glimpse.realtime.tokens import InvalidToken, verifier
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("cognito_issuer", "user_pool_client_id")

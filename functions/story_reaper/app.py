@@ -8,6 +8,10 @@ batch's description goes to the failure queue.
 
 from typing import Any
 
+from glimpse.models.stories import STORY
+from glimpse.plumbing import Plumbing
+from glimpse.stories.reaper import Ended, reap
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -19,10 +23,6 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecord,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from glimpse.models.stories import STORY
-from glimpse.plumbing import Plumbing
-from glimpse.stories.reaper import Ended, reap
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("events_table", "media_bucket", "media_table")

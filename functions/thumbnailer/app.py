@@ -10,6 +10,11 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import unquote_plus
 
+from glimpse.idempotency import idempotent
+from glimpse.media.processing import UploadedObject, process_upload
+from glimpse.models.objects import UPLOADS_PREFIX
+from glimpse.plumbing import Plumbing
+
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -21,11 +26,6 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from glimpse.idempotency import idempotent
-from glimpse.media.processing import UploadedObject, process_upload
-from glimpse.models.objects import UPLOADS_PREFIX
-from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("idempotency_table", "media_bucket", "media_table")

@@ -7,10 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from ulid import ULID
 
 from functions.story_reaper import app as reaper
-from glimpse.clock import now
+from glimpse.clock import first_id_at, now
 from glimpse.config import get_settings
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.stories import STORY, Story, TrayMarker, marker_sk, story_pk, tray_pk
@@ -405,14 +404,14 @@ def test_a_users_stories_are_found_past_any_number_of_expired_ones(
             Story(
                 story_pk(sid),
                 STORY,
-                story_id=str(ULID.from_datetime(old))[:10] + sid[10:],
+                story_id=first_id_at(old)[:10] + sid[10:],
                 owner_id=alice.id,
                 media_id=new_id(),
                 audience="followers",
                 created_at=old,
                 expires_at=old + timedelta(days=1),
                 owner_pk=owner_pk(alice.id),
-                story_sk=str(ULID.from_datetime(old))[:10] + sid[10:],
+                story_sk=first_id_at(old)[:10] + sid[10:],
             )
         )
     write_many(Story, puts=stale)

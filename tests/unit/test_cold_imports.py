@@ -50,6 +50,20 @@ HEAVY = {
     "opensearchpy": set(),  # search, indexer and setup make their client on first use
     "joserfc": {"SocketAuthorizerFunction"},
 }
+# Modules no function uses, which a package `__init__` or a default would load for nothing
+# (glimpse.lazy, Plumbing's tracer patches): the resolvers of other event sources, the event
+# classes of other services, the X-Ray SDK's patches of libraries Glimpse does not call, and the
+# ULID library (glimpse.clock makes ids itself).
+NEVER = (
+    "aws_lambda_powertools.event_handler.appsync",
+    "aws_lambda_powertools.event_handler.bedrock_agent",
+    "aws_lambda_powertools.event_handler.vpc_lattice",
+    "aws_lambda_powertools.utilities.data_classes.code_pipeline_job_event",
+    "aws_lambda_powertools.utilities.data_classes.appsync_resolver_event",
+    "aws_xray_sdk.ext.sqlite3.patch",
+    "aws_xray_sdk.ext.pynamodb.patch",
+    "ulid",
+)
 DOMAIN_PACKAGES = {
     "auth", "counters", "feed", "graph", "media", "messages", "notifications", "posts",
     "realtime", "search", "stories", "users",
@@ -74,7 +88,11 @@ def loaded(module: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", PROBE, module],
         cwd=ROOT,
-        env={"PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}", "AWS_REGION": "us-east-1"},
+        env={
+            "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}",
+            "AWS_REGION": "us-east-1",
+            "LAMBDA_TASK_ROOT": str(ROOT),  # the X-Ray SDK patches at import, as in Lambda
+        },
         capture_output=True,
         text=True,
         check=True,
@@ -101,3 +119,36 @@ def test_a_handler_loads_only_what_its_function_uses(logical_id: str) -> None:
     for library, users in HEAVY.items():
         if logical_id not in users:
             assert library not in modules, f"{logical_id} loads {library} at import"
+    assert not modules & set(NEVER), f"{logical_id} loads {sorted(modules & set(NEVER))}"
+
+
+def test_a_lazily_registered_package_still_gives_every_name_it_exports() -> None:
+    """glimpse.lazy registers Powertools' heavy packages without running their `__init__`:
+    each name the `__init__` would have given still imports, from the module it comes from."""
+    probe = """
+import json, sys
+import glimpse
+from aws_lambda_powertools.event_handler import Response
+before = set(sys.modules)
+from glimpse.lazy import PACKAGES
+import importlib
+found = {}
+for name in PACKAGES:
+    package = importlib.import_module(name)
+    found[name] = [attr for attr in package.__all__ if getattr(package, attr, None) is None]
+print(json.dumps({"missing": found, "response": Response.__module__,
+                  "appsync_before": "aws_lambda_powertools.event_handler.appsync" in before}))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(ROOT / "layers/common/python"), "AWS_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["response"] == "aws_lambda_powertools.event_handler.api_gateway"
+    assert result["appsync_before"] is False  # nothing asked for it until the loop did
+    assert result["missing"] == {name: [] for name in result["missing"]}
+    assert len(result["missing"]) == 2

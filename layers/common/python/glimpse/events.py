@@ -10,11 +10,13 @@ events: they read the current state when order matters (see docs/events.md).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from glimpse.clock import Timestamp, new_id, now
+from glimpse.schema import Schema
 
 FollowState = Literal["following", "requested"]
 
@@ -25,7 +27,7 @@ def _now_ms() -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-class Event(BaseModel):
+class Event(Schema):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: str = Field(default_factory=new_id)
@@ -205,18 +207,23 @@ type DomainEvent = Annotated[
     Field(discriminator="type"),
 ]
 
-_ADAPTER: TypeAdapter[DomainEvent] = TypeAdapter(DomainEvent)
 EVENT_TYPES: tuple[str, ...] = tuple(
     cls.model_fields["type"].default
     for cls in Event.__subclasses__()  # every concrete event, in definition order
 )
 
 
+@cache
+def _adapter() -> TypeAdapter[DomainEvent]:
+    """Built on first use: only consumers parse events, and it is the costliest schema."""
+    return TypeAdapter(DomainEvent)
+
+
 def parse(raw: str | bytes) -> DomainEvent:
     """An event from its JSON; raises `pydantic.ValidationError` for anything else."""
-    return _ADAPTER.validate_json(raw)
+    return _adapter().validate_json(raw)
 
 
 def parse_obj(raw: object) -> DomainEvent:
     """An event from decoded JSON; raises `pydantic.ValidationError` for anything else."""
-    return _ADAPTER.validate_python(raw)
+    return _adapter().validate_python(raw)

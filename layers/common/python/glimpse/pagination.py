@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from pydantic import BaseModel
 from pynamodb.models import Model
 
 from glimpse import cursors
 from glimpse.adapters.secrets import cursor_key
 from glimpse.errors import BadRequest, field_error
+from glimpse.schema import Schema
 
 
-class Page[T](BaseModel):
+class Page[T](Schema):
     """A list response: `{"items": [...], "next_cursor": "<opaque>" | null}`."""
 
     items: list[T]

@@ -19,6 +19,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from glimpse import snapstart
+
 if TYPE_CHECKING:  # kept out of the import: the Cognito trigger needs neither
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -30,14 +32,23 @@ type Handler[R] = Callable[[dict[str, Any], LambdaContext], R]
 class Plumbing:
     service: str
     logger: Logger
-    tracer: Tracer | None  # None: not traced (importing the X-Ray SDK costs ~0.2 s cold)
+    tracer: Tracer | None  # None: not traced
     metrics: Metrics
 
     @classmethod
-    def of(cls, service: str, *, traced: bool = True) -> Plumbing:
+    def of(
+        cls, service: str, *, traced: bool = True, patch: tuple[str, ...] = ("botocore",)
+    ) -> Plumbing:
         """For the function whose code is `functions/<service>/`. Functions that call no AWS
-        service worth a trace (docs, the Cognito trigger) pass `traced=False`."""
-        tracer = Tracer(service=service) if traced else None
+        service worth a trace (docs, the Cognito trigger) pass `traced=False`.
+
+        The tracer patches `patch` only: botocore traces every AWS call (PynamoDB's too, which
+        go through botocore), and a function that calls an HTTP service itself adds "httplib".
+        Powertools' default patches every library the X-Ray SDK knows, which loads them at
+        cold start and records each DynamoDB call three times (botocore, PynamoDB, httplib).
+        """
+        tracer = Tracer(service=service, patch_modules=patch) if traced else None
+        snapstart.install()
         return cls(service, Logger(service=service), tracer, Metrics(service=service))
 
     def _wrap[R](self, handler: Handler[R], correlation_path: str | None = None) -> Handler[R]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.inputs import USERNAME_PATTERN
+from glimpse.schema import Schema
 from glimpse.users.schemas import MeOut
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class _Strict(BaseModel):
+class _Strict(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
@@ -25,7 +26,7 @@ class SignupIn(_Strict):
         return value.lower()
 
 
-class SignupOut(BaseModel):
+class SignupOut(Schema):
     user: MeOut
     confirmed: bool = Field(description="False when the account waits for POST /auth/confirm")
 
@@ -44,7 +45,7 @@ class RefreshIn(_Strict):
     refresh_token: str = Field(min_length=1, max_length=8192)
 
 
-class RefreshOut(BaseModel):
+class RefreshOut(Schema):
     id_token: str
     access_token: str
     expires_in: int

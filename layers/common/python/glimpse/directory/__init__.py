@@ -4,15 +4,14 @@ it imports none of them."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from glimpse.adapters.cdn import rendition_urls
 from glimpse.errors import NotFound
 from glimpse.models.base import get_or_none, str_map
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
+from glimpse.schema import Schema
 
 
-class UserSummary(BaseModel):
+class UserSummary(Schema):
     """API.md's user summary: who wrote, liked, follows."""
 
     username: str

@@ -44,6 +44,7 @@ from glimpse.models.base import Model, get_or_none, start_after
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.feed import (
     CELEBRITIES,
+    FEED_CAP,
     FeedItem,
     author_prefix,
     author_sk,
@@ -67,7 +68,6 @@ from glimpse.models.users import PROFILE, UserProfile, user_pk
 PAGE = 1000  # followers per job: 40 BatchWriteItem requests at most
 CLEANUP_PAGE = 1000  # likes and comments of a deleted post deleted per job
 BACKFILL = 20  # posts copied into a feed on follow
-FEED_CAP = 500  # entries a feed keeps
 TRIM_SAMPLE = 100  # one write in this many (by a hash of reader and post) checks the cap
 
 type Send = Callable[[list[dict[str, Any]]], None]

@@ -23,10 +23,9 @@ from typing import Literal
 from glimpse.clock import now
 from glimpse.concurrency import each
 from glimpse.feed import ranking
-from glimpse.feed.fanout import FEED_CAP
 from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, Key, get_many
-from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk, followed_celebrities
+from glimpse.models.feed import CELEBRITIES, FEED_CAP, FeedItem, feed_pk, followed_celebrities
 from glimpse.models.graph import AFFINITY, FOLLOWS, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import POST, Like, Post, author_pk, like_sk, post_pk

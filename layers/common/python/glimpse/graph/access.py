@@ -8,14 +8,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from glimpse.directory import UserSummary, summary
 from glimpse.errors import Forbidden, NotFound
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, edge_key
-from glimpse.models.transactions import Transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
+
+if TYPE_CHECKING:  # annotations only: a read path need not load the write side
+    from glimpse.models.transactions import Transaction
 
 FollowStatus = Literal["none", "requested", "following"]
 

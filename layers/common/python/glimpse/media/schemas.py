@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from glimpse.inputs import Count
 from glimpse.media.limits import MediaKind, MediaStatus, RejectReason
+from glimpse.schema import Schema
 
 
-class MediaCreate(BaseModel):
+class MediaCreate(Schema):
     """`POST /media`. The content type is checked by the service: a disallowed one is a 415."""
 
     model_config = ConfigDict(extra="forbid")
@@ -18,21 +19,21 @@ class MediaCreate(BaseModel):
     size_bytes: Count = Field(ge=1, description="The file's size; over the limit is a 413.")
 
 
-class UploadForm(BaseModel):
+class UploadForm(Schema):
     url: str
     fields: dict[str, str] = Field(
         description="Form fields to send, in order, before the file (multipart/form-data)."
     )
 
 
-class UploadOut(BaseModel):
+class UploadOut(Schema):
     media_id: str
     upload: UploadForm
     expires_in: int = Field(description="Seconds the upload form stays valid.")
     max_bytes: int
 
 
-class MediaOut(BaseModel):
+class MediaOut(Schema):
     media_id: str
     kind: MediaKind
     status: MediaStatus

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
 from glimpse.inputs import ULID_PATTERN, USERNAME_PATTERN, VisibleText
 from glimpse.media.schemas import MediaOut
+from glimpse.schema import Schema
 
 MAX_MEMBERS = 32  # a group's members, the creator included
 MessageText = Annotated[VisibleText, Field(max_length=1000)]
 
 
-class ConversationCreate(BaseModel):
+class ConversationCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     usernames: list[Annotated[str, Field(pattern=USERNAME_PATTERN)]] = Field(
@@ -25,7 +26,7 @@ class ConversationCreate(BaseModel):
     )
 
 
-class MessageCreate(BaseModel):
+class MessageCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     text: MessageText | None = None
@@ -44,20 +45,20 @@ class MessageCreate(BaseModel):
         return self
 
 
-class MessageReadUpTo(BaseModel):
+class MessageReadUpTo(Schema):
     model_config = ConfigDict(extra="forbid")
 
     up_to: str = Field(pattern=ULID_PATTERN, description="A message id.")
 
 
-class StoryReply(BaseModel):
+class StoryReply(Schema):
     model_config = ConfigDict(extra="forbid")
 
     text: MessageText
     client_message_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class MessageOut(BaseModel):
+class MessageOut(Schema):
     message_id: str
     conversation_id: str
     sender: UserSummary
@@ -68,7 +69,7 @@ class MessageOut(BaseModel):
     created_at: Timestamp
 
 
-class ConversationOut(BaseModel):
+class ConversationOut(Schema):
     conversation_id: str
     members: list[UserSummary] = Field(description="The other members (you are not listed).")
     is_group: bool

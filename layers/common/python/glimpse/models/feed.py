@@ -15,6 +15,7 @@ from pynamodb.indexes import KeysOnlyProjection, LocalSecondaryIndex
 from glimpse.models.base import Model, get_or_none, table_meta
 
 CELEBRITIES = "~CELEBRITIES"
+FEED_CAP = 500  # entries a feed keeps (the fan-out trims beyond; reads stop there)
 
 
 def feed_pk(user_id: str) -> str:

@@ -11,12 +11,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
 from glimpse.clock import now
-from glimpse.events import Event
 from glimpse.models.base import Model, table_meta
+
+if TYPE_CHECKING:
+    from glimpse.events import Event
 
 EVENT_PREFIX = "EVENT#"
 OUTBOX_TTL = timedelta(days=1)

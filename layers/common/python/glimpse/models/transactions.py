@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -21,10 +21,12 @@ from pynamodb.transactions import TransactWrite
 
 from glimpse.config import get_settings
 from glimpse.errors import BUSY_ERROR_CODES, BUSY_MESSAGE, RateLimited
-from glimpse.events import Event
 from glimpse.models.base import Model
 from glimpse.models.batch import backoff
 from glimpse.models.outbox import OutboxEvent, outbox_item
+
+if TYPE_CHECKING:
+    from glimpse.events import Event
 
 # Backoff before attempts 2..6 is at most 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s (about 1.5 s on
 # average): well inside an API function's 10 s timeout.

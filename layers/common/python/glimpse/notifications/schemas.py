@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
 from glimpse.inputs import ULID_PATTERN, Flag
 from glimpse.notifications.kinds import NotificationType
+from glimpse.schema import Schema
 
 
-class NotificationOut(BaseModel):
+class NotificationOut(Schema):
     notification_id: str = Field(
         description="Changes when a grouped notification gains an actor (it moves to the top "
         "and is unread again); `POST /notifications/read` compares these ids."
@@ -28,13 +29,13 @@ class NotificationOut(BaseModel):
     created_at: Timestamp = Field(description="When the newest of its actions happened.")
 
 
-class ReadUpTo(BaseModel):
+class ReadUpTo(Schema):
     model_config = ConfigDict(extra="forbid")
 
     up_to: str = Field(pattern=ULID_PATTERN, description="A notification id.")
 
 
-class NotificationSettings(BaseModel):
+class NotificationSettings(Schema):
     """Per type: off means no notification and no push (likes covers story likes; follows
     covers follow requests and accepted requests)."""
 
@@ -46,7 +47,7 @@ class NotificationSettings(BaseModel):
     mentions: Flag
 
 
-class DeviceIn(BaseModel):
+class DeviceIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     platform: Literal["ios", "android"]
@@ -58,6 +59,6 @@ class DeviceIn(BaseModel):
     )
 
 
-class DeviceOut(BaseModel):
+class DeviceOut(Schema):
     device_id: str
     platform: Literal["ios", "android"]

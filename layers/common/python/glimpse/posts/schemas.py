@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
 from glimpse.inputs import VisibleText
 from glimpse.media.schemas import MediaOut
+from glimpse.schema import Schema
 
 MAX_CAPTION = 2200
 MAX_COMMENT = 500
 
 
-class PostCreate(BaseModel):
+class PostCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     media_ids: list[str] = Field(min_length=1, max_length=10)
@@ -28,7 +29,7 @@ class PostCreate(BaseModel):
         return value
 
 
-class PostOut(BaseModel):
+class PostOut(Schema):
     post_id: str
     author: UserSummary
     media: list[MediaOut]
@@ -42,18 +43,18 @@ class PostOut(BaseModel):
     created_at: Timestamp
 
 
-class LikeOut(BaseModel):
+class LikeOut(Schema):
     like_count: int
     liked_by_me: bool
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     text: VisibleText = Field(min_length=1, max_length=MAX_COMMENT)
 
 
-class CommentOut(BaseModel):
+class CommentOut(Schema):
     comment_id: str
     post_id: str
     author: UserSummary

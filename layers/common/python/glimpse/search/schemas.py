@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from glimpse.directory import UserSummary
 from glimpse.posts.schemas import PostOut
+from glimpse.schema import Schema
 
 SearchType = Literal["users", "hashtags", "posts"]
 
@@ -33,7 +34,7 @@ Tag = Annotated[
 ]
 
 
-class HashtagOut(BaseModel):
+class HashtagOut(Schema):
     tag: str
     post_count: int = Field(description="Public posts that carry the tag.")
 

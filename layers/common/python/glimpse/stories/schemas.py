@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
 from glimpse.inputs import VisibleText
 from glimpse.media.schemas import MediaOut
+from glimpse.schema import Schema
 
 Audience = Literal["followers", "close_friends"]
 MAX_HIGHLIGHT_STORIES = 100
@@ -22,14 +23,14 @@ def _distinct(value: list[str]) -> list[str]:
     return value
 
 
-class StoryCreate(BaseModel):
+class StoryCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     media_id: str = Field(min_length=1, max_length=64)
     audience: Audience = "followers"
 
 
-class StoryOut(BaseModel):
+class StoryOut(Schema):
     story_id: str
     author: UserSummary
     media: MediaOut
@@ -39,18 +40,18 @@ class StoryOut(BaseModel):
     view_count: int | None = Field(default=None, description="The owner's own stories only.")
 
 
-class StoryList(BaseModel):
+class StoryList(Schema):
     items: list[StoryOut]
 
 
-class TrayEntry(BaseModel):
+class TrayEntry(Schema):
     user: UserSummary
     story_count: int
     latest_at: Timestamp
     has_unseen: bool
 
 
-class Tray(BaseModel):
+class Tray(Schema):
     items: list[TrayEntry]
 
 
@@ -58,7 +59,7 @@ class Viewer(UserSummary):
     liked: bool
 
 
-class HighlightCreate(BaseModel):
+class HighlightCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     title: VisibleText = Field(max_length=64)
@@ -67,13 +68,13 @@ class HighlightCreate(BaseModel):
     _unique = field_validator("story_ids")(_distinct)
 
 
-class HighlightOut(BaseModel):
+class HighlightOut(Schema):
     highlight_id: str
     title: str
     stories: list[StoryOut]
 
 
-class CloseFriends(BaseModel):
+class CloseFriends(Schema):
     model_config = ConfigDict(extra="forbid")
 
     usernames: list[str] = Field(max_length=MAX_CLOSE_FRIENDS)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from glimpse.directory import UserSummary
 from glimpse.graph.access import FollowStatus
 from glimpse.inputs import DisplayName, Flag
+from glimpse.schema import Schema
 
 
 class UserOut(UserSummary):
@@ -24,7 +25,7 @@ class MeOut(UserOut):
     email: str
 
 
-class ProfilePatch(BaseModel):
+class ProfilePatch(Schema):
     """`PATCH /me`: only the fields present change."""
 
     model_config = ConfigDict(extra="forbid")
