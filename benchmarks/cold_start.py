@@ -16,7 +16,13 @@ Rounds interleave the functions and the baseline, so a busy machine slows all al
 figures are medians. The budget (issue: cold start) is import ≤ 1.6 times `import boto3`, the
 thumbnailer ≤ 2.0 times.
 
+With `--compare REF` (a commit), the functions of that commit (its template, layer
+requirements and code, checked out with `git worktree`) run in the same rounds, and a second
+table sets each function's import and first invocation before and after side by side: an
+import made faster by moving work into the first request shows there.
+
     python -m benchmarks.cold_start [--rounds 7] [--only FeedFunction,PostsFunction]
+                                    [--compare 47eb681]
 """
 
 from __future__ import annotations
@@ -34,10 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.cloud import LocalCloud, aws_environment
+from infra.local.runtime import function_specs
+from infra.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
-GLIMPSE = ROOT / "layers/common/python"
 BUDGET = 1.6
 BUDGETS = {"ThumbnailerFunction": 2.0}
 # The sample event of each function's first and warm invocations (default: the first file of
@@ -125,8 +132,20 @@ class Target:
     budget: float | None
 
 
-def targets(cloud: LocalCloud, only: set[str] | None) -> list[Target]:
-    layer = _pip_target(ROOT / "requirements.txt", BENCH / "layer")
+def targets(
+    cloud: LocalCloud, only: set[str] | None, root: Path = ROOT, label: str = ""
+) -> list[Target]:
+    """The baseline and each function of the tree at `root` (its template, its layer's
+    requirements, its code), named `<logical id><label>`."""
+    layer = _pip_target(root / "requirements.txt", BENCH / "layer")
+    # Bytecode for the tree's own code, as pip writes it for the requirements: a sample must
+    # not compile what a clean checkout has not compiled yet.
+    code = [str(root / "layers/common/python"), str(root / "functions")]
+    subprocess.run([sys._base_executable, "-m", "compileall", "-q", *code], check=True)
+    specs = cloud.specs
+    if root != ROOT:
+        template = Template.load(root / "template.yaml", cloud.parameters, cloud.stack_name)
+        specs = function_specs(template, cloud.provisioner.resolver)
     lambda_env = {
         **aws_environment(cloud.endpoint, cloud.s3_url),
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
@@ -137,18 +156,18 @@ def targets(cloud: LocalCloud, only: set[str] | None) -> list[Target]:
     }
     del lambda_env["POWERTOOLS_TRACE_DISABLED"]  # the template turns tracing on
     found = []
-    for logical_id, spec in sorted(cloud.specs.items()):
+    for logical_id, spec in sorted(specs.items()):
         if only and logical_id not in only:
             continue
-        folder = ROOT / Path(*spec.module.split(".")[:-1])
+        folder = root / Path(*spec.module.split(".")[:-1])
         path = [folder]
         own = folder / "requirements.txt"
         if own.exists():
             path.append(_pip_target(own, BENCH / "functions"))
-        events = sorted((ROOT / "events" / folder.name).glob("*.json"))
+        events = sorted((root / "events" / folder.name).glob("*.json"))
         if logical_id in EVENTS:
             named = EVENTS[logical_id]
-            chosen = ROOT / "events" / folder.name / named if named else None
+            chosen = root / "events" / folder.name / named if named else None
         else:
             chosen = events[0] if events else None
         env = {
@@ -159,8 +178,8 @@ def targets(cloud: LocalCloud, only: set[str] | None) -> list[Target]:
         }
         found.append(
             Target(
-                logical_id,
-                [*path, layer, GLIMPSE],
+                logical_id + label,
+                [*path, layer, root / "layers/common/python"],
                 spec.module.rsplit(".", 1)[-1],
                 spec.attribute,
                 env,
@@ -168,6 +187,8 @@ def targets(cloud: LocalCloud, only: set[str] | None) -> list[Target]:
                 BUDGETS.get(logical_id, BUDGET),
             )
         )
+    if label:
+        return found
     baseline = Target("import boto3", [layer], "boto3", "__name__", lambda_env, None, None)
     return [baseline, *found]
 
@@ -199,18 +220,41 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--only", default="", help="logical ids, comma-separated")
+    parser.add_argument("--compare", default="", help="a commit to measure in the same rounds")
     args = parser.parse_args()
     only = {name for name in args.only.split(",") if name} or None
 
     with tempfile.TemporaryDirectory() as work, LocalCloud(port=0) as cloud:
         runs = targets(cloud, only)
-        samples: dict[str, list[dict[str, Any]]] = {t.name: [] for t in runs}
-        for target in runs:  # not timed: the OS's file cache and the DynamoDB tables' first use
-            sample(target, Path(work))
-        for _ in range(args.rounds):
-            for target in runs:
-                samples[target.name].append(sample(target, Path(work)))
+        if args.compare:
+            tree = Path(work) / "compare"
+            git = ["git", "-C", str(ROOT)]
+            subprocess.run(
+                [*git, "worktree", "add", "--detach", str(tree), args.compare], check=True
+            )
+            try:
+                runs += targets(cloud, only, tree, f"@{args.compare}")
+                samples = _rounds(runs, args.rounds, Path(work))
+            finally:
+                subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=True)
+        else:
+            samples = _rounds(runs, args.rounds, Path(work))
+    _report(runs, samples, args.rounds, args.compare)
 
+
+def _rounds(runs: list[Target], rounds: int, work: Path) -> dict[str, list[dict[str, Any]]]:
+    samples: dict[str, list[dict[str, Any]]] = {t.name: [] for t in runs}
+    for target in runs:  # not timed: the OS's file cache and the DynamoDB tables' first use
+        sample(target, work)
+    for _ in range(rounds):
+        for target in runs:
+            samples[target.name].append(sample(target, work))
+    return samples
+
+
+def _report(
+    runs: list[Target], samples: dict[str, list[dict[str, Any]]], rounds: int, compare: str
+) -> None:
     def median(name: str, key: str) -> float:
         values = [s[key] for s in samples[name] if key in s]
         return statistics.median(values) if values else float("nan")
@@ -219,12 +263,14 @@ def main() -> None:
     version = sys.version.split()[0]
     print(
         f"cold start, layer-like environment, tracing on, Python {version}: medians of "
-        f"{args.rounds} interleaved rounds, a fresh interpreter each"
+        f"{rounds} interleaved rounds, a fresh interpreter each"
     )
     header = ("function", "import ms", "x boto3", "budget", "modules", "1st call", "import+1st")
     print(f"{header[0]:<26}" + "".join(f"{h:>11}" for h in header[1:]) + f"{'warm':>9}  answer")
     over = []
     for target in runs:
+        if "@" in target.name:
+            continue
         imported = median(target.name, "import_ms")
         ratio = imported / base
         first, warm = median(target.name, "first_ms"), median(target.name, "warm_ms")
@@ -240,6 +286,25 @@ def main() -> None:
             f"{warm:>9.1f}  {status}"
         )
     print(f"over budget: {', '.join(over)}" if over else "every function within its budget")
+    if not compare:
+        return
+    print(f"\nagainst {compare} in the same rounds (ms; a negative change is a saving)")
+    columns = ("import", "change", "1st call", "change", "import+1st", "change")
+    print(f"{'function':<26}" + "".join(f"{c:>11}" for c in columns))
+    for target in runs:
+        if "@" in target.name:
+            continue
+        old = f"{target.name}@{compare}"
+        if old not in samples:
+            continue
+        now_import, was_import = median(target.name, "import_ms"), median(old, "import_ms")
+        now_first, was_first = median(target.name, "first_ms"), median(old, "first_ms")
+        print(
+            f"{target.name:<26}{now_import:>11.1f}{now_import - was_import:>+11.1f}"
+            f"{now_first:>11.1f}{now_first - was_first:>+11.1f}"
+            f"{now_import + now_first:>11.1f}"
+            f"{(now_import + now_first) - (was_import + was_first):>+11.1f}"
+        )
 
 
 if __name__ == "__main__":
