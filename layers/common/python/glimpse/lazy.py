@@ -36,7 +36,7 @@ def install() -> None:
 
 
 def _register(name: str) -> None:
-    spec = importlib.util.find_spec(name)  # imports the parents, which are light
+    spec = importlib.util.find_spec(name)  # imports the parents (Powertools: Logger, Tracer)
     if spec is None or spec.loader is None or spec.submodule_search_locations is None:
         return
     source = spec.loader.get_source(name)  # type: ignore[attr-defined]
