@@ -66,9 +66,9 @@ def jpeg(width: int = 1600, height: int = 1200, quality: int = 90) -> bytes:
     return encode(photo(width, height), "JPEG", quality=quality)
 
 
-def oriented_jpeg(orientation: int) -> bytes:
+def oriented_jpeg(orientation: int, size: tuple[int, int] = (600, 400)) -> bytes:
     """A JPEG stored so that applying EXIF `orientation` shows :func:`quadrants`."""
-    stored = quadrants()
+    stored = quadrants(*size)
     method = STORED_FROM_DISPLAYED[orientation]
     if method is not None:
         stored = stored.transpose(method)
@@ -91,6 +91,14 @@ def jpeg_with_private_metadata() -> bytes:
 
 
 PRIVATE_MARKERS = (b"SecretCam", b"SecretSoftware", b"SecretXmp", b"SecretComment", b"GPS")
+
+
+def display_p3() -> bytes:
+    """The Display P3 profile phones embed (libvips, a dev dependency, has it built in)."""
+    import pyvips
+
+    pixel = pyvips.Image.black(8, 8, bands=3).copy(interpretation="srgb")
+    return bytes(pixel.icc_export(output_profile="p3").get("icc-profile-data"))
 
 
 def cmyk_jpeg() -> bytes:

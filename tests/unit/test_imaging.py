@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image, ImageChops, ImageCms
 
 from glimpse.media import imaging
 from glimpse.media.limits import RENDITION_SIZES
@@ -38,12 +41,15 @@ def test_blurhash_encodes_the_component_grid() -> None:
     assert bottom_right[1] > bottom_right[2]
 
 
+@pytest.mark.parametrize("width", [600, 2400], ids=["one strip", "strips"])
 @pytest.mark.parametrize("orientation", range(1, 9))
-def test_every_exif_orientation_is_applied_to_the_pixels(orientation: int) -> None:
-    rendered = imaging.render(images.oriented_jpeg(orientation), "image/jpeg")
-    assert (rendered.width, rendered.height) == (600, 400)
+def test_every_exif_orientation_is_applied_to_the_pixels(orientation: int, width: int) -> None:
+    displayed = (width, width * 2 // 3)
+    rendered = imaging.render(images.oriented_jpeg(orientation, displayed), "image/jpeg")
+    assert (rendered.width, rendered.height) == displayed
     for size, data in rendered.renditions.items():
-        assert images.size_of(data) == (min(size, 600), min(size, 600) * 2 // 3), size
+        edge = min(size, width)
+        assert images.size_of(data) == (edge, round(edge * 2 / 3)), size
         corners = [
             images.pixel(data, x, y)
             for x, y in ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75))
@@ -70,6 +76,42 @@ def test_hostile_inputs_end_ready_or_rejected_with_the_right_reason(hostile: Hos
 def test_animated_gif_uses_its_first_frame() -> None:
     rendered = imaging.render(images.animated_gif(), "image/gif")
     assert images.close(images.pixel(rendered.renditions[150], 0.5, 0.5), RED)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("size", [(1080, 720), (1080, 721), (333, 1079)])
+def test_the_strips_make_one_resize_of_the_whole(size: tuple[int, int], orientation: int) -> None:
+    """Resized, converted and turned in strips on the pool = the same done to the whole."""
+    source = images.photo(2000, 1333)
+    whole = imaging._orient(source.resize(size, imaging.RESAMPLE), orientation)
+    strips = imaging._to_base(source, size, None, orientation)
+    assert strips.size == whole.size
+    worst = max(high for _low, high in ImageChops.difference(strips, whole).getextrema())
+    assert worst <= 1  # the strips' float boxes round a few coefficients the other way
+
+
+def test_an_embedded_profile_is_converted_to_srgb_in_every_strip() -> None:
+    """Display P3 pixels become their sRGB values (LittleCMS's), top strip and bottom."""
+    profile = images.display_p3()
+    red, green = (200, 60, 40), (40, 160, 90)
+    stored = Image.new("RGB", (2400, 1600), red)
+    stored.paste(green, (0, 800, 2400, 1600))
+    data = images.encode(stored, "JPEG", quality=95, icc_profile=profile)
+
+    def in_srgb(colour: tuple[int, int, int]) -> tuple[int, ...]:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        converted = ImageCms.profileToProfile(
+            Image.new("RGB", (1, 1), colour), source, ImageCms.createProfile("sRGB")
+        )
+        assert converted is not None
+        return tuple(converted.getpixel((0, 0)))  # type: ignore[arg-type]
+
+    assert not images.close(in_srgb(red), red, 10)  # P3's red is redder than sRGB's
+    rendered = imaging.render(data, "image/jpeg")
+    for rendition in rendered.renditions.values():
+        assert images.close(images.pixel(rendition, 0.5, 0.25), in_srgb(red), 6)
+        assert images.close(images.pixel(rendition, 0.5, 0.75), in_srgb(green), 6)
+        images.assert_clean_progressive_jpeg(rendition)
 
 
 def test_cmyk_becomes_rgb_with_the_same_colour() -> None:
@@ -126,3 +168,11 @@ def test_an_avif_declared_as_heic_is_an_unsupported_format() -> None:
     with pytest.raises(imaging.Rejected) as raised:
         imaging.check_type(b"\x00\x00\x00\x18ftypavif" + b"\x00" * 32, "image/heic")
     assert raised.value.reason == "unsupported_format"
+
+
+def test_the_benchmarks_libvips_engine_sizes_renditions_as_glimpse_does() -> None:
+    from benchmarks.thumbnails import fit
+
+    for size in ((4000, 3000), (3000, 4000), (8000, 6000), (1081, 7), (150, 150), (2000, 1333)):
+        for edge in (*RENDITION_SIZES, 32):
+            assert fit(size, edge) == imaging._fit(size, edge), (size, edge)

@@ -9,13 +9,18 @@ one format; width x height from the header must fit the pixel budget before anyt
 decoded; truncated data is an error, never padded; any decoder failure is `corrupt`.
 Output is rebuilt from pixels only (orientation applied, sRGB, first frame), so no EXIF, GPS,
 XMP, ICC, comment or trailing payload of the upload can reach a rendition.
+
+Speed (README, Benchmarks): JPEG shrinks on load, and the rest is split over `THREADS`.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import blurhash
 import pillow_heif
@@ -26,13 +31,20 @@ from glimpse.media.limits import PIXEL_BUDGET, RENDITION_SIZES, RejectReason
 JPEG_QUALITY = 82
 BACKGROUND = (255, 255, 255)  # what transparent pixels become
 BLURHASH_COMPONENTS = (4, 3)
+RESAMPLE = Image.Resampling.LANCZOS  # the cheaper filters cost quality (the benchmark's PSNR)
+# A full decode (PNG, HEIC...) far above the target is first box-reduced by an integer factor,
+# leaving at least this ratio for Lanczos (Pillow's `reducing_gap`); JPEG shrinks on load.
+REDUCING_GAP = 3.0
+# Threads for the work that splits: strips of the first resize, the four encodes, HEVC tiles.
+# Pillow and libheif release the GIL; the thumbnailer's memory setting gives it two vCPUs.
+THREADS = max(1, min(4, os.cpu_count() or 1))
 
 # Pillow's own bomb guard agrees with ours: it raises at twice the budget; below that, our
 # check after the header rejects, so its warning at once the budget is noise.
 Image.MAX_IMAGE_PIXELS = PIXEL_BUDGET
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
-pillow_heif.register_heif_opener()
+pillow_heif.register_heif_opener(decode_threads=THREADS)
 
 # Declared content type → the only Pillow format that may open it.
 PILLOW_FORMATS = {
@@ -131,24 +143,82 @@ def _render(image: Image.Image, sizes: tuple[int, ...]) -> Rendered:
         image.draft("RGB", _fit(original, largest))
     image.load()  # the first frame only; truncated or corrupt data raises here
     orientation = image.getexif().get(_ORIENTATION, 1)
-    icc_profile = image.info.get("icc_profile")
-
     pixels = _flatten(image)
-    target = _fit(original, largest)
-    if pixels.size != target:
-        pixels = pixels.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    base = _orient(_to_srgb(pixels, icc_profile), orientation)
+    transform = _srgb_transform(image.info.get("icc_profile"), pixels.mode)
+    base = _to_base(pixels, _fit(original, largest), transform, orientation)
     base.info = {}  # nothing of the upload's metadata travels on (Pillow copies `info`)
     displayed = base.size if max(original) <= largest else _oriented_size(original, orientation)
 
-    renditions: dict[int, bytes] = {}
+    # Each rendition is encoded on the pool while the next is resized from it.
+    encoded: dict[int, Future[bytes]] = {}
     current = base
     for size in sorted(sizes, reverse=True):
         wanted = _fit(displayed, size)
         if current.size != wanted:
-            current = current.resize(wanted, Image.Resampling.LANCZOS)
-        renditions[size] = _jpeg(current)
-    return Rendered(displayed[0], displayed[1], renditions, _blurhash(current))
+            current = current.resize(wanted, RESAMPLE)
+        encoded[size] = _pool().submit(_jpeg, current)
+    hashed = _blurhash(current)
+    renditions = {size: future.result() for size, future in encoded.items()}
+    return Rendered(displayed[0], displayed[1], renditions, hashed)
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    """Made on first use (after a SnapStart restore, never in the snapshot)."""
+    return ThreadPoolExecutor(THREADS, thread_name_prefix="render")
+
+
+def _to_base(
+    pixels: Image.Image,
+    size: tuple[int, int],
+    transform: ImageCms.ImageCmsTransform | None,
+    orientation: int,
+) -> Image.Image:
+    """`pixels` at `size`, in sRGB, oriented: resized, colour-managed and turned in horizontal
+    strips, one per thread. A strip's box is its rows' span of the source and Pillow's filter
+    reads beyond a box, so the strips make one resize of the whole (to within 1/255 on a few
+    pixels: the box's float rounding)."""
+    reduce_by = int(min(pixels.width / size[0], pixels.height / size[1]) / REDUCING_GAP)
+    if reduce_by >= 2:
+        pixels = pixels.reduce(reduce_by)
+    scale = pixels.height / size[1]
+
+    def strip(top: int, bottom: int) -> Image.Image:
+        part = pixels
+        if pixels.size != size:
+            box = (0.0, top * scale, float(pixels.width), bottom * scale)
+            part = pixels.resize((size[0], bottom - top), RESAMPLE, box=box)
+        if transform is not None:
+            part = ImageCms.applyTransform(part, transform)  # type: ignore[assignment]
+        elif part.mode != "RGB":
+            part = part.convert("RGB")
+        return _orient(part, orientation)
+
+    rows = _strips(size[1], THREADS) if pixels.size != size else [(0, size[1])]
+    if len(rows) == 1:
+        return strip(*rows[0])
+    parts = _pool().map(lambda span: strip(*span), rows)
+    whole = Image.new("RGB", _oriented_size(size, orientation))
+    for (top, bottom), part in zip(rows, parts, strict=True):
+        whole.paste(part, _strip_origin(top, bottom, size[1], orientation))
+    return whole
+
+
+def _strip_origin(top: int, bottom: int, height: int, orientation: int) -> tuple[int, int]:
+    """Where rows `top:bottom` of an image `height` rows high land once it is oriented."""
+    if orientation in (3, 4):  # turned upside down
+        return 0, height - bottom
+    if orientation in (5, 8):  # rows become columns, first first
+        return top, 0
+    if orientation in (6, 7):  # rows become columns, first last
+        return height - bottom, 0
+    return 0, top
+
+
+def _strips(height: int, count: int) -> list[tuple[int, int]]:
+    """`count` (or fewer) row spans covering `height` rows; none thinner than 64 rows."""
+    step = max(64, -(-height // count))
+    return [(top, min(height, top + step)) for top in range(0, height, step)]
 
 
 def _fit(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
@@ -203,18 +273,18 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image
 
 
-def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
-    """RGB in sRGB: through the embedded ICC profile when there is a usable one."""
-    if icc_profile:
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-            pass  # a broken or mismatched profile: fall back to a plain conversion
-        else:
-            if converted is not None:
-                return converted
-    return image if image.mode == "RGB" else image.convert("RGB")
+@lru_cache(maxsize=16)
+def _srgb_transform(icc_profile: bytes | None, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """The embedded profile → sRGB transform; None without a usable profile (the pixels are
+    taken as sRGB). Cached: a phone's uploads all carry the same few profiles. NOCACHE makes
+    LittleCMS's transform safe to apply from several threads at once."""
+    if not icc_profile:
+        return None
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        return ImageCms.buildTransform(source, _SRGB, mode, "RGB", flags=ImageCms.Flags.NOCACHE)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None  # a broken or mismatched profile: fall back to a plain conversion
 
 
 def _jpeg(image: Image.Image) -> bytes:
