@@ -6,7 +6,7 @@ from glimpse.api.identity import caller
 from glimpse.api.resolver import create_app
 from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
 from glimpse.media import service
-from glimpse.media.schemas import MediaCreate, MediaOut, UploadOut
+from glimpse.media.schemas import FilterList, MediaCreate, MediaOut, UploadOut
 from glimpse.plumbing import Plumbing
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -37,6 +37,12 @@ def _create_upload(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 create_upload_once = created_once("create_media", _create_upload)
+
+
+@app.get("/media/filters", tags=["media"], summary="The filter presets an upload may name")
+def list_filters() -> FilterList:
+    caller(app)  # signed-in callers only, like every media route
+    return service.list_filters()
 
 
 @app.get("/media/<media_id>", tags=["media"], summary="A media item and its renditions")

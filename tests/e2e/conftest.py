@@ -110,11 +110,10 @@ def bob(cloud: LocalCloud) -> Client:
 
 
 def open_upload(
-    client: Client, data: bytes, content_type: str, kind: str = "post"
+    client: Client, data: bytes, content_type: str, kind: str = "post", filter: str = "none"
 ) -> dict[str, Any]:
-    response = client.post(
-        "/media", json={"kind": kind, "content_type": content_type, "size_bytes": len(data)}
-    )
+    body = {"kind": kind, "content_type": content_type, "size_bytes": len(data), "filter": filter}
+    response = client.post("/media", json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -142,9 +141,9 @@ def wait_for_media(client: Client, media_id: str, timeout: float = 10.0) -> dict
 
 
 def upload_image(
-    client: Client, data: bytes, content_type: str, kind: str = "post"
+    client: Client, data: bytes, content_type: str, kind: str = "post", filter: str = "none"
 ) -> dict[str, Any]:
     """Upload slot, file POST, wait: the settled media item."""
-    slot = open_upload(client, data, content_type, kind)
+    slot = open_upload(client, data, content_type, kind, filter)
     assert post_file(slot, data, content_type).status_code in (200, 201, 204)
     return wait_for_media(client, slot["media_id"])

@@ -30,6 +30,27 @@ def test_an_uploaded_photo_turns_ready_and_its_renditions_download(alice: Client
         images.assert_clean_progressive_jpeg(response.content)  # no GPS, EXIF, XMP, comment
 
 
+def test_a_filter_named_at_upload_is_in_every_rendition(alice: Client) -> None:
+    listed = alice.get("/media/filters")
+    assert listed.status_code == 200, listed.text
+    names = [entry["name"] for entry in listed.json()["items"]]
+    assert names == ["none", "vivid", "warm", "cool", "fade", "mono", "noir", "vintage"]
+
+    media = upload_image(alice, images.jpeg(1600, 1200), "image/jpeg", filter="noir")
+    assert (media["status"], media["filter"], media["media_type"]) == ("ready", "noir", "image")
+    for url in media["renditions"].values():
+        rendition = requests.get(url, timeout=10).content
+        red, green, blue = images.pixel(rendition, 0.3, 0.6)
+        assert max(red, green, blue) - min(red, green, blue) <= 4  # black and white
+
+    refused = alice.post(
+        "/media",
+        json={"kind": "post", "content_type": "image/jpeg", "size_bytes": 9, "filter": "x"},
+    )
+    assert refused.status_code == 400
+    assert [d["field"] for d in refused.json()["error"]["details"]] == ["filter"]
+
+
 def test_originals_are_never_served(alice: Client, cloud: LocalCloud) -> None:
     slot = open_upload(alice, images.jpeg(400, 300), "image/jpeg")
     assert post_file(slot, images.jpeg(400, 300), "image/jpeg").status_code == 204
@@ -82,6 +103,7 @@ def test_disallowed_type_and_oversize_are_refused_before_any_upload(alice: Clien
 def test_media_routes_need_a_token(anonymous: Client) -> None:
     assert anonymous.post("/media", json={}).status_code == 401
     assert anonymous.get("/media/01JD0Z8Q5M3S4V6X7Y8Z9A0B1C").status_code == 401
+    assert anonymous.get("/media/filters").status_code == 401
 
 
 def test_hostile_uploads_settle_and_leave_no_message_behind(

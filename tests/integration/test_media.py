@@ -70,11 +70,13 @@ def test_the_uploader_sees_the_pending_item(stack: Stack) -> None:
         "media_id": created["media_id"],
         "kind": "story",
         "status": "pending",
+        "media_type": "image",
         "content_type": "image/png",
         "width": None,
         "height": None,
         "renditions": None,
         "blurhash": None,
+        "filter": "none",
         "reason": None,
     }
 
@@ -129,6 +131,12 @@ def test_another_user_cannot_see_an_unused_item(stack: Stack) -> None:
             "bad_request",
             "acl",
         ),
+        (
+            {"kind": "post", "content_type": "image/jpeg", "size_bytes": 5, "filter": "sepia"},
+            400,
+            "bad_request",
+            "filter",
+        ),
     ],
 )
 def test_refusals_are_clear_and_write_nothing(
@@ -139,3 +147,20 @@ def test_refusals_are_clear_and_write_nothing(
     assert (got_status, got["error"]["code"]) == (status, code)
     assert field in [d["field"] for d in got["error"]["details"]]
     assert media_count(stack) == before
+
+
+def test_a_filter_named_at_upload_is_kept_on_the_item(stack: Stack) -> None:
+    body = {"kind": "post", "content_type": "image/jpeg", "size_bytes": 10, "filter": "noir"}
+    status, created = create(ALICE, body)
+    assert status == 201, created
+    assert get(ALICE, created["media_id"])[1]["filter"] == "noir"
+
+
+def test_the_filters_are_listed_in_order_with_a_description_each(stack: Stack) -> None:
+    event = as_user("media/list_filters", ALICE["id"], ALICE["username"])
+    status, body = invoke(event)
+    assert status == 200, body
+    names = [entry["name"] for entry in body["items"]]
+    assert names == ["none", "vivid", "warm", "cool", "fade", "mono", "noir", "vintage"]
+    assert all(entry["description"].endswith(".") for entry in body["items"])
+    assert body["next_cursor"] is None

@@ -27,8 +27,10 @@ def user() -> dict[str, str]:
     return {"id": str(uuid.uuid4()), "username": f"u{uuid.uuid4().hex[:10]}"}
 
 
-def create_slot(user: dict[str, str], content_type: str, kind: str = "post") -> tuple[str, str]:
-    body = {"kind": kind, "content_type": content_type, "size_bytes": 1000}
+def create_slot(
+    user: dict[str, str], content_type: str, kind: str = "post", filter: str = "none"
+) -> tuple[str, str]:
+    body = {"kind": kind, "content_type": content_type, "size_bytes": 1000, "filter": filter}
     event = as_user("media/create_media", user["id"], user["username"], body=json.dumps(body))
     response = media.lambda_handler(event, FakeContext())
     assert response["statusCode"] == 201, response["body"]
@@ -109,6 +111,22 @@ def test_an_upload_becomes_ready_with_clean_renditions(stack: Stack, user: dict[
     }
     assert view.blurhash
     assert view.reason is None
+
+
+def test_the_filter_named_at_upload_is_in_every_rendition(
+    stack: Stack, user: dict[str, str]
+) -> None:
+    media_id, key = create_slot(user, "image/jpeg", filter="mono")
+    stack.client("s3").put_object(
+        Bucket=stack.ref("MediaBucket"), Key=key, Body=images.jpeg(1600, 1200)
+    )
+    assert deliver(notification_record(stack, key)) == []
+    settled = item(media_id)
+    assert settled.status == "ready"
+    for rendition in settled.renditions.as_dict().values():
+        for spot in ((0.2, 0.2), (0.5, 0.5), (0.8, 0.7)):
+            red, green, blue = images.pixel(read(stack, rendition), *spot)
+            assert max(red, green, blue) - min(red, green, blue) <= 4  # grey: mono
 
 
 def test_a_redelivered_or_repeated_notification_changes_nothing(

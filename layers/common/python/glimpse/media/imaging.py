@@ -20,12 +20,13 @@ import os
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import blurhash
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile
 
+from glimpse.media.filters import IDENTITY, PRESETS, Preset
 from glimpse.media.limits import PIXEL_BUDGET, RENDITION_SIZES, RejectReason
 
 JPEG_QUALITY = 82
@@ -116,8 +117,14 @@ def check_type(data: bytes, declared: str) -> None:
         raise Rejected("unsupported_format", f"declared {declared} but the file is {actual}")
 
 
-def render(data: bytes, declared: str, sizes: tuple[int, ...] = RENDITION_SIZES) -> Rendered:
-    """Renditions of an upload, or :class:`Rejected` with API.md's reason."""
+def render(
+    data: bytes,
+    declared: str,
+    sizes: tuple[int, ...] = RENDITION_SIZES,
+    preset: Preset = PRESETS["none"],
+) -> Rendered:
+    """Renditions of an upload, with `preset` applied to each, or :class:`Rejected` with
+    API.md's reason."""
     check_type(data, declared)
     try:
         with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[declared]]) as image:
@@ -126,7 +133,7 @@ def render(data: bytes, declared: str, sizes: tuple[int, ...] = RENDITION_SIZES)
                 raise Rejected(
                     "too_many_pixels", f"{width}x{height} is over {PIXEL_BUDGET:,} pixels"
                 )
-            return _render(image, sizes)
+            return _render(image, sizes, preset)
     except Rejected:
         raise
     except Image.DecompressionBombError as exc:
@@ -135,7 +142,7 @@ def render(data: bytes, declared: str, sizes: tuple[int, ...] = RENDITION_SIZES)
         raise Rejected("corrupt", f"{type(exc).__name__}: {exc}") from exc
 
 
-def _render(image: Image.Image, sizes: tuple[int, ...]) -> Rendered:
+def _render(image: Image.Image, sizes: tuple[int, ...], preset: Preset) -> Rendered:
     original = image.size
     largest = max(sizes)
     if image.format == "JPEG":
@@ -145,7 +152,7 @@ def _render(image: Image.Image, sizes: tuple[int, ...]) -> Rendered:
     orientation = image.getexif().get(_ORIENTATION, 1)
     pixels = _flatten(image)
     transform = _srgb_transform(image.info.get("icc_profile"), pixels.mode)
-    base = _to_base(pixels, _fit(original, largest), transform, orientation)
+    base = _to_base(pixels, _fit(original, largest), transform, orientation, preset)
     base.info = {}  # nothing of the upload's metadata travels on (Pillow copies `info`)
     displayed = base.size if max(original) <= largest else _oriented_size(original, orientation)
 
@@ -173,11 +180,12 @@ def _to_base(
     size: tuple[int, int],
     transform: ImageCms.ImageCmsTransform | None,
     orientation: int,
+    preset: Preset = PRESETS["none"],
 ) -> Image.Image:
-    """`pixels` at `size`, in sRGB, oriented: resized, colour-managed and turned in horizontal
-    strips, one per thread. A strip's box is its rows' span of the source and Pillow's filter
-    reads beyond a box, so the strips make one resize of the whole (to within 1/255 on a few
-    pixels: the box's float rounding)."""
+    """`pixels` at `size`, in sRGB, filtered, oriented: resized, colour-managed, filtered and
+    turned in horizontal strips, one per thread. A strip's box is its rows' span of the source
+    and Pillow's resampling reads beyond a box, so the strips make one resize of the whole (to
+    within 1/255 on a few pixels: the box's float rounding)."""
     reduce_by = int(min(pixels.width / size[0], pixels.height / size[1]) / REDUCING_GAP)
     if reduce_by >= 2:
         pixels = pixels.reduce(reduce_by)
@@ -192,6 +200,8 @@ def _to_base(
             part = ImageCms.applyTransform(part, transform)  # type: ignore[assignment]
         elif part.mode != "RGB":
             part = part.convert("RGB")
+        if not preset.is_identity:
+            part = _apply(part, preset)
         return _orient(part, orientation)
 
     rows = _strips(size[1], THREADS) if pixels.size != size else [(0, size[1])]
@@ -202,6 +212,19 @@ def _to_base(
     for (top, bottom), part in zip(rows, parts, strict=True):
         whole.paste(part, _strip_origin(top, bottom, size[1], orientation))
     return whole
+
+
+def _apply(image: Image.Image, preset: Preset) -> Image.Image:
+    """The preset's matrix, then its curves (glimpse.media.filters), on RGB pixels."""
+    if preset.matrix != IDENTITY:
+        matrix = tuple(value for row in preset.matrix for value in (*row, 0.0))
+        image = image.convert("RGB", matrix=matrix)
+    return image.point(_lookup_table(preset.name))
+
+
+@cache
+def _lookup_table(name: str) -> list[int]:
+    return PRESETS[name].lookup_table()
 
 
 def _strip_origin(top: int, bottom: int, height: int, orientation: int) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from pynamodb.expressions.update import Action
 from glimpse.adapters import media_bucket
 from glimpse.clock import now
 from glimpse.media import imaging
+from glimpse.media.filters import PRESETS
 from glimpse.media.limits import MAX_UPLOAD_BYTES, RejectReason
 from glimpse.media.service import find
 from glimpse.models.base import conditionally
@@ -73,7 +74,8 @@ def process_upload(upload: UploadedObject) -> Outcome:
         stored.close()
 
     try:
-        rendered = imaging.render(data, item.content_type)
+        preset = PRESETS.get(item.filter or "none", PRESETS["none"])
+        rendered = imaging.render(data, item.content_type, preset=preset)
     except imaging.Rejected as rejected:
         return _reject(item, upload, rejected.reason, rejected.detail, started, len(data))
 

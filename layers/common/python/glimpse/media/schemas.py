@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import ConfigDict, Field
 
 from glimpse.inputs import Count
+from glimpse.media.filters import FilterName
 from glimpse.media.limits import MediaKind, MediaStatus, RejectReason
 from glimpse.schema import Schema
 
@@ -17,6 +20,9 @@ class MediaCreate(Schema):
     kind: MediaKind
     content_type: str = Field(min_length=1, max_length=100)
     size_bytes: Count = Field(ge=1, description="The file's size; over the limit is a 413.")
+    filter: FilterName = Field(
+        default="none", description="A preset applied to every rendition (GET /media/filters)."
+    )
 
 
 class UploadForm(Schema):
@@ -36,6 +42,7 @@ class UploadOut(Schema):
 class MediaOut(Schema):
     media_id: str
     kind: MediaKind
+    media_type: Literal["image", "video"] = "image"
     status: MediaStatus
     content_type: str
     width: int | None = None
@@ -44,4 +51,17 @@ class MediaOut(Schema):
         default=None, description='Long edge ("1080", "640", "320", "150") → URL, once ready.'
     )
     blurhash: str | None = None
+    filter: FilterName | None = Field(
+        default=None, description="The preset asked for at upload; null before filters existed."
+    )
     reason: RejectReason | None = None
+
+
+class FilterOut(Schema):
+    name: FilterName
+    description: str
+
+
+class FilterList(Schema):
+    items: list[FilterOut]
+    next_cursor: None = Field(default=None, description="Always null: one page holds them all.")

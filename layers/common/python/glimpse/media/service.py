@@ -9,6 +9,7 @@ from glimpse.adapters.cdn import rendition_urls
 from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
 from glimpse.graph.access import relation, require_content
+from glimpse.media.filters import PRESETS
 from glimpse.media.limits import (
     ALLOWED_TYPES,
     MAX_UPLOAD_BYTES,
@@ -16,7 +17,14 @@ from glimpse.media.limits import (
     UPLOAD_URL_TTL_SECONDS,
     MediaKind,
 )
-from glimpse.media.schemas import MediaCreate, MediaOut, UploadForm, UploadOut
+from glimpse.media.schemas import (
+    FilterList,
+    FilterOut,
+    MediaCreate,
+    MediaOut,
+    UploadForm,
+    UploadOut,
+)
 from glimpse.models.base import get_or_none, str_map
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.objects import upload_key
@@ -45,6 +53,7 @@ def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:
         kind=request.kind,
         content_type=content_type,
         size_bytes=request.size_bytes,
+        filter=request.filter,
         status="pending",
         created_at=created,
         updated_at=created,
@@ -58,6 +67,16 @@ def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:
         upload=UploadForm(url=slot.url, fields=slot.fields),
         expires_in=UPLOAD_URL_TTL_SECONDS,
         max_bytes=MAX_UPLOAD_BYTES,
+    )
+
+
+def list_filters() -> FilterList:
+    """Every preset `POST /media` accepts, in a fixed order, with its one-line description."""
+    return FilterList(
+        items=[
+            FilterOut(name=preset.name, description=preset.description)
+            for preset in PRESETS.values()
+        ]
     )
 
 
@@ -76,6 +95,7 @@ def view(item: MediaItem) -> MediaOut:
         height=int(item.height) if ready and item.height is not None else None,
         renditions=(rendition_urls(str_map(item.renditions)) or None) if ready else None,
         blurhash=item.blurhash if ready else None,
+        filter=item.filter if item.filter in PRESETS else None,
         reason=item.reason if item.status == "rejected" else None,
     )
 

@@ -40,6 +40,7 @@ class MediaItem(Model):
     height = NumberAttribute(null=True)
     renditions = MapAttribute[str, str](null=True)  # long edge -> object key
     blurhash = UnicodeAttribute(null=True)
+    filter = UnicodeAttribute(null=True)  # a glimpse.media.filters preset; absent before filters
     used_by = UnicodeAttribute(null=True)  # the post or story that uses it
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
