@@ -12,8 +12,11 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from PIL import Image, ImageDraw
+
+from glimpse.media.filters import Preset
 
 # Displayed-image quadrant colours used by the orientation tests.
 RED, GREEN, BLUE, YELLOW = (230, 20, 20), (20, 200, 20), (20, 20, 230), (240, 220, 20)
@@ -269,3 +272,20 @@ def close(actual: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 4
 def size_of(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as image:
         return image.size
+
+
+def filtered(preset: Preset, colour: tuple[int, int, int]) -> tuple[int, ...]:
+    """A filter preset's definition worked by hand on one colour: the matrix, clipped to 8
+    bits, then each channel's curve, straight between its points."""
+    mixed = [
+        min(255, max(0, round(sum(w * c for w, c in zip(row, colour, strict=True)))))
+        for row in preset.matrix
+    ]
+    out = []
+    for value, curve in zip(mixed, preset.curves, strict=True):
+        x = value / 255
+        for (x0, y0), (x1, y1) in pairwise(curve):
+            if x <= x1:
+                out.append(round((y0 + (y1 - y0) * (x - x0) / (x1 - x0)) * 255))
+                break
+    return tuple(out)

@@ -47,6 +47,7 @@ DOMAINS = {
 HEAVY = {
     "PIL": {"ThumbnailerFunction"},
     "pillow_heif": {"ThumbnailerFunction"},
+    "av": set(),  # PyAV: the video transcoder's alone (glimpse.media.video)
     "opensearchpy": set(),  # search, indexer and setup make their client on first use
     "joserfc": {"SocketAuthorizerFunction"},
 }

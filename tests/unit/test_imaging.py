@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-from itertools import pairwise
 
 import pytest
 from PIL import Image, ImageChops, ImageCms
 
 from glimpse.media import imaging
-from glimpse.media.filters import PRESETS, Preset
+from glimpse.media.filters import PRESETS
 from glimpse.media.limits import RENDITION_SIZES
 from tests import images
 from tests.images import BLUE, GREEN, HOSTILE, RED, YELLOW, Hostile
@@ -183,23 +182,6 @@ def test_the_benchmarks_libvips_engine_sizes_renditions_as_glimpse_does() -> Non
 PATCHES = ((200, 60, 40), (40, 160, 90), (30, 60, 200), (235, 225, 140))
 
 
-def _expected(preset: Preset, colour: tuple[int, int, int]) -> tuple[int, ...]:
-    """The preset's definition worked by hand: the matrix, clipped to 8 bits, then each
-    channel's curve, straight between its points."""
-    mixed = [
-        min(255, max(0, round(sum(w * c for w, c in zip(row, colour, strict=True)))))
-        for row in preset.matrix
-    ]
-    out = []
-    for value, curve in zip(mixed, preset.curves, strict=True):
-        x = value / 255
-        for (x0, y0), (x1, y1) in pairwise(curve):
-            if x <= x1:
-                out.append(round((y0 + (y1 - y0) * (x - x0) / (x1 - x0)) * 255))
-                break
-    return tuple(out)
-
-
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_rendition_shows_the_presets_definition(name: str) -> None:
     layout = Image.new("RGB", (2400, 1600))
@@ -213,7 +195,7 @@ def test_every_rendition_shows_the_presets_definition(name: str) -> None:
         for index, colour in enumerate(PATCHES):
             spot = (0.25 + 0.5 * (index % 2), 0.25 + 0.5 * (index // 2))
             actual = images.pixel(rendition, *spot)
-            assert images.close(actual, _expected(PRESETS[name], colour), 5), (
+            assert images.close(actual, images.filtered(PRESETS[name], colour), 5), (
                 name,
                 colour,
                 actual,
@@ -222,7 +204,7 @@ def test_every_rendition_shows_the_presets_definition(name: str) -> None:
 
 def test_the_presets_differ_from_the_photo_and_from_each_other() -> None:
     seen = {
-        name: tuple(_expected(preset, colour) for colour in PATCHES)
+        name: tuple(images.filtered(preset, colour) for colour in PATCHES)
         for name, preset in PRESETS.items()
     }
     assert seen["none"] == PATCHES

@@ -102,6 +102,19 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def sniff_video(data: bytes) -> str | None:
+    """The video container the magic bytes say (MP4, QuickTime, WebM), or None."""
+    if data.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm"
+    if data[4:8] == b"ftyp":
+        if data[8:12] == b"qt  ":
+            return "video/quicktime"
+        return None if data[8:12] in _HEIC_BRANDS or data[8:12] == b"avif" else "video/mp4"
+    if data[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
+        return "video/quicktime"
+    return None
+
+
 def _looks_like_other_image(data: bytes) -> bool:
     return data.startswith(_OTHER_IMAGES) or (data[4:8] == b"ftyp" and data[8:12] == b"avif")
 
@@ -110,6 +123,9 @@ def check_type(data: bytes, declared: str) -> None:
     """Magic bytes against the declared type, before any decoder sees the data."""
     actual = sniff(data[:16])
     if actual is None:
+        video = sniff_video(data[:16])
+        if video is not None:
+            raise Rejected("unsupported_format", f"declared {declared} but the file is {video}")
         if _looks_like_other_image(data[:16]):
             raise Rejected("unsupported_format", "an image format Glimpse does not accept")
         raise Rejected("not_an_image", "the file does not start like any image")
@@ -140,6 +156,16 @@ def render(
         raise Rejected("too_many_pixels", str(exc)) from exc
     except Exception as exc:  # any decoder failure on untrusted bytes is `corrupt`
         raise Rejected("corrupt", f"{type(exc).__name__}: {exc}") from exc
+
+
+def render_pixels(
+    image: Image.Image,
+    sizes: tuple[int, ...] = RENDITION_SIZES,
+    preset: Preset = PRESETS["none"],
+) -> Rendered:
+    """Renditions of pixels decoded elsewhere (a video's poster frame), as `render` makes
+    them from a file."""
+    return _render(image, sizes, preset)
 
 
 def _render(image: Image.Image, sizes: tuple[int, ...], preset: Preset) -> Rendered:

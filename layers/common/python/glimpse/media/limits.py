@@ -7,7 +7,7 @@ from typing import Literal
 MediaKind = Literal["post", "story", "avatar"]
 MediaStatus = Literal["pending", "ready", "rejected"]
 RejectReason = Literal[
-    "not_an_image", "unsupported_format", "too_large", "too_many_pixels", "corrupt"
+    "not_an_image", "unsupported_format", "too_large", "too_many_pixels", "too_long", "corrupt"
 ]
 
 ALLOWED_TYPES: tuple[str, ...] = (
