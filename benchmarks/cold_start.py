@@ -46,7 +46,7 @@ from infra.local.template import Template
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
 BUDGET = 1.6
-BUDGETS = {"ThumbnailerFunction": 2.0}
+BUDGETS = {"ThumbnailerFunction": 2.0, "TranscoderFunction": 2.0}
 # The sample event of each function's first and warm invocations (default: the first file of
 # events/<folder>/). Reads where a function has them: a cold start is usually a read.
 EVENTS: dict[str, str | None] = {
@@ -62,6 +62,7 @@ EVENTS: dict[str, str | None] = {
     "SearchFunction": "search.json",
     "StoriesFunction": "tray.json",
     "ThumbnailerFunction": "upload.json",
+    "TranscoderFunction": "upload.json",
     "UsersFunction": "get_user.json",
 }
 MARK = "COLD-START-RESULT "

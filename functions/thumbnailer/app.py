@@ -1,97 +1,11 @@
-"""Uploads → renditions: S3 ObjectCreated notifications, delivered through SQS.
+"""Image uploads → renditions (glimpse.media.consumer on the `uploads/` prefix)."""
 
-Each SQS record holds one S3 notification. A record fails alone (partial batch response) when
-AWS misbehaves; after the queue's maxReceiveCount it goes to the DLQ. A bad image never
-fails a record: it ends as a `rejected` media item. Each upload is processed once per S3
-version (bucket, key, sequencer), whatever the number of deliveries.
-"""
-
-from dataclasses import asdict
-from typing import Any
-from urllib.parse import unquote_plus
-
-from glimpse.idempotency import idempotent
-from glimpse.media.processing import UploadedObject, process_upload
+from glimpse.media.consumer import uploads_consumer
 from glimpse.models.objects import UPLOADS_PREFIX
 from glimpse.plumbing import Plumbing
-
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes import S3Event
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = ("idempotency_table", "media_bucket", "media_table")
 
 plumbing = Plumbing.of("thumbnailer")
-logger, metrics = plumbing.logger, plumbing.metrics
-processor = BatchProcessor(event_type=EventType.SQS)
-idempotency = IdempotencyConfig(
-    event_key_jmespath="[bucket, key, version]",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=24 * 3600,
-)
-
-
-def uploads_in(notification: dict[str, Any]) -> list[UploadedObject]:
-    """The upload objects an S3 notification is about (none for S3's test event)."""
-    if notification.get("Event") == "s3:TestEvent":
-        return []
-    uploads = []
-    for record in S3Event(notification).records:
-        if not record.event_name.startswith("ObjectCreated:"):
-            continue
-        s3_object = record.s3.get_object
-        key = unquote_plus(s3_object["key"])  # S3 event keys are URL-encoded
-        if not key.startswith(UPLOADS_PREFIX):
-            logger.info("ignoring a key outside the upload prefix", extra={"key": key})
-            continue
-        uploads.append(
-            UploadedObject(
-                bucket=record.s3.bucket.name,
-                key=key,
-                size=int(s3_object.get("size") or 0),
-                version=str(s3_object.get("sequencer") or s3_object.etag),
-            )
-        )
-    return uploads
-
-
-@idempotent("uploads", idempotency, data_keyword_argument="upload")
-def handle_upload(upload: dict[str, Any]) -> dict[str, Any]:
-    outcome = process_upload(UploadedObject(**upload))
-    logger.info("upload processed", extra={"key": upload["key"], **asdict(outcome)})
-    if outcome.result == "ready":
-        metrics.add_metric(name="MediaReady", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(
-            name="ProcessingTime", unit=MetricUnit.Milliseconds, value=outcome.duration_ms
-        )
-        metrics.add_metric(name="BytesIn", unit=MetricUnit.Bytes, value=outcome.bytes_in)
-        metrics.add_metric(name="BytesOut", unit=MetricUnit.Bytes, value=outcome.bytes_out)
-    elif outcome.result == "rejected" and outcome.reason:
-        with single_metric(name="MediaRejected", unit=MetricUnit.Count, value=1) as metric:
-            metric.add_dimension(name="reason", value=outcome.reason)
-    return asdict(outcome)
-
-
-def record_handler(record: SQSRecord) -> None:
-    with plumbing.record(record.message_id):
-        for upload in uploads_in(record.json_body):
-            handle_upload(upload=asdict(upload))
-
-
-def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    metrics.add_metric(name="Notifications", unit=MetricUnit.Count, value=len(event["Records"]))
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-
-
-lambda_handler = plumbing.consumer(handle, idempotency)
+lambda_handler = uploads_consumer(plumbing, UPLOADS_PREFIX)

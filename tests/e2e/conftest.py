@@ -141,9 +141,14 @@ def wait_for_media(client: Client, media_id: str, timeout: float = 10.0) -> dict
 
 
 def upload_image(
-    client: Client, data: bytes, content_type: str, kind: str = "post", filter: str = "none"
+    client: Client,
+    data: bytes,
+    content_type: str,
+    kind: str = "post",
+    filter: str = "none",
+    timeout: float = 10.0,
 ) -> dict[str, Any]:
-    """Upload slot, file POST, wait: the settled media item."""
+    """Upload slot, file POST, wait: the settled media item (images or videos)."""
     slot = open_upload(client, data, content_type, kind, filter)
     assert post_file(slot, data, content_type).status_code in (200, 201, 204)
-    return wait_for_media(client, slot["media_id"])
+    return wait_for_media(client, slot["media_id"], timeout)

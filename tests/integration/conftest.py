@@ -148,3 +148,9 @@ def bob(stack: Stack) -> Any:
     from tests.integration.social import make_user
 
     return make_user(prefix="bob")
+
+
+@pytest.fixture
+def user() -> dict[str, str]:
+    """A caller's identity (no account needed where a handler only reads the token's claims)."""
+    return {"id": str(uuid.uuid4()), "username": f"u{uuid.uuid4().hex[:10]}"}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from functions.media import app as media
-from glimpse.media.limits import MAX_UPLOAD_BYTES
+from glimpse.media.limits import MAX_UPLOAD_BYTES, MAX_VIDEO_BYTES
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack, as_user, unique_name
 
@@ -77,6 +77,8 @@ def test_the_uploader_sees_the_pending_item(stack: Stack) -> None:
         "renditions": None,
         "blurhash": None,
         "filter": "none",
+        "duration_ms": None,
+        "video": None,
         "reason": None,
     }
 
@@ -132,6 +134,24 @@ def test_another_user_cannot_see_an_unused_item(stack: Stack) -> None:
             "acl",
         ),
         (
+            {"kind": "avatar", "content_type": "video/mp4", "size_bytes": 10},
+            415,
+            "unsupported_media_type",
+            "content_type",
+        ),
+        (
+            {"kind": "story", "content_type": "video/quicktime", "size_bytes": 10},
+            415,
+            "unsupported_media_type",
+            "content_type",
+        ),
+        (
+            {"kind": "post", "content_type": "video/mp4", "size_bytes": MAX_VIDEO_BYTES + 1},
+            413,
+            "payload_too_large",
+            "size_bytes",
+        ),
+        (
             {"kind": "post", "content_type": "image/jpeg", "size_bytes": 5, "filter": "sepia"},
             400,
             "bad_request",
@@ -164,3 +184,18 @@ def test_the_filters_are_listed_in_order_with_a_description_each(stack: Stack) -
     assert names == ["none", "vivid", "warm", "cool", "fade", "mono", "noir", "vintage"]
     assert all(entry["description"].endswith(".") for entry in body["items"])
     assert body["next_cursor"] is None
+
+
+@pytest.mark.parametrize("content_type", ["video/mp4", "video/quicktime", "video/webm"])
+def test_a_post_may_be_a_video_of_up_to_100_mib(stack: Stack, content_type: str) -> None:
+    body = {"kind": "post", "content_type": content_type, "size_bytes": MAX_VIDEO_BYTES}
+    status, created = create(ALICE, body)
+    assert status == 201, created
+    assert created["max_bytes"] == MAX_VIDEO_BYTES
+    fields = created["upload"]["fields"]
+    assert fields["key"] == f"video-uploads/{ALICE['id']}/{created['media_id']}"
+    conditions = json.loads(base64.b64decode(fields["policy"]))["conditions"]
+    assert ["content-length-range", 1, MAX_VIDEO_BYTES] in conditions
+    assert {"Content-Type": content_type} in conditions
+    _status, item = get(ALICE, created["media_id"])
+    assert (item["media_type"], item["status"], item["video"]) == ("video", "pending", None)

@@ -22,11 +22,6 @@ from tests.images import HOSTILE, Hostile
 from tests.integration.conftest import Stack, as_user
 
 
-@pytest.fixture
-def user() -> dict[str, str]:
-    return {"id": str(uuid.uuid4()), "username": f"u{uuid.uuid4().hex[:10]}"}
-
-
 def create_slot(
     user: dict[str, str], content_type: str, kind: str = "post", filter: str = "none"
 ) -> tuple[str, str]:

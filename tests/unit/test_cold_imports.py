@@ -41,13 +41,14 @@ DOMAINS = {
     "StoriesFunction": {"graph", "media", "stories"},
     "StoryReaperFunction": {"stories"},
     "ThumbnailerFunction": {"graph", "media"},
+    "TranscoderFunction": {"graph", "media"},
     "UsersFunction": {"graph", "media", "users"},
 }
 # Libraries only some functions ship or use: who may load them at import.
 HEAVY = {
-    "PIL": {"ThumbnailerFunction"},
-    "pillow_heif": {"ThumbnailerFunction"},
-    "av": set(),  # PyAV: the video transcoder's alone (glimpse.media.video)
+    "PIL": {"ThumbnailerFunction", "TranscoderFunction"},
+    "pillow_heif": {"ThumbnailerFunction", "TranscoderFunction"},
+    "av": {"TranscoderFunction"},
     "opensearchpy": set(),  # search, indexer and setup make their client on first use
     "joserfc": {"SocketAuthorizerFunction"},
 }

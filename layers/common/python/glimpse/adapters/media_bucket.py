@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -70,6 +71,16 @@ def put_rendition(bucket: str, key: str, data: bytes, cache_control: str = LASTI
         Body=data,
         ContentType="image/jpeg",
         CacheControl=cache_control,
+    )
+
+
+def put_video(bucket: str, key: str, path: Path, cache_control: str = LASTING) -> None:
+    """An MP4 from a file (multipart above the transfer threshold)."""
+    s3().upload_file(
+        str(path),
+        bucket,
+        key,
+        ExtraArgs={"ContentType": "video/mp4", "CacheControl": cache_control},
     )
 
 

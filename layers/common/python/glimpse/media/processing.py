@@ -9,6 +9,7 @@ in the middle correct.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,11 +19,11 @@ from glimpse.adapters import media_bucket
 from glimpse.clock import now
 from glimpse.media import imaging
 from glimpse.media.filters import PRESETS
-from glimpse.media.limits import MAX_UPLOAD_BYTES, RejectReason
+from glimpse.media.limits import RejectReason, max_bytes_of
 from glimpse.media.service import find
 from glimpse.models.base import conditionally
 from glimpse.models.media import MEDIA, MediaItem, media_pk
-from glimpse.models.objects import original_key, parse_upload_key, rendition_key
+from glimpse.models.objects import original_key, parse_upload_key, rendition_key, upload_key
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,23 @@ class Outcome:
     duration_ms: float = 0.0
 
 
-def process_upload(upload: UploadedObject) -> Outcome:
+Publisher = Callable[[MediaItem, UploadedObject, media_bucket.Upload, float], "Outcome"]
+
+
+def process_upload(upload: UploadedObject, publish: Publisher | None = None) -> Outcome:
+    """Check an upload against its pending item, then `publish` it (the renditions of an
+    image by default; the transcoder passes its own for videos)."""
     started = time.perf_counter()
     parsed = parse_upload_key(upload.key)
     if parsed is None:
         return Outcome("ignored", "not an upload key")
     user_id, media_id = parsed
     item = find(media_id)
-    if item is None or item.owner_id != user_id:
+    if (
+        item is None
+        or item.owner_id != user_id
+        or upload.key != upload_key(user_id, media_id, item.media_type or "image")
+    ):
         media_bucket.delete(upload.bucket, upload.key)
         return Outcome("ignored", "no such media item for this key; upload deleted")
     if item.status != "pending":
@@ -65,26 +75,57 @@ def process_upload(upload: UploadedObject) -> Outcome:
         return Outcome("ignored", "the upload is gone")
     try:
         if stored.size == 0:
-            return _reject(item, upload, "not_an_image", "empty file", started)
-        if stored.size > MAX_UPLOAD_BYTES:
+            return reject(item, upload, "not_an_image", "empty file", started)
+        if stored.size > max_bytes_of(item.content_type):
             # The S3 policy refuses these in AWS; the local S3 does not enforce it.
-            return _reject(item, upload, "too_large", f"{stored.size} bytes", started)
-        data = stored.read()
+            return reject(item, upload, "too_large", f"{stored.size} bytes", started)
+        return (publish or _publish_image)(item, upload, stored, started)
     finally:
         stored.close()
 
+
+def _publish_image(
+    item: MediaItem, upload: UploadedObject, stored: media_bucket.Upload, started: float
+) -> Outcome:
+    data = stored.read()
     try:
         preset = PRESETS.get(item.filter or "none", PRESETS["none"])
         rendered = imaging.render(data, item.content_type, preset=preset)
     except imaging.Rejected as rejected:
-        return _reject(item, upload, rejected.reason, rejected.detail, started, len(data))
+        return reject(item, upload, rejected.reason, rejected.detail, started, len(data))
+    keys = publish_renditions(item, upload, rendered)
+    out = sum(len(jpeg) for jpeg in rendered.renditions.values())
+    return settle_ready(item, upload, started, rendered, keys, (len(data), out))
 
+
+def publish_renditions(
+    item: MediaItem, upload: UploadedObject, rendered: imaging.Rendered
+) -> dict[str, str]:
+    """The renditions written where the CDN serves them: size → object key."""
     keys: dict[str, str] = {}
-    caching = media_bucket.SHORT_LIVED if item.kind == "story" else media_bucket.LASTING
     for size, jpeg in rendered.renditions.items():
-        keys[str(size)] = rendition_key(media_id, size, item.kind)
-        media_bucket.put_rendition(upload.bucket, keys[str(size)], jpeg, caching)
-    media_bucket.copy(upload.bucket, upload.key, original_key(user_id, media_id, item.kind))
+        keys[str(size)] = rendition_key(item.media_id, size, item.kind)
+        media_bucket.put_rendition(upload.bucket, keys[str(size)], jpeg, caching(item))
+    return keys
+
+
+def caching(item: MediaItem) -> str:
+    return media_bucket.SHORT_LIVED if item.kind == "story" else media_bucket.LASTING
+
+
+def settle_ready(
+    item: MediaItem,
+    upload: UploadedObject,
+    started: float,
+    rendered: imaging.Rendered,
+    keys: dict[str, str],
+    sizes: tuple[int, int],
+    *more: Action,
+) -> Outcome:
+    """Keep the original, mark the item ready (its renditions at `keys`, and `more` of its
+    attributes), drop the upload. `sizes`: bytes in, bytes out."""
+    user_id = item.owner_id
+    media_bucket.copy(upload.bucket, upload.key, original_key(user_id, item.media_id, item.kind))
     settled = _settle(
         item,
         MediaItem.status.set("ready"),
@@ -93,18 +134,19 @@ def process_upload(upload: UploadedObject) -> Outcome:
         MediaItem.renditions.set(keys),
         MediaItem.blurhash.set(rendered.blurhash),
         MediaItem.expires_at.remove(),
+        *more,
     )
     media_bucket.delete(upload.bucket, upload.key)
     return Outcome(
         "ready" if settled else "ignored",
         f"{rendered.width}x{rendered.height}" if settled else "settled by another delivery",
-        bytes_in=len(data),
-        bytes_out=sum(len(jpeg) for jpeg in rendered.renditions.values()),
+        bytes_in=sizes[0],
+        bytes_out=sizes[1],
         duration_ms=(time.perf_counter() - started) * 1000,
     )
 
 
-def _reject(
+def reject(
     item: MediaItem,
     upload: UploadedObject,
     reason: RejectReason,

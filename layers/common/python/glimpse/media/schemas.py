@@ -18,7 +18,11 @@ class MediaCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     kind: MediaKind
-    content_type: str = Field(min_length=1, max_length=100)
+    content_type: str = Field(
+        min_length=1,
+        max_length=100,
+        description="An image type, or for a post a video type (at most 60 s); else a 415.",
+    )
     size_bytes: Count = Field(ge=1, description="The file's size; over the limit is a 413.")
     filter: FilterName = Field(
         default="none", description="A preset applied to every rendition (GET /media/filters)."
@@ -53,6 +57,12 @@ class MediaOut(Schema):
     blurhash: str | None = None
     filter: FilterName | None = Field(
         default=None, description="The preset asked for at upload; null before filters existed."
+    )
+    duration_ms: int | None = Field(default=None, description="A ready video's length.")
+    video: dict[str, str] | None = Field(
+        default=None,
+        description='A ready video\'s H.264/AAC MP4s: short edge ("720", "480") → URL. Its '
+        "renditions are poster frames.",
     )
     reason: RejectReason | None = None
 

@@ -12,10 +12,13 @@ from glimpse.graph.access import relation, require_content
 from glimpse.media.filters import PRESETS
 from glimpse.media.limits import (
     ALLOWED_TYPES,
-    MAX_UPLOAD_BYTES,
     PENDING_TTL_SECONDS,
     UPLOAD_URL_TTL_SECONDS,
+    VIDEO_KINDS,
+    VIDEO_TYPES,
     MediaKind,
+    max_bytes_of,
+    media_type_of,
 )
 from glimpse.media.schemas import (
     FilterList,
@@ -33,15 +36,19 @@ from glimpse.models.objects import upload_key
 def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:
     """A pending media item and the presigned POST that uploads its file. Refusals write nothing."""
     content_type = request.content_type.strip().lower()
-    if content_type not in ALLOWED_TYPES:
+    accepted = (*ALLOWED_TYPES, *VIDEO_TYPES) if request.kind in VIDEO_KINDS else ALLOWED_TYPES
+    if content_type not in accepted:
         raise UnsupportedMediaType(
-            f"{request.content_type} is not accepted; use one of {', '.join(ALLOWED_TYPES)}.",
-            [field_error("content_type", f"must be one of {', '.join(ALLOWED_TYPES)}")],
+            f"{request.content_type} is not accepted for a {request.kind}; "
+            f"use one of {', '.join(accepted)}.",
+            [field_error("content_type", f"must be one of {', '.join(accepted)}")],
         )
-    if request.size_bytes > MAX_UPLOAD_BYTES:
+    media_type = media_type_of(content_type)
+    max_bytes = max_bytes_of(content_type)
+    if request.size_bytes > max_bytes:
         raise PayloadTooLarge(
-            f"Uploads are limited to {MAX_UPLOAD_BYTES} bytes.",
-            [field_error("size_bytes", f"must be at most {MAX_UPLOAD_BYTES}")],
+            f"{media_type.capitalize()} uploads are limited to {max_bytes} bytes.",
+            [field_error("size_bytes", f"must be at most {max_bytes}")],
         )
     media_id = new_id()
     created = now()
@@ -51,6 +58,7 @@ def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:
         media_id=media_id,
         owner_id=owner_id,
         kind=request.kind,
+        media_type=media_type,
         content_type=content_type,
         size_bytes=request.size_bytes,
         filter=request.filter,
@@ -60,13 +68,13 @@ def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:
         expires_at=created + timedelta(seconds=PENDING_TTL_SECONDS),
     ).save(condition=MediaItem.pk.does_not_exist())
     slot = media_bucket.presigned_upload(
-        upload_key(owner_id, media_id), content_type, MAX_UPLOAD_BYTES, UPLOAD_URL_TTL_SECONDS
+        upload_key(owner_id, media_id, media_type), content_type, max_bytes, UPLOAD_URL_TTL_SECONDS
     )
     return UploadOut(
         media_id=media_id,
         upload=UploadForm(url=slot.url, fields=slot.fields),
         expires_in=UPLOAD_URL_TTL_SECONDS,
-        max_bytes=MAX_UPLOAD_BYTES,
+        max_bytes=max_bytes,
     )
 
 
@@ -86,9 +94,11 @@ def find(media_id: str) -> MediaItem | None:
 
 def view(item: MediaItem) -> MediaOut:
     ready = item.status == "ready"
+    is_video = item.media_type == "video"
     return MediaOut(
         media_id=item.media_id,
         kind=item.kind,
+        media_type="video" if is_video else "image",
         status=item.status,
         content_type=item.content_type,
         width=int(item.width) if ready and item.width is not None else None,
@@ -96,6 +106,8 @@ def view(item: MediaItem) -> MediaOut:
         renditions=(rendition_urls(str_map(item.renditions)) or None) if ready else None,
         blurhash=item.blurhash if ready else None,
         filter=item.filter if item.filter in PRESETS else None,
+        duration_ms=int(item.duration_ms) if is_video and ready and item.duration_ms else None,
+        video=(rendition_urls(str_map(item.videos)) or None) if is_video and ready else None,
         reason=item.reason if item.status == "rejected" else None,
     )
 

@@ -41,6 +41,9 @@ class MediaItem(Model):
     renditions = MapAttribute[str, str](null=True)  # long edge -> object key
     blurhash = UnicodeAttribute(null=True)
     filter = UnicodeAttribute(null=True)  # a glimpse.media.filters preset; absent before filters
+    media_type = UnicodeAttribute(null=True)  # image | video; absent (image) before videos
+    duration_ms = NumberAttribute(null=True)  # a ready video's
+    videos = MapAttribute[str, str](null=True)  # a ready video's: short edge -> MP4 object key
     used_by = UnicodeAttribute(null=True)  # the post or story that uses it
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

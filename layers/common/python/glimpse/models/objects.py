@@ -1,8 +1,10 @@
 """Where media objects live in the media bucket.
 
-- `uploads/{user_id}/{media_id}`: what clients POST (quarantine: never served, expires in a day)
+- `uploads/{user_id}/{media_id}`: what clients POST (quarantine: never served, expires in a day);
+  videos go to `video-uploads/…`, which notifies the transcoder instead of the thumbnailer
 - `originals/{user_id}/{media_id}`: accepted originals, kept private (never served)
 - `renditions/{media_id}/{size}.jpg`: re-encoded renditions, the only objects the CDN serves
+  (a video's outputs are `renditions/{media_id}/{short edge}.mp4`, its poster the usual JPEGs)
 
 Story media live under prefixes of their own, which a lifecycle rule expires after two days
 (the backstop: the story reaper deletes them when the story goes): `renditions/stories/…` and
@@ -14,15 +16,19 @@ from __future__ import annotations
 import re
 
 UPLOADS_PREFIX = "uploads/"
+VIDEO_UPLOADS_PREFIX = "video-uploads/"
 ORIGINALS_PREFIX = "originals/"
 RENDITIONS_PREFIX = "renditions/"
 
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
-_UPLOAD_KEY = re.compile(rf"^uploads/(?P<user_id>[0-9A-Za-z-]{{1,64}})/(?P<media_id>{_ULID})$")
+_UPLOAD_KEY = re.compile(
+    rf"^(?:video-)?uploads/(?P<user_id>[0-9A-Za-z-]{{1,64}})/(?P<media_id>{_ULID})$"
+)
 
 
-def upload_key(user_id: str, media_id: str) -> str:
-    return f"{UPLOADS_PREFIX}{user_id}/{media_id}"
+def upload_key(user_id: str, media_id: str, media_type: str = "image") -> str:
+    prefix = VIDEO_UPLOADS_PREFIX if media_type == "video" else UPLOADS_PREFIX
+    return f"{prefix}{user_id}/{media_id}"
 
 
 def parse_upload_key(key: str) -> tuple[str, str] | None:
@@ -44,6 +50,11 @@ def original_key(user_id: str, media_id: str, kind: str = "post") -> str:
 def rendition_key(media_id: str, size: int | str, kind: str = "post") -> str:
     prefix = STORY_RENDITIONS_PREFIX if kind == "story" else RENDITIONS_PREFIX
     return f"{prefix}{media_id}/{size}.jpg"
+
+
+def video_key(media_id: str, short_edge: int | str, kind: str = "post") -> str:
+    prefix = STORY_RENDITIONS_PREFIX if kind == "story" else RENDITIONS_PREFIX
+    return f"{prefix}{media_id}/{short_edge}.mp4"
 
 
 def kept_rendition_key(media_id: str, size: int | str) -> str:

@@ -1,0 +1,63 @@
+"""The transcoder's publishing step: a video upload → MP4s, poster renditions, a ready item.
+
+`processing.process_upload` has already matched the upload to its pending item and checked
+its size; this writes the upload to local storage (PyAV reads a file), transcodes it, puts the
+outputs where the CDN serves them and settles the item, or rejects it with API.md's reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from glimpse.adapters import media_bucket
+from glimpse.media import video
+from glimpse.media.filters import PRESETS
+from glimpse.media.imaging import Rejected
+from glimpse.media.processing import (
+    Outcome,
+    UploadedObject,
+    caching,
+    publish_renditions,
+    reject,
+    settle_ready,
+)
+from glimpse.models.media import MediaItem
+from glimpse.models.objects import video_key
+
+CHUNK = 1 << 20
+
+
+def publish_video(
+    item: MediaItem, upload: UploadedObject, stored: media_bucket.Upload, started: float
+) -> Outcome:
+    preset = PRESETS.get(item.filter or "none", PRESETS["none"])
+    with tempfile.TemporaryDirectory(prefix="transcode-") as workdir:
+        source = Path(workdir, "upload")
+        with source.open("wb") as copy:
+            shutil.copyfileobj(stored.body, copy, CHUNK)
+        size = source.stat().st_size
+        outputs = Path(workdir, "out")
+        outputs.mkdir()
+        try:
+            result = video.transcode(source, item.content_type, outputs, preset)
+        except Rejected as rejected:
+            return reject(item, upload, rejected.reason, rejected.detail, started, size)
+        keys = publish_renditions(item, upload, result.poster)
+        videos: dict[str, str] = {}
+        for edge, path in result.videos.items():
+            videos[str(edge)] = video_key(item.media_id, edge, item.kind)
+            media_bucket.put_video(upload.bucket, videos[str(edge)], path, caching(item))
+        written = sum(path.stat().st_size for path in result.videos.values())
+        written += sum(len(jpeg) for jpeg in result.poster.renditions.values())
+        return settle_ready(
+            item,
+            upload,
+            started,
+            result.poster,
+            keys,
+            (size, written),
+            MediaItem.duration_ms.set(result.duration_ms),
+            MediaItem.videos.set(videos),
+        )
