@@ -25,6 +25,7 @@ from typing import Any
 
 import av
 import av.filter
+from av.video.frame import PictureType
 from PIL import Image
 
 from glimpse.media import imaging
@@ -237,6 +238,8 @@ class _Output:
         self._video = self._container.add_stream("libx264", rate=self.rate)
         self._video.width, self._video.height = width, height
         self._video.pix_fmt = "yuv420p"
+        # x264's frame threads (PyAV's default is slices: bigger files, slower)
+        self._video.codec_context.thread_type = "AUTO"
         self._video.time_base = Fraction(1, 90_000)
         self._video.codec_context.time_base = Fraction(1, 90_000)
         bitrate = OUTPUTS[self.short_edge]
@@ -259,6 +262,8 @@ class _Output:
                 continue  # two frames at one instant: keep the first
             self._last_pts = pts
             filtered.pts, filtered.time_base = pts, Fraction(1, 90_000)
+            # the decoder's frame type would force x264's (as `ffmpeg` does, let it choose)
+            filtered.pict_type = PictureType.NONE
             self._container.mux(self._video.encode(filtered))
 
     def add_audio(self, frames: list[Any]) -> None:
