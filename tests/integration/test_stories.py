@@ -19,17 +19,29 @@ from tests.integration.social import User, api, follow, make_media, make_user, s
 from tests.integration.test_events import emitted
 
 SIZES = ("1080", "640", "320", "150")
+EDGES = ("720", "480")
 
 
-def story_media(stack: Stack, user: User, status: str = "ready") -> str:
-    """A story media item as the thumbnailer leaves it, with its renditions in the bucket."""
+def story_media(stack: Stack, user: User, status: str = "ready", video: bool = False) -> str:
+    """A story media item as the thumbnailer (or the transcoder) leaves it, with its
+    renditions (and MP4s) in the bucket."""
     media_id = make_media(user, status=status, kind="story")
     if status == "ready":
         keys = {size: f"renditions/stories/{media_id}/{size}.jpg" for size in SIZES}
         item = MediaItem.get(media_pk(media_id), MEDIA)
         item.update(actions=[MediaItem.renditions.set(keys)])
+        if video:
+            videos = {edge: f"renditions/stories/{media_id}/{edge}.mp4" for edge in EDGES}
+            item.update(
+                actions=[
+                    MediaItem.media_type.set("video"),
+                    MediaItem.duration_ms.set(4200),
+                    MediaItem.videos.set(videos),
+                ]
+            )
+            keys = {**keys, **videos}
         for key in keys.values():
-            stack.client("s3").put_object(Bucket=bucket(), Key=key, Body=b"jpeg")
+            stack.client("s3").put_object(Bucket=bucket(), Key=key, Body=b"media")
     return media_id
 
 
@@ -497,3 +509,37 @@ def test_a_removal_that_overtakes_the_fan_out_leaves_no_marker(
         TrayMarker.count(tray_pk(bob.id), TrayMarker.sk == marker_sk(alice.id, story["story_id"]))
         == 0
     )
+
+
+def test_a_video_story_is_kept_by_a_highlight_and_reaped_with_its_mp4s(
+    stack: Stack, alice: User, bob: User
+) -> None:
+    follow(bob, alice)
+    media_id = story_media(stack, alice, video=True)
+    status, story = api("stories", "create_story", alice, body={"media_id": media_id})
+    assert status == 201, story
+    assert (story["media"]["media_type"], story["media"]["duration_ms"]) == ("video", 4200)
+    assert set(story["media"]["video"]) == set(EDGES)
+    status, highlight = api(
+        "stories",
+        "create_highlight",
+        alice,
+        body={"title": "Clips", "story_ids": [story["story_id"]]},
+    )
+    assert status == 201, highlight
+    kept = highlight["stories"][0]["media"]
+    assert kept["media_type"] == "video"
+    assert all("/kept/" in url and url.endswith(".mp4") for url in kept["video"].values())
+    copies = sorted(objects(stack, f"renditions/kept/{media_id}/"))
+    assert [key for key in copies if key.endswith(".mp4")] == [
+        f"renditions/kept/{media_id}/{edge}.mp4" for edge in sorted(EDGES)
+    ]
+    head = stack.client("s3").head_object(
+        Bucket=bucket(), Key=f"renditions/kept/{media_id}/720.mp4"
+    )
+    assert head["ContentType"] == "video/mp4"
+
+    assert on_story("delete_story", alice, story["story_id"]) == (204, None)
+    reap(story, alice)
+    assert objects(stack, f"renditions/stories/{media_id}/") == []  # MP4s too
+    assert len(objects(stack, f"renditions/kept/{media_id}/")) == len(SIZES) + len(EDGES)

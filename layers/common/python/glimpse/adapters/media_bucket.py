@@ -93,14 +93,14 @@ def delete(bucket: str, key: str) -> None:
 
 
 def keep_rendition(source: str, destination: str) -> None:
-    """Copy a story's rendition where a highlight keeps it, cacheable for good."""
+    """Copy a story's rendition (or MP4) where a highlight keeps it, cacheable for good."""
     bucket = _bucket()
     s3().copy_object(
         Bucket=bucket,
         Key=destination,
         CopySource={"Bucket": bucket, "Key": source},
         MetadataDirective="REPLACE",
-        ContentType="image/jpeg",
+        ContentType="video/mp4" if destination.endswith(".mp4") else "image/jpeg",
         CacheControl=LASTING,
     )
 

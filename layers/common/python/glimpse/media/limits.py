@@ -19,9 +19,7 @@ ALLOWED_TYPES: tuple[str, ...] = (
     "image/heic",
 )
 VIDEO_TYPES: tuple[str, ...] = ("video/mp4", "video/quicktime", "video/webm")
-# Which kinds may be videos. Stories are not yet: a highlight keeps copies of its stories'
-# renditions, and those copies do not cover video files.
-VIDEO_KINDS: tuple[str, ...] = ("post",)
+VIDEO_KINDS: tuple[str, ...] = ("post", "story")  # an avatar is a still
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 100 * 1024 * 1024
 UPLOAD_URL_TTL_SECONDS = 15 * 60

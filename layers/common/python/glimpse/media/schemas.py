@@ -21,7 +21,8 @@ class MediaCreate(Schema):
     content_type: str = Field(
         min_length=1,
         max_length=100,
-        description="An image type, or for a post a video type (at most 60 s); else a 415.",
+        description="An image type, or for a post or story a video type (at most 60 s); "
+        "else a 415.",
     )
     size_bytes: Count = Field(ge=1, description="The file's size; over the limit is a 413.")
     filter: FilterName = Field(

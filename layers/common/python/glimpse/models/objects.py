@@ -60,3 +60,8 @@ def video_key(media_id: str, short_edge: int | str, kind: str = "post") -> str:
 def kept_rendition_key(media_id: str, size: int | str) -> str:
     """Where a highlight keeps its copy of a story's rendition."""
     return f"{KEPT_RENDITIONS_PREFIX}{media_id}/{size}.jpg"
+
+
+def kept_video_key(media_id: str, short_edge: int | str) -> str:
+    """Where a highlight keeps its copy of a video story's MP4."""
+    return f"{KEPT_RENDITIONS_PREFIX}{media_id}/{short_edge}.mp4"

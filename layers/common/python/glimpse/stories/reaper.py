@@ -33,6 +33,7 @@ def reap(story: Ended) -> int:
     if item is not None and item.used_by == story.story_id:
         keys = [
             *str_map(item.renditions).values(),
+            *str_map(item.videos).values(),
             original_key(item.owner_id, item.media_id, "story"),
         ]
         media_bucket.delete_keys(keys)

@@ -38,7 +38,7 @@ from glimpse.models.batch import Fetched, get_many, write_many
 from glimpse.models.feed import followed_celebrities
 from glimpse.models.graph import CLOSE, FOLLOWS, Edge, edge_key, other_of
 from glimpse.models.media import MEDIA, MediaItem, media_pk
-from glimpse.models.objects import kept_rendition_key
+from glimpse.models.objects import kept_rendition_key, kept_video_key
 from glimpse.models.stories import (
     MARKER,
     SEEN,
@@ -469,6 +469,8 @@ def create_highlight(owner_id: str, body: HighlightCreate) -> HighlightOut:
             )
         kept = {size: kept_rendition_key(item.media_id, size) for size in str_map(item.renditions)}
         copying += [(key, kept[size]) for size, key in str_map(item.renditions).items()]
+        kept_videos = {edge: kept_video_key(item.media_id, edge) for edge in str_map(item.videos)}
+        copying += [(key, kept_videos[edge]) for edge, key in str_map(item.videos).items()]
         copies.append(
             {
                 "story_id": story.story_id,
@@ -482,10 +484,19 @@ def create_highlight(owner_id: str, body: HighlightCreate) -> HighlightOut:
                     "height": int(item.height or 0),
                     "blurhash": item.blurhash,
                     "renditions": kept,
+                    **(
+                        {
+                            "media_type": "video",
+                            "duration_ms": int(item.duration_ms or 0),
+                            "videos": kept_videos,
+                        }
+                        if item.media_type == "video"
+                        else {}
+                    ),
                 },
             }
         )
-    each(lambda pair: media_bucket.keep_rendition(*pair), copying)  # up to 400: not one by one
+    each(lambda pair: media_bucket.keep_rendition(*pair), copying)  # hundreds: not one by one
     highlight_id = new_id()
     highlight = Highlight(
         highlights_pk(owner_id),
@@ -519,6 +530,9 @@ def _highlight_view(
             height=media["height"],
             renditions=media["renditions"],
             blurhash=media["blurhash"],
+            media_type=media.get("media_type"),
+            duration_ms=media.get("duration_ms"),
+            videos=media.get("videos"),
         )
         stories.append(
             StoryOut(
