@@ -25,6 +25,7 @@ def clip(
     source: str = "testsrc2",
     then: str = "",
     faststart: bool = False,
+    audio_seconds: float | None = None,
 ) -> bytes:
     """A clip of `seconds` of `source` (an FFmpeg lavfi video source, followed by the
     filters `then`) with a 440 Hz tone."""
@@ -38,8 +39,9 @@ def clip(
     options = {"movflags": flags} if container in ("mp4", "mov") else {}
     with tempfile.TemporaryDirectory() as workdir:  # faststart rewrites the file: a real one
         path = Path(workdir, f"clip.{container}")
-        _write(av.open(str(path), "w", format=container, options=options), video_in, seconds,
-               size, rate, video_codec, audio_codec, rotation, metadata)  # fmt: skip
+        _write(av.open(str(path), "w", format=container, options=options), video_in,
+               audio_seconds or seconds, size, rate, video_codec, audio_codec, rotation,
+               metadata)  # fmt: skip
         return path.read_bytes()
 
 

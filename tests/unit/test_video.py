@@ -159,6 +159,12 @@ HOSTILE = [
         "unsupported_format",
     ),
     Hostile(
+        "a second of picture, 61 of sound",
+        lambda: videos.clip(1.0, (64, 64), rate=5, audio_seconds=61.0),
+        "video/mp4",
+        "too_long",
+    ),
+    Hostile(
         "61 seconds",
         lambda: videos.clip(61.0, (64, 64), rate=5, audio_codec=None),
         "video/mp4",
@@ -182,6 +188,12 @@ def test_a_video_declared_as_an_image_is_an_unsupported_format() -> None:
         imaging.render(videos.clip(0.5, (64, 64), audio_codec=None), "image/jpeg")
     assert raised.value.reason == "unsupported_format"
     assert "video/mp4" in raised.value.detail
+
+
+def test_sound_longer_than_the_picture_is_no_truncation(tmp_path: Path) -> None:
+    result = transcode(tmp_path, videos.clip(1.0, (64, 64), audio_seconds=3.0))
+    assert result.has_audio
+    assert abs(result.duration_ms - 1000) <= 100
 
 
 def test_a_sixty_second_clip_is_accepted(tmp_path: Path) -> None:

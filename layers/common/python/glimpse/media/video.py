@@ -115,6 +115,9 @@ def _transcode(container: Any, workdir: Path, preset: Preset) -> Transcoded:
                 if time.monotonic() - started > DECODE_DEADLINE_SECONDS:
                     raise Rejected("corrupt", "decoding took too long")
                 if packet.stream is audio:
+                    heard = float(frame.time or 0.0)
+                    if heard > MAX_SECONDS + _SLACK_SECONDS:
+                        raise Rejected("too_long", f"sound past {MAX_SECONDS:.0f} s")
                     samples = resampler.resample(frame)
                     if not outputs:
                         early_audio += samples  # before the first picture: kept for it
@@ -151,7 +154,7 @@ def _transcode(container: Any, workdir: Path, preset: Preset) -> Transcoded:
                     output.add_video(frame, last_time)
         if not outputs or poster is None:
             raise Rejected("corrupt", "no video frame could be decoded")
-        declared = container.duration / av.time_base if container.duration else 0.0
+        declared = _seconds(video) or 0.0  # the video stream's own: its sound may be longer
         if last_time + 1 / float(rate) < declared - _SLACK_SECONDS:
             raise Rejected("corrupt", f"the video ends at {last_time:.1f} s of {declared:.1f} s")
         for output in outputs.values():
@@ -187,6 +190,13 @@ def _check_header(container: Any, video: Any, audio: Any) -> None:
         raise Rejected("corrupt", f"the header claims {video.frames} frames")
     if video.average_rate and video.average_rate > MAX_FPS:
         raise Rejected("unsupported_format", f"{float(video.average_rate):.0f} frames a second")
+
+
+def _seconds(stream: Any) -> float | None:
+    """A stream's duration as its header states it, in seconds (None if it does not)."""
+    if stream.duration is None or stream.time_base is None:
+        return None
+    return float(stream.duration * stream.time_base)
 
 
 def _check_frame(frame: Any) -> None:
