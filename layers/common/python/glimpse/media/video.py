@@ -103,7 +103,8 @@ def _transcode(container: Any, workdir: Path, preset: Preset) -> Transcoded:
     outputs: dict[int, _Output] = {}
     poster: Image.Image | None = None
     started = time.monotonic()
-    first_time: float | None = None
+    first_time: float | None = None  # timestamps may start anywhere: lengths count from here
+    first_heard: float | None = None
     last_time = 0.0
     frames = 0
     streams = [video] if audio is None else [video, audio]
@@ -116,7 +117,8 @@ def _transcode(container: Any, workdir: Path, preset: Preset) -> Transcoded:
                     raise Rejected("corrupt", "decoding took too long")
                 if packet.stream is audio:
                     heard = float(frame.time or 0.0)
-                    if heard > MAX_SECONDS + _SLACK_SECONDS:
+                    first_heard = heard if first_heard is None else first_heard
+                    if heard - first_heard > MAX_SECONDS + _SLACK_SECONDS:
                         raise Rejected("too_long", f"sound past {MAX_SECONDS:.0f} s")
                     samples = resampler.resample(frame)
                     if not outputs:
