@@ -207,3 +207,13 @@ def test_output_sizes_keep_the_aspect_and_are_even() -> None:
     assert video.output_size(1080, 1920, 480) == (480, 854)
     assert video.output_size(640, 360, 720) == (640, 360)  # never upscaled
     assert video.output_size(1001, 999, 480) == (480, 480)
+
+
+def test_a_phones_hevc_quicktime_held_upright_is_accepted(tmp_path: Path) -> None:
+    """As an iPhone writes a portrait clip: HEVC in QuickTime, display matrix turned -90°."""
+    clip = videos.clip(1.0, (640, 360), container="mov", video_codec="libx265", rotation=-90)
+    assert clip[4:12] == b"ftypqt  "
+    result = transcode(tmp_path, clip, "video/quicktime")
+    assert (result.width, result.height, result.has_audio) == (360, 640, True)
+    probed = videos.probe(result.videos[720].read_bytes())
+    assert (probed["video"], probed["size"]) == ("h264", (360, 640))
