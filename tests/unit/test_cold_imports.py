@@ -48,7 +48,7 @@ DOMAINS = {
 HEAVY = {
     "PIL": {"ThumbnailerFunction", "TranscoderFunction"},
     "pillow_heif": {"ThumbnailerFunction", "TranscoderFunction"},
-    "av": {"TranscoderFunction"},
+    "av": set(),  # the transcoder loads PyAV with its first clip
     "opensearchpy": set(),  # search, indexer and setup make their client on first use
     "joserfc": {"SocketAuthorizerFunction"},
 }

@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 from glimpse.adapters import media_bucket
-from glimpse.media import video
 from glimpse.media.filters import PRESETS
 from glimpse.media.imaging import Rejected
 from glimpse.media.processing import (
@@ -32,6 +31,10 @@ CHUNK = 1 << 20
 def publish_video(
     item: MediaItem, upload: UploadedObject, stored: media_bucket.Upload, started: float
 ) -> Outcome:
+    # PyAV (FFmpeg's libraries) loads on the first clip, which takes seconds anyway, not in
+    # every cold start's import.
+    from glimpse.media import video
+
     preset = PRESETS.get(item.filter or "none", PRESETS["none"])
     with tempfile.TemporaryDirectory(prefix="transcode-") as workdir:
         source = Path(workdir, "upload")
