@@ -3,8 +3,9 @@
 from typing import Any
 
 from glimpse.api.identity import caller
+from glimpse.api.params import IdempotencyKey
 from glimpse.api.resolver import create_app
-from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
+from glimpse.idempotency import REQUESTS, created_once
 from glimpse.media import service
 from glimpse.media.schemas import FilterList, MediaCreate, MediaOut, UploadOut
 from glimpse.plumbing import Plumbing

@@ -3,10 +3,10 @@
 from typing import Any
 
 from glimpse.api.identity import caller
-from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
+from glimpse.api.params import DEFAULT_LIMIT, Cursor, IdempotencyKey, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
-from glimpse.idempotency import REQUESTS, IdempotencyKey, created_once
+from glimpse.idempotency import REQUESTS, created_once
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.posts import service

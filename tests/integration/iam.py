@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import botocore.client
 
 from glimpse.adapters.secrets import cursor_key
-from glimpse.config import Settings
+from glimpse.config import FIELDS, Settings
 from infra.local.provision import Provisioner
 from infra.local.runtime import FunctionSpec
 
@@ -104,7 +104,7 @@ class Recorder:
 
         def read(settings: Settings, name: str) -> Any:
             function = _current.get()
-            if function is not None and name in Settings.model_fields:
+            if function is not None and name in FIELDS:
                 recorder.settings_read.add((function, name))
             return read_attribute(settings, name)
 

@@ -44,10 +44,21 @@ DOMAINS = {
     "TranscoderFunction": {"graph", "media"},
     "UsersFunction": {"graph", "media", "users"},
 }
+# The functions whose API routes take parameters or a body (validated), and those that read
+# domain events; the docs function serves routes too, with nothing to validate.
+ROUTES = {
+    "AuthFunction", "FeedFunction", "GraphFunction", "MediaFunction", "MessagesFunction",
+    "NotificationsFunction", "PostsFunction", "SearchFunction", "StoriesFunction",
+    "UsersFunction",
+}  # fmt: skip
+EVENTS = {"CountersFunction", "FanoutFunction", "NotifierFunction", "StoryReaperFunction"}
 # Libraries only some functions ship or use: who may load them at import.
 HEAVY = {
+    # validation of requests and domain events; settings, models and media need none
+    "pydantic": ROUTES | EVENTS,
+    "aws_lambda_powertools.event_handler.api_gateway": ROUTES | {"DocsFunction"},
     "PIL": {"ThumbnailerFunction", "TranscoderFunction"},
-    "pillow_heif": {"ThumbnailerFunction", "TranscoderFunction"},
+    "pillow_heif": set(),  # with the first HEIC
     "av": set(),  # the transcoder loads PyAV with its first clip
     "opensearchpy": set(),  # search, indexer and setup make their client on first use
     "joserfc": {"SocketAuthorizerFunction"},

@@ -10,9 +10,6 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime
-from typing import Annotated
-
-from pydantic import PlainSerializer, WithJsonSchema
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {char: index for index, char in enumerate(_CROCKFORD)}
@@ -53,13 +50,3 @@ def iso(moment: datetime) -> str:
     return (
         moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     )
-
-
-# A datetime that serialises as API.md's time format (also in the OpenAPI document).
-Timestamp = Annotated[
-    datetime,
-    PlainSerializer(iso, return_type=str, when_used="json"),
-    WithJsonSchema(
-        {"type": "string", "format": "date-time", "example": "2026-11-21T09:30:00.123Z"}
-    ),
-]

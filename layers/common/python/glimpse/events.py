@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter
 
-from glimpse.clock import Timestamp, new_id, now
-from glimpse.schema import Schema
+from glimpse.clock import new_id, now
+from glimpse.schema import Schema, Timestamp
 
 FollowState = Literal["following", "requested"]
 

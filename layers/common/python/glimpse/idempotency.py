@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -58,17 +57,9 @@ def idempotent[R](
 # --------------------------------------------------------------------------- Idempotency-Key
 # API.md: "Writes that create things accept an Idempotency-Key header: the same key with the
 # same body within 24 h returns the first response and creates nothing new." One mechanism for
-# every such route: the key is a typed header parameter (documented in the OpenAPI document),
-# and the first response is kept by Powertools, keyed on (caller, key), checked against the body.
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="Makes a retry safe: the same key and body within 24 h return the first "
-        "response and create nothing new.",
-    ),
-]
+# every such route: the key is a typed header parameter (glimpse.api.params.IdempotencyKey,
+# documented in the OpenAPI document), and the first response is kept by Powertools, keyed on
+# (caller, key), checked against the body.
 REQUESTS = IdempotencyConfig(
     event_key_jmespath="[user_id, key]",
     payload_validation_jmespath="body",

@@ -5,8 +5,23 @@ defined (`defer_build`): a function imports the schemas of every route and event
 a cold start then pays only for those its first request touches.
 """
 
-from pydantic import BaseModel, ConfigDict
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+
+from glimpse.clock import iso
 
 
 class Schema(BaseModel):
     model_config = ConfigDict(defer_build=True)
+
+
+# A datetime that serialises as API.md's time format (also in the OpenAPI document).
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(iso, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "example": "2026-11-21T09:30:00.123Z"}
+    ),
+]

@@ -23,9 +23,12 @@ Lambda never calls the hooks.
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from glimpse.schema import Schema
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 def install() -> bool:
@@ -43,7 +46,10 @@ def install() -> bool:
 
 
 def before_snapshot() -> None:
-    for model in _schemas(Schema):
+    schema = sys.modules.get("glimpse.schema")
+    if schema is None:  # the function uses no pydantic model: nothing is deferred
+        return
+    for model in _schemas(schema.Schema):
         if not model.__pydantic_complete__:
             model.model_rebuild(force=True)
 
@@ -52,7 +58,7 @@ def after_restore() -> None:
     random.seed()  # from os.urandom, fresh in each restored environment
 
 
-def _schemas(base: type[Schema]) -> Iterator[type[Schema]]:
+def _schemas(base: type[BaseModel]) -> Iterator[type[BaseModel]]:
     for model in base.__subclasses__():
         yield model
         yield from _schemas(model)

@@ -139,9 +139,12 @@ def _lowercase_content_type(event: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**event, "headers": headers, "multiValueHeaders": multi} if changed else event
 
 
-def create_app() -> APIGatewayRestResolver:
-    """A resolver whose every failure is `{"error": {...}}` with the status API.md names."""
-    app = GlimpseResolver(enable_validation=True, cors=CORS)
+def create_app(validation: bool = True) -> APIGatewayRestResolver:
+    """A resolver whose every failure is `{"error": {...}}` with the status API.md names.
+
+    `validation` (pydantic, a third of a cold start) only where routes take parameters or a
+    body: the docs function's routes take none."""
+    app = GlimpseResolver(enable_validation=validation, cors=CORS)
     app.use(middlewares=[identify])
 
     @app.exception_handler(GlimpseError)

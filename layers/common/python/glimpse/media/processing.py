@@ -20,9 +20,8 @@ from glimpse.clock import now
 from glimpse.media import imaging
 from glimpse.media.filters import PRESETS
 from glimpse.media.limits import RejectReason, max_bytes_of
-from glimpse.media.service import find
 from glimpse.models.base import conditionally
-from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.media import MEDIA, MediaItem, find, media_pk
 from glimpse.models.objects import original_key, parse_upload_key, rendition_key, upload_key
 
 

@@ -28,8 +28,8 @@ from glimpse.media.schemas import (
     UploadForm,
     UploadOut,
 )
-from glimpse.models.base import get_or_none, str_map
-from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.base import str_map
+from glimpse.models.media import MEDIA, MediaItem, find, media_pk
 from glimpse.models.objects import upload_key
 
 
@@ -86,10 +86,6 @@ def list_filters() -> FilterList:
             for preset in PRESETS.values()
         ]
     )
-
-
-def find(media_id: str) -> MediaItem | None:
-    return get_or_none(MediaItem, media_pk(media_id), MEDIA)
 
 
 def view(item: MediaItem) -> MediaOut:

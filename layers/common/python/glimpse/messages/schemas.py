@@ -6,11 +6,10 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, model_validator
 
-from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
 from glimpse.inputs import ULID_PATTERN, USERNAME_PATTERN, VisibleText
 from glimpse.media.schemas import MediaOut
-from glimpse.schema import Schema
+from glimpse.schema import Schema, Timestamp
 
 MAX_MEMBERS = 32  # a group's members, the creator included
 MessageText = Annotated[VisibleText, Field(max_length=1000)]

@@ -15,13 +15,17 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from glimpse.models.base import Model, table_meta
+from glimpse.models.base import Model, get_or_none, table_meta
 
 MEDIA = "MEDIA"
 
 
 def media_pk(media_id: str) -> str:
     return f"MEDIA#{media_id}"
+
+
+def find(media_id: str) -> MediaItem | None:
+    return get_or_none(MediaItem, media_pk(media_id), MEDIA)
 
 
 class MediaItem(Model):

@@ -6,11 +6,10 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
 from glimpse.inputs import ULID_PATTERN, Flag
 from glimpse.notifications.kinds import NotificationType
-from glimpse.schema import Schema
+from glimpse.schema import Schema, Timestamp
 
 
 class NotificationOut(Schema):

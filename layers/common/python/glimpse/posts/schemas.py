@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field, field_validator
 
-from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
 from glimpse.inputs import VisibleText
 from glimpse.media.schemas import MediaOut
-from glimpse.schema import Schema
+from glimpse.schema import Schema, Timestamp
 
 MAX_CAPTION = 2200
 MAX_COMMENT = 500

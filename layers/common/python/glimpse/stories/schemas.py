@@ -6,11 +6,10 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
-from glimpse.clock import Timestamp
 from glimpse.directory import UserSummary
 from glimpse.inputs import VisibleText
 from glimpse.media.schemas import MediaOut
-from glimpse.schema import Schema
+from glimpse.schema import Schema, Timestamp
 
 Audience = Literal["followers", "close_friends"]
 MAX_HIGHLIGHT_STORIES = 100
