@@ -5,7 +5,7 @@ from typing import Any
 from glimpse.api.identity import caller
 from glimpse.api.params import IdempotencyKey
 from glimpse.api.resolver import create_app
-from glimpse.idempotency import REQUESTS, created_once
+from glimpse.idempotency import created_once
 from glimpse.media import service
 from glimpse.media.schemas import FilterList, MediaCreate, MediaOut, UploadOut
 from glimpse.plumbing import Plumbing
@@ -51,4 +51,4 @@ def get_media(media_id: str) -> MediaOut:
     return service.get_media(caller(app).user_id, media_id)
 
 
-lambda_handler = plumbing.http(app, REQUESTS)
+lambda_handler = plumbing.http(app)

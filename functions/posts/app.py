@@ -6,7 +6,7 @@ from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, IdempotencyKey, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
-from glimpse.idempotency import REQUESTS, created_once
+from glimpse.idempotency import created_once
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.posts import service
@@ -128,4 +128,4 @@ def delete_comment(post_id: str, comment_id: str) -> Response[None]:
     return Response(status_code=204)
 
 
-lambda_handler = plumbing.http(app, REQUESTS)
+lambda_handler = plumbing.http(app)

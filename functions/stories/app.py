@@ -7,7 +7,7 @@ from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, IdempotencyKey, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
-from glimpse.idempotency import REQUESTS, created_once
+from glimpse.idempotency import created_once
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.stories import service
@@ -177,4 +177,4 @@ def close_friends(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[U
     return service.close_friends(caller(app).user_id, limit, cursor)
 
 
-lambda_handler = plumbing.http(app, REQUESTS)
+lambda_handler = plumbing.http(app)

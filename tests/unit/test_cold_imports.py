@@ -40,8 +40,8 @@ DOMAINS = {
     "SocketAuthorizerFunction": {"realtime"},
     "StoriesFunction": {"graph", "media", "stories"},
     "StoryReaperFunction": {"stories"},
-    "ThumbnailerFunction": {"graph", "media"},
-    "TranscoderFunction": {"graph", "media"},
+    "ThumbnailerFunction": {"media"},
+    "TranscoderFunction": {"media"},
     "UsersFunction": {"graph", "media", "users"},
 }
 # The functions whose API routes take parameters or a body (validated), and those that read
@@ -52,11 +52,14 @@ ROUTES = {
     "UsersFunction",
 }  # fmt: skip
 EVENTS = {"CountersFunction", "FanoutFunction", "NotifierFunction", "StoryReaperFunction"}
+IDEMPOTENT_RECORDS = {"FanoutFunction", "ThumbnailerFunction", "TranscoderFunction"}
 # Libraries only some functions ship or use: who may load them at import.
 HEAVY = {
     # validation of requests and domain events; settings, models and media need none
     "pydantic": ROUTES | EVENTS,
     "aws_lambda_powertools.event_handler.api_gateway": ROUTES | {"DocsFunction"},
+    # consumers that make every record idempotent; an API function's creates load it on use
+    "aws_lambda_powertools.utilities.idempotency": IDEMPOTENT_RECORDS,
     "PIL": {"ThumbnailerFunction", "TranscoderFunction"},
     "pillow_heif": set(),  # with the first HEIC
     "av": set(),  # the transcoder loads PyAV with its first clip

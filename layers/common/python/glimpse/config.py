@@ -11,6 +11,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def get_settings() -> Settings:
     raw = {field: os.environ[env] for field, env in _ENV.items() if os.environ.get(env)}
     if "region" not in raw and os.environ.get("AWS_DEFAULT_REGION"):
         raw["region"] = os.environ["AWS_DEFAULT_REGION"]
-    return Settings(**{field: _parse(field, text) for field, text in raw.items()})
+    parsed: dict[str, Any] = {field: _parse(field, text) for field, text in raw.items()}
+    return Settings(**parsed)
 
 
 def _parse(field: str, text: str) -> str | int | bool:

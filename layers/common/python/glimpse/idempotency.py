@@ -1,30 +1,35 @@
-"""Powertools Idempotency on the template's idempotency table, set up when first used."""
+"""Powertools Idempotency on the template's idempotency table, set up when first used.
+
+Powertools' idempotency package loads with the first call that needs it (a create with an
+Idempotency-Key, a record of a consumer), not at import: an API function's reads never need
+it, and a cold start that serves one does not pay for it.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
-from typing import Any
-
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
+from typing import TYPE_CHECKING, Any
 
 from glimpse.config import get_settings
 from glimpse.errors import Conflict
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @cache
 def persistence_store(purpose: str) -> DynamoDBPersistenceLayer:
     """A store per idempotent operation: a store keeps the first config it is used with, and
     the local cloud and the tests run every function in one process."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     del purpose  # only the cache key
     return DynamoDBPersistenceLayer(table_name=get_settings().require("idempotency_table"))
 
@@ -38,6 +43,8 @@ def idempotent[R](
     def decorate(function: Callable[..., R]) -> Callable[..., R]:
         @cache
         def guarded() -> Callable[..., R]:
+            from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
             wrapped: Callable[..., R] = idempotent_function(
                 data_keyword_argument=data_keyword_argument,
                 config=config,
@@ -60,12 +67,25 @@ def idempotent[R](
 # every such route: the key is a typed header parameter (glimpse.api.params.IdempotencyKey,
 # documented in the OpenAPI document), and the first response is kept by Powertools, keyed on
 # (caller, key), checked against the body.
-REQUESTS = IdempotencyConfig(
-    event_key_jmespath="[user_id, key]",
-    payload_validation_jmespath="body",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=24 * 3600,
-)
+_invocation: ContextVar[LambdaContext | None] = ContextVar("invocation", default=None)
+
+
+def remember_invocation(context: LambdaContext) -> None:
+    """Every API request's Lambda context (Plumbing.http), for a create made safe to retry:
+    the time left bounds how long its record may stay "in progress"."""
+    _invocation.set(context)
+
+
+@cache
+def requests_config() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="[user_id, key]",
+        payload_validation_jmespath="body",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=24 * 3600,
+    )
 
 
 def created_once(
@@ -73,21 +93,32 @@ def created_once(
 ) -> Callable[[str, str | None, dict[str, Any]], dict[str, Any]]:
     """`create(user_id, body)` made safe to retry: call the result with the caller, the key
     (None: no key, no record) and the body as JSON; it returns the created thing as JSON. A key
-    reused with another body, or while its first request runs, is a 409. The handler must call
-    `REQUESTS.register_lambda_context(context)`."""
+    reused with another body, or while its first request runs, is a 409. The handler is
+    `Plumbing.http`'s, which remembers each request's Lambda context."""
 
     def run(request: dict[str, Any]) -> dict[str, Any]:
         return create(request["user_id"], request["body"])
 
     run.__qualname__ = f"created_once.{purpose}"  # Powertools keys its records on the name
-    guarded = idempotent(purpose, REQUESTS, data_keyword_argument="request")(run)
+
+    @cache
+    def guarded() -> Callable[..., dict[str, Any]]:
+        return idempotent(purpose, requests_config(), data_keyword_argument="request")(run)
 
     def call(user_id: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
         request = {"user_id": user_id, "key": key, "body": body}
         if not key:
             return run(request)
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        context = _invocation.get()
+        if context is not None:
+            requests_config().register_lambda_context(context)
         try:
-            return guarded(request=request)
+            return guarded()(request=request)
         except IdempotencyValidationError:
             raise Conflict("This Idempotency-Key was used with a different request body.") from None
         except IdempotencyAlreadyInProgressError:

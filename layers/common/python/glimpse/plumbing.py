@@ -20,6 +20,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse import snapstart
+from glimpse.idempotency import remember_invocation
 
 if TYPE_CHECKING:  # kept out of the import: the Cognito trigger needs neither
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -58,15 +59,12 @@ class Plumbing:
         inject = self.logger.inject_lambda_context(correlation_id_path=correlation_path)
         return inject(wrapped)
 
-    def http(
-        self, app: APIGatewayRestResolver, idempotency: IdempotencyConfig | None = None
-    ) -> Handler[dict[str, Any]]:
+    def http(self, app: APIGatewayRestResolver) -> Handler[dict[str, Any]]:
         """An API function's handler: resolves the request through `app` (with the Lambda
-        context given to `idempotency`, glimpse.idempotency.REQUESTS where a route uses it)."""
+        context kept for a create made safe to retry, glimpse.idempotency.created_once)."""
 
         def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-            if idempotency is not None:
-                idempotency.register_lambda_context(context)
+            remember_invocation(context)
             return app.resolve(event, context)
 
         return self._wrap(lambda_handler, correlation_paths.API_GATEWAY_REST)
