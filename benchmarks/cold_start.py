@@ -12,17 +12,25 @@ Every sample is a fresh interpreter in a layer-like environment:
 Per sample: the handler module's import (the init phase), the modules it loads, then the
 first invocation (the request that follows a cold start) and a second one (warm), each with
 the function's sample event from `events/` against the local cloud's AWS endpoint (moto).
-Rounds interleave the functions and the baseline, so a busy machine slows all alike; the
-figures are medians. The budget (issue: cold start) is import ≤ 1.6 times `import boto3`, the
-thumbnailer ≤ 2.0 times.
+Rounds interleave the functions, and each function's sample follows a baseline sample of its
+own (`import boto3` in a fresh interpreter): the speed of a shared machine drifts (seen here:
+the same import at 170 ms, then 250 ms a minute later), and the ratio of two neighbouring
+samples cancels it. The ratio reported is the median of those pairs; times are medians. The
+budget (issue: cold start) is import ≤ 1.6 times `import boto3`, the thumbnailer and
+transcoder ≤ 2.0 times.
 
 With `--compare REF` (a commit), the functions of that commit (its template, layer
 requirements and code, checked out with `git worktree`) run in the same rounds, and a second
 table sets each function's import and first invocation before and after side by side: an
 import made faster by moving work into the first request shows there.
 
+With `--without-bytecode`, every path holds sources only (copies without `__pycache__`), as
+SAM's python builder would ship them: Lambda's file system is read-only, so each cold start
+then compiles every module it imports. template.yaml builds the layer and the functions with
+packages of their own with infra/lambda/Makefile instead, which ships the bytecode.
+
     python -m benchmarks.cold_start [--rounds 7] [--only FeedFunction,PostsFunction]
-                                    [--compare 47eb681]
+                                    [--compare 47eb681] [--without-bytecode]
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -133,11 +142,24 @@ class Target:
     budget: float | None
 
 
+def _source_only(path: Path, into: Path) -> Path:
+    """A copy of `path` in `into` without bytecode (made once per path)."""
+    copy = into / hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    if not copy.exists():
+        shutil.copytree(path, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return copy
+
+
 def targets(
-    cloud: LocalCloud, only: set[str] | None, root: Path = ROOT, label: str = ""
+    cloud: LocalCloud,
+    only: set[str] | None,
+    root: Path = ROOT,
+    label: str = "",
+    source_only_in: Path | None = None,
 ) -> list[Target]:
     """The baseline and each function of the tree at `root` (its template, its layer's
-    requirements, its code), named `<logical id><label>`."""
+    requirements, its code), named `<logical id><label>`; with `source_only_in`, each
+    function from copies there that hold sources only (the baseline keeps its bytecode)."""
     layer = _pip_target(root / "requirements.txt", BENCH / "layer")
     # Bytecode for the tree's own code, as pip writes it for the requirements: a sample must
     # not compile what a clean checkout has not compiled yet.
@@ -180,7 +202,10 @@ def targets(
         found.append(
             Target(
                 logical_id + label,
-                [*path, layer, root / "layers/common/python"],
+                [
+                    _source_only(p, source_only_in) if source_only_in else p
+                    for p in (*path, layer, root / "layers/common/python")
+                ],
                 spec.module.rsplit(".", 1)[-1],
                 spec.attribute,
                 env,
@@ -222,11 +247,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--only", default="", help="logical ids, comma-separated")
     parser.add_argument("--compare", default="", help="a commit to measure in the same rounds")
+    parser.add_argument(
+        "--without-bytecode", action="store_true", help="functions from sources only"
+    )
     args = parser.parse_args()
     only = {name for name in args.only.split(",") if name} or None
 
     with tempfile.TemporaryDirectory() as work, LocalCloud(port=0) as cloud:
-        runs = targets(cloud, only)
+        sources = Path(work) / "source-only" if args.without_bytecode else None
+        runs = targets(cloud, only, source_only_in=sources)
         if args.compare:
             tree = Path(work) / "compare"
             git = ["git", "-C", str(ROOT)]
@@ -234,7 +263,7 @@ def main() -> None:
                 [*git, "worktree", "add", "--detach", str(tree), args.compare], check=True
             )
             try:
-                runs += targets(cloud, only, tree, f"@{args.compare}")
+                runs += targets(cloud, only, tree, f"@{args.compare}", sources)
                 samples = _rounds(runs, args.rounds, Path(work))
             finally:
                 subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=True)
@@ -244,12 +273,19 @@ def main() -> None:
 
 
 def _rounds(runs: list[Target], rounds: int, work: Path) -> dict[str, list[dict[str, Any]]]:
+    """`runs[0]` is the baseline: sampled again just before each function's sample, whose
+    `ratio` is its import over that baseline's."""
+    baseline, functions = runs[0], runs[1:]
     samples: dict[str, list[dict[str, Any]]] = {t.name: [] for t in runs}
     for target in runs:  # not timed: the OS's file cache and the DynamoDB tables' first use
         sample(target, work)
     for _ in range(rounds):
-        for target in runs:
-            samples[target.name].append(sample(target, work))
+        for target in functions:
+            base = sample(baseline, work)
+            samples[baseline.name].append(base)
+            found = sample(target, work)
+            found["ratio"] = found["import_ms"] / base["import_ms"]
+            samples[target.name].append(found)
     return samples
 
 
@@ -260,11 +296,11 @@ def _report(
         values = [s[key] for s in samples[name] if key in s]
         return statistics.median(values) if values else float("nan")
 
-    base = median("import boto3", "import_ms")
     version = sys.version.split()[0]
     print(
         f"cold start, layer-like environment, tracing on, Python {version}: medians of "
-        f"{rounds} interleaved rounds, a fresh interpreter each"
+        f"{rounds} interleaved rounds, a fresh interpreter each; x boto3: the median ratio to "
+        "a baseline sampled just before"
     )
     header = ("function", "import ms", "x boto3", "budget", "modules", "1st call", "import+1st")
     print(f"{header[0]:<26}" + "".join(f"{h:>11}" for h in header[1:]) + f"{'warm':>9}  answer")
@@ -273,7 +309,7 @@ def _report(
         if "@" in target.name:
             continue
         imported = median(target.name, "import_ms")
-        ratio = imported / base
+        ratio = 1.0 if target.budget is None else median(target.name, "ratio")
         first, warm = median(target.name, "first_ms"), median(target.name, "warm_ms")
         verdict = ""
         if target.budget is not None:

@@ -1,0 +1,95 @@
+"""How `sam build` packages the layer and the functions with packages of their own
+(infra/lambda/Makefile): with their bytecode, which Lambda's read-only file system would
+otherwise make Python compile again at every cold start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.local.template import Template
+from tests.conftest import ROOT
+
+MAKEFILE = ROOT / "infra/lambda/Makefile"
+TEMPLATE = Template.load(ROOT / "template.yaml")
+UNCHECKED_HASH = 0b01  # PEP 552: the .pyc's flags word: hash-based, source never checked
+
+
+def _build(target: str, source: Path, artifacts: Path) -> None:
+    subprocess.run(
+        ["make", "--silent", "-f", str(MAKEFILE), target, f"ARTIFACTS_DIR={artifacts}",
+         f"PYTHON={sys.executable}"],
+        cwd=source,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def _flags(pyc: Path) -> int:
+    return int.from_bytes(pyc.read_bytes()[4:8], "little")
+
+
+def _metadata(logical_id: str) -> dict[str, object]:
+    return dict(TEMPLATE.body["Resources"][logical_id].get("Metadata") or {})
+
+
+def test_the_layer_and_every_function_with_packages_build_with_the_makefile() -> None:
+    built = {"CommonLayer"}
+    for logical_id in TEMPLATE.of_type("AWS::Serverless::Function"):
+        code = TEMPLATE.function_properties(logical_id)["CodeUri"]
+        if (ROOT / str(code) / "requirements.txt").exists():
+            built.add(logical_id)
+    assert len(built) > 1
+    for logical_id in built:
+        metadata = _metadata(logical_id)
+        assert metadata.get("BuildMethod") == "makefile", logical_id
+        assert metadata.get("ContextPath") == "infra/lambda", logical_id
+        assert metadata.get("BuildArchitecture") == "arm64", logical_id
+
+
+def test_a_function_ships_its_code_compiled_and_not_its_requirements(tmp_path: Path) -> None:
+    source, artifacts = tmp_path / "source", tmp_path / "artifacts"
+    (source / "__pycache__").mkdir(parents=True)
+    (source / "app.py").write_text("ANSWER = 42\n")
+    (source / "__pycache__" / "app.cpython-313.pyc").write_bytes(b"stale")
+    (source / "requirements.txt").write_text("# nothing to install here\n")
+    artifacts.mkdir()
+
+    _build("build-SomeFunction", source, artifacts)
+
+    tag = sys.implementation.cache_tag
+    pyc = artifacts / "__pycache__" / f"app.{tag}.pyc"
+    assert (artifacts / "app.py").read_text() == "ANSWER = 42\n"
+    assert pyc.read_bytes() != b"stale"
+    assert _flags(pyc) == UNCHECKED_HASH
+    assert not (artifacts / "requirements.txt").exists()
+
+
+def test_the_layer_ships_glimpse_compiled_under_python(tmp_path: Path) -> None:
+    source, artifacts = tmp_path / "source", tmp_path / "artifacts"
+    (source / "glimpse").mkdir(parents=True)
+    (source / "glimpse" / "__init__.py").write_text('"""The package."""\n')
+    (source / "glimpse.egg-info").mkdir()
+    (source / "requirements.txt").write_text("# nothing to install here\n")
+    artifacts.mkdir()
+
+    _build("build-CommonLayer", source, artifacts)
+
+    package = artifacts / "python" / "glimpse"
+    pyc = package / "__pycache__" / f"__init__.{sys.implementation.cache_tag}.pyc"
+    assert (package / "__init__.py").exists()
+    assert _flags(pyc) == UNCHECKED_HASH
+    assert sorted(p.name for p in artifacts.iterdir()) == ["python"]
+    assert sorted(p.name for p in (artifacts / "python").iterdir()) == ["glimpse"]
+
+
+@pytest.mark.parametrize("logical_id", ["PostsFunction", "UsersFunction"])
+def test_functions_with_no_packages_keep_sams_python_builder(logical_id: str) -> None:
+    """Their folder is one small `app.py` (a millisecond or two to compile)."""
+    code = TEMPLATE.function_properties(logical_id)["CodeUri"]
+    assert not (ROOT / str(code) / "requirements.txt").exists()
+    assert "BuildMethod" not in _metadata(logical_id)
