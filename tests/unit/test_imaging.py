@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageCms
@@ -11,6 +15,7 @@ from glimpse.media import imaging
 from glimpse.media.filters import PRESETS
 from glimpse.media.limits import RENDITION_SIZES
 from tests import images
+from tests.conftest import ROOT
 from tests.images import BLUE, GREEN, HOSTILE, RED, YELLOW, Hostile
 
 
@@ -125,6 +130,29 @@ def test_16bit_grey_is_scaled_not_clipped() -> None:
     assert images.close(images.pixel(rendered.renditions[320], 0.5, 0.5), (128, 128, 128), 6)
 
 
+def test_pillow_heif_loads_with_the_first_heic(tmp_path: Path) -> None:
+    """In a fresh interpreter: importing the pipeline leaves pillow-heif unloaded (most uploads
+    are JPEG), and a HEIC still renders: the pipeline registers it itself."""
+    upload = tmp_path / "photo.heic"
+    upload.write_bytes(images.heic())
+    probe = (
+        "import sys\n"
+        "from glimpse.media import imaging\n"
+        "before = 'pillow_heif' in sys.modules\n"
+        "rendered = imaging.render(open(sys.argv[1], 'rb').read(), 'image/heic')\n"
+        "print(before, rendered.width, rendered.height)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(upload)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "layers/common/python")},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert out.stdout.split() == ["False", "1200", "800"]
+
+
 def test_transparency_is_flattened_on_white() -> None:
     rendered = imaging.render(images.png_with_alpha(), "image/png")
     assert images.close(images.pixel(rendered.renditions[320], 0.2, 0.5), BLUE, 30)
@@ -132,9 +160,10 @@ def test_transparency_is_flattened_on_white() -> None:
 
 
 def test_heic_and_webp_are_accepted() -> None:
-    for data, declared in ((images.heic(), "image/heic"), (images.webp(), "image/webp")):
+    cases = ((images.heic(), "image/heic", (1200, 800)), (images.webp(), "image/webp", (900, 600)))
+    for data, declared, size in cases:
         rendered = imaging.render(data, declared)
-        assert (rendered.width, rendered.height) == images.size_of(data)
+        assert (rendered.width, rendered.height) == size
         assert max(images.size_of(rendered.renditions[640])) == 640
         images.assert_clean_progressive_jpeg(rendered.renditions[1080])
 

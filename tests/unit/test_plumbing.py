@@ -77,3 +77,34 @@ def test_a_failing_record_is_logged_with_its_id_and_traceback() -> None:
     assert failed[0]["correlation_id"] == "broken-1"
     assert failed[0]["level"] == "ERROR"
     assert "JSONDecodeError" in failed[0]["exception"]
+
+
+def test_a_create_with_a_key_gives_powertools_the_context_of_its_own_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Plumbing.http hands each request's Lambda context to glimpse.idempotency, which gives it
+    to Powertools at a create with an Idempotency-Key, and forgets it after the request."""
+    from glimpse import idempotency, snapstart
+    from glimpse.plumbing import Plumbing
+
+    registered: list[object] = []
+
+    class Config:
+        def register_lambda_context(self, context: object) -> None:
+            registered.append(context)
+
+    monkeypatch.setattr(snapstart, "_PRIMERS", [])
+    monkeypatch.setattr(idempotency, "requests_config", Config)
+    monkeypatch.setattr(idempotency, "idempotent", lambda *_args, **_kw: lambda function: function)
+    create = idempotency.created_once("plumbing_test", lambda user, body: {"by": user, **body})
+
+    class App:
+        def resolve(self, event: dict[str, object], context: object) -> dict[str, object]:
+            return create("user-1", str(event["key"]), {"caption": "hi"})
+
+    handler = Plumbing.of("plumbing_test", traced=False).http(App())  # type: ignore[arg-type]
+    context = FakeContext()
+    assert handler({"key": "k-1"}, context) == {"by": "user-1", "caption": "hi"}  # type: ignore[arg-type]
+    assert registered == [context]
+    create("user-1", "k-2", {"caption": "outside any request"})
+    assert registered == [context]  # no finished request's context handed on

@@ -53,14 +53,22 @@ def test_numbers_and_flags_are_parsed_once_from_the_environment(
         assert settings.auto_confirm_users is True
         assert settings.require("users_table") == "users-table"
         monkeypatch.setenv("AUTO_CONFIRM_USERS", "off")
+        monkeypatch.setenv("STORY_TTL_SECONDS", "7200.0")  # a CloudFormation Number, as typed
         get_settings.cache_clear()
         assert get_settings().auto_confirm_users is False
+        assert get_settings().story_ttl_seconds == 7200
     finally:
         get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"), [("STORY_TTL_SECONDS", "a day"), ("AUTO_CONFIRM_USERS", "maybe")]
+    ("variable", "value"),
+    [
+        ("STORY_TTL_SECONDS", "a day"),
+        ("STORY_TTL_SECONDS", "3600.5"),
+        ("CELEBRITY_FOLLOWER_THRESHOLD", "inf"),
+        ("AUTO_CONFIRM_USERS", "maybe"),
+    ],
 )
 def test_a_setting_that_does_not_parse_stops_the_function_with_its_name(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str

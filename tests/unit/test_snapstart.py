@@ -49,3 +49,27 @@ def test_after_a_restore_the_random_state_differs_from_the_snapshot() -> None:
     random.setstate(snapshot_state)
     snapstart.after_restore()
     assert [random.random() for _ in range(3)] != shared
+
+
+def test_what_a_function_loads_on_first_use_is_loaded_before_the_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded: list[str] = []
+    monkeypatch.setattr(snapstart, "_PRIMERS", [])
+    snapstart.prime(lambda: loaded.append("library"))
+    assert loaded == []  # without SnapStart: only when first used
+    snapstart.before_snapshot()
+    assert loaded == ["library"]
+
+
+def test_the_functions_lazy_loads_are_primed() -> None:
+    """Powertools' idempotency (a create), pillow-heif and PyAV: each registered to load before
+    a snapshot by the module that defers it."""
+    from glimpse.idempotency import created_once, requests_config
+    from glimpse.media import imaging, video_processing
+
+    before = list(snapstart._PRIMERS)
+    created_once("test", lambda user, body: body)
+    assert requests_config in snapstart._PRIMERS[len(before) :]
+    assert imaging._register_heif in before
+    assert video_processing._load_video in before

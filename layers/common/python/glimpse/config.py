@@ -8,6 +8,7 @@ is a third of their cold start).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,8 +94,9 @@ _ENV = {
 
 
 FIELDS = frozenset(field.name for field in dataclasses.fields(Settings))
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
+# What pydantic (the settings' parser before) accepted: a deploy that worked keeps working.
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
+_FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
 
 
 @lru_cache(maxsize=1)
@@ -110,14 +112,23 @@ def get_settings() -> Settings:
 
 def _parse(field: str, text: str) -> str | int | bool:
     kind = type(getattr(Settings, field))
+    word = text.strip().lower()
+    if kind is str:
+        return text
     if kind is bool:
-        if text.strip().lower() in _TRUE | _FALSE:
-            return text.strip().lower() in _TRUE
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
     elif kind is int:
         try:
-            return int(text)
+            return int(word)
         except ValueError:
             pass
+        try:  # a CloudFormation Number may come as "3600.0"
+            number = float(word)
+        except ValueError:
+            number = math.nan
+        if number.is_integer():
+            return int(number)
     else:
-        return text
+        raise TypeError(f"Settings.{field}: no parser for {kind.__name__}")
     raise ValueError(f"{_ENV[field]}={text!r} is not a valid {kind.__name__}")

@@ -8,11 +8,13 @@ it, and a cold start that serves one does not pay for it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from glimpse import snapstart
 from glimpse.config import get_settings
 from glimpse.errors import Conflict
 
@@ -70,14 +72,21 @@ def idempotent[R](
 _invocation: ContextVar[LambdaContext | None] = ContextVar("invocation", default=None)
 
 
-def remember_invocation(context: LambdaContext) -> None:
-    """Every API request's Lambda context (Plumbing.http), for a create made safe to retry:
-    the time left bounds how long its record may stay "in progress"."""
-    _invocation.set(context)
+@contextmanager
+def invocation(context: LambdaContext) -> Iterator[None]:
+    """Around every API request (Plumbing.http): its Lambda context, for a create made safe to
+    retry (the time left bounds how long its record may stay "in progress"); forgotten after,
+    so a thread that serves no request never hands Powertools a finished one."""
+    token = _invocation.set(context)
+    try:
+        yield
+    finally:
+        _invocation.reset(token)
 
 
 @cache
 def requests_config() -> IdempotencyConfig:
+    """The configuration of `created_once` (with SnapStart, made before the snapshot)."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
     return IdempotencyConfig(
@@ -100,6 +109,7 @@ def created_once(
         return create(request["user_id"], request["body"])
 
     run.__qualname__ = f"created_once.{purpose}"  # Powertools keys its records on the name
+    snapstart.prime(requests_config)
 
     @cache
     def guarded() -> Callable[..., dict[str, Any]]:

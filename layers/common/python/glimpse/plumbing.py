@@ -20,7 +20,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse import snapstart
-from glimpse.idempotency import remember_invocation
+from glimpse.idempotency import invocation
 
 if TYPE_CHECKING:  # kept out of the import: the Cognito trigger needs neither
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -64,8 +64,8 @@ class Plumbing:
         context kept for a create made safe to retry, glimpse.idempotency.created_once)."""
 
         def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-            remember_invocation(context)
-            return app.resolve(event, context)
+            with invocation(context):
+                return app.resolve(event, context)
 
         return self._wrap(lambda_handler, correlation_paths.API_GATEWAY_REST)
 

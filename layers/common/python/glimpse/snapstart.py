@@ -5,7 +5,8 @@ every later execution environment from a snapshot of that memory. So:
 
 - **Before the snapshot**, finish what the first request would otherwise do in each restored
   environment: build the pydantic schemas that `glimpse.schema` defers (a cold start pays for
-  each it uses). The snapshot then holds them built.
+  each it uses), and load what the function loads on first use (`prime`: Powertools'
+  idempotency for a create, pillow-heif, PyAV). The snapshot then holds them ready.
 - **After a restore**, make unique again what the snapshot copied into every environment: the
   `random` module's state (the retry jitter of `glimpse.models.batch`; identical jitter in
   many environments would retry in step). Ids (`glimpse.clock.new_id`) read `os.urandom`,
@@ -24,11 +25,20 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+
+_PRIMERS: list[Callable[[], object]] = []
+
+
+def prime(load: Callable[[], object]) -> None:
+    """`load` (idempotent: a library's import, a cached set-up that makes no connection and
+    reads no credential) runs before a snapshot; without SnapStart, on first use only."""
+    _PRIMERS.append(load)
 
 
 def install() -> bool:
@@ -46,6 +56,8 @@ def install() -> bool:
 
 
 def before_snapshot() -> None:
+    for load in _PRIMERS:
+        load()
     schema = sys.modules.get("glimpse.schema")
     if schema is None:  # the function uses no pydantic model: nothing is deferred
         return

@@ -25,6 +25,7 @@ from functools import cache, lru_cache
 import blurhash
 from PIL import Image, ImageCms, ImageFile
 
+from glimpse import snapstart
 from glimpse.media.filters import IDENTITY, PRESETS, Preset
 from glimpse.media.limits import PIXEL_BUDGET, RENDITION_SIZES, RejectReason
 
@@ -71,10 +72,13 @@ _SRGB = ImageCms.createProfile("sRGB")
 @cache
 def _register_heif() -> None:
     """pillow-heif (libheif, about a sixth of the thumbnailer's import) with the first HEIC:
-    most uploads are JPEG and never need it."""
+    most uploads are JPEG and never need it (with SnapStart, before the snapshot)."""
     import pillow_heif
 
     pillow_heif.register_heif_opener(decode_threads=THREADS)
+
+
+snapstart.prime(_register_heif)
 
 
 class Rejected(Exception):

@@ -7,10 +7,12 @@ outputs where the CDN serves them and settles the item, or rejects it with API.m
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import tempfile
 from pathlib import Path
 
+from glimpse import snapstart
 from glimpse.adapters import media_bucket
 from glimpse.media.filters import PRESETS
 from glimpse.media.imaging import Rejected
@@ -28,11 +30,18 @@ from glimpse.models.objects import video_key
 CHUNK = 1 << 20
 
 
+def _load_video() -> None:
+    importlib.import_module("glimpse.media.video")
+
+
+snapstart.prime(_load_video)
+
+
 def publish_video(
     item: MediaItem, upload: UploadedObject, stored: media_bucket.Upload, started: float
 ) -> Outcome:
     # PyAV (FFmpeg's libraries) loads on the first clip, which takes seconds anyway, not in
-    # every cold start's import.
+    # every cold start's import (with SnapStart, before the snapshot: `_load_video`).
     from glimpse.media import video
 
     preset = PRESETS.get(item.filter or "none", PRESETS["none"])
