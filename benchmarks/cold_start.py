@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import shutil
 import statistics
@@ -276,7 +277,9 @@ def main() -> None:
 def _rounds(runs: list[Target], rounds: int, work: Path) -> dict[str, list[dict[str, Any]]]:
     """`runs[0]` is the baseline: sampled again just before each function's sample, whose
     `ratio` is its import over that baseline's."""
-    baseline, functions = runs[0], runs[1:]
+    baseline = runs[0]
+    # A function and its `--compare` counterpart side by side: their changes are paired too.
+    functions = sorted(runs[1:], key=lambda t: t.name.split("@")[0])
     samples: dict[str, list[dict[str, Any]]] = {t.name: [] for t in runs}
     for target in runs:  # not timed: the OS's file cache and the DynamoDB tables' first use
         sample(target, work)
@@ -336,7 +339,10 @@ def _report(
         print(f"over budget: {', '.join(over)}" if over else "every function within its budget")
     if not compare:
         return
-    print(f"\nagainst {compare} in the same rounds (ms; a negative change is a saving)")
+    print(
+        f"\nagainst {compare}, sampled next to each function in every round (ms; the change "
+        "is the median of the rounds' differences; a negative change is a saving)"
+    )
     columns = ("import", "change", "1st call", "change", "import+1st", "change")
     print(f"{'function':<26}" + "".join(f"{c:>11}" for c in columns))
     for target in runs:
@@ -345,13 +351,21 @@ def _report(
         old = f"{target.name}@{compare}"
         if old not in samples:
             continue
-        now_import, was_import = median(target.name, "import_ms"), median(old, "import_ms")
-        now_first, was_first = median(target.name, "first_ms"), median(old, "first_ms")
+        pairs = list(zip(samples[target.name], samples[old], strict=True))  # same round
+
+        def change(*keys: str, pairs: list[tuple[dict[str, Any], ...]] = pairs) -> float:
+            """The median over rounds of (now - then), both sampled side by side."""
+            if not all(k in n and k in w for n, w in pairs for k in keys):
+                return math.nan
+            return statistics.median(
+                sum(n[k] for k in keys) - sum(w[k] for k in keys) for n, w in pairs
+            )
+
+        now_import, now_first = median(target.name, "import_ms"), median(target.name, "first_ms")
         print(
-            f"{target.name:<26}{now_import:>11.1f}{now_import - was_import:>+11.1f}"
-            f"{now_first:>11.1f}{now_first - was_first:>+11.1f}"
-            f"{now_import + now_first:>11.1f}"
-            f"{(now_import + now_first) - (was_import + was_first):>+11.1f}"
+            f"{target.name:<26}{now_import:>11.1f}{change('import_ms'):>+11.1f}"
+            f"{now_first:>11.1f}{change('first_ms'):>+11.1f}"
+            f"{now_import + now_first:>11.1f}{change('import_ms', 'first_ms'):>+11.1f}"
         )
 
 
