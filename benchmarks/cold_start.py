@@ -343,7 +343,16 @@ def _report(
         f"\nagainst {compare}, sampled next to each function in every round (ms; the change "
         "is the median of the rounds' differences; a negative change is a saving)"
     )
-    columns = ("import", "change", "1st call", "change", "import+1st", "change")
+    columns = (
+        "modules",
+        "change",
+        "import",
+        "change",
+        "1st call",
+        "change",
+        "import+1st",
+        "change",
+    )
     print(f"{'function':<26}" + "".join(f"{c:>11}" for c in columns))
     for target in runs:
         if "@" in target.name:
@@ -362,8 +371,10 @@ def _report(
             )
 
         now_import, now_first = median(target.name, "import_ms"), median(target.name, "first_ms")
+        modules = samples[target.name][-1]["modules"]
         print(
-            f"{target.name:<26}{now_import:>11.1f}{change('import_ms'):>+11.1f}"
+            f"{target.name:<26}{modules:>11}{modules - samples[old][-1]['modules']:>+11}"
+            f"{now_import:>11.1f}{change('import_ms'):>+11.1f}"
             f"{now_first:>11.1f}{change('first_ms'):>+11.1f}"
             f"{now_import + now_first:>11.1f}{change('import_ms', 'first_ms'):>+11.1f}"
         )
