@@ -278,13 +278,22 @@ def _rounds(runs: list[Target], rounds: int, work: Path) -> dict[str, list[dict[
     """`runs[0]` is the baseline: sampled again just before each function's sample, whose
     `ratio` is its import over that baseline's."""
     baseline = runs[0]
-    # A function and its `--compare` counterpart side by side: their changes are paired too.
-    functions = sorted(runs[1:], key=lambda t: t.name.split("@")[0])
+    current = {t.name for t in runs[1:] if "@" not in t.name}
+    # A function and its `--compare` counterpart side by side (which goes first alternates by
+    # round), so their changes are paired too; a function the older commit alone has is left
+    # out, as the report has no row for it.
+    functions = sorted(
+        (t for t in runs[1:] if t.name.split("@")[0] in current),
+        key=lambda t: t.name.split("@")[0],
+    )
     samples: dict[str, list[dict[str, Any]]] = {t.name: [] for t in runs}
     for target in runs:  # not timed: the OS's file cache and the DynamoDB tables' first use
         sample(target, work)
-    for _ in range(rounds):
-        for target in functions:
+    for round_number in range(rounds):
+        order = functions
+        if round_number % 2:
+            order = sorted(functions, key=lambda t: (t.name.split("@")[0], "@" not in t.name))
+        for target in order:
             base = sample(baseline, work)
             samples[baseline.name].append(base)
             found = sample(target, work)
@@ -372,12 +381,16 @@ def _report(
 
         now_import, now_first = median(target.name, "import_ms"), median(target.name, "first_ms")
         modules = samples[target.name][-1]["modules"]
-        print(
-            f"{target.name:<26}{modules:>11}{modules - samples[old][-1]['modules']:>+11}"
-            f"{now_import:>11.1f}{change('import_ms'):>+11.1f}"
-            f"{now_first:>11.1f}{change('first_ms'):>+11.1f}"
-            f"{now_import + now_first:>11.1f}{change('import_ms', 'first_ms'):>+11.1f}"
-        )
+        cells = (
+            (
+                f"{now_import:>11.1f}{change('import_ms'):>+11.1f}"
+                f"{now_first:>11.1f}{change('first_ms'):>+11.1f}"
+                f"{now_import + now_first:>11.1f}{change('import_ms', 'first_ms'):>+11.1f}"
+            )
+            .replace("+nan", "    ")
+            .replace("nan", "   ")
+        )  # no sample event: no invocation
+        print(f"{target.name:<26}{modules:>11}{modules - samples[old][-1]['modules']:>+11}{cells}")
 
 
 if __name__ == "__main__":

@@ -93,3 +93,29 @@ def test_functions_with_no_packages_keep_sams_python_builder(logical_id: str) ->
     code = TEMPLATE.function_properties(logical_id)["CodeUri"]
     assert not (ROOT / str(code) / "requirements.txt").exists()
     assert "BuildMethod" not in _metadata(logical_id)
+
+
+def test_a_function_without_requirements_still_ships_compiled(tmp_path: Path) -> None:
+    source, artifacts = tmp_path / "source", tmp_path / "artifacts"
+    source.mkdir()
+    (source / "app.py").write_text("ANSWER = 42\n")
+    artifacts.mkdir()
+    _build("build-SomeFunction", source, artifacts)
+    pyc = artifacts / "__pycache__" / f"app.{sys.implementation.cache_tag}.pyc"
+    assert _flags(pyc) == UNCHECKED_HASH
+
+
+def test_an_architecture_pip_does_not_know_stops_the_build(tmp_path: Path) -> None:
+    """`arm64` is the template's name; pip's is `aarch64`: a wrong name must not fall back to
+    some other platform's wheels."""
+    (tmp_path / "app.py").write_text("ANSWER = 42\n")
+    failed = subprocess.run(
+        ["make", "-f", str(MAKEFILE), "build-SomeFunction", f"ARTIFACTS_DIR={tmp_path}",
+         "LAMBDA_ARCH=arm64"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert failed.returncode != 0
+    assert "LAMBDA_ARCH is aarch64 (arm64) or x86_64" in failed.stderr

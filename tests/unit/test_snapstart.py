@@ -3,7 +3,10 @@ deferred schemas built before the snapshot, the random state made unique after a
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
 import sys
 import types
 from collections.abc import Callable
@@ -13,6 +16,7 @@ import pytest
 
 from glimpse import snapstart
 from glimpse.schema import Schema
+from tests.conftest import ROOT
 
 
 def test_without_the_runtime_library_nothing_is_registered(
@@ -62,14 +66,36 @@ def test_what_a_function_loads_on_first_use_is_loaded_before_the_snapshot(
     assert loaded == ["library"]
 
 
-def test_the_functions_lazy_loads_are_primed() -> None:
-    """Powertools' idempotency (a create), pillow-heif and PyAV: each registered to load before
-    a snapshot by the module that defers it."""
-    from glimpse.idempotency import created_once, requests_config
-    from glimpse.media import imaging, video_processing
-
-    before = list(snapstart._PRIMERS)
-    created_once("test", lambda user, body: body)
-    assert requests_config in snapstart._PRIMERS[len(before) :]
-    assert imaging._register_heif in before
-    assert video_processing._load_video in before
+@pytest.mark.parametrize(
+    ("function", "deferred"),
+    [
+        ("functions.thumbnailer.app", ["pillow_heif"]),
+        ("functions.transcoder.app", ["av", "pillow_heif"]),
+        ("functions.posts.app", ["aws_lambda_powertools.utilities.idempotency"]),
+    ],
+)
+def test_before_the_snapshot_a_handler_loads_what_it_defers(
+    function: str, deferred: list[str]
+) -> None:
+    """In a fresh interpreter, as Lambda initialises a version: the import leaves these out,
+    the hook before the snapshot loads them."""
+    probe = (
+        "import importlib, json, sys\n"
+        f"importlib.import_module({function!r})\n"
+        f"before = [m for m in {deferred!r} if m in sys.modules]\n"
+        "from glimpse import snapstart\n"
+        "snapstart.before_snapshot()\n"
+        f"after = [m for m in {deferred!r} if m in sys.modules]\n"
+        "print(json.dumps([before, after]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}",
+             "AWS_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], deferred]

@@ -8,8 +8,8 @@ is a third of their cold start).
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -97,6 +97,7 @@ FIELDS = frozenset(field.name for field in dataclasses.fields(Settings))
 # What pydantic (the settings' parser before) accepted: a deploy that worked keeps working.
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
+_WHOLE_NUMBER = re.compile(r"([+-]?\d+)(?:\.0*)?")
 
 
 @lru_cache(maxsize=1)
@@ -119,16 +120,9 @@ def _parse(field: str, text: str) -> str | int | bool:
         if word in _TRUE | _FALSE:
             return word in _TRUE
     elif kind is int:
-        try:
-            return int(word)
-        except ValueError:
-            pass
-        try:  # a CloudFormation Number may come as "3600.0"
-            number = float(word)
-        except ValueError:
-            number = math.nan
-        if number.is_integer():
-            return int(number)
+        whole = _WHOLE_NUMBER.fullmatch(word)  # a CloudFormation Number may come as "3600.0"
+        if whole:
+            return int(whole.group(1))
     else:
         raise TypeError(f"Settings.{field}: no parser for {kind.__name__}")
     raise ValueError(f"{_ENV[field]}={text!r} is not a valid {kind.__name__}")

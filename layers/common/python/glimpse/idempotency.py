@@ -124,9 +124,9 @@ def created_once(
             IdempotencyValidationError,
         )
 
-        context = _invocation.get()
-        if context is not None:
-            requests_config().register_lambda_context(context)
+        # This request's context, or none outside a request: the configuration is shared, and
+        # a finished request's time left would let a retry in while this create still runs.
+        requests_config().register_lambda_context(_invocation.get())  # type: ignore[arg-type]
         try:
             return guarded()(request=request)
         except IdempotencyValidationError:
