@@ -274,6 +274,18 @@ def main() -> None:
     _report(runs, samples, args.rounds, args.compare, args.without_bytecode)
 
 
+def _function(target: Target) -> str:
+    """The logical id a target measures (a `--compare` target's name adds `@<commit>`)."""
+    return target.name.split("@")[0]
+
+
+def _cell(value: float, signed: bool = False) -> str:
+    """A table cell: blank where there is no figure (a function with no sample event)."""
+    if math.isnan(value):
+        return " " * 11
+    return f"{value:>+11.1f}" if signed else f"{value:>11.1f}"
+
+
 def _rounds(runs: list[Target], rounds: int, work: Path) -> dict[str, list[dict[str, Any]]]:
     """`runs[0]` is the baseline: sampled again just before each function's sample, whose
     `ratio` is its import over that baseline's."""
@@ -282,17 +294,14 @@ def _rounds(runs: list[Target], rounds: int, work: Path) -> dict[str, list[dict[
     # A function and its `--compare` counterpart side by side (which goes first alternates by
     # round), so their changes are paired too; a function the older commit alone has is left
     # out, as the report has no row for it.
-    functions = sorted(
-        (t for t in runs[1:] if t.name.split("@")[0] in current),
-        key=lambda t: t.name.split("@")[0],
-    )
+    functions = sorted((t for t in runs[1:] if _function(t) in current), key=_function)
     samples: dict[str, list[dict[str, Any]]] = {t.name: [] for t in runs}
     for target in runs:  # not timed: the OS's file cache and the DynamoDB tables' first use
         sample(target, work)
     for round_number in range(rounds):
         order = functions
         if round_number % 2:
-            order = sorted(functions, key=lambda t: (t.name.split("@")[0], "@" not in t.name))
+            order = sorted(functions, key=lambda t: (_function(t), "@" not in t.name))
         for target in order:
             base = sample(baseline, work)
             samples[baseline.name].append(base)
@@ -382,14 +391,11 @@ def _report(
         now_import, now_first = median(target.name, "import_ms"), median(target.name, "first_ms")
         modules = samples[target.name][-1]["modules"]
         cells = (
-            (
-                f"{now_import:>11.1f}{change('import_ms'):>+11.1f}"
-                f"{now_first:>11.1f}{change('first_ms'):>+11.1f}"
-                f"{now_import + now_first:>11.1f}{change('import_ms', 'first_ms'):>+11.1f}"
-            )
-            .replace("+nan", "    ")
-            .replace("nan", "   ")
-        )  # no sample event: no invocation
+            f"{_cell(now_import)}{_cell(change('import_ms'), signed=True)}"
+            f"{_cell(now_first)}{_cell(change('first_ms'), signed=True)}"
+            f"{_cell(now_import + now_first)}"
+            f"{_cell(change('import_ms', 'first_ms'), signed=True)}"
+        )
         print(f"{target.name:<26}{modules:>11}{modules - samples[old][-1]['modules']:>+11}{cells}")
 
 

@@ -37,8 +37,10 @@ _PRIMERS: list[Callable[[], object]] = []
 
 def prime(load: Callable[[], object]) -> None:
     """`load` (idempotent: a library's import, a cached set-up that makes no connection and
-    reads no credential) runs before a snapshot; without SnapStart, on first use only."""
-    _PRIMERS.append(load)
+    reads no credential) runs before a snapshot; without SnapStart, on first use only. A
+    `load` primed twice (one per route that creates, say) runs once."""
+    if load not in _PRIMERS:
+        _PRIMERS.append(load)
 
 
 def install() -> bool:
