@@ -1,7 +1,7 @@
 """Fan-out of one post to N followers: DynamoDB requests against the minimum, and time.
 
 For each audience size, on moto (in-process, tables from template.yaml), runs the fanout
-function's job logic (`glimpse.feed.fanout.run`, continuation jobs fed back in-process as the
+function's job logic (`glimpse.consumers.feed_jobs.run`, continuation jobs fed back in-process as the
 queue would) and counts every DynamoDB request it makes. The minimum possible is one Query
 page per 1,000 followers (the job's chunk) plus ceil(N / 25) BatchWriteItem requests. In the
 same run, a plain boto3 `batch_writer` loop writes the same N feed items: the baseline time.
@@ -59,6 +59,8 @@ def main() -> None:
     with provisioned() as provisioner:
         from glimpse.clock import new_id, now
         from glimpse.events import PostCreated
+        from glimpse import jobs
+        from glimpse.consumers import feed_jobs
         from glimpse.feed import fanout
         from glimpse.models.batch import write_many
         from glimpse.models.graph import FOLLOWER, Edge, edge_key
@@ -66,7 +68,7 @@ def main() -> None:
 
         feed_table = boto3.resource("dynamodb").Table(str(provisioner.resolver.ref("FeedTable")))
         print(
-            f"fan-out of one post, page = {fanout.PAGE} followers per job, "
+            f"fan-out of one post, page = {jobs.PAGE} followers per job, "
             f"trim check on 1 in {fanout.TRIM_SAMPLE} writes"
         )
         header = (
@@ -107,7 +109,7 @@ def main() -> None:
             started = time.perf_counter()
             with counted() as calls:
                 while queue:
-                    fanout.run(queue.pop(0), send=queue.extend)
+                    feed_jobs.run(queue.pop(0), send=queue.extend)
             ours = time.perf_counter() - started
 
             baseline_post = new_id()
@@ -125,7 +127,7 @@ def main() -> None:
             theirs = time.perf_counter() - started
 
             requests = sum(calls.values())
-            minimum = math.ceil(size / fanout.PAGE) + math.ceil(size / 25)
+            minimum = math.ceil(size / jobs.PAGE) + math.ceil(size / 25)
             per_k = ours * 1000 / size * 1000
             writing_k = SECONDS["BatchWriteItem"] * 1000 / size * 1000
             base_k = theirs * 1000 / size * 1000

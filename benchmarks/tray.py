@@ -41,7 +41,8 @@ def main() -> None:
         from functions.stories import app as stories_app
         from glimpse.clock import new_id, now
         from glimpse.events import StoryCreated
-        from glimpse.feed import fanout
+        from glimpse import jobs
+        from glimpse.consumers import feed_jobs
         from glimpse.models.batch import write_many
         from glimpse.models.feed import CELEBRITIES as CELEBRITY_SET
         from glimpse.models.feed import FeedItem, feed_pk
@@ -175,13 +176,13 @@ def main() -> None:
         queue: list[dict[str, Any]] = []
         with counted() as fan_calls:
             begin = time.perf_counter()
-            fanout.on_event(
+            feed_jobs.on_event(
                 StoryCreated(story_id=sid, owner_id=owner, audience="followers"), queue.extend
             )
             while queue:
-                fanout.run(queue.pop(0), queue.extend)
+                feed_jobs.run(queue.pop(0), queue.extend)
             elapsed = time.perf_counter() - begin
-        pages = math.ceil(args.followers / fanout.PAGE)
+        pages = math.ceil(args.followers / jobs.PAGE)
         minimum = pages + math.ceil(args.followers / 25)
         total = sum(fan_calls.values())
         written = sum(1 for _ in TrayMarker.scan(TrayMarker.sk == marker_sk(owner, sid)))

@@ -8,7 +8,7 @@ keyed on its type, `event_id` and `after` (a re-follow is a new event, so it run
 from dataclasses import asdict
 from typing import Any
 
-from glimpse.feed import fanout
+from glimpse.consumers import feed_jobs
 from glimpse.idempotency import idempotent
 from glimpse.plumbing import Plumbing
 
@@ -46,7 +46,7 @@ idempotency = IdempotencyConfig(
 
 @idempotent("feed_jobs", idempotency, data_keyword_argument="job")
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    stats = fanout.run(job)
+    stats = feed_jobs.run(job)
     logger.info("feed job done", extra={"job": job.get("type"), **asdict(stats)})
     metrics.add_metric(name="FeedEntriesWritten", unit=MetricUnit.Count, value=stats.written)
     metrics.add_metric(name="FeedEntriesDeleted", unit=MetricUnit.Count, value=stats.deleted)

@@ -10,7 +10,11 @@ from glimpse.directory import UserSummary
 from glimpse.idempotency import created_once
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
+from glimpse.stories import close_friends as close_friends_service
+from glimpse.stories import highlights as highlights_service
 from glimpse.stories import service
+from glimpse.stories import tray as tray_service
+from glimpse.stories import viewers as viewers_service
 from glimpse.stories.schemas import (
     CloseFriends,
     HighlightCreate,
@@ -51,9 +55,8 @@ def _create_story(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _create_highlight(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    return service.create_highlight(user_id, HighlightCreate.model_validate(body)).model_dump(
-        mode="json"
-    )
+    created = highlights_service.create_highlight(user_id, HighlightCreate.model_validate(body))
+    return created.model_dump(mode="json")
 
 
 create_story_once = created_once("create_story", _create_story)
@@ -77,7 +80,7 @@ def create_story(body: StoryCreate, idempotency_key: IdempotencyKey = None) -> S
 
 @app.get("/stories/tray", tags=["stories"], summary="Followed accounts with live stories")
 def tray() -> Tray:
-    return service.tray(caller(app).user_id)
+    return tray_service.tray(caller(app).user_id)
 
 
 @app.get(
@@ -95,7 +98,7 @@ def user_stories(username: str) -> StoryList:
     responses=NO_CONTENT,
 )
 def view_story(story_id: str) -> Response[None]:
-    service.view_story(caller(app).user_id, story_id)
+    viewers_service.view_story(caller(app).user_id, story_id)
     return _no_content()
 
 
@@ -107,7 +110,7 @@ def view_story(story_id: str) -> Response[None]:
     responses=NO_CONTENT,
 )
 def like_story(story_id: str) -> Response[None]:
-    service.like_story(caller(app).user_id, story_id)
+    viewers_service.like_story(caller(app).user_id, story_id)
     return _no_content()
 
 
@@ -119,13 +122,13 @@ def like_story(story_id: str) -> Response[None]:
     responses=NO_CONTENT,
 )
 def unlike_story(story_id: str) -> Response[None]:
-    service.unlike_story(caller(app).user_id, story_id)
+    viewers_service.unlike_story(caller(app).user_id, story_id)
     return _no_content()
 
 
 @app.get("/stories/<story_id>/viewers", tags=["stories"], summary="Who viewed your story")
 def viewers(story_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[Viewer]:
-    return service.viewers(caller(app).user_id, story_id, limit, cursor)
+    return viewers_service.viewers(caller(app).user_id, story_id, limit, cursor)
 
 
 @app.delete(
@@ -157,7 +160,7 @@ def create_highlight(body: HighlightCreate, idempotency_key: IdempotencyKey = No
 def highlights(
     username: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[HighlightOut]:
-    return service.highlights(caller(app).user_id, username, limit, cursor)
+    return highlights_service.highlights(caller(app).user_id, username, limit, cursor)
 
 
 @app.put(
@@ -168,13 +171,13 @@ def highlights(
     responses=NO_CONTENT,
 )
 def set_close_friends(body: CloseFriends) -> Response[None]:
-    service.set_close_friends(caller(app).user_id, body)
+    close_friends_service.set_close_friends(caller(app).user_id, body)
     return _no_content()
 
 
 @app.get("/me/close-friends", tags=["stories"], summary="Your close friends")
 def close_friends(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[UserSummary]:
-    return service.close_friends(caller(app).user_id, limit, cursor)
+    return close_friends_service.close_friends(caller(app).user_id, limit, cursor)
 
 
 lambda_handler = plumbing.http(app)

@@ -11,7 +11,7 @@ import pytest
 from glimpse import events
 from glimpse.clock import now
 from glimpse.counters import service as counters
-from glimpse.feed import fanout
+from glimpse.graph import celebrities
 from glimpse.graph import service as graph
 from glimpse.models import transactions
 from glimpse.models.batch import write_many
@@ -19,6 +19,7 @@ from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key
 from glimpse.models.outbox import OutboxEvent
 from glimpse.models.posts import Like, Post, post_pk
+from glimpse.posts import cleanup
 from glimpse.posts import service as posts
 from infra.local import atomicity
 from tests.integration.conftest import Stack
@@ -248,7 +249,7 @@ def test_a_celebrity_leaves_the_sets_of_readers_who_unfollowed_meanwhile(alice: 
     fan, gone = make_user(), make_user()
     follow(fan, alice)
     settle()
-    assert fanout.join_celebrity_sets([fan.id, gone.id], alice.id) == 1
+    assert celebrities.join([fan.id, gone.id], alice.id) == 1
     assert FeedItem.get(feed_pk(fan.id), CELEBRITIES).celebrity_ids == {alice.id}
     assert not FeedItem.get(feed_pk(gone.id), CELEBRITIES).celebrity_ids
 
@@ -361,7 +362,7 @@ def test_follow_unfollow_follow_in_one_batch_ends_following(alice: User) -> None
 def test_deleting_a_post_with_5000_likes_runs_in_chunks(
     stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fanout, "CLEANUP_PAGE", 500)
+    monkeypatch.setattr(cleanup, "CLEANUP_PAGE", 500)
     post_id = post(alice)
     settle()
     moment = now()
@@ -371,14 +372,14 @@ def test_deleting_a_post_with_5000_likes_runs_in_chunks(
     ]
     write_many(Like, puts=likes)
     sizes: list[int] = []
-    real = fanout.write_many
+    real = cleanup.write_many
 
     def recorded(model: Any, puts: Any = (), deletes: Any = (), **kwargs: Any) -> int:
         if model is not FeedItem:
             sizes.append(len(deletes))
         return real(model, puts=puts, deletes=deletes, **kwargs)
 
-    monkeypatch.setattr(fanout, "write_many", recorded)
+    monkeypatch.setattr(cleanup, "write_many", recorded)
     assert api("posts", "delete_post", alice, {"post_id": post_id}) == (204, None)
     jobs = run_feed_jobs(stack)
     assert jobs >= 10  # post_deleted, then a continuation per further 500 likes

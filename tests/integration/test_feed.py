@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from glimpse import jobs
 from glimpse.feed import fanout
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from tests.integration.conftest import Stack
@@ -43,7 +44,7 @@ def test_a_post_reaches_every_follower_once_even_when_jobs_run_twice(
 def test_large_audiences_continue_through_the_queue_in_chunks(
     stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fanout, "PAGE", 3)
+    monkeypatch.setattr(jobs, "PAGE", 3)
     readers = [make_user() for _ in range(8)]
     for reader in readers:
         follow(reader, alice)

@@ -436,10 +436,11 @@ def test_a_story_fan_out_pages_through_followers_then_close_friends(
 ) -> None:
     """A removal reaches followers and close friends in pages, each continuation resuming
     from the edge sort key it carries (the kind is in the key); a legacy bare key still works."""
+    from glimpse import jobs
+    from glimpse.consumers import feed_jobs
     from glimpse.events import StoryRemoved
-    from glimpse.feed import fanout
 
-    monkeypatch.setattr(fanout, "PAGE", 2)
+    monkeypatch.setattr(jobs, "PAGE", 2)
     followers = [make_user(prefix="f") for _ in range(3)]
     friends = [make_user(prefix="c") for _ in range(3)]
     for reader in followers + friends[:2]:
@@ -459,9 +460,9 @@ def test_a_story_fan_out_pages_through_followers_then_close_friends(
 
     queue: list[dict[str, Any]] = []
     event = StoryRemoved(story_id=story["story_id"], owner_id=alice.id)
-    stats = [fanout.on_event(event, queue.extend)]
+    stats = [feed_jobs.on_event(event, queue.extend)]
     while queue:
-        stats.append(fanout.run(queue.pop(0), queue.extend))
+        stats.append(feed_jobs.run(queue.pop(0), queue.extend))
     afters = [s for s in stats if s.continued]
     assert len(stats) >= 4  # 2 pages of followers, then close friends in pages
     assert afters
@@ -471,7 +472,7 @@ def test_a_story_fan_out_pages_through_followers_then_close_friends(
     )
     legacy = {"type": "fanout", "event_id": "e", "post_id": "p", "author_id": alice.id}
     job = {**legacy, "action": "remove", "after": f"FOLLOWER#{sorted(f.id for f in followers)[0]}"}
-    assert fanout.run(job, queue.extend).followers == 2  # the two followers after that key
+    assert feed_jobs.run(job, queue.extend).followers == 2  # the two followers after that key
 
 
 def test_a_removal_that_overtakes_the_fan_out_leaves_no_marker(
@@ -479,7 +480,8 @@ def test_a_removal_that_overtakes_the_fan_out_leaves_no_marker(
 ) -> None:
     """The story is deleted between the add's check and its write: the add re-checks after
     writing and deletes the page again."""
-    from glimpse.feed import fanout
+    from glimpse.consumers import feed_jobs
+    from glimpse.stories import tray
 
     follow(bob, alice)
     settle()
@@ -493,7 +495,7 @@ def test_a_removal_that_overtakes_the_fan_out_leaves_no_marker(
         "expires_at": int((now() + timedelta(hours=1)).timestamp()),
         "action": "add",
     }
-    real = fanout.write_many
+    real = tray.write_many
 
     def write_then_delete(model: Any, puts: Any = (), deletes: Any = ()) -> int:
         written = real(model, puts=puts, deletes=deletes)
@@ -502,8 +504,8 @@ def test_a_removal_that_overtakes_the_fan_out_leaves_no_marker(
         return written
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fanout, "write_many", write_then_delete)
-        stats = fanout.run(job, lambda jobs: None)
+        patch.setattr(tray, "write_many", write_then_delete)
+        stats = feed_jobs.run(job, lambda jobs: None)
     assert "story removed meanwhile" in " ".join(stats.notes)
     assert (
         TrayMarker.count(tray_pk(bob.id), TrayMarker.sk == marker_sk(alice.id, story["story_id"]))

@@ -21,9 +21,9 @@ from tests.conftest import ROOT
 # The glimpse domain packages each function's import may load.
 DOMAINS = {
     "AuthFunction": {"auth", "graph", "media", "users"},
-    "CountersFunction": {"counters"},
+    "CountersFunction": {"counters", "posts"},
     "DocsFunction": set(),
-    "FanoutFunction": {"feed", "graph"},
+    "FanoutFunction": {"feed", "graph", "media", "posts", "stories"},
     "FeedFunction": {"feed", "graph", "media", "posts"},
     "GraphFunction": {"graph"},
     "IndexerFunction": {"search"},

@@ -10,8 +10,11 @@ import pytest
 from pydantic import ValidationError
 
 from glimpse import events
+from glimpse.consumers import feed_jobs
+from glimpse.counters import reactions as counter_rows
 from glimpse.counters import service as counters
-from glimpse.feed import fanout
+from glimpse.jobs import Stats
+from glimpse.reactions import Router, Table
 from infra.local.template import Template
 from tests.conftest import ROOT
 
@@ -74,31 +77,68 @@ def test_unknown_or_incomplete_events_are_refused() -> None:
         events.parse_obj({**SAMPLES[0].model_dump(mode="json"), "extra": 1})
 
 
-def test_filter_policies_name_real_events_and_every_event_a_consumer_acts_on(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Each queue gets exactly the events its consumer does something with."""
+def test_filter_policies_are_the_reaction_tables() -> None:
+    """Each queue gets exactly the events its consumer's tables have rows for."""
     queues = subscriptions()
     assert set(queues) == {"FeedJobsQueue", "CountersQueue", "NotifierQueue"}
     for types in queues.values():
         assert types <= set(events.EVENT_TYPES)
+    assert feed_jobs.ROUTER.event_types() == queues["FeedJobsQueue"]
+    assert counter_rows.event_types() == queues["CountersQueue"]
     assert {e.type for e in SAMPLES if counters.deltas(e)} == queues["CountersQueue"]
-
-    acted_on: set[str] = set()
-    current: list[str] = []
-    steps = ("_fanout", "_cleanup", "followed", "prune", "_celebrity", "_approve_pending")
-    for step in (*steps, "_story_fanout"):
-        monkeypatch.setattr(
-            fanout, step, lambda *_a, **_k: acted_on.add(current[0]) or fanout.Stats()
-        )
-    for step in ("backfill_tray", "prune_tray"):  # these answer how many markers they wrote
-        monkeypatch.setattr(fanout, step, lambda *_a, **_k: acted_on.add(current[0]) or 0)
-    monkeypatch.setattr(fanout, "get_or_none", lambda *_a, **_k: _story_sample())
-    for event in SAMPLES:
-        current[:] = [event.type]
-        fanout.on_event(event, send=lambda jobs: None)
-    assert acted_on == queues["FeedJobsQueue"]
     assert _notified_types() == queues["NotifierQueue"]
+
+
+def test_every_row_of_the_feed_jobs_tables_acts_on_its_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sample of each event runs exactly its rows' reactions, every table's, in order."""
+    calls: list[str] = []
+    tables = []
+    for table in feed_jobs.ROUTER.tables:
+        rows = {
+            cls: tuple(_recorder(calls, f"{table.owner}.{r.__name__}") for r in row)
+            for cls, row in table.reactions.items()
+        }
+        tables.append(Table(table.owner, rows, table.jobs))
+    router = Router(tuple(tables))
+    for event in SAMPLES:
+        calls.clear()
+        stats = router.on_event(event, lambda jobs: None)
+        expected = [
+            f"{table.owner}.{r.__name__}"
+            for table in feed_jobs.ROUTER.tables
+            for cls, row in table.reactions.items()
+            if type(event) is cls
+            for r in row
+        ]
+        assert calls == expected, event.type
+        assert stats.written == len(expected)  # what each reaction did, summed
+        if not expected:
+            assert stats.notes == [f"nothing to do for {event.type}"]
+
+
+def _recorder(calls: list[str], name: str) -> Any:
+    def react(event: events.Event, send: Any) -> Stats:
+        calls.append(name)
+        return Stats(written=1, notes=[name])
+
+    return react
+
+
+def test_each_continuation_round_trips_through_its_message() -> None:
+    """A job's message names its type once across every table, and parses back to it."""
+    kinds = [cls.type for table in feed_jobs.ROUTER.tables for cls in table.jobs]
+    assert len(kinds) == len(set(kinds))
+    for table in feed_jobs.ROUTER.tables:
+        for cls, step in table.jobs.items():
+            job = cls(event_id="e1", after="FOLLOWER#u2")
+            message = job.message()
+            assert message["type"] == cls.type
+            assert message["after"] == "FOLLOWER#u2"
+            found = feed_jobs.ROUTER.step(message)
+            assert found == (job, step)
+            assert "after" not in cls(event_id="e1").message()  # the first page has none
 
 
 def _notified_types() -> set[str]:
@@ -123,15 +163,6 @@ def _notified_types() -> set[str]:
             if intents or mentioned:
                 acting.add(event.type)
     return acting
-
-
-def _story_sample() -> Any:
-    """What the fan-out reads before a story's: the story item (the sample's)."""
-    from datetime import UTC, datetime
-
-    from glimpse.models.stories import Story
-
-    return Story(audience="followers", expires_at=datetime.now(UTC))
 
 
 def test_docs_list_every_event_with_its_consumers() -> None:

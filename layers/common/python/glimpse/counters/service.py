@@ -19,35 +19,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from glimpse.config import get_settings
+from glimpse.counters.reactions import Key, deltas, post
 from glimpse.events import (
     CelebrityReached,
     CommentAdded,
-    CommentDeleted,
     DomainEvent,
-    FollowCreated,
-    FollowRemoved,
-    PostCreated,
-    PostDeleted,
     PostLiked,
-    PostUnliked,
-    RequestApproved,
-    StoryViewed,
 )
 from glimpse.models.base import Model
-from glimpse.models.batch import get_many, write_many
-from glimpse.models.graph import AFFINITY, Edge, edge_key, other_of
+from glimpse.models.batch import get_many
+from glimpse.models.graph import Edge, other_of
 from glimpse.models.outbox import AppliedEvent, applied_mark
-from glimpse.models.posts import POST, Like, Post, comment_sk, like_sk, post_pk
-from glimpse.models.stories import STORY, Story, story_pk
+from glimpse.models.posts import Post, comment_sk, like_sk, post_pk
 from glimpse.models.transactions import ConditionFailed, transaction
-from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.models.users import PROFILE, UserProfile
+from glimpse.posts import cleanup
 
 CONSUMER = "counters"
 # Items the search index shows counts of: their `revision` moves with each batch's ADDs.
 REVISED: tuple[type[Model], ...] = (Post, UserProfile)
 TRANSACTION_ITEMS = 100  # DynamoDB's limit: marks + counter items per transaction
-
-type Key = tuple[type[Model], str, str]  # model, pk, sk
 
 
 @dataclass
@@ -60,52 +51,6 @@ class Applied:
     items_written: int = 0
     orphans_removed: int = 0  # likes and comments that landed on a post deleted meanwhile
     celebrities: list[str] = field(default_factory=list)
-
-
-def _profile(user_id: str) -> Key:
-    return (UserProfile, user_pk(user_id), PROFILE)
-
-
-def _post(post_id: str) -> Key:
-    return (Post, post_pk(post_id), POST)
-
-
-def _affinity(reader_id: str, author_id: str) -> Key:
-    return (Edge, *edge_key(reader_id, AFFINITY, author_id))
-
-
-def deltas(event: DomainEvent) -> list[tuple[Key, str, int]]:
-    """The counter changes one event stands for: (item, attribute, delta)."""
-    match event:
-        case PostCreated() | PostDeleted():
-            sign = 1 if isinstance(event, PostCreated) else -1
-            return [(_profile(event.author_id), "posts_count", sign)]
-        case PostLiked() | PostUnliked():
-            sign = 1 if isinstance(event, PostLiked) else -1
-            changes = [(_post(event.post_id), "like_count", sign)]
-            if event.user_id != event.author_id:
-                changes.append((_affinity(event.user_id, event.author_id), "interactions", sign))
-            return changes
-        case CommentAdded():
-            changes = [(_post(event.post_id), "comment_count", 1)]
-            if event.commenter_id != event.author_id:
-                changes.append((_affinity(event.commenter_id, event.author_id), "interactions", 1))
-            return changes
-        case CommentDeleted():
-            return [(_post(event.post_id), "comment_count", -1)]
-        case FollowCreated(status="following") | RequestApproved():
-            return [
-                (_profile(event.followee_id), "followers_count", 1),
-                (_profile(event.follower_id), "following_count", 1),
-            ]
-        case FollowRemoved(status="following"):
-            return [
-                (_profile(event.followee_id), "followers_count", -1),
-                (_profile(event.follower_id), "following_count", -1),
-            ]
-        case StoryViewed():
-            return [((Story, story_pk(event.story_id), STORY), "view_count", 1)]
-    return []
 
 
 def apply(events: Iterable[DomainEvent]) -> Applied:
@@ -199,12 +144,12 @@ def _remove_orphans(events: list[DomainEvent], gone: set[Key], applied: Applied)
     keys: list[tuple[str, str]] = []
     for event in events:
         match event:
-            case PostLiked() if _post(event.post_id) in gone:
+            case PostLiked() if post(event.post_id) in gone:
                 keys.append((post_pk(event.post_id), like_sk(event.user_id)))
-            case CommentAdded() if _post(event.post_id) in gone:
+            case CommentAdded() if post(event.post_id) in gone:
                 keys.append((post_pk(event.post_id), comment_sk(event.comment_id)))
     if keys:
-        write_many(Like, deletes=keys)
+        cleanup.remove_children(keys)
         applied.orphans_removed += len(keys)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from glimpse.directory import UserSummary, summary
 from glimpse.errors import Forbidden, NotFound
+from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, edge_key
 from glimpse.models.users import PROFILE, UserProfile, user_pk
@@ -160,3 +161,18 @@ def refusal(failed: set[str], what: str = "content", missing: str = "No such use
     if "follows" in failed:
         return Forbidden(f"This account is private: only its followers see its {what}.")
     raise ValueError(f"not a visibility condition: {sorted(failed)}")
+
+
+def follows(reader_id: str, author_id: str, consistent: bool = True) -> bool:
+    """Whether the reader follows the author now (one GetItem of the follow edge)."""
+    return (
+        get_or_none(Edge, *edge_key(reader_id, FOLLOWS, author_id), consistent=consistent)
+        is not None
+    )
+
+
+def following(reader_ids: list[str], author_id: str, consistent: bool = False) -> list[str]:
+    """Those of `reader_ids` who follow the author (one BatchGetItem per 100)."""
+    keys = {reader: edge_key(reader, FOLLOWS, author_id) for reader in reader_ids}
+    fetched = get_many([(Edge, key) for key in keys.values()], consistent=consistent)
+    return [reader for reader, key in keys.items() if fetched.get(Edge, key) is not None]

@@ -15,12 +15,15 @@ fails its condition; a block then re-reads and removes what the follow added.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
+from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.clock import now
 from glimpse.directory import UserSummary, get_profile, user_id_for
 from glimpse.errors import BadRequest, NotFound
 from glimpse.events import (
+    AccountMadePublic,
     FollowCreated,
     FollowRemoved,
     RequestApproved,
@@ -28,6 +31,7 @@ from glimpse.events import (
     UserBlocked,
     UserUnblocked,
 )
+from glimpse.graph import celebrities
 from glimpse.graph.access import (
     Relation,
     listed,
@@ -36,9 +40,9 @@ from glimpse.graph.access import (
     relation,
     require_content,
 )
+from glimpse.jobs import Audience, Job, Readers, Send, Stats, spread
 from glimpse.models.base import get_or_none
 from glimpse.models.batch import get_many
-from glimpse.models.feed import FeedItem, celebrity_set
 from glimpse.models.graph import (
     BLOCKS,
     FOLLOWER,
@@ -46,7 +50,6 @@ from glimpse.models.graph import (
     REQUEST,
     Edge,
     edge_key,
-    edge_page,
     other_of,
 )
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
@@ -134,7 +137,7 @@ def _follow_items(tx: Transaction, follower_id: str, target: UserProfile) -> Non
     tx.save(_edge(target_id, FOLLOWER, follower_id))
     no_block_checks(tx, follower_id, target_id)
     if target.is_celebrity:  # its posts are merged into this reader's feed at read time
-        tx.update(celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.add({target_id})])
+        celebrities.add_in(tx, follower_id, target_id)
 
 
 def _remove_follow_items(tx: Transaction, follower_id: str, target_id: str) -> None:
@@ -143,7 +146,7 @@ def _remove_follow_items(tx: Transaction, follower_id: str, target_id: str) -> N
         Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=Edge.pk.exists(), name="edge"
     )
     tx.delete(Edge(*edge_key(target_id, FOLLOWER, follower_id)))
-    tx.update(celebrity_set(follower_id), actions=[FeedItem.celebrity_ids.delete({target_id})])
+    celebrities.remove_in(tx, follower_id, target_id)
 
 
 def unfollow(caller_id: str, username: str) -> None:
@@ -233,20 +236,35 @@ def _approve(owner_id: str, requester_id: str) -> bool:
 PENDING_PAGE = 100  # requests approved per invocation when an account goes public
 
 
-def approve_pending(owner_id: str, after: str | None) -> tuple[int, str | None]:
-    """An account went public: approve its pending requests, a page at a time (Instagram does
-    the same). Returns how many were approved and where the next page starts (None: done).
-    Stops if the account is private again; a request whose sender is blocked stays pending."""
-    if get_profile(owner_id).is_private:
-        return 0, None
-    requesters, next_after = edge_page(owner_id, REQUEST, after, PENDING_PAGE)
-    approved = 0
-    for requester_id in requesters:
-        try:
-            approved += _approve(owner_id, requester_id)
-        except NotFound:
-            continue  # blocked either way: a block removes requests itself
-    return approved, next_after
+@dataclass(frozen=True)
+class PendingApprovals(Job):
+    """An account that went public: its pending requests, a page at a time."""
+
+    type = "approve_pending"
+    user_id: str = ""
+
+
+def account_made_public(event: AccountMadePublic, send: Send = send_feed_jobs) -> Stats:
+    return approve_pending(PendingApprovals(event.event_id, None, event.user_id), send)
+
+
+def approve_pending(job: PendingApprovals, send: Send = send_feed_jobs) -> Stats:
+    """Approve a page of the account's pending requests (Instagram does the same); each
+    approval publishes `request_approved`, which back-fills that reader's feed. Stops if the
+    account is private again; a request whose sender is blocked stays pending."""
+    if get_profile(job.user_id).is_private:
+        return Stats(notes=["0 requests approved"])
+
+    def approve(page: Readers) -> Stats:
+        approved = 0
+        for requester_id in page.ids:
+            try:
+                approved += _approve(job.user_id, requester_id)
+            except NotFound:
+                continue  # blocked either way: a block removes requests itself
+        return Stats(notes=[f"{approved} requests approved"])
+
+    return spread(job, Audience(job.user_id, (REQUEST,)), approve, send, size=PENDING_PAGE)
 
 
 def _drop_request(request: Edge, requester_id: str, target_id: str) -> None:

@@ -56,7 +56,7 @@ from glimpse.models.messages import (
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.pagination import Page, partition_page, query_page
-from glimpse.stories.service import story_seen_by
+from glimpse.stories.access import story_seen_by
 
 MISSING = "No such conversation."
 

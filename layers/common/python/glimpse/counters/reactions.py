@@ -1,0 +1,106 @@
+"""What each event adds to which counter: the counters consumer's table (event type → deltas).
+
+A row's function answers the (item, attribute, delta) changes one event stands for; the
+consumer sums them per item over a batch (glimpse.counters.service). The counters queue's SNS
+filter policy is the table's event types (a test holds template.yaml to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from glimpse import events
+from glimpse.models.base import Model
+from glimpse.models.graph import AFFINITY, Edge, edge_key
+from glimpse.models.posts import POST, Post, post_pk
+from glimpse.models.stories import STORY, Story, story_pk
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+
+type Key = tuple[type[Model], str, str]  # model, pk, sk
+type Delta = tuple[Key, str, int]  # item, attribute, change
+
+
+def profile(user_id: str) -> Key:
+    return (UserProfile, user_pk(user_id), PROFILE)
+
+
+def post(post_id: str) -> Key:
+    return (Post, post_pk(post_id), POST)
+
+
+def affinity(reader_id: str, author_id: str) -> Key:
+    return (Edge, *edge_key(reader_id, AFFINITY, author_id))
+
+
+def posted(event: events.PostCreated | events.PostDeleted) -> list[Delta]:
+    return [(profile(event.author_id), "posts_count", _sign(event, events.PostCreated))]
+
+
+def liked(event: events.PostLiked | events.PostUnliked) -> list[Delta]:
+    sign = _sign(event, events.PostLiked)
+    changes = [(post(event.post_id), "like_count", sign)]
+    if event.user_id != event.author_id:
+        changes.append((affinity(event.user_id, event.author_id), "interactions", sign))
+    return changes
+
+
+def commented(event: events.CommentAdded) -> list[Delta]:
+    changes = [(post(event.post_id), "comment_count", 1)]
+    if event.commenter_id != event.author_id:
+        changes.append((affinity(event.commenter_id, event.author_id), "interactions", 1))
+    return changes
+
+
+def uncommented(event: events.CommentDeleted) -> list[Delta]:
+    return [(post(event.post_id), "comment_count", -1)]
+
+
+def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta]:
+    if isinstance(event, events.FollowCreated) and event.status != "following":
+        return []
+    return [
+        (profile(event.followee_id), "followers_count", 1),
+        (profile(event.follower_id), "following_count", 1),
+    ]
+
+
+def unfollowed(event: events.FollowRemoved) -> list[Delta]:
+    if event.status != "following":
+        return []
+    return [
+        (profile(event.followee_id), "followers_count", -1),
+        (profile(event.follower_id), "following_count", -1),
+    ]
+
+
+def story_viewed(event: events.StoryViewed) -> list[Delta]:
+    return [((Story, story_pk(event.story_id), STORY), "view_count", 1)]
+
+
+def _sign(event: events.Event, positive: type[events.Event]) -> int:
+    return 1 if isinstance(event, positive) else -1
+
+
+DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
+    events.PostCreated: posted,
+    events.PostDeleted: posted,
+    events.PostLiked: liked,
+    events.PostUnliked: liked,
+    events.CommentAdded: commented,
+    events.CommentDeleted: uncommented,
+    events.FollowCreated: followed,  # status `following`
+    events.RequestApproved: followed,
+    events.FollowRemoved: unfollowed,  # status `following`
+    events.StoryViewed: story_viewed,
+}
+
+
+def deltas(event: events.Event) -> list[Delta]:
+    """The counter changes one event stands for (none for an event the table lacks)."""
+    row = DELTAS.get(type(event))
+    return row(event) if row is not None else []
+
+
+def event_types() -> set[str]:
+    return {str(cls.model_fields["type"].default) for cls in DELTAS}

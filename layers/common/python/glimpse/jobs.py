@@ -1,0 +1,114 @@
+"""Continuations and the follower-spread engine: long work done a page per invocation.
+
+A reaction that cannot finish in one invocation (a post into 100,000 feeds, a story into as
+many trays, a deleted post's 5,000 likes) does one page and sends the rest to its own queue
+as a `Job`: a frozen dataclass naming the fact it continues (`event_id`) and where to go on
+(`after`). On the queue a job is a flat JSON object with its `type`, so its idempotency key
+(`type`, `event_id`, `after`) is the same however often it is delivered.
+
+`spread` is the one engine every fan-out uses: a page of an owner's edges (followers, close
+friends, pending requests), what the caller does with it, then the rest queued. Reactions and
+their jobs live in their aggregate (glimpse.<domain>.reactions); consumers route by the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, ClassVar, Self
+
+from glimpse.adapters.messaging import send_feed_jobs
+from glimpse.models.graph import FOLLOWER, edge_page
+
+PAGE = 1000  # readers per invocation: 40 BatchWriteItem requests at most
+
+type Send = Callable[[list[dict[str, Any]]], None]
+
+
+@dataclass
+class Stats:
+    """What one invocation did (the logs, the benchmarks and tests read it)."""
+
+    followers: int = 0
+    written: int = 0
+    deleted: int = 0
+    write_requests: int = 0
+    trimmed: int = 0
+    continued: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, other: Stats) -> Stats:
+        """Both together: counts summed, notes in order (reactions to one event)."""
+        return Stats(
+            followers=self.followers + other.followers,
+            written=self.written + other.written,
+            deleted=self.deleted + other.deleted,
+            write_requests=self.write_requests + other.write_requests,
+            trimmed=self.trimmed + other.trimmed,
+            continued=self.continued or other.continued,
+            notes=[*self.notes, *other.notes],
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """A continuation: subclasses add what the next invocation needs and set `type`."""
+
+    type: ClassVar[str]
+    event_id: str
+    after: str | None = None
+
+    def message(self) -> dict[str, Any]:
+        """The queue message: `type` first, then the fields (no `after` before the first page)."""
+        body = {key: value for key, value in asdict(self).items() if value is not None}
+        return {"type": self.type, **body}
+
+    @classmethod
+    def of(cls, message: Mapping[str, Any]) -> Self:
+        """The job a message carries; a field the message lacks takes its default."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in message.items() if key in names})
+
+
+def resume(job: Job, after: str, send: Send, stats: Stats) -> None:
+    """The rest of `job` to its queue, to go on after `after`."""
+    send([replace(job, after=after).message()])
+    stats.continued = True
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whose edges a spread walks: `owner_id`'s edges of each of `kinds`, in that order."""
+
+    owner_id: str
+    kinds: tuple[str, ...] = (FOLLOWER,)
+
+
+@dataclass(frozen=True)
+class Readers:
+    """One page of an audience: the kind of edge it walked and the ids at their far ends."""
+
+    kind: str
+    ids: list[str]
+
+
+def spread(
+    job: Job,
+    audience: Audience,
+    act: Callable[[Readers], Stats],
+    send: Send = send_feed_jobs,
+    size: int | None = None,
+) -> Stats:
+    """One page of the audience, acted on (`act` says what it did), then the rest queued.
+    `after` is the edge sort key the last page ended on, so it names its kind too
+    (`FOLLOWER#<id>`); the next kind starts with its bare prefix (`CLOSE#`). No `after`: the
+    first kind, from the top. `size`: readers per page (PAGE unless told)."""
+    after, kinds = job.after, audience.kinds
+    kind = next((k for k in kinds if after and after.startswith(k)), kinds[0])
+    ids, next_after = edge_page(audience.owner_id, kind, after, size or PAGE)
+    stats = act(Readers(kind, ids))
+    if next_after is not None:
+        resume(job, next_after, send, stats)
+    elif kind != kinds[-1]:
+        resume(job, kinds[kinds.index(kind) + 1], send, stats)
+    return stats

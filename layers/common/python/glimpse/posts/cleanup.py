@@ -1,0 +1,57 @@
+"""A deleted post's likes and comments: the posts aggregate removes what its partition holds.
+
+`post_deleted` starts the clean-up, `CLEANUP_PAGE` children per invocation, continuing through
+the feed-jobs queue. A like or comment never checks the post in its transaction (that would
+make the post a hot item), so one can commit just after the clean-up passed; the counters
+consumer finds its post gone and hands it to `remove_orphans`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glimpse import events
+from glimpse.adapters.messaging import send_feed_jobs
+from glimpse.jobs import Job, Send, Stats, resume
+from glimpse.models.base import start_after
+from glimpse.models.batch import write_many
+from glimpse.models.posts import POST, Post, post_pk
+
+CLEANUP_PAGE = 1000  # likes and comments of a deleted post deleted per invocation
+
+
+@dataclass(frozen=True)
+class PostCleanup(Job):
+    type = "cleanup"
+    post_id: str = ""
+    author_id: str = ""
+
+
+def post_deleted(event: events.PostDeleted, send: Send = send_feed_jobs) -> Stats:
+    return clean_up(PostCleanup(event.event_id, None, event.post_id, event.author_id), send)
+
+
+def clean_up(job: PostCleanup, send: Send = send_feed_jobs) -> Stats:
+    """One page of the post's partition deleted (all but the post item, gone already)."""
+    pk = post_pk(job.post_id)
+    query = Post.query(
+        pk,
+        limit=CLEANUP_PAGE,
+        last_evaluated_key=start_after(pk, job.after),
+        attributes_to_get=["pk", "sk"],
+    )
+    children = [(item.pk, item.sk) for item in query if item.sk != POST]
+    stats = Stats()
+    if children:
+        stats.write_requests = remove_children(children)
+        stats.deleted = len(children)
+    last = query.last_evaluated_key
+    if last is not None:
+        resume(job, last["sk"]["S"], send, stats)
+    return stats
+
+
+def remove_children(keys: list[tuple[str, str]]) -> int:
+    """Likes and comments by key (one partition's items: the Posts table's own batch);
+    returns the write requests made."""
+    return write_many(Post, deletes=keys)

@@ -1,0 +1,234 @@
+"""The tray: whose live stories a reader sees at the top of the app, its whole life here.
+
+Written on the fan-out (the feed-jobs queue, this aggregate's rows in glimpse.stories.
+reactions): `story_created` puts a marker per story into each follower's tray (close friends
+only, who follow the owner, for a close-friends story), a page per invocation through
+glimpse.jobs' engine; `story_removed` (an owner's delete) takes them out again; a follow
+back-fills the owner's live stories, an unfollow prunes them. A celebrity's stories are merged
+into trays at read time instead. An expired story's markers expire with it (same
+`expires_at`, and every read filters on it), so an expiry costs no second fan-out.
+
+Every write is a put or delete of a key derived from the story, right in any order and under
+any re-delivery; an add checks the story after writing a page, and back-fill and prune check
+the follow edge before and after, as the feed's do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from glimpse import events
+from glimpse.adapters.messaging import send_feed_jobs
+from glimpse.clock import now, time_of
+from glimpse.concurrency import each
+from glimpse.directory import summary
+from glimpse.graph import celebrities
+from glimpse.graph.access import following, follows
+from glimpse.jobs import Audience, Job, Readers, Send, Stats, spread
+from glimpse.models.base import get_or_none
+from glimpse.models.batch import get_many, write_many
+from glimpse.models.feed import followed_celebrities
+from glimpse.models.graph import CLOSE, FOLLOWER, FOLLOWS, Edge, edge_key
+from glimpse.models.stories import (
+    MARKER,
+    SEEN,
+    STORY,
+    Story,
+    TrayMarker,
+    marker_prefix,
+    marker_sk,
+    owner_pk,
+    story_pk,
+    tray_pk,
+)
+from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.stories.access import audience_allows, close_edge, live_stories
+from glimpse.stories.schemas import Tray, TrayEntry
+
+# Whose trays a story reaches, by audience ("everyone": a removal, markers are per story).
+KINDS = {"followers": (FOLLOWER,), "close_friends": (CLOSE,), "everyone": (FOLLOWER, CLOSE)}
+
+
+@dataclass(frozen=True)
+class StorySpread(Job):
+    """A story's markers into (`add`) or out of (`remove`) its audience's trays."""
+
+    type = "story_fanout"
+    story_id: str = ""
+    owner_id: str = ""
+    audience: str = "followers"
+    expires_at: int = 0  # epoch seconds
+    action: str = "add"
+
+
+# --------------------------------------------------------------------------- reactions
+def story_created(event: events.StoryCreated, send: Send = send_feed_jobs) -> Stats:
+    story = get_or_none(Story, story_pk(event.story_id), STORY)
+    if story is None:
+        return Stats(notes=["story gone before its fan-out"])
+    expires = int(story.expires_at.timestamp())
+    job = StorySpread(event.event_id, None, event.story_id, event.owner_id, story.audience, expires)
+    return spread_story(job, send)
+
+
+def story_removed(event: events.StoryRemoved, send: Send = send_feed_jobs) -> Stats:
+    job = StorySpread(event.event_id, None, event.story_id, event.owner_id, "everyone", 0, "remove")
+    return spread_story(job, send)
+
+
+def followed(event: events.FollowCreated | events.RequestApproved, send: Send) -> Stats:
+    if isinstance(event, events.FollowCreated) and event.status != "following":
+        return Stats()
+    return Stats(written=backfill(event.follower_id, event.followee_id))
+
+
+def unfollowed(event: events.FollowRemoved, send: Send) -> Stats:
+    if event.status != "following":
+        return Stats()
+    return Stats(deleted=prune(event.follower_id, event.followee_id))
+
+
+# --------------------------------------------------------------------------- fan-out
+def spread_story(job: StorySpread, send: Send = send_feed_jobs) -> Stats:
+    """A page of tray markers for a story: its owner's followers (or, for a close-friends
+    story, the close friends who follow the owner). A removal goes to followers and close
+    friends both. An add checks the story before each later page and again after writing it:
+    a page written while the removal overtook it is deleted again."""
+    if job.after is None and celebrities.is_celebrity(job.owner_id):
+        return Stats(notes=["celebrity: merged into trays at read time"])
+    # The first page follows the reaction's own read of the story; later ones check.
+    if job.action == "add" and job.after is not None and not _story_exists(job.story_id):
+        return Stats(notes=["story gone during fan-out"])
+    expires = datetime.fromtimestamp(job.expires_at, UTC)
+
+    def write(page: Readers) -> Stats:
+        if job.action != "add":
+            keys = [(tray_pk(r), marker_sk(job.owner_id, job.story_id)) for r in page.ids]
+            return Stats(followers=len(keys), deleted=len(keys), write_requests=_delete(keys))
+        readers = following(page.ids, job.owner_id) if page.kind == CLOSE else page.ids
+        markers = [_marker(r, job.owner_id, job.story_id, job.audience, expires) for r in readers]
+        stats = Stats(followers=len(markers), written=len(markers))
+        stats.write_requests = write_many(TrayMarker, puts=markers)
+        if markers and not _story_exists(job.story_id):
+            _delete([(m.pk, m.sk) for m in markers])
+            stats.notes.append("story removed meanwhile: the page's markers deleted again")
+        return stats
+
+    return spread(job, Audience(job.owner_id, KINDS.get(job.audience, (FOLLOWER,))), write, send)
+
+
+def _delete(keys: list[tuple[str, str]]) -> int:
+    return write_many(TrayMarker, deletes=keys)
+
+
+def _story_exists(story_id: str) -> bool:
+    return get_or_none(Story, story_pk(story_id), STORY) is not None
+
+
+def _marker(
+    reader: str, owner_id: str, story_id: str, audience: str, expires: datetime
+) -> TrayMarker:
+    return TrayMarker(
+        tray_pk(reader),
+        marker_sk(owner_id, story_id),
+        owner_id=owner_id,
+        story_id=story_id,
+        audience=audience,
+        expires_at=expires,
+    )
+
+
+# --------------------------------------------------------------------------- follow changes
+def backfill(reader_id: str, owner_id: str) -> int:
+    """A new follow: the owner's live stories into the reader's tray (close-friends stories if
+    the reader is on the list), while the reader follows; checked before and after writing."""
+    live = list(Story.by_owner.query(owner_pk(owner_id), filter_condition=Story.expires_at > now()))
+    if not live or not follows(reader_id, owner_id):  # most owners have no live story
+        return 0
+    close = any(s.audience == "close_friends" for s in live) and (
+        get_or_none(Edge, *edge_key(owner_id, CLOSE, reader_id)) is not None
+    )
+    markers = [
+        _marker(reader_id, owner_id, story.story_id, story.audience, story.expires_at)
+        for story in live
+        if story.audience != "close_friends" or close
+    ]
+    write_many(TrayMarker, puts=markers)
+    if markers and not follows(reader_id, owner_id):
+        _delete([(m.pk, m.sk) for m in markers])
+        return 0
+    return len(markers)
+
+
+def prune(reader_id: str, owner_id: str) -> int:
+    """An unfollow or a block: the owner's stories leave the reader's tray (unless the reader
+    follows again; the follow's back-fill then puts back what is live)."""
+    keys = [
+        (item.pk, item.sk)
+        for item in TrayMarker.query(
+            tray_pk(reader_id),
+            TrayMarker.sk.startswith(marker_prefix(owner_id)),
+            attributes_to_get=["pk", "sk"],
+        )
+    ]
+    if not keys or follows(reader_id, owner_id):  # nothing to prune, or following again
+        return 0
+    _delete(keys)
+    return len(keys)
+
+
+# --------------------------------------------------------------------------- read
+def tray(viewer_id: str) -> Tray:
+    """One Query of the viewer's tray partition (markers and seen markers), the followed
+    celebrities' live stories (their set: one GetItem; a ByOwner Query each, concurrently),
+    then one BatchGetItem per 100 keys: owners and follow edges (an unfollow or a block since
+    the markers were written hides them at once), and close-friends edges of the owners whose
+    close-friends stories are in the tray (someone taken off the list stops seeing them)."""
+    markers: dict[str, dict[str, str]] = {}  # owner -> live story id -> its audience
+    seen: dict[str, str] = {}
+    moment = now()
+    for item in TrayMarker.query(
+        tray_pk(viewer_id), filter_condition=TrayMarker.expires_at > moment
+    ):
+        if item.sk.startswith(SEEN):
+            seen[item.owner_id] = item.story_id
+        elif item.sk.startswith(MARKER):
+            markers.setdefault(item.owner_id, {})[item.story_id] = str(item.audience or "followers")
+    for story in _celebrity_stories(viewer_id):
+        markers.setdefault(story.owner_id, {})[story.story_id] = story.audience
+    owners = [owner for owner in markers if owner != viewer_id]
+    with_close = [o for o in owners if "close_friends" in markers[o].values()]
+    fetched = get_many(
+        [(UserProfile, (user_pk(o), PROFILE)) for o in owners]
+        + [(Edge, edge_key(viewer_id, FOLLOWS, o)) for o in owners]
+        + [close_edge(o, viewer_id) for o in with_close]
+    )
+    entries: list[TrayEntry] = []
+    for owner_id in owners:
+        profile = fetched.get(UserProfile, (user_pk(owner_id), PROFILE))
+        if profile is None or fetched.get(Edge, edge_key(viewer_id, FOLLOWS, owner_id)) is None:
+            continue  # unfollowed or blocked since: markers go with the clean-up or the TTL
+        close = fetched.get(*close_edge(owner_id, viewer_id)) is not None
+        stories = [
+            sid for sid, aud in markers[owner_id].items() if audience_allows(aud, False, close)
+        ]
+        if not stories:
+            continue
+        latest = max(stories)
+        entries.append(
+            TrayEntry(
+                user=summary(profile),
+                story_count=len(stories),
+                latest_at=time_of(latest),
+                has_unseen=latest > seen.get(owner_id, ""),
+            )
+        )
+    entries.sort(key=lambda e: e.latest_at, reverse=True)
+    entries.sort(key=lambda e: not e.has_unseen)  # stable: unseen first, each newest first
+    return Tray(items=entries)
+
+
+def _celebrity_stories(viewer_id: str) -> list[Story]:
+    newest = each(lambda owner: live_stories(owner, True), followed_celebrities(viewer_id))
+    return [story for stories in newest for story in stories]
