@@ -1,10 +1,11 @@
 """Fan-out of one post to N followers: DynamoDB requests against the minimum, and time.
 
 For each audience size, on moto (in-process, tables from template.yaml), runs the fanout
-function's job logic (`glimpse.consumers.feed_jobs.run`, continuation jobs fed back in-process as the
-queue would) and counts every DynamoDB request it makes. The minimum possible is one Query
-page per 1,000 followers (the job's chunk) plus ceil(N / 25) BatchWriteItem requests. In the
-same run, a plain boto3 `batch_writer` loop writes the same N feed items: the baseline time.
+function's job logic (`glimpse.consumers.feed_jobs.run`, continuation jobs fed back
+in-process as the queue would) and counts every DynamoDB request it makes. The minimum
+possible is one Query page per 1,000 followers (the job's chunk) plus ceil(N / 25)
+BatchWriteItem requests. In the same run, a plain boto3 `batch_writer` loop writes the same N
+feed items: the baseline time.
 Columns: requests by kind, total ms per 1,000 followers, the part of it spent in
 BatchWriteItem ("writing"), the baseline's ms per 1,000, and total / baseline.
 
@@ -57,10 +58,10 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     with provisioned() as provisioner:
-        from glimpse.clock import new_id, now
-        from glimpse.events import PostCreated
         from glimpse import jobs
+        from glimpse.clock import new_id, now
         from glimpse.consumers import feed_jobs
+        from glimpse.events import PostCreated
         from glimpse.feed import fanout
         from glimpse.models.batch import write_many
         from glimpse.models.graph import FOLLOWER, Edge, edge_key

@@ -39,10 +39,10 @@ def main() -> None:
     args = parser.parse_args()
     with provisioned():
         from functions.stories import app as stories_app
-        from glimpse.clock import new_id, now
-        from glimpse.events import StoryCreated
         from glimpse import jobs
+        from glimpse.clock import new_id, now
         from glimpse.consumers import feed_jobs
+        from glimpse.events import StoryCreated
         from glimpse.models.batch import write_many
         from glimpse.models.feed import CELEBRITIES as CELEBRITY_SET
         from glimpse.models.feed import FeedItem, feed_pk
