@@ -9,8 +9,7 @@ retries a batch's description goes to the failure queue.
 
 from typing import Any
 
-from glimpse.models.posts import POST
-from glimpse.models.users import PROFILE
+from glimpse.models.streams import read_batch
 from glimpse.plumbing import Plumbing
 from glimpse.search.indexer import Change, index
 
@@ -24,24 +23,8 @@ plumbing = Plumbing.of("indexer", patch=("botocore", "httplib"))  # OpenSearch o
 logger, metrics = plumbing.logger, plumbing.metrics
 
 
-def change_of(record: dict[str, Any]) -> Change | None:
-    """What a stream record names: a post, or an account (and whether its privacy flipped)."""
-    change = record.get("dynamodb") or {}
-    keys = change.get("Keys") or {}
-    pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
-    record_id = str(change.get("SequenceNumber", ""))
-    if sk == POST and pk.startswith("POST#"):
-        return Change(record_id, "post", pk.removeprefix("POST#"))
-    if sk == PROFILE and pk.startswith("USER#"):
-        old = (change.get("OldImage") or {}).get("is_private", {}).get("BOOL")
-        new = (change.get("NewImage") or {}).get("is_private", {}).get("BOOL")
-        flipped = record.get("eventName") == "MODIFY" and bool(old) != bool(new)
-        return Change(record_id, "account", pk.removeprefix("USER#"), privacy_flipped=flipped)
-    return None
-
-
 def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    changes = [c for record in event.get("Records") or [] if (c := change_of(record))]
+    changes = [c for record in read_batch(event) if (c := Change.of(record))]
     if not changes:
         return {"batchItemFailures": []}
     plumbing.correlate(changes[0].record_id)

@@ -10,11 +10,11 @@ after MaximumRetryAttempts the batch's description goes to the failure queue.
 from typing import Any
 
 from glimpse.adapters.messaging import publish_events
-from glimpse.models.outbox import EVENT_PREFIX
+from glimpse.models.outbox import outbox_event_id
+from glimpse.models.streams import read_batch
 from glimpse.plumbing import Plumbing
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
@@ -25,15 +25,12 @@ logger, metrics = plumbing.logger, plumbing.metrics
 
 
 def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    pending: list[tuple[str, tuple[str, str]]] = []  # (sequence number, (type, body))
-    for record in DynamoDBStreamEvent(event).records:
-        change = record.dynamodb
-        if change is None or record.raw_event.get("eventName") != "INSERT":
-            continue  # the stream also carries the outbox items' expiry
-        image = change.raw_event.get("NewImage") or {}
-        if not str(image.get("pk", {}).get("S", "")).startswith(EVENT_PREFIX):
-            continue
-        pending.append((str(change.sequence_number), (image["type"]["S"], image["body"]["S"])))
+    # (sequence number, (type, body)); the stream also carries the outbox items' expiry
+    pending: list[tuple[str, tuple[str, str]]] = [
+        (record.sequence_number, (record.new_image["type"], record.new_image["body"]))
+        for record in read_batch(event)
+        if record.event_name == "INSERT" and outbox_event_id(record.pk) is not None
+    ]
     if pending:  # published together: the batch's log lines name its first record
         plumbing.correlate(pending[0][0])
     failed = publish_events([item for _, item in pending]) if pending else set()

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from glimpse.plumbing import Plumbing
-from glimpse.realtime import service
+from glimpse.realtime import frames, service
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -33,17 +33,12 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
-def _answer(body: Any) -> dict[str, Any]:
+def _answer(body: Any) -> frames.Frame:
     try:
         action = json.loads(body).get("action") if body else None
     except (ValueError, AttributeError):
         action = None
-    if action == "ping":
-        return {"type": "pong"}
-    return {
-        "type": "error",
-        "message": 'Send {"action": "ping"}; messages go through the HTTP API.',
-    }
+    return frames.pong() if action == "ping" else frames.error()
 
 
 lambda_handler = plumbing.consumer(handle)

@@ -8,7 +8,8 @@ batch's description goes to the failure queue.
 
 from typing import Any
 
-from glimpse.models.stories import STORY
+from glimpse.models.stories import story_id_of
+from glimpse.models.streams import read
 from glimpse.plumbing import Plumbing
 from glimpse.stories.reaper import Ended, reap
 
@@ -33,23 +34,20 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def record_handler(record: DynamoDBRecord) -> None:
-    change = record.dynamodb
-    if change is None or record.raw_event.get("eventName") != "REMOVE":
+    change = read(record.raw_event)
+    if change.event_name != "REMOVE" or story_id_of(change.pk, change.sk) is None:
         return
-    image = change.raw_event.get("OldImage") or {}
-    if image.get("sk", {}).get("S") != STORY:
-        return
-    expired = (record.raw_event.get("userIdentity") or {}).get("type") == "Service"
-    with plumbing.record(str(change.sequence_number)):
+    image = change.old_image
+    with plumbing.record(change.sequence_number):
         objects = reap(
             Ended(
-                story_id=image["story_id"]["S"],
-                owner_id=image["owner_id"]["S"],
-                media_id=image["media_id"]["S"],
-                expired=expired,
+                story_id=str(image["story_id"]),
+                owner_id=str(image["owner_id"]),
+                media_id=str(image["media_id"]),
+                expired=change.expired,
             )
         )
-        logger.info("story ended", extra={"expired": expired, "objects_deleted": objects})
+        logger.info("story ended", extra={"expired": change.expired, "objects_deleted": objects})
         metrics.add_metric(name="StoriesEnded", unit=MetricUnit.Count, value=1)
 
 

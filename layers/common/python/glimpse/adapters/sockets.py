@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ def _client() -> ApiGatewayManagementApiClient:
 SENT, GONE, FAILED = "sent", "gone", "failed"
 
 
-def send(connection_id: str, frame: dict[str, Any]) -> str:
+def send(connection_id: str, frame: Mapping[str, Any]) -> str:
     """Post one JSON frame: SENT, GONE (410: API Gateway no longer has the connection) or
     FAILED (any other error; the frame is lost, the connection kept)."""
     try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from glimpse.clock import new_id, now, time_of
 from glimpse.concurrency import each
@@ -56,6 +55,8 @@ from glimpse.models.messages import (
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.pagination import Page, partition_page, query_page
+from glimpse.realtime.frames import MessageFrame
+from glimpse.realtime.frames import message as message_frame
 from glimpse.stories.access import story_seen_by
 
 MISSING = "No such conversation."
@@ -69,8 +70,8 @@ class Sent:
     message: MessageOut
     recipients: tuple[str, ...]
 
-    def frames(self) -> list[tuple[str, dict[str, Any]]]:
-        body = {"type": "message", "message": self.message.model_dump(mode="json")}
+    def frames(self) -> list[tuple[str, MessageFrame]]:
+        body = message_frame(self.message.model_dump(mode="json"))
         return [(user_id, body) for user_id in self.recipients]
 
 

@@ -43,6 +43,11 @@ class AppliedEvent(Model):
     expiration = TTLAttribute()  # the table's TTL attribute (shared with Powertools' records)
 
 
+def outbox_event_id(pk: str) -> str | None:
+    """The event's id if `pk` is an outbox event's partition key, else None."""
+    return pk.removeprefix(EVENT_PREFIX) if pk.startswith(EVENT_PREFIX) else None
+
+
 def outbox_item(event: Event) -> OutboxEvent:
     return OutboxEvent(
         f"{EVENT_PREFIX}{event.event_id}",

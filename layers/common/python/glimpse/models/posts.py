@@ -27,6 +27,11 @@ def post_pk(post_id: str) -> str:
     return f"POST#{post_id}"
 
 
+def post_id_of(pk: str, sk: str) -> str | None:
+    """The post's id if (`pk`, `sk`) is a post item's key (not a like's or a comment's)."""
+    return pk.removeprefix("POST#") if sk == POST and pk.startswith("POST#") else None
+
+
 def like_sk(user_id: str) -> str:
     return f"{LIKE}{user_id}"
 

@@ -36,6 +36,11 @@ def story_pk(story_id: str) -> str:
     return f"STORY#{story_id}"
 
 
+def story_id_of(pk: str, sk: str) -> str | None:
+    """The story's id if (`pk`, `sk`) is a story item's key (not a view's or a marker's)."""
+    return pk.removeprefix("STORY#") if sk == STORY and pk.startswith("STORY#") else None
+
+
 def owner_pk(owner_id: str) -> str:
     return f"OWNER#{owner_id}"
 

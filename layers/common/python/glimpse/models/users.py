@@ -27,6 +27,11 @@ def user_pk(user_id: str) -> str:
     return f"USER#{user_id}"
 
 
+def profile_user_id(pk: str, sk: str) -> str | None:
+    """The user's id if (`pk`, `sk`) is a profile item's key (not a claim's or an edge's)."""
+    return pk.removeprefix("USER#") if sk == PROFILE and pk.startswith("USER#") else None
+
+
 def username_pk(username: str) -> str:
     return f"USERNAME#{username.lower()}"
 

@@ -17,23 +17,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 
-from glimpse.events import (
-    CommentAdded,
-    DomainEvent,
-    FollowCreated,
-    FollowRemoved,
-    PostCreated,
-    PostLiked,
-    PostUnliked,
-    RequestApproved,
-    StoryLiked,
-)
+from glimpse.events import DomainEvent
 from glimpse.graph.access import block_keys, blocked_either_way
 from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.graph import FOLLOWS, Edge, edge_key
 from glimpse.models.notifications import (
     STATE,
     Notification,
@@ -41,11 +29,11 @@ from glimpse.models.notifications import (
     allows,
     recipient_pk,
 )
-from glimpse.models.posts import POST, Comment, Like, Post, comment_sk, like_sk, post_pk
+from glimpse.models.posts import Post
 from glimpse.models.users import CLAIM, UniqueClaim, username_pk
 from glimpse.notifications import kinds
 from glimpse.notifications.grouping import Change, Target, apply_group, put_single
-from glimpse.posts.text import mentions
+from glimpse.notifications.reactions import REACTIONS, Mentioned
 from glimpse.posts.views import may_see, sight_keys
 
 
@@ -74,18 +62,12 @@ class Outcome:
 
 def _facts(events: Sequence[tuple[str, DomainEvent]]) -> Fetched:
     """What the events are about, as it is now: one consistent BatchGetItem."""
-    keys: list[tuple[type, tuple[str, str]]] = []
-    for _message_id, event in events:
-        match event:
-            case PostLiked():
-                keys.append((Like, (post_pk(event.post_id), like_sk(event.user_id))))
-            case FollowCreated(status="following"):
-                keys.append((Edge, edge_key(event.follower_id, FOLLOWS, event.followee_id)))
-            case CommentAdded():
-                keys.append((Comment, (post_pk(event.post_id), comment_sk(event.comment_id))))
-                keys.append((Post, (post_pk(event.post_id), POST)))
-            case PostCreated():
-                keys.append((Post, (post_pk(event.post_id), POST)))
+    keys = [
+        key
+        for _message_id, event in events
+        if (reaction := REACTIONS.get(type(event))) is not None
+        for key in reaction.facts(event)
+    ]
     return get_many(keys, consistent=True) if keys else Fetched()
 
 
@@ -103,101 +85,40 @@ class MentionOf:
     event_id: str
 
 
-def _mentions(
-    message_id: str,
-    event: CommentAdded | PostCreated,
-    actor_id: str,
-    usernames: list[str],
-    post: Post,
-    comment_id: str | None,
-) -> list[MentionOf]:
-    return [
-        MentionOf(message_id, name, actor_id, post, comment_id, event.occurred_at, event.event_id)
-        for name in usernames[: kinds.MAX_MENTIONS]
-    ]
-
-
-def _add(
-    intents: list[Intent],
-    message_id: str,
-    event_id: str,
-    target: Target,
-    actor_id: str,
-    at: datetime,
-    *,
-    grouped: bool = False,
-    added: bool = True,
-) -> None:
-    intents.append(Intent(message_id, target, actor_id, at, event_id, added, grouped))
-
-
 def _intents(
     events: Sequence[tuple[str, DomainEvent]], facts: Fetched
 ) -> tuple[list[Intent], list[MentionOf]]:
+    """What each event asks for (glimpse.notifications.reactions), stamped with the message
+    and the event it came from."""
     intents: list[Intent] = []
     mentioned: list[MentionOf] = []
     for message_id, event in events:
-        add = partial(_add, intents, message_id, event.event_id)
-
-        match event:
-            case PostLiked():
-                like = facts.get(Like, (post_pk(event.post_id), like_sk(event.user_id)))
-                if like is not None:  # else unliked since: its removal may come first
-                    key = kinds.like_key(event.post_id, like.created_at)
-                    target = Target(event.author_id, key, "like", post_id=event.post_id)
-                    add(target, event.user_id, like.created_at, grouped=True)
-            case PostUnliked(liked_at=datetime() as liked_at):
-                key = kinds.like_key(event.post_id, liked_at)
-                target = Target(event.author_id, key, "like", post_id=event.post_id)
-                add(target, event.user_id, liked_at, grouped=True, added=False)
-            case FollowCreated(status="following"):
-                edge = facts.get(Edge, edge_key(event.follower_id, FOLLOWS, event.followee_id))
-                if edge is not None and edge.created_at is not None:
-                    target = Target(event.followee_id, kinds.follow_key(edge.created_at), "follow")
-                    add(target, event.follower_id, edge.created_at, grouped=True)
-            case FollowCreated(status="requested"):
-                key = kinds.request_key(event.follower_id)
-                add(
-                    Target(event.followee_id, key, "follow_request"),
-                    event.follower_id,
-                    event.occurred_at,
+        reaction = REACTIONS.get(type(event))
+        for asked in reaction.asks(event, facts) if reaction is not None else []:
+            if isinstance(asked, Mentioned):
+                mentioned.append(
+                    MentionOf(
+                        message_id,
+                        asked.username,
+                        asked.actor_id,
+                        asked.post,
+                        asked.comment_id,
+                        asked.at,
+                        event.event_id,
+                    )
                 )
-            case FollowRemoved(status="following", since=datetime() as since):
-                target = Target(event.followee_id, kinds.follow_key(since), "follow")
-                add(target, event.follower_id, since, grouped=True, added=False)
-            case RequestApproved():
-                key = kinds.accepted_key(event.followee_id)
-                add(
-                    Target(event.follower_id, key, "follow_accepted"),
-                    event.followee_id,
-                    event.occurred_at,
+            else:
+                intents.append(
+                    Intent(
+                        message_id,
+                        asked.target,
+                        asked.actor_id,
+                        asked.at,
+                        event.event_id,
+                        asked.added,
+                        asked.grouped,
+                    )
                 )
-            case CommentAdded():
-                comment = facts.get(Comment, (post_pk(event.post_id), comment_sk(event.comment_id)))
-                commented = facts.get(Post, (post_pk(event.post_id), POST))
-                if comment is None or commented is None:
-                    continue  # deleted since
-                target = Target(
-                    event.author_id,
-                    kinds.comment_key(event.comment_id),
-                    "comment",
-                    post_id=event.post_id,
-                    comment_id=event.comment_id,
-                )
-                add(target, event.commenter_id, event.occurred_at)
-                names = mentions(comment.text)
-                mentioned += _mentions(
-                    message_id, event, event.commenter_id, names, commented, event.comment_id
-                )
-            case PostCreated():
-                post = facts.get(Post, (post_pk(event.post_id), POST))
-                if post is not None:
-                    names = list(post.mentions or [])
-                    mentioned += _mentions(message_id, event, event.author_id, names, post, None)
-            case StoryLiked():
-                key = kinds.story_like_key(event.story_id, event.user_id)
-                target = Target(event.owner_id, key, "story_like", story_id=event.story_id)
-                add(target, event.user_id, event.occurred_at)
     return intents, mentioned
 
 

@@ -10,11 +10,14 @@ with no actor left is not shown. Expired ones (90 days; TTL deletes lazily) neit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from glimpse.clock import now, time_of
+from glimpse.directory import UserSummary
 from glimpse.graph.access import listed
-from glimpse.models.batch import get_many
+from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import REQUEST, Edge, edge_key
 from glimpse.models.notifications import Notification
 from glimpse.models.posts import POST, Comment, Post, comment_sk, post_pk
@@ -50,22 +53,41 @@ def render(
     fresh = [n for n in items if n.expires_at is None or n.expires_at > moment]
     if not fresh:
         return []
-    content = get_many([k for n in fresh for k in _content_keys(recipient_id, n)])
-    shown = listed(recipient_id, [a for n in fresh for a, _ in n.actors])
-    mentioned = [
-        post
-        for n in fresh
-        if n.type == "mention"
-        and n.post_id
-        and (post := content.get(Post, (post_pk(n.post_id), POST))) is not None
-    ]
-    sight = (
-        get_many([k for post in mentioned for k in sight_keys(recipient_id, post)])
-        if mentioned
-        else None
-    )
+    page = _Page.read(recipient_id, fresh, moment)
+    return [out for n in fresh if (out := page.show(n, read_up_to)) is not None]
 
-    def holds(n: Notification) -> bool:
+
+@dataclass(frozen=True)
+class _Page:
+    """What showing a page of notifications reads, and what it decides with that."""
+
+    recipient_id: str
+    moment: datetime
+    content: Fetched  # what the notifications are about (`_content_keys`)
+    shown: dict[str, UserSummary]  # the actors the recipient may see
+    sight: Fetched | None  # for mentions: whether the recipient may see each post
+
+    @classmethod
+    def read(cls, recipient_id: str, fresh: list[Notification], moment: datetime) -> _Page:
+        content = get_many([k for n in fresh for k in _content_keys(recipient_id, n)])
+        shown = listed(recipient_id, [a for n in fresh for a, _ in n.actors])
+        mentioned = [
+            post
+            for n in fresh
+            if n.type == "mention"
+            and n.post_id
+            and (post := content.get(Post, (post_pk(n.post_id), POST))) is not None
+        ]
+        sight = (
+            get_many([k for post in mentioned for k in sight_keys(recipient_id, post)])
+            if mentioned
+            else None
+        )
+        return cls(recipient_id, moment, content, shown, sight)
+
+    def holds(self, n: Notification) -> bool:
+        """What `n` is about still exists (and a mention's post may still be seen)."""
+        content = self.content
         if n.post_id and content.get(Post, (post_pk(n.post_id), POST)) is None:
             return False
         comment = (
@@ -75,50 +97,48 @@ def render(
             return False
         if n.story_id:
             story = content.get(Story, (story_pk(n.story_id), STORY))
-            if story is None or story.expires_at <= moment:
+            if story is None or story.expires_at <= self.moment:
                 return False
-        if n.type == "mention" and n.post_id and sight is not None:
+        if n.type == "mention" and n.post_id and self.sight is not None:
             post = content.get(Post, (post_pk(n.post_id), POST))
-            if post is None or not may_see(recipient_id, post, sight):
+            if post is None or not may_see(self.recipient_id, post, self.sight):
                 return False
         return True
 
-    def still(n: Notification, actor_id: str) -> bool:
+    def still(self, n: Notification, actor_id: str) -> bool:
         """The actor's own part still holds (a story like, a pending request)."""
         if n.type == "story_like" and n.story_id:
-            view = content.get(StoryView, (story_pk(n.story_id), view_sk(actor_id)))
+            view = self.content.get(StoryView, (story_pk(n.story_id), view_sk(actor_id)))
             return view is not None and bool(view.liked)
         if n.type == "follow_request":
-            return content.get(Edge, edge_key(recipient_id, REQUEST, actor_id)) is not None
+            edge = edge_key(self.recipient_id, REQUEST, actor_id)
+            return self.content.get(Edge, edge) is not None
         return True
 
-    out: list[NotificationOut] = []
-    for n in fresh:
-        if not holds(n):
-            continue
+    def show(self, n: Notification, read_up_to: str | None) -> NotificationOut | None:
+        """`n` as the recipient sees it now; None if it no longer holds or no actor is left."""
+        if not self.holds(n):
+            return None
         kept = [a for a, _ in n.actors]
-        visible = [a for a in kept if a in shown and still(n, a)]
+        visible = [a for a in kept if a in self.shown and self.still(n, a)]
         if not visible:
-            continue
+            return None
         count = max(len(visible), int(n.actor_count) - (len(kept) - len(visible)))
-        actors = [shown[a] for a in visible[: kinds.SHOWN]]
-        out.append(
-            NotificationOut(
-                notification_id=n.activity,
-                type=n.type,
-                actors=actors,
-                actor_count=count,
-                post_id=n.post_id,
-                comment_id=n.comment_id,
-                story_id=n.story_id,
-                text=kinds.text(
-                    n.type,  # type: ignore[arg-type]
-                    [a.username for a in actors],
-                    count,
-                    in_comment=bool(n.comment_id),
-                ),
-                read=read_up_to is not None and n.activity <= read_up_to,
-                created_at=time_of(n.activity),
-            )
+        actors = [self.shown[a] for a in visible[: kinds.SHOWN]]
+        return NotificationOut(
+            notification_id=n.activity,
+            type=n.type,
+            actors=actors,
+            actor_count=count,
+            post_id=n.post_id,
+            comment_id=n.comment_id,
+            story_id=n.story_id,
+            text=kinds.text(
+                n.type,  # type: ignore[arg-type]
+                [a.username for a in actors],
+                count,
+                in_comment=bool(n.comment_id),
+            ),
+            read=read_up_to is not None and n.activity <= read_up_to,
+            created_at=time_of(n.activity),
         )
-    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from glimpse.adapters import sockets
 from glimpse.clock import now
@@ -22,6 +22,7 @@ from glimpse.models.realtime import (
     connection_key,
     user_connections_pk,
 )
+from glimpse.realtime.frames import Frame
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -61,12 +62,12 @@ def _forget(user_id: str, connection_id: str) -> None:
     Connection(connection_key(connection_id), "CONN").delete()
 
 
-def answer(connection_id: str, frame: dict[str, Any]) -> bool:
+def answer(connection_id: str, frame: Frame) -> bool:
     """A frame to one connection (the one that asked); False if it did not arrive."""
     return sockets.send(connection_id, frame) == sockets.SENT
 
 
-def send_to(frames: Iterable[tuple[str, dict[str, Any]]]) -> Delivered:
+def send_to(frames: Iterable[tuple[str, Frame]]) -> Delivered:
     """Each (user id, frame) to every live connection of that user, concurrently. One
     connection's failure loses that frame only."""
     work = list(frames)
@@ -88,7 +89,7 @@ def send_to(frames: Iterable[tuple[str, dict[str, Any]]]) -> Delivered:
     return delivered
 
 
-def send_logged(frames: Iterable[tuple[str, dict[str, Any]]], logger: Logger) -> None:
+def send_logged(frames: Iterable[tuple[str, Frame]], logger: Logger) -> None:
     """`send_to` for a handler whose frames show what is stored already (a message, a
     notification): what fails is logged, never raised; the lists have it."""
     try:

@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 from glimpse.adapters import search
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.posts import POST, Post, author_pk, post_pk
-from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.models.posts import POST, Post, author_pk, post_id_of, post_pk
+from glimpse.models.streams import StreamRecord
+from glimpse.models.users import PROFILE, UserProfile, profile_user_id, user_pk
 from glimpse.search.documents import (
     DELETED,
     HASHTAGS,
@@ -48,6 +49,18 @@ class Change:
     kind: Literal["post", "account"]
     id: str  # post id or user id
     privacy_flipped: bool = False
+
+    @classmethod
+    def of(cls, record: StreamRecord) -> Change | None:
+        """What a stream record names: a post, or an account (and whether its privacy
+        flipped); None for any other item."""
+        if (post_id := post_id_of(record.pk, record.sk)) is not None:
+            return cls(record.sequence_number, "post", post_id)
+        if (user_id := profile_user_id(record.pk, record.sk)) is not None:
+            old, new = record.old_image.get("is_private"), record.new_image.get("is_private")
+            flipped = record.event_name == "MODIFY" and bool(old) != bool(new)
+            return cls(record.sequence_number, "account", user_id, privacy_flipped=flipped)
+        return None
 
 
 @dataclass

@@ -1,0 +1,187 @@
+"""What each domain event asks of notifications: one row per event type the notifier consumes.
+
+A row says what the event needs read first (`facts`: keys, read with the batch's others in
+one BatchGetItem) and the notification changes it asks for given what was read (`asks`). The
+notifier (glimpse.notifications.notifier) reads, dispatches through `REACTIONS`, then
+resolves mentions and checks who may be told. The notifier queue's SNS filter policy in
+template.yaml lists exactly these event types (a test holds the two equal).
+
+What was read is the truth: an action undone since its event (an unlike, a deleted comment)
+asks for nothing, as its removal may arrive first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from glimpse.events import (
+    CommentAdded,
+    Event,
+    FollowCreated,
+    FollowRemoved,
+    PostCreated,
+    PostLiked,
+    PostUnliked,
+    RequestApproved,
+    StoryLiked,
+)
+from glimpse.models.base import Model
+from glimpse.models.batch import Fetched
+from glimpse.models.graph import FOLLOWS, Edge, edge_key
+from glimpse.models.posts import POST, Comment, Like, Post, comment_sk, like_sk, post_pk
+from glimpse.notifications import kinds
+from glimpse.notifications.grouping import Target
+from glimpse.posts.text import mentions
+
+type Key = tuple[type[Model], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Told:
+    """One notification change: `actor_id` joins (or, not `added`, leaves) `target`, by an
+    action made at `at`; a `grouped` target folds many actors into one notification."""
+
+    target: Target
+    actor_id: str
+    at: datetime
+    added: bool = True
+    grouped: bool = False
+
+
+@dataclass(frozen=True)
+class Mentioned:
+    """A user named in a caption or a comment, known only by username until the batch reads
+    the claims; they must be able to see `post`."""
+
+    username: str
+    actor_id: str
+    post: Post
+    comment_id: str | None
+    at: datetime
+
+
+type Asked = list[Told | Mentioned]
+
+
+def _nothing(_event: Any) -> list[Key]:
+    return []
+
+
+@dataclass(frozen=True)
+class Reaction[E: Event]:
+    asks: Callable[[E, Fetched], Asked]
+    facts: Callable[[E], list[Key]] = _nothing
+
+
+def _like_of(event: PostLiked) -> list[Key]:
+    return [(Like, (post_pk(event.post_id), like_sk(event.user_id)))]
+
+
+def _liked(event: PostLiked, facts: Fetched) -> Asked:
+    like = facts.get(Like, (post_pk(event.post_id), like_sk(event.user_id)))
+    if like is None:  # unliked since: its removal may come first
+        return []
+    key = kinds.like_key(event.post_id, like.created_at)
+    target = Target(event.author_id, key, "like", post_id=event.post_id)
+    return [Told(target, event.user_id, like.created_at, grouped=True)]
+
+
+def _unliked(event: PostUnliked, _facts: Fetched) -> Asked:
+    if event.liked_at is None:  # from an older release: which window it was in is unknown
+        return []
+    key = kinds.like_key(event.post_id, event.liked_at)
+    target = Target(event.author_id, key, "like", post_id=event.post_id)
+    return [Told(target, event.user_id, event.liked_at, added=False, grouped=True)]
+
+
+def _follow_of(event: FollowCreated) -> list[Key]:
+    if event.status != "following":
+        return []
+    return [(Edge, edge_key(event.follower_id, FOLLOWS, event.followee_id))]
+
+
+def _followed(event: FollowCreated, facts: Fetched) -> Asked:
+    if event.status == "requested":
+        target = Target(event.followee_id, kinds.request_key(event.follower_id), "follow_request")
+        return [Told(target, event.follower_id, event.occurred_at)]
+    edge = facts.get(Edge, edge_key(event.follower_id, FOLLOWS, event.followee_id))
+    if edge is None or edge.created_at is None:  # unfollowed since
+        return []
+    target = Target(event.followee_id, kinds.follow_key(edge.created_at), "follow")
+    return [Told(target, event.follower_id, edge.created_at, grouped=True)]
+
+
+def _unfollowed(event: FollowRemoved, _facts: Fetched) -> Asked:
+    if event.status != "following" or event.since is None:  # a request: nothing was grouped
+        return []
+    target = Target(event.followee_id, kinds.follow_key(event.since), "follow")
+    return [Told(target, event.follower_id, event.since, added=False, grouped=True)]
+
+
+def _approved(event: RequestApproved, _facts: Fetched) -> Asked:
+    target = Target(event.follower_id, kinds.accepted_key(event.followee_id), "follow_accepted")
+    return [Told(target, event.followee_id, event.occurred_at)]
+
+
+def _comment_of(event: CommentAdded) -> list[Key]:
+    return [
+        (Comment, (post_pk(event.post_id), comment_sk(event.comment_id))),
+        (Post, (post_pk(event.post_id), POST)),
+    ]
+
+
+def _commented(event: CommentAdded, facts: Fetched) -> Asked:
+    comment = facts.get(Comment, (post_pk(event.post_id), comment_sk(event.comment_id)))
+    post = facts.get(Post, (post_pk(event.post_id), POST))
+    if comment is None or post is None:  # deleted since
+        return []
+    target = Target(
+        event.author_id,
+        kinds.comment_key(event.comment_id),
+        "comment",
+        post_id=event.post_id,
+        comment_id=event.comment_id,
+    )
+    told: Asked = [Told(target, event.commenter_id, event.occurred_at)]
+    names = mentions(comment.text)
+    return told + _mentioned(names, event.commenter_id, post, event.comment_id, event.occurred_at)
+
+
+def _post_of(event: PostCreated) -> list[Key]:
+    return [(Post, (post_pk(event.post_id), POST))]
+
+
+def _posted(event: PostCreated, facts: Fetched) -> Asked:
+    post = facts.get(Post, (post_pk(event.post_id), POST))
+    if post is None:  # deleted since
+        return []
+    return _mentioned(list(post.mentions or []), event.author_id, post, None, event.occurred_at)
+
+
+def _mentioned(
+    usernames: list[str], actor_id: str, post: Post, comment_id: str | None, at: datetime
+) -> Asked:
+    return [
+        Mentioned(name, actor_id, post, comment_id, at) for name in usernames[: kinds.MAX_MENTIONS]
+    ]
+
+
+def _story_liked(event: StoryLiked, _facts: Fetched) -> Asked:
+    key = kinds.story_like_key(event.story_id, event.user_id)
+    target = Target(event.owner_id, key, "story_like", story_id=event.story_id)
+    return [Told(target, event.user_id, event.occurred_at)]
+
+
+REACTIONS: dict[type[Event], Reaction[Any]] = {
+    PostLiked: Reaction(_liked, facts=_like_of),
+    PostUnliked: Reaction(_unliked),
+    FollowCreated: Reaction(_followed, facts=_follow_of),
+    FollowRemoved: Reaction(_unfollowed),
+    RequestApproved: Reaction(_approved),
+    CommentAdded: Reaction(_commented, facts=_comment_of),
+    PostCreated: Reaction(_posted, facts=_post_of),
+    StoryLiked: Reaction(_story_liked),
+}

@@ -1,0 +1,61 @@
+"""Every frame the WebSocket API sends, one type and one builder each.
+
+A frame is a JSON object whose `type` says what it is; glimpse.adapters.sockets posts it as
+`json.dumps` writes it, keys in the order given here. Frames that carry an API object (a
+message, a notification) take it already dumped to JSON (`model_dump(mode="json")`): the
+realtime function must not load pydantic, so nothing here does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+type Dumped = dict[str, Any]  # an API object, dumped to JSON by its pydantic model
+
+
+class Pong(TypedDict):
+    """The answer to `{"action": "ping"}`."""
+
+    type: Literal["pong"]
+
+
+class Error(TypedDict):
+    """The answer to anything else a client sends."""
+
+    type: Literal["error"]
+    message: str
+
+
+class MessageFrame(TypedDict):
+    """A new message, to its conversation's members (the sender's other devices too)."""
+
+    type: Literal["message"]
+    message: Dumped  # a MessageOut (glimpse.messages.schemas)
+
+
+class NotificationFrame(TypedDict):
+    """A new or updated notification, as the recipient's list shows it."""
+
+    type: Literal["notification"]
+    notification: Dumped  # a NotificationOut (glimpse.notifications.schemas)
+
+
+type Frame = Pong | Error | MessageFrame | NotificationFrame
+
+PING_ONLY = 'Send {"action": "ping"}; messages go through the HTTP API.'
+
+
+def pong() -> Pong:
+    return {"type": "pong"}
+
+
+def error(message: str = PING_ONLY) -> Error:
+    return {"type": "error", "message": message}
+
+
+def message(dumped: Dumped) -> MessageFrame:
+    return {"type": "message", "message": dumped}
+
+
+def notification(dumped: Dumped) -> NotificationFrame:
+    return {"type": "notification", "notification": dumped}
