@@ -14,15 +14,41 @@ from infra.local.cloud import ROOT, LocalCloud
 from infra.local.delivery import DeliveryOptions
 
 
-def _parameter(text: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected Key=Value, got {text!r}")
-    key, value = text.split("=", 1)
-    return key, value
-
-
 def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    started = time.perf_counter()
+    cloud = _cloud(args)
+    try:
+        cloud.start()
+    except Exception as exc:
+        print(f"The local cloud could not start: {exc}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    print("\n".join(f"  {line}" for line in cloud.report_lines))
+    print(_banner(cloud, args, elapsed), flush=True)
+    _wait_for_stop()
+    print("\nStopping the local cloud…", flush=True)
+    cloud.stop()
+    return 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, parsed and checked."""
     parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    _add_endpoint_options(parser)
+    _add_state_options(parser)
+    _add_template_options(parser)
+    _add_delivery_options(parser)
+    args = parser.parse_args(argv)
+    if not 0 <= args.chaos <= 1:
+        parser.error("--chaos takes a share between 0 and 1")
+    if not 0 <= args.chaos_conflicts <= 1:
+        parser.error("--chaos-conflicts takes a share between 0 and 1")
+    return args
+
+
+def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
+    """Where it listens."""
     parser.add_argument("--port", type=int, default=3000, help="the API's port")
     parser.add_argument(
         "--aws-port", type=int, default=None, help="the embedded AWS endpoint's (default: port+3)"
@@ -31,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         "--s3-port", type=int, default=None, help="the S3 front's (default: port+2)"
     )
     parser.add_argument("--host", default="127.0.0.1")
+
+
+def _add_state_options(parser: argparse.ArgumentParser) -> None:
+    """Where the data is kept, if anywhere."""
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -43,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-state", action="store_true", help="keep nothing: the data goes when it stops"
     )
+
+
+def _add_template_options(parser: argparse.ArgumentParser) -> None:
+    """What it deploys: the SAM template and its parameters."""
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument(
         "--parameter",
@@ -52,6 +86,17 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="override a template parameter (repeatable)",
     )
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected Key=Value, got {text!r}")
+    key, value = text.split("=", 1)
+    return key, value
+
+
+def _add_delivery_options(parser: argparse.ArgumentParser) -> None:
+    """How messages, transactions and expiries behave: retries, sweeps and chaos."""
     parser.add_argument(
         "--chaos",
         type=float,
@@ -78,14 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         default=5.0,
         help="seconds between sweeps for expired DynamoDB items",
     )
-    args = parser.parse_args(argv)
-    if not 0 <= args.chaos <= 1:
-        parser.error("--chaos takes a share between 0 and 1")
-    if not 0 <= args.chaos_conflicts <= 1:
-        parser.error("--chaos-conflicts takes a share between 0 and 1")
 
-    started = time.perf_counter()
-    cloud = LocalCloud(
+
+def _cloud(args: argparse.Namespace) -> LocalCloud:
+    """The local cloud the arguments describe (not started)."""
+    return LocalCloud(
         template_path=args.template,
         host=args.host,
         port=args.port,
@@ -101,13 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             chaos_conflicts=args.chaos_conflicts,
         ),
     )
-    try:
-        cloud.start()
-    except Exception as exc:
-        print(f"The local cloud could not start: {exc}", file=sys.stderr)
-        return 1
-    elapsed = time.perf_counter() - started
-    print("\n".join(f"  {line}" for line in cloud.report_lines))
+
+
+def _banner(cloud: LocalCloud, args: argparse.Namespace, elapsed: float) -> str:
+    """What is up, where, and how to start calling it."""
     chaos = "".join(
         f" ({name} {share})"
         for name, share in (("chaos", args.chaos), ("chaos-conflicts", args.chaos_conflicts))
@@ -118,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_state
         else f"kept in {args.state_dir} across restarts (make run ARGS=--fresh starts empty)"
     )
-    print(
-        f"""
+    return f"""
 Glimpse local cloud is up in {elapsed:.1f}s{chaos}
   API:      {cloud.url}
   Realtime: {cloud.websocket_url}/?token=$TOKEN   (WebSocket: messages and notifications)
@@ -138,14 +176,17 @@ Sign up, log in and call the API:
        | python3 -c 'import json,sys; print(json.load(sys.stdin)["id_token"])')
   curl -s {cloud.url}/me -H "Authorization: Bearer $TOKEN"
 
-Ctrl-C stops it.""",
-        flush=True,
-    )
+Ctrl-C stops it."""
 
+
+def _wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM asks the local cloud to stop.
+
+    Ctrl-C (and a second, impatient one) and SIGTERM only ask to stop: the state is saved
+    on the way out, and an interrupt in the middle of that must not lose it. A third
+    Ctrl-C leaves at once.
+    """
     stop = threading.Event()
-    # Ctrl-C (and a second, impatient one) and SIGTERM only ask to stop: the state is saved
-    # on the way out, and an interrupt in the middle of that must not lose it. A third
-    # Ctrl-C leaves at once.
     interrupts: list[int] = []
 
     def interrupted(*_args: object) -> None:
@@ -158,9 +199,6 @@ Ctrl-C stops it.""",
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while not stop.is_set():
         stop.wait(0.5)
-    print("\nStopping the local cloud…", flush=True)
-    cloud.stop()
-    return 0
 
 
 if __name__ == "__main__":

@@ -86,6 +86,13 @@ def aws_environment(endpoint: str, s3_endpoint: str) -> dict[str, str]:
     }
 
 
+def _prefix_output() -> None:
+    """This process's output, each line marked with who wrote it (once per process)."""
+    if not isinstance(sys.stdout, PrefixedStream):
+        sys.stdout = PrefixedStream(sys.stdout)
+        sys.stderr = PrefixedStream(sys.stderr)
+
+
 @dataclass
 class LocalCloud:
     """`port`: the API's; the WebSocket front listens on `websocket_port` (default port + 1),
@@ -122,12 +129,28 @@ class LocalCloud:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalCloud:
-        if not isinstance(sys.stdout, PrefixedStream):
-            sys.stdout = PrefixedStream(sys.stdout)
-            sys.stderr = PrefixedStream(sys.stderr)
+        _prefix_output()
+        self._start_aws()
+        self._open_data_fronts()
+        saved = self._restore(self.s3_url, self.search_url)
+        self._search_start(saved.get("search"))
+        self._provision(saved)
+        self._load_functions()
+        self._open_api()
+        self._open_websocket_api()
+        delivery = self._wire_delivery(saved.get("stream_checkpoints"))
+        self._start_serving(delivery)
+        return self
+
+    def _start_aws(self) -> None:
+        """The embedded moto endpoint, its DynamoDB transactions made atomic (and maybe
+        cancelled by chaos)."""
         self.endpoint = embedded_moto(self._port_after(self.aws_port, 3))
         atomicity.install()
         atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
+
+    def _open_data_fronts(self) -> None:
+        """The S3 and search fronts (not yet serving), and this process's AWS environment."""
         s3_front = S3Front(
             self.endpoint,
             self.host,
@@ -140,9 +163,9 @@ class LocalCloud:
         self.search = LocalSearch()
         search_front = SearchFront(self.search, self.host, self._port_after(self.search_port, 5))
         self.fronts["search"] = search_front
-        saved = self._restore(s3_front.url, search_front.url)
-        self._search_start(saved.get("search"))
 
+    def _provision(self, saved: dict[str, Any]) -> None:
+        """The template's resources on moto (as saved, if they were), and Cognito's codes."""
         self.template = Template.load(
             self.template_path,
             self.parameters,
@@ -150,18 +173,21 @@ class LocalCloud:
             defaults={**LOCAL_DEFAULTS, **push_applications(self.endpoint)},
         )
         self.provisioner = Provisioner(
-            self.template, self.endpoint, s3_front.url, search_endpoint=search_front.url
+            self.template, self.endpoint, self.s3_url, search_endpoint=self.search_url
         )
         self.provisioner.provision(saved.get("resources"))
-        resolver = self.provisioner.resolver
         cognito.restore_codes(saved.get("cognito_codes") or [])
 
-        self.specs = function_specs(self.template, resolver)
+    def _load_functions(self) -> None:
+        """The template's functions, their environment, and the Cognito triggers they serve."""
+        self.specs = function_specs(self.template, self.provisioner.resolver)
         os.environ.update(merged_environment(self.specs))
         self.runtime = FunctionRuntime(self.specs)
         self._wire_cognito_triggers()
 
-        apis, routes = routes_from_template(self.template, resolver)
+    def _open_api(self) -> None:
+        """The REST API's gateway and front (none if the template has no API)."""
+        apis, routes = routes_from_template(self.template, self.provisioner.resolver)
         if len(apis) > 1:
             raise RuntimeError(f"the local cloud serves one API; the template has {sorted(apis)}")
         if apis:
@@ -170,7 +196,10 @@ class LocalCloud:
             self.gateway = Gateway(api, routes[api_id], self.runtime, verifiers)
             self.fronts["api"] = RestFront(self.gateway, self.host, self.port)
 
-        sockets = self.template.websocket_apis(resolver)
+    def _open_websocket_api(self) -> None:
+        """The WebSocket API's front and its management endpoint (none if the template has
+        no WebSocket API)."""
+        sockets = self.template.websocket_apis(self.provisioner.resolver)
         if len(sockets) > 1:
             raise RuntimeError(
                 f"the local cloud serves one WebSocket API; the template has {sorted(sockets)}"
@@ -186,18 +215,22 @@ class LocalCloud:
             self.fronts["websocket"] = socket_front
             os.environ["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] = socket_front.management_url
 
-        self._delivery = Delivery(
-            self.provisioner, self.runtime, self.options, resume=saved.get("stream_checkpoints")
-        )
-        self._delivery.wire()
-        self.report_lines = self.provisioner.report.lines() + self._delivery.report_lines()
-        self._delivery.start()
+    def _wire_delivery(self, checkpoints: dict[str, dict[str, Any]] | None) -> Delivery:
+        """The event sources wired to their functions, resuming saved stream positions."""
+        delivery = Delivery(self.provisioner, self.runtime, self.options, resume=checkpoints)
+        self._delivery = delivery
+        delivery.wire()
+        self.report_lines = self.provisioner.report.lines() + delivery.report_lines()
+        return delivery
+
+    def _start_serving(self, delivery: Delivery) -> None:
+        """Delivery, the fronts and the regular saves, all running."""
+        delivery.start()
         for front in self.fronts.values():
             front.start()
         if self.state is not None:
             self._saver = threading.Thread(target=self._save_every, name="state", daemon=True)
             self._saver.start()
-        return self
 
     def stop(self) -> None:
         self._stopping.set()

@@ -79,8 +79,14 @@ def install() -> None:
         if _installed:
             return
         _installed = True
-    original_sign_up = CognitoIdpBackend.sign_up
-    original_confirm = CognitoIdpResponse.confirm_sign_up
+    sign_up, confirm = CognitoIdpBackend.sign_up, CognitoIdpResponse.confirm_sign_up
+    CognitoIdpBackend.sign_up = _with_trigger_and_code(sign_up)  # type: ignore[method-assign]
+    CognitoIdpResponse.confirm_sign_up = _checking_code(confirm)  # type: ignore[method-assign]
+
+
+def _with_trigger_and_code(original_sign_up: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's sign-up, after the pool's `PreSignUp` trigger: confirmed if the trigger says
+    so, else given a confirmation code."""
 
     def sign_up(
         self: CognitoIdpBackend,
@@ -89,41 +95,60 @@ def install() -> None:
         password: str,
         attributes: list[dict[str, str]],
     ) -> Any:
-        pool = _pool_for_client(self, client_id)
-        trigger = _triggers.get(pool.id, {}).get("PreSignUp") if pool else None
-        response: dict[str, Any] = {}
-        if trigger is not None and pool is not None and not pool._get_user(username):
-            event = {
-                "version": "1",
-                "region": REGION,
-                "userPoolId": pool.id,
-                "userName": username,
-                "callerContext": {"awsSdkVersion": "local", "clientId": client_id},
-                "triggerSource": "PreSignUp_SignUp",
-                "request": {
-                    "userAttributes": {a["Name"]: a["Value"] for a in attributes or []},
-                    "validationData": None,
-                    "clientMetadata": None,
-                },
-                "response": {
-                    "autoConfirmUser": False,
-                    "autoVerifyEmail": False,
-                    "autoVerifyPhone": False,
-                },
-            }
-            try:
-                response = trigger(event).get("response") or {}
-            except Exception as exc:
-                raise UserLambdaValidationException(f"PreSignUp failed with error {exc}.") from exc
+        response = _pre_sign_up(self, client_id, username, attributes)
         user, result = original_sign_up(self, client_id, username, password, attributes)
         if response.get("autoConfirmUser"):
             user.status = UserStatus.CONFIRMED
         else:
-            code = f"{secrets.randbelow(10**6):06d}"
-            with _lock:
-                _codes[(client_id, username)] = code
-            sys.stderr.write(f"[cognito] confirmation code for {username}: {code}\n")
+            _send_code(client_id, username)
         return user, result
+
+    return sign_up
+
+
+def _pre_sign_up(
+    backend: CognitoIdpBackend, client_id: str, username: str, attributes: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The `PreSignUp` trigger's `response` for a new user (empty without a trigger); its
+    failure refuses the sign-up."""
+    pool = _pool_for_client(backend, client_id)
+    trigger = _triggers.get(pool.id, {}).get("PreSignUp") if pool else None
+    if trigger is None or pool is None or pool._get_user(username):
+        return {}
+    event = {
+        "version": "1",
+        "region": REGION,
+        "userPoolId": pool.id,
+        "userName": username,
+        "callerContext": {"awsSdkVersion": "local", "clientId": client_id},
+        "triggerSource": "PreSignUp_SignUp",
+        "request": {
+            "userAttributes": {a["Name"]: a["Value"] for a in attributes or []},
+            "validationData": None,
+            "clientMetadata": None,
+        },
+        "response": {
+            "autoConfirmUser": False,
+            "autoVerifyEmail": False,
+            "autoVerifyPhone": False,
+        },
+    }
+    try:
+        return trigger(event).get("response") or {}
+    except Exception as exc:
+        raise UserLambdaValidationException(f"PreSignUp failed with error {exc}.") from exc
+
+
+def _send_code(client_id: str, username: str) -> None:
+    """A new confirmation code, printed where Cognito would have emailed it."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    with _lock:
+        _codes[(client_id, username)] = code
+    sys.stderr.write(f"[cognito] confirmation code for {username}: {code}\n")
+
+
+def _checking_code(original_confirm: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's confirmation, refusing a code other than the one sent."""
 
     def confirm_sign_up(self: CognitoIdpResponse) -> Any:
         client_id = self._get_param("ClientId")
@@ -136,5 +161,4 @@ def install() -> None:
             _codes.pop((client_id, username), None)
         return result
 
-    CognitoIdpBackend.sign_up = sign_up  # type: ignore[method-assign]
-    CognitoIdpResponse.confirm_sign_up = confirm_sign_up  # type: ignore[method-assign]
+    return confirm_sign_up

@@ -211,62 +211,85 @@ class Template:
             for logical_id, spec in self.of_type("AWS::ApiGatewayV2::Api").items()
             if (spec.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET"
         }
-        functions = self.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
-        integrations = self.of_type("AWS::ApiGatewayV2::Integration")
-        by_api: dict[str, list[tuple[str, dict[str, Any]]]] = {name: [] for name in apis}
+        parts = self._websocket_parts(apis)
+        return {
+            api_id: WebSocketApi(
+                logical_id=api_id,
+                selection_expression=str(
+                    api_props.get("RouteSelectionExpression", "$request.body.action")
+                ),
+                routes=self._websocket_routes(api_id, parts[api_id]),
+                stage=_websocket_stage(parts[api_id], resolver),
+            )
+            for api_id, api_props in apis.items()
+        }
+
+    def _websocket_parts(self, apis: Mapping[str, Any]) -> dict[str, list[_Part]]:
+        """Each API's routes, authorizers, stages and integrations (their properties, with
+        `Kind` added), found by their `ApiId`."""
+        by_api: dict[str, list[_Part]] = {name: [] for name in apis}
         for kind in ("Route", "Authorizer", "Stage", "Integration"):
             for logical_id, spec in self.of_type(f"AWS::ApiGatewayV2::{kind}").items():
                 props = spec.get("Properties") or {}
                 api = _only(references(props.get("ApiId")), apis, f"{logical_id}.ApiId")
                 by_api[api].append((logical_id, {"Kind": kind, **props}))
-        out: dict[str, WebSocketApi] = {}
-        for api_id, api_props in apis.items():
-            parts = by_api[api_id]
-            authorizers = {
-                logical_id: WebSocketAuthorizer(
-                    logical_id,
-                    _only(references(props.get("AuthorizerUri")), functions, logical_id),
-                    tuple(str(source) for source in props.get("IdentitySource") or []),
-                )
-                for logical_id, props in parts
-                if props["Kind"] == "Authorizer"
-            }
-            routes: dict[str, WebSocketRoute] = {}
-            for logical_id, props in parts:
-                if props["Kind"] != "Route":
-                    continue
-                key = str(props["RouteKey"])
-                target = references(props.get("Target"))
-                function = None
-                if target:
-                    integration = _only(target, integrations, f"{logical_id}.Target")
-                    uri = (integrations[integration].get("Properties") or {}).get("IntegrationUri")
-                    function = _only(references(uri), functions, f"{integration}.IntegrationUri")
-                authorizer = None
-                if str(props.get("AuthorizationType", "NONE")).upper() == "CUSTOM":
-                    chosen = _only(references(props.get("AuthorizerId")), authorizers, logical_id)
-                    authorizer = authorizers[chosen]
-                if authorizer and key != "$connect":
-                    raise TemplateError(f"{logical_id}: only $connect takes an authorizer")
-                if key in routes:
-                    raise TemplateError(f"{api_id}: route {key} is declared twice")
-                routes[key] = WebSocketRoute(key, function, authorizer)
-            stages = [
-                str(
-                    resolver.resolve(props.get("StageName")) if resolver else props.get("StageName")
-                )
-                for _, props in parts
-                if props["Kind"] == "Stage"
-            ]
-            out[api_id] = WebSocketApi(
-                logical_id=api_id,
-                selection_expression=str(
-                    api_props.get("RouteSelectionExpression", "$request.body.action")
-                ),
-                stage=stages[0] if stages else "$default",
-                routes=routes,
+        return by_api
+
+    def _websocket_routes(self, api_id: str, parts: list[_Part]) -> dict[str, WebSocketRoute]:
+        functions = self.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
+        authorizers = {
+            logical_id: WebSocketAuthorizer(
+                logical_id,
+                _only(references(props.get("AuthorizerUri")), functions, logical_id),
+                tuple(str(source) for source in props.get("IdentitySource") or []),
             )
-        return out
+            for logical_id, props in parts
+            if props["Kind"] == "Authorizer"
+        }
+        routes: dict[str, WebSocketRoute] = {}
+        for logical_id, props in parts:
+            if props["Kind"] != "Route":
+                continue
+            route = self._websocket_route(logical_id, props, authorizers)
+            if route.route_key in routes:
+                raise TemplateError(f"{api_id}: route {route.route_key} is declared twice")
+            routes[route.route_key] = route
+        return routes
+
+    def _websocket_route(
+        self, logical_id: str, props: dict[str, Any], authorizers: dict[str, WebSocketAuthorizer]
+    ) -> WebSocketRoute:
+        """A route: its key, its integration's function (if any), its authorizer (if any)."""
+        key = str(props["RouteKey"])
+        target = references(props.get("Target"))
+        function = None
+        if target:
+            functions = self.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
+            integrations = self.of_type("AWS::ApiGatewayV2::Integration")
+            integration = _only(target, integrations, f"{logical_id}.Target")
+            uri = (integrations[integration].get("Properties") or {}).get("IntegrationUri")
+            function = _only(references(uri), functions, f"{integration}.IntegrationUri")
+        authorizer = None
+        if str(props.get("AuthorizationType", "NONE")).upper() == "CUSTOM":
+            chosen = _only(references(props.get("AuthorizerId")), authorizers, logical_id)
+            authorizer = authorizers[chosen]
+        if authorizer and key != "$connect":
+            raise TemplateError(f"{logical_id}: only $connect takes an authorizer")
+        return WebSocketRoute(key, function, authorizer)
+
+
+# A WebSocket API's part: its logical id, and its properties with `Kind` (Route, Stage, ...).
+_Part = tuple[str, dict[str, Any]]
+
+
+def _websocket_stage(parts: list[_Part], resolver: Resolver | None) -> str:
+    """The API's stage name (its first stage's; `$default` without one)."""
+    stages = [
+        str(resolver.resolve(props.get("StageName")) if resolver else props.get("StageName"))
+        for _, props in parts
+        if props["Kind"] == "Stage"
+    ]
+    return stages[0] if stages else "$default"
 
 
 @dataclass

@@ -139,129 +139,183 @@ class Gateway:
         body: bytes | None,
         source_ip: str,
     ) -> dict[str, Any]:
-        request_id = str(uuid.uuid4())
-        parts = urlsplit(raw_path)
-        path = parts.path if parts.path == "/" else parts.path.rstrip("/")
+        request = _Request.received(method, raw_path, headers, body, source_ip)
         try:
-            match = self.matcher.match_route(path)
+            matched = self._match(request)
+            self._check_size(request)
+            claims = self._authorize(matched.route, request)
+            return self._invoke(matched.route, self.event(request, matched, claims), request)
+        except _Answered as answered:
+            return answered.response
+
+    def _match(self, request: _Request) -> _Matched:
+        """The route for the request's path and method (answering a CORS preflight itself)."""
+        try:
+            match = self.matcher.match_route(request.path)
         except ValueError:
-            return self._gateway("MISSING_AUTHENTICATION_TOKEN", request_id)
+            raise self._refusal("MISSING_AUTHENTICATION_TOKEN", request) from None
         methods = self.by_path[match.route]
-        if method == "OPTIONS" and "OPTIONS" not in methods:
+        if request.method == "OPTIONS" and "OPTIONS" not in methods:
             allow = ",".join(sorted({*methods, "OPTIONS"}))
             cors = {"Access-Control-Allow-Methods": allow, **self.api.cors_headers()}
-            return {"statusCode": 200, "headers": cors, "body": ""}
-        route = methods.get(method) or methods.get("ANY")
+            raise _Answered({"statusCode": 200, "headers": cors, "body": ""})
+        route = methods.get(request.method) or methods.get("ANY")
         if route is None:
-            return self._gateway("MISSING_AUTHENTICATION_TOKEN", request_id)
-        if body is not None and len(body) > MAX_BODY_BYTES:
-            return self._gateway("REQUEST_TOO_LARGE", request_id)
+            raise self._refusal("MISSING_AUTHENTICATION_TOKEN", request)
+        parameters = {k: unquote(v) for k, v in match.captured.items()}
+        return _Matched(route, match.route, parameters)
 
-        claims = None
-        if route.authorizer:
-            verifier = self.verifiers[route.authorizer]
-            header = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
-            try:
-                claims = verifier.claims(header)
-            except InvalidToken as exc:
-                sys.stderr.write(f"[gateway] 401 {method} {path}: {exc}\n")
-                return self._gateway("UNAUTHORIZED", request_id)
+    def _check_size(self, request: _Request) -> None:
+        if request.body is not None and len(request.body) > MAX_BODY_BYTES:
+            raise self._refusal("REQUEST_TOO_LARGE", request)
 
-        event = self.event(
-            route,
-            match.route,
-            path,
-            parts.query,
-            headers,
-            body,
-            source_ip,
-            request_id,
-            claims,
-            {k: unquote(v) for k, v in match.captured.items()},
-        )
+    def _authorize(self, route: ApiRoute, request: _Request) -> dict[str, str] | None:
+        """The token's claims if the route has an authorizer (401 without a valid one)."""
+        if not route.authorizer:
+            return None
+        verifier = self.verifiers[route.authorizer]
+        headers = request.headers.items()
+        header = next((v for k, v in headers if k.lower() == "authorization"), None)
+        try:
+            return verifier.claims(header)
+        except InvalidToken as exc:
+            sys.stderr.write(f"[gateway] 401 {request.method} {request.path}: {exc}\n")
+            raise self._refusal("UNAUTHORIZED", request) from None
+
+    def _invoke(self, route: ApiRoute, event: dict[str, Any], request: _Request) -> dict[str, Any]:
+        """The function's proxy response, or a 5XX if it failed or answered nonsense."""
         try:
             result = self.runtime.invoke(route.function, event)
         except InvocationError:
-            return self._gateway("DEFAULT_5XX", request_id)
+            return self._gateway("DEFAULT_5XX", request.request_id)
         if not isinstance(result, dict) or "statusCode" not in result:
             sys.stderr.write(f"[gateway] malformed proxy response from {route.function}\n")
-            return self._gateway("DEFAULT_5XX", request_id)
+            return self._gateway("DEFAULT_5XX", request.request_id)
         result.setdefault("headers", {})
-        result["headers"] = {**(result.get("headers") or {}), "x-amzn-RequestId": request_id}
+        result["headers"] = {
+            **(result.get("headers") or {}),
+            "x-amzn-RequestId": request.request_id,
+        }
         return result
 
+    def _refusal(self, kind: str, request: _Request) -> _Answered:
+        return _Answered(self._gateway(kind, request.request_id))
+
+    # -- the proxy event --------------------------------------------------------------
     def event(
-        self,
-        route: ApiRoute,
-        resource: str,
-        path: str,
-        query: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        source_ip: str,
-        request_id: str,
-        claims: dict[str, str] | None,
-        path_parameters: dict[str, str],
+        self, request: _Request, matched: _Matched, claims: dict[str, str] | None
     ) -> dict[str, Any]:
-        multi_query = parse_qs(query, keep_blank_values=True) if query else {}
+        """The REST proxy integration's event, with the keys of AWS's `AwsProxy` sample."""
+        multi_query = parse_qs(request.query, keep_blank_values=True) if request.query else {}
         multi_headers: dict[str, list[str]] = {}
-        for key, value in headers.items():
+        for key, value in request.headers.items():
             multi_headers.setdefault(key, []).append(value)
-        text_body: str | None = None
-        is_base64 = False
-        if body:
-            try:
-                text_body = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text_body, is_base64 = base64.b64encode(body).decode("ascii"), True
+        text_body, is_base64 = _text_body(request.body)
+        return {
+            "resource": matched.resource,
+            "path": request.path,
+            "httpMethod": matched.route.method,
+            "headers": dict(request.headers) or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": matched.path_parameters or None,
+            "stageVariables": None,
+            "requestContext": self._request_context(request, matched, claims),
+            "body": text_body,
+            "isBase64Encoded": is_base64,
+        }
+
+    def _request_context(
+        self, request: _Request, matched: _Matched, claims: dict[str, str] | None
+    ) -> dict[str, Any]:
         now = datetime.now(UTC)
-        host = headers.get("Host") or headers.get("host") or "127.0.0.1"
+        host = request.headers.get("Host") or request.headers.get("host") or "127.0.0.1"
         context: dict[str, Any] = {
             "accountId": ACCOUNT_ID,
             "apiId": self.api.logical_id.lower(),
-            "resourceId": format(abs(hash(resource)) % 0xFFFFFF, "06x"),
-            "resourcePath": resource,
-            "httpMethod": route.method,
-            "extendedRequestId": request_id,
-            "requestId": request_id,
+            "resourceId": format(abs(hash(matched.resource)) % 0xFFFFFF, "06x"),
+            "resourcePath": matched.resource,
+            "httpMethod": matched.route.method,
+            "extendedRequestId": request.request_id,
+            "requestId": request.request_id,
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "requestTimeEpoch": int(now.timestamp() * 1000),
-            "path": f"/{self.api.stage}{path}",
+            "path": f"/{self.api.stage}{request.path}",
             "protocol": "HTTP/1.1",
             "stage": self.api.stage,
             "domainName": host,
             "domainPrefix": host.split(".", 1)[0],
-            "identity": {
-                "cognitoIdentityPoolId": None,
-                "accountId": None,
-                "cognitoIdentityId": None,
-                "caller": None,
-                "accessKey": None,
-                "sourceIp": source_ip,
-                "principalOrgId": None,
-                "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None,
-                "userArn": None,
-                "userAgent": headers.get("User-Agent") or headers.get("user-agent"),
-                "user": None,
-            },
+            "identity": _identity(request),
         }
         if claims is not None:
             context["authorizer"] = {"claims": claims}
-        return {
-            "resource": resource,
-            "path": path,
-            "httpMethod": route.method,
-            "headers": dict(headers) or None,
-            "multiValueHeaders": multi_headers or None,
-            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": path_parameters or None,
-            "stageVariables": None,
-            "requestContext": context,
-            "body": text_body,
-            "isBase64Encoded": is_base64,
-        }
+        return context
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One HTTP request as the gateway received it."""
+
+    method: str
+    path: str  # without the query string or a trailing slash
+    query: str
+    headers: dict[str, str]
+    body: bytes | None
+    source_ip: str
+    request_id: str
+
+    @classmethod
+    def received(
+        cls, method: str, raw_path: str, headers: dict[str, str], body: bytes | None, ip: str
+    ) -> _Request:
+        parts = urlsplit(raw_path)
+        path = parts.path if parts.path == "/" else parts.path.rstrip("/")
+        return cls(method, path, parts.query, headers, body, ip, str(uuid.uuid4()))
+
+
+@dataclass(frozen=True)
+class _Matched:
+    """The route a request reached: its resource template and the path's parameters."""
+
+    route: ApiRoute
+    resource: str
+    path_parameters: dict[str, str]
+
+
+class _Answered(Exception):
+    """An answer the gateway makes itself, without running the route's function."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        super().__init__(response.get("statusCode"))
+        self.response = response
+
+
+def _text_body(body: bytes | None) -> tuple[str | None, bool]:
+    """The event's body: text as is, other bytes base64-encoded (and flagged so)."""
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
+
+
+def _identity(request: _Request) -> dict[str, Any]:
+    return {
+        "cognitoIdentityPoolId": None,
+        "accountId": None,
+        "cognitoIdentityId": None,
+        "caller": None,
+        "accessKey": None,
+        "sourceIp": request.source_ip,
+        "principalOrgId": None,
+        "cognitoAuthenticationType": None,
+        "cognitoAuthenticationProvider": None,
+        "userArn": None,
+        "userAgent": request.headers.get("User-Agent") or request.headers.get("user-agent"),
+        "user": None,
+    }
 
 
 class _RequestHandler(ChaliceRequestHandler):

@@ -14,6 +14,7 @@ Requests are not signature-checked (the functions sign them with the local crede
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -49,97 +50,102 @@ class SearchFront:
         self._server.stop()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
-        engine = self.engine
+        """The request handler class, bound to this front's engine."""
+        return type("Handler", (_Handler,), {"engine": self.engine})
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as opensearch-py's pool expects
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
+class _Handler(BaseHTTPRequestHandler):
+    """OpenSearch's REST API on `engine` (which the front sets on a subclass)."""
 
-            def _parts(self) -> list[str]:
-                path = unquote(urlsplit(self.path).path)
-                return [part for part in path.split("/") if part]
+    protocol_version = "HTTP/1.1"  # keep-alive, as opensearch-py's pool expects
+    engine: LocalSearch
 
-            def _body(self) -> bytes:
-                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def log_message(self, format: str, *args: Any) -> None:
+        return
 
-            def _answer(self, status: int, body: Any = None) -> None:
-                data = b"" if body is None else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+    def do_HEAD(self) -> None:
+        parts = self._parts()
+        self._body()
+        self._answer(200 if len(parts) == 1 and self.engine.exists(parts[0]) else 404)
 
-            def _serve(self, work: Any) -> None:
-                try:
-                    status, body = work()
-                except SearchError as exc:
-                    status, body = exc.status, exc.body()
-                except (ValueError, KeyError, TypeError) as exc:
-                    status = 400
-                    body = {"error": {"type": "parse_exception", "reason": str(exc)}, "status": 400}
-                except Exception as exc:  # an answer always: a keep-alive client waits for one
-                    status = 500
-                    body = {
-                        "error": {"type": type(exc).__name__, "reason": str(exc)},
-                        "status": 500,
-                    }
-                self._answer(status, body)
+    def do_GET(self) -> None:
+        parts = self._parts()
+        raw = self._body()
+        if not parts:
+            return self._answer(200, _INFO)
+        if parts == ["_cluster", "health"]:
+            return self._answer(200, {"status": "green", "number_of_nodes": 1})
+        if len(parts) == 2 and parts[1] == "_search":
+            return self._serve(lambda: self._search(parts[0], raw))
+        return self._answer(404, _unknown(self.command, self.path))
 
-            def do_HEAD(self) -> None:
-                parts = self._parts()
-                self._body()
-                self._answer(200 if len(parts) == 1 and engine.exists(parts[0]) else 404)
+    def do_POST(self) -> None:
+        parts = self._parts()
+        raw = self._body()
+        if parts and parts[-1] == "_bulk" and len(parts) <= 2:
+            default = parts[0] if len(parts) == 2 else None
+            return self._serve(lambda: self._bulk(raw, default))
+        if len(parts) == 2 and parts[1] == "_search":
+            return self._serve(lambda: self._search(parts[0], raw))
+        return self._answer(404, _unknown(self.command, self.path))
 
-            def do_GET(self) -> None:
-                parts = self._parts()
-                raw = self._body()
-                if not parts:
-                    return self._answer(200, _INFO)
-                if parts == ["_cluster", "health"]:
-                    return self._answer(200, {"status": "green", "number_of_nodes": 1})
-                if len(parts) == 2 and parts[1] == "_search":
-                    return self._serve(lambda: (200, engine.search(parts[0], _json(raw))))
-                return self._answer(404, _unknown(self.command, self.path))
+    def do_PUT(self) -> None:
+        parts = self._parts()
+        raw = self._body()
+        if len(parts) == 2 and parts[0] == "_index_template":
+            return self._serve(lambda: self._put_template(parts[1], raw))
+        if len(parts) == 1:
+            return self._serve(lambda: self._create_index(parts[0]))
+        return self._answer(404, _unknown(self.command, self.path))
 
-            def do_POST(self) -> None:
-                parts = self._parts()
-                raw = self._body()
-                if parts and parts[-1] == "_bulk" and len(parts) <= 2:
-                    default = parts[0] if len(parts) == 2 else None
+    # The operations: each gives a status and a body, or raises for `_serve` to answer.
 
-                    def bulk() -> tuple[int, Any]:
-                        lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
-                        return 200, engine.bulk(lines, default)
+    def _search(self, index: str, raw: bytes) -> tuple[int, Any]:
+        return 200, self.engine.search(index, _json(raw))
 
-                    return self._serve(bulk)
-                if len(parts) == 2 and parts[1] == "_search":
-                    return self._serve(lambda: (200, engine.search(parts[0], _json(raw))))
-                return self._answer(404, _unknown(self.command, self.path))
+    def _bulk(self, raw: bytes, default: str | None) -> tuple[int, Any]:
+        lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
+        return 200, self.engine.bulk(lines, default)
 
-            def do_PUT(self) -> None:
-                parts = self._parts()
-                raw = self._body()
-                if len(parts) == 2 and parts[0] == "_index_template":
+    def _put_template(self, name: str, raw: bytes) -> tuple[int, Any]:
+        self.engine.put_template(name, _json(raw))
+        return 200, {"acknowledged": True}
 
-                    def put() -> tuple[int, Any]:
-                        engine.put_template(parts[1], _json(raw))
-                        return 200, {"acknowledged": True}
+    def _create_index(self, index: str) -> tuple[int, Any]:
+        self.engine.create_index(index)
+        return 200, {"acknowledged": True, "index": index}
 
-                    return self._serve(put)
-                if len(parts) == 1:
+    # The transport: the request's path and body, and a JSON answer.
 
-                    def create() -> tuple[int, Any]:
-                        engine.create_index(parts[0])
-                        return 200, {"acknowledged": True, "index": parts[0]}
+    def _parts(self) -> list[str]:
+        path = unquote(urlsplit(self.path).path)
+        return [part for part in path.split("/") if part]
 
-                    return self._serve(create)
-                return self._answer(404, _unknown(self.command, self.path))
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-        return Handler
+    def _serve(self, work: Callable[[], tuple[int, Any]]) -> None:
+        """Answer with `work`'s status and body, or with the error it raised."""
+        try:
+            status, body = work()
+        except SearchError as exc:
+            status, body = exc.status, exc.body()
+        except (ValueError, KeyError, TypeError) as exc:
+            status = 400
+            body = {"error": {"type": "parse_exception", "reason": str(exc)}, "status": 400}
+        except Exception as exc:  # an answer always: a keep-alive client waits for one
+            status = 500
+            body = {"error": {"type": type(exc).__name__, "reason": str(exc)}, "status": 500}
+        self._answer(status, body)
+
+    def _answer(self, status: int, body: Any = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
 
 _INFO = {

@@ -19,6 +19,7 @@ import json
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -112,36 +113,51 @@ class WebSocketFront:
         the authorizer and `$connect` only for a well-formed handshake."""
         if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
             return None
-        connection_id = uuid.uuid4().hex[:12] + "="
-        query = dict(parse_qsl(urlsplit(request.path).query))
-        headers = dict(request.headers.raw_items())
+        upgrade = _Upgrade.of(request)
+        try:
+            context = self._authorize(upgrade)
+            self._connect(upgrade, context)
+        except _Refused as refused:
+            return connection.respond(refused.status, refused.text)
+        with self._lock:
+            self.contexts[upgrade.connection_id] = context
+            self._handshaken[id(connection)] = upgrade.connection_id
+        return None
+
+    def _authorize(self, upgrade: _Upgrade) -> dict[str, Any]:
+        """The `$connect` authorizer's context (empty without one), or a refusal: 401 if it
+        failed, 403 if its policy does not allow the connection."""
         route = self.api.routes.get("$connect")
-        context: dict[str, Any] = {}
-        if route is not None and route.authorizer is not None:
-            arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{self.api_id}/{self.api.stage}"
-            event: dict[str, Any] = {
-                "type": "REQUEST",
-                "methodArn": f"{arn}/$connect",
-                "headers": headers,
-                "multiValueHeaders": {k: [v] for k, v in headers.items()},
-                "queryStringParameters": query,
-                "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
-                "stageVariables": {},
-                "requestContext": self._context(connection_id, "$connect", "CONNECT"),
-            }
-            try:
-                answer = self.runtime.invoke(route.authorizer.function, event)
-            except InvocationError:
-                return connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
-            if not _allows(answer):
-                return connection.respond(HTTPStatus.FORBIDDEN, "Forbidden\n")
-            context = {**(answer.get("context") or {}), "principalId": answer.get("principalId")}
+        if route is None or route.authorizer is None:
+            return {}
+        arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{self.api_id}/{self.api.stage}"
+        event: dict[str, Any] = {
+            "type": "REQUEST",
+            "methodArn": f"{arn}/$connect",
+            "headers": upgrade.headers,
+            "multiValueHeaders": {k: [v] for k, v in upgrade.headers.items()},
+            "queryStringParameters": upgrade.query,
+            "multiValueQueryStringParameters": {k: [v] for k, v in upgrade.query.items()},
+            "stageVariables": {},
+            "requestContext": self._context(upgrade.connection_id, "$connect", "CONNECT"),
+        }
+        try:
+            answer = self.runtime.invoke(route.authorizer.function, event)
+        except InvocationError:
+            raise _Refused(HTTPStatus.UNAUTHORIZED, "Unauthorized\n") from None
+        if not _allows(answer):
+            raise _Refused(HTTPStatus.FORBIDDEN, "Forbidden\n")
+        return {**(answer.get("context") or {}), "principalId": answer.get("principalId")}
+
+    def _connect(self, upgrade: _Upgrade, context: dict[str, Any]) -> None:
+        """Runs `$connect`; refused (with the function's status) unless it answers 2xx."""
+        connection_id = upgrade.connection_id
         self.connected_at[connection_id] = time.time()
         event = {
-            "headers": headers,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()},
-            "queryStringParameters": query or None,
-            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} or None,
+            "headers": upgrade.headers,
+            "multiValueHeaders": {k: [v] for k, v in upgrade.headers.items()},
+            "queryStringParameters": upgrade.query or None,
+            "multiValueQueryStringParameters": {k: [v] for k, v in upgrade.query.items()} or None,
             "requestContext": {
                 **self._context(connection_id, "$connect", "CONNECT"),
                 "authorizer": context or None,
@@ -152,15 +168,11 @@ class WebSocketFront:
             result = self._invoke("$connect", event)
         except InvocationError:
             self.connected_at.pop(connection_id, None)
-            return connection.respond(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error\n")
+            raise _Refused(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error\n") from None
         status = int((result or {}).get("statusCode", 200))
         if not 200 <= status < 300:
             self.connected_at.pop(connection_id, None)
-            return connection.respond(HTTPStatus(status), HTTPStatus(status).phrase + "\n")
-        with self._lock:
-            self.contexts[connection_id] = context
-            self._handshaken[id(connection)] = connection_id
-        return None
+            raise _Refused(HTTPStatus(status), HTTPStatus(status).phrase + "\n")
 
     # ------------------------------------------------------------------ messages, $disconnect
     def _serve(self, connection: ServerConnection) -> None:
@@ -210,71 +222,97 @@ class WebSocketFront:
 
     # ------------------------------------------------------------------ @connections
     def _manage_handler(self) -> type[BaseHTTPRequestHandler]:
-        front = self
+        """The management API's request handler class, bound to this front."""
+        return type("Handler", (_ManagementHandler,), {"front": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
 
-            def _connection(self) -> tuple[str, ServerConnection | None]:
-                path = unquote(urlsplit(self.path).path)
-                connection_id = (
-                    path.rsplit("/@connections/", 1)[-1] if "/@connections/" in path else ""
-                )
-                with front._lock:
-                    return connection_id, front.connections.get(connection_id)
+@dataclass(frozen=True)
+class _Upgrade:
+    """A valid upgrade request: the connection's new id, its query string and headers."""
 
-            def _answer(
-                self, status: int, body: dict[str, Any] | None = None, error: str = ""
-            ) -> None:
-                data = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                if error:
-                    self.send_header("x-amzn-ErrorType", error)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    connection_id: str
+    query: dict[str, str]
+    headers: dict[str, str]
 
-            def _gone(self) -> None:
-                self._answer(410, {"message": "Gone"}, "GoneException")
+    @classmethod
+    def of(cls, request: Request) -> _Upgrade:
+        return cls(
+            uuid.uuid4().hex[:12] + "=",
+            dict(parse_qsl(urlsplit(request.path).query)),
+            dict(request.headers.raw_items()),
+        )
 
-            def do_POST(self) -> None:
-                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                _id, connection = self._connection()
-                if connection is None:
-                    return self._gone()
-                try:
-                    connection.send(data.decode("utf-8", "replace"))
-                except ConnectionClosed:
-                    return self._gone()
-                self._answer(200)
-                return None
 
-            def do_GET(self) -> None:
-                connection_id, connection = self._connection()
-                if connection is None:
-                    return self._gone()
-                at = datetime.fromtimestamp(front.connected_at.get(connection_id, time.time()), UTC)
-                self._answer(
-                    200,
-                    {
-                        "ConnectedAt": at.isoformat(),
-                        "Identity": {"SourceIp": "127.0.0.1"},
-                        "LastActiveAt": datetime.now(UTC).isoformat(),
-                    },
-                )
-                return None
+class _Refused(Exception):
+    """The handshake's answer when the authorizer or `$connect` turns the connection down."""
 
-            def do_DELETE(self) -> None:
-                _id, connection = self._connection()
-                if connection is None:
-                    return self._gone()
-                connection.close()
-                self._answer(204)
-                return None
+    def __init__(self, status: HTTPStatus, text: str) -> None:
+        super().__init__(status, text)
+        self.status = status
+        self.text = text
 
-        return Handler
+
+class _ManagementHandler(BaseHTTPRequestHandler):
+    """`@connections` on `front` (which the front sets on a subclass)."""
+
+    front: WebSocketFront
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_POST(self) -> None:
+        data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _id, connection = self._connection()
+        if connection is None:
+            return self._gone()
+        try:
+            connection.send(data.decode("utf-8", "replace"))
+        except ConnectionClosed:
+            return self._gone()
+        self._answer(200)
+        return None
+
+    def do_GET(self) -> None:
+        connection_id, connection = self._connection()
+        if connection is None:
+            return self._gone()
+        at = datetime.fromtimestamp(self.front.connected_at.get(connection_id, time.time()), UTC)
+        self._answer(
+            200,
+            {
+                "ConnectedAt": at.isoformat(),
+                "Identity": {"SourceIp": "127.0.0.1"},
+                "LastActiveAt": datetime.now(UTC).isoformat(),
+            },
+        )
+        return None
+
+    def do_DELETE(self) -> None:
+        _id, connection = self._connection()
+        if connection is None:
+            return self._gone()
+        connection.close()
+        self._answer(204)
+        return None
+
+    def _connection(self) -> tuple[str, ServerConnection | None]:
+        path = unquote(urlsplit(self.path).path)
+        connection_id = path.rsplit("/@connections/", 1)[-1] if "/@connections/" in path else ""
+        with self.front._lock:
+            return connection_id, self.front.connections.get(connection_id)
+
+    def _answer(self, status: int, body: dict[str, Any] | None = None, error: str = "") -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if error:
+            self.send_header("x-amzn-ErrorType", error)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _gone(self) -> None:
+        self._answer(410, {"message": "Gone"}, "GoneException")
 
 
 def _allows(answer: Any) -> bool:

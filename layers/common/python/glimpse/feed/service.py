@@ -18,6 +18,7 @@ item. At most FEED_CAP entries are ever served.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from glimpse.clock import now
@@ -52,37 +53,69 @@ def _celebrity_posts(celebrities: list[str], before: str | None, limit: int) -> 
 
 
 def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[PostOut]:
+    window = _window(reader_id, limit, cursor)
+    if window.size <= 0:
+        return Page[PostOut](items=[], next_cursor=None)
+    entries, celebrities = _entries(reader_id, window)
+    entry_authors = {entry.sk: str(entry.author_id) for entry in entries}
+    fetched = get_many(_entry_keys(reader_id, entry_authors, celebrities))
+    fresh = _fresh_celebrities(celebrities, entries, window.size, fetched)
+    pulled = {post.post_id: post for post in _celebrity_posts(fresh, window.before, window.size)}
+    page_ids = sorted({*entry_authors, *pulled}, reverse=True)[: window.size]
+    page = _page(page_ids, entry_authors, pulled, fetched)
+    fetched.merge(get_many(_view_keys(reader_id, page, pulled, order)))
+    shown = _shown(reader_id, page, fetched)
+    if order == "ranked":
+        shown = _ranked(reader_id, shown, fetched)
+    return Page[PostOut](
+        items=[view for view, _author in shown], next_cursor=_next_cursor(window, page_ids)
+    )
+
+
+@dataclass(frozen=True)
+class _Window:
+    """Where a page of the feed starts, and how many entries it may take."""
+
+    list_id: str
+    served: int  # entries the earlier pages served
+    size: int
+    before: str | None  # the previous page's last post id (None: this is the first page)
+
+
+def _window(reader_id: str, limit: int, cursor: str | None) -> _Window:
     list_id = f"feed:{reader_id}"
     position = decode_cursor(list_id, cursor)
     served = int(position["served"]) if position else 0
-    size = min(limit, FEED_CAP - served)
-    if size <= 0:
-        return Page[PostOut](items=[], next_cursor=None)
+    before = str(position["before"]) if position is not None else None
+    return _Window(list_id, served, min(limit, FEED_CAP - served), before)
 
-    if position is None:  # newest first; the celebrity set sorts above every post id
+
+def _entries(reader_id: str, window: _Window) -> tuple[list[FeedItem], list[str]]:
+    """The page's fanned-out entries, newest first, and the reader's followed celebrities."""
+    if window.before is None:  # newest first; the celebrity set sorts above every post id
         rows = list(
             FeedItem.query(
                 feed_pk(reader_id),
                 FeedItem.sk <= CELEBRITIES,
                 scan_index_forward=False,
-                limit=size + 1,
+                limit=window.size + 1,
             )
         )
         head = rows[0] if rows and rows[0].sk == CELEBRITIES else None
         celebrities = sorted(head.celebrity_ids or []) if head else []
-        entries = [row for row in rows if row.sk != CELEBRITIES][:size]
-        before = None
-    else:
-        before = str(position["before"])
-        celebrities = followed_celebrities(reader_id)  # not carried in the cursor
-        entries = list(
-            FeedItem.query(
-                feed_pk(reader_id), FeedItem.sk < before, scan_index_forward=False, limit=size
-            )
-        )
+        return [row for row in rows if row.sk != CELEBRITIES][: window.size], celebrities
+    entries = FeedItem.query(
+        feed_pk(reader_id), FeedItem.sk < window.before, scan_index_forward=False, limit=window.size
+    )
+    # the celebrities are not carried in the cursor
+    return list(entries), followed_celebrities(reader_id)
 
-    entry_authors = {entry.sk: str(entry.author_id) for entry in entries}
-    fetched = get_many(
+
+def _entry_keys(
+    reader_id: str, entry_authors: dict[str, str], celebrities: list[str]
+) -> list[tuple[type[Model], Key]]:
+    """The entries' posts, the follow edges to their authors, the celebrities' profiles."""
+    return (
         [(Post, (post_pk(post_id), POST)) for post_id in entry_authors]
         + [
             (Edge, edge_key(reader_id, FOLLOWS, author_id))
@@ -90,25 +123,37 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
         ]
         + [(UserProfile, (user_pk(c), PROFILE)) for c in celebrities]
     )
-    # A celebrity whose newest post is older than this page's oldest entry cannot be on it.
+
+
+def _fresh_celebrities(
+    celebrities: list[str], entries: list[FeedItem], size: int, fetched: Fetched
+) -> list[str]:
+    """The celebrities who may be on this page: a celebrity whose newest post is older than
+    this page's oldest entry cannot be."""
     oldest = entries[-1].sk if len(entries) == size else ""
-    fresh = [
+    return [
         c
         for c in celebrities
         if (profile := fetched.get(UserProfile, (user_pk(c), PROFILE))) is not None
         and (profile.last_post_id or "") > oldest
     ]
-    pulled = {post.post_id: post for post in _celebrity_posts(fresh, before, size)}
 
+
+def _page(
+    page_ids: list[str], entry_authors: dict[str, str], pulled: dict[str, Post], fetched: Fetched
+) -> list[Post]:
+    """The page's posts, newest first; deleted posts (fetched as missing) are left out."""
     posts: dict[str, Post] = dict(pulled)
     for post_id in entry_authors:
         found = fetched.get(Post, (post_pk(post_id), POST))
         if found is not None:
             posts.setdefault(post_id, found)
-    page_ids = sorted({*entry_authors, *pulled}, reverse=True)[:size]
-    page = [posts[post_id] for post_id in page_ids if post_id in posts]
-    fetched.merge(get_many(_view_keys(reader_id, page, pulled, order)))
+    return [posts[post_id] for post_id in page_ids if post_id in posts]
 
+
+def _shown(reader_id: str, page: list[Post], fetched: Fetched) -> list[tuple[PostOut, str]]:
+    """Each post's view and author, unless the reader no longer follows the author or the
+    post is hidden."""
     shown: list[tuple[PostOut, str]] = []
     for post in page:
         if not _still_follows(reader_id, post.author_id, fetched):
@@ -116,15 +161,16 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
         view = post_view(reader_id, post, fetched)
         if view is not None:
             shown.append((view, post.author_id))
-    if order == "ranked":
-        shown = _ranked(reader_id, shown, fetched)
+    return shown
 
-    served += len(page_ids)
-    more = len(page_ids) == size and served < FEED_CAP
-    next_cursor = (
-        encode_cursor(list_id, {"before": page_ids[-1], "served": served}) if more else None
+
+def _next_cursor(window: _Window, page_ids: list[str]) -> str | None:
+    """Where the next page starts, if the feed (up to FEED_CAP entries) goes on."""
+    served = window.served + len(page_ids)
+    more = len(page_ids) == window.size and served < FEED_CAP
+    return (
+        encode_cursor(window.list_id, {"before": page_ids[-1], "served": served}) if more else None
     )
-    return Page[PostOut](items=[view for view, _author in shown], next_cursor=next_cursor)
 
 
 def _view_keys(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -27,8 +27,11 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glimpse.idempotency import idempotent
-from glimpse.media.processing import Publisher, UploadedObject, process_upload
+from glimpse.media.processing import Outcome, Publisher, UploadedObject, process_upload
 from glimpse.plumbing import Plumbing
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger, Metrics
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], PartialItemFailureResponse]
 
@@ -45,48 +48,16 @@ def uploads_consumer(
         expires_after_seconds=24 * 3600,
     )
 
-    def uploads_in(notification: dict[str, Any]) -> list[UploadedObject]:
-        """The upload objects an S3 notification is about (none for S3's test event)."""
-        if notification.get("Event") == "s3:TestEvent":
-            return []
-        uploads = []
-        for record in S3Event(notification).records:
-            if not record.event_name.startswith("ObjectCreated:"):
-                continue
-            s3_object = record.s3.get_object
-            key = unquote_plus(s3_object["key"])  # S3 event keys are URL-encoded
-            if not key.startswith(prefix):
-                logger.info("ignoring a key outside the upload prefix", extra={"key": key})
-                continue
-            uploads.append(
-                UploadedObject(
-                    bucket=record.s3.bucket.name,
-                    key=key,
-                    size=int(s3_object.get("size") or 0),
-                    version=str(s3_object.get("sequencer") or s3_object.etag),
-                )
-            )
-        return uploads
-
     @idempotent(prefix.rstrip("/"), idempotency, data_keyword_argument="upload")
     def handle_upload(upload: dict[str, Any]) -> dict[str, Any]:
         outcome = process_upload(UploadedObject(**upload), publish)
         logger.info("upload processed", extra={"key": upload["key"], **asdict(outcome)})
-        if outcome.result == "ready":
-            metrics.add_metric(name="MediaReady", unit=MetricUnit.Count, value=1)
-            metrics.add_metric(
-                name="ProcessingTime", unit=MetricUnit.Milliseconds, value=outcome.duration_ms
-            )
-            metrics.add_metric(name="BytesIn", unit=MetricUnit.Bytes, value=outcome.bytes_in)
-            metrics.add_metric(name="BytesOut", unit=MetricUnit.Bytes, value=outcome.bytes_out)
-        elif outcome.result == "rejected" and outcome.reason:
-            with single_metric(name="MediaRejected", unit=MetricUnit.Count, value=1) as metric:
-                metric.add_dimension(name="reason", value=outcome.reason)
+        _count_outcome(metrics, outcome)
         return asdict(outcome)
 
     def record_handler(record: SQSRecord) -> None:
         with plumbing.record(record.message_id):
-            for upload in uploads_in(record.json_body):
+            for upload in _uploads_in(record.json_body, prefix, logger):
                 handle_upload(upload=asdict(upload))
 
     def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
@@ -96,3 +67,42 @@ def uploads_consumer(
         )
 
     return plumbing.consumer(handle, idempotency)
+
+
+def _uploads_in(notification: dict[str, Any], prefix: str, logger: Logger) -> list[UploadedObject]:
+    """The upload objects an S3 notification is about under `prefix` (none for S3's test
+    event)."""
+    if notification.get("Event") == "s3:TestEvent":
+        return []
+    uploads = []
+    for record in S3Event(notification).records:
+        if not record.event_name.startswith("ObjectCreated:"):
+            continue
+        s3_object = record.s3.get_object
+        key = unquote_plus(s3_object["key"])  # S3 event keys are URL-encoded
+        if not key.startswith(prefix):
+            logger.info("ignoring a key outside the upload prefix", extra={"key": key})
+            continue
+        uploads.append(
+            UploadedObject(
+                bucket=record.s3.bucket.name,
+                key=key,
+                size=int(s3_object.get("size") or 0),
+                version=str(s3_object.get("sequencer") or s3_object.etag),
+            )
+        )
+    return uploads
+
+
+def _count_outcome(metrics: Metrics, outcome: Outcome) -> None:
+    """A published upload's size and time; a rejected one, by its reason."""
+    if outcome.result == "ready":
+        metrics.add_metric(name="MediaReady", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name="ProcessingTime", unit=MetricUnit.Milliseconds, value=outcome.duration_ms
+        )
+        metrics.add_metric(name="BytesIn", unit=MetricUnit.Bytes, value=outcome.bytes_in)
+        metrics.add_metric(name="BytesOut", unit=MetricUnit.Bytes, value=outcome.bytes_out)
+    elif outcome.result == "rejected" and outcome.reason:
+        with single_metric(name="MediaRejected", unit=MetricUnit.Count, value=1) as metric:
+            metric.add_dimension(name="reason", value=outcome.reason)

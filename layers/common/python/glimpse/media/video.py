@@ -91,6 +91,33 @@ def transcode(
 
 
 def _transcode(container: Any, workdir: Path, preset: Preset) -> Transcoded:
+    source = _source(container)
+    decoding = _Decoding(source, workdir, preset)
+    try:
+        for packet in container.demux(*source.streams):
+            for frame in packet.decode():
+                decoding.take(packet.stream, frame)
+        poster = decoding.finish()
+    finally:
+        decoding.abandon()
+    return decoding.result(poster)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The upload's streams as read: its first video and audio (if any), the output rate."""
+
+    video: Any
+    audio: Any
+    rate: Fraction
+
+    @property
+    def streams(self) -> list[Any]:
+        return [self.video] if self.audio is None else [self.video, self.audio]
+
+
+def _source(container: Any) -> _Source:
+    """The streams to decode, their header checked against the limits."""
     if not container.streams.video:
         raise Rejected("unsupported_format", "the file holds no video stream")
     video = container.streams.video[0]
@@ -99,81 +126,114 @@ def _transcode(container: Any, workdir: Path, preset: Preset) -> Transcoded:
     video.thread_type = "AUTO"
     rate = Fraction(video.average_rate or 30)
     rate = min(rate, Fraction(OUTPUT_FPS_CAP)) if rate > 0 else Fraction(30)
+    return _Source(video, audio, rate)
 
-    outputs: dict[int, _Output] = {}
+
+@dataclass
+class _Decoding:
+    """One pass over the decoded frames: each held to the limits as it comes, then encoded
+    into every output (which start with the first picture; sound before it waits)."""
+
+    source: _Source
+    workdir: Path
+    preset: Preset
+    outputs: dict[int, _Output] = field(default_factory=dict)
     poster: Image.Image | None = None
-    started = time.monotonic()
+    started: float = field(default_factory=time.monotonic)
     first_time: float | None = None  # timestamps may start anywhere: lengths count from here
     first_heard: float | None = None
-    last_time = 0.0
-    frames = 0
-    streams = [video] if audio is None else [video, audio]
-    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
-    early_audio: list[Any] = []
-    try:
-        for packet in container.demux(*streams):
-            for frame in packet.decode():
-                if time.monotonic() - started > DECODE_DEADLINE_SECONDS:
-                    raise Rejected("corrupt", "decoding took too long")
-                if packet.stream is audio:
-                    heard = float(frame.time or 0.0)
-                    first_heard = heard if first_heard is None else first_heard
-                    if heard - first_heard > MAX_SECONDS + _SLACK_SECONDS:
-                        raise Rejected("too_long", f"sound past {MAX_SECONDS:.0f} s")
-                    samples = resampler.resample(frame)
-                    if not outputs:
-                        early_audio += samples  # before the first picture: kept for it
-                    for output in outputs.values():
-                        output.add_audio(samples)
-                    continue
-                frames += 1
-                if frames > MAX_FRAMES:
-                    raise Rejected("corrupt", f"more than {MAX_FRAMES} frames")
-                _check_frame(frame)
-                moment = float(frame.time if frame.time is not None else frames / rate)
-                first_time = moment if first_time is None else first_time
-                last_time = moment - first_time
-                if last_time > MAX_SECONDS + _SLACK_SECONDS:
-                    raise Rejected("too_long", f"over {MAX_SECONDS:.0f} s")
-                if not outputs:
-                    rotation = int(frame.rotation or 0) % 360
-                    poster = _turn(frame.to_image(), rotation)
-                    outputs = {
-                        edge: _Output(
-                            workdir / f"{edge}.mp4",
-                            frame,
-                            rotation,
-                            edge,
-                            rate,
-                            audio is not None,
-                            preset,
-                        )
-                        for edge in OUTPUTS
-                    }
-                    for output in outputs.values():
-                        output.add_audio(early_audio)
-                for output in outputs.values():
-                    output.add_video(frame, last_time)
-        if not outputs or poster is None:
+    last_time: float = 0.0
+    frames: int = 0
+    early_audio: list[Any] = field(default_factory=list)
+    resampler: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+
+    def take(self, stream: Any, frame: Any) -> None:
+        if time.monotonic() - self.started > DECODE_DEADLINE_SECONDS:
+            raise Rejected("corrupt", "decoding took too long")
+        if stream is self.source.audio:
+            self._hear(frame)
+        else:
+            self._see(frame)
+
+    def _hear(self, frame: Any) -> None:
+        heard = float(frame.time or 0.0)
+        self.first_heard = heard if self.first_heard is None else self.first_heard
+        if heard - self.first_heard > MAX_SECONDS + _SLACK_SECONDS:
+            raise Rejected("too_long", f"sound past {MAX_SECONDS:.0f} s")
+        samples = self.resampler.resample(frame)
+        if not self.outputs:
+            self.early_audio += samples  # before the first picture: kept for it
+        for output in self.outputs.values():
+            output.add_audio(samples)
+
+    def _see(self, frame: Any) -> None:
+        self.frames += 1
+        if self.frames > MAX_FRAMES:
+            raise Rejected("corrupt", f"more than {MAX_FRAMES} frames")
+        _check_frame(frame)
+        moment = float(frame.time if frame.time is not None else self.frames / self.source.rate)
+        self.first_time = moment if self.first_time is None else self.first_time
+        self.last_time = moment - self.first_time
+        if self.last_time > MAX_SECONDS + _SLACK_SECONDS:
+            raise Rejected("too_long", f"over {MAX_SECONDS:.0f} s")
+        if not self.outputs:
+            self._start_outputs(frame)
+        for output in self.outputs.values():
+            output.add_video(frame, self.last_time)
+
+    def _start_outputs(self, first: Any) -> None:
+        """The poster and one output an edge, from the first picture (and the sound so far)."""
+        rotation = int(first.rotation or 0) % 360
+        self.poster = _turn(first.to_image(), rotation)
+        with_audio = self.source.audio is not None
+        self.outputs = {
+            edge: _Output(
+                self.workdir / f"{edge}.mp4",
+                first,
+                rotation,
+                edge,
+                self.source.rate,
+                with_audio,
+                self.preset,
+            )
+            for edge in OUTPUTS
+        }
+        for output in self.outputs.values():
+            output.add_audio(self.early_audio)
+
+    def finish(self) -> Image.Image:
+        """The outputs closed once every frame is in, or `corrupt` if the video fell short;
+        the poster frame."""
+        if not self.outputs or self.poster is None:
             raise Rejected("corrupt", "no video frame could be decoded")
-        declared = _seconds(video) or 0.0  # the video stream's own: its sound may be longer
-        if last_time + 1 / float(rate) < declared - _SLACK_SECONDS:
-            raise Rejected("corrupt", f"the video ends at {last_time:.1f} s of {declared:.1f} s")
-        for output in outputs.values():
+        declared = _seconds(self.source.video) or 0.0  # the video's own: its sound may be longer
+        if self.last_time + 1 / float(self.source.rate) < declared - _SLACK_SECONDS:
+            raise Rejected(
+                "corrupt", f"the video ends at {self.last_time:.1f} s of {declared:.1f} s"
+            )
+        for output in self.outputs.values():
             output.close()
-    finally:
-        for output in outputs.values():
+        return self.poster
+
+    def abandon(self) -> None:
+        """Close what `finish` did not (no-op for the outputs it did)."""
+        for output in self.outputs.values():
             output.abandon()
-    duration = last_time + 1 / float(rate)
-    rendered = imaging.render_pixels(poster, preset=preset)
-    return Transcoded(
-        rendered.width,
-        rendered.height,
-        round(duration * 1000),
-        {edge: output.path for edge, output in outputs.items()},
-        rendered,
-        audio is not None,
-    )
+
+    def result(self, poster: Image.Image) -> Transcoded:
+        duration = self.last_time + 1 / float(self.source.rate)
+        rendered = imaging.render_pixels(poster, preset=self.preset)
+        return Transcoded(
+            rendered.width,
+            rendered.height,
+            round(duration * 1000),
+            {edge: output.path for edge, output in self.outputs.items()},
+            rendered,
+            self.source.audio is not None,
+        )
 
 
 def _check_header(container: Any, video: Any, audio: Any) -> None:

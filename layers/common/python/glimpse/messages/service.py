@@ -111,44 +111,10 @@ def _pair(a: str, b: str) -> Conversation | None:
 def _start(caller_id: str, others: list[str]) -> Conversation:
     """The conversation, its members' inbox entries and (1:1) the pair item, in one
     transaction; a pair made meanwhile by the other side wins and is returned."""
-    conversation_id = new_id()
-    moment = now()
-    members = [caller_id, *others]
-    follows = get_many([(Edge, edge_key(m, FOLLOWS, caller_id)) for m in others], consistent=True)
-    conversation = Conversation(
-        conversation_pk(conversation_id),
-        META,
-        conversation_id=conversation_id,
-        member_ids=members,
-        is_group=len(others) > 1,
-        created_by=caller_id,
-        created_at=moment,
-    )
+    conversation = _new_conversation(caller_id, others)
+    requested = _not_following(caller_id, others)
     try:
-        with transaction() as tx:
-            if len(others) == 1:
-                tx.save(
-                    Pointer(pair_pk(caller_id, others[0]), PAIR, target_id=conversation_id),
-                    condition=Pointer.pk.does_not_exist(),
-                    name="pair",
-                )
-                no_block_checks(tx, caller_id, others[0])
-            tx.save(conversation, condition=Conversation.pk.does_not_exist())
-            for member in members:
-                request = member != caller_id and (
-                    follows.get(Edge, edge_key(member, FOLLOWS, caller_id)) is None
-                )
-                tx.save(
-                    InboxEntry(
-                        inbox_pk(member),
-                        conversation_id,
-                        conversation_id=conversation_id,
-                        inbox_pk=inbox_pk(member),
-                        activity=conversation_id,
-                        is_request=request,
-                        joined_at=moment,
-                    )
-                )
+        _write_conversation(conversation, others, requested)
     except ConditionFailed as exc:
         if "block" in exc.names:
             raise NotFound("No such user.") from exc
@@ -159,6 +125,52 @@ def _start(caller_id: str, others: list[str]) -> Conversation:
             raise
         return existing
     return conversation
+
+
+def _new_conversation(caller_id: str, others: list[str]) -> Conversation:
+    conversation_id = new_id()
+    return Conversation(
+        conversation_pk(conversation_id),
+        META,
+        conversation_id=conversation_id,
+        member_ids=[caller_id, *others],
+        is_group=len(others) > 1,
+        created_by=caller_id,
+        created_at=now(),
+    )
+
+
+def _not_following(caller_id: str, others: list[str]) -> set[str]:
+    """The members who do not follow the caller: for them, the conversation is a request."""
+    follows = get_many([(Edge, edge_key(m, FOLLOWS, caller_id)) for m in others], consistent=True)
+    return {m for m in others if follows.get(Edge, edge_key(m, FOLLOWS, caller_id)) is None}
+
+
+def _write_conversation(conversation: Conversation, others: list[str], requested: set[str]) -> None:
+    """One transaction: (1:1) the pair item, unless blocked either way; the conversation; an
+    inbox entry for each member. `ConditionFailed` names `pair` or `block` if they failed."""
+    caller_id, conversation_id = conversation.created_by, conversation.conversation_id
+    with transaction() as tx:
+        if len(others) == 1:
+            tx.save(
+                Pointer(pair_pk(caller_id, others[0]), PAIR, target_id=conversation_id),
+                condition=Pointer.pk.does_not_exist(),
+                name="pair",
+            )
+            no_block_checks(tx, caller_id, others[0])
+        tx.save(conversation, condition=Conversation.pk.does_not_exist())
+        for member in conversation.member_ids:
+            tx.save(
+                InboxEntry(
+                    inbox_pk(member),
+                    conversation_id,
+                    conversation_id=conversation_id,
+                    inbox_pk=inbox_pk(member),
+                    activity=conversation_id,
+                    is_request=member != caller_id and member in requested,
+                    joined_at=conversation.created_at,
+                )
+            )
 
 
 def _entry(user_id: str, conversation_id: str) -> InboxEntry:
@@ -298,7 +310,8 @@ def messages(
 
 def send(caller_id: str, conversation_id: str, body: MessageCreate) -> Sent:
     conversation = _membership(caller_id, conversation_id)
-    return _send(caller_id, conversation, body.text, body.media_id, None, body.client_message_id)
+    draft = _Draft(body.text, body.media_id, None, body.client_message_id)
+    return _send(caller_id, conversation, draft)
 
 
 def reply_to_story(caller_id: str, story_id: str, body: StoryReply) -> Sent:
@@ -308,7 +321,8 @@ def reply_to_story(caller_id: str, story_id: str, body: StoryReply) -> Sent:
     if story.owner_id == caller_id:
         raise BadRequest("You cannot reply to your own story.", [field_error("story_id", "own")])
     conversation = _pair(caller_id, story.owner_id) or _start(caller_id, [story.owner_id])
-    return _send(caller_id, conversation, body.text, None, story_id, body.client_message_id)
+    draft = _Draft(body.text, None, story_id, body.client_message_id)
+    return _send(caller_id, conversation, draft)
 
 
 def _membership(caller_id: str, conversation_id: str) -> Conversation:
@@ -328,64 +342,97 @@ def _membership(caller_id: str, conversation_id: str) -> Conversation:
     return conversation
 
 
-def _send(
-    caller_id: str,
-    conversation: Conversation,
-    text: str | None,
-    media_id: str | None,
-    story_id: str | None,
-    client_message_id: str | None,
-) -> Sent:
-    conversation_id = conversation.conversation_id
+@dataclass(frozen=True)
+class _Draft:
+    """What the sender wrote: text, a media item or a story it replies to, and the client's
+    id for the message (a retried send with the same id gets the first message back)."""
+
+    text: str | None
+    media_id: str | None
+    story_id: str | None
+    client_message_id: str | None
+
+
+def _send(caller_id: str, conversation: Conversation, draft: _Draft) -> Sent:
+    reached = _reached(caller_id, conversation)
+    if draft.media_id is not None:
+        ready_media_of(caller_id, draft.media_id, "post", "media_id")
+    message = _new_message(caller_id, conversation.conversation_id, draft)
+    message, recipients = _store(caller_id, conversation, message, draft, reached)
+    shown = listed(caller_id, [caller_id])
+    out = _view(message, shown, caller_id, _media([message] if message.media_id else []))
+    return Sent(out, recipients)
+
+
+def _reached(caller_id: str, conversation: Conversation) -> list[str]:
+    """The other members, but those blocked either way; a 1:1 across a block is a 404."""
     others = [m for m in conversation.member_ids if m != caller_id]
     blocks = get_many([k for m in others for k in block_keys(caller_id, m)], consistent=True)
     reached = [m for m in others if not blocked_either_way(blocks, caller_id, m)]
     if not conversation.is_group and not reached:
         raise NotFound(MISSING)  # a 1:1 across a block
-    if media_id is not None:
-        ready_media_of(caller_id, media_id, "post", "media_id")
+    return reached
+
+
+def _new_message(caller_id: str, conversation_id: str, draft: _Draft) -> Message:
     message_id = new_id()
-    message = Message(
+    return Message(
         messages_pk(conversation_id),
         message_id,
         message_id=message_id,
         conversation_id=conversation_id,
         sender_id=caller_id,
-        text=text,
-        media_id=media_id,
-        story_id=story_id,
-        client_message_id=client_message_id,
+        text=draft.text,
+        media_id=draft.media_id,
+        story_id=draft.story_id,
+        client_message_id=draft.client_message_id,
         created_at=now(),
     )
+
+
+def _store(
+    caller_id: str, conversation: Conversation, message: Message, draft: _Draft, reached: list[str]
+) -> tuple[Message, tuple[str, ...]]:
+    """The message written and delivered, and who gets it in real time; a retried send (its
+    client id taken) gets the first message back, delivered again, and no one."""
+    conversation_id = conversation.conversation_id
     try:
-        with transaction() as tx:
-            tx.save(message, condition=Message.pk.does_not_exist())
-            if not conversation.is_group:  # a block that commits meanwhile wins
-                no_block_checks(tx, caller_id, reached[0])
-            if client_message_id:
-                tx.save(
-                    Pointer(
-                        conversation_pk(conversation_id),
-                        client_sk(caller_id, client_message_id),
-                        target_id=message_id,
-                    ),
-                    condition=Pointer.pk.does_not_exist(),
-                    name="client",
-                )
+        _write_message(caller_id, conversation, message, draft.client_message_id, reached)
     except ConditionFailed as exc:
         if "block" in exc.names:
             raise NotFound(MISSING) from exc
-        if "client" not in exc.names or not client_message_id:
+        if "client" not in exc.names or not draft.client_message_id:
             raise
-        message = _first(caller_id, conversation_id, client_message_id)
-        _deliver(caller_id, conversation_id, message.message_id, reached)  # if it failed then
-        recipients: tuple[str, ...] = ()
-    else:
-        _deliver(caller_id, conversation_id, message_id, reached)
-        recipients = (caller_id, *reached)
-    shown = listed(caller_id, [caller_id])
-    out = _view(message, shown, caller_id, _media([message] if message.media_id else []))
-    return Sent(out, recipients)
+        first = _first(caller_id, conversation_id, draft.client_message_id)
+        _deliver(caller_id, conversation_id, first.message_id, reached)  # if it failed then
+        return first, ()
+    _deliver(caller_id, conversation_id, message.message_id, reached)
+    return message, (caller_id, *reached)
+
+
+def _write_message(
+    caller_id: str,
+    conversation: Conversation,
+    message: Message,
+    client_message_id: str | None,
+    reached: list[str],
+) -> None:
+    """One transaction: the message, (1:1) no block either way, and the client id's claim.
+    `ConditionFailed` names `block` or `client` if they failed."""
+    with transaction() as tx:
+        tx.save(message, condition=Message.pk.does_not_exist())
+        if not conversation.is_group:  # a block that commits meanwhile wins
+            no_block_checks(tx, caller_id, reached[0])
+        if client_message_id:
+            tx.save(
+                Pointer(
+                    conversation_pk(conversation.conversation_id),
+                    client_sk(caller_id, client_message_id),
+                    target_id=message.message_id,
+                ),
+                condition=Pointer.pk.does_not_exist(),
+                name="client",
+            )
 
 
 def _first(caller_id: str, conversation_id: str, client_message_id: str) -> Message:

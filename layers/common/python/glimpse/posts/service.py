@@ -56,17 +56,28 @@ from glimpse.posts.views import is_hidden, post_view, sight_keys, view_keys
 # --------------------------------------------------------------------------- create
 def create_post(author_id: str, body: PostCreate) -> PostOut:
     """Two DynamoDB calls: one BatchGetItem (author and media), one transaction."""
+    author, items = _author_and_media(author_id, body.media_ids)
+    post = _new_post(author_id, body)
+    _write_post(post, items)
+    return _created_view(post, author, items)
+
+
+def _author_and_media(author_id: str, media_ids: list[str]) -> tuple[UserProfile, list[MediaItem]]:
+    """The author's profile and the post's media items, each checked usable (one read)."""
     fetched = get_many(
         [(UserProfile, (user_pk(author_id), PROFILE))]
-        + [(MediaItem, (media_pk(media_id), MEDIA)) for media_id in body.media_ids],
+        + [(MediaItem, (media_pk(media_id), MEDIA)) for media_id in media_ids],
         consistent=True,
     )
     author = fetched.get(UserProfile, (user_pk(author_id), PROFILE))
     if author is None:
         raise NotFound("No such user.")
-    items = [_usable_media(fetched, author_id, i, m) for i, m in enumerate(body.media_ids)]
+    return author, [_usable_media(fetched, author_id, i, m) for i, m in enumerate(media_ids)]
+
+
+def _new_post(author_id: str, body: PostCreate) -> Post:
     post_id = new_id()
-    post = Post(
+    return Post(
         post_pk(post_id),
         POST,
         post_id=post_id,
@@ -82,6 +93,12 @@ def create_post(author_id: str, body: PostCreate) -> PostOut:
         author_pk=author_pk(author_id),
         post_sk=post_id,
     )
+
+
+def _write_post(post: Post, items: list[MediaItem]) -> None:
+    """The post, its media marked used (if still unused and not rejected), the author's
+    `last_post_id` and `PostCreated`, in one transaction."""
+    post_id, author_id = post.post_id, post.author_id
     try:
         with transaction() as tx:
             tx.save(post, condition=Post.pk.does_not_exist())
@@ -105,8 +122,12 @@ def create_post(author_id: str, body: PostCreate) -> PostOut:
             "A media item was used or rejected meanwhile.",
             [field_error("media_ids", "each media item must be unused and not rejected")],
         ) from None
+
+
+def _created_view(post: Post, author: UserProfile, items: list[MediaItem]) -> PostOut:
+    """The new post as its author sees it (nothing liked or commented yet)."""
     return PostOut(
-        post_id=post_id,
+        post_id=post.post_id,
         author=summary(author),
         media=[media_view(item) for item in items],
         caption=post.caption,
