@@ -17,16 +17,6 @@ from tests.conftest import ROOT
 LIMIT = 50
 SOURCES = ("functions", "layers", "infra")
 
-# Still over the limit, and being split on other branches by the engineers who own these
-# files (issue "Each aggregate owns its reactions", point 3). When a split lands, its entry
-# must go: `test_allowed_functions_are_still_over_the_limit` fails until it does.
-ALLOWED = {
-    ("layers/common/python/glimpse/notifications/notifier.py", "_intents"),
-    ("layers/common/python/glimpse/notifications/views.py", "render"),
-    ("layers/common/python/glimpse/stories/service.py", "create_highlight"),
-    ("layers/common/python/glimpse/stories/service.py", "create_story"),
-}
-
 
 @dataclass(frozen=True)
 class Measured:
@@ -92,22 +82,5 @@ def test_the_measure_counts_decorators_and_nested_functions() -> None:
 
 
 def test_no_production_function_is_over_the_limit() -> None:
-    over = [
-        measured
-        for measured in production_functions()
-        if measured.length > LIMIT and (measured.path, measured.name) not in ALLOWED
-    ]
+    over = [measured for measured in production_functions() if measured.length > LIMIT]
     assert not over, f"over {LIMIT} lines (split into steps):\n" + "\n".join(map(str, over))
-
-
-def test_allowed_functions_are_still_over_the_limit() -> None:
-    lengths: dict[tuple[str, str], int] = {}
-    for measured in production_functions():
-        key = (measured.path, measured.name)
-        lengths[key] = max(lengths.get(key, 0), measured.length)
-    stale = [
-        f"{path} {name}: " + (f"{lengths[path, name]} lines" if (path, name) in lengths else "gone")
-        for path, name in sorted(ALLOWED)
-        if lengths.get((path, name), 0) <= LIMIT
-    ]
-    assert not stale, "no longer over the limit: take these out of ALLOWED:\n" + "\n".join(stale)
