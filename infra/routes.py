@@ -127,22 +127,49 @@ def _imports(tree: ast.Module, importer: str = "") -> dict[str, str]:
 
 
 @cache
-def resolve_function(dotted: str) -> str | None:
-    """`glimpse.x.y.f` → the dotted name of the module-level function it is, following
-    re-exports (`from .z import f` in `glimpse.x.y`) to where it is defined; None when it is
-    not a function (a class, a constant, a module) or not found."""
+def _lookup(dotted: str) -> tuple[str, str]:
+    """`(where, kind)` for `glimpse.x.y.f`: `kind` is "function" (defined at `where`, after
+    following re-exports such as `from .z import f`), "other" (a class, a constant, a module)
+    or "unknown" (not found: a star import, a dynamic attribute, or a name that is gone)."""
     module, _, name = dotted.rpartition(".")
     path = _module_file(module) if module else None
     if path is None:
-        return None
+        # A module called, or a method of a name in a module (`Schema.model_validate`).
+        owner = module.rpartition(".")[0]
+        known = _module_file(dotted) or (owner and _module_file(owner))
+        return dotted, "other" if known else "unknown"
     tree = _tree(path)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
-            return dotted
+            return dotted, "function"
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            return dotted, "other"
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return dotted, "other"
     imported = _imports(tree, module).get(name)
     if imported is not None and imported != dotted:
-        return resolve_function(imported)
-    return None
+        return _lookup(imported)
+    return dotted, "unknown"
+
+
+def resolve_function(dotted: str) -> str | None:
+    """The dotted name of the function `dotted` is, where it is defined; None when it is a
+    class, a constant or a module. A name that cannot be found is returned as it is, and
+    shown in the map marked "not found" (`defines` tells which)."""
+    where, kind = _lookup(dotted)
+    return None if kind == "other" else where
+
+
+def defines(dotted: str) -> bool:
+    """Whether `dotted` is a function defined at that name in the layer."""
+    return _lookup(dotted) == (dotted, "function")
 
 
 @dataclass
@@ -499,7 +526,10 @@ def _row_text(row: Row, anchors: dict[str, str]) -> str:
         route = _link(route, f"api.md#{anchors[row.route]}")
     name, _, rest = row.function.partition(" ")
     function = _link(f"`{name}`", f"../{row.code}") + (f" {rest}" if rest else "")
-    calls = "<br>".join(f"`{call}`" for call in row.calls) or "none"
+    calls = (
+        "<br>".join(f"`{call}`" + ("" if defines(call) else " (not found)") for call in row.calls)
+        or "none"
+    )
     return f"| {route} | {function} | `{row.handler}` | {calls} | {row.tables} |"
 
 

@@ -53,7 +53,7 @@ def test_known_routes_resolve_to_their_service_functions(template: Template) -> 
     # Every service call names a function that exists where it says.
     for row in http + websocket:
         for call in row.calls:
-            assert routes.resolve_function(call) == call, (row.route, call)
+            assert routes.defines(call), (row.route, call)
 
 
 def test_every_route_access_patterns_names_is_served(template: Template) -> None:
@@ -90,9 +90,9 @@ def _package(tmp_path: Path, files: dict[str, str]) -> None:
 @pytest.fixture
 def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(routes, "PACKAGE_ROOT", tmp_path / "layer")
-    routes.resolve_function.cache_clear()
+    routes._lookup.cache_clear()
     yield tmp_path
-    routes.resolve_function.cache_clear()
+    routes._lookup.cache_clear()
 
 
 def test_a_moved_service_function_is_followed_to_where_it_is_defined(package: Path) -> None:
@@ -139,7 +139,10 @@ def test_a_moved_service_function_is_followed_to_where_it_is_defined(package: Pa
     assert app.service_calls([app.functions["get_tray"]]) == ["glimpse.stories.tray.tray"]
     assert app.service_calls([app.functions["create"]]) == ["glimpse.stories.service.create"]
     assert routes.resolve_function("glimpse.stories.tray.Tray") is None  # a class
-    assert routes.resolve_function("glimpse.stories.service.missing") is None
+    # A name that is gone stays in the map, marked, rather than vanishing from it.
+    assert routes.resolve_function("glimpse.stories.service.gone") == "glimpse.stories.service.gone"
+    assert not routes.defines("glimpse.stories.service.gone")
+    assert routes.defines("glimpse.stories.tray.tray")
 
 
 def test_websocket_branches(package: Path) -> None:
