@@ -15,7 +15,7 @@ PORT        ?= 3000
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
-.PHONY: help run test lint typecheck unit integration e2e build deploy destroy bench openapi search-indexes clean
+.PHONY: help run test lint typecheck unit integration e2e build deploy destroy bench openapi routes search-indexes clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,7 +41,7 @@ test: $(STAMP) lint ## Lint, type-check, validate the template and run every tes
 	@echo "The social suite again, under chaos: re-delivered events, cancelled transactions"
 	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest -n 2 --dist loadfile tests/e2e/test_social.py $(PYTEST_ARGS)
 
-lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, sam validate --lint, checkov, OpenAPI freshness
+lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, sam validate --lint, checkov, OpenAPI and route map freshness
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
@@ -50,10 +50,15 @@ lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, s
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml --region us-east-1
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 	$(PY) -m infra.openapi --check
+	$(PY) -m infra.routes --check
 	$(PY) -m infra.opensearch --check
 
-openapi: $(STAMP) ## Regenerate the merged OpenAPI document shipped in the layer
+openapi: $(STAMP) ## Regenerate the merged OpenAPI document shipped in the layer, and docs/routes.md
 	$(PY) -m infra.openapi --write
+	$(PY) -m infra.routes --write
+
+routes: $(STAMP) ## Regenerate the route map, docs/routes.md (from template.yaml, the handlers, docs/access-patterns.md)
+	$(PY) -m infra.routes --write
 
 search-indexes: $(STAMP) ## Regenerate the layer's copy of infra/opensearch/*.json
 	$(PY) -m infra.opensearch --write

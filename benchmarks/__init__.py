@@ -1,1 +1,2 @@
-"""Reproducible performance scripts; their latest figures are quoted in the README."""
+"""Reproducible performance scripts; their latest figures, each with the command that produced
+it, are in docs/benchmarks.md."""
