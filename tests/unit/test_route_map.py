@@ -198,5 +198,7 @@ def test_the_check_fails_on_a_stale_map(tmp_path: Path, monkeypatch: pytest.Monk
     fresh = (ROOT / "docs" / "routes.md").read_text(encoding="utf-8")
     copy.write_text(fresh, encoding="utf-8")
     assert routes.main(["--check"]) == 0
-    copy.write_text(fresh.replace("glimpse.stories.service.tray", "glimpse.stories.tray.tray"))
+    stale = fresh.replace("`glimpse.", "`glimpse.moved.", 1)  # one service function moved
+    assert stale != fresh
+    copy.write_text(stale)
     assert routes.main(["--check"]) == 1
