@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from infra.local.template import Template, references
+from infra.local.template import Template, WebSocketRoute, references
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "docs" / "routes.md"
@@ -429,31 +429,10 @@ def rows(template: Template) -> tuple[list[Row], list[Row]]:
     """The HTTP routes' rows (by path, then method) and the WebSocket routes' rows."""
     tables = _tables(template)
     docs = documented(set().union(*tables.values()) if tables else set())
-    http: list[Row] = []
-    for (method, path), route in template.api_routes().items():
-        file, _ = _code(template, route.function)
-        app = _AppFile.read(file)
-        handler = app.route_handlers().get((method, path))
-        if handler is None:
-            raise RouteMapError(
-                f"{method} {path}: no function in {file.relative_to(ROOT)} is decorated "
-                f'@app.{method.lower()}("{path}") (with <name> for {{name}})'
-            )
-        entries = docs.get(f"{method} {_normalised(path)}")
-        http.append(
-            Row(
-                route=f"{method} {path}",
-                function=route.function,
-                code=str(file.relative_to(ROOT)),
-                handler=handler,
-                calls=tuple(app.service_calls([app.functions[handler]], {handler})),
-                tables=(
-                    _documented_tables(entries)
-                    if entries
-                    else _function_tables(template, route.function, tables)
-                ),
-            )
-        )
+    http = [
+        _http_row(template, method, path, route.function, docs, tables)
+        for (method, path), route in template.api_routes().items()
+    ]
     http.sort(key=lambda row: (row.route.split(" ", 1)[1], METHODS.index(row.route.split()[0])))
     websocket: list[Row] = []
     for api in template.websocket_apis().values():
@@ -462,32 +441,76 @@ def rows(template: Template) -> tuple[list[Row], list[Row]]:
             if ws_route.function:
                 by_function.setdefault(ws_route.function, []).append(key)
         for function, keys in by_function.items():
-            file, attribute = _code(template, function)
-            app = _AppFile.read(file)
-            entry = app.entry(attribute)
-            if not entry:
-                raise RouteMapError(f"{function}: cannot find what {attribute} runs in {file}")
-            calls = app.branch_calls(entry, keys)
-            for key in keys:
-                authorizer = api.routes[key].authorizer
-                entries = docs.get(key)
-                websocket.append(
-                    Row(
-                        route=key,
-                        function=function
-                        + (f" (authorizer: `{authorizer.function}`)" if authorizer else ""),
-                        code=str(file.relative_to(ROOT)),
-                        handler=" → ".join(entry) if len(entry) > 1 else entry[0],
-                        calls=tuple(calls[key]),
-                        tables=(
-                            _documented_tables(entries)
-                            if entries
-                            else _function_tables(template, function, tables)
-                        ),
-                    )
-                )
+            websocket += _websocket_rows(template, api.routes, function, keys, docs, tables)
     websocket.sort(key=lambda row: row.route)
     return http, websocket
+
+
+def _table_cell(
+    template: Template, function: str, entries: list[Documented] | None, tables: dict[str, set[str]]
+) -> str:
+    """The documented tables of a route, else the function's tables from its policies."""
+    if entries:
+        return _documented_tables(entries)
+    return _function_tables(template, function, tables)
+
+
+def _http_row(
+    template: Template,
+    method: str,
+    path: str,
+    function: str,
+    docs: dict[str, list[Documented]],
+    tables: dict[str, set[str]],
+) -> Row:
+    file, _ = _code(template, function)
+    app = _AppFile.read(file)
+    handler = app.route_handlers().get((method, path))
+    if handler is None:
+        raise RouteMapError(
+            f"{method} {path}: no function in {file.relative_to(ROOT)} is decorated "
+            f'@app.{method.lower()}("{path}") (with <name> for {{name}})'
+        )
+    return Row(
+        route=f"{method} {path}",
+        function=function,
+        code=str(file.relative_to(ROOT)),
+        handler=handler,
+        calls=tuple(app.service_calls([app.functions[handler]], {handler})),
+        tables=_table_cell(template, function, docs.get(f"{method} {_normalised(path)}"), tables),
+    )
+
+
+def _websocket_rows(
+    template: Template,
+    routes: dict[str, WebSocketRoute],
+    function: str,
+    keys: list[str],
+    docs: dict[str, list[Documented]],
+    tables: dict[str, set[str]],
+) -> list[Row]:
+    """The rows of the WebSocket routes `keys`, all served by `function`."""
+    file, attribute = _code(template, function)
+    app = _AppFile.read(file)
+    entry = app.entry(attribute)
+    if not entry:
+        raise RouteMapError(f"{function}: cannot find what {attribute} runs in {file}")
+    calls = app.branch_calls(entry, keys)
+    found = []
+    for key in keys:
+        authorizer = routes[key].authorizer
+        found.append(
+            Row(
+                route=key,
+                function=function
+                + (f" (authorizer: `{authorizer.function}`)" if authorizer else ""),
+                code=str(file.relative_to(ROOT)),
+                handler=" → ".join(entry) if len(entry) > 1 else entry[0],
+                calls=tuple(calls[key]),
+                tables=_table_cell(template, function, docs.get(key), tables),
+            )
+        )
+    return found
 
 
 # ---------------------------------------------------------------------------- the page

@@ -23,7 +23,7 @@ DOMAINS = {
     "AuthFunction": {"auth", "graph", "media", "users"},
     "CountersFunction": {"counters", "posts"},
     "DocsFunction": set(),
-    "FanoutFunction": {"feed", "graph", "media", "posts", "stories"},
+    "FanoutFunction": {"feed", "graph", "posts", "stories"},
     "FeedFunction": {"feed", "graph", "media", "posts"},
     "GraphFunction": {"graph"},
     "IndexerFunction": {"search"},

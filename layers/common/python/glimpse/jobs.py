@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar, Self
 
-from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.models.graph import FOLLOWER, edge_page
 
 PAGE = 1000  # readers per invocation: 40 BatchWriteItem requests at most
@@ -96,7 +95,7 @@ def spread(
     job: Job,
     audience: Audience,
     act: Callable[[Readers], Stats],
-    send: Send = send_feed_jobs,
+    send: Send,
     size: int | None = None,
 ) -> Stats:
     """One page of the audience, acted on (`act` says what it did), then the rest queued.

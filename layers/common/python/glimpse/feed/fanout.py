@@ -20,7 +20,6 @@ import zlib
 from dataclasses import dataclass
 
 from glimpse import events
-from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.graph import celebrities
 from glimpse.graph.access import follows
 from glimpse.jobs import Audience, Job, Readers, Send, Stats, spread
@@ -51,11 +50,11 @@ class PostSpread(Job):
 
 
 # --------------------------------------------------------------------------- reactions
-def post_created(event: events.PostCreated, send: Send = send_feed_jobs) -> Stats:
+def post_created(event: events.PostCreated, send: Send) -> Stats:
     return spread_post(PostSpread(event.event_id, None, event.post_id, event.author_id), send)
 
 
-def post_deleted(event: events.PostDeleted, send: Send = send_feed_jobs) -> Stats:
+def post_deleted(event: events.PostDeleted, send: Send) -> Stats:
     job = PostSpread(event.event_id, None, event.post_id, event.author_id, "remove")
     return spread_post(job, send)
 
@@ -84,7 +83,7 @@ def _entry(reader_id: str, post_id: str, author_id: str) -> FeedItem:
     )
 
 
-def spread_post(job: PostSpread, send: Send = send_feed_jobs) -> Stats:
+def spread_post(job: PostSpread, send: Send) -> Stats:
     """A page of the author's followers (the first page: the author's own feed too)."""
     if job.action == "add" and get_or_none(Post, post_pk(job.post_id), POST) is None:
         return Stats(notes=["post deleted before or during fan-out"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glimpse import events
-from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.graph.access import following
 from glimpse.jobs import Audience, Job, Readers, Send, Stats, spread
 from glimpse.models.base import get_or_none
@@ -58,11 +57,11 @@ class CelebritySpread(Job):
     author_id: str = ""
 
 
-def celebrity_reached(event: events.CelebrityReached, send: Send = send_feed_jobs) -> Stats:
+def celebrity_reached(event: events.CelebrityReached, send: Send) -> Stats:
     return spread_celebrity(CelebritySpread(event.event_id, None, event.user_id), send)
 
 
-def spread_celebrity(job: CelebritySpread, send: Send = send_feed_jobs) -> Stats:
+def spread_celebrity(job: CelebritySpread, send: Send) -> Stats:
     def add(page: Readers) -> Stats:
         join(page.ids, job.author_id)
         return Stats(followers=len(page.ids))

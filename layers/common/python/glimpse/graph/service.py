@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.clock import now
 from glimpse.directory import UserSummary, get_profile, user_id_for
 from glimpse.errors import BadRequest, NotFound
@@ -244,11 +243,11 @@ class PendingApprovals(Job):
     user_id: str = ""
 
 
-def account_made_public(event: AccountMadePublic, send: Send = send_feed_jobs) -> Stats:
+def account_made_public(event: AccountMadePublic, send: Send) -> Stats:
     return approve_pending(PendingApprovals(event.event_id, None, event.user_id), send)
 
 
-def approve_pending(job: PendingApprovals, send: Send = send_feed_jobs) -> Stats:
+def approve_pending(job: PendingApprovals, send: Send) -> Stats:
     """Approve a page of the account's pending requests (Instagram does the same); each
     approval publishes `request_approved`, which back-fills that reader's feed. Stops if the
     account is private again; a request whose sender is blocked stays pending."""

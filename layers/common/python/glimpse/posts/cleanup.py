@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glimpse import events
-from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.jobs import Job, Send, Stats, resume
 from glimpse.models.base import start_after
 from glimpse.models.batch import write_many
@@ -27,11 +26,11 @@ class PostCleanup(Job):
     author_id: str = ""
 
 
-def post_deleted(event: events.PostDeleted, send: Send = send_feed_jobs) -> Stats:
+def post_deleted(event: events.PostDeleted, send: Send) -> Stats:
     return clean_up(PostCleanup(event.event_id, None, event.post_id, event.author_id), send)
 
 
-def clean_up(job: PostCleanup, send: Send = send_feed_jobs) -> Stats:
+def clean_up(job: PostCleanup, send: Send) -> Stats:
     """One page of the post's partition deleted (all but the post item, gone already)."""
     pk = post_pk(job.post_id)
     query = Post.query(

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from glimpse import events
-from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.clock import now, time_of
 from glimpse.concurrency import each
 from glimpse.directory import summary
@@ -44,7 +44,9 @@ from glimpse.models.stories import (
 )
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.stories.access import audience_allows, close_edge, live_stories
-from glimpse.stories.schemas import Tray, TrayEntry
+
+if TYPE_CHECKING:
+    from glimpse.stories.schemas import Tray
 
 # Whose trays a story reaches, by audience ("everyone": a removal, markers are per story).
 KINDS = {"followers": (FOLLOWER,), "close_friends": (CLOSE,), "everyone": (FOLLOWER, CLOSE)}
@@ -63,7 +65,7 @@ class StorySpread(Job):
 
 
 # --------------------------------------------------------------------------- reactions
-def story_created(event: events.StoryCreated, send: Send = send_feed_jobs) -> Stats:
+def story_created(event: events.StoryCreated, send: Send) -> Stats:
     story = get_or_none(Story, story_pk(event.story_id), STORY)
     if story is None:
         return Stats(notes=["story gone before its fan-out"])
@@ -72,7 +74,7 @@ def story_created(event: events.StoryCreated, send: Send = send_feed_jobs) -> St
     return spread_story(job, send)
 
 
-def story_removed(event: events.StoryRemoved, send: Send = send_feed_jobs) -> Stats:
+def story_removed(event: events.StoryRemoved, send: Send) -> Stats:
     job = StorySpread(event.event_id, None, event.story_id, event.owner_id, "everyone", 0, "remove")
     return spread_story(job, send)
 
@@ -90,7 +92,7 @@ def unfollowed(event: events.FollowRemoved, send: Send) -> Stats:
 
 
 # --------------------------------------------------------------------------- fan-out
-def spread_story(job: StorySpread, send: Send = send_feed_jobs) -> Stats:
+def spread_story(job: StorySpread, send: Send) -> Stats:
     """A page of tray markers for a story: its owner's followers (or, for a close-friends
     story, the close friends who follow the owner). A removal goes to followers and close
     friends both. An add checks the story before each later page and again after writing it:
@@ -185,18 +187,10 @@ def tray(viewer_id: str) -> Tray:
     then one BatchGetItem per 100 keys: owners and follow edges (an unfollow or a block since
     the markers were written hides them at once), and close-friends edges of the owners whose
     close-friends stories are in the tray (someone taken off the list stops seeing them)."""
-    markers: dict[str, dict[str, str]] = {}  # owner -> live story id -> its audience
-    seen: dict[str, str] = {}
-    moment = now()
-    for item in TrayMarker.query(
-        tray_pk(viewer_id), filter_condition=TrayMarker.expires_at > moment
-    ):
-        if item.sk.startswith(SEEN):
-            seen[item.owner_id] = item.story_id
-        elif item.sk.startswith(MARKER):
-            markers.setdefault(item.owner_id, {})[item.story_id] = str(item.audience or "followers")
-    for story in _celebrity_stories(viewer_id):
-        markers.setdefault(story.owner_id, {})[story.story_id] = story.audience
+    # The response schemas load here: the fanout function writes trays and never shows one.
+    from glimpse.stories.schemas import Tray, TrayEntry
+
+    markers, seen = _markers(viewer_id)
     owners = [owner for owner in markers if owner != viewer_id]
     with_close = [o for o in owners if "close_friends" in markers[o].values()]
     fetched = get_many(
@@ -227,6 +221,22 @@ def tray(viewer_id: str) -> Tray:
     entries.sort(key=lambda e: e.latest_at, reverse=True)
     entries.sort(key=lambda e: not e.has_unseen)  # stable: unseen first, each newest first
     return Tray(items=entries)
+
+
+def _markers(viewer_id: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Live stories by owner (story id → audience), the viewer's tray markers and the followed
+    celebrities' live stories together; and the newest story seen, by owner."""
+    markers: dict[str, dict[str, str]] = {}
+    seen: dict[str, str] = {}
+    query = TrayMarker.query(tray_pk(viewer_id), filter_condition=TrayMarker.expires_at > now())
+    for item in query:
+        if item.sk.startswith(SEEN):
+            seen[item.owner_id] = item.story_id
+        elif item.sk.startswith(MARKER):
+            markers.setdefault(item.owner_id, {})[item.story_id] = str(item.audience or "followers")
+    for story in _celebrity_stories(viewer_id):
+        markers.setdefault(story.owner_id, {})[story.story_id] = story.audience
+    return markers, seen
 
 
 def _celebrity_stories(viewer_id: str) -> list[Story]:
