@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from glimpse import jobs
+from glimpse import events, jobs
+from glimpse.consumers import feed_jobs
 from glimpse.feed import fanout
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from tests.integration.conftest import Stack
@@ -53,6 +56,30 @@ def test_large_audiences_continue_through_the_queue_in_chunks(
     ran = run_feed_jobs(stack)
     assert ran == 3  # post_created (3 followers), then two continuations (3, then 2)
     assert all(feed_ids(reader) == [post_id] for reader in readers)
+
+
+def test_a_failing_trim_does_not_hold_back_the_rest_of_the_fan_out(
+    stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap check runs after the next page is queued: if it fails, the page is retried,
+    and the followers after it get the post anyway."""
+    monkeypatch.setattr(jobs, "PAGE", 2)
+    for reader in [make_user() for _ in range(3)]:
+        follow(reader, alice)
+    run_feed_jobs(stack)
+    post_id = post(alice)
+
+    def broken(reader_id: str) -> int:
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(fanout, "_sampled_for_trim", lambda reader, post: True)
+    monkeypatch.setattr(fanout, "trim", broken)
+    queued: list[dict[str, Any]] = []
+    created = events.PostCreated(post_id=post_id, author_id=alice.id)
+    with pytest.raises(RuntimeError):
+        feed_jobs.run(created.model_dump(mode="json"), queued.extend)
+    assert [job["type"] for job in queued] == ["fanout"]
+    assert queued[0]["after"].startswith("FOLLOWER#")
 
 
 def test_private_posts_stay_out_until_the_request_is_approved(stack: Stack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
 from typing import Any, get_args
@@ -13,7 +14,7 @@ from glimpse import events
 from glimpse.consumers import feed_jobs
 from glimpse.counters import reactions as counter_rows
 from glimpse.counters import service as counters
-from glimpse.jobs import Stats
+from glimpse.jobs import Job, Stats
 from glimpse.reactions import Router, Table
 from infra.local.template import Template
 from tests.conftest import ROOT
@@ -126,19 +127,46 @@ def _recorder(calls: list[str], name: str) -> Any:
     return react
 
 
+def _job_sample(cls: type[Job], after: str | None) -> Job:
+    """A job of `cls` with a placeholder for each field."""
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):
+        if field.name in {"event_id", "after"}:
+            continue
+        values[field.name] = 1 if field.type in {"int", int} else f"{field.name}-1"
+    return cls(event_id="e1", after=after, **values)
+
+
 def test_each_continuation_round_trips_through_its_message() -> None:
     """A job's message names its type once across every table, and parses back to it."""
     kinds = [cls.type for table in feed_jobs.ROUTER.tables for cls in table.jobs]
     assert len(kinds) == len(set(kinds))
     for table in feed_jobs.ROUTER.tables:
         for cls, step in table.jobs.items():
-            job = cls(event_id="e1", after="FOLLOWER#u2")
+            job = _job_sample(cls, "FOLLOWER#u2")
             message = job.message()
             assert message["type"] == cls.type
             assert message["after"] == "FOLLOWER#u2"
-            found = feed_jobs.ROUTER.step(message)
-            assert found == (job, step)
-            assert "after" not in cls(event_id="e1").message()  # the first page has none
+            assert feed_jobs.ROUTER.step(message) == (job, step)
+            assert "after" not in _job_sample(cls, None).message()  # the first page has none
+            incomplete = {k: v for k, v in message.items() if k not in {"after", "event_id"}}
+            with pytest.raises(TypeError):  # fails (and is retried), never runs made up
+                feed_jobs.ROUTER.step(incomplete)
+
+
+def test_a_follow_request_runs_no_follow_reaction() -> None:
+    """Follow rows apply to follows: a pending request (or its withdrawal) does nothing."""
+    router = feed_jobs.ROUTER
+    for cls in (events.FollowCreated, events.FollowRemoved):
+        follow, request = (
+            cls(follower_id="a", followee_id="b", status=status)
+            for status in ("following", "requested")
+        )
+        assert router.reactions(follow)
+        assert router.reactions(request) == []
+        assert router.on_event(request, lambda jobs: None).notes == [
+            f"nothing to do for {request.type}"
+        ]
 
 
 def _notified_types() -> set[str]:

@@ -88,6 +88,12 @@ class FollowCreated(Event):
     followee_id: str
     status: FollowState
 
+    @property
+    def is_follow(self) -> bool:
+        """A follow edge now exists (not a pending request): what feeds, trays and counts
+        react to."""
+        return self.status == "following"
+
 
 class FollowRemoved(Event):
     """An unfollow, a withdrawn request, or either removed by a block (`by_block`)."""
@@ -99,6 +105,11 @@ class FollowRemoved(Event):
     by_block: bool = False
     # When the removed follow or request was made (notifications find it by that).
     since: Timestamp | None = None
+
+    @property
+    def was_follow(self) -> bool:
+        """A follow edge went (not a pending request)."""
+        return self.status == "following"
 
 
 class RequestApproved(Event):
@@ -207,8 +218,14 @@ type DomainEvent = Annotated[
     Field(discriminator="type"),
 ]
 
+
+def type_of(cls: type[Event]) -> str:
+    """An event class's `type` (what its JSON and the SNS filter policies name)."""
+    return str(cls.model_fields["type"].default)
+
+
 EVENT_TYPES: tuple[str, ...] = tuple(
-    cls.model_fields["type"].default
+    type_of(cls)
     for cls in Event.__subclasses__()  # every concrete event, in definition order
 )
 

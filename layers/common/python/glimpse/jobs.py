@@ -7,8 +7,9 @@ as a `Job`: a frozen dataclass naming the fact it continues (`event_id`) and whe
 (`type`, `event_id`, `after`) is the same however often it is delivered.
 
 `spread` is the one engine every fan-out uses: a page of an owner's edges (followers, close
-friends, pending requests), what the caller does with it, then the rest queued. Reactions and
-their jobs live in their aggregate (glimpse.<domain>.reactions); consumers route by the tables.
+friends, pending requests), what the caller does with it, then the rest queued. Each job is
+defined next to the reaction that starts it, in its aggregate, and registered in that
+aggregate's table (glimpse.<domain>.reactions); consumers route by the tables.
 """
 
 from __future__ import annotations
@@ -49,9 +50,11 @@ class Stats:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Job:
-    """A continuation: subclasses add what the next invocation needs and set `type`."""
+    """A continuation: subclasses (frozen, keyword-only) add what the next invocation needs
+    and set `type`. Every field but `after` is required: a message that lacks one fails (and,
+    after its retries, rests in the queue's DLQ) rather than running with a made-up value."""
 
     type: ClassVar[str]
     event_id: str
@@ -64,7 +67,8 @@ class Job:
 
     @classmethod
     def of(cls, message: Mapping[str, Any]) -> Self:
-        """The job a message carries; a field the message lacks takes its default."""
+        """The job a message carries (keys beyond its fields, `type` among them, are not its);
+        raises TypeError if the message lacks a field."""
         names = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in message.items() if key in names})
 
@@ -97,17 +101,21 @@ def spread(
     act: Callable[[Readers], Stats],
     send: Send,
     size: int | None = None,
+    then: Callable[[Readers], Stats] | None = None,
 ) -> Stats:
-    """One page of the audience, acted on (`act` says what it did), then the rest queued.
-    `after` is the edge sort key the last page ended on, so it names its kind too
-    (`FOLLOWER#<id>`); the next kind starts with its bare prefix (`CLOSE#`). No `after`: the
-    first kind, from the top. `size`: readers per page (PAGE unless told)."""
+    """One page of the audience, acted on (`act` says what it did), then the rest queued, then
+    `then` (checks after the page that must not hold the rest back: if one fails, the message
+    is retried, and the next page is on its way already). `after` is the edge sort key the last
+    page ended on, so it names its kind too (`FOLLOWER#<id>`); the next kind starts with its
+    bare prefix (`CLOSE#`). No `after`: the first kind, from the top. `size`: readers per page
+    (PAGE unless told)."""
     after, kinds = job.after, audience.kinds
     kind = next((k for k in kinds if after and after.startswith(k)), kinds[0])
     ids, next_after = edge_page(audience.owner_id, kind, after, size or PAGE)
-    stats = act(Readers(kind, ids))
+    page = Readers(kind, ids)
+    stats = act(page)
     if next_after is not None:
         resume(job, next_after, send, stats)
     elif kind != kinds[-1]:
         resume(job, kinds[kinds.index(kind) + 1], send, stats)
-    return stats
+    return stats.add(then(page)) if then is not None else stats

@@ -1,16 +1,21 @@
-"""Reaction tables: what an aggregate does when a domain event arrives, as data.
+"""Reaction tables of the feed-jobs queue: what an aggregate does when a domain event
+arrives, as data.
 
-Each domain package declares one table in its `reactions` module: `REACTIONS` maps an event
-type to the functions that react to it, and `JOBS` names the continuations (glimpse.jobs) its
-reactions send to their queue. A consumer runs the tables of the aggregates on its queue
-(glimpse.consumers), so a new reaction is one function and one row, and the queue's SNS
-filter policy is the union of the tables' event types (a test holds template.yaml to it).
+Each aggregate on that queue (posts, feed, stories, graph) declares one `Table` in its
+`reactions` module, `REACTIONS`: event type → the functions that react to it, continuation
+type → the step that goes on with it (glimpse.jobs), and, where a row applies to some events
+of its type only, the predicate that says which (`when`: a follow, not a request). The
+fanout function runs them through a `Router` (glimpse.consumers.feed_jobs), so a new reaction
+is one function and one row, and the queue's SNS filter policy is the union of the tables'
+event types (a test holds template.yaml to it). The counters' and the notifier's tables have
+rows of their own shape (glimpse.counters.reactions, glimpse.notifications.reactions).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from glimpse import events
@@ -27,13 +32,23 @@ class Table:
     owner: str  # the domain package
     reactions: Mapping[type[events.Event], tuple[Reaction, ...]]
     jobs: Mapping[type[Job], Step] = field(default_factory=dict)
+    when: Mapping[type[events.Event], Callable[[Any], bool]] = field(default_factory=dict)
 
     def event_types(self) -> set[str]:
-        return {_type_of(cls) for cls in self.reactions}
+        return {events.type_of(cls) for cls in self.reactions}
+
+    def row(self, event: events.Event) -> tuple[Reaction, ...]:
+        """What this aggregate does with `event` (nothing if its row's `when` says no)."""
+        row = self.reactions.get(type(event), ())
+        applies = self.when.get(type(event))
+        return row if applies is None or applies(event) else ()
 
 
-def _type_of(cls: type[events.Event]) -> str:
-    return str(cls.model_fields["type"].default)
+# Rows of follow events that apply to follows, not to pending requests.
+FOLLOWS_ONLY: Mapping[type[events.Event], Callable[[Any], bool]] = {
+    events.FollowCreated: attrgetter("is_follow"),
+    events.FollowRemoved: attrgetter("was_follow"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,13 +61,7 @@ class Router:
         return set().union(*(table.event_types() for table in self.tables))
 
     def reactions(self, event: events.Event) -> list[Reaction]:
-        return [
-            reaction
-            for table in self.tables
-            for cls, row in table.reactions.items()
-            if isinstance(event, cls)
-            for reaction in row
-        ]
+        return [reaction for table in self.tables for reaction in table.row(event)]
 
     def step(self, message: Mapping[str, Any]) -> tuple[Job, Step] | None:
         """The continuation `message` carries and the function that goes on with it."""
@@ -74,7 +83,7 @@ class Router:
     def on_event(self, event: events.Event, send: Send) -> Stats:
         """Every reaction of every table, in table order; what they did, together."""
         return combined(reaction(event, send) for reaction in self.reactions(event)) or Stats(
-            notes=[f"nothing to do for {_type_of(type(event))}"]
+            notes=[f"nothing to do for {events.type_of(type(event))}"]
         )
 
 

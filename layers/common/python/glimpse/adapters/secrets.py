@@ -10,6 +10,6 @@ from glimpse.config import get_settings
 
 @cache
 def cursor_key() -> bytes:
-    """Read once per execution environment; rotate by updating the secret (see README)."""
+    """Read once per execution environment; rotate by updating the secret (docs/operations.md)."""
     arn = get_settings().require("cursor_secret_arn")
     return secrets().get_secret_value(SecretId=arn)["SecretString"].encode()

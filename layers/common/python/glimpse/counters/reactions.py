@@ -57,7 +57,7 @@ def uncommented(event: events.CommentDeleted) -> list[Delta]:
 
 
 def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta]:
-    if isinstance(event, events.FollowCreated) and event.status != "following":
+    if isinstance(event, events.FollowCreated) and not event.is_follow:
         return []
     return [
         (profile(event.followee_id), "followers_count", 1),
@@ -66,7 +66,7 @@ def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta
 
 
 def unfollowed(event: events.FollowRemoved) -> list[Delta]:
-    if event.status != "following":
+    if not event.was_follow:
         return []
     return [
         (profile(event.followee_id), "followers_count", -1),
@@ -89,9 +89,9 @@ DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
     events.PostUnliked: liked,
     events.CommentAdded: commented,
     events.CommentDeleted: uncommented,
-    events.FollowCreated: followed,  # status `following`
+    events.FollowCreated: followed,  # a follow, not a request
     events.RequestApproved: followed,
-    events.FollowRemoved: unfollowed,  # status `following`
+    events.FollowRemoved: unfollowed,  # a follow, not a request
     events.StoryViewed: story_viewed,
 }
 
@@ -103,4 +103,4 @@ def deltas(event: events.Event) -> list[Delta]:
 
 
 def event_types() -> set[str]:
-    return {str(cls.model_fields["type"].default) for cls in DELTAS}
+    return {events.type_of(cls) for cls in DELTAS}

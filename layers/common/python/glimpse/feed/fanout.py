@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Literal
 
 from glimpse import events
 from glimpse.graph import celebrities
@@ -39,30 +40,33 @@ BACKFILL = 20  # posts copied into a feed on follow
 TRIM_SAMPLE = 100  # one write in this many (by a hash of reader and post) checks the cap
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PostSpread(Job):
     """A post into (`add`) or out of (`remove`) its author's followers' feeds."""
 
     type = "fanout"
-    post_id: str = ""
-    author_id: str = ""
-    action: str = "add"
+    post_id: str
+    author_id: str
+    action: Literal["add", "remove"]
 
 
 # --------------------------------------------------------------------------- reactions
 def post_created(event: events.PostCreated, send: Send) -> Stats:
-    return spread_post(PostSpread(event.event_id, None, event.post_id, event.author_id), send)
+    job = PostSpread(
+        event_id=event.event_id, post_id=event.post_id, author_id=event.author_id, action="add"
+    )
+    return spread_post(job, send)
 
 
 def post_deleted(event: events.PostDeleted, send: Send) -> Stats:
-    job = PostSpread(event.event_id, None, event.post_id, event.author_id, "remove")
+    job = PostSpread(
+        event_id=event.event_id, post_id=event.post_id, author_id=event.author_id, action="remove"
+    )
     return spread_post(job, send)
 
 
 def followed(event: events.FollowCreated | events.RequestApproved, send: Send) -> Stats:
     """A new follow: a celebrity joins the reader's celebrity set, anyone else is back-filled."""
-    if isinstance(event, events.FollowCreated) and event.status != "following":
-        return Stats()
     reader_id, author_id = event.follower_id, event.followee_id
     if celebrities.is_celebrity(author_id):
         joined = celebrities.join([reader_id], author_id)
@@ -71,8 +75,6 @@ def followed(event: events.FollowCreated | events.RequestApproved, send: Send) -
 
 
 def unfollowed(event: events.FollowRemoved, send: Send) -> Stats:
-    if event.status != "following":
-        return Stats()
     return prune(event.follower_id, event.followee_id)
 
 
@@ -84,39 +86,40 @@ def _entry(reader_id: str, post_id: str, author_id: str) -> FeedItem:
 
 
 def spread_post(job: PostSpread, send: Send) -> Stats:
-    """A page of the author's followers (the first page: the author's own feed too)."""
+    """A page of the author's followers (the first page: the author's own feed too); after
+    the rest is queued, 1 in TRIM_SAMPLE of the page's feeds is checked against the cap."""
     if job.action == "add" and get_or_none(Post, post_pk(job.post_id), POST) is None:
         return Stats(notes=["post deleted before or during fan-out"])
     first = Stats()
     if job.after is None:  # first page: the author's own feed, and the celebrity short-cut
         first = _own_feed(job)
-        if first.notes:
+        if job.action == "add" and celebrities.is_celebrity(job.author_id):
+            first.notes.append("celebrity: merged into feeds at read time")
             return first
-    add = job.action == "add"
 
     def write(page: Readers) -> Stats:
         entries = [_entry(reader, job.post_id, job.author_id) for reader in page.ids]
-        if add:
-            done = Stats(written=len(entries), write_requests=write_many(FeedItem, puts=entries))
-            done.trimmed = sum(trim(r) for r in page.ids if _sampled_for_trim(r, job.post_id))
-        else:
-            keys = [(entry.pk, entry.sk) for entry in entries]
-            done = Stats(deleted=len(keys), write_requests=write_many(FeedItem, deletes=keys))
-        done.followers = len(page.ids)
-        return done
+        if job.action == "add":
+            written = write_many(FeedItem, puts=entries)
+            return Stats(followers=len(entries), written=len(entries), write_requests=written)
+        keys = [(entry.pk, entry.sk) for entry in entries]
+        deleted = write_many(FeedItem, deletes=keys)
+        return Stats(followers=len(keys), deleted=len(keys), write_requests=deleted)
 
-    return first.add(spread(job, Audience(job.author_id), write, send))
+    def trim_sampled(page: Readers) -> Stats:
+        if job.action != "add":
+            return Stats()
+        return Stats(trimmed=sum(trim(r) for r in page.ids if _sampled_for_trim(r, job.post_id)))
+
+    return first.add(spread(job, Audience(job.author_id), write, send, then=trim_sampled))
 
 
 def _own_feed(job: PostSpread) -> Stats:
-    """The post in (or out of) its author's feed; a note if the followers are not written."""
+    """The post in (or out of) its author's own feed."""
     own = _entry(job.author_id, job.post_id, job.author_id)
-    if job.action != "add":
-        return Stats(write_requests=write_many(FeedItem, deletes=[(own.pk, own.sk)]))
-    stats = Stats(write_requests=write_many(FeedItem, puts=[own]))
-    if celebrities.is_celebrity(job.author_id):
-        stats.notes.append("celebrity: merged into feeds at read time")
-    return stats
+    if job.action == "add":
+        return Stats(write_requests=write_many(FeedItem, puts=[own]))
+    return Stats(write_requests=write_many(FeedItem, deletes=[(own.pk, own.sk)]))
 
 
 def _sampled_for_trim(reader_id: str, post_id: str) -> bool:

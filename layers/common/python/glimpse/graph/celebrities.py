@@ -49,16 +49,16 @@ def join(reader_ids: list[str], celebrity_id: str) -> int:
     return len(kept)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CelebritySpread(Job):
     """A new celebrity into its followers' sets."""
 
     type = "celebrity"
-    author_id: str = ""
+    author_id: str
 
 
 def celebrity_reached(event: events.CelebrityReached, send: Send) -> Stats:
-    return spread_celebrity(CelebritySpread(event.event_id, None, event.user_id), send)
+    return spread_celebrity(CelebritySpread(event_id=event.event_id, author_id=event.user_id), send)
 
 
 def spread_celebrity(job: CelebritySpread, send: Send) -> Stats:

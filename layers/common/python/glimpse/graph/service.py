@@ -4,7 +4,8 @@ Each change writes only per-pair items (the edges, the reader's celebrity set) a
 in one transaction under conditions on those edges: repeated and concurrent requests change
 things once, and `followers_count` / `following_count` are added up from the events by the
 counters consumer (a celebrity's profile is not rewritten per follow). Feeds follow from the
-events too (glimpse.feed.fanout: back-fill on follow, prune on unfollow and block).
+events too (glimpse.feed.fanout and glimpse.stories.tray: back-fill on follow, prune on
+unfollow and block; glimpse.graph.celebrities keeps the celebrity set).
 
 A block wins every race with a follow: a follow or request commits only while neither block
 edge exists, and a block commits only while the follow and request edges are as it read them
@@ -235,16 +236,16 @@ def _approve(owner_id: str, requester_id: str) -> bool:
 PENDING_PAGE = 100  # requests approved per invocation when an account goes public
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PendingApprovals(Job):
     """An account that went public: its pending requests, a page at a time."""
 
     type = "approve_pending"
-    user_id: str = ""
+    user_id: str
 
 
 def account_made_public(event: AccountMadePublic, send: Send) -> Stats:
-    return approve_pending(PendingApprovals(event.event_id, None, event.user_id), send)
+    return approve_pending(PendingApprovals(event_id=event.event_id, user_id=event.user_id), send)
 
 
 def approve_pending(job: PendingApprovals, send: Send) -> Stats:

@@ -10,7 +10,7 @@ decoded; truncated data is an error, never padded; any decoder failure is `corru
 Output is rebuilt from pixels only (orientation applied, sRGB, first frame), so no EXIF, GPS,
 XMP, ICC, comment or trailing payload of the upload can reach a rendition.
 
-Speed (README, Benchmarks): JPEG shrinks on load, and the rest is split over `THREADS`.
+Speed (docs/benchmarks.md, thumbnails): JPEG shrinks on load, and the rest is split over `THREADS`.
 """
 
 from __future__ import annotations

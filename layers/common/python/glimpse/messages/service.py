@@ -26,7 +26,13 @@ from glimpse.clock import new_id, now, time_of
 from glimpse.concurrency import each
 from glimpse.directory import UserSummary, user_id_for
 from glimpse.errors import BadRequest, NotFound, field_error
-from glimpse.graph.access import block_keys, blocked_either_way, listed, no_block_checks
+from glimpse.graph.access import (
+    block_keys,
+    blocked_either_way,
+    following,
+    listed,
+    no_block_checks,
+)
 from glimpse.media.service import ready_media_of
 from glimpse.media.service import view as media_view
 from glimpse.messages.schemas import (
@@ -38,7 +44,6 @@ from glimpse.messages.schemas import (
 )
 from glimpse.models.base import conditionally, get_or_none
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.graph import FOLLOWS, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.messages import (
     META,
@@ -142,8 +147,7 @@ def _new_conversation(caller_id: str, others: list[str]) -> Conversation:
 
 def _not_following(caller_id: str, others: list[str]) -> set[str]:
     """The members who do not follow the caller: for them, the conversation is a request."""
-    follows = get_many([(Edge, edge_key(m, FOLLOWS, caller_id)) for m in others], consistent=True)
-    return {m for m in others if follows.get(Edge, edge_key(m, FOLLOWS, caller_id)) is None}
+    return set(others) - set(following(others, caller_id, consistent=True))
 
 
 def _write_conversation(conversation: Conversation, others: list[str], requested: set[str]) -> None:

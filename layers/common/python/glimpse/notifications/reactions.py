@@ -98,13 +98,13 @@ def _unliked(event: PostUnliked, _facts: Fetched) -> Asked:
 
 
 def _follow_of(event: FollowCreated) -> list[Key]:
-    if event.status != "following":
+    if not event.is_follow:
         return []
     return [(Edge, edge_key(event.follower_id, FOLLOWS, event.followee_id))]
 
 
 def _followed(event: FollowCreated, facts: Fetched) -> Asked:
-    if event.status == "requested":
+    if not event.is_follow:
         target = Target(event.followee_id, kinds.request_key(event.follower_id), "follow_request")
         return [Told(target, event.follower_id, event.occurred_at)]
     edge = facts.get(Edge, edge_key(event.follower_id, FOLLOWS, event.followee_id))
@@ -115,7 +115,7 @@ def _followed(event: FollowCreated, facts: Fetched) -> Asked:
 
 
 def _unfollowed(event: FollowRemoved, _facts: Fetched) -> Asked:
-    if event.status != "following" or event.since is None:  # a request: nothing was grouped
+    if not event.was_follow or event.since is None:  # a request: nothing was grouped
         return []
     target = Target(event.followee_id, kinds.follow_key(event.since), "follow")
     return [Told(target, event.follower_id, event.since, added=False, grouped=True)]

@@ -3,7 +3,7 @@
 `post_deleted` starts the clean-up, `CLEANUP_PAGE` children per invocation, continuing through
 the feed-jobs queue. A like or comment never checks the post in its transaction (that would
 make the post a hot item), so one can commit just after the clean-up passed; the counters
-consumer finds its post gone and hands it to `remove_orphans`.
+consumer finds its post gone and removes it with `remove_children`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,18 @@ from glimpse.models.posts import POST, Post, post_pk
 CLEANUP_PAGE = 1000  # likes and comments of a deleted post deleted per invocation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PostCleanup(Job):
+    """A deleted post's partition, a page at a time."""
+
     type = "cleanup"
-    post_id: str = ""
-    author_id: str = ""
+    post_id: str
+    author_id: str  # unused; the message carries it as every release has
 
 
 def post_deleted(event: events.PostDeleted, send: Send) -> Stats:
-    return clean_up(PostCleanup(event.event_id, None, event.post_id, event.author_id), send)
+    job = PostCleanup(event_id=event.event_id, post_id=event.post_id, author_id=event.author_id)
+    return clean_up(job, send)
 
 
 def clean_up(job: PostCleanup, send: Send) -> Stats:

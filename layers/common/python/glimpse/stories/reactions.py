@@ -3,7 +3,7 @@ glimpse.consumers): the tray. A story's end (the Stories table's stream) is the 
 reaper's (glimpse.stories.reaper); its view count is the counters consumer's."""
 
 from glimpse import events
-from glimpse.reactions import Table
+from glimpse.reactions import FOLLOWS_ONLY, Table
 from glimpse.stories import tray
 
 REACTIONS = Table(
@@ -11,9 +11,10 @@ REACTIONS = Table(
     reactions={
         events.StoryCreated: (tray.story_created,),
         events.StoryRemoved: (tray.story_removed,),
-        events.FollowCreated: (tray.followed,),  # status `following`
+        events.FollowCreated: (tray.followed,),
         events.RequestApproved: (tray.followed,),
-        events.FollowRemoved: (tray.unfollowed,),  # status `following`
+        events.FollowRemoved: (tray.unfollowed,),
     },
+    when=FOLLOWS_ONLY,
     jobs={tray.StorySpread: tray.spread_story},
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from glimpse import events
 from glimpse.clock import now, time_of
@@ -52,16 +52,16 @@ if TYPE_CHECKING:
 KINDS = {"followers": (FOLLOWER,), "close_friends": (CLOSE,), "everyone": (FOLLOWER, CLOSE)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StorySpread(Job):
     """A story's markers into (`add`) or out of (`remove`) its audience's trays."""
 
     type = "story_fanout"
-    story_id: str = ""
-    owner_id: str = ""
-    audience: str = "followers"
-    expires_at: int = 0  # epoch seconds
-    action: str = "add"
+    story_id: str
+    owner_id: str
+    audience: Literal["followers", "close_friends", "everyone"]  # everyone: a removal
+    expires_at: int  # epoch seconds (0 for a removal)
+    action: Literal["add", "remove"]
 
 
 # --------------------------------------------------------------------------- reactions
@@ -69,25 +69,35 @@ def story_created(event: events.StoryCreated, send: Send) -> Stats:
     story = get_or_none(Story, story_pk(event.story_id), STORY)
     if story is None:
         return Stats(notes=["story gone before its fan-out"])
-    expires = int(story.expires_at.timestamp())
-    job = StorySpread(event.event_id, None, event.story_id, event.owner_id, story.audience, expires)
+    job = StorySpread(
+        event_id=event.event_id,
+        story_id=event.story_id,
+        owner_id=event.owner_id,
+        audience="close_friends" if story.audience == "close_friends" else "followers",
+        expires_at=int(story.expires_at.timestamp()),
+        action="add",
+    )
     return spread_story(job, send)
 
 
 def story_removed(event: events.StoryRemoved, send: Send) -> Stats:
-    job = StorySpread(event.event_id, None, event.story_id, event.owner_id, "everyone", 0, "remove")
+    """An owner's delete: the markers go from followers' and close friends' trays both."""
+    job = StorySpread(
+        event_id=event.event_id,
+        story_id=event.story_id,
+        owner_id=event.owner_id,
+        audience="everyone",
+        expires_at=0,
+        action="remove",
+    )
     return spread_story(job, send)
 
 
 def followed(event: events.FollowCreated | events.RequestApproved, send: Send) -> Stats:
-    if isinstance(event, events.FollowCreated) and event.status != "following":
-        return Stats()
     return Stats(written=backfill(event.follower_id, event.followee_id))
 
 
 def unfollowed(event: events.FollowRemoved, send: Send) -> Stats:
-    if event.status != "following":
-        return Stats()
     return Stats(deleted=prune(event.follower_id, event.followee_id))
 
 
@@ -95,14 +105,15 @@ def unfollowed(event: events.FollowRemoved, send: Send) -> Stats:
 def spread_story(job: StorySpread, send: Send) -> Stats:
     """A page of tray markers for a story: its owner's followers (or, for a close-friends
     story, the close friends who follow the owner). A removal goes to followers and close
-    friends both. An add checks the story before each later page and again after writing it:
-    a page written while the removal overtook it is deleted again."""
+    friends both. An add checks the story before each later page and again after writing it
+    (once the rest is queued): a page written while the removal overtook it is deleted again."""
     if job.after is None and celebrities.is_celebrity(job.owner_id):
         return Stats(notes=["celebrity: merged into trays at read time"])
     # The first page follows the reaction's own read of the story; later ones check.
     if job.action == "add" and job.after is not None and not _story_exists(job.story_id):
         return Stats(notes=["story gone during fan-out"])
     expires = datetime.fromtimestamp(job.expires_at, UTC)
+    written: list[tuple[str, str]] = []
 
     def write(page: Readers) -> Stats:
         if job.action != "add":
@@ -110,14 +121,18 @@ def spread_story(job: StorySpread, send: Send) -> Stats:
             return Stats(followers=len(keys), deleted=len(keys), write_requests=_delete(keys))
         readers = following(page.ids, job.owner_id) if page.kind == CLOSE else page.ids
         markers = [_marker(r, job.owner_id, job.story_id, job.audience, expires) for r in readers]
-        stats = Stats(followers=len(markers), written=len(markers))
-        stats.write_requests = write_many(TrayMarker, puts=markers)
-        if markers and not _story_exists(job.story_id):
-            _delete([(m.pk, m.sk) for m in markers])
-            stats.notes.append("story removed meanwhile: the page's markers deleted again")
-        return stats
+        written.extend((m.pk, m.sk) for m in markers)
+        puts = write_many(TrayMarker, puts=markers)
+        return Stats(followers=len(markers), written=len(markers), write_requests=puts)
 
-    return spread(job, Audience(job.owner_id, KINDS.get(job.audience, (FOLLOWER,))), write, send)
+    def recheck(page: Readers) -> Stats:
+        if not written or _story_exists(job.story_id):
+            return Stats()
+        _delete(written)
+        return Stats(notes=["story removed meanwhile: the page's markers deleted again"])
+
+    audience = Audience(job.owner_id, KINDS[job.audience])
+    return spread(job, audience, write, send, then=recheck)
 
 
 def _delete(keys: list[tuple[str, str]]) -> int:
