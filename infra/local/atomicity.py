@@ -28,6 +28,8 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
+from infra.local import dynamodb_index
+
 _OPERATIONS = (
     "put_item",
     "get_item",
@@ -178,3 +180,4 @@ def install() -> None:
                     return _transact(args[0], __original, *args[1:], **kwargs)
 
             setattr(DynamoDBBackend, name, serialized)
+    dynamodb_index.install()  # and Query reads the partition, not the table

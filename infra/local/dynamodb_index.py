@@ -377,6 +377,12 @@ def _plan(
     else:
         partition_value = hash_key
     partition = view.partitions.get(partition_value)
+    if not index_name:
+        # Not a write is known to be missed; if one was, moto scans and the index is rebuilt.
+        held = dict.get(table.items, partition_value)
+        if len(held or ()) != (len(partition.refs) if partition else 0):
+            _touched(table, None)
+            return None
     if partition is None:
         return []
     window = _window(
