@@ -40,11 +40,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import os
 import threading
 import weakref
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -340,68 +342,74 @@ def _touched(table: Table, ref: ItemKey | None) -> None:
 
 
 # ------------------------------------------------------------------------ the candidates
-def _plan(
-    table: Table,
-    hash_key: DynamoType | None,
-    range_comparison: str | None,
-    range_objs: list[DynamoType],
-    limit: Any,
-    exclusive_start_key: Any,
-    scan_index_forward: Any,
-    index_name: str | None,
-    hash_key_conditions: list[tuple[str, DynamoType]] | None,
-    range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None,
-    filter_kwargs: dict[str, Any],
-) -> list[Item] | None:
+@dataclass(frozen=True)
+class _Query:
+    """The arguments of moto's `Table.query` (its own names) that choose the candidates."""
+
+    hash_key: DynamoType | None
+    range_comparison: str | None
+    range_objs: list[DynamoType]
+    limit: Any
+    exclusive_start_key: Any
+    scan_index_forward: Any
+    index_name: str | None = None
+    hash_key_conditions: list[tuple[str, DynamoType]] | None = None
+    range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None
+    filter_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def of(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Query:
+        bound = signature.bind(*args, **kwargs).arguments
+        names = {f.name for f in fields(_Query)}
+        return _Query(**{name: value for name, value in bound.items() if name in names})
+
+
+def _plan(table: Table, query: _Query) -> list[Item] | None:
     """The items to hand moto's `Table.query` instead of all the table's; None: all of them."""
-    if filter_kwargs or (range_key_conditions and len(range_key_conditions) > 1):
+    conditions = query.range_key_conditions
+    if query.filter_kwargs or (conditions and len(conditions) > 1):
         return None
-    if not index_name and table.range_key_attr is None:
+    if not query.index_name and table.range_key_attr is None:
         # A table without a sort key: its partition is its one item.
-        if hash_key is None:
+        if query.hash_key is None:
             return None
-        held = dict.get(table.items, hash_key)
+        held = dict.get(table.items, query.hash_key)
         return [held] if isinstance(held, Item) else []
     index = _index(table)
-    view = index.views.get(index_name or BASE)
+    view = index.views.get(query.index_name or BASE)
     if view is None or view.odd:
         return None
-    if index_name:
-        if not hash_key_conditions or len(hash_key_conditions) != 1:
+    found = _partition(table, view, query)
+    if found is None or isinstance(found, list):
+        return found
+    window = _window(view, found, index.max_size, query)
+    _counts["partition" if window is None else "window"] += 1
+    return _candidates(table, found, range(len(found.refs)) if window is None else window)
+
+
+def _partition(table: Table, view: _View, query: _Query) -> _Partition | list[Item] | None:
+    """The partition the Query reads ([]: an empty one; None: moto had better scan)."""
+    if query.index_name:
+        if not query.hash_key_conditions or len(query.hash_key_conditions) != 1:
             return None
-        name, partition_value = hash_key_conditions[0]
+        name, partition_value = query.hash_key_conditions[0]
         if name != view.hash_attr:
             return None
-    elif hash_key is None:
+    elif query.hash_key is None:
         return None
     else:
-        partition_value = hash_key
+        partition_value = query.hash_key
     partition = view.partitions.get(partition_value)
-    if not index_name:
+    if not query.index_name:
         # Not a write is known to be missed; if one was, moto scans and the index is rebuilt.
         held = dict.get(table.items, partition_value)
         if len(held or ()) != (len(partition.refs) if partition else 0):
             _touched(table, None)
             return None
-    if partition is None:
-        return []
-    window = _window(
-        view,
-        partition,
-        index.max_size,
-        range_comparison,
-        range_objs,
-        limit,
-        exclusive_start_key,
-        scan_index_forward,
-        range_key_conditions[-1][0] if range_key_conditions else None,
-    )
-    if window is None:
-        _counts["partition"] += 1
-        positions: Any = range(len(partition.refs))
-    else:
-        _counts["window"] += 1
-        positions = window
+    return [] if partition is None else partition
+
+
+def _candidates(table: Table, partition: _Partition, positions: Iterable[int]) -> list[Item] | None:
     candidates = []
     for at in positions:
         item = _live(table, partition.refs[at])
@@ -412,17 +420,7 @@ def _plan(
     return candidates
 
 
-def _window(
-    view: _View,
-    partition: _Partition,
-    max_size: int,
-    range_comparison: str | None,
-    range_objs: list[DynamoType],
-    limit: Any,
-    exclusive_start_key: Any,
-    scan_index_forward: Any,
-    range_name: str | None,
-) -> list[int] | None:
+def _window(view: _View, partition: _Partition, max_size: int, query: _Query) -> list[int] | None:
     """The positions (ascending) of the items moto's loop would use: None when that is not
     certain, and the whole partition is handed over.
 
@@ -431,35 +429,20 @@ def _window(
     `LastEvaluatedKey` is the last match) or when the page would pass 1 MB, and appends the
     matches in between. Items that do not match change nothing but that size test.
     """
-    if not isinstance(scan_index_forward, bool):
+    limit, forward = query.limit, query.scan_index_forward
+    if not isinstance(forward, bool):
         return None
     if limit is not None and (type(limit) is not int or limit < 1):
         return None
-    keys = partition.keys
-    size = len(keys)
-    low, high = 0, size
-    if range_comparison is not None:
-        if view.range_pos is None or (range_name is not None and range_name != view.range_attr):
-            return None
-        bounds = _bounds(view, keys, range_comparison, range_objs)
-        if bounds is None:
-            return None
-        low, high = bounds
-    if exclusive_start_key is not None:
-        start = view.raw_key(exclusive_start_key)
-        if start is None:
-            return None
-        # moto skips items that sort before the start key, or equal it, in the walk's order.
-        if scan_index_forward:
-            low = max(low, bisect_right(keys, start))
-        else:
-            high = min(high, bisect_left(keys, start))
-    high = max(low, high)
+    span = _span(view, partition.keys, query)
+    if span is None:
+        return None
+    low, high = span
     matches = high - low if limit is None else min(high - low, limit)
-    if scan_index_forward:
+    if forward:
         taken = list(range(low, low + matches))
         following = low + matches
-        if limit is not None and matches == limit and following < size:
+        if limit is not None and matches == limit and following < len(partition.keys):
             taken.append(following)
     else:
         taken = list(range(high - matches, high))
@@ -471,6 +454,31 @@ def _window(
     if (matches + 1) * max_size > RESULT_SIZE_LIMIT:
         return None
     return taken
+
+
+def _span(view: _View, keys: list[SortKey], query: _Query) -> tuple[int, int] | None:
+    """The positions [low, high) of the items that meet the sort key condition and come
+    after the start key in the walk's direction."""
+    low, high = 0, len(keys)
+    if query.range_comparison is not None:
+        conditions = query.range_key_conditions
+        range_name = conditions[-1][0] if conditions else None
+        if view.range_pos is None or (range_name is not None and range_name != view.range_attr):
+            return None
+        bounds = _bounds(view, keys, query.range_comparison, query.range_objs)
+        if bounds is None:
+            return None
+        low, high = bounds
+    if query.exclusive_start_key is not None:
+        start = view.raw_key(query.exclusive_start_key)
+        if start is None:
+            return None
+        # moto skips items that sort before the start key, or equal it, in the walk's order.
+        if query.scan_index_forward:
+            low = max(low, bisect_right(keys, start))
+        else:
+            high = min(high, bisect_left(keys, start))
+    return low, max(low, high)
 
 
 def _bounds(
@@ -521,57 +529,17 @@ def _bounds(
 
 # ------------------------------------------------------------------------------ patches
 def _install_query(original: Any) -> Any:
+    signature = inspect.signature(original)
+
     @functools.wraps(original)
-    def query(
-        self: Table,
-        hash_key: DynamoType | None,
-        range_comparison: str | None,
-        range_objs: list[DynamoType],
-        limit: int,
-        exclusive_start_key: dict[str, Any],
-        scan_index_forward: bool,
-        projection_expressions: list[list[str]] | None,
-        index_name: str | None = None,
-        consistent_read: bool = False,
-        filter_expression: Any = None,
-        hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
-        range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
-        **filter_kwargs: Any,
-    ) -> Any:
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
         def run() -> Any:
-            return original(
-                self,
-                hash_key,
-                range_comparison,
-                range_objs,
-                limit,
-                exclusive_start_key,
-                scan_index_forward,
-                projection_expressions,
-                index_name,
-                consistent_read,
-                filter_expression,
-                hash_key_conditions=hash_key_conditions,
-                range_key_conditions=range_key_conditions,
-                **filter_kwargs,
-            )
+            return original(self, *args, **kwargs)
 
         if not _settings["enabled"]:
             return run()
         with _lock:
-            candidates = _plan(
-                self,
-                hash_key,
-                range_comparison,
-                range_objs,
-                limit,
-                exclusive_start_key,
-                scan_index_forward,
-                index_name,
-                hash_key_conditions,
-                range_key_conditions,
-                filter_kwargs,
-            )
+            candidates = _plan(self, _Query.of(signature, (self, *args), kwargs))
             if candidates is None:
                 _counts["moto"] += 1
                 return run()
@@ -581,17 +549,20 @@ def _install_query(original: Any) -> Any:
             finally:
                 _override.table, _override.candidates = None, []
             if _settings["checking"]:
-                plain = _outcome(run)
-                if _comparable(indexed) != _comparable(plain):
-                    raise AssertionError(
-                        f"the query index answered {_comparable(indexed)!r}, "
-                        f"moto {_comparable(plain)!r} ({self.name}, {index_name})"
-                    )
+                _check(self, indexed, _outcome(run))
         if isinstance(indexed, BaseException):
             raise indexed
         return indexed
 
     return query
+
+
+def _check(table: Table, indexed: Any, plain: Any) -> None:
+    if _comparable(indexed) != _comparable(plain):
+        raise AssertionError(
+            f"the query index answered {_comparable(indexed)!r}, moto {_comparable(plain)!r} "
+            f"(table {table.name})"
+        )
 
 
 def _outcome(run: Any) -> Any:
