@@ -720,10 +720,3 @@ def set_checking(on: bool) -> None:
 def counts() -> dict[str, int]:
     """Queries answered so far from a window, from a whole partition, by moto's scan."""
     return dict(_counts)
-
-
-def _reset_for_tests() -> None:
-    with _lock:
-        _indexes.clear()
-        for name in _counts:
-            _counts[name] = 0
