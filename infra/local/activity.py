@@ -6,12 +6,15 @@ to do waits here until the table stream or the queue it reads from gets a record
 (`version(key)` changed), or until its backoff runs out (a message whose visibility timeout
 ends is not announced, so SQS pollers still look now and then).
 
-Keys: `stream:<table name>` (a record added to the table's stream) and `queue:<queue name>`
-(a message added to the queue: sent, published through SNS, an S3 notification, a redrive).
+Keys: `stream:<table name>` (a record added to the table's stream), `table:<table name>` (an
+item written or deleted, stream or not: the TTL sweeper looks only at tables that changed) and
+`queue:<queue name>` (a message added to the queue: sent, published through SNS, an S3
+notification, a redrive).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -61,6 +64,7 @@ def install() -> None:
         if _installed:
             return
         _installed = True
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard
     from moto.sqs.models import Queue
 
@@ -76,3 +80,18 @@ def install() -> None:
 
     StreamShard.add = add  # type: ignore[method-assign]
     Queue.add_message = add_message_announced  # type: ignore[method-assign]
+    for name in ("put_item", "update_item", "delete_item"):  # transactions and batches too
+        _announce_writes(DynamoDBBackend, name)
+
+
+def _announce_writes(cls: Any, name: str) -> None:
+    original = getattr(cls, name)
+
+    @functools.wraps(original)
+    def announced(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(self, table_name, *args, **kwargs)
+        finally:
+            bump(f"table:{table_name}")
+
+    setattr(cls, name, announced)

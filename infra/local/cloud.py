@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from infra import opensearch
-from infra.local import atomicity, cognito
+from infra.local import activity, atomicity, cognito
 from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
@@ -175,6 +175,7 @@ class LocalCloud:
         cancelled by chaos)."""
         self.endpoint = embedded_moto(self._port_after(self.aws_port, 3))
         atomicity.install()
+        activity.install()  # moto announces records, messages and writes to the pollers
         atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
 
     def _open_data_fronts(self) -> None:

@@ -131,6 +131,11 @@ class PrefixedStream(io.TextIOBase):
         self._target.flush()
 
 
+# What a handler raises to turn a caller away, as Lambda authorizers do (`raise
+# PermissionError("Unauthorized")` is API Gateway's 401): logged in one line, not as a failure.
+REFUSALS: tuple[type[Exception], ...] = (PermissionError,)
+
+
 class InvocationError(Exception):
     """The handler raised; the message is what CloudWatch would have shown."""
 
@@ -203,7 +208,12 @@ class FunctionRuntime:
             return handler(event, LambdaContext(spec))
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            sys.stderr.write(f"ERROR invocation failed\n{''.join(traceback.format_exception(exc))}")
+            if isinstance(exc, REFUSALS):  # expected: a caller turned away, in one line
+                sys.stderr.write(f"refused: {error}\n")
+            else:
+                sys.stderr.write(
+                    f"ERROR invocation failed\n{''.join(traceback.format_exception(exc))}"
+                )
             raise InvocationError(error) from exc
         finally:
             if handler is not None:

@@ -76,17 +76,11 @@ class StreamPoller:
         return activity.stream_key(self.stream_arn)
 
     def worker(self, name: str) -> Worker:
-        """The loop that runs this poller: woken when its table's stream gets a record (it
-        still looks every `longest_wait` seconds when nothing came)."""
+        """The loop that runs this poller: woken when its table's stream gets a record (every
+        record is announced: it looks anyway once a minute when nothing came)."""
         key = self.key
-        options = self.delivery.options
-        return Worker(
-            name,
-            self.step,
-            options.stream_interval,
-            max(options.longest_wait, options.stream_interval),
-            lambda: activity.version(key),
-        )
+        interval = self.delivery.options.stream_interval
+        return Worker(name, self.step, interval, max(60.0, interval), lambda: activity.version(key))
 
     def _iterator(self, shard_id: str) -> str:
         streams = self.delivery.client("dynamodbstreams")
