@@ -171,8 +171,8 @@ def every(user: User, path: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     cursor = None
     while True:
-        query = f"?limit=100&cursor={cursor}" if cursor else "?limit=100"
-        page = user.call("GET", path + query)
+        query = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+        page = user.call("GET", path, params=query)
         assert page.status_code == 200, page.text
         items += page.json()["items"]
         cursor = page.json().get("next_cursor")
