@@ -26,12 +26,16 @@ $(STAMP): requirements.txt requirements-dev.txt $(wildcard functions/*/requireme
 	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
 		echo "Replacing $(VENV): it is not Python 3.13"; rm -rf $(VENV); fi; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$interp"; "$$interp" -m venv $(VENV) || exit 1; fi
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@echo "Installing Glimpse's Python packages into $(VENV) (requirements-dev.txt: moto, boto3,"
+	@echo "Powertools, Pillow, PyAV, the test and lint tools): about 1-2 minutes the first time,"
+	@echo "seconds after a requirements change. Nothing else is installed."
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
+	@echo "Installed."
 
-run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT)
-	$(PY) -m infra.local --port $(PORT) $(ARGS)
+run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT) (and the 5 ports after it)
+	@$(PY) -m infra.local --port $(PORT) $(ARGS)
 
 # e2e runs in its own pytest process: it starts the local cloud (a real moto server) in-process,
 # which must not share a process with the integration tests' mock_aws.

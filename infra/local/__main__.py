@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
+import socket
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from infra.local.cloud import ROOT, LocalCloud
-from infra.local.delivery import DeliveryOptions
+if TYPE_CHECKING:
+    from infra.local.cloud import LocalCloud
+
+# The repository (as infra.local.cloud.ROOT; not imported from there: moto takes a while to
+# import, and a taken port is said at once).
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    taken = _taken_port(args)
+    if taken:
+        print(f"error: {taken}; choose another with make run PORT=...", file=sys.stderr)
+        return 1
     started = time.perf_counter()
     cloud = _cloud(args)
     try:
@@ -26,10 +37,51 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print("\n".join(f"  {line}" for line in cloud.report_lines))
     print(_banner(cloud, args, elapsed), flush=True)
-    _wait_for_stop()
-    print("\nStopping the local cloud…", flush=True)
-    cloud.stop()
+    hurry = _wait_for_stop()
+    print(
+        "\nStopping the local cloud: finishing the requests and deliveries in progress, then "
+        "saving (Ctrl-C again: save without waiting)…",
+        flush=True,
+    )
+    cloud.stop(hurry)
+    print("Stopped; the state is saved.", flush=True)
     return 0
+
+
+def _ports(args: argparse.Namespace) -> list[tuple[int, str]]:
+    """Every port the local cloud will listen on, and what it is (0: any free one)."""
+
+    def at(offset: int, chosen: int | None = None, option: str = "") -> tuple[int, str]:
+        if chosen is not None:
+            return chosen, option
+        return (args.port + offset if args.port else 0), f"--port + {offset}"
+
+    named = [
+        ("the WebSocket API", at(1)),
+        ("the S3 front", at(2, args.s3_port, "--s3-port")),
+        ("the embedded AWS endpoint", at(3, args.aws_port, "--aws-port")),
+        ("the WebSocket management API", at(4)),
+        ("the search front", at(5)),
+    ]
+    return [(args.port, "the API: --port")] + [
+        (port, f"{name}: {how}") for name, (port, how) in named
+    ]
+
+
+def _taken_port(args: argparse.Namespace) -> str | None:
+    """The first port another program listens on, said in a line; None if all are free."""
+    for port, what in _ports(args):
+        if not port:
+            continue
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+            try:
+                probe.bind((args.host, port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return f"port {port} is in use ({what})"
+                return f"port {port} cannot be used ({what}): {exc.strerror}"
+    return None
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -127,6 +179,9 @@ def _add_delivery_options(parser: argparse.ArgumentParser) -> None:
 
 def _cloud(args: argparse.Namespace) -> LocalCloud:
     """The local cloud the arguments describe (not started)."""
+    from infra.local.cloud import LocalCloud
+    from infra.local.delivery import DeliveryOptions
+
     return LocalCloud(
         template_path=args.template,
         host=args.host,
@@ -166,7 +221,7 @@ Glimpse local cloud is up in {elapsed:.1f}s{chaos}
   S3:       {cloud.s3_url}   (uploads and renditions; as locked as S3 without credentials)
   Search:   {cloud.search_url}   (OpenSearch stand-in: e.g. curl {cloud.search_url}/posts/_search)
   Data:     {state}
-  Pushes:   recorded, not sent: .venv/bin/python -m infra.local.pushes --aws-url {cloud.endpoint}
+  Pushes:   recorded, not sent: {_pushes_command(cloud, args)}
 
 Sign up, log in and call the API:
   curl -s -X POST {cloud.url}/auth/signup -H 'content-type: application/json' \\
@@ -176,29 +231,41 @@ Sign up, log in and call the API:
        | python3 -c 'import json,sys; print(json.load(sys.stdin)["id_token"])')
   curl -s {cloud.url}/me -H "Authorization: Bearer $TOKEN"
 
-Ctrl-C stops it."""
+Ctrl-C stops it (cleanly: what was answered is kept, and what it caused delivered)."""
 
 
-def _wait_for_stop() -> None:
-    """Block until Ctrl-C or SIGTERM asks the local cloud to stop.
+def _pushes_command(cloud: LocalCloud, args: argparse.Namespace) -> str:
+    """How to list the pushes of this local cloud (it finds the port in the state directory)."""
+    command = ".venv/bin/python -m infra.local.pushes"
+    if args.no_state:
+        return f"{command} --aws-url {cloud.endpoint}"
+    default = ROOT / ".local-cloud" / "state"
+    if Path(args.state_dir).resolve() != default.resolve():
+        return f"{command} --state-dir {args.state_dir}"
+    return command
 
-    Ctrl-C (and a second, impatient one) and SIGTERM only ask to stop: the state is saved
-    on the way out, and an interrupt in the middle of that must not lose it. A third
-    Ctrl-C leaves at once.
+
+def _wait_for_stop() -> threading.Event:
+    """Block until Ctrl-C or SIGTERM asks the local cloud to stop; the event a second one
+    sets (stop without waiting for what is in progress: the state is saved all the same).
+
+    A third one leaves at once, unsaved: the journal still holds every answered write, which
+    the next start replays.
     """
-    stop = threading.Event()
-    interrupts: list[int] = []
+    stop, hurry = threading.Event(), threading.Event()
+    signals: list[int] = []
 
-    def interrupted(*_args: object) -> None:
-        interrupts.append(1)
-        if len(interrupts) >= 3:  # a third Ctrl-C: stop now, unsaved (the last save is kept)
+    def asked(*_args: object) -> None:
+        signals.append(1)
+        if len(signals) >= 3:
             os._exit(130)
-        stop.set()
+        (hurry if stop.is_set() else stop).set()
 
-    signal.signal(signal.SIGINT, interrupted)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, asked)
+    signal.signal(signal.SIGTERM, asked)
     while not stop.is_set():
-        stop.wait(0.5)
+        stop.wait(1.0)
+    return hurry
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from infra import opensearch
-from infra.local import atomicity, cognito
+from infra.local import activity, atomicity, cognito
 from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
 from infra.local.fronts.s3 import S3Front
 from infra.local.fronts.search import SearchFront
 from infra.local.fronts.websocket import WebSocketFront
+from infra.local.journal import Journal
 from infra.local.provision import LOCAL_SECRET_KEY, Provisioner, local_client, push_applications
 from infra.local.runtime import (
     FunctionRuntime,
@@ -34,6 +37,8 @@ from infra.local.template import REGION, Template
 from infra.local.tokens import CognitoVerifier
 
 ROOT = Path(__file__).resolve().parents[2]
+# Where a running local cloud says which ports it serves on (in its state directory).
+ENDPOINTS = "endpoints.json"
 # What the local stack changes from the template's defaults
 # (API.md: on the local stack, accounts are confirmed at once).
 LOCAL_DEFAULTS = {"AutoConfirmUsers": "true"}
@@ -49,13 +54,25 @@ def embedded_moto(port: int = 0) -> str:
     global _moto_endpoint
     with _moto_lock:
         if _moto_endpoint is None:
-            from moto.server import ThreadedMotoServer
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                MotoRequestHandler,
+                create_backend_app,
+            )
+            from werkzeug.serving import make_server
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
-            server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-            server.start()
-            host, bound = server.get_host_and_port()
-            _moto_endpoint = f"http://{host}:{bound}"
+            app = DomainDispatcherApplication(create_backend_app)
+            # Bound here, not on the server's thread (moto's ThreadedMotoServer waits forever
+            # when the port is taken); werkzeug exits rather than raise when it is.
+            try:
+                server = make_server(
+                    "127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler
+                )
+            except SystemExit:
+                raise OSError(f"port {port} is in use") from None
+            threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
+            _moto_endpoint = f"http://127.0.0.1:{server.server_port}"
         return _moto_endpoint
 
 
@@ -109,10 +126,14 @@ class LocalCloud:
     websocket_port: int | None = None
     search_port: int | None = None
     # Where the local cloud keeps its data across restarts (None: nowhere); `fresh`: start
-    # empty (a saved state is moved aside); saved every `save_interval` seconds and on stop.
+    # empty (a saved state is moved aside); saved every `save_interval` seconds (when
+    # something changed) and on stop, and journaled in between (journal.py).
     state_dir: Path | None = None
     fresh: bool = False
     save_interval: float = 15.0
+    # A stop waits this long for the requests in progress, and as long again for the events
+    # they caused to be delivered.
+    drain_timeout: float = 30.0
     parameters: Mapping[str, str] = field(default_factory=dict)
     stack_name: str = "glimpse"
     options: DeliveryOptions = field(default_factory=DeliveryOptions)
@@ -122,6 +143,9 @@ class LocalCloud:
         self.report_lines: list[str] = []
         self.fronts: dict[str, Front] = {}
         self.state: StateStore | None = None
+        self.journal: Journal | None = None
+        self._replayed: int | None = None  # journal records replayed at start (None: no base)
+        self._saved_started = -1  # the delivery's `started` at the last save
         self._saver: threading.Thread | None = None
         self._stopping = threading.Event()
         self._delivery: Delivery | None = None
@@ -135,11 +159,15 @@ class LocalCloud:
         saved = self._restore(self.s3_url, self.search_url)
         self._search_start(saved.get("search"))
         self._provision(saved)
+        self._replay_journal()
         self._load_functions()
         self._open_api()
         self._open_websocket_api()
         delivery = self._wire_delivery(saved.get("stream_checkpoints"))
+        if self.state is not None and self._replayed != 0:  # a first start, or a replay
+            self.save()  # the journal's segments so far are in this snapshot now
         self._start_serving(delivery)
+        self._write_endpoints()
         return self
 
     def _start_aws(self) -> None:
@@ -147,6 +175,7 @@ class LocalCloud:
         cancelled by chaos)."""
         self.endpoint = embedded_moto(self._port_after(self.aws_port, 3))
         atomicity.install()
+        activity.install()  # moto announces records, messages and writes to the pollers
         atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
 
     def _open_data_fronts(self) -> None:
@@ -232,16 +261,38 @@ class LocalCloud:
             self._saver = threading.Thread(target=self._save_every, name="state", daemon=True)
             self._saver.start()
 
-    def stop(self) -> None:
+    def stop(self, hurry: threading.Event | None = None) -> None:
+        """A clean stop: stop accepting (the API's and WebSocket's listeners and idle
+        keep-alive connections close; no new request is answered), let the requests in
+        progress finish, deliver the events they caused (until the pollers' queues and
+        streams are empty), stop the other fronts and the pollers, save. Each wait lasts at
+        most `drain_timeout`; `hurry` set (a second Ctrl-C) skips what is left of them; what
+        was not delivered is in the snapshot and delivered on the next start."""
         self._stopping.set()
-        for front in self.fronts.values():
-            front.stop()
-        if self._delivery:
-            self._delivery.stop()
+        entrances = [self.fronts[name] for name in ("api", "websocket") if name in self.fronts]
+        for front in entrances:
+            front.stop_accepting()
+        deadline = time.monotonic() + self.drain_timeout
+        for front in entrances:
+            if not front.drain(deadline, hurry):
+                sys.stderr.write(f"[stop] {front.name}: requests still in progress; saving\n")
+        delivery = self._delivery
+        if delivery and not delivery.drain(time.monotonic() + self.drain_timeout, hurry):
+            sys.stderr.write("[stop] events not delivered yet: saved, delivered on restart\n")
+        for name, front in self.fronts.items():
+            if name != "api":
+                front.stop()
+        if delivery:
+            delivery.stop()
         if self._saver:
             self._saver.join(timeout=5)
-        if self.state is not None and self._delivery is not None:
+        if self.state is not None and delivery is not None:
             self.save()
+        if "api" in self.fronts:
+            self.fronts["api"].stop()
+        if self.journal is not None:
+            self.journal.close()  # anything answered after the save is in its last segment
+        self._remove_endpoints()
         for pool_id in self._pools:
             cognito.unregister(pool_id)
 
@@ -256,11 +307,17 @@ class LocalCloud:
         """The saved state put back into moto; what the rest of the start needs from it."""
         if self.state_dir is None:
             return {}
-        self.state = StateStore(self.state_dir)
+        self.journal = Journal(self.state_dir)
+        self.state = StateStore(self.state_dir, journal=self.journal)
         if self.fresh:
             self.state.set_aside("started with --fresh")
+            self.journal.discard_before(sys.maxsize)  # what it holds is on top of that state
             return {}
-        saved = self.state.load() or {}
+        loaded = self.state.load()
+        if loaded is None and self.journal.segments():  # writes on top of a state not there
+            sys.stderr.write("[journal] no saved state to replay the journal on: dropped\n")
+            self.journal.discard_before(sys.maxsize)
+        saved = loaded or {}
         if saved.get("stack_name") not in (None, self.stack_name):
             raise RuntimeError(
                 f"{self.state_dir} holds the stack {saved['stack_name']!r}, not "
@@ -274,10 +331,28 @@ class LocalCloud:
         }
         return _moved(saved, moves)
 
+    def _replay_journal(self) -> None:
+        """The writes journaled since the snapshot (after a kill), back into moto; then the
+        journal records from here on."""
+        if self.journal is None or self.state is None:
+            return
+        since = self.state.journal_since
+        if since is not None:
+            started = time.perf_counter()
+            self._replayed = self.journal.replay(since)
+            if self._replayed:
+                elapsed = time.perf_counter() - started
+                sys.stderr.write(
+                    f"[journal] replayed {self._replayed} writes made after the last save "
+                    f"({elapsed:.1f}s)\n"
+                )
+        self.journal.start()
+
     def save(self) -> None:
         """Snapshot the local cloud's state now (it also saves itself regularly and on stop)."""
         if self.state is None or self._delivery is None:
             return
+        self._saved_started = self._delivery.started
         self.state.save(
             {
                 "stack_name": self.stack_name,
@@ -303,10 +378,43 @@ class LocalCloud:
 
     def _save_every(self) -> None:
         while not self._stopping.wait(self.save_interval):
+            if not self._changed():
+                continue
             try:
                 self.save()
             except Exception as exc:  # the next save tries again; stop() saves too
                 sys.stderr.write(f"[state] save failed: {type(exc).__name__}: {exc}\n")
+
+    def _changed(self) -> bool:
+        """Something to save: a journaled write, or a delivery (queues, stream positions,
+        search documents follow from writes; an idle local cloud does not save)."""
+        journaled = self.journal is not None and self.journal.appended > 0
+        delivered = self._delivery is not None and self._delivery.started != self._saved_started
+        return journaled or delivered
+
+    # ------------------------------------------------------------------ the running ports
+    def endpoints(self) -> dict[str, Any]:
+        """Where each part listens (and this process's id)."""
+        found: dict[str, Any] = {"pid": os.getpid(), "aws": self.endpoint, "s3": self.s3_url}
+        found["search"] = self.search_url
+        for name in ("api", "websocket"):
+            if name in self.fronts:
+                found[name] = self.fronts[name].url
+        return found
+
+    def _write_endpoints(self) -> None:
+        """Where this local cloud listens, for tools (`python -m infra.local.pushes`)."""
+        if self.state_dir is None:
+            return
+        path = self.state_dir / ENDPOINTS
+        temporary = path.with_name(f".{ENDPOINTS}.tmp")
+        temporary.write_text(json.dumps(self.endpoints(), indent=2) + "\n")
+        os.replace(temporary, path)
+
+    def _remove_endpoints(self) -> None:
+        if self.state_dir is not None:
+            with contextlib.suppress(OSError):
+                (self.state_dir / ENDPOINTS).unlink()
 
     def _port_after(self, chosen: int | None, offset: int) -> int:
         if chosen is not None:

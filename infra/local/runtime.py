@@ -131,6 +131,11 @@ class PrefixedStream(io.TextIOBase):
         self._target.flush()
 
 
+# What a handler raises to turn a caller away, as Lambda authorizers do (`raise
+# PermissionError("Unauthorized")` is API Gateway's 401): logged in one line, not as a failure.
+REFUSALS: tuple[type[Exception], ...] = (PermissionError,)
+
+
 class InvocationError(Exception):
     """The handler raised; the message is what CloudWatch would have shown."""
 
@@ -153,6 +158,7 @@ class FunctionRuntime:
     """
 
     def __init__(self, specs: dict[str, FunctionSpec], max_environments: int = 8) -> None:
+        per_thread_router_state()
         self.specs = specs
         self.max_environments = max_environments
         self._free: dict[str, list[Any]] = {name: [] for name in specs}
@@ -203,7 +209,12 @@ class FunctionRuntime:
             return handler(event, LambdaContext(spec))
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            sys.stderr.write(f"ERROR invocation failed\n{''.join(traceback.format_exception(exc))}")
+            if isinstance(exc, REFUSALS):  # expected: a caller turned away, in one line
+                sys.stderr.write(f"refused: {error}\n")
+            else:
+                sys.stderr.write(
+                    f"ERROR invocation failed\n{''.join(traceback.format_exception(exc))}"
+                )
             raise InvocationError(error) from exc
         finally:
             if handler is not None:
@@ -214,6 +225,52 @@ class FunctionRuntime:
 
 
 _import_lock = threading.Lock()
+
+
+class _PerThread:
+    """A class attribute whose value is this thread's (set and read on the class or on an
+    instance)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values = threading.local()
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        try:
+            return self.values.value
+        except AttributeError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, instance: object, value: Any) -> None:
+        self.values.value = value
+
+
+_router_state_per_thread = False
+
+
+def per_thread_router_state() -> None:
+    """Powertools' REST resolvers keep the event being handled on a class attribute
+    (`BaseRouter.current_event`, and `lambda_context`): one per process, which in Lambda serves
+    one invocation at a time. Here invocations run concurrently in one process (one thread
+    each), so every resolver would read the last event set by any of them, and a request could
+    be handled as another caller's. The two attributes become per-thread, on the class (through
+    its metaclass) and on its instances alike. Once per process."""
+    global _router_state_per_thread
+    with _import_lock:
+        if _router_state_per_thread:
+            return
+        _router_state_per_thread = True
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    names = ("current_event", "lambda_context")
+    attributes = {name: _PerThread(name) for name in names}
+    for name, attribute in attributes.items():
+        # In the class dict: instances, and subclasses' class-level reads, find it there.
+        setattr(BaseRouter, name, attribute)
+    meta = type(BaseRouter)
+    # The metaclass's data descriptors: `BaseRouter.current_event = event` (Powertools' own
+    # assignment) sets this thread's value instead of replacing the class attribute.
+    BaseRouter.__class__ = type(f"PerThread{meta.__name__}", (meta,), dict(attributes))  # type: ignore[method-assign]
 
 
 def _load_handler(spec: FunctionSpec, index: int) -> Any:

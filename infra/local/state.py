@@ -59,6 +59,7 @@ from joserfc import jwk
 from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
 
 from infra.local import atomicity
+from infra.local.journal import Journal
 
 SNAPSHOT = "moto-state.pickle"
 FORMAT = 1
@@ -98,8 +99,13 @@ class StateStore:
         *,
         grace: float = DEFAULT_GRACE,
         log: Callable[[str], None] = _log,
+        journal: Journal | None = None,
     ) -> None:
         self.directory = Path(directory)
+        # The write-ahead journal (journal.py): each snapshot starts a new segment and says
+        # which; `journal_since` is the first segment the loaded snapshot does not cover.
+        self.journal = journal
+        self.journal_since: int | None = None
         self.path = self.directory / SNAPSHOT
         self.grace = grace
         self.log = log
@@ -129,10 +135,12 @@ class StateStore:
     def save(self, extra: dict[str, Any]) -> None:
         """Snapshot every moto backend in use, and `extra`; atomically replace the last one."""
         with self._lock:
-            data = self._snapshot(extra)
+            data, generation = self._snapshot(extra)
             self._write(data)
+            if self.journal is not None and generation is not None:
+                self.journal.discard_before(generation)  # the snapshot holds it all now
 
-    def _snapshot(self, extra: dict[str, Any]) -> bytes:
+    def _snapshot(self, extra: dict[str, Any]) -> tuple[bytes, int | None]:
         try:
             pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
@@ -141,8 +149,13 @@ class StateStore:
         with _gate.paused(self.grace):
             for attempt in range(_RETRIES):
                 try:
-                    with atomicity._lock, backend_lock:
-                        return self._pickle(extra)
+                    with atomicity._lock, backend_lock, self._journal_lock():
+                        # The journal's next segment starts where this snapshot ends.
+                        generation = None if self.journal is None else self.journal.generation + 1
+                        data = self._pickle(extra, generation)
+                        if self.journal is not None:
+                            generation = self.journal.rotate()
+                        return data, generation
                 except RuntimeError as exc:
                     # A request still in progress changed a dict or set under the pickler
                     # ("changed size during iteration"); it is done in a moment.
@@ -150,11 +163,14 @@ class StateStore:
                 time.sleep(0.01 * (attempt + 1))
         raise StateError(f"moto's state kept changing while it was saved: {failure}")
 
-    def _pickle(self, extra: dict[str, Any]) -> bytes:
+    def _journal_lock(self) -> contextlib.AbstractContextManager[Any]:
+        return self.journal.lock if self.journal is not None else contextlib.nullcontext()
+
+    def _pickle(self, extra: dict[str, Any], journal: int | None) -> bytes:
         dicts = _backend_dicts()
         services = {location: _service_state(location, bd) for location, bd in dicts.items()}
         try:
-            return _dump(services, extra, dicts)
+            return _dump(services, extra, dicts, journal)
         except RuntimeError:
             raise
         except Exception:
@@ -163,7 +179,7 @@ class StateStore:
                 raise
         for location in failed:
             del services[location]
-        return _dump(services, extra, dicts)
+        return _dump(services, extra, dicts, journal)
 
     def _unpicklable(
         self, services: dict[Location, dict[str, Any]], dicts: dict[Location, BackendDict[Any]]
@@ -228,6 +244,7 @@ class StateStore:
             try:
                 with _gate.paused(self.grace), atomicity._lock, backend_lock:
                     restore.install()
+                self.journal_since = restore.journal
             except Exception as exc:  # moto is half restored: this process must not go on
                 self._move_aside(exc)
                 raise StateError(
@@ -254,6 +271,8 @@ class StateStore:
                 )
             keys = {tuple(key) for key in header["backends"]}
             restore = _Restore(keys)
+            journal = header.get("journal")
+            restore.journal = journal if isinstance(journal, int) else None
             body = _Unpickler(file, restore.backend).load()
         restore.services = body["services"]
         restore.extra = body["extra"]
@@ -334,10 +353,13 @@ def _dump(
     services: dict[Location, dict[str, Any]],
     extra: dict[str, Any],
     dicts: dict[Location, BackendDict[Any]],
+    journal: int | None = None,
 ) -> bytes:
-    """A snapshot: a header of plain data (checked before the rest is unpickled), the body."""
+    """A snapshot: a header of plain data (checked before the rest is unpickled), the body;
+    `journal`: the first journal segment written after it."""
     header = {
         "format": FORMAT,
+        "journal": journal,
         "moto": moto.__version__,
         "python": sys.version.split()[0],
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -462,6 +484,7 @@ class _Restore:
         self.targets: dict[tuple[str, ...], Any] = {}
         self.services: dict[Location, dict[str, Any]] = {}
         self.extra: dict[str, Any] = {}
+        self.journal: int | None = None
 
     def backend(self, *key: str) -> Any:
         """The object a backend reference in the snapshot stands for."""

@@ -17,8 +17,9 @@ DEFAULT_STREAM_RETRIES = 10  # AWS's default (-1) retries until the record expir
 @dataclass
 class DeliveryOptions:
     retry_delay: float = 1.0  # seconds before a failed SQS message is visible again
-    poll_wait: int = 1  # SQS long-poll seconds
-    stream_interval: float = 0.2
+    poll_wait: int = 0  # SQS long-poll seconds (0: pollers wait for moto's wake-up instead)
+    stream_interval: float = 0.2  # the first wait of an idle stream poller (then it backs off)
+    longest_wait: float = 5.0  # the longest an idle poller waits without a wake-up
     ttl_interval: float = 5.0
     chaos: float = 0.0
     chaos_conflicts: float = 0.0  # share of DynamoDB transactions cancelled (atomicity.py)
@@ -39,11 +40,17 @@ def enabled(props: dict[str, Any]) -> bool:
 
 @dataclass
 class Worker:
-    """One background loop; `step` returns True when it did work (then it loops at once)."""
+    """One background loop; `step` returns True when it did work (then it loops at once).
+
+    Idle, it waits `idle` seconds, twice as long after each idle step up to `longest` (None:
+    always `idle`), and wakes at once when `wakes()` (a version: infra/local/activity.py)
+    changes, i.e. when its stream or queue got something."""
 
     name: str
     step: Callable[[], bool]
     idle: float
+    longest: float | None = None
+    wakes: Callable[[], int] | None = None
     thread: threading.Thread | None = None
 
 

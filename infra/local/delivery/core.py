@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from infra.local import activity
 from infra.local.delivery.base import ChaosMonkey, DeliveryOptions, Worker, log
 from infra.local.delivery.schedules import ScheduledSource, fire
 from infra.local.delivery.sources import SOURCES, not_emulated
@@ -13,6 +16,16 @@ from infra.local.delivery.streams import StreamPoller
 from infra.local.delivery.ttl import TtlSweeper
 from infra.local.provision import Provisioner
 from infra.local.runtime import FunctionRuntime, FunctionSpec, InvocationError
+
+if TYPE_CHECKING:
+    from infra.local.delivery.queues import SqsPoller
+
+# What a queue holds that its poller has still to deliver.
+_BACKLOG = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
 
 
 class Delivery:
@@ -34,6 +47,9 @@ class Delivery:
         self.workers: list[Worker] = []
         self.schedules: dict[tuple[str, str], ScheduledSource] = {}
         self.stream_pollers: dict[str, StreamPoller] = {}
+        self.sqs_pollers: list[SqsPoller] = []
+        # Batches pollers took up so far: a drain that sees it move knows work started.
+        self.started = 0
         self.ttl: TtlSweeper | None = None
         self.unsupported: list[str] = []
         self.not_emulated: list[str] = []
@@ -88,6 +104,7 @@ class Delivery:
 
     # ------------------------------------------------------------------ running
     def start(self) -> None:
+        activity.install()
         for worker in self.workers:
             worker.thread = threading.Thread(
                 target=self._loop, args=(worker,), name=worker.name, daemon=True
@@ -96,19 +113,66 @@ class Delivery:
 
     def stop(self) -> None:
         self._stop.set()
+        activity.wake_all()
+        deadline = time.monotonic() + 10
         for worker in self.workers:
             if worker.thread:
-                worker.thread.join(timeout=5)
+                worker.thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _loop(self, worker: Worker) -> None:
+        wait = worker.idle
+        longest = max(worker.idle, worker.longest or worker.idle)
         while not self._stop.is_set():
+            seen = worker.wakes() if worker.wakes else 0
             try:
                 busy = worker.step()
             except Exception as exc:  # a poller never dies; it says why and goes on
                 log(f"{worker.name}: {type(exc).__name__}: {exc}")
                 busy = False
-            if not busy:
-                self._stop.wait(worker.idle)
+            if busy:
+                wait = worker.idle
+                continue
+            activity.wait(self._woken(worker, seen), wait)
+            wait = min(wait * 2, longest)
+
+    def _woken(self, worker: Worker, seen: int) -> Callable[[], bool]:
+        """Whether an idle worker should look again before its wait is over."""
+        wakes = worker.wakes
+        if wakes is None:
+            return self._stop.is_set
+        return lambda: self._stop.is_set() or wakes() != seen
+
+    # ------------------------------------------------------------------ draining (a clean stop)
+    def drain(self, deadline: float, hurry: threading.Event | None = None) -> bool:
+        """Wait until every event the pollers deliver has been delivered (their queues and
+        streams empty, no batch in progress), until `deadline` (monotonic) or `hurry` is set;
+        whether it settled. Schedules and the TTL sweeper are not waited for."""
+        calm = 0
+        while time.monotonic() < deadline and not (hurry and hurry.is_set()):
+            calm = calm + 1 if self.settled() else 0
+            if calm >= 2:  # twice in a row, a moment apart
+                return True
+            if hurry:
+                hurry.wait(0.05)
+            else:
+                time.sleep(0.05)
+        return False
+
+    def settled(self) -> bool:
+        """Nothing left to deliver: no poller in a batch, nothing fetched or to be replayed,
+        every stream read to its end and every polled queue empty, and no batch started
+        while this looked (each poller counts a batch in `started` before it begins it)."""
+        started = self.started
+        if any(p.busy or p.replays for p in self.sqs_pollers):
+            return False
+        if any(not p.caught_up() for p in self.stream_pollers.values()):
+            return False
+        sqs = self.client("sqs")
+        for poller in self.sqs_pollers:
+            counts = sqs.get_queue_attributes(QueueUrl=poller.url, AttributeNames=list(_BACKLOG))
+            if any(int(v) for v in counts.get("Attributes", {}).values()):
+                return False
+        return self.started == started
 
     # ------------------------------------------------------------------ for sources, tools, tests
     def invoke(self, function: FunctionSpec | str, event: dict[str, Any]) -> tuple[bool, Any]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from infra.local import activity
 from infra.local.delivery.base import ASYNC_ATTEMPTS, Worker, arn_name, enabled, log
 from infra.local.delivery.filters import FilterCriteria
 from infra.local.delivery.shapes import s3_event, sns_event, sqs_event, sqs_record
@@ -37,6 +38,7 @@ class SqsPoller:
     filters: FilterCriteria = field(default_factory=lambda: FilterCriteria(None))
     attempts: int | None = None  # for async sources: give up after this many receives
     replays: list[dict[str, Any]] = field(default_factory=list)
+    busy: bool = False  # a batch is in progress (received, not yet deleted or released)
 
     def _receive(self) -> list[dict[str, Any]]:
         sqs = self.delivery.client("sqs")
@@ -65,11 +67,29 @@ class SqsPoller:
             ]
             sqs.delete_message_batch(QueueUrl=self.url, Entries=entries)
 
+    def worker(self, name: str) -> Worker:
+        """The loop that runs this poller: woken when its queue gets a message; else it looks
+        again after 50 ms, backing off to `longest_wait` (a message whose visibility timeout
+        ends is not announced)."""
+        self.delivery.sqs_pollers.append(self)
+        key = activity.queue_key(self.url)
+        longest = self.delivery.options.longest_wait
+        return Worker(name, self.step, 0.05, longest, lambda: activity.version(key))
+
     def step(self) -> bool:
         received = self._receive()
-        replays, self.replays = self.replays, []
-        if not received and not replays:
+        if not received and not self.replays:
             return False
+        self.busy = True  # before `started` moves: a drain looking meanwhile sees one or both
+        self.delivery.started += 1
+        try:
+            self._handle(received)
+        finally:
+            self.busy = False
+        return True
+
+    def _handle(self, received: list[dict[str, Any]]) -> None:
+        replays, self.replays = self.replays, []
         # Lambda deletes a message no filter matches, without invoking the function.
         pairs = [(m, sqs_record(m, self.arn)) for m in received]
         wanted = [self.filters.passes_sqs(r) for _m, r in pairs]
@@ -110,7 +130,6 @@ class SqsPoller:
         self.replays = self.delivery.chaos.replay(
             [r for r in records if r["messageId"] not in failed]
         )
-        return True
 
 
 def wire_sqs(
@@ -134,7 +153,7 @@ def wire_sqs(
         to_event=sqs_event,
         filters=FilterCriteria(props.get("FilterCriteria"), where),
     )
-    delivery.add_worker(Worker(f"sqs:{spec.logical_id}.{event_name}", poller.step, 0.05))
+    delivery.add_worker(poller.worker(f"sqs:{spec.logical_id}.{event_name}"))
 
 
 def _bridge_queue(delivery: Delivery, spec: FunctionSpec, event_name: str) -> tuple[str, str]:
@@ -159,7 +178,7 @@ def _bridge_poller(
         to_event=to_event,
         attempts=ASYNC_ATTEMPTS,
     )
-    delivery.add_worker(Worker(name, poller.step, 0.05))
+    delivery.add_worker(poller.worker(name))
 
 
 def wire_sns(

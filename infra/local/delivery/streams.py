@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from infra.local import activity
 from infra.local.delivery.base import (
     DEFAULT_STREAM_RETRIES,
     TTL_PRINCIPAL,
@@ -60,6 +61,26 @@ class StreamPoller:
     attempts: int = 0
     limit: int = 0  # the batch size now: halved by bisection, back to batch_size on success
     replays: list[dict[str, Any]] = field(default_factory=list)
+    # The stream's version (infra/local/activity.py) when the last finished fetch began.
+    fetched: int = -1
+    busy: bool = False  # a batch of replays is in progress
+
+    def caught_up(self) -> bool:
+        """Nothing to deliver: every record up to the stream's end fetched and consumed."""
+        pending, replays = self.pending, self.replays
+        idle = not pending and not replays and not self.busy
+        return idle and self.fetched == activity.version(self.key)
+
+    @property
+    def key(self) -> str:
+        return activity.stream_key(self.stream_arn)
+
+    def worker(self, name: str) -> Worker:
+        """The loop that runs this poller: woken when its table's stream gets a record (every
+        record is announced: it looks anyway once a minute when nothing came)."""
+        key = self.key
+        interval = self.delivery.options.stream_interval
+        return Worker(name, self.step, interval, max(60.0, interval), lambda: activity.version(key))
 
     def _iterator(self, shard_id: str) -> str:
         streams = self.delivery.client("dynamodbstreams")
@@ -105,7 +126,20 @@ class StreamPoller:
     def step(self) -> bool:
         self.limit = self.limit or self.batch_size
         if len(self.pending) < self.limit:
+            version, before = activity.version(self.key), len(self.pending)
             self._fetch()
+            if len(self.pending) > before:
+                self.delivery.started += 1  # before `fetched` moves (see Delivery.settled)
+            self.fetched = version
+        if self.replays:
+            self.busy = True  # before `started` moves and the replays leave the list
+            self.delivery.started += 1
+        try:
+            return self._deliver()
+        finally:
+            self.busy = False
+
+    def _deliver(self) -> bool:
         replays, self.replays = self.replays, []
         if not self.pending and not replays:
             return False
@@ -206,4 +240,4 @@ def wire_stream(
         checkpoints=_resumed(delivery.resume.get(source), str(props["Stream"])),
     )
     delivery.stream_pollers[source] = poller
-    delivery.add_worker(Worker(f"stream:{source}", poller.step, delivery.options.stream_interval))
+    delivery.add_worker(poller.worker(f"stream:{source}"))

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from chalice.local import ChaliceRequestHandler, RouteMatcher, ThreadedHTTPServer
 
-from infra.local.fronts import ServerThread
+from infra.local.fronts import Draining, DrainingHandler, ServerThread
 from infra.local.runtime import FunctionRuntime, InvocationError
 from infra.local.template import ACCOUNT_ID, ApiRoute, Resolver, Template
 from infra.local.tokens import CognitoVerifier, InvalidToken
@@ -318,7 +318,7 @@ def _identity(request: _Request) -> dict[str, Any]:
     }
 
 
-class _RequestHandler(ChaliceRequestHandler):
+class _RequestHandler(DrainingHandler, ChaliceRequestHandler):
     """chalice's HTTP handler, with our gateway in place of chalice's app-bound one."""
 
     def __init__(
@@ -369,6 +369,12 @@ class _RequestHandler(ChaliceRequestHandler):
         raise AttributeError(name)
 
 
+class _Server(Draining, ThreadedHTTPServer):
+    def __init__(self, address: tuple[str, int], handler: Any) -> None:
+        self._draining_init()
+        super().__init__(address, handler)
+
+
 class RestFront(ServerThread):
     """The threaded HTTP server that feeds one gateway."""
 
@@ -376,4 +382,4 @@ class RestFront(ServerThread):
         def factory(request: Any, address: Any, server: Any) -> _RequestHandler:
             return _RequestHandler(request, address, server, app_object=gateway)
 
-        super().__init__("api", ThreadedHTTPServer((host, port), factory))
+        super().__init__("api", _Server((host, port), factory))

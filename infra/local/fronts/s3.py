@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
@@ -39,7 +39,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from infra.local.fronts import ServerThread
+from infra.local.fronts import DrainingHandler, DrainingHTTPServer, ServerThread
 from infra.local.template import REGION
 
 # Query parameters that make a GET or HEAD read something other than the object's bytes.
@@ -237,7 +237,7 @@ def _signed(headers: Any, query: dict[str, list[str]]) -> bool:
     return bool(headers.get("Authorization")) or "Signature" in query
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(DrainingHandler, BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
@@ -334,9 +334,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = do_OPTIONS = do_PATCH = _handle
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _Server(DrainingHTTPServer):
     def __init__(
         self, address: tuple[str, int], upstream: str, secret: str, public: PublicReads
     ) -> None:

@@ -14,12 +14,13 @@ Requests are not signature-checked (the functions sign them with the local crede
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from infra.local.fronts import ServerThread
+from infra.local.fronts import DrainingHandler, DrainingHTTPServer, ServerThread
 from infra.local.search import LocalSearch, SearchError
 
 
@@ -37,7 +38,7 @@ class SearchFront:
 
     def __init__(self, engine: LocalSearch, host: str, port: int) -> None:
         self.engine = engine
-        self._server = ServerThread("search", ThreadingHTTPServer((host, port), self._handler()))
+        self._server = ServerThread("search", DrainingHTTPServer((host, port), self._handler()))
 
     @property
     def url(self) -> str:
@@ -45,6 +46,12 @@ class SearchFront:
 
     def start(self) -> None:
         self._server.start()
+
+    def stop_accepting(self) -> None:
+        self._server.stop_accepting()
+
+    def drain(self, deadline: float, hurry: threading.Event | None = None) -> bool:
+        return self._server.drain(deadline, hurry)
 
     def stop(self) -> None:
         self._server.stop()
@@ -54,7 +61,7 @@ class SearchFront:
         return type("Handler", (_Handler,), {"engine": self.engine})
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(DrainingHandler, BaseHTTPRequestHandler):
     """OpenSearch's REST API on `engine` (which the front sets on a subclass)."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as opensearch-py's pool expects

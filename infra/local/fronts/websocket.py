@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -30,7 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from infra.local.fronts import ServerThread
+from infra.local.fronts import DrainingHandler, DrainingHTTPServer, ServerThread
 from infra.local.runtime import FunctionRuntime, InvocationError
 from infra.local.template import ACCOUNT_ID, REGION, WebSocketApi
 
@@ -59,7 +59,7 @@ class WebSocketFront:
             target=self._server.serve_forever, name="websocket", daemon=True
         )
         self.manage = ServerThread(
-            "websocket-management", ThreadingHTTPServer((host, manage_port), self._manage_handler())
+            "websocket-management", DrainingHTTPServer((host, manage_port), self._manage_handler())
         )
 
     @property
@@ -74,9 +74,19 @@ class WebSocketFront:
         self._thread.start()
         self.manage.start()
 
-    def stop(self) -> None:
+    def stop_accepting(self) -> None:
+        """No new connection; the open ones are closed (1001, going away) once the frames in
+        progress are handled, and their `$disconnect` runs. The management API stays up for
+        the functions still running (stop() closes it)."""
         self._server.shutdown()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def drain(self, deadline: float, hurry: threading.Event | None = None) -> bool:
+        return True  # stop_accepting() waited for the connections' handlers
+
+    def stop(self) -> None:
+        self.stop_accepting()
         self.manage.stop()
 
     # ------------------------------------------------------------------ the API's events
@@ -252,7 +262,7 @@ class _Refused(Exception):
         self.text = text
 
 
-class _ManagementHandler(BaseHTTPRequestHandler):
+class _ManagementHandler(DrainingHandler, BaseHTTPRequestHandler):
     """`@connections` on `front` (which the front sets on a subclass)."""
 
     front: WebSocketFront
