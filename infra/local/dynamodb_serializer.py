@@ -229,14 +229,11 @@ class DynamoDBSerializer(moto_serialize.JSONSerializer):
                 value_picker=self._value_picker,
             ).serialize(result)
             if plain != response:
-                raise AssertionError(
-                    f"{self.operation_name}: the fast DynamoDB serializer wrote\n"
-                    f"{response}\nwhere moto writes\n{plain}"
-                )
+                raise AssertionError(_difference(self.operation_name, plain, response))
         return response
 
     def _serialize(self, serialized: Any, value: Any, shape: moto_model.Shape, key: str) -> None:
-        if self._fast and key:
+        if self._fast and key and isinstance(key, str):  # moto's path joins the keys
             encode = _encoder(self._service, shape)
             if encode is not None:
                 try:
@@ -248,6 +245,17 @@ class DynamoDBSerializer(moto_serialize.JSONSerializer):
                     self._default_serialize(serialized, encoded, shape, key)
                     return
         super()._serialize(serialized, value, shape, key)
+
+
+def _difference(operation: str, plain: Any, fast: Any) -> str:
+    body, other = str(plain.get("body")), str(fast.get("body"))
+    at = next((i for i, (a, b) in enumerate(zip(body, other, strict=False)) if a != b), 0)
+    if body == other:
+        body, other = str(plain), str(fast)
+    return (
+        f"{operation}: the fast DynamoDB serializer wrote ...{other[max(at - 80, 0) : at + 80]}... "
+        f"where moto writes ...{body[max(at - 80, 0) : at + 80]}..."
+    )
 
 
 def install() -> None:
