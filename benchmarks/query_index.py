@@ -1,11 +1,15 @@
 """DynamoDB Query on moto as the data grows: moto's own Query (a scan of the table) against the
-local cloud's query index (infra/local/dynamodb_index.py), at 300 and 3,000 posts.
+local cloud's query index (infra/local/dynamodb_index.py), at 300 and 3,000 posts, each also
+with the local cloud's DynamoDB serializer (infra/local/dynamodb_serializer.py).
 
 The data of the issue "The local cloud at a real size": 120 authors, their posts (round robin),
 50 readers each following 20 of them, every reader's feed partition holding the fanned-out
 entries of the posts of the accounts they follow, each post with a media item. Each size runs
 in its own process (a fresh moto) and prints, per read, the median in ms of `--requests` calls
-with moto's scan ("plain") and with the index ("indexed"); then the ratio 3,000 / 300 posts.
+with moto's scan and serializer ("plain"), with the index ("indexed") and with the index and
+the fast serializer ("indexed+fast", what the local cloud runs); then the ratio 3,000 / 300
+posts. Then GET /feed's throughput in-process: `--requests` calls from one client, and as many
+from each of two clients (threads) at once.
 
 - feed Query: one reader's feed partition, newest first, a page of 20 (FeedTable);
 - ByAuthor Query: one author's posts, newest first, a page of 2 (PostsTable's GSI; every
@@ -23,6 +27,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 AUTHORS, READERS, FOLLOWING = 120, 50, 20
 SIZES = (300, 3000)
 READS = ("feed Query", "ByAuthor Query", "GET /feed")
-MODES = ("plain", "indexed")
+MODES = ("plain", "indexed", "indexed+fast")
+CLIENTS = (1, 2)
 
 
 def seed(posts_count: int) -> tuple[list[str], list[str]]:
@@ -122,12 +128,42 @@ def seed(posts_count: int) -> tuple[list[str], list[str]]:
     return authors, readers
 
 
-def measure(posts_count: int, requests: int) -> dict[str, dict[str, float]]:
-    """Medians (ms) per read and mode, in this process."""
-    from infra.local import atomicity, dynamodb_index
+def _mode(name: str) -> contextlib.ExitStack:
+    """The local cloud's DynamoDB as it runs in `name` mode (moto's own parts switched back)."""
+    from infra.local import dynamodb_index, dynamodb_serializer
 
-    atomicity.install()
-    dynamodb_index.install()
+    scope = contextlib.ExitStack()
+    if name == "plain":
+        scope.enter_context(dynamodb_index.disabled())
+    if name != "indexed+fast":
+        scope.enter_context(dynamodb_serializer.disabled())
+    return scope
+
+
+def _throughput(read: Callable[[int], None], clients: int, requests: int) -> float:
+    """Requests per second of `clients` threads each making `requests` calls at once."""
+    start = threading.Barrier(clients + 1)
+
+    def client(offset: int) -> None:
+        start.wait()
+        for turn in range(requests):
+            read(offset + turn)
+
+    threads = [threading.Thread(target=client, args=(7 * n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    begin = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return clients * requests / (time.perf_counter() - begin)
+
+
+def measure(posts_count: int, requests: int) -> dict[str, dict[str, float]]:
+    """Medians (ms) per read and mode, and GET /feed's req/s per mode, in this process."""
+    from infra.local import atomicity
+
+    atomicity.install()  # and the index, and the serializer
     with provisioned():
         from functions.feed import app as feed_app
         from glimpse.models.feed import FeedItem, feed_pk
@@ -135,6 +171,7 @@ def measure(posts_count: int, requests: int) -> dict[str, dict[str, float]]:
 
         authors, readers = seed(posts_count)
         event = json.loads((ROOT / "events/feed/get_feed.json").read_text())
+        lock = threading.Lock()
 
         def feed_query(turn: int) -> None:
             reader = readers[turn % len(readers)]
@@ -146,8 +183,10 @@ def measure(posts_count: int, requests: int) -> dict[str, dict[str, float]]:
 
         def get_feed(turn: int) -> None:
             reader = readers[turn % len(readers)]
-            event["requestContext"]["authorizer"]["claims"]["sub"] = reader
-            response = feed_app.lambda_handler(event, LambdaContext("feed"))
+            with lock:  # the event is shared; each call gets its own copy
+                event["requestContext"]["authorizer"]["claims"]["sub"] = reader
+                call = json.loads(json.dumps(event))
+            response = feed_app.lambda_handler(call, LambdaContext("feed"))
             assert response["statusCode"] == 200, response["body"]
 
         reads: dict[str, Callable[[int], None]] = {
@@ -157,8 +196,7 @@ def measure(posts_count: int, requests: int) -> dict[str, dict[str, float]]:
         }
         medians: dict[str, dict[str, float]] = {}
         for mode in MODES:
-            scope = dynamodb_index.disabled() if mode == "plain" else contextlib.nullcontext()
-            with scope:
+            with _mode(mode):
                 for name, read in reads.items():
                     read(0)  # warm-up (imports, connections, the index's first build)
                     samples = []
@@ -167,6 +205,9 @@ def measure(posts_count: int, requests: int) -> dict[str, dict[str, float]]:
                         read(turn)
                         samples.append((time.perf_counter() - begin) * 1000)
                     medians.setdefault(name, {})[mode] = statistics.median(samples)
+                for clients in CLIENTS:
+                    rate = _throughput(get_feed, clients, requests)
+                    medians.setdefault(f"GET /feed req/s, {clients} client(s)", {})[mode] = rate
         return medians
 
 
@@ -196,13 +237,22 @@ def main() -> None:
         f"\n{AUTHORS} authors, {READERS} readers following {FOLLOWING} each; "
         f"median ms of {args.requests} calls"
     )
-    header = f"{'read':<16} {'mode':<8} {small:>9,} {large:>9,} {'ratio':>7}"
+    header = f"{'read':<16} {'mode':<13} {small:>9,} {large:>9,} {'ratio':>7}"
     print(header)
     print("-" * len(header))
     for name in READS:
         for mode in MODES:
             low, high = results[small][name][mode], results[large][name][mode]
-            print(f"{name:<16} {mode:<8} {low:>9.1f} {high:>9.1f} {high / low:>6.2f}x")
+            print(f"{name:<16} {mode:<13} {low:>9.1f} {high:>9.1f} {high / low:>6.2f}x")
+    print(f"\nGET /feed in-process, req/s ({args.requests} calls per client)")
+    header = f"{'clients':<16} {'mode':<13} {small:>9,} {large:>9,}"
+    print(header)
+    print("-" * len(header))
+    for clients in CLIENTS:
+        name = f"GET /feed req/s, {clients} client(s)"
+        for mode in MODES:
+            low, high = results[small][name][mode], results[large][name][mode]
+            print(f"{clients:<16} {mode:<13} {low:>9.1f} {high:>9.1f}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
-from infra.local import dynamodb_index
+from infra.local import dynamodb_index, dynamodb_serializer
 
 _OPERATIONS = (
     "put_item",
@@ -181,3 +181,4 @@ def install() -> None:
 
             setattr(DynamoDBBackend, name, serialized)
     dynamodb_index.install()  # and Query reads the partition, not the table
+    dynamodb_serializer.install()  # and items are encoded in one pass

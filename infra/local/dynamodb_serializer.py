@@ -1,0 +1,294 @@
+"""DynamoDB's responses on moto, items encoded without walking botocore's shape model.
+
+moto turns every response into JSON with a generic serializer (`moto.core.serialize`) that
+walks the operation's output shape member by member: for each member it looks the value up
+under several aliases, appends to a path, dispatches on the shape's type. An item is a map of
+`AttributeValue`s, a structure of ten members (S, N, B, SS, NS, BS, M, L, NULL, BOOL) of which
+one is set, so each attribute costs some thirty such steps, and a BatchGetItem of 100 items of
+20 attributes about 60,000. That was ~78% of a GET /feed in the local cloud.
+
+Here the serializer moto picks for `dynamodb` and `dynamodbstreams` (its per-service table,
+`SERVICE_SPECIFIC_SERIALIZERS`) is moto's own JSON serializer with one change: a value whose
+shape is made of `AttributeValue`s (an item, a key, a list of them, a map of table names to
+lists of them: `_rooted`) is encoded in one recursive pass over the dicts the handler built,
+applying exactly what moto's serializer does to them:
+
+- a type's value is kept as it is for S, N (strings), NULL and BOOL, each string of SS and NS;
+- B and each of BS is base64 (of the UTF-8 bytes when it is a string);
+- M and L are encoded recursively; maps and lists keep their order.
+
+Everything else (the response's envelope: Count, ScannedCount, ConsumedCapacity's member
+order and floats, UnprocessedKeys' other members, errors, every other operation) is moto's
+code, and so is the body's `json.dumps`. Whatever the fast pass does not recognise as one of
+the above (an attribute value that is not a one-key dict of a known type with a value of the
+expected Python type, an empty attribute name, a `None`) makes it hand that value back to
+moto's serializer, which then handles it (its parts may again take the fast pass), so the
+output is moto's in every case. When moto is set to pretty-print or some response transformer
+is registered for DynamoDB, moto's serializer does everything.
+
+`GLIMPSE_DYNAMODB_SERIALIZER_CHECK=1` (or `set_checking(True)`) serializes every response both
+ways and raises if the bodies differ; `disabled()` is moto's serializer meanwhile.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+from moto.core import model as moto_model
+from moto.core import serialize as moto_serialize
+
+Encoder = Callable[[Any], Any]
+
+SERVICES = ("dynamodb", "dynamodbstreams")
+# The members of `AttributeValue` and the shape type of each (or of its list's members).
+MEMBERS = {
+    "S": "string",
+    "N": "string",
+    "B": "blob",
+    "SS": "list:string",
+    "NS": "list:string",
+    "BS": "list:blob",
+    "M": "map:AttributeValue",
+    "L": "list:AttributeValue",
+    "NULL": "boolean",
+    "BOOL": "boolean",
+}
+_STRING, _AS_IS, _BLOB, _STRINGS, _BLOBS, _MAP, _LIST = range(7)
+_KINDS = {
+    "S": _STRING,
+    "N": _STRING,
+    "NULL": _AS_IS,
+    "BOOL": _AS_IS,
+    "B": _BLOB,
+    "SS": _STRINGS,
+    "NS": _STRINGS,
+    "BS": _BLOBS,
+    "M": _MAP,
+    "L": _LIST,
+}
+
+_lock = threading.Lock()
+_installed = False
+_settings = {
+    "enabled": True,
+    "checking": os.environ.get("GLIMPSE_DYNAMODB_SERIALIZER_CHECK") == "1",
+}
+_counts = {"fast": 0, "moto": 0}
+
+
+class _Fallback(Exception):
+    """A value the fast pass does not encode: moto's serializer does."""
+
+
+def _blob(value: Any) -> str:
+    if type(value) is str:
+        value = value.encode("utf-8")
+    elif type(value) is not bytes:
+        raise _Fallback
+    return base64.b64encode(value).decode("utf-8")
+
+
+def _attribute_value(value: Any) -> Any:
+    """One AttributeValue as moto's serializer writes it (the same dict when unchanged)."""
+    if type(value) is not dict or len(value) != 1:
+        raise _Fallback
+    for kind, inner in value.items():
+        code = _KINDS.get(kind)
+        if code == _STRING:
+            if type(inner) is not str:
+                raise _Fallback
+            return value
+        if code == _MAP:
+            return {kind: _attribute_map(inner)}
+        if code == _AS_IS:
+            if inner is None:
+                raise _Fallback
+            return value
+        if code == _LIST:
+            if type(inner) is not list:
+                raise _Fallback
+            return {kind: [_attribute_value(entry) for entry in inner]}
+        if code == _STRINGS:
+            if type(inner) is not list or not all(type(entry) is str for entry in inner):
+                raise _Fallback
+            return value
+        if code == _BLOB:
+            return {kind: _blob(inner)}
+        if code == _BLOBS:
+            if type(inner) is not list:
+                raise _Fallback
+            return {kind: [_blob(entry) for entry in inner]}
+    raise _Fallback
+
+
+def _attribute_map(value: Any) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise _Fallback
+    encoded = {}
+    for name, attribute in value.items():
+        if type(name) is not str or not name:
+            raise _Fallback
+        encoded[name] = _attribute_value(attribute)
+    return encoded
+
+
+def _map_of(encode: Encoder) -> Encoder:
+    if encode is _attribute_value:
+        return _attribute_map
+
+    def encode_map(value: Any) -> dict[str, Any]:
+        if type(value) is not dict:
+            raise _Fallback
+        encoded = {}
+        for name, entry in value.items():
+            if type(name) is not str or not name:
+                raise _Fallback
+            encoded[name] = encode(entry)
+        return encoded
+
+    return encode_map
+
+
+def _list_of(encode: Encoder) -> Encoder:
+    def encode_list(value: Any) -> list[Any]:
+        if type(value) is not list:
+            raise _Fallback
+        return [encode(entry) for entry in value]
+
+    return encode_list
+
+
+def _is_attribute_value(shape: Shape) -> bool:
+    """The `AttributeValue` structure, exactly as this module knows it."""
+    if not isinstance(shape, StructureShape) or shape.name != "AttributeValue":
+        return False
+    if set(shape.members) != set(MEMBERS):
+        return False
+    for name, member in shape.members.items():
+        kind = member.type_name
+        if isinstance(member, ListShape | MapShape):
+            inner = member.member if isinstance(member, ListShape) else member.value
+            kind = f"{kind}:{inner.name if inner.type_name == 'structure' else inner.type_name}"
+            if inner.serialization.get("name"):
+                return False
+        if kind != MEMBERS[name] or member.serialization.get("name"):
+            return False
+        if kind.startswith("list") and member.name in MEMBERS:  # moto would look it up first
+            return False
+    return True
+
+
+def _rooted(shape: Shape) -> Encoder | None:
+    """The fast encoder of a shape made of AttributeValues (None for any other shape)."""
+    if shape.serialization.get("name"):
+        return None
+    if _is_attribute_value(shape):
+        return _attribute_value
+    if isinstance(shape, MapShape):
+        inner = _rooted(shape.value)
+        return _map_of(inner) if inner is not None else None
+    if isinstance(shape, ListShape):
+        inner = _rooted(shape.member)
+        return _list_of(inner) if inner is not None else None
+    return None
+
+
+_encoders: dict[tuple[str, str, str], Encoder | None] = {}
+
+
+def _encoder(service: str, shape: Shape) -> Encoder | None:
+    key = (service, shape.name, shape.type_name)
+    try:
+        return _encoders[key]
+    except KeyError:
+        found = _encoders[key] = _rooted(shape)
+        return found
+
+
+class DynamoDBSerializer(moto_serialize.JSONSerializer):
+    """moto's JSON serializer; items, keys and lists of them in one pass."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        transformers = getattr(self._value_picker, "response_transformers", None)
+        self._fast = bool(_settings["enabled"]) and not self.pretty_print and not transformers
+        self._service = str(self.service_model.service_name)
+
+    def serialize(self, result: Any) -> Any:
+        response = super().serialize(result)
+        if self._fast and _settings["checking"]:
+            plain = moto_serialize.JSONSerializer(
+                operation_model=self.operation_model,
+                pretty_print=self.pretty_print,
+                value_picker=self._value_picker,
+            ).serialize(result)
+            if plain != response:
+                raise AssertionError(_difference(self.operation_name, plain, response))
+        return response
+
+    def _serialize(self, serialized: Any, value: Any, shape: moto_model.Shape, key: str) -> None:
+        if self._fast and key and isinstance(key, str):  # moto's path joins the keys
+            encode = _encoder(self._service, shape)
+            if encode is not None:
+                try:
+                    encoded = encode(value)
+                except _Fallback:
+                    _counts["moto"] += 1
+                else:
+                    _counts["fast"] += 1
+                    self._default_serialize(serialized, encoded, shape, key)
+                    return
+        super()._serialize(serialized, value, shape, key)
+
+
+def _difference(operation: str, plain: Any, fast: Any) -> str:
+    body, other = str(plain.get("body")), str(fast.get("body"))
+    at = next((i for i, (a, b) in enumerate(zip(body, other, strict=False)) if a != b), 0)
+    if body == other:
+        body, other = str(plain), str(fast)
+    return (
+        f"{operation}: the fast DynamoDB serializer wrote ...{other[max(at - 80, 0) : at + 80]}... "
+        f"where moto writes ...{body[max(at - 80, 0) : at + 80]}..."
+    )
+
+
+def install() -> None:
+    """moto serializes DynamoDB (and DynamoDB Streams) responses with `DynamoDBSerializer`."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+        for service in SERVICES:
+            moto_serialize.SERVICE_SPECIFIC_SERIALIZERS.setdefault(service, {})["json"] = (
+                DynamoDBSerializer
+            )
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """moto's own serializer for the responses serialized meanwhile (in every thread)."""
+    with _lock:
+        before = _settings["enabled"]
+        _settings["enabled"] = False
+    try:
+        yield
+    finally:
+        with _lock:
+            _settings["enabled"] = before
+
+
+def set_checking(on: bool) -> None:
+    """Serialize every response both ways too, and raise if they differ."""
+    _settings["checking"] = on
+
+
+def counts() -> dict[str, int]:
+    """Values encoded so far by the fast pass, and handed back to moto's serializer."""
+    return dict(_counts)
