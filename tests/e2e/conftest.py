@@ -1,14 +1,20 @@
-"""The local cloud started in this process on free ports; tests talk HTTP to it."""
+"""The local cloud started in this process on free ports; tests talk HTTP to it.
+
+Its output (function logs, the gateway's lines) is captured per test phase and shown only for
+a failing test, as "Captured local cloud <phase>" (tests/e2e/cloud_output.py). Waits are on
+conditions, with deadlines of minutes (tests/e2e/waiting.py).
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +23,8 @@ import requests
 from infra.local import atomicity
 from infra.local.cloud import LocalCloud
 from infra.local.delivery import DeliveryOptions
+from tests.e2e import cloud_output
+from tests.e2e.waiting import HTTP_TIMEOUT, TEST_TIMEOUT, until
 
 PASSWORD = "correct-horse-1"
 
@@ -27,13 +35,56 @@ PASSWORD = "correct-horse-1"
 CHAOS = float(os.environ.get("GLIMPSE_E2E_CHAOS") or 0)
 
 
+E2E = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each end-to-end test may take TEST_TIMEOUT (a loaded machine is slow, not wrong)."""
+    for item in items:
+        if item.path.is_relative_to(E2E) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cloud_output() -> Iterator[pytest.MonkeyPatch]:
+    """Every local cloud of this session writes to cloud_output.OUTPUT, not the terminal."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        cloud_output.install(monkeypatch)
+        yield monkeypatch
+
+
+def _phase(item: pytest.Item, when: str) -> Generator[None]:
+    cloud_output.leave_out_of_log_capture(logging.getLogger().handlers)
+    try:
+        return (yield)
+    finally:
+        item.add_report_section(when, "local cloud", cloud_output.OUTPUT.take())
+
+
+# Innermost (trylast), so inside pytest's own capture: the section lands next to its sections.
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None]:
+    return (yield from _phase(item, "setup"))
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None]:
+    return (yield from _phase(item, "call"))
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None]:
+    return (yield from _phase(item, "teardown"))
+
+
 @pytest.fixture(scope="session")
-def cloud() -> Iterator[LocalCloud]:
+def cloud(_cloud_output: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
     options = DeliveryOptions(
         retry_delay=0.2, ttl_interval=0.5, chaos=CHAOS, chaos_conflicts=CHAOS, seed=1
     )
     local = LocalCloud(port=0, options=options)
     local.start()
+    cloud_output.install(_cloud_output)  # the modules its start imported, too
     yield local
     local.stop()
     if CHAOS:  # the run proved something only if transactions were really cancelled
@@ -50,7 +101,9 @@ class Client:
         headers = dict(kwargs.pop("headers", {}) or {})
         if self.token and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {self.token}"
-        return requests.request(method, self.base + path, headers=headers, timeout=15, **kwargs)
+        return requests.request(
+            method, self.base + path, headers=headers, timeout=HTTP_TIMEOUT, **kwargs
+        )
 
     @property
     def user_id(self) -> str:
@@ -124,31 +177,47 @@ def post_file(slot: dict[str, Any], data: bytes, content_type: str) -> requests.
         slot["upload"]["url"],
         data=slot["upload"]["fields"],
         files={"file": ("upload", data, content_type)},
-        timeout=15,
+        timeout=HTTP_TIMEOUT,
     )
 
 
-def wait_for_media(client: Client, media_id: str, timeout: float = 10.0) -> dict[str, Any]:
-    """GET /media/{id} until it leaves `pending` (or the timeout passes)."""
-    deadline = time.monotonic() + timeout
-    while True:
+def wait_for_media(client: Client, media_id: str) -> dict[str, Any]:
+    """GET /media/{id} until it leaves `pending`: the settled media item."""
+
+    def media() -> dict[str, Any]:
         response = client.get(f"/media/{media_id}")
         assert response.status_code == 200, response.text
-        body = dict(response.json())
-        if body["status"] != "pending" or time.monotonic() > deadline:
-            return body
-        time.sleep(0.1)
+        return dict(response.json())
+
+    return until(
+        media, lambda body: body["status"] != "pending", what=f"media {media_id} leaves pending"
+    )
 
 
 def upload_image(
-    client: Client,
-    data: bytes,
-    content_type: str,
-    kind: str = "post",
-    filter: str = "none",
-    timeout: float = 10.0,
+    client: Client, data: bytes, content_type: str, kind: str = "post", filter: str = "none"
 ) -> dict[str, Any]:
     """Upload slot, file POST, wait: the settled media item (images or videos)."""
     slot = open_upload(client, data, content_type, kind, filter)
     assert post_file(slot, data, content_type).status_code in (200, 201, 204)
-    return wait_for_media(client, slot["media_id"], timeout)
+    return wait_for_media(client, slot["media_id"])
+
+
+QUEUE_COUNTS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+
+
+def queue_counts(cloud: LocalCloud, logical_id: str) -> dict[str, str]:
+    """The queue's messages waiting and in flight."""
+    sqs = cloud.provisioner.client("sqs")
+    answer = sqs.get_queue_attributes(QueueUrl=cloud.ref(logical_id), AttributeNames=QUEUE_COUNTS)
+    return dict(answer["Attributes"])
+
+
+def queue_drained(cloud: LocalCloud, logical_id: str) -> None:
+    """Wait until the queue holds no message, visible or in flight: every message sent to it
+    so far has been handled (deleted once its function returned) or moved to its DLQ."""
+    until(
+        lambda: queue_counts(cloud, logical_id),
+        lambda counts: set(counts.values()) == {"0"},
+        what=f"{logical_id} is drained",
+    )

@@ -9,12 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from infra.local.cloud import ROOT
+from tests.e2e import cloud_output
+from tests.e2e.waiting import DEADLINE, until
 
 
 def _ephemeral_low() -> int:
@@ -50,7 +51,8 @@ def free_ports(count: int = 6) -> int:
 
 @contextmanager
 def local_cloud(port: int, state: Path, log: Path, *extra: str) -> Iterator[str]:
-    """`python -m infra.local` in its own process; stopped with SIGINT, as Ctrl-C does."""
+    """`python -m infra.local` in its own process; stopped with SIGINT, as Ctrl-C does. Its
+    log joins the test's captured local cloud output (shown if the test fails)."""
     command = [sys.executable, "-m", "infra.local", "--port", str(port), "--state-dir", str(state)]
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -60,17 +62,21 @@ def local_cloud(port: int, state: Path, log: Path, *extra: str) -> Iterator[str]
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+
+    def started() -> bool:
+        text = log.read_text()
+        assert process.poll() is None, f"the local cloud exited:\n{text[-3000:]}"
+        return "local cloud is up" in text
+
     try:
-        deadline = time.monotonic() + 60
-        while "local cloud is up" not in log.read_text():
-            assert process.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the local cloud did not start"
-            time.sleep(0.2)
+        until(started, what=f"the local cloud on port {port} says it is up")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
+            assert process.wait(timeout=DEADLINE) == 0, log.read_text()[-3000:]
         except subprocess.TimeoutExpired:
             process.kill()
             raise
+        finally:
+            cloud_output.add_process_log(f"{log.name} (port {port})", log.read_text())

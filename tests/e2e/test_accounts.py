@@ -15,6 +15,7 @@ from moto.utilities.utils import load_resource
 from infra.local.cloud import LocalCloud
 from tests.conftest import run_concurrently
 from tests.e2e.conftest import PASSWORD, Client, new_username
+from tests.e2e.waiting import HTTP_TIMEOUT
 
 
 def error_of(response: requests.Response) -> dict[str, Any]:
@@ -156,7 +157,7 @@ def test_concurrent_sign_ups_for_one_name_make_one_account(cloud: LocalCloud) ->
                 "email": f"{i}-{username}@example.com",
                 "password": PASSWORD,
             },
-            timeout=30,
+            timeout=HTTP_TIMEOUT,
         )
         return response.status_code
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -13,19 +13,10 @@ import pytest
 
 from infra.local.cloud import ROOT, LocalCloud
 from infra.local.delivery import TTL_PRINCIPAL, DeliveryOptions
+from tests.e2e.waiting import until
 from tests.fixtures.functions.recorder.store import recorded
 
 TEMPLATE = ROOT / "tests/fixtures/events-template.yaml"
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"not true within {timeout}s: {check}")
 
 
 def start(stack: str, chaos: float = 0.0) -> LocalCloud:
@@ -76,7 +67,7 @@ def test_sqs_partial_failures_retry_then_dead_letter(fixture_cloud: LocalCloud) 
     url, arn = fixture_cloud.ref("WorkQueue"), fixture_cloud.get_att("WorkQueue", "Arn")
     for body in ("ok-1", "fail", "ok-2"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
-    dead = wait_until(lambda: queue_bodies(fixture_cloud, "WorkDlq"))
+    dead = until(lambda: queue_bodies(fixture_cloud, "WorkDlq"), what="a message in WorkDlq")
     assert dead == ["fail"]
     bodies = [r["body"] for r in records_from(arn)]
     assert bodies.count("ok-1") == 1
@@ -101,7 +92,11 @@ def test_sqs_partial_failures_retry_then_dead_letter(fixture_cloud: LocalCloud) 
 def test_a_raising_handler_is_retried_and_never_loops(fixture_cloud: LocalCloud) -> None:
     sqs = fixture_cloud.provisioner.client("sqs")
     sqs.send_message(QueueUrl=fixture_cloud.ref("WorkQueue"), MessageBody="boom")
-    assert wait_until(lambda: "boom" in queue_bodies(fixture_cloud, "WorkDlq"))
+    until(
+        lambda: queue_bodies(fixture_cloud, "WorkDlq"),
+        lambda bodies: "boom" in bodies,
+        what="boom in WorkDlq",
+    )
 
 
 def test_stream_records_in_order_and_failures_to_destination(fixture_cloud: LocalCloud) -> None:
@@ -111,7 +106,7 @@ def test_stream_records_in_order_and_failures_to_destination(fixture_cloud: Loca
     ids = [f"item-{i}" for i in range(3)]
     for item_id in ids:
         dynamodb.put_item(TableName=table, Item={"id": {"S": item_id}})
-    inserted = wait_until(
+    inserted = until(
         lambda: (
             [
                 r
@@ -120,13 +115,14 @@ def test_stream_records_in_order_and_failures_to_destination(fixture_cloud: Loca
             ]
             if len([r for r in records_from(stream_arn) if r["eventName"] == "INSERT"]) >= 3
             else None
-        )
+        ),
+        what="3 INSERT records",
     )
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in inserted] == ids
     assert all(r["dynamodb"]["SequenceNumber"] for r in inserted)
 
     dynamodb.put_item(TableName=table, Item={"id": {"S": "poison"}, "fail": {"S": "yes"}})
-    failure = wait_until(lambda: queue_bodies(fixture_cloud, "StreamFailures"))
+    failure = until(lambda: queue_bodies(fixture_cloud, "StreamFailures"), what="a failure record")
     info = json.loads(failure[0])
     assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert info["DDBStreamBatchInfo"]["streamArn"] == stream_arn
@@ -141,12 +137,13 @@ def test_ttl_expiry_deletes_items_and_emits_service_removes(fixture_cloud: Local
     past, future = int(time.time()) - 5, int(time.time()) + 3600
     dynamodb.put_item(TableName=table, Item={"id": {"S": "old"}, "expires_at": {"N": str(past)}})
     dynamodb.put_item(TableName=table, Item={"id": {"S": "new"}, "expires_at": {"N": str(future)}})
-    removed = wait_until(
+    removed = until(
         lambda: [
             r
             for r in records_from(stream_arn)
             if r["eventName"] == "REMOVE" and r["dynamodb"]["Keys"]["id"]["S"] == "old"
-        ]
+        ],
+        what="the REMOVE of old",
     )
     assert removed[0]["userIdentity"] == TTL_PRINCIPAL
     assert "Item" not in dynamodb.get_item(TableName=table, Key={"id": {"S": "old"}})
@@ -161,13 +158,14 @@ def test_schedules_sns_and_s3_notifications(fixture_cloud: LocalCloud) -> None:
 
     topic = fixture_cloud.ref("Topic")
     fixture_cloud.provisioner.client("sns").publish(TopicArn=topic, Message="hello", Subject="s")
-    sns = wait_until(
+    sns = until(
         lambda: [
             r
             for e in recorded()
             for r in e.get("Records", [])
             if r.get("EventSource") == "aws:sns" and r["Sns"]["TopicArn"] == topic
-        ]
+        ],
+        what="the SNS record",
     )
     assert sns[0]["Sns"]["Message"] == "hello"
 
@@ -176,12 +174,13 @@ def test_schedules_sns_and_s3_notifications(fixture_cloud: LocalCloud) -> None:
     s3.put_object(Bucket=bucket, Key="elsewhere/ignored.txt", Body=b"x")
     s3.put_object(Bucket=bucket, Key="incoming/photo.jpg", Body=b"jpeg")
     uploads_arn = fixture_cloud.get_att("UploadsQueue", "Arn")
-    notified = wait_until(
+    notified = until(
         lambda: [
             json.loads(r["body"])
             for r in records_from(uploads_arn)
             if "Records" in json.loads(r["body"])
-        ]
+        ],
+        what="the S3 notification",
     )
     keys = [rec["s3"]["object"]["key"] for body in notified for rec in body["Records"]]
     assert [unquote_plus(key) for key in keys] == ["incoming/photo.jpg"]  # URL-encoded, as AWS
@@ -194,7 +193,7 @@ def test_chaos_redelivers_handled_messages() -> None:
         arn = cloud.get_att("WorkQueue", "Arn")
         for i in range(4):
             sqs.send_message(QueueUrl=cloud.ref("WorkQueue"), MessageBody=f"twice-{i}")
-        wait_until(lambda: len(records_from(arn)) >= 8)
+        until(lambda: records_from(arn), lambda found: len(found) >= 8, what="8 deliveries")
         bodies = sorted(r["body"] for r in records_from(arn))
         assert bodies == sorted([f"twice-{i}" for i in range(4)] * 2)
     finally:
@@ -233,7 +232,7 @@ def test_sqs_filter_criteria_deliver_matches_and_delete_the_rest(
             and attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
         )
 
-    wait_until(settled)
+    until(settled, what="FilteredQueue is empty")
     delivered = sorted(r["body"] for r in records_from(arn))
     assert delivered == sorted([bodies[0], "plain keep"])
 
@@ -249,11 +248,13 @@ def test_stream_filter_criteria_skip_what_no_filter_matches(fixture_cloud: Local
     )
     dynamodb.delete_item(TableName=table, Key={"id": {"S": "b"}})
     dynamodb.put_item(TableName=table, Item={"id": {"S": "c"}, "kind": {"S": "keep"}})
-    wait_until(
-        lambda: any(r["dynamodb"]["Keys"]["id"]["S"] == "c" for r in records_from(stream_arn))
-    )
-    time.sleep(0.3)  # anything else would have come with or before c
-    delivered = [
-        (r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in records_from(stream_arn)
-    ]
-    assert delivered == [("INSERT", "b"), ("INSERT", "c")]
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "d"}, "kind": {"S": "keep"}})
+
+    def delivered() -> list[tuple[str, str]]:
+        return [
+            (r["eventName"], r["dynamodb"]["Keys"]["id"]["S"]) for r in records_from(stream_arn)
+        ]
+
+    # records come in order: anything c let through wrongly would have come before d
+    found = until(delivered, lambda pairs: ("INSERT", "d") in pairs, what="d's INSERT")
+    assert found == [("INSERT", "b"), ("INSERT", "c"), ("INSERT", "d")]

@@ -13,6 +13,7 @@ from botocore.config import Config
 from infra.local.cloud import LOCAL_SECRET_KEY, LocalCloud
 from tests import images
 from tests.e2e.conftest import Client, open_upload, upload_image
+from tests.e2e.waiting import HTTP_TIMEOUT
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +50,17 @@ def code(response: requests.Response) -> str:
 
 def post(url: str, fields: dict[str, str], data: bytes, content_type: str) -> requests.Response:
     return requests.post(
-        url, data=fields, files={"file": ("upload", data, content_type)}, timeout=15
+        url, data=fields, files={"file": ("upload", data, content_type)}, timeout=HTTP_TIMEOUT
     )
 
 
 def test_anonymous_listing_and_writes_are_refused(cloud: LocalCloud, ready: dict[str, Any]) -> None:
-    listing = requests.get(bucket_url(cloud), timeout=5)
+    listing = requests.get(bucket_url(cloud), timeout=HTTP_TIMEOUT)
     assert (listing.status_code, code(listing)) == (403, "AccessDenied")
-    assert requests.get(cloud.s3_url, timeout=5).status_code == 403  # ListBuckets
+    assert requests.get(cloud.s3_url, timeout=HTTP_TIMEOUT).status_code == 403  # ListBuckets
     key = f"{bucket_url(cloud)}/renditions/anything.jpg"
-    assert requests.put(key, data=b"x", timeout=5).status_code == 403
-    assert requests.delete(key, timeout=5).status_code == 403
+    assert requests.put(key, data=b"x", timeout=HTTP_TIMEOUT).status_code == 403
+    assert requests.delete(key, timeout=HTTP_TIMEOUT).status_code == 403
     # The signed clients of the functions and of the local cloud itself still get through.
     assert cloud.provisioner.client("s3").list_objects_v2(Bucket=cloud.ref("MediaBucket"))[
         "KeyCount"
@@ -71,15 +72,16 @@ def test_renditions_are_readable_and_nothing_else_is(
 ) -> None:
     for url in ready["renditions"].values():
         assert url.startswith(cloud.s3_url)
-        assert requests.get(url, timeout=5).status_code == 200
-        assert requests.head(url, timeout=5).status_code == 200
-        assert requests.get(f"{url}?v=2", timeout=5).status_code == 200  # a cache buster
-        assert requests.get(f"{url}?acl", timeout=5).status_code == 403  # another permission
+        assert requests.get(url, timeout=HTTP_TIMEOUT).status_code == 200
+        assert requests.head(url, timeout=HTTP_TIMEOUT).status_code == 200
+        assert requests.get(f"{url}?v=2", timeout=HTTP_TIMEOUT).status_code == 200  # a cache buster
+        acl = requests.get(f"{url}?acl", timeout=HTTP_TIMEOUT)  # another permission
+        assert acl.status_code == 403
     s3 = cloud.provisioner.client("s3")
     s3.put_object(Bucket=cloud.ref("MediaBucket"), Key="uploads/someone/original", Body=b"x")
     for method in ("GET", "HEAD"):
         original = requests.request(
-            method, f"{bucket_url(cloud)}/uploads/someone/original", timeout=5
+            method, f"{bucket_url(cloud)}/uploads/someone/original", timeout=HTTP_TIMEOUT
         )
         assert original.status_code == 403, method
 
@@ -88,7 +90,7 @@ def test_uploads_must_keep_to_their_policy_and_change_nothing_when_they_do_not(
     cloud: LocalCloud, alice_module: Client, ready: dict[str, Any]
 ) -> None:
     rendition = next(iter(ready["renditions"].values()))
-    before = requests.get(rendition, timeout=5).content
+    before = requests.get(rendition, timeout=HTTP_TIMEOUT).content
     data = images.jpeg(64, 64)
     slot = open_upload(alice_module, data, "image/jpeg")
     url, fields = slot["upload"]["url"], dict(slot["upload"]["fields"])
@@ -112,7 +114,7 @@ def test_uploads_must_keep_to_their_policy_and_change_nothing_when_they_do_not(
         "bad signature": (403, "SignatureDoesNotMatch"),
         "too large": (400, "EntityTooLarge"),
     }
-    assert requests.get(rendition, timeout=5).content == before
+    assert requests.get(rendition, timeout=HTTP_TIMEOUT).content == before
     s3 = cloud.provisioner.client("s3")
     upload_key = fields["key"]
     with pytest.raises(s3.exceptions.ClientError):
@@ -144,12 +146,12 @@ def test_signed_heads_say_the_size_and_expired_or_malformed_requests_get_an_answ
     expired = client.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": "uploads/sized"}, ExpiresIn=-10
     )
-    answer = requests.get(expired, timeout=5)
+    answer = requests.get(expired, timeout=HTTP_TIMEOUT)
     assert (answer.status_code, code(answer)) == (403, "AccessDenied")
     fresh = client.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": "uploads/sized"}, ExpiresIn=60
     )
-    assert requests.get(fresh, timeout=5).content == b"12345"
+    assert requests.get(fresh, timeout=HTTP_TIMEOUT).content == b"12345"
     broken = {"policy": "bm90IGpzb24=", "x-amz-algorithm": "AWS4-HMAC-SHA256"}
     answer = post(bucket_url(cloud), broken, b"x", "image/jpeg")
     assert answer.status_code in (400, 403)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import time
 
-import boto3
 import requests
 
 from infra.local.cloud import LocalCloud
 from tests import images
-from tests.e2e.conftest import Client, open_upload, post_file, upload_image, wait_for_media
+from tests.e2e.conftest import (
+    QUEUE_COUNTS,
+    Client,
+    open_upload,
+    post_file,
+    queue_counts,
+    queue_drained,
+    upload_image,
+    wait_for_media,
+)
+from tests.e2e.waiting import HTTP_TIMEOUT, within_promise
 
 
 def test_an_uploaded_photo_turns_ready_and_its_renditions_download(alice: Client) -> None:
@@ -17,12 +26,12 @@ def test_an_uploaded_photo_turns_ready_and_its_renditions_download(alice: Client
     started = time.monotonic()
     media = upload_image(alice, data, "image/jpeg")
     assert media["status"] == "ready", media
-    assert time.monotonic() - started < 10
+    within_promise(started, 10, "an upload turning ready")
     assert (media["width"], media["height"]) == (800, 600)
     assert media["blurhash"]
     assert set(media["renditions"]) == {"1080", "640", "320", "150"}
     for size, url in media["renditions"].items():
-        response = requests.get(url, timeout=10)  # a plain GET: no token, no signature
+        response = requests.get(url, timeout=HTTP_TIMEOUT)  # a plain GET: no token, no signature
         assert response.status_code == 200, url
         assert response.headers["Content-Type"] == "image/jpeg"
         expected = (800, 600) if int(size) >= 800 else (int(size), int(size) * 3 // 4)
@@ -39,7 +48,7 @@ def test_a_filter_named_at_upload_is_in_every_rendition(alice: Client) -> None:
     media = upload_image(alice, images.jpeg(1600, 1200), "image/jpeg", filter="noir")
     assert (media["status"], media["filter"], media["media_type"]) == ("ready", "noir", "image")
     for url in media["renditions"].values():
-        rendition = requests.get(url, timeout=10).content
+        rendition = requests.get(url, timeout=HTTP_TIMEOUT).content
         red, green, blue = images.pixel(rendition, 0.3, 0.6)
         assert max(red, green, blue) - min(red, green, blue) <= 4  # black and white
 
@@ -59,7 +68,8 @@ def test_originals_are_never_served(alice: Client, cloud: LocalCloud) -> None:
     bucket_url = slot["upload"]["url"]
     user_id = slot["upload"]["fields"]["key"].split("/")[1]
     for key in (slot["upload"]["fields"]["key"], f"originals/{user_id}/{slot['media_id']}"):
-        assert requests.get(f"{bucket_url}/{key}", timeout=10).status_code in (403, 404), key
+        answer = requests.get(f"{bucket_url}/{key}", timeout=HTTP_TIMEOUT)
+        assert answer.status_code in (403, 404), key
 
 
 def test_another_user_cannot_see_a_pending_media_item(alice: Client, bob: Client) -> None:
@@ -125,13 +135,5 @@ def test_hostile_uploads_settle_and_leave_no_message_behind(
         media = wait_for_media(alice, media_id)
         expected = ("ready", None) if case.reason is None else ("rejected", case.reason)
         assert (media["status"], media["reason"]) == expected, case.name
-    sqs = boto3.client("sqs", endpoint_url=cloud.endpoint)
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    for queue in ("UploadsQueue", "UploadsDeadLetterQueue"):
-        deadline = time.monotonic() + 5  # the last batch may still be finishing
-        while True:
-            counts = sqs.get_queue_attributes(QueueUrl=cloud.ref(queue), AttributeNames=names)
-            if set(counts["Attributes"].values()) == {"0"} or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        assert counts["Attributes"] == dict.fromkeys(names, "0"), queue
+    queue_drained(cloud, "UploadsQueue")  # the last batch may still be finishing
+    assert queue_counts(cloud, "UploadsDeadLetterQueue") == dict.fromkeys(QUEUE_COUNTS, "0")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from infra.local.cloud import LocalCloud
 from tests.e2e.conftest import Client, open_upload, post_file, sign_up_and_log_in, wait_for_media
-from tests.e2e.test_social import publish, wait_until
+from tests.e2e.test_social import publish
+from tests.e2e.waiting import until
 
 
 def test_likes_answer_as_reading_the_post_does(cloud: LocalCloud) -> None:
@@ -84,15 +85,16 @@ def test_going_public_approves_pending_requests(cloud: LocalCloud) -> None:
     post_id = publish(owner, "for my followers")
     assert fan.post(f"/users/{owner.username}/follow").json()["follow_status"] == "requested"
     assert owner.patch("/me", json={"is_private": False}).status_code == 200
-    status = wait_until(
+    until(
         lambda: fan.get(f"/users/{owner.username}").json()["follow_status"],
         lambda s: s == "following",
+        what="the pending request is approved",
     )
-    assert status == "following"
     assert owner.get("/me/follow-requests").json()["items"] == []
-    feed = wait_until(
+    feed = until(
         lambda: [p["post_id"] for p in fan.get("/feed").json()["items"]],
         lambda ids: post_id in ids,
+        what="the post is back-filled into the fan's feed",
     )
     assert feed == [post_id]
 

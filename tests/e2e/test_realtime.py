@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import runpy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,28 +20,46 @@ from infra.local.cloud import ROOT, LocalCloud
 from tests.e2e.conftest import PASSWORD, Client, sign_up_and_log_in
 from tests.e2e.test_messages import conversation_with, send
 from tests.e2e.test_social import publish
+from tests.e2e.waiting import DEADLINE, HTTP_TIMEOUT, until, within_promise
+
+Frame = dict[str, Any]
 
 
 @contextmanager
 def socket(cloud: LocalCloud, client: Client) -> Iterator[ClientConnection]:
-    with connect(f"{cloud.websocket_url}/?token={client.token}", open_timeout=5) as connection:
+    url = f"{cloud.websocket_url}/?token={client.token}"
+    with connect(url, open_timeout=HTTP_TIMEOUT) as connection:
         yield connection
 
 
-def frames(connection: ClientConnection, within: float = 1.0) -> list[dict[str, Any]]:
-    """Every frame that arrives within `within` seconds."""
-    received = []
-    deadline = time.monotonic() + within
-    while (left := deadline - time.monotonic()) > 0:
+def frames_until(
+    connection: ClientConnection, last: Callable[[Frame], bool], what: str
+) -> list[Frame]:
+    """Every frame received up to the first one for which `last` holds (included), waiting
+    for it as long as DEADLINE. A message's frames are posted before its POST answers, so
+    frames a test wants to rule out (a second copy, a blocked sender's) arrive before the
+    next message's: a test sends one after, and waits for it."""
+    received: list[Frame] = []
+    deadline = time.monotonic() + DEADLINE
+    while True:
         try:
-            received.append(json.loads(connection.recv(timeout=left)))
+            frame = json.loads(connection.recv(timeout=max(0.0, deadline - time.monotonic())))
         except TimeoutError:
-            break
-    return received
+            raise AssertionError(
+                f"never received {what} within {DEADLINE:.0f} s; received: {received}"
+            ) from None
+        received.append(frame)
+        if last(frame):
+            return received
 
 
-def first(connection: ClientConnection, within: float = 1.0) -> dict[str, Any]:
-    return dict(json.loads(connection.recv(timeout=within)))
+def message(message_id: str) -> Callable[[Frame], bool]:
+    return lambda frame: frame["type"] == "message" and frame["message"]["message_id"] == message_id
+
+
+def texts(received: list[Frame]) -> list[object]:
+    """Each frame's text if it is a message, else the whole frame."""
+    return [frame["message"]["text"] if frame["type"] == "message" else frame for frame in received]
 
 
 def test_a_message_reaches_every_socket_of_the_recipient_within_a_second(
@@ -53,24 +71,25 @@ def test_a_message_reaches_every_socket_of_the_recipient_within_a_second(
         started = time.monotonic()
         sent = send(ann, cid, "hello in real time")
         for connection in (phone, laptop):
-            frame = first(connection, within=1.0)
-            assert frame["type"] == "message"
-            assert frame["message"]["message_id"] == sent["message_id"]
+            (frame,) = frames_until(connection, message(sent["message_id"]), "the message")
             assert frame["message"]["text"] == "hello in real time"
-        assert time.monotonic() - started < 1.0
-        assert frames(phone, within=0.3) == []  # once, not twice
+        within_promise(started, 1.0, "a message reaching both sockets")
         phone.send(json.dumps({"action": "ping"}))
-        assert first(phone) == {"type": "pong"}
+        pong = frames_until(phone, lambda frame: frame["type"] == "pong", "the pong")
+        assert pong == [{"type": "pong"}]  # and no second copy of the message before it
         retried = {"text": "sent twice", "client_message_id": "retry-1"}
         for _ in range(2):  # a retried send: the first message, and no second frame
             response = ann.post(f"/conversations/{cid}/messages", json=retried)
             assert response.status_code == 201, response.text
-        assert [f["message"]["text"] for f in frames(laptop, within=0.5)] == ["sent twice"]
+        after = send(ann, cid, "after the retry")
+        for connection in (phone, laptop):
+            received = frames_until(connection, message(after["message_id"]), "the next message")
+            assert texts(received) == ["sent twice", "after the retry"]
 
 
 def test_a_bad_token_is_refused_at_the_handshake(cloud: LocalCloud) -> None:
     for url in (f"{cloud.websocket_url}/?token=forged", cloud.websocket_url):
-        with pytest.raises(InvalidStatus) as refused, connect(url, open_timeout=5):
+        with pytest.raises(InvalidStatus) as refused, connect(url, open_timeout=HTTP_TIMEOUT):
             pass
         assert refused.value.response.status_code == 401
 
@@ -78,7 +97,8 @@ def test_a_bad_token_is_refused_at_the_handshake(cloud: LocalCloud) -> None:
 def test_a_request_that_is_no_websocket_handshake_connects_nothing(cloud: LocalCloud) -> None:
     ben = sign_up_and_log_in(cloud, "ben")
     plain = requests.get(
-        f"{cloud.websocket_url.replace('ws:', 'http:')}/?token={ben.token}", timeout=5
+        f"{cloud.websocket_url.replace('ws:', 'http:')}/?token={ben.token}",
+        timeout=HTTP_TIMEOUT,
     )
     assert plain.status_code == 426  # Upgrade Required, before any authorizer or $connect
     stored = cloud.provisioner.client("dynamodb").query(
@@ -95,9 +115,9 @@ def test_a_blocked_sender_reaches_no_socket(cloud: LocalCloud) -> None:
     assert ben.post(f"/users/{ann.username}/block").status_code == 204
     with socket(cloud, ben) as connection:
         send(ann, group, "you will not see this")
-        assert frames(connection, within=0.5) == []
-        send(cal, group, "but this")
-        assert [f["message"]["text"] for f in frames(connection, within=1.0)] == ["but this"]
+        shown = send(cal, group, "but this")
+        received = frames_until(connection, message(shown["message_id"]), "cal's message")
+        assert texts(received) == ["but this"]
 
 
 def test_a_dropped_socket_is_cleaned_up_at_the_next_frame(cloud: LocalCloud) -> None:
@@ -111,8 +131,8 @@ def test_a_dropped_socket_is_cleaned_up_at_the_next_frame(cloud: LocalCloud) -> 
         Item={"pk": {"S": f"USER#{ben.user_id}"}, "sk": {"S": "CONN#gone000000="}, **ghost},
     )
     with socket(cloud, ben) as connection:
-        send(ann, cid, "one")
-        assert [f["message"]["text"] for f in frames(connection, within=1.0)] == ["one"]
+        one = send(ann, cid, "one")
+        assert texts(frames_until(connection, message(one["message_id"]), "the message")) == ["one"]
 
     def left() -> list[Any]:
         return list(
@@ -123,10 +143,8 @@ def test_a_dropped_socket_is_cleaned_up_at_the_next_frame(cloud: LocalCloud) -> 
             )["Items"]
         )
 
-    deadline = time.monotonic() + 3
-    while (items := left()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert items == []  # the ghost went at the frame (410), the real one at its $disconnect
+    # the ghost went at the frame (410), the real one at its $disconnect
+    until(left, lambda items: items == [], what="no connection of ben's is stored")
 
 
 def test_a_like_arrives_as_a_notification_frame(cloud: LocalCloud) -> None:
@@ -134,7 +152,8 @@ def test_a_like_arrives_as_a_notification_frame(cloud: LocalCloud) -> None:
     post_id = publish(ann)
     with socket(cloud, ann) as connection:
         assert ben.post(f"/posts/{post_id}/like").status_code == 200
-        (frame,) = [f for f in frames(connection, within=5.0) if f["type"] == "notification"][:1]
+        received = frames_until(connection, lambda f: f["type"] == "notification", "a notification")
+        frame = received[-1]
         assert frame["notification"]["type"] == "like"
         assert frame["notification"]["text"] == f"{ben.username} liked your post"
 

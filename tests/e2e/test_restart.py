@@ -10,11 +10,14 @@ import requests
 from tests import images
 from tests.e2e.conftest import PASSWORD, Client, new_username, upload_image
 from tests.e2e.processes import free_ports, local_cloud
+from tests.e2e.waiting import HTTP_TIMEOUT
 
 
 def log_in(base: str, username: str) -> requests.Response:
     return requests.post(
-        f"{base}/auth/login", json={"username": username, "password": PASSWORD}, timeout=15
+        f"{base}/auth/login",
+        json={"username": username, "password": PASSWORD},
+        timeout=HTTP_TIMEOUT,
     )
 
 
@@ -38,7 +41,7 @@ def test_sign_up_upload_post_stop_start_and_everything_is_there(tmp_path: Path) 
         assert created.status_code == 201, created.text
         post = created.json()
         renditions = {
-            size: requests.get(url, timeout=5).content
+            size: requests.get(url, timeout=HTTP_TIMEOUT).content
             for size, url in post["media"][0]["renditions"].items()
         }
         assert all(renditions.values())
@@ -55,7 +58,7 @@ def test_sign_up_upload_post_stop_start_and_everything_is_there(tmp_path: Path) 
         urls = again.json()["media"][0]["renditions"]
         assert urls == post["media"][0]["renditions"]  # the URLs handed out before still work
         for size, url in urls.items():
-            assert requests.get(url, timeout=5).content == renditions[size]
+            assert requests.get(url, timeout=HTTP_TIMEOUT).content == renditions[size]
         feed = client.get("/feed").json()["items"]
         assert [item["post_id"] for item in feed] == [post["post_id"]]
         me = client.get("/me").json()

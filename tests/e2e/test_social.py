@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -11,15 +10,7 @@ from infra.local.cloud import LocalCloud
 from tests import images
 from tests.conftest import run_concurrently
 from tests.e2e.conftest import Client, sign_up_and_log_in, upload_image
-
-
-def wait_until[T](probe: Callable[[], T], done: Callable[[T], bool], timeout: float = 5.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
+from tests.e2e.waiting import until, within_promise
 
 
 def feed(client: Client) -> list[str]:
@@ -49,32 +40,42 @@ def test_a_post_reaches_followers_feeds_within_seconds(trio: tuple[Client, Clien
     post_id = publish(ann, "First light #dawn")
     started = time.monotonic()
     for reader in (ben, cat):
-        assert wait_until(lambda r=reader: feed(r), lambda ids: post_id in ids) == [post_id]
-    assert time.monotonic() - started < 5
+        shown_to = until(
+            lambda r=reader: feed(r),
+            lambda ids: post_id in ids,
+            what=f"the post is in {reader.username}'s feed",
+        )
+        assert shown_to == [post_id]
+    within_promise(started, 5, "a post reaching its followers' feeds")
     shown = ben.get(f"/posts/{post_id}").json()
     assert shown["hashtags"] == ["dawn"]
     assert shown["media"][0]["renditions"]["1080"].startswith("http://127.0.0.1")
-    followers = wait_until(
-        lambda: ann.get(f"/users/{ann.username}").json()["followers_count"], lambda n: n == 2
+    until(
+        lambda: ann.get(f"/users/{ann.username}").json()["followers_count"],
+        lambda n: n == 2,
+        what="ann's followers_count is 2",
     )
-    assert followers == 2
 
 
 def test_private_posts_stay_hidden_until_the_request_is_approved(
     trio: tuple[Client, Client, Client],
 ) -> None:
-    ann, ben, _cat = trio
+    ann, ben, cat = trio
     assert ann.patch("/me", json={"is_private": True}).status_code == 200
     assert ben.post(f"/users/{ann.username}/follow").json() == {"follow_status": "requested"}
+    assert cat.post(f"/users/{ann.username}/follow").json() == {"follow_status": "requested"}
+    assert ann.post(f"/me/follow-requests/{cat.username}/approve").status_code == 204
     post_id = publish(ann)
     assert ben.get(f"/posts/{post_id}").status_code == 403
     assert ben.get(f"/users/{ann.username}/posts").status_code == 403
-    time.sleep(0.5)
+    # cat, an approved follower, gets the post from the same fan-out that would reach ben
+    until(lambda: feed(cat), lambda ids: post_id in ids, what="the post is in cat's feed")
     assert post_id not in feed(ben)
     requests = ann.get("/me/follow-requests").json()["items"]
     assert [u["username"] for u in requests] == [ben.username]
     assert ann.post(f"/me/follow-requests/{ben.username}/approve").status_code == 204
-    assert wait_until(lambda: feed(ben), lambda ids: post_id in ids) == [post_id]
+    back_filled = until(lambda: feed(ben), lambda ids: post_id in ids, what="back-fill to ben")
+    assert back_filled == [post_id]
     assert ben.get(f"/posts/{post_id}").status_code == 200
 
 
@@ -87,7 +88,11 @@ def test_block_unfollow_and_delete_take_posts_out_of_feeds(
     first = publish(ann)
     second = publish(ann)
     for reader in (ben, cat):
-        wait_until(lambda r=reader: feed(r), lambda ids: {first, second} <= set(ids))
+        until(
+            lambda r=reader: feed(r),
+            lambda ids: {first, second} <= set(ids),
+            what=f"both posts are in {reader.username}'s feed",
+        )
     assert ben.delete(f"/users/{ann.username}/follow").status_code == 204
     assert feed(ben) == []
     assert ann.post(f"/users/{cat.username}/block").status_code == 204
@@ -117,9 +122,9 @@ def test_counts_stay_exact_when_clients_hammer_likes_and_comments(
 
     assert run_concurrently(12, hammer) == [4] * 12
     # Counted from the events by the counters consumer: exact once it has caught up.
-    assert wait_until(counts, lambda found: found == (6, 12), timeout=10) == (6, 12)
+    until(counts, lambda found: found == (6, 12), what="6 likes and 12 comments counted")
     run_concurrently(6, lambda i: fans[i % 3].delete(f"/posts/{post_id}/like").status_code)
-    assert wait_until(counts, lambda found: found == (3, 12), timeout=10) == (3, 12)
+    until(counts, lambda found: found == (3, 12), what="3 likes and 12 comments counted")
     likers = ann.get(f"/posts/{post_id}/likes?limit=100").json()["items"]
     assert sorted(u["username"] for u in likers) == sorted(f.username for f in fans[3:])
 
@@ -194,7 +199,8 @@ def stored_feed(cloud: LocalCloud, reader: Client) -> list[str]:
 def test_a_block_wins_every_follow_sent_at_the_same_instant(
     cloud: LocalCloud, trio: tuple[Client, Client, Client]
 ) -> None:
-    ann, ben, _cat = trio
+    ann, ben, cat = trio
+    assert cat.post(f"/users/{ann.username}/follow").status_code == 200
     for _round in range(20):
         assert ann.delete(f"/users/{ben.username}/block").status_code == 204
         follow_code, block_code = run_concurrently(
@@ -211,8 +217,9 @@ def test_a_block_wins_every_follow_sent_at_the_same_instant(
         assert block_code == 204
         assert edges(cloud, ann, ben) == []
     post_id = publish(ann, "not for ben")
-    assert wait_until(lambda: feed(ann), lambda ids: post_id in ids) == [post_id]
-    time.sleep(0.5)  # any fan-out to ben would have landed by now
+    until(lambda: feed(ann), lambda ids: post_id in ids, what="the post is in ann's own feed")
+    # cat follows ann: once the fan-out reached cat, it has passed every follower ben could be
+    until(lambda: stored_feed(cloud, cat), lambda ids: post_id in ids, what="fan-out to cat")
     assert post_id not in stored_feed(cloud, ben)
     assert ben.get(f"/posts/{post_id}").status_code == 404
 
@@ -224,8 +231,8 @@ def test_re_following_back_fills_again_and_each_unfollow_prunes(
     posts = sorted(publish(ann, f"p{i}") for i in range(2))
     for _round in range(2):
         assert ben.post(f"/users/{ann.username}/follow").status_code == 200
-        assert wait_until(lambda: stored_feed(cloud, ben), lambda ids: ids == posts) == posts
+        until(lambda: stored_feed(cloud, ben), lambda ids: ids == posts, what="back-fill")
         assert feed(ben) == posts[::-1]
         assert ben.delete(f"/users/{ann.username}/follow").status_code == 204
-        assert wait_until(lambda: stored_feed(cloud, ben), lambda ids: ids == []) == []
+        until(lambda: stored_feed(cloud, ben), lambda ids: ids == [], what="the unfollow prunes")
         assert feed(ben) == []

@@ -3,7 +3,6 @@ close friends and highlights (expiry: test_story_expiry.py, on a cloud with a sh
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import requests
@@ -11,6 +10,7 @@ import requests
 from infra.local.cloud import LocalCloud
 from tests import images
 from tests.e2e.conftest import Client, sign_up_and_log_in, upload_image
+from tests.e2e.waiting import HTTP_TIMEOUT, until
 
 
 def story(client: Client, audience: str = "followers") -> dict[str, Any]:
@@ -27,13 +27,9 @@ def tray(client: Client) -> dict[str, dict[str, Any]]:
     return {entry["user"]["username"]: entry for entry in response.json()["items"]}
 
 
-def eventually(check: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
+def status_of(url: str) -> int:
+    """A plain GET's status (a rendition: no token, no signature)."""
+    return requests.get(url, timeout=HTTP_TIMEOUT).status_code
 
 
 def follow(reader: Client, author: Client) -> None:
@@ -46,7 +42,7 @@ def test_trays_views_likes_viewers_and_close_friends(cloud: LocalCloud) -> None:
     follow(bob, alice)
     follow(carol, alice)
     shared = story(alice)
-    assert eventually(lambda: alice.username in tray(bob))
+    until(lambda: tray(bob), lambda entries: alice.username in entries, what="alice in bob's tray")
     assert tray(bob)[alice.username]["has_unseen"] is True
     assert alice.username not in tray(dave)  # not a follower: no tray entry
 
@@ -61,11 +57,15 @@ def test_trays_views_likes_viewers_and_close_friends(cloud: LocalCloud) -> None:
     refused = bob.get(f"/stories/{shared['story_id']}/viewers")
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
     rendition = shared["media"]["renditions"]["1080"]
-    assert requests.get(rendition, timeout=5).status_code == 200
+    assert status_of(rendition) == 200
 
     assert alice.put("/me/close-friends", json={"usernames": [bob.username]}).status_code == 204
     close = story(alice, "close_friends")
-    assert eventually(lambda: tray(bob)[alice.username]["story_count"] == 2)
+    until(
+        lambda: tray(bob)[alice.username]["story_count"],
+        lambda count: count == 2,
+        what="bob's tray counts alice's close-friends story",
+    )
     assert tray(carol)[alice.username]["story_count"] == 1
     listed = carol.get(f"/users/{alice.username}/stories").json()["items"]
     assert [s["story_id"] for s in listed] == [shared["story_id"]]
@@ -74,20 +74,23 @@ def test_trays_views_likes_viewers_and_close_friends(cloud: LocalCloud) -> None:
     assert [s["story_id"] for s in for_bob] == [shared["story_id"], close["story_id"]]
 
     mine = alice.get(f"/users/{alice.username}/stories").json()["items"]
-    assert eventually(
-        lambda: alice.get(f"/users/{alice.username}/stories").json()["items"][0]["view_count"] == 2
+    until(
+        lambda: alice.get(f"/users/{alice.username}/stories").json()["items"][0]["view_count"],
+        lambda views: views == 2,
+        what="the shared story counts 2 viewers",
     )
     assert mine[0]["story_id"] == shared["story_id"]
 
     highlight = alice.post("/highlights", json={"title": "Trip", "story_ids": [shared["story_id"]]})
     assert highlight.status_code == 201, highlight.text
     kept = highlight.json()["stories"][0]["media"]["renditions"]["1080"]
-    assert requests.get(kept, timeout=5).content == requests.get(rendition, timeout=5).content
+    copy = requests.get(kept, timeout=HTTP_TIMEOUT).content
+    assert copy == requests.get(rendition, timeout=HTTP_TIMEOUT).content
 
     assert alice.delete(f"/stories/{shared['story_id']}").status_code == 204
     assert bob.post(f"/stories/{shared['story_id']}/view").status_code == 404
     # The reaper deletes the story's media; the highlight keeps its copy.
-    assert eventually(lambda: requests.get(rendition, timeout=5).status_code != 200)
-    assert requests.get(kept, timeout=5).status_code == 200
+    until(lambda: status_of(rendition), lambda status: status != 200, what="the media deleted")
+    assert status_of(kept) == 200
     page = dave.get(f"/users/{alice.username}/highlights").json()["items"]
     assert [s["story_id"] for s in page[0]["stories"]] == [shared["story_id"]]

@@ -7,7 +7,7 @@ import requests
 
 from tests import videos
 from tests.e2e.conftest import Client, upload_image
-from tests.e2e.test_social import wait_until
+from tests.e2e.waiting import HTTP_TIMEOUT, until
 
 
 def test_a_clip_is_transcoded_posted_and_seen_in_a_followers_feed(
@@ -15,13 +15,15 @@ def test_a_clip_is_transcoded_posted_and_seen_in_a_followers_feed(
 ) -> None:
     assert bob.post(f"/users/{alice.username}/follow").status_code == 200
     clip = videos.clip(3.0, (1280, 720))  # with a 440 Hz tone
-    media = upload_image(alice, clip, "video/mp4", timeout=60.0)
+    media = upload_image(alice, clip, "video/mp4")
     assert (media["status"], media["media_type"]) == ("ready", "video"), media
     assert abs(media["duration_ms"] - 3000) <= 100
     assert set(media["video"]) == {"720", "480"}
     assert set(media["renditions"]) == {"1080", "640", "320", "150"}  # poster frames
 
-    played = requests.get(media["video"]["720"], timeout=10)  # a plain GET, as a player does
+    played = requests.get(
+        media["video"]["720"], timeout=HTTP_TIMEOUT
+    )  # a plain GET, as a player does
     assert played.status_code == 200
     assert played.headers["Content-Type"] == "video/mp4"
     probed = videos.probe(played.content)
@@ -36,7 +38,11 @@ def test_a_clip_is_transcoded_posted_and_seen_in_a_followers_feed(
     def bobs_feed() -> list[dict[str, object]]:
         return list(bob.get("/feed").json()["items"])
 
-    items = wait_until(bobs_feed, lambda posts: any(p["post_id"] == post_id for p in posts))
+    items = until(
+        bobs_feed,
+        lambda posts: any(p["post_id"] == post_id for p in posts),
+        what="the clip's post is in bob's feed",
+    )
     (seen,) = [p for p in items if p["post_id"] == post_id]
     assert seen["media"][0]["media_type"] == "video"  # type: ignore[index]
     assert seen["media"][0]["video"] == media["video"]  # type: ignore[index]
@@ -44,7 +50,7 @@ def test_a_clip_is_transcoded_posted_and_seen_in_a_followers_feed(
 
 def test_a_hostile_clip_ends_rejected(alice: Client) -> None:
     sixty_one = videos.clip(61.0, (64, 64), rate=5, audio_codec=None)
-    media = upload_image(alice, sixty_one, "video/mp4", timeout=60.0)
+    media = upload_image(alice, sixty_one, "video/mp4")
     assert (media["status"], media["reason"], media["video"]) == ("rejected", "too_long", None)
     garbage = upload_image(alice, b"\x00\x00\x00\x18ftypisom" + b"\x00" * 4000, "video/mp4")
     assert (garbage["status"], garbage["reason"]) == ("rejected", "corrupt")
