@@ -110,6 +110,9 @@ class DrainingHandler(BaseHTTPRequestHandler):
 
     server: Any
     _begun = False
+    # TCP_NODELAY: headers and body go out in separate writes, and with Nagle's algorithm the
+    # body waits for the client's delayed ACK (40 ms on Linux) on every keep-alive request.
+    disable_nagle_algorithm = True
 
     def parse_request(self) -> bool:
         if not self.server.begin(self.connection):
