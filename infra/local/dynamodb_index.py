@@ -38,10 +38,8 @@ if they differ.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
-import os
 import threading
 import weakref
 from bisect import bisect_left, bisect_right
@@ -54,6 +52,8 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, GlobalSecondaryIndex, Table
 
+from infra.local.fastpath import FastPath
+
 ItemKey = tuple[DynamoType, DynamoType | None]
 SortKey = tuple[Any, ...]
 BASE = ""  # the view of the table's own key (indexes are named)
@@ -61,8 +61,7 @@ ORDERED = {"S", "N"}  # key types whose moto order is their Python value's (str,
 
 _lock = threading.RLock()
 _installed = False
-_settings = {"enabled": True, "checking": os.environ.get("GLIMPSE_QUERY_INDEX_CHECK") == "1"}
-_counts = {"window": 0, "partition": 0, "moto": 0}
+SWITCH = FastPath("GLIMPSE_QUERY_INDEX_CHECK", ("window", "partition", "moto"))
 
 
 class _Override(threading.local):
@@ -383,7 +382,7 @@ def _plan(table: Table, query: _Query) -> list[Item] | None:
     if found is None or isinstance(found, list):
         return found
     window = _window(view, found, index.max_size, query)
-    _counts["partition" if window is None else "window"] += 1
+    SWITCH.counts["partition" if window is None else "window"] += 1
     return _candidates(table, found, range(len(found.refs)) if window is None else window)
 
 
@@ -536,19 +535,19 @@ def _install_query(original: Any) -> Any:
         def run() -> Any:
             return original(self, *args, **kwargs)
 
-        if not _settings["enabled"]:
+        if not SWITCH.enabled:
             return run()
         with _lock:
             candidates = _plan(self, _Query.of(signature, (self, *args), kwargs))
             if candidates is None:
-                _counts["moto"] += 1
+                SWITCH.counts["moto"] += 1
                 return run()
             _override.table, _override.candidates = self, candidates
             try:
                 indexed = _outcome(run)
             finally:
                 _override.table, _override.candidates = None, []
-            if _settings["checking"]:
+            if SWITCH.checking:
                 _check(self, indexed, _outcome(run))
         if isinstance(indexed, BaseException):
             raise indexed
@@ -699,24 +698,7 @@ def install() -> None:
             setattr(owner, name, make(getattr(owner, name)))
 
 
-@contextlib.contextmanager
-def disabled() -> Iterator[None]:
-    """moto's own Query (a scan) meanwhile; the index is still kept up to date."""
-    with _lock:
-        before = _settings["enabled"]
-        _settings["enabled"] = False
-    try:
-        yield
-    finally:
-        with _lock:
-            _settings["enabled"] = before
-
-
-def set_checking(on: bool) -> None:
-    """Run every indexed Query through moto's scan too, and raise if they differ."""
-    _settings["checking"] = on
-
-
-def counts() -> dict[str, int]:
-    """Queries answered so far from a window, from a whole partition, by moto's scan."""
-    return dict(_counts)
+# The fast path's switch, as tests and benchmarks use it.
+disabled = SWITCH.disabled
+set_checking = SWITCH.set_checking
+counts = SWITCH.counted

@@ -33,15 +33,15 @@ ways and raises if the bodies differ; `disabled()` is moto's serializer meanwhil
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 from moto.core import model as moto_model
 from moto.core import serialize as moto_serialize
+
+from infra.local.fastpath import FastPath
 
 Encoder = Callable[[Any], Any]
 
@@ -75,11 +75,7 @@ _KINDS = {
 
 _lock = threading.Lock()
 _installed = False
-_settings = {
-    "enabled": True,
-    "checking": os.environ.get("GLIMPSE_DYNAMODB_SERIALIZER_CHECK") == "1",
-}
-_counts = {"fast": 0, "moto": 0}
+SWITCH = FastPath("GLIMPSE_DYNAMODB_SERIALIZER_CHECK", ("fast", "moto"))
 
 
 class _Fallback(Exception):
@@ -217,12 +213,12 @@ class DynamoDBSerializer(moto_serialize.JSONSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         transformers = getattr(self._value_picker, "response_transformers", None)
-        self._fast = bool(_settings["enabled"]) and not self.pretty_print and not transformers
+        self._fast = bool(SWITCH.enabled) and not self.pretty_print and not transformers
         self._service = str(self.service_model.service_name)
 
     def serialize(self, result: Any) -> Any:
         response = super().serialize(result)
-        if self._fast and _settings["checking"]:
+        if self._fast and SWITCH.checking:
             plain = moto_serialize.JSONSerializer(
                 operation_model=self.operation_model,
                 pretty_print=self.pretty_print,
@@ -239,9 +235,9 @@ class DynamoDBSerializer(moto_serialize.JSONSerializer):
                 try:
                     encoded = encode(value)
                 except _Fallback:
-                    _counts["moto"] += 1
+                    SWITCH.counts["moto"] += 1
                 else:
-                    _counts["fast"] += 1
+                    SWITCH.counts["fast"] += 1
                     self._default_serialize(serialized, encoded, shape, key)
                     return
         super()._serialize(serialized, value, shape, key)
@@ -271,24 +267,7 @@ def install() -> None:
             )
 
 
-@contextlib.contextmanager
-def disabled() -> Iterator[None]:
-    """moto's own serializer for the responses serialized meanwhile (in every thread)."""
-    with _lock:
-        before = _settings["enabled"]
-        _settings["enabled"] = False
-    try:
-        yield
-    finally:
-        with _lock:
-            _settings["enabled"] = before
-
-
-def set_checking(on: bool) -> None:
-    """Serialize every response both ways too, and raise if they differ."""
-    _settings["checking"] = on
-
-
-def counts() -> dict[str, int]:
-    """Values encoded so far by the fast pass, and handed back to moto's serializer."""
-    return dict(_counts)
+# The fast path's switch, as tests and benchmarks use it.
+disabled = SWITCH.disabled
+set_checking = SWITCH.set_checking
+counts = SWITCH.counted

@@ -640,7 +640,8 @@ def test_lists_and_maps_of_items_that_are_not_dicts_and_lists() -> None:
 
 def test_the_check_compares_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
     _, fast_writes = _serializers("GetItem")
-    monkeypatch.setattr(dynamodb_serializer, "_settings", {"enabled": True, "checking": True})
+    monkeypatch.setattr(dynamodb_serializer.SWITCH, "enabled", True)
+    monkeypatch.setattr(dynamodb_serializer.SWITCH, "checking", True)
     fast_writes.serialize({"Item": _every_type()})  # the same: no complaint
     monkeypatch.setattr(dynamodb_serializer, "_blob", lambda value: "wrong")
     with pytest.raises(AssertionError, match="the fast DynamoDB serializer"):
