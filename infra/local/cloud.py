@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from infra import opensearch
-from infra.local import activity, atomicity, cognito
+from infra.local import activity, atomicity, cognito, dynamodb_parser, transport
 from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
@@ -48,9 +48,31 @@ _moto_lock = threading.Lock()
 _moto_endpoint: str | None = None
 
 
+def _cached_hosts(dispatcher: type) -> type:
+    """moto's dispatcher, which works out the backend of a host once (moto's own lists its
+    package's ~200 directories on every request)."""
+
+    class CachedHosts(dispatcher):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._backends: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            try:
+                return self._backends[host]
+            except KeyError:
+                found = super().get_backend_for_host(host)
+                if len(self._backends) < 4096:  # hosts are services and regions
+                    self._backends[host] = found
+                return found
+
+    return CachedHosts
+
+
 def embedded_moto(port: int = 0) -> str:
     """This process's moto server on 127.0.0.1 (one per process: moto's state is global);
-    on `port` when it starts here (0: any free port)."""
+    on `port` when it starts here (0: any free port). Its clients in this process reach it
+    without a socket (transport.py)."""
     global _moto_endpoint
     with _moto_lock:
         if _moto_endpoint is None:
@@ -62,7 +84,7 @@ def embedded_moto(port: int = 0) -> str:
             from werkzeug.serving import make_server
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
-            app = DomainDispatcherApplication(create_backend_app)
+            app = _cached_hosts(DomainDispatcherApplication)(create_backend_app)
             # Bound here, not on the server's thread (moto's ThreadedMotoServer waits forever
             # when the port is taken); werkzeug exits rather than raise when it is.
             try:
@@ -73,6 +95,7 @@ def embedded_moto(port: int = 0) -> str:
                 raise OSError(f"port {port} is in use") from None
             threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
             _moto_endpoint = f"http://127.0.0.1:{server.server_port}"
+            transport.install(_moto_endpoint, app)  # this process's clients skip the socket
         return _moto_endpoint
 
 
@@ -172,9 +195,10 @@ class LocalCloud:
 
     def _start_aws(self) -> None:
         """The embedded moto endpoint, its DynamoDB transactions made atomic (and maybe
-        cancelled by chaos)."""
+        cancelled by chaos); the handlers' SDK reads DynamoDB's answers in one pass."""
         self.endpoint = embedded_moto(self._port_after(self.aws_port, 3))
         atomicity.install()
+        dynamodb_parser.install()
         activity.install()  # moto announces records, messages and writes to the pollers
         atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
 

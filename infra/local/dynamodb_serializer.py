@@ -10,8 +10,8 @@ one is set, so each attribute costs some thirty such steps, and a BatchGetItem o
 Here the serializer moto picks for `dynamodb` and `dynamodbstreams` (its per-service table,
 `SERVICE_SPECIFIC_SERIALIZERS`) is moto's own JSON serializer with one change: a value whose
 shape is made of `AttributeValue`s (an item, a key, a list of them, a map of table names to
-lists of them: `_rooted`) is encoded in one recursive pass over the dicts the handler built,
-applying exactly what moto's serializer does to them:
+lists of them: `dynamodb_shapes.rooted`) is encoded in one recursive pass over the dicts the
+handler built, applying exactly what moto's serializer does to them:
 
 - a type's value is kept as it is for S, N (strings), NULL and BOOL, each string of SS and NS;
 - B and each of BS is base64 (of the UTF-8 bytes when it is a string);
@@ -34,176 +34,95 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Callable
 from typing import Any
 
-from botocore.model import ListShape, MapShape, Shape, StructureShape
+from botocore.model import Shape
 from moto.core import model as moto_model
 from moto.core import serialize as moto_serialize
 
+from infra.local.dynamodb_shapes import (
+    AS_IS,
+    BLOB,
+    BLOBS,
+    KINDS,
+    LIST,
+    MAP,
+    STRING,
+    STRINGS,
+    Codec,
+    Fallback,
+    rooted,
+)
 from infra.local.fastpath import FastPath
 
-Encoder = Callable[[Any], Any]
-
 SERVICES = ("dynamodb", "dynamodbstreams")
-# The members of `AttributeValue` and the shape type of each (or of its list's members).
-MEMBERS = {
-    "S": "string",
-    "N": "string",
-    "B": "blob",
-    "SS": "list:string",
-    "NS": "list:string",
-    "BS": "list:blob",
-    "M": "map:AttributeValue",
-    "L": "list:AttributeValue",
-    "NULL": "boolean",
-    "BOOL": "boolean",
-}
-_STRING, _AS_IS, _BLOB, _STRINGS, _BLOBS, _MAP, _LIST = range(7)
-_KINDS = {
-    "S": _STRING,
-    "N": _STRING,
-    "NULL": _AS_IS,
-    "BOOL": _AS_IS,
-    "B": _BLOB,
-    "SS": _STRINGS,
-    "NS": _STRINGS,
-    "BS": _BLOBS,
-    "M": _MAP,
-    "L": _LIST,
-}
 
 _lock = threading.Lock()
 _installed = False
 SWITCH = FastPath("GLIMPSE_DYNAMODB_SERIALIZER_CHECK", ("fast", "moto"))
 
 
-class _Fallback(Exception):
-    """A value the fast pass does not encode: moto's serializer does."""
-
-
 def _blob(value: Any) -> str:
     if type(value) is str:
         value = value.encode("utf-8")
     elif type(value) is not bytes:
-        raise _Fallback
+        raise Fallback
     return base64.b64encode(value).decode("utf-8")
 
 
 def _attribute_value(value: Any) -> Any:
     """One AttributeValue as moto's serializer writes it (the same dict when unchanged)."""
     if type(value) is not dict or len(value) != 1:
-        raise _Fallback
+        raise Fallback
     for kind, inner in value.items():
-        code = _KINDS.get(kind)
-        if code == _STRING:
+        code = KINDS.get(kind)
+        if code == STRING:
             if type(inner) is not str:
-                raise _Fallback
+                raise Fallback
             return value
-        if code == _MAP:
+        if code == MAP:
             return {kind: _attribute_map(inner)}
-        if code == _AS_IS:
+        if code == AS_IS:
             if inner is None:
-                raise _Fallback
+                raise Fallback
             return value
-        if code == _LIST:
+        if code == LIST:
             if type(inner) is not list:
-                raise _Fallback
+                raise Fallback
             return {kind: [_attribute_value(entry) for entry in inner]}
-        if code == _STRINGS:
+        if code == STRINGS:
             if type(inner) is not list or not all(type(entry) is str for entry in inner):
-                raise _Fallback
+                raise Fallback
             return value
-        if code == _BLOB:
+        if code == BLOB:
             return {kind: _blob(inner)}
-        if code == _BLOBS:
+        if code == BLOBS:
             if type(inner) is not list:
-                raise _Fallback
+                raise Fallback
             return {kind: [_blob(entry) for entry in inner]}
-    raise _Fallback
+    raise Fallback
 
 
 def _attribute_map(value: Any) -> dict[str, Any]:
     if type(value) is not dict:
-        raise _Fallback
+        raise Fallback
     encoded = {}
     for name, attribute in value.items():
         if type(name) is not str or not name:
-            raise _Fallback
+            raise Fallback
         encoded[name] = _attribute_value(attribute)
     return encoded
 
 
-def _map_of(encode: Encoder) -> Encoder:
-    if encode is _attribute_value:
-        return _attribute_map
-
-    def encode_map(value: Any) -> dict[str, Any]:
-        if type(value) is not dict:
-            raise _Fallback
-        encoded = {}
-        for name, entry in value.items():
-            if type(name) is not str or not name:
-                raise _Fallback
-            encoded[name] = encode(entry)
-        return encoded
-
-    return encode_map
+_encoders: dict[tuple[str, str, str], Codec | None] = {}
 
 
-def _list_of(encode: Encoder) -> Encoder:
-    def encode_list(value: Any) -> list[Any]:
-        if type(value) is not list:
-            raise _Fallback
-        return [encode(entry) for entry in value]
-
-    return encode_list
-
-
-def _is_attribute_value(shape: Shape) -> bool:
-    """The `AttributeValue` structure, exactly as this module knows it."""
-    if not isinstance(shape, StructureShape) or shape.name != "AttributeValue":
-        return False
-    if set(shape.members) != set(MEMBERS):
-        return False
-    for name, member in shape.members.items():
-        kind = member.type_name
-        if isinstance(member, ListShape | MapShape):
-            inner = member.member if isinstance(member, ListShape) else member.value
-            kind = f"{kind}:{inner.name if inner.type_name == 'structure' else inner.type_name}"
-            if inner.serialization.get("name"):
-                return False
-        if kind != MEMBERS[name] or member.serialization.get("name"):
-            return False
-        if kind.startswith("list") and member.name in MEMBERS:  # moto would look it up first
-            return False
-    return True
-
-
-def _rooted(shape: Shape) -> Encoder | None:
-    """The fast encoder of a shape made of AttributeValues (None for any other shape)."""
-    if shape.serialization.get("name"):
-        return None
-    if _is_attribute_value(shape):
-        return _attribute_value
-    if isinstance(shape, MapShape):
-        inner = _rooted(shape.value)
-        return _map_of(inner) if inner is not None else None
-    if isinstance(shape, ListShape):
-        inner = _rooted(shape.member)
-        return _list_of(inner) if inner is not None else None
-    return None
-
-
-_encoders: dict[tuple[str, str, str], Encoder | None] = {}
-
-
-def _encoder(service: str, shape: Shape) -> Encoder | None:
+def _encoder(service: str, shape: Shape) -> Codec | None:
     key = (service, shape.name, shape.type_name)
     try:
         return _encoders[key]
     except KeyError:
-        found = _encoders[key] = _rooted(shape)
+        found = _encoders[key] = rooted(shape, _attribute_value, _attribute_map)
         return found
 
 
@@ -234,7 +153,7 @@ class DynamoDBSerializer(moto_serialize.JSONSerializer):
             if encode is not None:
                 try:
                     encoded = encode(value)
-                except _Fallback:
+                except Fallback:
                     SWITCH.counts["moto"] += 1
                 else:
                     SWITCH.counts["fast"] += 1
