@@ -12,6 +12,8 @@
    upload each took 869 s over HTTP): per post one ready media item, the post, and the
    entries the fan-out writes (the author's feed and each follower's), with BatchWriteItem.
    No events: counters and search do not see them; `GET /feed` reads only these items.
+   Then each reader's `GET /feed` once (the first Query after the seed indexes what it
+   wrote), timed and reported apart.
 4. At each size, two client processes send requests for `--seconds` each: `GET /feed` as
    the 50 readers in turn, then `GET /health`, in the same run; req/s and p50/p95.
 5. Post → follower feed: `POST /posts` (a ready media item) until the post is in a follower's
@@ -379,10 +381,26 @@ def seconds_row(name: str, samples: list[float]) -> str:
     return f"  {name:<34} p50 {p50:7.0f} ms   p95 {p95:7.0f} ms   ({len(samples)} samples)"
 
 
+def warm_up(url: str, tokens: list[str]) -> float:
+    """Each reader's GET /feed once, in turn; seconds. The first Query after the bulk seed
+    indexes every item the seed wrote (infra/local/dynamodb_index.py), once: not the steady
+    state the load measures."""
+    started = time.perf_counter()
+    with requests.Session() as session:
+        for token in tokens:
+            answer = session.get(
+                f"{url}/feed", headers={"Authorization": f"Bearer {token}"}, timeout=300
+            )
+            answer.raise_for_status()
+    return time.perf_counter() - started
+
+
 def measure(
     cloud: Any, world: World, size: int, args: argparse.Namespace
 ) -> tuple[list[Rate], list[float], list[float]]:
     tokens = [reader.token for reader in world.readers]
+    warmed = warm_up(world.url, tokens)
+    say(f"  {size} posts: each reader's first GET /feed after the seed, {warmed:.1f} s in all")
     health = load(world.url, "/health", [], args.seconds, args.clients)
     feed = load(world.url, "/feed", tokens, args.seconds, args.clients)
     health_after = load(world.url, "/health", [], args.seconds, args.clients)
