@@ -1,6 +1,6 @@
 """The one password rule: sign-up, reset and change all call `check`.
 
-8–256 characters, not containing the username or the email, and not weak by zxcvbn (score 3
+8 to 256 characters, not containing the username or the email, and not weak by zxcvbn (score 3
 or more of 4, the user's own username and email counted as known words). zxcvbn rates the
 first 72 characters (its own bound on the work it does); a longer password is rated on them.
 A refusal is a 400 whose `details` carry zxcvbn's warning and suggestions.
