@@ -104,7 +104,10 @@ def build(template: Template) -> dict[str, Any]:
             operation["security"] = [{SCHEME: []}] if route.needs_token else []
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # validation failures are 400s with the error body
-            responses.get("204", {}).pop("content", None)  # Powertools describes a JSON null
+            for bodiless in ("202", "204"):  # Powertools describes a JSON null: no body
+                content = responses.get(bodiless, {}).get("content", {})
+                if content.get("application/json", {}).get("schema", {}).get("type") == "null":
+                    responses[bodiless].pop("content")
             for status in ("4XX", "5XX"):
                 responses[status] = {
                     "description": 'Error: {"error": {"code", "message", "details"}}',

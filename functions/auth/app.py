@@ -1,12 +1,17 @@
-"""`/auth/*`: sign-up, confirmation, login and refresh (no token needed)."""
+"""`/auth/*`: sign-up, confirmation, login, refresh, password reset and logout (no token
+needed; logging out everywhere also reads the Bearer token)."""
 
-from glimpse.api.resolver import NO_CONTENT, create_app
+from glimpse.adapters import cognito
+from glimpse.api.resolver import ACCEPTED, NO_CONTENT, create_app
 from glimpse.auth import service
 from glimpse.auth.schemas import (
     ConfirmIn,
+    ForgotPasswordIn,
     LoginIn,
+    LogoutIn,
     RefreshIn,
     RefreshOut,
+    ResetPasswordIn,
     SignupIn,
     SignupOut,
     TokensOut,
@@ -17,7 +22,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
-SETTINGS = ("user_pool_client_id", "users_table")
+SETTINGS = ("sessions_table", "user_pool_client_id", "user_pool_id", "users_table")
 
 plumbing = Plumbing.of("auth")
 metrics = plumbing.metrics
@@ -53,6 +58,43 @@ def login(body: LoginIn) -> TokensOut:
 @app.post("/auth/refresh", tags=["auth"], summary="Exchange a refresh token for new tokens")
 def refresh(body: RefreshIn) -> RefreshOut:
     return service.refresh(body)
+
+
+@app.post(
+    "/auth/forgot-password",
+    tags=["auth"],
+    summary="Email a password reset code (202 whether or not the account exists)",
+    status_code=202,
+    responses=ACCEPTED,
+)
+def forgot_password(body: ForgotPasswordIn) -> Response[None]:
+    service.forgot_password(body)
+    return Response(status_code=202)
+
+
+@app.post(
+    "/auth/reset-password",
+    tags=["auth"],
+    summary="Set a new password with the emailed code; every session ends",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def reset_password(body: ResetPasswordIn) -> Response[None]:
+    service.reset_password(body)
+    return Response(status_code=204)
+
+
+@app.post(
+    "/auth/logout",
+    tags=["auth"],
+    summary="Revoke the refresh token; with all_devices, end every session",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def logout(body: LogoutIn) -> Response[None]:
+    bearer = (app.current_event.headers or {}).get("Authorization") or ""
+    service.logout(body, cognito.claims_of(bearer.removeprefix("Bearer ").strip()))
+    return Response(status_code=204)
 
 
 lambda_handler = plumbing.http(app)

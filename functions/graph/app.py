@@ -13,7 +13,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
-SETTINGS = ("cursor_secret_arn", "events_table", "feed_table", "media_cdn_domain", "users_table")
+SETTINGS = (
+    "cursor_secret_arn",
+    "events_table",
+    "feed_table",
+    "media_cdn_domain",
+    "sessions_table",
+    "users_table",
+)
 
 plumbing = Plumbing.of("graph")
 metrics = plumbing.metrics

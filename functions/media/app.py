@@ -13,7 +13,14 @@ from glimpse.plumbing import Plumbing
 from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
-SETTINGS = ("idempotency_table", "media_bucket", "media_cdn_domain", "media_table", "users_table")
+SETTINGS = (
+    "idempotency_table",
+    "media_bucket",
+    "media_cdn_domain",
+    "media_table",
+    "sessions_table",
+    "users_table",
+)
 
 plumbing = Plumbing.of("media")
 metrics = plumbing.metrics

@@ -26,6 +26,7 @@ SETTINGS = (
     "media_cdn_domain",
     "media_table",
     "messages_table",
+    "sessions_table",
     "stories_table",
     "story_ttl_seconds",
     "users_table",

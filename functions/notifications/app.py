@@ -25,6 +25,7 @@ SETTINGS = (
     "media_table",
     "notifications_table",
     "posts_table",
+    "sessions_table",
     "stories_table",
     "users_table",
 )

@@ -23,6 +23,7 @@ SETTINGS = (
     "media_cdn_domain",
     "media_table",
     "posts_table",
+    "sessions_table",
     "users_table",
 )
 

@@ -17,6 +17,7 @@ SETTINGS = (
     "media_table",
     "opensearch_endpoint",
     "posts_table",
+    "sessions_table",
     "users_table",
 )
 

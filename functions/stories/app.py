@@ -38,6 +38,7 @@ SETTINGS = (
     "media_bucket",
     "media_cdn_domain",
     "media_table",
+    "sessions_table",
     "stories_table",
     "story_ttl_seconds",
     "users_table",

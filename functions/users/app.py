@@ -1,13 +1,24 @@
-"""Profiles: `GET/PATCH /me`, `GET /users/{username}`."""
+"""Profiles: `GET/PATCH /me`, `GET /users/{username}`; the caller's password."""
 
-from glimpse.api.identity import caller
-from glimpse.api.resolver import create_app
+from glimpse.api.identity import caller, session_id
+from glimpse.api.resolver import NO_CONTENT, create_app
+from glimpse.auth import service as accounts
+from glimpse.auth.schemas import ChangePasswordIn
 from glimpse.plumbing import Plumbing
 from glimpse.users import service
 from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
 
+from aws_lambda_powertools.event_handler import Response
+
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
-SETTINGS = ("events_table", "media_cdn_domain", "media_table", "users_table")
+SETTINGS = (
+    "events_table",
+    "media_cdn_domain",
+    "media_table",
+    "sessions_table",
+    "user_pool_client_id",
+    "users_table",
+)
 
 plumbing = Plumbing.of("users")
 app = create_app()
@@ -26,6 +37,18 @@ def patch_me(body: ProfilePatch) -> MeOut:
 @app.get("/users/<username>", tags=["profiles"], summary="A user's public profile")
 def get_user(username: str) -> UserOut:
     return service.view_user(caller(app).user_id, username)
+
+
+@app.post(
+    "/me/password",
+    tags=["profiles"],
+    summary="Change the caller's password; the other sessions end",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def change_password(body: ChangePasswordIn) -> Response[None]:
+    accounts.change_password(caller(app).user_id, session_id(app), body)
+    return Response(status_code=204)
 
 
 lambda_handler = plumbing.http(app)

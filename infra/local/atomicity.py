@@ -13,6 +13,13 @@ their items, so the retry paths run in tests and on `make run ARGS=--chaos-confl
 
 moto rolls a cancelled transaction back with whole-table copies; `_transact` does it item by
 item instead (see there for why).
+
+DynamoDB Streams' reads take the same lock: a stream reader must never see the records of a
+transaction still running. One that did (the local cloud's poller, between a transaction's
+first write and its cancellation) published an event that never happened, and, once the
+cancelled records were cut from the shard, skipped the next real record that took their
+place: under load, a concurrent like and comment came out as one like too many and one
+comment too few.
 """
 
 from __future__ import annotations
@@ -158,6 +165,20 @@ def _maybe_conflict(transact_items: list[dict[str, Any]]) -> None:
         raise TransactionCanceledException(reasons)
 
 
+def _serialize_stream_reads() -> None:
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    for name in ("get_shard_iterator", "get_records"):
+        original = getattr(DynamoDBStreamsBackend, name)
+
+        @functools.wraps(original)
+        def locked(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with _lock:
+                return __original(*args, **kwargs)
+
+        setattr(DynamoDBStreamsBackend, name, locked)
+
+
 def install() -> None:
     global _installed
     with _lock:
@@ -180,5 +201,6 @@ def install() -> None:
                     return _transact(args[0], __original, *args[1:], **kwargs)
 
             setattr(DynamoDBBackend, name, serialized)
+        _serialize_stream_reads()
     dynamodb_index.install()  # and Query reads the partition, not the table
     dynamodb_serializer.install()  # and items are encoded in one pass

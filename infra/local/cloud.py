@@ -199,6 +199,7 @@ class LocalCloud:
         self.endpoint = embedded_moto(self._port_after(self.aws_port, 3))
         atomicity.install()
         dynamodb_parser.install()
+        cognito.install()  # what Cognito does and moto does not (codes, triggers, sessions)
         activity.install()  # moto announces records, messages and writes to the pollers
         atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
 

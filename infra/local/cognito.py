@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,21 @@ def confirmation_code(client_id: str, username: str) -> str | None:
         return _codes.get((client_id, username))
 
 
+def reset_code(client_id: str, username: str) -> str | None:
+    """The password reset code Cognito would have emailed (None when none is pending): what a
+    tester reads from the log, for tests."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    for regions in cognitoidp_backends.values():
+        for backend in regions.values():
+            pool = _pool_for_client(backend, client_id)
+            user = pool._get_user(username) if pool is not None else None
+            if user is not None:
+                code = getattr(user, "confirmation_code", None)
+                return str(code) if code else None
+    return None
+
+
 def _pool_for_client(backend: CognitoIdpBackend, client_id: str) -> Any:
     return next((p for p in backend.user_pools.values() if client_id in p.clients), None)
 
@@ -82,6 +98,7 @@ def install() -> None:
     sign_up, confirm = CognitoIdpBackend.sign_up, CognitoIdpResponse.confirm_sign_up
     CognitoIdpBackend.sign_up = _with_trigger_and_code(sign_up)  # type: ignore[method-assign]
     CognitoIdpResponse.confirm_sign_up = _checking_code(confirm)  # type: ignore[method-assign]
+    install_sessions()
 
 
 def _with_trigger_and_code(original_sign_up: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,3 +179,130 @@ def _checking_code(original_confirm: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return confirm_sign_up
+
+
+# ---------------------------------------------------------------------- sessions and passwords
+RESET_CODE_SECONDS = 3600  # Cognito's password reset codes last an hour
+
+
+def install_sessions() -> None:
+    """What Cognito does and moto does not, for sessions and password resets:
+
+    - `RevokeToken` revokes the refresh token (moto has no such operation);
+    - tokens made from a refresh token keep the sign-in's `auth_time` (moto stamps the
+      refresh's time; `glimpse.sessions` compares `auth_time` with an account's cut-off);
+    - `ForgotPassword` makes a six-digit code, printed where Cognito would email it, and
+      `ConfirmForgotPassword` takes only that code, once, within the hour (moto accepts any
+      code but its own made-up one);
+    - revocations, global sign-outs included, are journaled (infra/local/journal.py).
+    """
+    global _sessions_installed
+    with _lock:
+        if _sessions_installed:
+            return
+        _sessions_installed = True
+    from moto.cognitoidp.models import CognitoIdpUserPool
+
+    CognitoIdpResponse.revoke_token = _revoke_token  # type: ignore[attr-defined]
+    pool_class: Any = CognitoIdpUserPool
+    pool_class.create_refresh_token = _remembering_sign_in(pool_class.create_refresh_token)
+    pool_class.create_jwt = _keeping_auth_time(pool_class.create_jwt)
+    pool_class.sign_out = _journaled_sign_out(pool_class.sign_out)
+    backend: Any = CognitoIdpBackend
+    backend.forgot_password = _printing_reset_code(backend.forgot_password)
+    backend.confirm_forgot_password = _checking_reset_code(backend.confirm_forgot_password)
+
+
+_sessions_installed = False
+
+
+def _revoke_token(self: CognitoIdpResponse) -> Any:
+    from moto.cognitoidp.exceptions import ResourceNotFoundError
+    from moto.core.responses import EmptyResult
+
+    from infra.local import journal
+
+    client_id, token = self._get_param("ClientId"), self._get_param("Token")
+    for pool in self.backend.user_pools.values():
+        if client_id in pool.clients:
+            entry = pool.refresh_tokens.get(token)
+            if entry is not None and entry[0] == client_id:
+                pool.refresh_tokens[token] = None
+                journal.refresh_token_changed(pool, token)
+            return EmptyResult()
+    raise ResourceNotFoundError(client_id)
+
+
+def _auth_times(pool: Any) -> dict[str, int]:
+    """origin_jti -> the sign-in's time, kept on the pool (saved with it)."""
+    found: dict[str, int] | None = getattr(pool, "glimpse_auth_times", None)
+    if found is None:
+        found = pool.glimpse_auth_times = {}
+    return found
+
+
+def _remembering_sign_in(original: Callable[..., Any]) -> Callable[..., Any]:
+    def create_refresh_token(self: Any, client_id: str, username: str) -> Any:
+        token, origin_jti = original(self, client_id, username)
+        _auth_times(self)[origin_jti] = int(time.time())
+        return token, origin_jti
+
+    return create_refresh_token
+
+
+def _keeping_auth_time(original: Callable[..., Any]) -> Callable[..., Any]:
+    def create_jwt(self: Any, *args: Any, **kwargs: Any) -> Any:
+        extra: dict[str, Any] = kwargs.get("extra_data") or {}
+        signed_in = _auth_times(self).get(str(extra.get("origin_jti")))
+        if signed_in is not None:
+            kwargs["extra_data"] = {**extra, "auth_time": signed_in}
+        return original(self, *args, **kwargs)
+
+    return create_jwt
+
+
+def _journaled_sign_out(original: Callable[..., Any]) -> Callable[..., Any]:
+    def sign_out(self: Any, username: str) -> None:
+        from infra.local import journal
+
+        ended = [t for t, entry in self.refresh_tokens.items() if entry and entry[1] == username]
+        original(self, username)
+        for token in ended:
+            journal.refresh_token_changed(self, token)
+
+    return sign_out
+
+
+def _printing_reset_code(original: Callable[..., Any]) -> Callable[..., Any]:
+    def forgot_password(self: CognitoIdpBackend, client_id: str, username: str) -> Any:
+        made, response = original(self, client_id, username)
+        pool = _pool_for_client(self, client_id)
+        user = pool._get_user(username) if pool is not None and made else None
+        if user is not None:
+            code = f"{secrets.randbelow(10**6):06d}"
+            user.confirmation_code = code
+            user.glimpse_code_sent_at = time.time()
+            sys.stderr.write(f"[cognito] password reset code for {user.username}: {code}\n")
+        return None, response  # not in a response header, as moto would put it
+
+    return forgot_password
+
+
+def _checking_reset_code(original: Callable[..., Any]) -> Callable[..., Any]:
+    def confirm_forgot_password(
+        self: CognitoIdpBackend, client_id: str, username: str, password: str, code: str
+    ) -> None:
+        from moto.cognitoidp.exceptions import ExpiredCodeException
+
+        pool = _pool_for_client(self, client_id)
+        user = pool._get_user(username) if pool is not None else None
+        expected = getattr(user, "confirmation_code", None)
+        if user is None or not expected or not secrets.compare_digest(str(code), expected):
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        if time.time() - getattr(user, "glimpse_code_sent_at", 0) > RESET_CODE_SECONDS:
+            user.confirmation_code = None
+            raise ExpiredCodeException("Invalid code provided, please request a code again.")
+        original(self, client_id, username, password, code)  # sets it, forgets the code
+        user.confirmation_code = None
+
+    return confirm_forgot_password

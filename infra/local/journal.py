@@ -276,6 +276,12 @@ def _touch(*key: Any) -> None:
         request_done()
 
 
+def refresh_token_changed(pool: Any, token: str) -> None:
+    """A refresh token of `pool` was revoked outside moto's hooked operations (the local
+    cloud's RevokeToken and global sign-out, infra/local/cognito.py)."""
+    _touch("cognito-token", pool.account_id, pool.region, pool.id, token)
+
+
 class _Depth(threading.local):
     depth = 0
 

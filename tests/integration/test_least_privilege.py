@@ -35,5 +35,9 @@ def test_calls_are_attributed_to_the_function_whose_handler_runs(stack: Stack) -
         user = make_user()  # outside any handler: not attributed
         users.lambda_handler(as_user("users/get_me", user.id, user.username), FakeContext())
     table = str(provisioner.resolver.get_att("UsersTable", "Arn"))
-    assert recorder.calls == {Call("UsersFunction", "dynamodb:GetItem", table)}
+    sessions = str(provisioner.resolver.get_att("SessionsTable", "Arn"))  # a new account: read
+    assert recorder.calls == {
+        Call("UsersFunction", "dynamodb:GetItem", table),
+        Call("UsersFunction", "dynamodb:GetItem", sessions),
+    }
     assert recorder.refused() == []

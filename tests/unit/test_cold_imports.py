@@ -42,7 +42,7 @@ DOMAINS = {
     "StoryReaperFunction": {"stories"},
     "ThumbnailerFunction": {"media"},
     "TranscoderFunction": {"media"},
-    "UsersFunction": {"graph", "media", "users"},
+    "UsersFunction": {"auth", "graph", "media", "users"},  # auth: POST /me/password
 }
 # The functions whose API routes take parameters or a body (validated), and those that read
 # domain events; the docs function serves routes too, with nothing to validate.

@@ -129,13 +129,6 @@ UNBUILT: dict[str, Unbuilt] = {
         ),
     ),
     "data export": Unbuilt(r"\bexport", lambda d: _paths(d, r"export|download")),
-    "password reset": Unbuilt(
-        r"password reset|reset\w* (?:a |your )?password|forgot",
-        lambda d: _paths(d, r"password|forgot|reset"),
-    ),
-    "logout everywhere": Unbuilt(
-        r"log ?out everywhere|sign[- ]?out", lambda d: _paths(d, r"logout|sign-?out|sessions")
-    ),
     "two-factor authentication": Unbuilt(
         r"two-factor|\b2fa\b|\bmfa\b", lambda d: _paths(d, r"mfa|2fa|totp|two-factor")
     ),
@@ -310,13 +303,13 @@ def test_the_route_checker_finds_an_unknown_route() -> None:
 
 
 def test_the_not_built_checker_finds_a_built_feature_called_unbuilt() -> None:
-    features = {"password reset": UNBUILT["password reset"]}
+    features = {"two-factor authentication": UNBUILT["two-factor authentication"]}
     page = "\n".join(
         [
             "Video and filters come next.",
-            "Password reset is not built yet.",
+            "Two-factor authentication is not built yet.",
             "## What is not built yet",
-            "- password reset;",
+            "- two-factor authentication;",
             "- stories, which exist",
             "  since November.",
             "## Other",
@@ -329,8 +322,8 @@ def test_the_not_built_checker_finds_a_built_feature_called_unbuilt() -> None:
     assert unfounded_not_built("## Not built yet\n\nNothing.", features) == [
         "'## Not built yet' heads no list of features"
     ]
-    document = {"paths": {"/auth/forgot-password": {"post": {}}}, "components": {"schemas": {}}}
-    assert UNBUILT["password reset"].built(document) == [("POST", "/auth/forgot-password")]
+    document = {"paths": {"/me/totp": {"post": {}}}, "components": {"schemas": {}}}
+    assert UNBUILT["two-factor authentication"].built(document) == [("POST", "/me/totp")]
     document = {"paths": {"/posts/{post_id}": {"patch": {}}}, "components": {"schemas": {}}}
     assert UNBUILT["post edits"].built(document) == [("PATCH", "/posts/{post_id}")]
 

@@ -27,6 +27,8 @@ class Settings:
     region: str = "us-east-1"
     users_table: str = ""
     user_pool_client_id: str = ""
+    user_pool_id: str = ""  # for the admin calls that end every session of an account
+    sessions_table: str = ""  # glimpse.models.sessions
     media_table: str = ""
     media_bucket: str = ""
     # Host (and path) that serves the bucket's renditions/ prefix: the CloudFront domain.
@@ -67,6 +69,8 @@ _ENV = {
     "region": "AWS_REGION",
     "users_table": "USERS_TABLE",
     "user_pool_client_id": "USER_POOL_CLIENT_ID",
+    "user_pool_id": "USER_POOL_ID",
+    "sessions_table": "SESSIONS_TABLE",
     "media_table": "MEDIA_TABLE",
     "media_bucket": "MEDIA_BUCKET",
     "media_cdn_domain": "MEDIA_CDN_DOMAIN",

@@ -6,6 +6,8 @@ client id, not IAM permissions.
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -107,3 +109,104 @@ def initiate_auth(flow: str, parameters: dict[str, str]) -> dict[str, Any]:
             f"Sign-in needs a step this API does not offer: {response.get('ChallengeName')}."
         )
     return dict(result)
+
+
+def _client_id() -> str:
+    return get_settings().require("user_pool_client_id")
+
+
+def forgot_password(username: str) -> None:
+    """Cognito emails a reset code when the account exists; nothing tells whether it did
+    (the app client prevents user-existence errors, and the ones left are swallowed here)."""
+    try:
+        cognito().forgot_password(ClientId=_client_id(), Username=username)
+    except ClientError as exc:
+        _raise_throttled(exc)
+        if _error_code(exc) in {
+            "UserNotFoundException",
+            "NotAuthorizedException",
+            "InvalidParameterException",  # no verified email to send the code to
+            "ResourceNotFoundException",
+        }:
+            return
+        raise
+
+
+def confirm_forgot_password(username: str, code: str, password: str) -> None:
+    try:
+        cognito().confirm_forgot_password(
+            ClientId=_client_id(), Username=username, ConfirmationCode=code, Password=password
+        )
+    except ClientError as exc:
+        _raise_throttled(exc)
+        if _error_code(exc) in {
+            "CodeMismatchException",
+            "ExpiredCodeException",
+            "UserNotFoundException",
+            "NotAuthorizedException",
+            "ResourceNotFoundException",
+        }:
+            raise BadRequest(
+                "The code is wrong or has expired.", [field_error("code", "wrong or expired code")]
+            ) from None
+        if _error_code(exc) == "InvalidPasswordException":
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            raise BadRequest(
+                "Choose a stronger password.", [field_error("new_password", message)]
+            ) from None
+        raise
+
+
+def change_password(access_token: str, current: str, new: str) -> None:
+    try:
+        cognito().change_password(
+            AccessToken=access_token, PreviousPassword=current, ProposedPassword=new
+        )
+    except ClientError as exc:
+        _raise_throttled(exc)
+        if _error_code(exc) == "NotAuthorizedException":
+            raise Unauthorized("The current password is wrong.") from None
+        if _error_code(exc) == "InvalidPasswordException":
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            raise BadRequest(
+                "Choose a stronger password.", [field_error("new_password", message)]
+            ) from None
+        raise
+
+
+def revoke_refresh_token(token: str) -> None:
+    """Cognito's token revocation: the refresh token (and what it issued) stops working. An
+    unknown or already revoked token is not an error: logging out twice is fine."""
+    try:
+        cognito().revoke_token(Token=token, ClientId=_client_id())
+    except ClientError as exc:
+        _raise_throttled(exc)
+        if _error_code(exc) in {"UnsupportedTokenTypeException", "InvalidParameterException"}:
+            return
+        raise
+
+
+def sign_out_everywhere(username: str) -> None:
+    """Every refresh token of the account is revoked (AdminUserGlobalSignOut)."""
+    try:
+        cognito().admin_user_global_sign_out(
+            UserPoolId=get_settings().require("user_pool_id"), Username=username
+        )
+    except ClientError as exc:
+        _raise_throttled(exc)
+        if _error_code(exc) == "UserNotFoundException":
+            return
+        raise
+
+
+def claims_of(token: str) -> dict[str, str]:
+    """The claims of a token Cognito has just issued to this function (read, not verified: it
+    came from Cognito over TLS), as strings, as API Gateway passes claims on; {} if unreadable."""
+    try:
+        payload = token.split(".")[1]
+        decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    if not isinstance(decoded, dict):
+        return {}
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in decoded.items()}

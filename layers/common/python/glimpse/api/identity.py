@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+from glimpse import sessions
 from glimpse.errors import Unauthorized
 
 
@@ -18,12 +19,21 @@ class Caller:
 
 
 def identify(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Middleware (every route): the caller from the authorizer's claims, into the context."""
+    """Middleware (every route): the caller from the authorizer's claims, into the context;
+    a token whose session has ended (glimpse.auth.sessions) is a 401."""
     claims = app.current_event.request_context.authorizer.claims or {}
     user_id, username = claims.get("sub"), claims.get("cognito:username")
     found = Caller(str(user_id), str(username)) if user_id and username else None
-    app.append_context(caller=found)  # type: ignore[no-untyped-call]
+    if found is not None and not sessions.is_live(found.user_id, claims):
+        raise Unauthorized("This session has ended; sign in again.")
+    app.append_context(caller=found, claims=dict(claims))  # type: ignore[no-untyped-call]
     return next_middleware(app)
+
+
+def session_id(app: APIGatewayRestResolver) -> str | None:
+    """The caller's sign-in (Cognito's `origin_jti`, kept through refreshes), if any."""
+    claims = app.context.get("claims") or {}
+    return str(claims["origin_jti"]) if claims.get("origin_jti") else None
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:

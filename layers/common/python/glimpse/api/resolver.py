@@ -35,6 +35,7 @@ logger = Logger(child=True)
 
 # The OpenAPI `responses` of a route that answers 204 (Powertools would describe a JSON body).
 NO_CONTENT: dict[int, Any] = {204: {"description": "Done; the response has no body."}}
+ACCEPTED: dict[int, Any] = {202: {"description": "Accepted; the response has no body."}}
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:

@@ -53,3 +53,26 @@ class RefreshOut(Schema):
 
 class TokensOut(RefreshOut):
     refresh_token: str
+
+
+class ForgotPasswordIn(_Strict):
+    username: str = Field(min_length=1, max_length=128)
+
+
+class ResetPasswordIn(_Strict):
+    username: str = Field(min_length=1, max_length=128)
+    code: str = Field(min_length=1, max_length=16)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class ChangePasswordIn(_Strict):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class LogoutIn(_Strict):
+    refresh_token: str = Field(min_length=1, max_length=8192)
+    all_devices: bool = Field(
+        default=False,
+        description="End every session of the account (needs the Bearer token too)",
+    )

@@ -1,4 +1,4 @@
-"""Sign-up, confirmation, login and refresh.
+"""Sign-up, confirmation, login, refresh, passwords and logout.
 
 Usernames and emails are unique case-insensitively, even under concurrent sign-ups: a sign-up
 first claims both in one DynamoDB transaction (conditional puts), then creates the Cognito
@@ -13,12 +13,18 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError
 
+from glimpse import directory, sessions
 from glimpse.adapters import cognito
+from glimpse.auth import passwords
 from glimpse.auth.schemas import (
+    ChangePasswordIn,
     ConfirmIn,
+    ForgotPasswordIn,
     LoginIn,
+    LogoutIn,
     RefreshIn,
     RefreshOut,
+    ResetPasswordIn,
     SignupIn,
     SignupOut,
     TokensOut,
@@ -26,6 +32,7 @@ from glimpse.auth.schemas import (
 from glimpse.clock import new_id, now
 from glimpse.errors import (
     Conflict,
+    NotFound,
     Unauthorized,
     field_error,
 )
@@ -77,6 +84,7 @@ def _release(username: str, email: str, claim_id: str) -> None:
 
 
 def signup(body: SignupIn) -> SignupOut:
+    passwords.check(body.password, body.username, body.email)
     claim_id = new_id()
     _claim(body.username, body.email, claim_id)
     try:
@@ -122,12 +130,82 @@ def login(body: LoginIn) -> TokensOut:
     result = cognito.initiate_auth(
         "USER_PASSWORD_AUTH", {"USERNAME": body.username.lower(), "PASSWORD": body.password}
     )
+    claims = cognito.claims_of(result["IdToken"])
+    if claims.get("sub"):
+        sessions.keep(claims["sub"], claims)  # signed in in the second sessions were cut
     return TokensOut(**_tokens(result), refresh_token=result["RefreshToken"])
 
 
 def refresh(body: RefreshIn) -> RefreshOut:
+    refused = Unauthorized("The refresh token is invalid or has expired.")
     try:
         result = cognito.initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": body.refresh_token})
     except Unauthorized:
-        raise Unauthorized("The refresh token is invalid or has expired.") from None
+        raise refused from None
+    claims = cognito.claims_of(result["IdToken"])
+    if not sessions.is_live(claims.get("sub", ""), claims):  # its session ended: so does it
+        cognito.revoke_refresh_token(body.refresh_token)
+        raise refused
     return RefreshOut(**_tokens(result))
+
+
+def forgot_password(body: ForgotPasswordIn) -> None:
+    """A reset code goes to the account's email if there is such an account; the answer is
+    the same either way (one Cognito call both ways)."""
+    cognito.forgot_password(body.username.lower())
+
+
+def _user_id_or_none(username: str) -> str | None:
+    try:
+        return directory.user_id_for(username)
+    except NotFound:
+        return None
+
+
+def reset_password(body: ResetPasswordIn) -> None:
+    """The new password, if the emailed code is right; then every session of the account
+    ends. A wrong code and an unknown account are the same 400."""
+    username = body.username.lower()
+    user_id = _user_id_or_none(username)
+    email = directory.get_profile(user_id).email if user_id else ""
+    passwords.check(body.new_password, username, email, field="new_password")
+    cognito.confirm_forgot_password(username, body.code, body.new_password)
+    if user_id:
+        sessions.end(user_id)
+    cognito.sign_out_everywhere(username)
+
+
+def change_password(user_id: str, session: str | None, body: ChangePasswordIn) -> None:
+    """The caller's new password (the current one checked by signing in with it); every other
+    session ends, the caller's goes on."""
+    profile = directory.get_profile(user_id)
+    result = cognito.initiate_auth(
+        "USER_PASSWORD_AUTH", {"USERNAME": profile.username, "PASSWORD": body.current_password}
+    )  # 401 when the current password is wrong
+    passwords.check(body.new_password, profile.username, profile.email, field="new_password")
+    cognito.change_password(result["AccessToken"], body.current_password, body.new_password)
+    cognito.revoke_refresh_token(result["RefreshToken"])  # the check's own sign-in
+    sessions.end(user_id, keep=session)
+
+
+def logout(body: LogoutIn, bearer_claims: dict[str, str]) -> None:
+    """The refresh token is revoked. With `all_devices`, every session of its account ends:
+    the account is the refresh token's (Cognito says whose), and the Bearer token must be one
+    of the same account's."""
+    if body.all_devices:
+        _end_everywhere(body.refresh_token, bearer_claims)
+    cognito.revoke_refresh_token(body.refresh_token)
+
+
+def _end_everywhere(refresh_token: str, bearer_claims: dict[str, str]) -> None:
+    refused = Unauthorized("Logging out everywhere needs a valid token and refresh token.")
+    try:
+        result = cognito.initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token})
+    except Unauthorized:
+        raise refused from None
+    claims = cognito.claims_of(result["IdToken"])
+    user_id, username = claims.get("sub"), claims.get("cognito:username")
+    if not user_id or not username or bearer_claims.get("sub") != user_id:
+        raise refused
+    sessions.end(user_id)
+    cognito.sign_out_everywhere(username)

@@ -1,0 +1,103 @@
+"""Which sign-ins are still sessions: the one owner of ending them and of the check.
+
+Cognito's ID tokens cannot be revoked, and API Gateway's Cognito authorizer checks only their
+signature and expiry. So ending sessions (logout everywhere, a password reset or change, later
+suspension and deletion) writes a cut-off for the account (glimpse.models.sessions), and
+`is_live` refuses every token whose sign-in (`auth_time`, which a refresh keeps) is older,
+unless its session (`origin_jti`) was kept. Every authenticated request runs `is_live` where
+its caller is identified (glimpse.api.identity), and `/auth/refresh` runs it on the tokens it
+hands out.
+
+Cost: each function process keeps what it read for `CHECK_SECONDS` (60, API.md's bound): at most one
+GetItem (0.5 RCU, eventually consistent) per account per process per minute, none for the
+requests in between; the price is that an ended session may still be served for up to that
+long by a process that read the account just before. In the process that ends the sessions the
+cache is dropped at once.
+
+`auth_time` has whole seconds: a cut-off at T refuses sign-ins up to T's second (`ceil(T)`),
+including any made in that second just after the cut; the login route keeps those (`keep`), as
+it knows they are new.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Mapping
+
+from glimpse.models.base import get_or_none
+from glimpse.models.sessions import SessionCutoff, user_pk
+
+REFRESH_TOKEN_DAYS = 30  # the app client's RefreshTokenValidity (template.yaml)
+CHECK_SECONDS = 60.0  # API.md: an ended session's ID tokens are refused within 60 s
+_MAX_KEPT = 20
+
+_lock = threading.Lock()
+_read: dict[str, tuple[float, SessionCutoff | None]] = {}  # user id -> (read at, item)
+
+
+def _cutoff(user_id: str, fresh: bool = False) -> SessionCutoff | None:
+    now = time.monotonic()
+    with _lock:
+        cached = _read.get(user_id)
+    if cached is not None and not fresh and now - cached[0] < CHECK_SECONDS:
+        return cached[1]
+    item = get_or_none(SessionCutoff, user_pk(user_id), consistent=fresh)
+    with _lock:
+        _read[user_id] = (now, item)
+    return item
+
+
+def _forget(user_id: str) -> None:
+    with _lock:
+        _read.pop(user_id, None)
+
+
+def _signed_in_at(claims: Mapping[str, str]) -> int:
+    try:
+        return int(float(claims.get("auth_time") or 0))
+    except ValueError:
+        return 0
+
+
+def _outlives(item: SessionCutoff | None, claims: Mapping[str, str]) -> bool:
+    if item is None:
+        return True
+    if _signed_in_at(claims) >= math.ceil(float(item.cutoff)):
+        return True
+    return str(claims.get("origin_jti") or "") in (item.kept or set())
+
+
+def is_live(user_id: str, claims: Mapping[str, str]) -> bool:
+    """Whether the token with these claims (as API Gateway passes them: strings) still opens
+    a session of `user_id`."""
+    return _outlives(_cutoff(user_id), claims)
+
+
+def end(user_id: str, keep: str | None = None) -> None:
+    """Every session of the account ends now, except `keep` (an `origin_jti`: the session
+    that asked, for a password change)."""
+    moment = time.time()
+    item = SessionCutoff(
+        user_pk(user_id),
+        cutoff=moment,
+        kept={keep} if keep else None,
+        expires_at=int(moment) + (REFRESH_TOKEN_DAYS + 1) * 86400,
+    )
+    item.save()
+    _forget(user_id)
+
+
+def keep(user_id: str, claims: Mapping[str, str]) -> None:
+    """A sign-in made just now outlives the account's cut-off (see the module's docstring):
+    called by the login route with its new tokens' claims."""
+    item = _cutoff(user_id, fresh=True)
+    session = str(claims.get("origin_jti") or "")
+    if item is None or not session or _outlives(item, claims):
+        return
+    kept = {*(item.kept or set()), session}
+    if len(kept) > _MAX_KEPT:
+        return  # a burst of same-second sign-ins after a cut: the later ones sign in again
+    item.update(actions=[SessionCutoff.kept.add({session})])
+    _forget(user_id)
