@@ -17,6 +17,7 @@ SETTINGS = (
     "media_table",
     "sessions_table",
     "user_pool_client_id",
+    "user_pool_id",
     "users_table",
 )
 

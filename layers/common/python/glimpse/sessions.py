@@ -15,8 +15,8 @@ long by a process that read the account just before. In the process that ends th
 cache is dropped at once.
 
 `auth_time` has whole seconds: a cut-off at T refuses sign-ins up to T's second (`ceil(T)`),
-including any made in that second just after the cut; the login route keeps those (`keep`), as
-it knows they are new.
+including any made in that second just after the cut; the login route keeps those (`keep`)
+when it asked Cognito after T (it notes the time before asking), as they are new.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ import threading
 import time
 from collections.abc import Mapping
 
-from glimpse.models.base import get_or_none
+from glimpse.models.base import conditionally, get_or_none
 from glimpse.models.sessions import SessionCutoff, user_pk
 
 REFRESH_TOKEN_DAYS = 30  # the app client's RefreshTokenValidity (template.yaml)
 CHECK_SECONDS = 60.0  # API.md: an ended session's ID tokens are refused within 60 s
 _MAX_KEPT = 20
+_MAX_CACHED = 10_000  # accounts a process remembers; past that it starts again
 
 _lock = threading.Lock()
 _read: dict[str, tuple[float, SessionCutoff | None]] = {}  # user id -> (read at, item)
@@ -45,6 +46,8 @@ def _cutoff(user_id: str, fresh: bool = False) -> SessionCutoff | None:
         return cached[1]
     item = get_or_none(SessionCutoff, user_pk(user_id), consistent=fresh)
     with _lock:
+        if len(_read) >= _MAX_CACHED:
+            _read.clear()
         _read[user_id] = (now, item)
     return item
 
@@ -89,15 +92,20 @@ def end(user_id: str, keep: str | None = None) -> None:
     _forget(user_id)
 
 
-def keep(user_id: str, claims: Mapping[str, str]) -> None:
-    """A sign-in made just now outlives the account's cut-off (see the module's docstring):
-    called by the login route with its new tokens' claims."""
+def keep(user_id: str, claims: Mapping[str, str], started: float) -> None:
+    """A sign-in that began at `started` (before Cognito was asked) outlives the account's
+    cut-off if it began after it (see the module's docstring): called by the login route with
+    its new tokens' claims. Only a cut-off that is still the account's is changed."""
     item = _cutoff(user_id, fresh=True)
     session = str(claims.get("origin_jti") or "")
-    if item is None or not session or _outlives(item, claims):
+    if item is None or not session or _outlives(item, claims) or started < float(item.cutoff):
         return
-    kept = {*(item.kept or set()), session}
-    if len(kept) > _MAX_KEPT:
-        return  # a burst of same-second sign-ins after a cut: the later ones sign in again
-    item.update(actions=[SessionCutoff.kept.add({session})])
+    if len(item.kept or set()) >= _MAX_KEPT:
+        return  # a burst of sign-ins in the cut-off's second: the later ones sign in again
+    conditionally(
+        lambda: item.update(
+            actions=[SessionCutoff.kept.add({session})],
+            condition=SessionCutoff.cutoff == item.cutoff,
+        )
+    )
     _forget(user_id)

@@ -10,6 +10,7 @@ import base64
 import json
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from glimpse.adapters.aws import cognito
@@ -24,6 +25,7 @@ from glimpse.errors import (
 )
 
 BAD_CREDENTIALS = "Incorrect username or password."
+logger = Logger(child=True)
 
 
 def _error_code(exc: ClientError) -> str:
@@ -34,6 +36,14 @@ def _raise_throttled(exc: ClientError) -> None:
     """Cognito's throttling is the client's 429; anything else is left to the caller."""
     if _error_code(exc) in {"TooManyRequestsException", "LimitExceededException"}:
         raise RateLimited("Too many attempts; try again shortly.", retry_after_seconds=5) from None
+
+
+def _raise_weak_password(exc: ClientError, field: str) -> None:
+    """Cognito's own policy refused the password (the API's rule, glimpse.auth.passwords,
+    runs first: this is a deploy whose pool policy is stricter)."""
+    if _error_code(exc) == "InvalidPasswordException":
+        message = str(exc.response.get("Error", {}).get("Message", ""))
+        raise BadRequest("Choose a stronger password.", [field_error(field, message)]) from None
 
 
 def sign_up(username: str, password: str, email: str) -> dict[str, Any]:
@@ -56,10 +66,7 @@ def sign_up(username: str, password: str, email: str) -> dict[str, Any]:
                 "That username or email is taken.",
                 [field_error("username", "this username is taken")],
             ) from None
-        if code == "InvalidPasswordException":
-            raise BadRequest(
-                "The password is too weak.", [field_error("password", message)]
-            ) from None
+        _raise_weak_password(exc, "password")
         if code in {"InvalidParameterException", "UserLambdaValidationException"}:
             raise BadRequest("The sign-up was refused.", [field_error("body", message)]) from None
         _raise_throttled(exc)
@@ -121,13 +128,17 @@ def forgot_password(username: str) -> None:
     try:
         cognito().forgot_password(ClientId=_client_id(), Username=username)
     except ClientError as exc:
-        _raise_throttled(exc)
         if _error_code(exc) in {
             "UserNotFoundException",
             "NotAuthorizedException",
             "InvalidParameterException",  # no verified email to send the code to
             "ResourceNotFoundException",
+            # Only an existing account is limited or has an email to fail: answered alike.
+            "LimitExceededException",
+            "TooManyRequestsException",
+            "CodeDeliveryFailureException",
         }:
+            logger.warning("no reset code sent", extra={"reason": _error_code(exc)})
             return
         raise
 
@@ -139,21 +150,22 @@ def confirm_forgot_password(username: str, code: str, password: str) -> None:
         )
     except ClientError as exc:
         _raise_throttled(exc)
+        if _error_code(exc) == "TooManyFailedAttemptsException":
+            raise RateLimited(
+                "Too many attempts; try again later.", retry_after_seconds=60
+            ) from None
         if _error_code(exc) in {
             "CodeMismatchException",
             "ExpiredCodeException",
             "UserNotFoundException",
             "NotAuthorizedException",
             "ResourceNotFoundException",
+            "InvalidParameterException",
         }:
             raise BadRequest(
                 "The code is wrong or has expired.", [field_error("code", "wrong or expired code")]
             ) from None
-        if _error_code(exc) == "InvalidPasswordException":
-            message = str(exc.response.get("Error", {}).get("Message", ""))
-            raise BadRequest(
-                "Choose a stronger password.", [field_error("new_password", message)]
-            ) from None
+        _raise_weak_password(exc, "new_password")
         raise
 
 
@@ -166,11 +178,7 @@ def change_password(access_token: str, current: str, new: str) -> None:
         _raise_throttled(exc)
         if _error_code(exc) == "NotAuthorizedException":
             raise Unauthorized("The current password is wrong.") from None
-        if _error_code(exc) == "InvalidPasswordException":
-            message = str(exc.response.get("Error", {}).get("Message", ""))
-            raise BadRequest(
-                "Choose a stronger password.", [field_error("new_password", message)]
-            ) from None
+        _raise_weak_password(exc, "new_password")
         raise
 
 
@@ -181,7 +189,11 @@ def revoke_refresh_token(token: str) -> None:
         cognito().revoke_token(Token=token, ClientId=_client_id())
     except ClientError as exc:
         _raise_throttled(exc)
-        if _error_code(exc) in {"UnsupportedTokenTypeException", "InvalidParameterException"}:
+        if _error_code(exc) in {
+            "UnsupportedTokenTypeException",
+            "InvalidParameterException",
+            "UnauthorizedException",  # another app client's token
+        }:
             return
         raise
 

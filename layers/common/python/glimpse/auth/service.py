@@ -8,6 +8,7 @@ that died half-way is taken over after :data:`STALE_CLAIM`.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -127,12 +128,13 @@ def _tokens(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def login(body: LoginIn) -> TokensOut:
+    started = time.time()
     result = cognito.initiate_auth(
         "USER_PASSWORD_AUTH", {"USERNAME": body.username.lower(), "PASSWORD": body.password}
     )
     claims = cognito.claims_of(result["IdToken"])
     if claims.get("sub"):
-        sessions.keep(claims["sub"], claims)  # signed in in the second sessions were cut
+        sessions.keep(claims["sub"], claims, started)  # in the second sessions were cut
     return TokensOut(**_tokens(result), refresh_token=result["RefreshToken"])
 
 
@@ -164,12 +166,13 @@ def _user_id_or_none(username: str) -> str | None:
 
 def reset_password(body: ResetPasswordIn) -> None:
     """The new password, if the emailed code is right; then every session of the account
-    ends. A wrong code and an unknown account are the same 400."""
+    ends. A wrong code and an unknown account are the same 400. The rule is checked against
+    the username only: nothing is looked up before Cognito has checked the code, so no answer
+    or timing tells a stranger whether an account, or its email, exists."""
     username = body.username.lower()
-    user_id = _user_id_or_none(username)
-    email = directory.get_profile(user_id).email if user_id else ""
-    passwords.check(body.new_password, username, email, field="new_password")
+    passwords.check(body.new_password, username, "", field="new_password")
     cognito.confirm_forgot_password(username, body.code, body.new_password)
+    user_id = _user_id_or_none(username)
     if user_id:
         sessions.end(user_id)
     cognito.sign_out_everywhere(username)
@@ -177,15 +180,20 @@ def reset_password(body: ResetPasswordIn) -> None:
 
 def change_password(user_id: str, session: str | None, body: ChangePasswordIn) -> None:
     """The caller's new password (the current one checked by signing in with it); every other
-    session ends, the caller's goes on."""
+    session ends. Cognito can only revoke all of an account's refresh tokens, so the caller's
+    goes too: its ID token keeps working until it expires (the cut-off keeps its session),
+    then it signs in again with the new password."""
     profile = directory.get_profile(user_id)
+    passwords.check(body.new_password, profile.username, profile.email, field="new_password")
     result = cognito.initiate_auth(
         "USER_PASSWORD_AUTH", {"USERNAME": profile.username, "PASSWORD": body.current_password}
     )  # 401 when the current password is wrong
-    passwords.check(body.new_password, profile.username, profile.email, field="new_password")
-    cognito.change_password(result["AccessToken"], body.current_password, body.new_password)
-    cognito.revoke_refresh_token(result["RefreshToken"])  # the check's own sign-in
+    try:
+        cognito.change_password(result["AccessToken"], body.current_password, body.new_password)
+    finally:
+        cognito.revoke_refresh_token(result["RefreshToken"])  # the check's own sign-in
     sessions.end(user_id, keep=session)
+    cognito.sign_out_everywhere(profile.username)
 
 
 def logout(body: LogoutIn, bearer_claims: dict[str, str]) -> None:
@@ -205,7 +213,10 @@ def _end_everywhere(refresh_token: str, bearer_claims: dict[str, str]) -> None:
         raise refused from None
     claims = cognito.claims_of(result["IdToken"])
     user_id, username = claims.get("sub"), claims.get("cognito:username")
-    if not user_id or not username or bearer_claims.get("sub") != user_id:
+    if not user_id or not username or not sessions.is_live(user_id, claims):
+        cognito.revoke_refresh_token(refresh_token)
+        raise refused
+    if bearer_claims.get("sub") != user_id:
         raise refused
     sessions.end(user_id)
     cognito.sign_out_everywhere(username)
