@@ -22,7 +22,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
-SETTINGS = ("sessions_table", "user_pool_client_id", "user_pool_id", "users_table")
+SETTINGS = (
+    "connections_table",
+    "sessions_table",
+    "user_pool_client_id",
+    "user_pool_id",
+    "users_table",
+    "websocket_management_url",
+)
 
 plumbing = Plumbing.of("auth")
 metrics = plumbing.metrics

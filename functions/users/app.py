@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
+    "connections_table",
     "events_table",
     "media_cdn_domain",
     "media_table",
@@ -19,6 +20,7 @@ SETTINGS = (
     "user_pool_client_id",
     "user_pool_id",
     "users_table",
+    "websocket_management_url",
 )
 
 plumbing = Plumbing.of("users")

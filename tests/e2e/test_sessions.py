@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from infra.local import cognito
@@ -191,9 +191,10 @@ def test_logout_everywhere_ends_every_session_of_that_account_only(
     assert there.client.get("/me").status_code == 200  # nothing ended
     assert refresh(cloud, there.refresh_token).status_code == 200
 
-    with connect(f"{cloud.websocket_url}/?token={there.client.token}", open_timeout=30):
-        pass  # a live session connects
-    assert here.client.post("/auth/logout", json=everywhere).status_code == 204
+    with connect(f"{cloud.websocket_url}/?token={there.client.token}", open_timeout=30) as live:
+        assert here.client.post("/auth/logout", json=everywhere).status_code == 204
+        with pytest.raises(ConnectionClosed):  # its open connection is closed
+            live.recv(timeout=SESSION_DEADLINE)
     for session in (here, there):
         refused(session)
         assert refresh(cloud, session.refresh_token).status_code == 401

@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 
 # The glimpse domain packages each function's import may load.
 DOMAINS = {
-    "AuthFunction": {"auth", "graph", "media", "users"},
+    "AuthFunction": {"auth", "graph", "media", "realtime", "users"},
     "CountersFunction": {"counters", "posts"},
     "DocsFunction": set(),
     "FanoutFunction": {"feed", "graph", "posts", "stories"},
@@ -42,7 +42,7 @@ DOMAINS = {
     "StoryReaperFunction": {"stories"},
     "ThumbnailerFunction": {"media"},
     "TranscoderFunction": {"media"},
-    "UsersFunction": {"auth", "graph", "media", "users"},  # auth: POST /me/password
+    "UsersFunction": {"auth", "graph", "media", "realtime", "users"},  # auth: POST /me/password
 }
 # The functions whose API routes take parameters or a body (validated), and those that read
 # domain events; the docs function serves routes too, with nothing to validate.

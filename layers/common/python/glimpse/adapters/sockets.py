@@ -54,3 +54,17 @@ def send(connection_id: str, frame: Mapping[str, Any]) -> str:
     except BotoCoreError:
         return FAILED
     return SENT
+
+
+def close(connection_id: str) -> str:
+    """Close one connection (DELETE `@connections/<id>`): SENT when closed, GONE when API
+    Gateway no longer had it, FAILED otherwise."""
+    try:
+        _client().delete_connection(ConnectionId=connection_id)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in {"GoneException", "410"}:
+            return GONE
+        return FAILED
+    except BotoCoreError:
+        return FAILED
+    return SENT

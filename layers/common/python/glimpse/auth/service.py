@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DeleteError
 
 from glimpse import directory, sessions
@@ -47,9 +48,11 @@ from glimpse.models.users import (
     user_pk,
     username_pk,
 )
+from glimpse.realtime import service as realtime
 from glimpse.users.service import own_view
 
 STALE_CLAIM = timedelta(minutes=15)
+logger = Logger(child=True)
 
 
 def _claim(username: str, email: str, claim_id: str) -> None:
@@ -151,6 +154,17 @@ def refresh(body: RefreshIn) -> RefreshOut:
     return RefreshOut(**_tokens(result))
 
 
+def _end_sessions(user_id: str, username: str, keep: str | None = None) -> None:
+    """Every session of the account ends (but `keep`): the cut-off the API checks, every
+    refresh token in Cognito, and the account's open WebSocket connections."""
+    sessions.end(user_id, keep=keep)
+    cognito.sign_out_everywhere(username)
+    try:
+        realtime.close_all(user_id)
+    except Exception:  # the authorizer refuses their sessions anyway: logged, not raised
+        logger.exception("connections not closed")
+
+
 def forgot_password(body: ForgotPasswordIn) -> None:
     """A reset code goes to the account's email if there is such an account; the answer is
     the same either way (one Cognito call both ways)."""
@@ -174,8 +188,9 @@ def reset_password(body: ResetPasswordIn) -> None:
     cognito.confirm_forgot_password(username, body.code, body.new_password)
     user_id = _user_id_or_none(username)
     if user_id:
-        sessions.end(user_id)
-    cognito.sign_out_everywhere(username)
+        _end_sessions(user_id, username)
+    else:
+        cognito.sign_out_everywhere(username)
 
 
 def change_password(user_id: str, session: str | None, body: ChangePasswordIn) -> None:
@@ -192,8 +207,7 @@ def change_password(user_id: str, session: str | None, body: ChangePasswordIn) -
         cognito.change_password(result["AccessToken"], body.current_password, body.new_password)
     finally:
         cognito.revoke_refresh_token(result["RefreshToken"])  # the check's own sign-in
-    sessions.end(user_id, keep=session)
-    cognito.sign_out_everywhere(profile.username)
+    _end_sessions(user_id, profile.username, keep=session)
 
 
 def logout(body: LogoutIn, bearer_claims: dict[str, str]) -> None:
@@ -218,5 +232,4 @@ def _end_everywhere(refresh_token: str, bearer_claims: dict[str, str]) -> None:
         raise refused
     if bearer_claims.get("sub") != user_id:
         raise refused
-    sessions.end(user_id)
-    cognito.sign_out_everywhere(username)
+    _end_sessions(user_id, username)

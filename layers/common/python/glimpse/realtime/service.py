@@ -103,6 +103,17 @@ def send_logged(frames: Iterable[tuple[str, Frame]], logger: Logger) -> None:
         logger.warning("frames lost", extra={"failed": delivered.failed})
 
 
+def close_all(user_id: str) -> int:
+    """Close every live connection of the user (its sessions ended): how many were closed. A
+    connection that failed to close is kept, and the authorizer refuses its session anew."""
+    closed = 0
+    for connection in _connections(user_id):
+        if sockets.close(connection.connection_id) != sockets.FAILED:
+            _forget(user_id, connection.connection_id)
+            closed += 1
+    return closed
+
+
 def _opened_before(connection: Connection, moment: datetime) -> bool:
     return connection.expires_at is None or connection.expires_at - LIFETIME < moment
 
