@@ -37,6 +37,7 @@ PUBLIC_COGNITO = {
     "ConfirmForgotPassword",
     "GetUser",
     "RevokeToken",
+    "ChangePassword",  # with the user's own access token
 }
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
@@ -182,8 +183,10 @@ class Recorder:
         elif service == "secretsmanager":
             yield f"secretsmanager:{operation}", str(params.get("SecretId"))
         elif service == "cognito-idp":
-            if operation not in PUBLIC_COGNITO:
-                yield f"cognito-idp:{operation}", "*"
+            if operation not in PUBLIC_COGNITO:  # an admin call names its pool
+                pool = str(params.get("UserPoolId") or "*")
+                arn = f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool}"
+                yield f"cognito-idp:{operation}", arn if pool != "*" else "*"
         else:
             yield f"{service}:{operation}", "*"
 
