@@ -274,7 +274,12 @@ class LocalCloud:
         delivery = Delivery(self.provisioner, self.runtime, self.options, resume=checkpoints)
         self._delivery = delivery
         delivery.wire()
-        self.report_lines = self.provisioner.report.lines() + delivery.report_lines()
+        pools = self.template.of_type("AWS::Cognito::UserPool")
+        self.report_lines = (
+            self.provisioner.report.lines()
+            + delivery.report_lines()
+            + (cognito.report_lines() if pools else [])
+        )
         return delivery
 
     def _start_serving(self, delivery: Delivery) -> None:

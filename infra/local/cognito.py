@@ -183,6 +183,18 @@ def _checking_code(original_confirm: Callable[..., Any]) -> Callable[..., Any]:
 
 # ---------------------------------------------------------------------- sessions and passwords
 RESET_CODE_SECONDS = 3600  # Cognito's password reset codes last an hour
+# What the local Cognito does not do as AWS's does (printed at start).
+NOT_EMULATED = (
+    "Cognito emails and SMS (codes are printed in this log)",
+    "Cognito RevokeToken on access tokens (the refresh token is revoked; access tokens it "
+    "issued work until they expire)",
+    "Cognito software-token MFA (moto accepts one fixed secret)",
+    "Cognito advanced security (adaptive authentication, compromised-credential checks)",
+)
+
+
+def report_lines() -> list[str]:
+    return [f"NOT EMULATED: {line}" for line in NOT_EMULATED]
 
 
 def install_sessions() -> None:

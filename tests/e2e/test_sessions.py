@@ -162,6 +162,12 @@ def test_a_password_change_keeps_the_callers_token_and_ends_the_other_sessions(
     assert old.status_code == 401
 
 
+def test_the_local_cloud_says_what_of_cognito_it_does_not_emulate(cloud: LocalCloud) -> None:
+    reported = [line for line in cloud.report_lines if line.startswith("NOT EMULATED: Cognito")]
+    assert any("RevokeToken on access tokens" in line for line in reported)
+    assert any("emails" in line for line in reported)
+
+
 def test_logout_revokes_the_refresh_token(cloud: LocalCloud, anonymous: Client) -> None:
     alice = sign_up_and_log_in(cloud, "alice")
     session, other = log_in(cloud, alice.username), log_in(cloud, alice.username)
