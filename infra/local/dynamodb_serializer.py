@@ -51,6 +51,7 @@ from infra.local.dynamodb_shapes import (
     STRINGS,
     Codec,
     Fallback,
+    map_of,
     rooted,
 )
 from infra.local.fastpath import FastPath
@@ -103,15 +104,9 @@ def _attribute_value(value: Any) -> Any:
     raise Fallback
 
 
-def _attribute_map(value: Any) -> dict[str, Any]:
-    if type(value) is not dict:
-        raise Fallback
-    encoded = {}
-    for name, attribute in value.items():
-        if type(name) is not str or not name:
-            raise Fallback
-        encoded[name] = _attribute_value(attribute)
-    return encoded
+# A map of AttributeValues (an item): string names, none empty (moto's serializer would
+# fail on one), each value encoded.
+_attribute_map = map_of(_attribute_value)
 
 
 _encoders: dict[tuple[str, str, str], Codec | None] = {}

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
+from botocore.config import Config
+
 Call = tuple[str, dict[str, Any]]
 
 S, N, B = "S", "N", "B"
@@ -415,3 +418,12 @@ def errors() -> list[list[Call]]:
         [("PutItem", {"TableName": "Things", "Item": {**key, "ss": {"SS": []}}})],
         [("PutItem", {"TableName": "Things", "Item": {**key, "s": {S: "x"}}, "ReturnValues": "X"})],
     ]
+
+
+def streams_client() -> Any:
+    """A DynamoDB Streams client mock_aws routes (it does not route account-based endpoints)."""
+    return boto3.client(
+        "dynamodbstreams",
+        region_name="us-east-1",
+        config=Config(account_id_endpoint_mode="disabled"),
+    )

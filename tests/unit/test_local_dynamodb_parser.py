@@ -21,12 +21,20 @@ import boto3
 import botocore.session
 import pytest
 from botocore import parsers
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from infra.local import atomicity, dynamodb_parser
-from tests.unit.dynamodb_cases import Call, create_tables, errors, every_type, reads, seed, writes
+from tests.unit.dynamodb_cases import (
+    Call,
+    create_tables,
+    errors,
+    every_type,
+    reads,
+    seed,
+    streams_client,
+    writes,
+)
 
 Raw = tuple[str, str, dict[str, Any]]  # service, operation, response dict
 SESSION = botocore.session.get_session()
@@ -73,11 +81,7 @@ def recorded() -> Iterator[list[Raw]]:
     with mock_aws():
         atomicity.install()
         client = boto3.client("dynamodb", region_name="us-east-1")
-        streams = boto3.client(  # account-based endpoints are not routed by mock_aws
-            "dynamodbstreams",
-            region_name="us-east-1",
-            config=Config(account_id_endpoint_mode="disabled"),
-        )
+        streams = streams_client()
         create_tables(client)
         seed(client)
         recorder, stream_recorder = (

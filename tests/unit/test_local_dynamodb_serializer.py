@@ -17,7 +17,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import serialize as moto_serialize
@@ -33,6 +32,7 @@ from tests.unit.dynamodb_cases import (
     every_type,
     reads,
     seed,
+    streams_client,
     things,
     writes,
 )
@@ -143,11 +143,7 @@ def test_stream_records_are_the_same_bytes() -> None:
     with mock_aws():
         atomicity.install()
         client = boto3.client("dynamodb", region_name="us-east-1")
-        streams = boto3.client(  # account-based endpoints are not routed by mock_aws
-            "dynamodbstreams",
-            region_name="us-east-1",
-            config=Config(account_id_endpoint_mode="disabled"),
-        )
+        streams = streams_client()
         recorder = Recorder(streams)
         create_tables(client)
         for case in writes():

@@ -16,12 +16,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
 from infra.local import atomicity
+from tests.unit.dynamodb_cases import streams_client
 
 TABLE = "Streamed"
 
@@ -31,11 +31,7 @@ def clients() -> Iterator[tuple[Any, Any, str]]:
     with mock_aws():
         atomicity.install()
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        streams = boto3.client(  # account-based endpoints are not routed by mock_aws
-            "dynamodbstreams",
-            region_name="us-east-1",
-            config=Config(account_id_endpoint_mode="disabled"),
-        )
+        streams = streams_client()
         dynamodb.create_table(
             TableName=TABLE,
             BillingMode="PAY_PER_REQUEST",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +42,11 @@ def _client() -> ApiGatewayManagementApiClient:
 SENT, GONE, FAILED = "sent", "gone", "failed"
 
 
-def send(connection_id: str, frame: Mapping[str, Any]) -> str:
-    """Post one JSON frame: SENT, GONE (410: API Gateway no longer has the connection) or
-    FAILED (any other error; the frame is lost, the connection kept)."""
+def _outcome(call: Callable[[], object]) -> str:
+    """SENT when `call` succeeded, GONE when API Gateway no longer has the connection (410),
+    FAILED on any other error."""
     try:
-        _client().post_to_connection(ConnectionId=connection_id, Data=json.dumps(frame).encode())
+        call()
     except ClientError as exc:
         if exc.response["Error"]["Code"] in {"GoneException", "410"}:
             return GONE
@@ -54,17 +54,16 @@ def send(connection_id: str, frame: Mapping[str, Any]) -> str:
     except BotoCoreError:
         return FAILED
     return SENT
+
+
+def send(connection_id: str, frame: Mapping[str, Any]) -> str:
+    """Post one JSON frame: SENT, GONE (410: API Gateway no longer has the connection) or
+    FAILED (any other error; the frame is lost, the connection kept)."""
+    data = json.dumps(frame).encode()
+    return _outcome(lambda: _client().post_to_connection(ConnectionId=connection_id, Data=data))
 
 
 def close(connection_id: str) -> str:
     """Close one connection (DELETE `@connections/<id>`): SENT when closed, GONE when API
     Gateway no longer had it, FAILED otherwise."""
-    try:
-        _client().delete_connection(ConnectionId=connection_id)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in {"GoneException", "410"}:
-            return GONE
-        return FAILED
-    except BotoCoreError:
-        return FAILED
-    return SENT
+    return _outcome(lambda: _client().delete_connection(ConnectionId=connection_id))
