@@ -44,6 +44,7 @@ from infra.local.dynamodb_shapes import (
     STRINGS,
     Codec,
     Fallback,
+    map_of,
     rooted,
 )
 from infra.local.fastpath import FastPath
@@ -89,10 +90,8 @@ def _attribute_value(value: Any) -> Any:
     raise Fallback
 
 
-def _attribute_map(value: Any) -> dict[str, Any]:
-    if type(value) is not dict:
-        raise Fallback
-    return {name: _attribute_value(attribute) for name, attribute in value.items()}
+# A map of AttributeValues (an item); an empty name is left to botocore, as anything odd is.
+_attribute_map = map_of(_attribute_value)
 
 
 # Shape objects are cached by botocore's models; the entry keeps the shape alive, so its id
