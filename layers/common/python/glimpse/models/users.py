@@ -4,6 +4,8 @@ Keys (`pk`, `sk`):
 - profile:        `USER#<user_id>`    / `PROFILE`
 - username claim: `USERNAME#<lower>`  / `CLAIM`  (points at the user id)
 - email claim:    `EMAIL#<lower>`     / `CLAIM`
+- deleted account: `USER#<user_id>`   / `DELETED`  (the profile, moved aside by `DELETE /me`
+  until it is restored or erased: every read of `PROFILE` finds no such user meanwhile)
 Graph edges live in the same partitions (see `glimpse.models.graph`).
 """
 
@@ -21,6 +23,7 @@ from glimpse.models.base import Model, table_meta
 
 PROFILE = "PROFILE"
 CLAIM = "CLAIM"
+DELETED = "DELETED"
 
 
 def user_pk(user_id: str) -> str:
@@ -78,3 +81,20 @@ class UniqueClaim(Model):
     claim_id = UnicodeAttribute()  # who holds a pending claim (one sign-up attempt)
     user_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+
+
+class DeletedProfile(Model):
+    """An account waiting to be erased: its profile item as it was (`snapshot`, DynamoDB's
+    JSON), and what erasing or restoring it needs."""
+
+    Meta = table_meta("users_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=DELETED)
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()
+    email = UnicodeAttribute()
+    snapshot = UnicodeAttribute()
+    deleted_at = UTCDateTimeAttribute()
+    erase_after = UTCDateTimeAttribute()
+    erasure_event_id = UnicodeAttribute()  # the delayed `account_erased` (glimpse.models.outbox)
