@@ -23,6 +23,19 @@ DOMAINS = {
     "AuthFunction": {"auth", "graph", "media", "realtime", "users"},
     "CountersFunction": {"counters", "posts"},
     "DocsFunction": set(),
+    # every aggregate erases what it holds of an erased account
+    "EraserFunction": {
+        "auth",
+        "feed",
+        "graph",
+        "media",
+        "messages",
+        "notifications",
+        "posts",
+        "realtime",
+        "stories",
+        "users",
+    },
     "FanoutFunction": {"feed", "graph", "posts", "stories"},
     "FeedFunction": {"feed", "graph", "media", "posts"},
     "GraphFunction": {"graph"},
@@ -51,8 +64,13 @@ ROUTES = {
     "NotificationsFunction", "PostsFunction", "SearchFunction", "StoriesFunction",
     "UsersFunction",
 }  # fmt: skip
-EVENTS = {"CountersFunction", "FanoutFunction", "NotifierFunction", "StoryReaperFunction"}
-IDEMPOTENT_RECORDS = {"FanoutFunction", "ThumbnailerFunction", "TranscoderFunction"}
+EVENTS = {
+    "CountersFunction", "EraserFunction", "FanoutFunction", "NotifierFunction",
+    "StoryReaperFunction",
+}  # fmt: skip
+IDEMPOTENT_RECORDS = {
+    "EraserFunction", "FanoutFunction", "ThumbnailerFunction", "TranscoderFunction",
+}  # fmt: skip
 # Libraries only some functions ship or use: who may load them at import.
 HEAVY = {
     # validation of requests and domain events; settings, models and media need none

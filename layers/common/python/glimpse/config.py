@@ -37,6 +37,7 @@ class Settings:
     posts_table: str = ""
     feed_table: str = ""
     feed_jobs_queue_url: str = ""
+    erasure_queue_url: str = ""  # the eraser's own queue (glimpse.erasure continuations)
     events_table: str = ""  # the outbox (glimpse.models.outbox)
     stories_table: str = ""
     story_ttl_seconds: int = 86400
@@ -79,6 +80,7 @@ _ENV = {
     "posts_table": "POSTS_TABLE",
     "feed_table": "FEED_TABLE",
     "feed_jobs_queue_url": "FEED_JOBS_QUEUE_URL",
+    "erasure_queue_url": "ERASURE_QUEUE_URL",
     "events_table": "EVENTS_TABLE",
     "stories_table": "STORIES_TABLE",
     "story_ttl_seconds": "STORY_TTL_SECONDS",

@@ -105,6 +105,20 @@ def keep_rendition(source: str, destination: str) -> None:
     )
 
 
+def keys_under(prefix: str, limit: int = 1000) -> list[str]:
+    """Up to `limit` keys of the media bucket under `prefix`, in key order (one
+    ListObjectsV2 per 1,000)."""
+    keys: list[str] = []
+    request: dict[str, Any] = {"Bucket": _bucket(), "Prefix": prefix}
+    while len(keys) < limit:
+        page = s3().list_objects_v2(**request, MaxKeys=min(1000, limit - len(keys)))
+        keys += [item["Key"] for item in page.get("Contents", [])]
+        if not page.get("IsTruncated"):
+            break
+        request["ContinuationToken"] = page["NextContinuationToken"]
+    return keys
+
+
 def delete_keys(keys: list[str]) -> None:
     """Delete objects of the media bucket, 1,000 per request; a missing key is no error."""
     bucket = _bucket()

@@ -4,6 +4,8 @@ Keys (`pk`, `sk`):
 - post:    `POST#<post_id>` / `POST`               (+ ByAuthor: `AUTHOR#<author_id>` / `<post_id>`)
 - like:    `POST#<post_id>` / `LIKE#<user_id>`
 - comment: `POST#<post_id>` / `COMMENT#<comment_id>` (ULIDs: oldest first)
+ByActor (sparse, keys only): `ACTOR#<user_id>`: the likes and comments one account made,
+on anyone's posts (what erasing the account removes).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, table_meta
 
@@ -42,6 +44,18 @@ def comment_sk(comment_id: str) -> str:
 
 def author_pk(author_id: str) -> str:
     return f"AUTHOR#{author_id}"
+
+
+def actor_pk(user_id: str) -> str:
+    return f"ACTOR#{user_id}"
+
+
+class ByActor(GlobalSecondaryIndex["Like"]):
+    class Meta:
+        index_name = "ByActor"
+        projection = KeysOnlyProjection()
+
+    actor_pk = UnicodeAttribute(hash_key=True)
 
 
 class ByAuthor(GlobalSecondaryIndex["Post"]):
@@ -83,6 +97,8 @@ class Like(Model):
     sk = UnicodeAttribute(range_key=True)
     user_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on likes from older releases)
+    by_actor = ByActor()
 
 
 class Comment(Model):
@@ -95,3 +111,4 @@ class Comment(Model):
     author_id = UnicodeAttribute()
     text = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on comments from older releases)
