@@ -16,6 +16,7 @@ import botocore.client
 from botocore.config import Config
 
 from functions.counters import app as counters
+from functions.eraser import app as eraser
 from functions.fanout import app as fanout
 from functions.feed import app as feed
 from functions.graph import app as graph
@@ -173,8 +174,8 @@ def run_feed_jobs(
     stack: Stack, deliveries: int = 1, rounds: int = 200, shuffle: random.Random | None = None
 ) -> int:
     """Deliver every domain event and queued job to its consumers (each record `deliveries`
-    times) until nothing is left: the outbox stream to the publisher, then the feed-jobs and
-    counters queues to the fanout and counters functions. Returns how many feed-jobs messages
+    times) until nothing is left: the outbox stream to the publisher, then each queue to its
+    function (feed jobs, counters, notifier, erasure). Returns how many feed-jobs messages
     ran. With `shuffle`, every batch is delivered in a random order. A failed record fails the
     test."""
     return EventPump.of(stack).drain(deliveries, rounds, shuffle)
@@ -200,6 +201,7 @@ class EventPump:
             ("FeedJobsQueue", fanout.lambda_handler),
             ("CountersQueue", counters.lambda_handler),
             ("NotifierQueue", notifier.lambda_handler),
+            ("ErasureQueue", eraser.lambda_handler),
         ]
 
     @classmethod
