@@ -89,7 +89,7 @@ def restore_account(user_id: str) -> None:
     aside = get_or_none(DeletedProfile, user_pk(user_id), DELETED)
     if aside is None:
         raise Conflict("This account is not waiting to be erased.")
-    profile = UserProfile.from_raw_data(json.loads(aside.snapshot))
+    profile = aside.restored()
     profile.updated_at = now()
     try:
         with transaction() as tx:

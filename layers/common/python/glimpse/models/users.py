@@ -11,6 +11,8 @@ Graph edges live in the same partitions (see `glimpse.models.graph`).
 
 from __future__ import annotations
 
+import json
+
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
@@ -83,6 +85,9 @@ class UniqueClaim(Model):
     created_at = UTCDateTimeAttribute()
 
 
+RESTORE_STEP = 2  # `revision` a restore adds: its search document outranks the deletion's
+
+
 class DeletedProfile(Model):
     """An account waiting to be erased: its profile item as it was (`snapshot`, DynamoDB's
     JSON), and what erasing or restoring it needs."""
@@ -98,3 +103,13 @@ class DeletedProfile(Model):
     deleted_at = UTCDateTimeAttribute()
     erase_after = UTCDateTimeAttribute()
     erasure_event_id = UnicodeAttribute()  # the delayed `account_erased` (glimpse.models.outbox)
+
+    def profile(self) -> UserProfile:
+        """The profile as it was when the account was deleted."""
+        return UserProfile.from_raw_data(json.loads(self.snapshot))
+
+    def restored(self) -> UserProfile:
+        """The profile to put back: as it was, `revision` moved on by RESTORE_STEP."""
+        profile = self.profile()
+        profile.revision = int(profile.revision or 0) + RESTORE_STEP
+        return profile
