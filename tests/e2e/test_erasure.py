@@ -5,7 +5,7 @@ keeps data: every DynamoDB table, every object key and its metadata, every searc
 user pool. The others' counts are exact again and the username is free.
 
 Two kinds of records may still name the account for a bounded time, and the scan checks that
-bound instead (docs/operations.md, "Proof of erasure"): outbox items of the events erasure
+bound instead (docs/operations.md, section 4c): outbox items of the events erasure
 itself publishes (published at once, expire a day later) and idempotency records (a day).
 """
 
