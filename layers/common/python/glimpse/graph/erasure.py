@@ -43,7 +43,7 @@ def erase(job: GraphErasure, send: Send) -> Stats:
         return others, (str(int(after or 0) + 1) if len(keys) == PAGE and others else None)
 
     def remove(others: list[str]) -> int:
-        severed = sum(sever(job.user_id, other) for other in others)
+        severed = sever(job.user_id, others)
         # whatever of the account's own edges to them a torn pair left (one BatchWriteItem
         # per 4 accounts): the next page must not find them again
         strays = [edge_key(job.user_id, kind, other) for other in others for kind in EDGE_KINDS]
@@ -71,7 +71,7 @@ def erase_about(job: AboutErasure, send: Send) -> Stats:
 
     def remove(keys: list[tuple[str, str]]) -> int:
         others = list(dict.fromkeys(owner_of(pk) for pk, _sk in keys))
-        severed = sum(sever(job.user_id, other) for other in others)
+        severed = sever(job.user_id, others)
         write_many(Edge, deletes=keys)  # the index may lag: what it named goes, surely
         return max(severed, len(keys))
 
