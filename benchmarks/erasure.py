@@ -97,23 +97,11 @@ def seed(posts: int, likes: int, followers: int, feed: int) -> Seeded:
 
 def _moved_aside(user_id: str) -> None:
     """What `DELETE /me` leaves: the profile moved aside."""
-    import json
-
     from glimpse.clock import now
-    from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
+    from glimpse.models.users import PROFILE, DeletedProfile, UserProfile, user_pk
 
     profile = UserProfile.get(user_pk(user_id), PROFILE)
-    DeletedProfile(
-        user_pk(user_id),
-        DELETED,
-        user_id=user_id,
-        username=profile.username,
-        email=profile.email,
-        snapshot=json.dumps(profile.serialize()),
-        deleted_at=now(),
-        erase_after=now(),
-        erasure_event_id="bench",
-    ).save()
+    DeletedProfile.of(profile, now(), now(), "bench").save()
     profile.delete()
 
 

@@ -73,7 +73,15 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     highlight = {"title": "Kept", "story_ids": [story["story_id"]]}
     ok(api("stories", "create_highlight", alice, body=highlight))
     chat = ok(api("messages", "create_conversation", alice, body={"usernames": [bob.username]}))
-    ok(api("messages", "send", alice, {"conversation_id": chat["conversation_id"]}, body={"text": "x"}))
+    ok(
+        api(
+            "messages",
+            "send",
+            alice,
+            {"conversation_id": chat["conversation_id"]},
+            body={"text": "x"},
+        )
+    )
     ok(api("notifications", "register_device", alice, body={"platform": "ios", "token": TOKEN}))
     media_id = make_media(alice)
     stack.client("s3").put_object(Bucket=bucket(), Key=original_key(user_id, media_id), Body=b"o")

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse import events
-from glimpse.erasure import Erasure, erase_pages
+from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, table
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.posts import LIKE, POST, Comment, Like, Post, actor_pk, author_pk
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.posts.service import remove_post, uncomment_in, unlike_in
-from glimpse.reactions import Table
 
 PAGE = 25  # posts per invocation (a transaction each), or likes and comments (one for all)
 
@@ -26,16 +24,10 @@ class PostsErasure(Erasure):
     aggregate = "posts"
 
 
-def account_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase(PostsErasure(event_id=event.event_id, user_id=event.user_id), send)
-
-
 def erase(job: PostsErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[Post], str | None]:
-        # Removed posts leave the index, so every page starts from the top; `after` only
-        # counts pages (each job's idempotency key differs from the last).
         found = list(Post.by_author.query(author_pk(job.user_id), limit=PAGE))
-        return found, (str(int(after or 0) + 1) if len(found) == PAGE else None)
+        return found, next_page(after, len(found), PAGE)
 
     return erase_pages(job, pages, lambda posts: sum(remove_post(p) for p in posts), send)
 
@@ -46,16 +38,10 @@ class InteractionsErasure(Erasure):
     aggregate = "posts"
 
 
-def interactions_erased(event: events.AccountErased, send: Send) -> Stats:
-    job = InteractionsErasure(event_id=event.event_id, user_id=event.user_id)
-    return erase_interactions(job, send)
-
-
 def erase_interactions(job: InteractionsErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        found = Like.by_actor.query(actor_pk(job.user_id), limit=PAGE)
-        keys = [(str(item.pk), str(item.sk)) for item in found]
-        return keys, (str(int(after or 0) + 1) if len(keys) == PAGE else None)
+        keys = keys_of(Like.by_actor.query(actor_pk(job.user_id), limit=PAGE))
+        return keys, next_page(after, len(keys), PAGE)
 
     return erase_pages(job, pages, _remove_interactions, send)
 
@@ -103,8 +89,4 @@ def _remove(found: list[tuple[Post, Like | Comment]]) -> None:
                 uncomment_in(tx, post, item)
 
 
-ERASURE = Table(
-    owner="posts",
-    reactions={events.AccountErased: (account_erased, interactions_erased)},
-    jobs={PostsErasure: erase, InteractionsErasure: erase_interactions},
-)
+ERASURE = table("posts", {PostsErasure: erase, InteractionsErasure: erase_interactions})
