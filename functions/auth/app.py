@@ -24,6 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
     "connections_table",
+    "events_table",
     "sessions_table",
     "user_pool_client_id",
     "user_pool_id",
@@ -57,7 +58,7 @@ def confirm(body: ConfirmIn) -> Response[None]:
 
 @app.post("/auth/login", tags=["auth"], summary="Exchange username and password for tokens")
 def login(body: LoginIn) -> TokensOut:
-    tokens = service.login(body)
+    tokens = service.login(body, app.current_event.get_header_value("User-Agent") or "")
     metrics.add_metric(name="Logins", unit=MetricUnit.Count, value=1)
     return tokens
 

@@ -178,6 +178,15 @@ class AccountRestored(Event):
     user_id: str
 
 
+class NewDeviceLogin(Event):
+    """A sign-in from a device the account has not used for 90 days (its user agent named
+    as `device`): its owner is told (`login` notification)."""
+
+    type: Literal["new_device_login"] = "new_device_login"
+    user_id: str
+    device: str
+
+
 class AccountErased(Event):
     """The grace period ended: every aggregate erases what it holds of the account (published
     when the delayed outbox item written at deletion expires: glimpse.models.outbox)."""
@@ -238,6 +247,7 @@ type DomainEvent = Annotated[
     | AccountDeleted
     | AccountRestored
     | AccountErased
+    | NewDeviceLogin
     | StoryCreated
     | StoryRemoved
     | StoryViewed

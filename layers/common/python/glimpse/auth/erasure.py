@@ -1,6 +1,7 @@
 """The accounts aggregate's part of erasing an account (glimpse.erasure): the Cognito user,
 the username and email claims (the name is free again), the sessions item, the account's
-WebSocket connections, and last the moved-aside profile (what the other steps read)."""
+WebSocket connections, where it signed in from, and last the moved-aside profile (what the
+other steps read)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from glimpse.erasure import Erasure, table
 from glimpse.jobs import Send, Stats
 from glimpse.models import erasure as report
 from glimpse.models.base import conditionally, get_or_none
+from glimpse.models.logins import LOGINS, Logins
 from glimpse.models.sessions import SessionCutoff
 from glimpse.models.users import (
     CLAIM,
@@ -44,6 +46,9 @@ def erase(job: AccountErasure, send: Send) -> Stats:
     removed += realtime.forget_all(user_id)
     removed += conditionally(
         lambda: SessionCutoff(user_pk(user_id)).delete(condition=SessionCutoff.pk.exists())
+    )
+    removed += conditionally(
+        lambda: Logins(user_pk(user_id), LOGINS).delete(condition=Logins.pk.exists())
     )
     aside.delete()
     report.add(user_id, job.aggregate, removed + 1)

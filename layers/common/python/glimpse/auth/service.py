@@ -19,7 +19,7 @@ from pynamodb.exceptions import DeleteError
 
 from glimpse import directory, sessions
 from glimpse.adapters import cognito
-from glimpse.auth import passwords
+from glimpse.auth import devices, passwords
 from glimpse.auth.schemas import (
     ChangePasswordIn,
     ConfirmIn,
@@ -40,6 +40,7 @@ from glimpse.errors import (
     Unauthorized,
     field_error,
 )
+from glimpse.events import NewDeviceLogin
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import (
     CLAIM,
@@ -132,7 +133,9 @@ def _tokens(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def login(body: LoginIn) -> TokensOut:
+def login(body: LoginIn, user_agent: str = "") -> TokensOut:
+    """Tokens for the username and password; a sign-in from a device the account has not
+    used for 90 days publishes `new_device_login` (its owner gets a `login` notification)."""
     started = time.time()
     result = cognito.initiate_auth(
         "USER_PASSWORD_AUTH", {"USERNAME": body.username.lower(), "PASSWORD": body.password}
@@ -141,6 +144,9 @@ def login(body: LoginIn) -> TokensOut:
     user_id = claims.get("sub") or ""
     if user_id:
         sessions.keep(user_id, claims, started)  # in the second sessions were cut
+        if devices.new_device(user_id, user_agent):
+            with transaction() as tx:
+                tx.emit(NewDeviceLogin(user_id=user_id, device=devices.device_name(user_agent)))
     return TokensOut(
         **_tokens(result),
         refresh_token=result["RefreshToken"],
