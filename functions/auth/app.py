@@ -58,7 +58,7 @@ def confirm(body: ConfirmIn) -> Response[None]:
 
 @app.post("/auth/login", tags=["auth"], summary="Exchange username and password for tokens")
 def login(body: LoginIn) -> TokensOut:
-    tokens = service.login(body, app.current_event.get_header_value("User-Agent") or "")
+    tokens = service.login(body, app.current_event.headers.get("User-Agent") or "")
     metrics.add_metric(name="Logins", unit=MetricUnit.Count, value=1)
     return tokens
 
