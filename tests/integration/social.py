@@ -16,6 +16,8 @@ import botocore.client
 from botocore.config import Config
 
 from functions.counters import app as counters
+from functions.exporter import app as exporter
+from functions.exports import app as exports
 from functions.fanout import app as fanout
 from functions.feed import app as feed
 from functions.graph import app as graph
@@ -45,7 +47,11 @@ HANDLERS = {
     "notifications": notifications,
     "messages": messages,
     "search": search,
+    "exports": exports,
 }
+
+
+EXPORTER_MS = 900_000  # what the longest consumer (the exporter) gets: its Timeout
 
 
 @dataclass(frozen=True)
@@ -173,10 +179,10 @@ def run_feed_jobs(
     stack: Stack, deliveries: int = 1, rounds: int = 200, shuffle: random.Random | None = None
 ) -> int:
     """Deliver every domain event and queued job to its consumers (each record `deliveries`
-    times) until nothing is left: the outbox stream to the publisher, then the feed-jobs and
-    counters queues to the fanout and counters functions. Returns how many feed-jobs messages
-    ran. With `shuffle`, every batch is delivered in a random order. A failed record fails the
-    test."""
+    times) until nothing is left: the outbox stream to the publisher, then the feed-jobs,
+    counters, notifier and exports queues to their functions. Returns how many feed-jobs
+    messages ran. With `shuffle`, every batch is delivered in a random order. A failed record
+    fails the test."""
     return EventPump.of(stack).drain(deliveries, rounds, shuffle)
 
 
@@ -200,6 +206,7 @@ class EventPump:
             ("FeedJobsQueue", fanout.lambda_handler),
             ("CountersQueue", counters.lambda_handler),
             ("NotifierQueue", notifier.lambda_handler),
+            ("ExportsQueue", exporter.lambda_handler),
         ]
 
     @classmethod
@@ -261,7 +268,7 @@ class EventPump:
             for _ in range(deliveries):
                 if shuffle is not None:
                     shuffle.shuffle(records)
-                response = handler(sqs_event(records), FakeContext())
+                response = handler(sqs_event(records), FakeContext(EXPORTER_MS))
                 assert response["batchItemFailures"] == [], response
             for message in messages:
                 sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])

@@ -23,6 +23,9 @@ DOMAINS = {
     "AuthFunction": {"auth", "graph", "media", "realtime", "users"},
     "CountersFunction": {"counters", "posts"},
     "DocsFunction": set(),
+    "ExportsFunction": {"exports"},
+    # what an archive holds is read through the models and views of each domain
+    "ExporterFunction": {"exports", "graph", "media", "notifications", "posts", "stories"},
     "FanoutFunction": {"feed", "graph", "posts", "stories"},
     "FeedFunction": {"feed", "graph", "media", "posts"},
     "GraphFunction": {"graph"},
@@ -47,12 +50,17 @@ DOMAINS = {
 # The functions whose API routes take parameters or a body (validated), and those that read
 # domain events; the docs function serves routes too, with nothing to validate.
 ROUTES = {
-    "AuthFunction", "FeedFunction", "GraphFunction", "MediaFunction", "MessagesFunction",
-    "NotificationsFunction", "PostsFunction", "SearchFunction", "StoriesFunction",
-    "UsersFunction",
+    "AuthFunction", "ExportsFunction", "FeedFunction", "GraphFunction", "MediaFunction",
+    "MessagesFunction", "NotificationsFunction", "PostsFunction", "SearchFunction",
+    "StoriesFunction", "UsersFunction",
 }  # fmt: skip
-EVENTS = {"CountersFunction", "FanoutFunction", "NotifierFunction", "StoryReaperFunction"}
-IDEMPOTENT_RECORDS = {"FanoutFunction", "ThumbnailerFunction", "TranscoderFunction"}
+EVENTS = {
+    "CountersFunction", "ExporterFunction", "FanoutFunction", "NotifierFunction",
+    "StoryReaperFunction",
+}  # fmt: skip
+IDEMPOTENT_RECORDS = {
+    "ExporterFunction", "FanoutFunction", "ThumbnailerFunction", "TranscoderFunction"
+}  # fmt: skip
 # Libraries only some functions ship or use: who may load them at import.
 HEAVY = {
     # validation of requests and domain events; settings, models and media need none
@@ -81,8 +89,8 @@ NEVER = (
     "ulid",
 )
 DOMAIN_PACKAGES = {
-    "auth", "counters", "feed", "graph", "media", "messages", "notifications", "posts",
-    "realtime", "search", "stories", "users",
+    "auth", "counters", "exports", "feed", "graph", "media", "messages", "notifications",
+    "posts", "realtime", "search", "stories", "users",
 }  # fmt: skip
 PROBE = """
 import importlib, json, sys

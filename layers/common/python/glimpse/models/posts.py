@@ -4,6 +4,10 @@ Keys (`pk`, `sk`):
 - post:    `POST#<post_id>` / `POST`               (+ ByAuthor: `AUTHOR#<author_id>` / `<post_id>`)
 - like:    `POST#<post_id>` / `LIKE#<user_id>`
 - comment: `POST#<post_id>` / `COMMENT#<comment_id>` (ULIDs: oldest first)
+
+Two sparse indexes find one user's reactions wherever they are (an account's data export):
+ByLiker (`user_id` / `pk`, likes only: no other item has `user_id`) and ByCommenter
+(`author_id` / `comment_id`, comments only: posts have no `comment_id`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from glimpse.models.base import Model, table_meta
 
@@ -76,6 +80,17 @@ class Post(Model):
     by_author = ByAuthor()
 
 
+class ByLiker(GlobalSecondaryIndex["Like"]):
+    """A user's likes, by post."""
+
+    class Meta:
+        index_name = "ByLiker"
+        projection = IncludeProjection(["created_at"])
+
+    user_id = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
 class Like(Model):
     Meta = table_meta("posts_table")
 
@@ -83,6 +98,18 @@ class Like(Model):
     sk = UnicodeAttribute(range_key=True)
     user_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    by_liker = ByLiker()
+
+
+class ByCommenter(GlobalSecondaryIndex["Comment"]):
+    """A user's comments, oldest first."""
+
+    class Meta:
+        index_name = "ByCommenter"
+        projection = IncludeProjection(["post_id", "text", "created_at"])
+
+    author_id = UnicodeAttribute(hash_key=True)
+    comment_id = UnicodeAttribute(range_key=True)
 
 
 class Comment(Model):
@@ -95,3 +122,4 @@ class Comment(Model):
     author_id = UnicodeAttribute()
     text = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    by_commenter = ByCommenter()
