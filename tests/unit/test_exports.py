@@ -205,3 +205,16 @@ def test_the_template_keeps_what_the_code_promises() -> None:
     # A pending export is shown failed only once its queue can no longer deliver it.
     assert service.STALE.total_seconds() > receives * queue["VisibilityTimeout"]
     assert exporter["Events"]["Requests"]["Properties"]["BatchSize"] == 1
+
+
+def test_every_models_connection_shares_one_botocore_loader() -> None:
+    """PynamoDB makes a botocore session per model's connection; each parsing DynamoDB's
+    service model again cost the exporter ~10 MB a model (glimpse.models.base)."""
+    from pynamodb.connection import Connection
+
+    import glimpse.models.base  # noqa: F401 - what installs the shared loader
+
+    first, second = Connection(region="us-east-1"), Connection(region="us-east-1")
+    assert first.session is not second.session
+    loader = first.session.get_component("data_loader")
+    assert loader is second.session.get_component("data_loader")
