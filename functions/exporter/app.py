@@ -32,6 +32,7 @@ SETTINGS = (
     "idempotency_table",
     "media_bucket",
     "media_cdn_domain",
+    "media_table",
     "messages_table",
     "notifications_table",
     "posts_table",

@@ -105,7 +105,7 @@ def test_an_archive_holds_the_account_and_its_originals(stack: Stack) -> None:
     follow(bob, alice)
     follow(alice, carol)
     assert api("graph", "block", alice, {"username": dave.username})[0] == 204
-    bobs_post = post(bob, "bob's")
+    bobs_post = post(bob, f"bob's, with @{alice.username}")  # a mention: its sight is read
     assert api("posts", "like", alice, {"post_id": bobs_post})[0] == 200
     comment = {"text": "nice"}
     assert api("posts", "create_comment", alice, {"post_id": bobs_post}, body=comment)[0] == 201
@@ -174,7 +174,7 @@ def test_an_archive_holds_the_account_and_its_originals(stack: Stack) -> None:
         (bob.username, "hi alice"),
     ]
     kinds = [n["type"] for n in read_json(archive, "notifications.json")]
-    assert {"like", "follow"} <= set(kinds)
+    assert {"like", "follow", "mention"} <= set(kinds)
     readme = archive.read("README.txt").decode()
     assert alice.username in readme
     assert "posts.json           2" in readme

@@ -130,7 +130,7 @@ def export_of(user_id: str, export_id: str) -> ExportOut:
         raise NotFound("This export has expired; request a new one.")
     url = media_bucket.presigned_download(
         export_key(user_id, export_id),
-        min(URL_SECONDS, math.floor(left)),
+        max(1, min(URL_SECONDS, math.floor(left))),
         f"glimpse-{export.requested_at.strftime('%Y-%m-%d')}-{export_id}.zip",
     )
     return ExportOut(
