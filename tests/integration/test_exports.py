@@ -370,3 +370,16 @@ def test_the_local_cloud_says_it_does_not_run_lifecycle_rules(stack: Stack) -> N
     ]
     assert "ExpireExports" in line
     assert not_emulated("Plain", "AWS::S3::Bucket", {}) == []
+
+
+def test_export_ready_is_pushed_to_the_owners_devices(stack: Stack) -> None:
+    """A notification with no actor goes the way of the others: written, then pushed."""
+    from tests.integration.test_notifications import _endpoint_messages
+
+    alice = make_user(prefix="alice")
+    token = uuid.uuid4().hex * 2  # an APNs token's shape
+    body = {"platform": "ios", "token": token}
+    assert api("notifications", "register_device", alice, body=body)[0] == 201
+    assert request(alice)[0] == 202
+    settle()
+    assert _endpoint_messages(stack)[token] == ["Your data export is ready to download"]

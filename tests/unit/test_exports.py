@@ -133,7 +133,8 @@ def test_json_files_stream_nested_arrays_into_a_valid_zip() -> None:
     )
     archive.add_json(JsonFile("messages.json", Items(iter(conversations))))
     archive.add_json(JsonFile("saved.json", Items(())))
-    archive.add_json(JsonFile("stories.json", {"live": Items([1]), "highlights": Items([])}))
+    archive.add_json(JsonFile("stories.json", {"live": Items([1, 2]), "highlights": Items([3])}))
+    archive.add_json(JsonFile("profile.json", {"username": "a", "settings": {"likes": True}}))
     archive.add_text("README.txt", "hello")
     written = archive.close()
     zipped = zipfile.ZipFile(io.BytesIO(stream.buffer.getvalue()))
@@ -142,10 +143,16 @@ def test_json_files_stream_nested_arrays_into_a_valid_zip() -> None:
         {"id": c, "messages": [{"n": n, "text": "é"} for n in range(3)]} for c in "ab"
     ]
     assert json.loads(zipped.read("saved.json")) == []
-    assert json.loads(zipped.read("stories.json")) == {"live": [1], "highlights": []}
+    assert json.loads(zipped.read("stories.json")) == {"live": [1, 2], "highlights": [3]}
+    assert json.loads(zipped.read("profile.json")) == {"username": "a", "settings": {"likes": True}}
     assert zipped.getinfo("README.txt").date_time == (2026, 11, 21, 9, 30, 0)
     assert all(i.flag_bits & 0x08 for i in zipped.infolist() if i.filename.endswith(".json"))
-    assert written.json_files == {"messages.json": 2, "saved.json": 0, "stories.json": 1}
+    assert written.json_files == {
+        "messages.json": 2,
+        "saved.json": 0,
+        "stories.json": 3,
+        "profile.json": 1,
+    }
 
 
 def test_a_long_list_passes_through_memory_a_block_at_a_time() -> None:

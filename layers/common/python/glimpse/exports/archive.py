@@ -85,6 +85,14 @@ class _Buffered:
         self.check()
 
 
+def _count(value: Any) -> int:
+    """Items in a file: its array's, or its object's arrays' together (1 for anything else)."""
+    if isinstance(value, Items):
+        return value.count
+    arrays = [v for v in value.values() if isinstance(v, Items)] if isinstance(value, dict) else []
+    return sum(v.count for v in arrays) if arrays else 1
+
+
 def _encode(value: Any, out: _Buffered) -> None:
     if isinstance(value, Items):
         out.write(b"[")
@@ -125,8 +133,7 @@ class Archive:
             _encode(file.value, out)
             out.write(b"\n")
             out.flush()
-        value = file.value
-        self.written.json_files[file.name] = value.count if isinstance(value, Items) else 1
+        self.written.json_files[file.name] = _count(file.value)
 
     def add_text(self, name: str, text: str) -> None:
         self.zip.writestr(self._info(name, zipfile.ZIP_DEFLATED), text)
