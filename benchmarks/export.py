@@ -137,12 +137,20 @@ def _reactions(owner: str, count: int) -> None:
     """As many likes and comments by the owner, on others' posts."""
     from glimpse.clock import new_id, now
     from glimpse.models.batch import write_many
-    from glimpse.models.posts import Comment, Like, comment_sk, like_sk, post_pk
+    from glimpse.models.posts import Comment, Like, actor_pk, comment_sk, like_sk, post_pk
 
     likes, comments = [], []
     for _ in range(count):
         post_id, comment_id = new_id(), new_id()
-        likes.append(Like(post_pk(post_id), like_sk(owner), user_id=owner, created_at=now()))
+        likes.append(
+            Like(
+                post_pk(post_id),
+                like_sk(owner),
+                user_id=owner,
+                created_at=now(),
+                actor_pk=actor_pk(owner),  # as a like is written: ByActor finds it
+            )
+        )
         comments.append(
             Comment(
                 post_pk(post_id),
@@ -152,6 +160,7 @@ def _reactions(owner: str, count: int) -> None:
                 author_id=owner,
                 text="nice one",
                 created_at=now(),
+                actor_pk=actor_pk(owner),
             )
         )
     write_many(Like, puts=likes)

@@ -27,6 +27,25 @@ for _key, _value in {
 os.environ.pop("AWS_PROFILE", None)
 
 
+# What API.md says a data export's ZIP holds, besides media/<media_id>.<ext>.
+ARCHIVE_FILES = frozenset(
+    {
+        "profile.json",
+        "posts.json",
+        "comments.json",
+        "likes.json",
+        "saved.json",
+        "followers.json",
+        "following.json",
+        "blocked.json",
+        "stories.json",
+        "messages.json",
+        "notifications.json",
+        "README.txt",
+    }
+)
+
+
 def load_event(name: str, **changes: Any) -> dict[str, Any]:
     """A sample event from events/ (e.g. "users/get_me"), with top-level keys replaced."""
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())

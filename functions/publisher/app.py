@@ -1,17 +1,19 @@
 """The outbox's stream → the social-events topic.
 
 Each INSERT of an outbox item is one domain event, published as is with its `type` as a
-message attribute (PublishBatch, 10 at a time). Anything else on the stream (the items' TTL
-expiry) is skipped. A record SNS did not accept is reported as a batch item failure: Lambda
-retries from it (publishing the later ones again, which consumers absorb by `event_id`), and
-after MaximumRetryAttempts the batch's description goes to the failure queue.
+message attribute (PublishBatch, 10 at a time); so is each delayed event that DynamoDB's TTL
+removes (glimpse.models.outbox: it is due). Anything else on the stream (the outbox items'
+expiry, a delayed event called off by a request) is skipped. A record SNS did not accept
+is reported as a batch item failure: Lambda retries from it (publishing the later ones
+again, which consumers absorb by `event_id`), and after MaximumRetryAttempts the batch's
+description goes to the failure queue.
 """
 
 from typing import Any
 
 from glimpse.adapters.messaging import publish_events
-from glimpse.models.outbox import outbox_event_id
-from glimpse.models.streams import read_batch
+from glimpse.models.outbox import later_event_id, outbox_event_id
+from glimpse.models.streams import StreamRecord, read_batch
 from glimpse.plumbing import Plumbing
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -24,12 +26,21 @@ plumbing = Plumbing.of("publisher")
 logger, metrics = plumbing.logger, plumbing.metrics
 
 
+def _due(record: StreamRecord) -> dict[str, Any] | None:
+    """The outbox item a record publishes, if it publishes one."""
+    if record.event_name == "INSERT" and outbox_event_id(record.pk) is not None:
+        return record.new_image
+    if record.event_name == "REMOVE" and record.expired and later_event_id(record.pk):
+        return record.old_image
+    return None
+
+
 def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # (sequence number, (type, body)); the stream also carries the outbox items' expiry
+    # (sequence number, (type, body)), in stream order
     pending: list[tuple[str, tuple[str, str]]] = [
-        (record.sequence_number, (record.new_image["type"], record.new_image["body"]))
+        (record.sequence_number, (image["type"], image["body"]))
         for record in read_batch(event)
-        if record.event_name == "INSERT" and outbox_event_id(record.pk) is not None
+        if (image := _due(record)) is not None
     ]
     if pending:  # published together: the batch's log lines name its first record
         plumbing.correlate(pending[0][0])

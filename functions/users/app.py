@@ -1,17 +1,20 @@
-"""Profiles: `GET/PATCH /me`, `GET /users/{username}`; the caller's password."""
+"""Profiles: `GET/PATCH /me`, `GET /users/{username}`; the caller's password; leaving
+(`DELETE /me`) and coming back (`POST /me/restore`)."""
 
 from glimpse.api.identity import caller, session_id
 from glimpse.api.resolver import NO_CONTENT, create_app
+from glimpse.auth import leaving
 from glimpse.auth import service as accounts
 from glimpse.auth.schemas import ChangePasswordIn
 from glimpse.plumbing import Plumbing
 from glimpse.users import service
-from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
+from glimpse.users.schemas import DeleteMeIn, DeletionOut, MeOut, ProfilePatch, UserOut
 
 from aws_lambda_powertools.event_handler import Response
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
+    "account_deletion_grace_seconds",
     "connections_table",
     "events_table",
     "media_cdn_domain",
@@ -51,6 +54,28 @@ def get_user(username: str) -> UserOut:
 )
 def change_password(body: ChangePasswordIn) -> Response[None]:
     accounts.change_password(caller(app).user_id, session_id(app), body)
+    return Response(status_code=204)
+
+
+@app.delete(
+    "/me",
+    tags=["profiles"],
+    summary="Delete the caller's account: gone at once, erased after the grace period",
+    status_code=202,
+)
+def delete_me(body: DeleteMeIn) -> DeletionOut:
+    return leaving.delete_account(caller(app).user_id, body)
+
+
+@app.post(
+    "/me/restore",
+    tags=["profiles"],
+    summary="Bring a deleted account back before it is erased",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def restore_me() -> Response[None]:
+    leaving.restore_account(caller(app).user_id)
     return Response(status_code=204)
 
 

@@ -14,23 +14,9 @@ import requests
 
 from infra.local.cloud import LocalCloud
 from tests import images
+from tests.conftest import ARCHIVE_FILES
 from tests.e2e.conftest import Client, sign_up_and_log_in, upload_image
 from tests.e2e.waiting import HTTP_TIMEOUT, until
-
-FILES = {
-    "profile.json",
-    "posts.json",
-    "comments.json",
-    "likes.json",
-    "saved.json",
-    "followers.json",
-    "following.json",
-    "blocked.json",
-    "stories.json",
-    "messages.json",
-    "notifications.json",
-    "README.txt",
-}
 
 
 def export_status(client: Client, export_id: str) -> dict[str, Any]:
@@ -78,7 +64,7 @@ def test_an_export_downloads_with_the_originals_as_uploaded(cloud: LocalCloud) -
     archive = zipfile.ZipFile(io.BytesIO(download.content))
     assert archive.testzip() is None
     names = set(archive.namelist())
-    assert names >= FILES
+    assert names >= ARCHIVE_FILES
     assert archive.read(f"media/{first['media_id']}.jpg") == photo  # as sent, metadata and all
     assert archive.read(f"media/{second['media_id']}.png") == drawing
     (post,) = json.loads(archive.read("posts.json"))

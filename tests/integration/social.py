@@ -16,6 +16,7 @@ import botocore.client
 from botocore.config import Config
 
 from functions.counters import app as counters
+from functions.eraser import app as eraser
 from functions.exporter import app as exporter
 from functions.exports import app as exports
 from functions.fanout import app as fanout
@@ -179,8 +180,8 @@ def run_feed_jobs(
     stack: Stack, deliveries: int = 1, rounds: int = 200, shuffle: random.Random | None = None
 ) -> int:
     """Deliver every domain event and queued job to its consumers (each record `deliveries`
-    times) until nothing is left: the outbox stream to the publisher, then the feed-jobs,
-    counters, notifier and exports queues to their functions. Returns how many feed-jobs
+    times) until nothing is left: the outbox stream to the publisher, then each queue to its
+    function (feed jobs, counters, notifier, erasure, exports). Returns how many feed-jobs
     messages ran. With `shuffle`, every batch is delivered in a random order. A failed record
     fails the test."""
     return EventPump.of(stack).drain(deliveries, rounds, shuffle)
@@ -206,6 +207,7 @@ class EventPump:
             ("FeedJobsQueue", fanout.lambda_handler),
             ("CountersQueue", counters.lambda_handler),
             ("NotifierQueue", notifier.lambda_handler),
+            ("ErasureQueue", eraser.lambda_handler),
             ("ExportsQueue", exporter.lambda_handler),
         ]
 

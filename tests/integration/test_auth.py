@@ -115,7 +115,14 @@ def test_login_refresh_and_identical_failures(stack: Stack, auto_confirm: None) 
         auth.lambda_handler, "auth/login", {"username": name.upper(), "password": PASSWORD}
     )
     assert status == 200
-    assert set(tokens) == {"id_token", "access_token", "refresh_token", "expires_in"}
+    assert set(tokens) == {
+        "id_token",
+        "access_token",
+        "refresh_token",
+        "expires_in",
+        "pending_deletion",
+    }
+    assert tokens["pending_deletion"] is False
     wrong = call(auth.lambda_handler, "auth/login", {"username": name, "password": "nope-nope-1"})
     unknown = call(auth.lambda_handler, "auth/login", {"username": unique_name(), "password": "x"})
     assert wrong == unknown

@@ -26,6 +26,20 @@ DOMAINS = {
     "ExportsFunction": {"exports"},
     # what an archive holds is read through the models and views of each domain
     "ExporterFunction": {"exports", "graph", "media", "notifications", "posts", "stories"},
+    # every aggregate erases what it holds of an erased account
+    "EraserFunction": {
+        "auth",
+        "exports",
+        "feed",
+        "graph",
+        "media",
+        "messages",
+        "notifications",
+        "posts",
+        "realtime",
+        "stories",
+        "users",
+    },
     "FanoutFunction": {"feed", "graph", "posts", "stories"},
     "FeedFunction": {"feed", "graph", "media", "posts"},
     "GraphFunction": {"graph"},
@@ -55,11 +69,12 @@ ROUTES = {
     "StoriesFunction", "UsersFunction",
 }  # fmt: skip
 EVENTS = {
-    "CountersFunction", "ExporterFunction", "FanoutFunction", "NotifierFunction",
-    "StoryReaperFunction",
+    "CountersFunction", "EraserFunction", "ExporterFunction", "FanoutFunction",
+    "NotifierFunction", "StoryReaperFunction",
 }  # fmt: skip
 IDEMPOTENT_RECORDS = {
-    "ExporterFunction", "FanoutFunction", "ThumbnailerFunction", "TranscoderFunction"
+    "EraserFunction", "ExporterFunction", "FanoutFunction", "ThumbnailerFunction",
+    "TranscoderFunction",
 }  # fmt: skip
 # Libraries only some functions ship or use: who may load them at import.
 HEAVY = {

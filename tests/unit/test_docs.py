@@ -121,13 +121,6 @@ class Unbuilt:
 
 
 UNBUILT: dict[str, Unbuilt] = {
-    "account deletion": Unbuilt(
-        r"account deletion|delet\w* (?:an |your |the )?account",
-        lambda d: (
-            [r for r in served(d) if r[0] == "DELETE" and re.fullmatch(r"/me|/users/\{\w+\}", r[1])]
-            + _paths(d, r"account")
-        ),
-    ),
     "two-factor authentication": Unbuilt(
         r"two-factor|\b2fa\b|\bmfa\b", lambda d: _paths(d, r"mfa|2fa|totp|two-factor")
     ),

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from glimpse import events
-from glimpse.consumers import feed_jobs
+from glimpse.consumers import erasure, feed_jobs
 from glimpse.counters import reactions as counter_rows
 from glimpse.counters import service as counters
 from glimpse.jobs import Job, Stats
@@ -81,10 +81,13 @@ def test_unknown_or_incomplete_events_are_refused() -> None:
 def test_filter_policies_are_the_reaction_tables() -> None:
     """Each queue gets exactly the events its consumer's tables have rows for."""
     queues = subscriptions()
-    assert set(queues) == {"FeedJobsQueue", "CountersQueue", "NotifierQueue", "ExportsQueue"}
+    assert set(queues) == {
+        "FeedJobsQueue", "CountersQueue", "NotifierQueue", "ErasureQueue", "ExportsQueue"
+    }  # fmt: skip
     for types in queues.values():
         assert types <= set(events.EVENT_TYPES)
     assert feed_jobs.ROUTER.event_types() == queues["FeedJobsQueue"]
+    assert erasure.ROUTER.event_types() == queues["ErasureQueue"] == {"account_erased"}
     assert counter_rows.event_types() == queues["CountersQueue"]
     assert {e.type for e in SAMPLES if counters.deltas(e)} == queues["CountersQueue"]
     assert _notified_types() == queues["NotifierQueue"]

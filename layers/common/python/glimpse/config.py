@@ -37,9 +37,11 @@ class Settings:
     posts_table: str = ""
     feed_table: str = ""
     feed_jobs_queue_url: str = ""
+    erasure_queue_url: str = ""  # the eraser's own queue (glimpse.erasure continuations)
     events_table: str = ""  # the outbox (glimpse.models.outbox)
     stories_table: str = ""
     story_ttl_seconds: int = 86400
+    account_deletion_grace_seconds: int = 30 * 86400  # DELETE /me until erasure
     social_events_topic_arn: str = ""
     cursor_secret_arn: str = ""
     auto_confirm_users: bool = False
@@ -78,9 +80,11 @@ _ENV = {
     "posts_table": "POSTS_TABLE",
     "feed_table": "FEED_TABLE",
     "feed_jobs_queue_url": "FEED_JOBS_QUEUE_URL",
+    "erasure_queue_url": "ERASURE_QUEUE_URL",
     "events_table": "EVENTS_TABLE",
     "stories_table": "STORIES_TABLE",
     "story_ttl_seconds": "STORY_TTL_SECONDS",
+    "account_deletion_grace_seconds": "ACCOUNT_DELETION_GRACE_SECONDS",
     "social_events_topic_arn": "SOCIAL_EVENTS_TOPIC_ARN",
     "cursor_secret_arn": "CURSOR_SECRET_ARN",
     "auto_confirm_users": "AUTO_CONFIRM_USERS",

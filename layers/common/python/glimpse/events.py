@@ -162,6 +162,30 @@ class CelebrityReached(Event):
     user_id: str
 
 
+# --------------------------------------------------------------------------- leaving
+class AccountDeleted(Event):
+    """The account asked to leave: it is gone for everyone at once (its profile is moved aside:
+    glimpse.users.deletion) and erased at `erase_after` unless it is restored before."""
+
+    type: Literal["account_deleted"] = "account_deleted"
+    user_id: str
+
+
+class AccountRestored(Event):
+    """The account came back within its grace period: everything it held is shown again."""
+
+    type: Literal["account_restored"] = "account_restored"
+    user_id: str
+
+
+class AccountErased(Event):
+    """The grace period ended: every aggregate erases what it holds of the account (published
+    when the delayed outbox item written at deletion expires: glimpse.models.outbox)."""
+
+    type: Literal["account_erased"] = "account_erased"
+    user_id: str
+
+
 # --------------------------------------------------------------------------- stories
 class StoryCreated(Event):
     type: Literal["story_created"] = "story_created"
@@ -228,6 +252,9 @@ type DomainEvent = Annotated[
     | AccountMadePublic
     | ProfileChanged
     | CelebrityReached
+    | AccountDeleted
+    | AccountRestored
+    | AccountErased
     | StoryCreated
     | StoryRemoved
     | StoryViewed

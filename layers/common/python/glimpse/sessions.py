@@ -52,7 +52,8 @@ def _cutoff(user_id: str, fresh: bool = False) -> SessionCutoff | None:
     return item
 
 
-def _forget(user_id: str) -> None:
+def forget(user_id: str) -> None:
+    """Drop what this process read of the account (it just changed it)."""
     with _lock:
         _read.pop(user_id, None)
 
@@ -78,18 +79,43 @@ def is_live(user_id: str, claims: Mapping[str, str]) -> bool:
     return _outlives(_cutoff(user_id), claims)
 
 
-def end(user_id: str, keep: str | None = None) -> None:
-    """Every session of the account ends now, except `keep` (an `origin_jti`: the session
-    that asked, for a password change)."""
+def cutoff_item(user_id: str, keep: str | None = None) -> SessionCutoff:
+    """The item that ends every session of the account now, except `keep` (an
+    `origin_jti`: the session that asked, for a password change). A pending deletion the
+    account's item holds is kept (read first)."""
     moment = time.time()
-    item = SessionCutoff(
-        user_pk(user_id),
-        cutoff=moment,
-        kept={keep} if keep else None,
-        expires_at=int(moment) + (REFRESH_TOKEN_DAYS + 1) * 86400,
+    current = _cutoff(user_id, fresh=True)
+    erase_after = current.erase_after if current is not None else None
+    return _item(user_id, moment, {keep} if keep else None, erase_after)
+
+
+def _item(
+    user_id: str, cutoff: float, kept: set[str] | None, erase_after: float | None
+) -> SessionCutoff:
+    expires = int(cutoff) + (REFRESH_TOKEN_DAYS + 1) * 86400
+    if erase_after is not None:
+        expires = max(expires, int(erase_after) + 86400)
+    return SessionCutoff(
+        user_pk(user_id), cutoff=cutoff, kept=kept, expires_at=expires, erase_after=erase_after
     )
-    item.save()
-    _forget(user_id)
+
+
+def end(user_id: str, keep: str | None = None) -> None:
+    """Every session of the account ends now, except `keep` (see `cutoff_item`)."""
+    cutoff_item(user_id, keep).save()
+    forget(user_id)
+
+
+def leaving_item(user_id: str, erase_after: float) -> SessionCutoff:
+    """The item of an account deleted now: every session ends, and until `erase_after` a
+    sign-in may only restore the account (written in the deletion's transaction)."""
+    return _item(user_id, time.time(), None, erase_after)
+
+
+def pending_deletion(user_id: str, fresh: bool = False) -> bool:
+    """Whether the account is deleted and waits to be erased (what `is_live` read, cached)."""
+    item = _cutoff(user_id, fresh=fresh)
+    return item is not None and item.erase_after is not None
 
 
 def keep(user_id: str, claims: Mapping[str, str], started: float) -> None:
@@ -108,4 +134,4 @@ def keep(user_id: str, claims: Mapping[str, str], started: float) -> None:
             condition=SessionCutoff.cutoff == item.cutoff,
         )
     )
-    _forget(user_id)
+    forget(user_id)

@@ -211,6 +211,20 @@ def sign_out_everywhere(username: str) -> None:
         raise
 
 
+def delete_user(username: str) -> bool:
+    """The account leaves the user pool (AdminDeleteUser); False if it was gone already."""
+    try:
+        cognito().admin_delete_user(
+            UserPoolId=get_settings().require("user_pool_id"), Username=username
+        )
+    except ClientError as exc:
+        _raise_throttled(exc)
+        if _error_code(exc) == "UserNotFoundException":
+            return False
+        raise
+    return True
+
+
 def claims_of(token: str) -> dict[str, str]:
     """The claims of a token Cognito has just issued to this function (read, not verified: it
     came from Cognito over TLS), as strings, as API Gateway passes claims on; {} if unreadable."""

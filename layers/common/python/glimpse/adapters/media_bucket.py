@@ -77,12 +77,20 @@ def open_object(key: str) -> Upload | None:
     return open_upload(_bucket(), key)
 
 
-def keys_under(prefix: str) -> Iterator[str]:
-    """The keys under `prefix`, a page (1,000) at a time."""
-    pages = s3().get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=prefix)
-    for page in pages:
-        for entry in page.get("Contents", []):
-            yield entry["Key"]
+def keys_under(prefix: str, limit: int | None = None) -> Iterator[str]:
+    """The keys of the media bucket under `prefix`, in key order, up to `limit` (None: all),
+    listed a page (ListObjectsV2, up to 1,000 keys) at a time as they are taken."""
+    request: dict[str, Any] = {"Bucket": _bucket(), "Prefix": prefix}
+    taken = 0
+    while limit is None or taken < limit:
+        wanted = 1000 if limit is None else min(1000, limit - taken)
+        page = s3().list_objects_v2(**request, MaxKeys=wanted)
+        for item in page.get("Contents", []):
+            taken += 1
+            yield item["Key"]
+        if not page.get("IsTruncated"):
+            return
+        request["ContinuationToken"] = page["NextContinuationToken"]
 
 
 def presigned_download(key: str, expires_in: int, filename: str) -> str:

@@ -41,11 +41,20 @@ def publish_events(events: Sequence[tuple[str, str]]) -> set[int]:
 
 def send_feed_jobs(jobs: list[dict[str, Any]]) -> None:
     """Queue feed jobs (10 per SendMessageBatch); raises if any of them was not accepted."""
-    queue = get_settings().require("feed_jobs_queue_url")
+    _send_jobs("feed_jobs_queue_url", jobs)
+
+
+def send_erasure_jobs(jobs: list[dict[str, Any]]) -> None:
+    """Queue erasure continuations, as `send_feed_jobs` does feed jobs."""
+    _send_jobs("erasure_queue_url", jobs)
+
+
+def _send_jobs(setting: str, jobs: list[dict[str, Any]]) -> None:
+    queue = get_settings().require(setting)
     for _start, chunk in _batches(jobs):
         result = sqs().send_message_batch(
             QueueUrl=queue,
             Entries=[{"Id": str(i), "MessageBody": json.dumps(job)} for i, job in enumerate(chunk)],
         )
         if result.get("Failed"):
-            raise RuntimeError(f"feed jobs not queued: {result['Failed']}")
+            raise RuntimeError(f"jobs not queued on {setting}: {result['Failed']}")

@@ -9,7 +9,10 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from glimpse import sessions
-from glimpse.errors import Unauthorized
+from glimpse.errors import Forbidden, Unauthorized
+
+# What an account waiting to be erased may do (glimpse.auth.leaving): come back.
+WHILE_LEAVING = frozenset({("POST", "/me/restore")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,12 +23,17 @@ class Caller:
 
 def identify(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Middleware (every route): the caller from the authorizer's claims, into the context;
-    a token whose session has ended (glimpse.auth.sessions) is a 401."""
+    a token whose session has ended (glimpse.sessions) is a 401, and a deleted account's
+    calls but those of WHILE_LEAVING are a 403."""
     claims = app.current_event.request_context.authorizer.claims or {}
     user_id, username = claims.get("sub"), claims.get("cognito:username")
     found = Caller(str(user_id), str(username)) if user_id and username else None
     if found is not None and not sessions.is_live(found.user_id, claims):
         raise Unauthorized("This session has ended; sign in again.")
+    if found is not None and sessions.pending_deletion(found.user_id):
+        route = (app.current_event.http_method, app.current_event.resource)
+        if route not in WHILE_LEAVING:
+            raise Forbidden("This account is deleted; POST /me/restore brings it back.")
     app.append_context(caller=found, claims=dict(claims))  # type: ignore[no-untyped-call]
     return next_middleware(app)
 

@@ -53,6 +53,8 @@ class RefreshOut(Schema):
 
 class TokensOut(RefreshOut):
     refresh_token: str
+    # The account is deleted and waits to be erased: `POST /me/restore` is all it may do.
+    pending_deletion: bool = False
 
 
 class ForgotPasswordIn(_Strict):

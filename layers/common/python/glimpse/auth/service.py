@@ -9,6 +9,8 @@ that died half-way is taken over after :data:`STALE_CLAIM`.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -136,9 +138,14 @@ def login(body: LoginIn) -> TokensOut:
         "USER_PASSWORD_AUTH", {"USERNAME": body.username.lower(), "PASSWORD": body.password}
     )
     claims = cognito.claims_of(result["IdToken"])
-    if claims.get("sub"):
-        sessions.keep(claims["sub"], claims, started)  # in the second sessions were cut
-    return TokensOut(**_tokens(result), refresh_token=result["RefreshToken"])
+    user_id = claims.get("sub") or ""
+    if user_id:
+        sessions.keep(user_id, claims, started)  # in the second sessions were cut
+    return TokensOut(
+        **_tokens(result),
+        refresh_token=result["RefreshToken"],
+        pending_deletion=bool(user_id) and sessions.pending_deletion(user_id),
+    )
 
 
 def refresh(body: RefreshIn) -> RefreshOut:
@@ -158,6 +165,12 @@ def _end_sessions(user_id: str, username: str, keep: str | None = None) -> None:
     """Every session of the account ends (but `keep`): the cut-off the API checks, every
     refresh token in Cognito, and the account's open WebSocket connections."""
     sessions.end(user_id, keep=keep)
+    end_sessions_elsewhere(user_id, username)
+
+
+def end_sessions_elsewhere(user_id: str, username: str) -> None:
+    """What ends the account's sessions beyond the cut-off (written already): every refresh
+    token in Cognito, and its open WebSocket connections."""
     cognito.sign_out_everywhere(username)
     try:
         realtime.close_all(user_id)
@@ -200,14 +213,22 @@ def change_password(user_id: str, session: str | None, body: ChangePasswordIn) -
     then it signs in again with the new password."""
     profile = directory.get_profile(user_id)
     passwords.check(body.new_password, profile.username, profile.email, field="new_password")
-    result = cognito.initiate_auth(
-        "USER_PASSWORD_AUTH", {"USERNAME": profile.username, "PASSWORD": body.current_password}
-    )  # 401 when the current password is wrong
-    try:
+    with signed_in(profile.username, body.current_password) as result:
         cognito.change_password(result["AccessToken"], body.current_password, body.new_password)
-    finally:
-        cognito.revoke_refresh_token(result["RefreshToken"])  # the check's own sign-in
     _end_sessions(user_id, profile.username, keep=session)
+
+
+@contextmanager
+def signed_in(username: str, password: str) -> Iterator[dict[str, Any]]:
+    """A password checked by signing in with it (401 when it is wrong): the sign-in's tokens
+    for the block, its refresh token revoked after."""
+    result = cognito.initiate_auth(
+        "USER_PASSWORD_AUTH", {"USERNAME": username, "PASSWORD": password}
+    )
+    try:
+        yield result
+    finally:
+        cognito.revoke_refresh_token(result["RefreshToken"])
 
 
 def logout(body: LogoutIn, bearer_claims: dict[str, str]) -> None:

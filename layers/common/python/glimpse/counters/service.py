@@ -113,8 +113,12 @@ def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
                     actions = [getattr(model, a).add(n) for a, n in totals[key].items()]
                     if model in REVISED:
                         actions.append(model.revision.add(1))  # type: ignore[attr-defined]
-                    if model is Edge:  # affinity edges are made by their first interaction
-                        tx.update(Edge(pk, sk), actions=[*actions, Edge.other_id.set(other_of(sk))])
+                    if model is Edge and sum(totals[key].values()) > 0:
+                        # an affinity edge is made by the first interaction; a decrement never
+                        # makes one (an erased account's unlikes come after its edges went)
+                        other = other_of(sk)
+                        made = [Edge.other_id.set(other), Edge.about.set(other)]
+                        tx.update(Edge(pk, sk), actions=[*actions, *made])
                     else:
                         tx.update(
                             model(pk, sk),

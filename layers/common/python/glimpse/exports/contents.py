@@ -31,7 +31,16 @@ from glimpse.models.messages import (
 )
 from glimpse.models.notifications import STATE, Notification, NotificationState, recipient_pk
 from glimpse.models.objects import RENDITIONS_PREFIX
-from glimpse.models.posts import Comment, Like, Post, author_pk
+from glimpse.models.posts import (
+    COMMENT,
+    LIKE,
+    Comment,
+    Like,
+    Post,
+    actor_pk,
+    author_pk,
+    post_id_in,
+)
 from glimpse.models.stories import Highlight, highlights_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.notifications.service import settings
@@ -118,21 +127,35 @@ def _posts(user_id: str) -> Iterator[dict[str, Any]]:
         }
 
 
+def _made(user_id: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """Keys of the likes or the comments (`prefix`) the user made, on anyone's posts: the
+    sparse keys-only ByActor index holds both (what erasing the account removes too)."""
+    for item in Like.by_actor.query(actor_pk(user_id), page_size=PAGE):
+        if str(item.sk).startswith(prefix):
+            yield str(item.pk), str(item.sk)
+
+
 def _comments(user_id: str) -> Iterator[dict[str, Any]]:
-    """Oldest first, on anyone's posts (ByCommenter)."""
-    for comment in Comment.by_commenter.query(user_id, page_size=PAGE):
-        yield {
-            "comment_id": comment.comment_id,
-            "post_id": comment.post_id,
-            "text": comment.text,
-            "created_at": iso(comment.created_at),
-        }
+    """Each comment the user wrote (one BatchGetItem per 100 keys)."""
+    for page in _pages(_made(user_id, COMMENT)):
+        fetched = get_many([(Comment, key) for key in page])
+        for key in page:
+            if (comment := fetched.get(Comment, key)) is not None:
+                yield {
+                    "comment_id": comment.comment_id,
+                    "post_id": comment.post_id,
+                    "text": comment.text,
+                    "created_at": iso(comment.created_at),
+                }
 
 
 def _likes(user_id: str) -> Iterator[dict[str, Any]]:
-    """Posts the user likes (ByLiker)."""
-    for like in Like.by_liker.query(user_id, page_size=PAGE):
-        yield {"post_id": like.pk.removeprefix("POST#"), "liked_at": iso(like.created_at)}
+    """Each post the user likes (one BatchGetItem per 100 keys)."""
+    for page in _pages(_made(user_id, LIKE)):
+        fetched = get_many([(Like, key) for key in page])
+        for key in page:
+            if (like := fetched.get(Like, key)) is not None:
+                yield {"post_id": post_id_in(key[0]), "liked_at": iso(like.created_at)}
 
 
 def _edges(user_id: str, kind: str) -> Iterator[dict[str, Any]]:

@@ -124,7 +124,7 @@ Files (JSON, UTF-8; arrays list their items newest or oldest first as noted):
 
   profile.json         your profile, close friends and notification settings
   posts.json           your posts, newest first (media_ids name files in media/)
-  comments.json        comments you wrote, on anyone's posts, oldest first
+  comments.json        comments you wrote, on anyone's posts
   likes.json           posts you like
   saved.json           posts you saved (saving posts is not built yet: always empty)
   followers.json       who follows you ("following"), and requests waiting for you ("requested")

@@ -24,7 +24,7 @@ from glimpse.events import ExportReady, ExportRequested
 from glimpse.exports.schemas import ExportOut, ExportStatus
 from glimpse.inputs import ULID_PATTERN
 from glimpse.models.base import conditionally, get_or_none
-from glimpse.models.exports import LEDGER, Export, ExportLedger, export_sk, user_pk
+from glimpse.models.exports import LEDGER, Export, ExportLedger, export_sk, exports_pk
 from glimpse.models.objects import export_key
 from glimpse.models.transactions import ConditionFailed, Contention, transaction
 
@@ -46,10 +46,9 @@ def request_export(user_id: str) -> ExportOut:
     """Two GetItem (the ledger, the latest export) and one transaction; read again if another
     request committed in between."""
     for _attempt in range(3):
-        ledger = get_or_none(ExportLedger, user_pk(user_id), LEDGER)
-        latest = (
-            get_or_none(Export, user_pk(user_id), export_sk(ledger.latest_id)) if ledger else None
-        )
+        pk = exports_pk(user_id)
+        ledger = get_or_none(ExportLedger, pk, LEDGER)
+        latest = get_or_none(Export, pk, export_sk(ledger.latest_id)) if ledger else None
         counted = _counted(ledger, latest, now())
         export_id = new_id()
         try:
@@ -86,7 +85,7 @@ def _write_request(
     with transaction() as tx:
         tx.save(
             Export(
-                user_pk(user_id),
+                exports_pk(user_id),
                 export_sk(export_id),
                 export_id=export_id,
                 user_id=user_id,
@@ -97,7 +96,7 @@ def _write_request(
         )
         tx.save(
             ExportLedger(
-                user_pk(user_id),
+                exports_pk(user_id),
                 LEDGER,
                 latest_id=export_id,
                 counted_before=counted,
@@ -115,7 +114,7 @@ def export_of(user_id: str, export_id: str) -> ExportOut:
     """One GetItem: the caller's own exports only (anyone else's is a 404, as is one whose
     archive has expired); a ready one comes with a new download link."""
     export = (
-        get_or_none(Export, user_pk(user_id), export_sk(export_id))
+        get_or_none(Export, exports_pk(user_id), export_sk(export_id))
         if re.fullmatch(ULID_PATTERN, export_id)
         else None
     )
@@ -145,7 +144,7 @@ def export_of(user_id: str, export_id: str) -> ExportOut:
 # --------------------------------------------------------------------------- settling
 def pending(user_id: str, export_id: str) -> Export | None:
     """The export if it still waits for its archive (a re-delivery finds it settled)."""
-    export = get_or_none(Export, user_pk(user_id), export_sk(export_id))
+    export = get_or_none(Export, exports_pk(user_id), export_sk(export_id))
     return export if export is not None and export.status == "pending" else None
 
 

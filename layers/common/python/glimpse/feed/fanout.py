@@ -3,7 +3,8 @@
 
 - `post_created`: the post into the author's and every follower's feed, a page of followers
   per invocation (accounts above the celebrity threshold are merged at read time instead);
-  `post_deleted`: its entries leave every feed the same way.
+  `post_deleted`: its entries leave every feed the same way (an erased author's leave with the
+  prunes of its severed follows instead).
 - `follow_created` (status `following`) and `request_approved`: back-fill the reader's feed
   with the author's latest posts (or, for a celebrity, add it to the reader's celebrity set,
   which glimpse.graph.celebrities owns);
@@ -35,6 +36,7 @@ from glimpse.models.feed import (
     feed_pk,
 )
 from glimpse.models.posts import POST, Post, author_pk, post_pk
+from glimpse.models.users import PROFILE, UserProfile, user_pk
 
 BACKFILL = 20  # posts copied into a feed on follow
 TRIM_SAMPLE = 100  # one write in this many (by a hash of reader and post) checks the cap
@@ -91,10 +93,13 @@ def spread_post(job: PostSpread, send: Send) -> Stats:
     if job.action == "add" and get_or_none(Post, post_pk(job.post_id), POST) is None:
         return Stats(notes=["post deleted before or during fan-out"])
     first = Stats()
-    if job.after is None:  # first page: the author's own feed, and the celebrity short-cut
+    if job.after is None:  # first page: the author's own feed, and the short-cuts
         first = _own_feed(job)
         if job.action == "add" and celebrities.is_celebrity(job.author_id):
             first.notes.append("celebrity: merged into feeds at read time")
+            return first
+        if job.action == "remove" and _erased(job.author_id):
+            first.notes.append("author erased: each severed follow prunes its follower's feed")
             return first
 
     def write(page: Readers) -> Stats:
@@ -112,6 +117,14 @@ def spread_post(job: PostSpread, send: Send) -> Stats:
         return Stats(trimmed=sum(trim(r) for r in page.ids if _sampled_for_trim(r, job.post_id)))
 
     return first.add(spread(job, Audience(job.author_id), write, send, then=trim_sampled))
+
+
+def _erased(author_id: str) -> bool:
+    """The author's account is deleted (its profile is gone): its posts are removed by its
+    erasure, which also severs every follow, and each severed follow prunes the follower's
+    feed of all the author's entries (`unfollowed`), so a spread per post would only repeat
+    that, blind, follower by follower."""
+    return get_or_none(UserProfile, user_pk(author_id), PROFILE) is None
 
 
 def _own_feed(job: PostSpread) -> Stats:

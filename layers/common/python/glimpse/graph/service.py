@@ -44,12 +44,15 @@ from glimpse.jobs import Audience, Job, Readers, Send, Stats, spread
 from glimpse.models.base import get_or_none
 from glimpse.models.batch import get_many
 from glimpse.models.graph import (
+    AFFINITY,
     BLOCKS,
+    CLOSE,
     FOLLOWER,
     FOLLOWS,
     REQUEST,
     Edge,
     edge_key,
+    new_edge,
     other_of,
 )
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
@@ -72,7 +75,7 @@ def _other(caller_id: str, username: str) -> str:
 
 
 def _edge(owner_id: str, kind: str, other_id: str) -> Edge:
-    return Edge(*edge_key(owner_id, kind, other_id), other_id=other_id, created_at=now())
+    return new_edge(owner_id, kind, other_id, now())
 
 
 def _replanned[T](attempt: Callable[[], T]) -> T:
@@ -321,6 +324,33 @@ def block(caller_id: str, username: str) -> None:
             raise _Stale from None
 
     _replanned(attempt)
+
+
+def sever(user_id: str, other_id: str) -> int:
+    """Every edge between an erased account and another goes, in one transaction: follows
+    and requests both ways with their `follow_removed` (feeds, trays, counts and
+    notifications follow), blocks, close-friend entries and affinities both ways. Returns
+    how many edges went (0: none were left)."""
+
+    def attempt() -> int:
+        edges = _edges_between(user_id, other_id)
+        present = sum(e is not None for e in edges.values())
+        # follows are two items each, and the close and affinity edges are not read: at most
+        # 4 of each may exist; deleting an absent item is a no-op
+        try:
+            with transaction() as tx:
+                _remove_pair(tx, edges, user_id, other_id, by_block=False)
+                _remove_pair(tx, edges, other_id, user_id, by_block=False)
+                for a, b in ((user_id, other_id), (other_id, user_id)):
+                    if edges[(a, BLOCKS)]:
+                        tx.delete(Edge(*edge_key(a, BLOCKS, b)))
+                    for kind in (CLOSE, AFFINITY):
+                        tx.delete(Edge(*edge_key(a, kind, b)))
+        except ConditionFailed:
+            raise _Stale from None
+        return present
+
+    return _replanned(attempt)
 
 
 def _edges_between(a: str, b: str) -> dict[tuple[str, str], Edge | None]:

@@ -1,8 +1,9 @@
-"""Account data exports, in the Users table next to each profile.
+"""Account data exports, in the Users table, in a partition of their own per account (not the
+profile's, whose edges the graph walks).
 
 Keys (`pk`, `sk`), for user u:
-- export:  `USER#u` / `EXPORT#<export_id>`   (one per request; ULIDs, so newest last)
-- ledger:  `USER#u` / `EXPORTS`   (the latest request and the one before it that counted:
+- export:  `EXPORTS#u` / `EXPORT#<export_id>`   (one per request; ULIDs, so newest last)
+- ledger:  `EXPORTS#u` / `LEDGER`   (the latest request and the one before it that counted:
   what `POST /me/exports` decides on, written under its `version` so two requests at once
   cannot both pass)
 
@@ -16,12 +17,13 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from glimpse.models.base import Model, table_meta
-from glimpse.models.users import user_pk
 
 EXPORT = "EXPORT#"
-LEDGER = "EXPORTS"
+LEDGER = "LEDGER"
 
-__all__ = ["EXPORT", "LEDGER", "Export", "ExportLedger", "export_sk", "user_pk"]
+
+def exports_pk(user_id: str) -> str:
+    return f"EXPORTS#{user_id}"
 
 
 def export_sk(export_id: str) -> str:

@@ -7,11 +7,19 @@ Keys (`pk`, `sk`), for users a and b:
 - a blocks b:              `USER#a` / `BLOCKS#b`
 - a's interactions with b: `USER#a` / `AFFINITY#b`  (likes + comments; feed ranking)
 - b is on a's close friends: `USER#a` / `CLOSE#b`   (who sees a's close-friends stories)
+
+Requests, blocks, affinities and close-friend entries have no counterpart in the other
+account's partition, so they carry `about` = the other's id: ByAbout (sparse, keys only)
+finds what others hold about an account (erasing it removes them). Edges from older releases
+lack it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, start_after, table_meta
 from glimpse.models.users import user_pk
@@ -26,6 +34,14 @@ FOLLOWS, FOLLOWER, REQUEST, BLOCKS, AFFINITY, CLOSE = (
 )
 
 
+class ByAbout(GlobalSecondaryIndex["Edge"]):
+    class Meta:
+        index_name = "ByAbout"
+        projection = KeysOnlyProjection()
+
+    about = UnicodeAttribute(hash_key=True)
+
+
 class Edge(Model):
     Meta = table_meta("users_table")
 
@@ -34,10 +50,30 @@ class Edge(Model):
     other_id = UnicodeAttribute()  # the user at the far end of the edge
     created_at = UTCDateTimeAttribute(null=True)
     interactions = NumberAttribute(null=True)  # affinity edges only
+    about = UnicodeAttribute(null=True)  # the other's id, on the kinds in ABOUT_KINDS
+    by_about = ByAbout()
+
+
+ABOUT_KINDS = (REQUEST, BLOCKS, AFFINITY, CLOSE)
+
+
+def new_edge(owner_id: str, kind: str, other_id: str, created_at: datetime) -> Edge:
+    """An edge to write: `about` set where the kind needs it (ByAbout)."""
+    return Edge(
+        *edge_key(owner_id, kind, other_id),
+        other_id=other_id,
+        created_at=created_at,
+        about=other_id if kind in ABOUT_KINDS else None,
+    )
 
 
 def edge_key(owner_id: str, kind: str, other_id: str) -> tuple[str, str]:
     return user_pk(owner_id), f"{kind}{other_id}"
+
+
+def owner_of(pk: str) -> str:
+    """The account whose partition `pk` is."""
+    return pk.removeprefix("USER#")
 
 
 def other_of(sk: str) -> str:

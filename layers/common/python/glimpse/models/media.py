@@ -1,6 +1,7 @@
 """The Media table: one item per media item.
 
-Keys (`pk`, `sk`): `MEDIA#<media_id>` / `MEDIA`. A pending item carries `expires_at` (TTL) so
+Keys (`pk`, `sk`): `MEDIA#<media_id>` / `MEDIA`; ByOwner (keys only): `owner_id`, an account's
+media items. A pending item carries `expires_at` (TTL) so
 an upload slot that is never used disappears; the thumbnailer removes it when the item is
 ready and keeps it on a rejected item (its reason stays readable until then).
 """
@@ -14,6 +15,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, get_or_none, table_meta
 
@@ -26,6 +28,14 @@ def media_pk(media_id: str) -> str:
 
 def find(media_id: str) -> MediaItem | None:
     return get_or_none(MediaItem, media_pk(media_id), MEDIA)
+
+
+class ByOwner(GlobalSecondaryIndex["MediaItem"]):
+    class Meta:
+        index_name = "ByOwner"
+        projection = KeysOnlyProjection()
+
+    owner_id = UnicodeAttribute(hash_key=True)
 
 
 class MediaItem(Model):
@@ -52,3 +62,4 @@ class MediaItem(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+    by_owner = ByOwner()

@@ -1,7 +1,8 @@
 """The Notifications table: each user's notifications, the groups' members, settings, devices.
 
 Keys (`pk`, `sk`):
-- notification: `USER#<recipient>` / `N#<key>`   (+ ByActivity: `USER#<recipient>` / `activity`)
+- notification: `USER#<recipient>` / `N#<key>`   (+ ByActivity: `USER#<recipient>` / `activity`;
+  a notification of its own, not grouped, also ByActor: `actor_pk` = `ACTOR#<actor>`)
   `key` names what the notification is about (glimpse.notifications.kinds): one post's likes
   in one window (`like#<post_id>#<window>`), one window's follows (`follow#<window>`), a
   comment (`comment#<comment_id>`), ... A grouped notification is one item whatever its size.
@@ -30,7 +31,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, table_meta
 
@@ -72,6 +73,18 @@ class ByActivity(GlobalSecondaryIndex["Notification"]):
     activity = UnicodeAttribute(range_key=True)
 
 
+class ByActor(GlobalSecondaryIndex["Notification"]):
+    class Meta:
+        index_name = "ByActor"
+        projection = KeysOnlyProjection()
+
+    actor_pk = UnicodeAttribute(hash_key=True)
+
+
+def actor_pk(actor_id: str) -> str:
+    return f"ACTOR#{actor_id}"
+
+
 class Notification(Model):
     Meta = table_meta("notifications_table")
 
@@ -94,6 +107,8 @@ class Notification(Model):
     activity = UnicodeAttribute()
     expires_at = TTLAttribute()
     by_activity = ByActivity()
+    actor_pk = UnicodeAttribute(null=True)  # a notification of its own: who caused it
+    by_actor = ByActor()
 
 
 def newest_notification(recipient_id: str) -> Notification | None:

@@ -64,8 +64,12 @@ def media_id_of_original(key: str) -> str:
 EXPORTS_PREFIX = "exports/"
 
 
+def exports_prefix(user_id: str) -> str:
+    return f"{EXPORTS_PREFIX}{user_id}/"
+
+
 def export_key(user_id: str, export_id: str) -> str:
-    return f"{EXPORTS_PREFIX}{user_id}/{export_id}.zip"
+    return f"{exports_prefix(user_id)}{export_id}.zip"
 
 
 def rendition_key(media_id: str, size: int | str, kind: str = "post") -> str:
@@ -86,3 +90,23 @@ def kept_rendition_key(media_id: str, size: int | str) -> str:
 def kept_video_key(media_id: str, short_edge: int | str) -> str:
     """Where a highlight keeps its copy of a video story's MP4."""
     return f"{KEPT_RENDITIONS_PREFIX}{media_id}/{short_edge}.mp4"
+
+
+def account_prefixes(user_id: str) -> list[str]:
+    """Where an account's own objects live, each named by its media id: uploads and
+    originals (erasure finds its media by them)."""
+    return [
+        f"{UPLOADS_PREFIX}{user_id}/",
+        f"{VIDEO_UPLOADS_PREFIX}{user_id}/",
+        f"{ORIGINALS_PREFIX}{user_id}/",
+        f"{STORY_ORIGINALS_PREFIX}{user_id}/",
+    ]
+
+
+def derived_prefixes(media_id: str) -> list[str]:
+    """Where what is made from a media item lives: renditions, videos and posters, story
+    renditions, and highlights' kept copies."""
+    return [
+        f"{prefix}{media_id}/"
+        for prefix in (RENDITIONS_PREFIX, STORY_RENDITIONS_PREFIX, KEPT_RENDITIONS_PREFIX)
+    ]

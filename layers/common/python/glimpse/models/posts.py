@@ -4,10 +4,8 @@ Keys (`pk`, `sk`):
 - post:    `POST#<post_id>` / `POST`               (+ ByAuthor: `AUTHOR#<author_id>` / `<post_id>`)
 - like:    `POST#<post_id>` / `LIKE#<user_id>`
 - comment: `POST#<post_id>` / `COMMENT#<comment_id>` (ULIDs: oldest first)
-
-Two sparse indexes find one user's reactions wherever they are (an account's data export):
-ByLiker (`user_id` / `pk`, likes only: no other item has `user_id`) and ByCommenter
-(`author_id` / `comment_id`, comments only: posts have no `comment_id`).
+ByActor (sparse, keys only): `ACTOR#<user_id>`: the likes and comments one account made,
+on anyone's posts (what erasing the account removes).
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, table_meta
 
@@ -46,6 +44,23 @@ def comment_sk(comment_id: str) -> str:
 
 def author_pk(author_id: str) -> str:
     return f"AUTHOR#{author_id}"
+
+
+def post_id_in(pk: str) -> str:
+    """The post's id from its partition's key (a post's, a like's, a comment's)."""
+    return pk.removeprefix("POST#")
+
+
+def actor_pk(user_id: str) -> str:
+    return f"ACTOR#{user_id}"
+
+
+class ByActor(GlobalSecondaryIndex["Like"]):
+    class Meta:
+        index_name = "ByActor"
+        projection = KeysOnlyProjection()
+
+    actor_pk = UnicodeAttribute(hash_key=True)
 
 
 class ByAuthor(GlobalSecondaryIndex["Post"]):
@@ -80,17 +95,6 @@ class Post(Model):
     by_author = ByAuthor()
 
 
-class ByLiker(GlobalSecondaryIndex["Like"]):
-    """A user's likes, by post."""
-
-    class Meta:
-        index_name = "ByLiker"
-        projection = IncludeProjection(["created_at"])
-
-    user_id = UnicodeAttribute(hash_key=True)
-    pk = UnicodeAttribute(range_key=True)
-
-
 class Like(Model):
     Meta = table_meta("posts_table")
 
@@ -98,18 +102,8 @@ class Like(Model):
     sk = UnicodeAttribute(range_key=True)
     user_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
-    by_liker = ByLiker()
-
-
-class ByCommenter(GlobalSecondaryIndex["Comment"]):
-    """A user's comments, oldest first."""
-
-    class Meta:
-        index_name = "ByCommenter"
-        projection = IncludeProjection(["post_id", "text", "created_at"])
-
-    author_id = UnicodeAttribute(hash_key=True)
-    comment_id = UnicodeAttribute(range_key=True)
+    actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on likes from older releases)
+    by_actor = ByActor()
 
 
 class Comment(Model):
@@ -122,4 +116,4 @@ class Comment(Model):
     author_id = UnicodeAttribute()
     text = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
-    by_commenter = ByCommenter()
+    actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on comments from older releases)

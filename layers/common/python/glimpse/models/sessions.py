@@ -3,7 +3,8 @@
 One item per account that ever ended its sessions (`pk` = `USER#<user_id>`): sign-ins older
 than `cutoff` are over, except the sessions named in `kept` (by Cognito's `origin_jti`, the id
 a sign-in's tokens share through every refresh). The item expires once every token it could
-refuse has expired (refresh tokens live 30 days).
+refuse has expired (refresh tokens live 30 days). While the account waits to be erased
+(`DELETE /me`), `erase_after` says until when: such an account may only restore itself.
 """
 
 from __future__ import annotations
@@ -23,3 +24,4 @@ class SessionCutoff(Model):
     cutoff = NumberAttribute()  # epoch seconds (fractional): the moment sessions ended
     kept = UnicodeSetAttribute(null=True)  # origin_jti of sessions that outlive the cutoff
     expires_at = NumberAttribute()  # DynamoDB TTL
+    erase_after = NumberAttribute(null=True)  # epoch seconds: deleted, erased then

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -109,9 +110,10 @@ class Transaction:
         self._names["update"].append(name)
         self._write.update(model, actions=actions, condition=condition)
 
-    def emit(self, event: Event) -> None:
-        """Publish `event` if and only if this transaction commits (the outbox)."""
-        self.save(outbox_item(event), condition=OutboxEvent.pk.does_not_exist())
+    def emit(self, event: Event, due: datetime | None = None) -> None:
+        """Publish `event` if and only if this transaction commits (the outbox): now, or once
+        `due` has passed unless the delayed item is deleted before (glimpse.models.outbox)."""
+        self.save(outbox_item(event, due), condition=OutboxEvent.pk.does_not_exist())
 
     def commit(self) -> None:
         if self.size == 0:

@@ -4,10 +4,14 @@ Keys (`pk`, `sk`):
 - profile:        `USER#<user_id>`    / `PROFILE`
 - username claim: `USERNAME#<lower>`  / `CLAIM`  (points at the user id)
 - email claim:    `EMAIL#<lower>`     / `CLAIM`
+- deleted account: `USER#<user_id>`   / `DELETED`  (the profile, moved aside by `DELETE /me`
+  until it is restored or erased: every read of `PROFILE` finds no such user meanwhile)
 Graph edges live in the same partitions (see `glimpse.models.graph`).
 """
 
 from __future__ import annotations
+
+import json
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,6 +25,7 @@ from glimpse.models.base import Model, table_meta
 
 PROFILE = "PROFILE"
 CLAIM = "CLAIM"
+DELETED = "DELETED"
 
 
 def user_pk(user_id: str) -> str:
@@ -78,3 +83,33 @@ class UniqueClaim(Model):
     claim_id = UnicodeAttribute()  # who holds a pending claim (one sign-up attempt)
     user_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+
+
+RESTORE_STEP = 2  # `revision` a restore adds: its search document outranks the deletion's
+
+
+class DeletedProfile(Model):
+    """An account waiting to be erased: its profile item as it was (`snapshot`, DynamoDB's
+    JSON), and what erasing or restoring it needs."""
+
+    Meta = table_meta("users_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=DELETED)
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()
+    email = UnicodeAttribute()
+    snapshot = UnicodeAttribute()
+    deleted_at = UTCDateTimeAttribute()
+    erase_after = UTCDateTimeAttribute()
+    erasure_event_id = UnicodeAttribute()  # the delayed `account_erased` (glimpse.models.outbox)
+
+    def profile(self) -> UserProfile:
+        """The profile as it was when the account was deleted."""
+        return UserProfile.from_raw_data(json.loads(self.snapshot))
+
+    def restored(self) -> UserProfile:
+        """The profile to put back: as it was, `revision` moved on by RESTORE_STEP."""
+        profile = self.profile()
+        profile.revision = int(profile.revision or 0) + RESTORE_STEP
+        return profile

@@ -30,6 +30,7 @@ from glimpse.models.batch import backoff, get_many
 from glimpse.models.notifications import (
     GroupSlice,
     Notification,
+    actor_pk,
     group_pk,
     notification_sk,
     recipient_pk,
@@ -295,6 +296,7 @@ def put_single(
         recipient_pk=recipient_pk(target.recipient_id),
         activity=event_id,
         expires_at=at + RETENTION,
+        actor_pk=actor_pk(actor_id) if actor_id else None,
     )
     condition = Notification.pk.does_not_exist() | (Notification.activity < event_id)
     return item if conditionally(lambda: item.save(condition=condition)) else None

@@ -185,8 +185,15 @@ def _send(recipient_id: str, newest: Notification, devices: list[Device], more: 
         if push.send(device.endpoint_arn, text, data):
             pushed.sent.append((digest, text))
             continue
-        push.delete_endpoint(device.endpoint_arn)
-        device.delete()
-        conditionally(partial(owner.delete, condition=DeviceToken.user_id == recipient_id))
+        forget_device(recipient_id, device)
         pushed.removed.append(digest)
     return pushed
+
+
+def forget_device(recipient_id: str, device: Device) -> None:
+    """The device's endpoint, its item and its token's owner record (if still the
+    recipient's) go."""
+    push.delete_endpoint(device.endpoint_arn)
+    device.delete()
+    owner = DeviceToken(token_pk(device.sk.removeprefix(DEVICE)), "TOKEN")
+    conditionally(partial(owner.delete, condition=DeviceToken.user_id == recipient_id))

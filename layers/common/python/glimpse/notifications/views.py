@@ -19,7 +19,7 @@ from glimpse.clock import now, time_of
 from glimpse.directory import UserSummary
 from glimpse.graph.access import listed
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.exports import Export, export_sk, user_pk
+from glimpse.models.exports import Export, export_sk, exports_pk
 from glimpse.models.graph import REQUEST, Edge, edge_key
 from glimpse.models.notifications import Notification
 from glimpse.models.posts import POST, Comment, Post, comment_sk, post_pk
@@ -44,7 +44,7 @@ def _content_keys(recipient_id: str, item: Notification) -> list[Key]:
     if item.type == "follow_request":
         keys += [(Edge, edge_key(recipient_id, REQUEST, a)) for a, _ in item.actors]
     if item.export_id:
-        keys.append((Export, (user_pk(recipient_id), export_sk(item.export_id))))
+        keys.append((Export, (exports_pk(recipient_id), export_sk(item.export_id))))
     return keys
 
 
@@ -108,7 +108,7 @@ class _Page:
             if post is None or not may_see(self.recipient_id, post, self.sight):
                 return False
         if n.export_id:
-            export = content.get(Export, (user_pk(self.recipient_id), export_sk(n.export_id)))
+            export = content.get(Export, (exports_pk(self.recipient_id), export_sk(n.export_id)))
             if export is None or export.expires_at is None or export.expires_at <= self.moment:
                 return False  # its archive is gone (or it never was ready)
         return True

@@ -40,12 +40,13 @@ from glimpse.models.posts import (
     Comment,
     Like,
     Post,
+    actor_pk,
     author_pk,
     comment_sk,
     like_sk,
     post_pk,
 )
-from glimpse.models.transactions import ConditionFailed, transaction
+from glimpse.models.transactions import ConditionFailed, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, partition_page, query_page
 from glimpse.posts import text
@@ -207,20 +208,38 @@ def delete_post(caller_id: str, post_id: str) -> None:
     if post.author_id != caller_id:
         _visible(caller_id, post)  # 404 when the caller may not even see it
         raise Forbidden("Only the author may delete a post.")
-    try:
-        with transaction() as tx:
-            tx.delete(Post(post_pk(post_id), POST), condition=Post.pk.exists(), name="post")
-            tx.emit(PostDeleted(post_id=post_id, author_id=caller_id))
-            for media_id in post.media_ids:  # back to owner-only visibility
-                tx.update(
-                    MediaItem(media_pk(media_id), MEDIA),
-                    actions=[MediaItem.used_by.remove()],
-                    condition=MediaItem.used_by == post_id,
+    if not remove_post(post):
+        raise NotFound("No such post.")
+
+
+def remove_post(post: Post) -> bool:
+    """The post goes, with `post_deleted` (its likes, comments and feed entries follow) and
+    its media back to owner-only visibility (those still its own: an erasure may have
+    removed them first); False if it was gone already."""
+    media_ids = list(post.media_ids)
+    while True:
+        try:
+            with transaction() as tx:
+                tx.delete(
+                    Post(post_pk(post.post_id), POST), condition=Post.pk.exists(), name="post"
                 )
-    except ConditionFailed as exc:
-        if "post" in exc.names:
-            raise NotFound("No such post.") from None
-        raise
+                tx.emit(PostDeleted(post_id=post.post_id, author_id=post.author_id))
+                for media_id in media_ids:
+                    tx.update(
+                        MediaItem(media_pk(media_id), MEDIA),
+                        actions=[MediaItem.used_by.remove()],
+                        condition=MediaItem.used_by == post.post_id,
+                        name=media_id,
+                    )
+        except ConditionFailed as exc:
+            if "post" in exc.names:
+                return False
+            lost = exc.names & set(media_ids)
+            if not lost:
+                raise
+            media_ids = [m for m in media_ids if m not in lost]
+            continue
+        return True
 
 
 # --------------------------------------------------------------------------- likes
@@ -234,7 +253,13 @@ def like(viewer_id: str, post_id: str) -> LikeOut:
     try:
         with transaction() as tx:
             tx.save(
-                Like(post_pk(post_id), like_sk(viewer_id), user_id=viewer_id, created_at=now()),
+                Like(
+                    post_pk(post_id),
+                    like_sk(viewer_id),
+                    user_id=viewer_id,
+                    created_at=now(),
+                    actor_pk=actor_pk(viewer_id),
+                ),
                 condition=Like.pk.does_not_exist(),
                 name="like",
             )
@@ -257,20 +282,8 @@ def unlike(viewer_id: str, post_id: str) -> LikeOut:
         return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
     try:
         with transaction() as tx:
-            tx.delete(  # the like read (its time goes in the event), not a newer one
-                Like(post_pk(post_id), like_sk(viewer_id)),
-                condition=Like.created_at == existing.created_at,
-                name="like",
-            )
+            unlike_in(tx, post, existing)
             still_allowed(tx, found)
-            tx.emit(
-                PostUnliked(
-                    post_id=post_id,
-                    author_id=post.author_id,
-                    user_id=viewer_id,
-                    liked_at=existing.created_at,
-                )
-            )
     except ConditionFailed as exc:
         _raise_for(exc)
         return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
@@ -312,6 +325,7 @@ def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut
         author_id=viewer_id,
         text=body.text,
         created_at=now(),
+        actor_pk=actor_pk(viewer_id),
     )
     try:
         with transaction() as tx:
@@ -375,14 +389,37 @@ def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
         raise NotFound("No such comment.")
     try:
         with transaction() as tx:
-            tx.delete(comment, condition=Comment.pk.exists(), name="comment")
-            tx.emit(
-                CommentDeleted(
-                    post_id=post_id,
-                    author_id=post.author_id,
-                    comment_id=comment_id,
-                    commenter_id=comment.author_id,
-                )
-            )
+            uncomment_in(tx, post, comment)
     except ConditionFailed:  # deleted meanwhile: the same answer as deleting it twice
         raise NotFound("No such comment.") from None
+
+
+def unlike_in(tx: Transaction, post: Post, like: Like) -> None:
+    """The like as read goes (`like` fails if it changed), with `post_unliked` (its time
+    says which notification entry it made)."""
+    tx.delete(
+        Like(post_pk(post.post_id), like_sk(like.user_id)),
+        condition=Like.created_at == like.created_at,
+        name="like",
+    )
+    tx.emit(
+        PostUnliked(
+            post_id=post.post_id,
+            author_id=post.author_id,
+            user_id=like.user_id,
+            liked_at=like.created_at,
+        )
+    )
+
+
+def uncomment_in(tx: Transaction, post: Post, comment: Comment) -> None:
+    """The comment goes (`comment` fails if it went already), with `comment_deleted`."""
+    tx.delete(comment, condition=Comment.pk.exists(), name="comment")
+    tx.emit(
+        CommentDeleted(
+            post_id=post.post_id,
+            author_id=post.author_id,
+            comment_id=comment.comment_id,
+            commenter_id=comment.author_id,
+        )
+    )

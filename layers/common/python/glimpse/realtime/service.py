@@ -114,6 +114,14 @@ def close_all(user_id: str) -> int:
     return closed
 
 
+def forget_all(user_id: str) -> int:
+    """Every connection item of the user gone, live or not (erasure: after `close_all`)."""
+    found = list(Connection.query(user_connections_pk(user_id), Connection.sk.startswith(CONN)))
+    for connection in found:
+        _forget(user_id, connection.connection_id)
+    return len(found)
+
+
 def _opened_before(connection: Connection, moment: datetime) -> bool:
     return connection.expires_at is None or connection.expires_at - LIFETIME < moment
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from glimpse.clock import iso
 from glimpse.models.posts import Post
-from glimpse.models.users import UserProfile
+from glimpse.models.users import RESTORE_STEP, DeletedProfile, UserProfile
 
 USERS, POSTS, HASHTAGS = "users", "posts", "hashtags"
 DELETED = 2**62
@@ -40,6 +40,12 @@ def user_document(profile: UserProfile) -> dict[str, Any]:
 
 def user_version(profile: UserProfile) -> int:
     return int(profile.revision or 0) + 1
+
+
+def deleted_version(aside: DeletedProfile) -> int:
+    """The version that deletes a deleted account's document: above every version it had,
+    below its restored profile's (a restore moves `revision` on by RESTORE_STEP)."""
+    return user_version(aside.profile()) + RESTORE_STEP - 1
 
 
 def visibility(author: UserProfile) -> Visibility:

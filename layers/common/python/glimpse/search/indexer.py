@@ -21,12 +21,20 @@ from glimpse.adapters import search
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.posts import POST, Post, author_pk, post_id_of, post_pk
 from glimpse.models.streams import StreamRecord
-from glimpse.models.users import PROFILE, UserProfile, profile_user_id, user_pk
+from glimpse.models.users import DELETED as MOVED_ASIDE
+from glimpse.models.users import (
+    PROFILE,
+    DeletedProfile,
+    UserProfile,
+    profile_user_id,
+    user_pk,
+)
 from glimpse.search.documents import (
     DELETED,
     HASHTAGS,
     POSTS,
     USERS,
+    deleted_version,
     hashtag_document,
     post_document,
     post_version,
@@ -92,7 +100,8 @@ def index(changes: list[Change]) -> Indexed:
     account_ids = {c.id for c in changes if c.kind == "account"}
     fetched = get_many(
         [(Post, (post_pk(p), POST)) for p in post_ids]
-        + [(UserProfile, (user_pk(u), PROFILE)) for u in account_ids],
+        + [(UserProfile, (user_pk(u), PROFILE)) for u in account_ids]
+        + [(DeletedProfile, (user_pk(u), MOVED_ASIDE)) for u in account_ids],
         consistent=True,
     )
     posts = {p: fetched.get(Post, (post_pk(p), POST)) for p in post_ids}
@@ -107,7 +116,8 @@ def index(changes: list[Change]) -> Indexed:
             _plan_post(plan, change.record_id, change.id, posts[change.id], fetched)
         else:
             profile = fetched.get(UserProfile, (user_pk(change.id), PROFILE))
-            _plan_account(plan, change.record_id, change.id, profile)
+            aside = fetched.get(DeletedProfile, (user_pk(change.id), MOVED_ASIDE))
+            _plan_account(plan, change.record_id, change.id, profile, aside)
             if change.privacy_flipped and profile is not None:
                 for post in _posts_of(profile.user_id):
                     _plan_post(plan, change.record_id, post.post_id, post, fetched)
@@ -140,10 +150,20 @@ def _plan_post(
             )
 
 
-def _plan_account(plan: _Plan, record_id: str, user_id: str, profile: UserProfile | None) -> None:
+def _plan_account(
+    plan: _Plan,
+    record_id: str,
+    user_id: str,
+    profile: UserProfile | None,
+    aside: DeletedProfile | None = None,
+) -> None:
+    """The account's document as its profile is now: gone for good (no profile), gone until
+    a restore (its profile moved aside: versioned below what the restored one will be), or
+    written."""
     key = (USERS, user_id)
     if profile is None:
-        plan.add(key, record_id, [_versioned("delete", key, DELETED)])
+        version = deleted_version(aside) if aside is not None else DELETED
+        plan.add(key, record_id, [_versioned("delete", key, version)])
     else:
         plan.add(
             key,

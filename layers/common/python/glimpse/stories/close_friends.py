@@ -10,7 +10,7 @@ from glimpse.graph.access import (
 )
 from glimpse.graph.service import edge_list
 from glimpse.models.batch import get_many, write_many
-from glimpse.models.graph import CLOSE, Edge, edge_key, other_of
+from glimpse.models.graph import CLOSE, Edge, edge_key, new_edge, other_of
 from glimpse.models.users import CLAIM, UniqueClaim, user_pk, username_pk
 from glimpse.pagination import Page
 from glimpse.stories.schemas import (
@@ -46,10 +46,7 @@ def set_close_friends(owner_id: str, body: CloseFriends) -> None:
     moment = now()
     write_many(
         Edge,
-        puts=[
-            Edge(*edge_key(owner_id, CLOSE, other), other_id=other, created_at=moment)
-            for other in sorted(wanted - current)
-        ],
+        puts=[new_edge(owner_id, CLOSE, other, moment) for other in sorted(wanted - current)],
         deletes=[edge_key(owner_id, CLOSE, other) for other in sorted(current - wanted)],
     )
 

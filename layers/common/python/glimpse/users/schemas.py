@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field
 from glimpse.directory import UserSummary
 from glimpse.graph.access import FollowStatus
 from glimpse.inputs import DisplayName, Flag
-from glimpse.schema import Schema
+from glimpse.schema import Schema, Timestamp
 
 
 class UserOut(UserSummary):
@@ -34,3 +34,15 @@ class ProfilePatch(Schema):
     bio: str | None = Field(default=None, max_length=150)
     is_private: Flag | None = None
     avatar_media_id: str | None = Field(default=None, min_length=26, max_length=26)
+
+
+class DeleteMeIn(Schema):
+    """`DELETE /me`: the password, checked again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=256)
+
+
+class DeletionOut(Schema):
+    erase_after: Timestamp

@@ -1,0 +1,68 @@
+"""The accounts aggregate's part of erasing an account (glimpse.erasure): the Cognito user,
+the username and email claims (the name is free again), the sessions item, the account's
+WebSocket connections, and last the moved-aside profile (what the other steps read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glimpse import events
+from glimpse.adapters import cognito
+from glimpse.erasure import Erasure
+from glimpse.jobs import Send, Stats
+from glimpse.models import erasure as report
+from glimpse.models.base import conditionally, get_or_none
+from glimpse.models.sessions import SessionCutoff
+from glimpse.models.users import (
+    CLAIM,
+    DELETED,
+    DeletedProfile,
+    UniqueClaim,
+    email_pk,
+    user_pk,
+    username_pk,
+)
+from glimpse.reactions import Table
+from glimpse.realtime import service as realtime
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountErasure(Erasure):
+    type = "erase_account"
+    aggregate = "accounts"
+
+
+def account_erased(event: events.AccountErased, send: Send) -> Stats:
+    return erase(AccountErasure(event_id=event.event_id, user_id=event.user_id), send)
+
+
+def erase(job: AccountErasure, send: Send) -> Stats:
+    """Everything at once (a handful of items): each removal is idempotent, the profile
+    goes last, so a retry after a failure finds what it still needs."""
+    user_id = job.user_id
+    aside = get_or_none(DeletedProfile, user_pk(user_id), DELETED, consistent=True)
+    if aside is None:
+        return Stats(notes=["erased before"])
+    removed = int(cognito.delete_user(aside.username))
+    for pk in (username_pk(aside.username), email_pk(aside.email)):
+        removed += _release(UniqueClaim(pk, CLAIM), user_id)
+    realtime.close_all(user_id)
+    removed += realtime.forget_all(user_id)
+    removed += conditionally(
+        lambda: SessionCutoff(user_pk(user_id)).delete(condition=SessionCutoff.pk.exists())
+    )
+    aside.delete()
+    report.add(user_id, job.aggregate, removed + 1)
+    return Stats(deleted=removed + 1)
+
+
+def _release(claim: UniqueClaim, user_id: str) -> bool:
+    """The claim goes if it is still the account's (the name or email is free again)."""
+    return conditionally(lambda: claim.delete(condition=UniqueClaim.user_id == user_id))
+
+
+ERASURE = Table(
+    owner="accounts",
+    reactions={events.AccountErased: (account_erased,)},
+    jobs={AccountErasure: erase},
+)

@@ -1,0 +1,40 @@
+"""The erasure queue (the eraser function): `account_erased`, and the continuations each
+aggregate's erasure sends back to it (glimpse.erasure). Its SNS filter policy is
+`ROUTER.event_types()`.
+
+| aggregate | erases |
+| --- | --- |
+| accounts | the Cognito user, the username and email claims, sessions, connections, the profile |
+| graph | every edge to another account (follows and requests with `follow_removed`) |
+| posts | its posts (each with `post_deleted`) |
+| feed | its feed partition |
+| notifications | the notifications it received, its settings, devices and push endpoints |
+| stories | its stories with their views, its highlights and their copies, its tray |
+| messages | what it sent, its place among the members, conversations left with no one else |
+| media | its uploads, originals, and everything made from them |
+| exports | its data exports' archives, its export items and ledger |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glimpse.adapters.messaging import send_erasure_jobs
+from glimpse.auth.erasure import ERASURE as ACCOUNTS
+from glimpse.exports.erasure import ERASURE as EXPORTS
+from glimpse.feed.erasure import ERASURE as FEED
+from glimpse.graph.erasure import ERASURE as GRAPH
+from glimpse.jobs import Send, Stats
+from glimpse.media.erasure import ERASURE as MEDIA
+from glimpse.messages.erasure import ERASURE as MESSAGES
+from glimpse.notifications.erasure import ERASURE as NOTIFICATIONS
+from glimpse.posts.erasure import ERASURE as POSTS
+from glimpse.reactions import Router
+from glimpse.stories.erasure import ERASURE as STORIES
+
+ROUTER = Router((GRAPH, POSTS, FEED, STORIES, NOTIFICATIONS, MESSAGES, MEDIA, EXPORTS, ACCOUNTS))
+
+
+def run(message: dict[str, Any], send: Send = send_erasure_jobs) -> Stats:
+    """One message of the queue: a continuation, or else `account_erased`."""
+    return ROUTER.run(message, send)

@@ -1,0 +1,63 @@
+"""Erasing an account, a page at a time: the engine every aggregate's erasure uses.
+
+When the grace period of a deleted account ends, `account_erased` reaches the eraser's queue;
+each aggregate reacts with its own `Erasure` job (glimpse.<domain>.erasure): a page of what it
+holds of the account, found by a query (`Pages`), removed (`Remove`), the rest queued, and what
+it removed counted in the account's erasure report (glimpse.models.erasure). Removing the same
+page twice removes nothing more, so a re-delivered job leaves the same state; the eraser keys
+Powertools Idempotency on (`type`, `event_id`, `after`) so a job's count is added once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from glimpse.jobs import Job, Send, Stats, resume
+from glimpse.models import erasure as report
+from glimpse.models.base import Model
+from glimpse.models.batch import write_many
+
+
+@dataclass(frozen=True, kw_only=True)
+class Erasure(Job):
+    """One aggregate's erasure of one account (subclasses set `type` and `aggregate`)."""
+
+    aggregate: ClassVar[str]
+    user_id: str
+
+
+type Pages[T] = Callable[[str | None], tuple[list[T], str | None]]  # after -> (page, next)
+type Remove[T] = Callable[[list[T]], int]  # a page -> items and objects removed
+
+
+def erase_pages[T](job: Erasure, pages: Pages[T], remove: Remove[T], send: Send) -> Stats:
+    """One page of what `job`'s aggregate holds of the account, removed and counted; the
+    rest queued."""
+    page, after = pages(job.after)
+    removed = remove(page) if page else 0
+    stats = Stats(deleted=removed)
+    if removed:
+        report.add(job.user_id, job.aggregate, removed)
+    if after is not None:
+        resume(job, after, send, stats)
+    return stats
+
+
+def sweep(job: Erasure, model: type[Model], pk: str, send: Send, size: int = 1000) -> Stats:
+    """Every item of one partition the account owns (its feed, its notifications), `size`
+    per invocation (BatchWriteItem, 25 per request)."""
+
+    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        # Removed items leave the partition: every page starts from the top; `after` only
+        # counts pages (each job's idempotency key differs from the last).
+        found = model.query(pk, limit=size, attributes_to_get=["pk", "sk"])
+        keys = [(str(item.pk), str(item.sk)) for item in found]  # type: ignore[attr-defined]
+        return keys, (str(int(after or 0) + 1) if len(keys) == size else None)
+
+    def remove(keys: list[tuple[str, str]]) -> int:
+        write_many(model, deletes=keys)
+        return len(keys)
+
+    return erase_pages(job, pages, remove, send)

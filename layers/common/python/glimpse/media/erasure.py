@@ -1,0 +1,97 @@
+"""The media's part of erasing an account (glimpse.erasure): every media item it owns
+(ByOwner), whatever its state, with its upload, its original and everything made from it
+(renditions, videos, posters, story renditions, highlights' kept copies); then any object
+left under its own prefixes (uploads and originals whose item is gone), found by listing.
+What is made from a media item goes before what names it, so a retry still finds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glimpse import events
+from glimpse.adapters.media_bucket import delete_keys, keys_under
+from glimpse.erasure import Erasure, erase_pages
+from glimpse.jobs import Send, Stats
+from glimpse.models.batch import get_many, write_many
+from glimpse.models.media import MEDIA, MediaItem
+from glimpse.models.objects import account_prefixes, derived_prefixes, original_key, upload_key
+from glimpse.reactions import Table
+
+PAGE = 100  # of the account's media items, or objects, per invocation
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaErasure(Erasure):
+    type = "erase_media"
+    aggregate = "media"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectsErasure(Erasure):
+    type = "erase_media_objects"
+    aggregate = "media"
+
+
+def account_erased(event: events.AccountErased, send: Send) -> Stats:
+    return erase(MediaErasure(event_id=event.event_id, user_id=event.user_id), send)
+
+
+def objects_erased(event: events.AccountErased, send: Send) -> Stats:
+    return erase_objects(ObjectsErasure(event_id=event.event_id, user_id=event.user_id), send)
+
+
+def erase(job: MediaErasure, send: Send) -> Stats:
+    def pages(after: str | None) -> tuple[list[str], str | None]:
+        # Removed items leave the index: every page starts from the top; `after` only counts
+        # pages (each job's idempotency key differs from the last).
+        ids = [str(i.pk) for i in MediaItem.by_owner.query(job.user_id, limit=PAGE)]
+        return ids, (str(int(after or 0) + 1) if len(ids) == PAGE else None)
+
+    def remove(pks: list[str]) -> int:
+        fetched = get_many([(MediaItem, (pk, MEDIA)) for pk in pks], consistent=True)
+        items = [item for pk in pks if (item := fetched.get(MediaItem, (pk, MEDIA)))]
+        named = [
+            key
+            for item in items
+            for key in (
+                original_key(job.user_id, item.media_id, item.kind),
+                upload_key(job.user_id, item.media_id, item.media_type or "image"),
+            )
+        ]
+        derived = _derived([item.media_id for item in items])
+        delete_keys(derived + named)
+        write_many(MediaItem, deletes=[(pk, MEDIA) for pk in pks])
+        return len(derived) + len(items)
+
+    return erase_pages(job, pages, remove, send)
+
+
+def _derived(media_ids: list[str]) -> list[str]:
+    return [k for m in media_ids for prefix in derived_prefixes(m) for k in keys_under(prefix)]
+
+
+def erase_objects(job: ObjectsErasure, send: Send) -> Stats:
+    def pages(after: str | None) -> tuple[list[str], str | None]:
+        # Removed objects leave the listing: every page starts from the top; `after` only
+        # counts pages (each job's idempotency key differs from the last).
+        keys: list[str] = []
+        for prefix in account_prefixes(job.user_id):
+            keys += keys_under(prefix, PAGE - len(keys))
+            if len(keys) >= PAGE:
+                break
+        return keys, (str(int(after or 0) + 1) if len(keys) >= PAGE else None)
+
+    def remove(keys: list[str]) -> int:
+        derived = _derived(sorted({key.rsplit("/", 1)[1] for key in keys}))
+        delete_keys(derived)
+        delete_keys(keys)
+        return len(derived) + len(keys)
+
+    return erase_pages(job, pages, remove, send)
+
+
+ERASURE = Table(
+    owner="media",
+    reactions={events.AccountErased: (account_erased, objects_erased)},
+    jobs={MediaErasure: erase, ObjectsErasure: erase_objects},
+)

@@ -1,0 +1,135 @@
+"""The messages' part of erasing an account (glimpse.erasure): in every conversation in its
+inbox, the messages it sent and its retry records go, and it leaves the members; a
+conversation it alone remains in goes whole (its pair item too). The other members' messages
+and inbox entries stay.
+
+One conversation at a time, the first of the inbox: up to `MESSAGES_PAGE` of its messages
+read per invocation (`after` = `<conversation id>/<last message id>` resumes inside it); when
+its messages are done, the rest of it is settled and its inbox entry goes, and the next
+invocation starts again from the top of the inbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.expressions.update import Action
+
+from glimpse import events
+from glimpse.erasure import Erasure
+from glimpse.jobs import Send, Stats, resume
+from glimpse.models import erasure as report
+from glimpse.models.base import conditionally, get_or_none, start_after
+from glimpse.models.batch import write_many
+from glimpse.models.messages import (
+    META,
+    PAIR,
+    Conversation,
+    InboxEntry,
+    Message,
+    Pointer,
+    conversation_pk,
+    inbox_pk,
+    messages_pk,
+    pair_pk,
+)
+from glimpse.reactions import Table
+
+MESSAGES_PAGE = 2000  # messages read per invocation (about 80 BatchWriteItem at most)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessagesErasure(Erasure):
+    type = "erase_messages"
+    aggregate = "messages"
+
+
+def account_erased(event: events.AccountErased, send: Send) -> Stats:
+    return erase(MessagesErasure(event_id=event.event_id, user_id=event.user_id), send)
+
+
+def erase(job: MessagesErasure, send: Send) -> Stats:
+    user_id = job.user_id
+    entry = next(iter(InboxEntry.query(inbox_pk(user_id), limit=1)), None)
+    if entry is None:
+        return Stats(notes=["no conversations left"])
+    conversation_id = str(entry.conversation_id)
+    conversation = get_or_none(Conversation, conversation_pk(conversation_id), META)
+    others = [m for m in (conversation.member_ids if conversation else []) if m != user_id]
+    resume_at = _inside(job.after, conversation_id)
+    removed, last = _messages(conversation_id, user_id, whole=not others, after=resume_at)
+    stats = Stats(deleted=removed)
+    if last is not None:  # more of this conversation's messages to read
+        resume(job, f"{conversation_id}/{last}", send, stats)
+    else:
+        stats.deleted += _settle(conversation_id, conversation, user_id, others)
+        entry.delete()
+        stats.deleted += 1
+        resume(job, f"{conversation_id}/", send, stats)  # the next conversation, from the top
+    if stats.deleted:
+        report.add(user_id, job.aggregate, stats.deleted)
+    return stats
+
+
+def _inside(after: str | None, conversation_id: str) -> str | None:
+    """The message to resume after, if `after` points inside this conversation."""
+    if after and after.startswith(f"{conversation_id}/"):
+        return after.split("/", 1)[1] or None
+    return None
+
+
+def _messages(
+    conversation_id: str, user_id: str, whole: bool, after: str | None
+) -> tuple[int, str | None]:
+    """One page of the conversation's messages: the account's (all of them if `whole`) go.
+    Returns how many went and the last message read if there are more."""
+    pk = messages_pk(conversation_id)
+    query = Message.query(
+        pk,
+        limit=MESSAGES_PAGE,
+        last_evaluated_key=start_after(pk, after),
+        attributes_to_get=["pk", "sk", "sender_id"],
+    )
+    read = list(query)
+    gone = [(str(m.pk), str(m.sk)) for m in read if whole or m.sender_id == user_id]
+    write_many(Message, deletes=gone)
+    more = query.last_evaluated_key is not None and len(read) == MESSAGES_PAGE
+    return len(gone), (str(read[-1].sk) if more and read else None)
+
+
+def _settle(
+    conversation_id: str, conversation: Conversation | None, user_id: str, others: list[str]
+) -> int:
+    """The rest of the conversation once its messages are done: the account's retry records
+    go, and it leaves the members (or the conversation goes whole, with its pair item)."""
+    pk = conversation_pk(conversation_id)
+    records = [
+        (str(p.pk), str(p.sk))
+        for p in Pointer.query(pk, Pointer.sk.startswith("CLIENT#"), attributes_to_get=["pk", "sk"])
+        if not others or p.sk.startswith(f"CLIENT#{user_id}#")
+    ]
+    write_many(Pointer, deletes=records)
+    removed = len(records)
+    if conversation is None:
+        return removed
+    if not conversation.is_group and others:  # (a partner erased first took it already)
+        pair = Pointer(pair_pk(user_id, others[0]), PAIR)
+        removed += conditionally(lambda: pair.delete(condition=Pointer.pk.exists()))
+    if not others:
+        conversation.delete()
+        return removed + 1
+    actions: list[Action] = [Conversation.member_ids.set(others)]
+    if conversation.created_by == user_id:
+        actions.append(Conversation.created_by.set(""))
+    # as read: another member's erasure changing the members meanwhile makes this one retry
+    conversation.update(
+        actions=actions, condition=Conversation.member_ids == list(conversation.member_ids)
+    )
+    return removed
+
+
+ERASURE = Table(
+    owner="messages",
+    reactions={events.AccountErased: (account_erased,)},
+    jobs={MessagesErasure: erase},
+)

@@ -1,0 +1,80 @@
+"""The notifications' part of erasing an account (glimpse.erasure): its own partition (the
+notifications it received, its settings and read marker), each of its devices with its push
+endpoint and token record, and the notifications of their own it caused in others' partitions
+(comments, mentions, requests: ByActor). Its entries in others' grouped notifications leave
+with the `post_unliked` and `follow_removed` its likes and follows end with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glimpse import events
+from glimpse.erasure import Erasure, erase_pages, sweep
+from glimpse.jobs import Send, Stats
+from glimpse.models import erasure as report
+from glimpse.models.batch import write_many
+from glimpse.models.notifications import (
+    DEVICE,
+    Device,
+    Notification,
+    actor_pk,
+    recipient_pk,
+)
+from glimpse.notifications.push import forget_device
+from glimpse.reactions import Table
+
+PAGE = 100  # notifications it caused, removed per invocation
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationsErasure(Erasure):
+    type = "erase_notifications"
+    aggregate = "notifications"
+
+
+def account_erased(event: events.AccountErased, send: Send) -> Stats:
+    return erase(NotificationsErasure(event_id=event.event_id, user_id=event.user_id), send)
+
+
+def erase(job: NotificationsErasure, send: Send) -> Stats:
+    pk = recipient_pk(job.user_id)
+    devices = 0
+    if job.after is None:  # first page: the devices, whose endpoints must go too
+        for device in Device.query(pk, Device.sk.startswith(DEVICE)):
+            forget_device(job.user_id, device)
+            devices += 1
+    if devices:
+        report.add(job.user_id, job.aggregate, devices)
+    stats = sweep(job, Notification, pk, send)
+    stats.deleted += devices
+    return stats
+
+
+@dataclass(frozen=True, kw_only=True)
+class CausedErasure(Erasure):
+    type = "erase_caused_notifications"
+    aggregate = "notifications"
+
+
+def caused_erased(event: events.AccountErased, send: Send) -> Stats:
+    return erase_caused(CausedErasure(event_id=event.event_id, user_id=event.user_id), send)
+
+
+def erase_caused(job: CausedErasure, send: Send) -> Stats:
+    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        found = Notification.by_actor.query(actor_pk(job.user_id), limit=PAGE)
+        keys = [(str(item.pk), str(item.sk)) for item in found]
+        return keys, (str(int(after or 0) + 1) if len(keys) == PAGE else None)
+
+    def remove(keys: list[tuple[str, str]]) -> int:
+        write_many(Notification, deletes=keys)
+        return len(keys)
+
+    return erase_pages(job, pages, remove, send)
+
+
+ERASURE = Table(
+    owner="notifications",
+    reactions={events.AccountErased: (account_erased, caused_erased)},
+    jobs={NotificationsErasure: erase, CausedErasure: erase_caused},
+)

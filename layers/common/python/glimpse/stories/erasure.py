@@ -1,0 +1,143 @@
+"""The stories aggregate's part of erasing an account (glimpse.erasure): its stories, each
+with its views and its viewers' seen markers (the story reaper then removes its media, and
+`story_removed` its markers from others' trays), its highlights with the copies they keep,
+and its own tray, with its views and likes of the live stories its seen markers name.
+
+All of these also expire with their stories (TTL, a day at most), long before the default
+grace period ends; erasing them matters when the grace period is shorter than a story's life.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glimpse import events
+from glimpse.adapters.media_bucket import delete_keys, keys_under
+from glimpse.erasure import Erasure, erase_pages
+from glimpse.jobs import Send, Stats
+from glimpse.models.batch import write_many
+from glimpse.models.objects import KEPT_RENDITIONS_PREFIX
+from glimpse.models.stories import (
+    SEEN,
+    VIEW,
+    Highlight,
+    Story,
+    StoryView,
+    TrayMarker,
+    highlights_pk,
+    owner_pk,
+    seen_sk,
+    story_pk,
+    tray_pk,
+    view_sk,
+)
+from glimpse.reactions import Table
+
+PAGE = 25  # stories or highlights per invocation
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoriesErasure(Erasure):
+    type = "erase_stories"
+    aggregate = "stories"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HighlightsErasure(Erasure):
+    type = "erase_highlights"
+    aggregate = "stories"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrayErasure(Erasure):
+    type = "erase_tray"
+    aggregate = "stories"
+
+
+def stories_erased(event: events.AccountErased, send: Send) -> Stats:
+    return erase_stories(StoriesErasure(event_id=event.event_id, user_id=event.user_id), send)
+
+
+def highlights_erased(event: events.AccountErased, send: Send) -> Stats:
+    job = HighlightsErasure(event_id=event.event_id, user_id=event.user_id)
+    return erase_highlights(job, send)
+
+
+def tray_erased(event: events.AccountErased, send: Send) -> Stats:
+    return erase_tray(TrayErasure(event_id=event.event_id, user_id=event.user_id), send)
+
+
+def _next(after: str | None, found: int) -> str | None:
+    """Removed items leave their index or partition, so every page starts from the top;
+    `after` only counts pages (each job's idempotency key differs from the last)."""
+    return str(int(after or 0) + 1) if found == PAGE else None
+
+
+def erase_stories(job: StoriesErasure, send: Send) -> Stats:
+    def pages(after: str | None) -> tuple[list[str], str | None]:
+        ids = [s.story_id for s in Story.by_owner.query(owner_pk(job.user_id), limit=PAGE)]
+        return ids, _next(after, len(ids))
+
+    def remove(story_ids: list[str]) -> int:
+        keys = [
+            (str(item.pk), str(item.sk))
+            for story_id in story_ids
+            for item in Story.query(story_pk(story_id), attributes_to_get=["pk", "sk"])
+        ]
+        viewers = {sk.removeprefix(VIEW) for _pk, sk in keys if sk.startswith(VIEW)}
+        seen = [(tray_pk(viewer), seen_sk(job.user_id)) for viewer in sorted(viewers)]
+        write_many(TrayMarker, deletes=seen)  # before the views that name the viewers
+        write_many(Story, deletes=keys)
+        return len(keys) + len(seen)
+
+    return erase_pages(job, pages, remove, send)
+
+
+def erase_highlights(job: HighlightsErasure, send: Send) -> Stats:
+    def pages(after: str | None) -> tuple[list[Highlight], str | None]:
+        found = list(Highlight.query(highlights_pk(job.user_id), limit=PAGE))
+        return found, _next(after, len(found))
+
+    def remove(highlights: list[Highlight]) -> int:
+        media_ids = {
+            str(story["media"]["media_id"])
+            for highlight in highlights
+            for story in highlight.stories or []
+        }
+        kept = [k for m in sorted(media_ids) for k in keys_under(f"{KEPT_RENDITIONS_PREFIX}{m}/")]
+        delete_keys(kept)  # before the items that name them: a retry still finds them
+        write_many(Highlight, deletes=[(str(h.pk), str(h.sk)) for h in highlights])
+        return len(kept) + len(highlights)
+
+    return erase_pages(job, pages, remove, send)
+
+
+def erase_tray(job: TrayErasure, send: Send) -> Stats:
+    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        found = TrayMarker.query(tray_pk(job.user_id), limit=PAGE, attributes_to_get=["pk", "sk"])
+        keys = [(str(item.pk), str(item.sk)) for item in found]
+        return keys, _next(after, len(keys))
+
+    def remove(keys: list[tuple[str, str]]) -> int:
+        owners = [sk.removeprefix(SEEN) for _pk, sk in keys if sk.startswith(SEEN)]
+        views = [
+            (story_pk(story.story_id), view_sk(job.user_id))
+            for owner in owners
+            for story in Story.by_owner.query(owner_pk(owner))
+        ]
+        write_many(StoryView, deletes=views)  # before the markers that name their owners
+        write_many(TrayMarker, deletes=keys)
+        return len(keys)
+
+    return erase_pages(job, pages, remove, send)
+
+
+ERASURE = Table(
+    owner="stories",
+    reactions={events.AccountErased: (stories_erased, highlights_erased, tray_erased)},
+    jobs={
+        StoriesErasure: erase_stories,
+        HighlightsErasure: erase_highlights,
+        TrayErasure: erase_tray,
+    },
+)

@@ -1,0 +1,115 @@
+"""Erasure through the handlers, on moto with the template's stack: an account with posts,
+likes, comments, follows both ways, a pending request, close friends, a story and a highlight,
+conversations, a device and media objects is deleted, its `account_erased` is delivered (here
+emitted at once: the TTL delay is the publisher's, tested in the unit suite), and every
+function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding the
+account's id or username is left in any table (but the outbox and idempotency records, which
+expire within a day) or the bucket; the report counts what went, without the id."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from functions.users import app as users
+from glimpse.adapters import cognito as cognito_adapter
+from glimpse.config import get_settings
+from glimpse.events import AccountErased
+from glimpse.models import erasure as report
+from glimpse.models.erasure import report_pk
+from glimpse.models.objects import original_key
+from glimpse.models.transactions import transaction
+from tests.conftest import FakeContext
+from tests.integration.conftest import Stack, as_user
+from tests.integration.social import User, api, make_media, make_user, post, settle
+from tests.integration.test_passwords import PASSWORD, account
+from tests.integration.test_stories import story_media
+
+TRANSIENT = ("EventsTable", "IdempotencyTable")
+TOKEN = "b" * 64
+
+
+def bucket() -> str:
+    return get_settings().require("media_bucket")
+
+
+def ok(result: tuple[int, Any]) -> Any:
+    status, body = result
+    assert status in (200, 201, 204), body
+    return body
+
+
+def stored_mentions(stack: Stack, marks: list[str]) -> list[str]:
+    """Every item (but transient ones) and object key naming the account."""
+    dynamodb, found = stack.client("dynamodb"), []
+    for table in dynamodb.list_tables()["TableNames"]:
+        if table.endswith(TRANSIENT):
+            continue
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            found += [
+                f"{table}: {json.dumps(item)[:200]}"
+                for item in page["Items"]
+                if any(mark in json.dumps(item) for mark in marks)
+            ]
+    listed = stack.client("s3").list_objects_v2(Bucket=bucket()).get("Contents", [])
+    found += [o["Key"] for o in listed if any(mark in o["Key"] for mark in marks)]
+    return found
+
+
+def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
+    stack: Stack, auto_confirm: None
+) -> None:
+    name, user_id, tokens = account(stack)
+    alice, bob, carol = User(user_id, name), make_user(prefix="bob"), make_user(True, "carol")
+    for reader, author in ((alice, bob), (bob, alice), (alice, carol)):
+        ok(api("graph", "follow", reader, {"username": author.username}))
+    ok(api("stories", "set_close_friends", bob, body={"usernames": [alice.username]}))
+    alice_post, bob_post = post(alice, f"hello @{bob.username}"), post(bob, "hi")
+    ok(api("posts", "like", bob, {"post_id": alice_post}))
+    ok(api("posts", "like", alice, {"post_id": bob_post}))
+    ok(api("posts", "create_comment", alice, {"post_id": bob_post}, body={"text": "great"}))
+    story = ok(api("stories", "create_story", alice, body={"media_id": story_media(stack, alice)}))
+    ok(api("stories", "view_story", bob, {"story_id": story["story_id"]}))
+    highlight = {"title": "Kept", "story_ids": [story["story_id"]]}
+    ok(api("stories", "create_highlight", alice, body=highlight))
+    chat = ok(api("messages", "create_conversation", alice, body={"usernames": [bob.username]}))
+    ok(
+        api(
+            "messages",
+            "send",
+            alice,
+            {"conversation_id": chat["conversation_id"]},
+            body={"text": "x"},
+        )
+    )
+    ok(api("notifications", "register_device", alice, body={"platform": "ios", "token": TOKEN}))
+    media_id = make_media(alice)
+    stack.client("s3").put_object(Bucket=bucket(), Key=original_key(user_id, media_id), Body=b"o")
+    stack.client("s3").put_object(Bucket=bucket(), Key=f"renditions/{media_id}/640.jpg", Body=b"r")
+    assert api("exports", "request_export", alice)[0] == 202  # an archive, its item, a ledger
+    settle()
+    marks = [user_id, name]
+    assert stored_mentions(stack, marks)
+
+    claims = cognito_adapter.claims_of(tokens["id_token"])
+    event = as_user("users/delete_me", user_id, name)
+    event["requestContext"]["authorizer"]["claims"].update(
+        auth_time=claims["auth_time"], origin_jti=claims["origin_jti"]
+    )
+    event["body"] = json.dumps({"password": PASSWORD})
+    assert users.lambda_handler(event, FakeContext())["statusCode"] == 202
+    with transaction() as tx:  # what the publisher does when the delayed event is due
+        tx.emit(AccountErased(user_id=user_id))
+    settle(deliveries=2)  # every erasure page delivered twice: the same state
+
+    assert stored_mentions(stack, marks) == []
+    erased = report.report(user_id)
+    assert {"accounts", "graph", "posts", "feed", "stories", "messages", "media", "exports"} <= set(
+        erased
+    )
+    assert all(count > 0 for count in erased.values())
+    assert user_id not in report_pk(user_id)
+    bob_post_now = ok(api("posts", "get_post", bob, {"post_id": bob_post}))
+    assert (bob_post_now["like_count"], bob_post_now["comment_count"]) == (0, 0)
+    me = ok(api("users", "get_me", bob))
+    assert (me["followers_count"], me["following_count"]) == (0, 0)
