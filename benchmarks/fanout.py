@@ -17,38 +17,11 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-from unittest import mock
 
 import boto3
-import botocore.client
 
-from benchmarks.moto_stack import post_item, provisioned
-
-SECONDS: Counter[str] = Counter()  # time spent per DynamoDB operation, inside `counted`
-
-
-@contextmanager
-def counted() -> Iterator[Counter[str]]:
-    """Counts DynamoDB requests by operation (and adds their time to SECONDS)."""
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name != "dynamodb":
-            return original(client, operation, params)
-        calls[operation] += 1
-        started = time.perf_counter()
-        try:
-            return original(client, operation, params)
-        finally:
-            SECONDS[operation] += time.perf_counter() - started
-
-    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
-        yield calls
+from benchmarks.moto_stack import metered, post_item, provisioned
 
 
 def main() -> None:
@@ -106,12 +79,12 @@ def main() -> None:
 
             created = PostCreated(post_id=post_id, author_id=author)
             queue: list[dict[str, Any]] = [created.model_dump(mode="json")]
-            SECONDS.clear()
             started = time.perf_counter()
-            with counted() as calls:
+            with metered() as meter:
                 while queue:
                     feed_jobs.run(queue.pop(0), send=queue.extend)
             ours = time.perf_counter() - started
+            calls = meter.requests
 
             baseline_post = new_id()
             started = time.perf_counter()
@@ -130,7 +103,7 @@ def main() -> None:
             requests = sum(calls.values())
             minimum = math.ceil(size / jobs.PAGE) + math.ceil(size / 25)
             per_k = ours * 1000 / size * 1000
-            writing_k = SECONDS["BatchWriteItem"] * 1000 / size * 1000
+            writing_k = meter.seconds["BatchWriteItem"] * 1000 / size * 1000
             base_k = theirs * 1000 / size * 1000
             print(
                 f"{size:>9,} {requests:>8,} {minimum:>8,} {requests / minimum:>5.2f}x "

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
+
+import botocore.client
 
 from infra.local.provision import Provisioner
 
@@ -103,3 +111,52 @@ def post_item(author_id: str, **fields: Any) -> Any:
         **fields,
     }
     return Post(post_pk(post_id), POST, **values)
+
+
+@dataclass
+class Meter:
+    """DynamoDB requests by operation, the time spent in each, and their capacity on paper:
+    1 write unit per item written or deleted (2 in a transaction); reads at 4 KB a unit,
+    halved when eventually consistent (item sizes as the JSON moto answers)."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=Counter)
+    write_units: float = 0.0
+    read_units: float = 0.0
+
+    def add(self, operation: str, params: dict[str, Any], answer: dict[str, Any]) -> None:
+        if operation == "BatchWriteItem":
+            self.write_units += sum(len(v) for v in params["RequestItems"].values())
+        elif operation == "TransactWriteItems":
+            self.write_units += 2 * len(params["TransactItems"])
+        elif operation in {"PutItem", "UpdateItem", "DeleteItem"}:
+            self.write_units += 1
+        elif operation in {"Query", "GetItem", "BatchGetItem", "Scan"}:
+            items = answer.get("Items") or [answer.get("Item")] if "Item" in answer else []
+            for found in (answer.get("Responses") or {}).values():
+                items = [*items, *found]
+            size = len(json.dumps(items))
+            consistent = bool(params.get("ConsistentRead"))
+            self.read_units += max(1, math.ceil(size / 4096)) * (1 if consistent else 0.5)
+
+
+@contextmanager
+def metered() -> Iterator[Meter]:
+    """Meters every DynamoDB request botocore makes in the block."""
+    meter = Meter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name != "dynamodb":
+            return original(client, operation, params)
+        meter.requests[operation] += 1
+        started = time.perf_counter()
+        try:
+            answer = original(client, operation, params)
+        finally:
+            meter.seconds[operation] += time.perf_counter() - started
+        meter.add(operation, params, answer)
+        return answer
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+        yield meter

@@ -10,14 +10,16 @@ Powertools Idempotency on (`type`, `event_id`, `after`) so a job's count is adde
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from glimpse import events
 from glimpse.jobs import Job, Send, Stats, resume
 from glimpse.models import erasure as report
 from glimpse.models.base import Model
 from glimpse.models.batch import write_many
+from glimpse.reactions import Reaction, Table
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +28,38 @@ class Erasure(Job):
 
     aggregate: ClassVar[str]
     user_id: str
+
+
+def table(owner: str, steps: Mapping[type[Erasure], Callable[[Any, Send], Stats]]) -> Table:
+    """An aggregate's erasure table: `account_erased` starts each of its jobs (the first
+    page of `steps[job]`), and each job's continuations run the same step."""
+    jobs: dict[type[Job], Callable[[Any, Send], Stats]] = {}
+    for job, step in steps.items():
+        jobs[job] = step
+    return Table(
+        owner=owner,
+        reactions={events.AccountErased: tuple(_starts(job, step) for job, step in steps.items())},
+        jobs=jobs,
+    )
+
+
+def _starts(job: type[Erasure], step: Callable[[Any, Send], Stats]) -> Reaction:
+    def react(event: events.AccountErased, send: Send) -> Stats:
+        return step(job(event_id=event.event_id, user_id=event.user_id), send)
+
+    return react
+
+
+def keys_of(items: Iterable[Model]) -> list[tuple[str, str]]:
+    """The (`pk`, `sk`) of each item a query found."""
+    return [(str(i.pk), str(i.sk)) for i in items]  # type: ignore[attr-defined]
+
+
+def next_page(after: str | None, found: int, size: int) -> str | None:
+    """Where the next page goes on after one that found `found` of at most `size`: removed
+    items leave their query, so every page starts from the top, and `after` only counts pages
+    (each job's idempotency key differs from the last); None when that was the last."""
+    return str(int(after or 0) + 1) if found >= size else None
 
 
 type Pages[T] = Callable[[str | None], tuple[list[T], str | None]]  # after -> (page, next)
@@ -50,11 +84,8 @@ def sweep(job: Erasure, model: type[Model], pk: str, send: Send, size: int = 100
     per invocation (BatchWriteItem, 25 per request)."""
 
     def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        # Removed items leave the partition: every page starts from the top; `after` only
-        # counts pages (each job's idempotency key differs from the last).
-        found = model.query(pk, limit=size, attributes_to_get=["pk", "sk"])
-        keys = [(str(item.pk), str(item.sk)) for item in found]  # type: ignore[attr-defined]
-        return keys, (str(int(after or 0) + 1) if len(keys) == size else None)
+        keys = keys_of(model.query(pk, limit=size, attributes_to_get=["pk", "sk"]))
+        return keys, next_page(after, len(keys), size)
 
     def remove(keys: list[tuple[str, str]]) -> int:
         write_many(model, deletes=keys)

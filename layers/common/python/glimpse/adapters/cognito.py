@@ -200,21 +200,18 @@ def revoke_refresh_token(token: str) -> None:
 
 def sign_out_everywhere(username: str) -> None:
     """Every refresh token of the account is revoked (AdminUserGlobalSignOut)."""
-    try:
-        cognito().admin_user_global_sign_out(
-            UserPoolId=get_settings().require("user_pool_id"), Username=username
-        )
-    except ClientError as exc:
-        _raise_throttled(exc)
-        if _error_code(exc) == "UserNotFoundException":
-            return
-        raise
+    _on_user("admin_user_global_sign_out", username)
 
 
 def delete_user(username: str) -> bool:
     """The account leaves the user pool (AdminDeleteUser); False if it was gone already."""
+    return _on_user("admin_delete_user", username)
+
+
+def _on_user(operation: str, username: str) -> bool:
+    """An admin call on one user of the pool; False if there is no such user."""
     try:
-        cognito().admin_delete_user(
+        getattr(cognito(), operation)(
             UserPoolId=get_settings().require("user_pool_id"), Username=username
         )
     except ClientError as exc:

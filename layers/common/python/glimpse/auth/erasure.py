@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse import events
 from glimpse.adapters import cognito
-from glimpse.erasure import Erasure
+from glimpse.erasure import Erasure, table
 from glimpse.jobs import Send, Stats
 from glimpse.models import erasure as report
 from glimpse.models.base import conditionally, get_or_none
@@ -22,7 +21,6 @@ from glimpse.models.users import (
     user_pk,
     username_pk,
 )
-from glimpse.reactions import Table
 from glimpse.realtime import service as realtime
 
 
@@ -30,10 +28,6 @@ from glimpse.realtime import service as realtime
 class AccountErasure(Erasure):
     type = "erase_account"
     aggregate = "accounts"
-
-
-def account_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase(AccountErasure(event_id=event.event_id, user_id=event.user_id), send)
 
 
 def erase(job: AccountErasure, send: Send) -> Stats:
@@ -61,8 +55,4 @@ def _release(claim: UniqueClaim, user_id: str) -> bool:
     return conditionally(lambda: claim.delete(condition=UniqueClaim.user_id == user_id))
 
 
-ERASURE = Table(
-    owner="accounts",
-    reactions={events.AccountErased: (account_erased,)},
-    jobs={AccountErasure: erase},
-)
+ERASURE = table("accounts", {AccountErasure: erase})

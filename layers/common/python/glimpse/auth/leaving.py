@@ -14,7 +14,6 @@ there: once DynamoDB's TTL has removed it, erasure has begun and it is too late 
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from glimpse import sessions
@@ -53,17 +52,7 @@ def delete_account(user_id: str, body: DeleteMeIn) -> DeletionOut:
         grace = timedelta(seconds=get_settings().account_deletion_grace_seconds)
         erase_after = (moment + grace).replace(microsecond=moment.microsecond // 1000 * 1000)
         erased = AccountErased(user_id=user_id)
-        aside = DeletedProfile(
-            user_pk(user_id),
-            DELETED,
-            user_id=user_id,
-            username=profile.username,
-            email=profile.email,
-            snapshot=json.dumps(profile.serialize()),
-            deleted_at=moment,
-            erase_after=erase_after,
-            erasure_event_id=erased.event_id,
-        )
+        aside = DeletedProfile.of(profile, moment, erase_after, erased.event_id)
         try:
             with transaction() as tx:
                 tx.delete(profile, condition=UserProfile.revision == profile.revision)

@@ -7,24 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse import events
 from glimpse.adapters.media_bucket import delete_keys, keys_under
-from glimpse.erasure import Erasure, sweep
+from glimpse.erasure import Erasure, sweep, table
 from glimpse.jobs import Send, Stats
 from glimpse.models import erasure as report
 from glimpse.models.exports import Export, exports_pk
 from glimpse.models.objects import exports_prefix
-from glimpse.reactions import Table
 
 
 @dataclass(frozen=True, kw_only=True)
 class ExportsErasure(Erasure):
     type = "erase_exports"
     aggregate = "exports"
-
-
-def account_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase(ExportsErasure(event_id=event.event_id, user_id=event.user_id), send)
 
 
 def erase(job: ExportsErasure, send: Send) -> Stats:
@@ -40,8 +34,4 @@ def erase(job: ExportsErasure, send: Send) -> Stats:
     return stats
 
 
-ERASURE = Table(
-    owner="exports",
-    reactions={events.AccountErased: (account_erased,)},
-    jobs={ExportsErasure: erase},
-)
+ERASURE = table("exports", {ExportsErasure: erase})

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse import events
-from glimpse.erasure import Erasure, erase_pages
+from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, table
 from glimpse.graph.service import sever
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import write_many
 from glimpse.models.graph import Edge, edge_key, other_of, owner_of
 from glimpse.models.users import user_pk
-from glimpse.reactions import Table
 
 PAGE = 50  # edges read per invocation: a transaction per account at their far ends
 EDGE_KINDS = ("AFFINITY#", "BLOCKS#", "CLOSE#", "FOLLOWER#", "FOLLOWS#", "REQUEST#")
@@ -27,23 +25,17 @@ class GraphErasure(Erasure):
     aggregate = "graph"
 
 
-def account_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase(GraphErasure(event_id=event.event_id, user_id=event.user_id), send)
-
-
 def erase(job: GraphErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[str], str | None]:
-        # Severed edges leave the partition, so every page starts from the top; `after` only
-        # counts pages (each job's idempotency key differs from the last).
         keys = [
             edge.sk
             for edge in Edge.query(user_pk(job.user_id), limit=PAGE, attributes_to_get=["sk"])
         ]
         others = list(dict.fromkeys(other_of(sk) for sk in keys if sk.startswith(EDGE_KINDS)))
-        return others, (str(int(after or 0) + 1) if len(keys) == PAGE and others else None)
+        return others, next_page(after, len(keys), PAGE) if others else None
 
     def remove(others: list[str]) -> int:
-        severed = sum(sever(job.user_id, other) for other in others)
+        severed = sever(job.user_id, others)
         # whatever of the account's own edges to them a torn pair left (one BatchWriteItem
         # per 4 accounts): the next page must not find them again
         strays = [edge_key(job.user_id, kind, other) for other in others for kind in EDGE_KINDS]
@@ -59,27 +51,18 @@ class AboutErasure(Erasure):
     aggregate = "graph"
 
 
-def edges_about_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase_about(AboutErasure(event_id=event.event_id, user_id=event.user_id), send)
-
-
 def erase_about(job: AboutErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        found = Edge.by_about.query(job.user_id, limit=PAGE)
-        keys = [(str(edge.pk), str(edge.sk)) for edge in found]
-        return keys, (str(int(after or 0) + 1) if len(keys) == PAGE else None)
+        keys = keys_of(Edge.by_about.query(job.user_id, limit=PAGE))
+        return keys, next_page(after, len(keys), PAGE)
 
     def remove(keys: list[tuple[str, str]]) -> int:
         others = list(dict.fromkeys(owner_of(pk) for pk, _sk in keys))
-        severed = sum(sever(job.user_id, other) for other in others)
+        severed = sever(job.user_id, others)
         write_many(Edge, deletes=keys)  # the index may lag: what it named goes, surely
         return max(severed, len(keys))
 
     return erase_pages(job, pages, remove, send)
 
 
-ERASURE = Table(
-    owner="graph",
-    reactions={events.AccountErased: (account_erased, edges_about_erased)},
-    jobs={GraphErasure: erase, AboutErasure: erase_about},
-)
+ERASURE = table("graph", {GraphErasure: erase, AboutErasure: erase_about})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from glimpse.clock import now
@@ -143,13 +144,17 @@ def _follow_items(tx: Transaction, follower_id: str, target: UserProfile) -> Non
         celebrities.add_in(tx, follower_id, target_id)
 
 
-def _remove_follow_items(tx: Transaction, follower_id: str, target_id: str) -> None:
-    """Both edges (`edge` fails unless the follow exists) and the celebrity-set entry."""
+def _remove_follow_items(
+    tx: Transaction, follower_id: str, target_id: str, celebrity_set: bool = True
+) -> None:
+    """Both edges (`edge` fails unless the follow exists) and the celebrity-set entry (not
+    with `celebrity_set=False`: an erased follower's whole feed goes)."""
     tx.delete(
         Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=Edge.pk.exists(), name="edge"
     )
     tx.delete(Edge(*edge_key(target_id, FOLLOWER, follower_id)))
-    celebrities.remove_in(tx, follower_id, target_id)
+    if celebrity_set:
+        celebrities.remove_in(tx, follower_id, target_id)
 
 
 def unfollow(caller_id: str, username: str) -> None:
@@ -173,11 +178,12 @@ def _remove_pair(
     follower: str,
     followee: str,
     by_block: bool,
+    celebrity_set: bool = True,
 ) -> None:
     """Remove `follower`'s follow of, or request to, `followee` as read in `edges`; with
     `by_block`, also check that whichever is absent still is."""
     if follow := edges[(follower, FOLLOWS)]:
-        _remove_follow_items(tx, follower, followee)
+        _remove_follow_items(tx, follower, followee, celebrity_set)
         tx.emit(
             FollowRemoved(
                 follower_id=follower,
@@ -326,31 +332,60 @@ def block(caller_id: str, username: str) -> None:
     _replanned(attempt)
 
 
-def sever(user_id: str, other_id: str) -> int:
-    """Every edge between an erased account and another goes, in one transaction: follows
-    and requests both ways with their `follow_removed` (feeds, trays, counts and
-    notifications follow), blocks, close-friend entries and affinities both ways. Returns
-    how many edges went (0: none were left)."""
+SEVERED_TOGETHER = 5  # pairs per transaction: at most 18 items each (follows, requests,
+# their events, blocks, close and affinity edges, celebrity sets)
 
-    def attempt() -> int:
-        edges = _edges_between(user_id, other_id)
-        present = sum(e is not None for e in edges.values())
-        # follows are two items each, and the close and affinity edges are not read: at most
-        # 4 of each may exist; deleting an absent item is a no-op
+
+def sever(user_id: str, others: list[str]) -> int:
+    """Every edge between an erased account and each of `others` goes: follows and requests
+    both ways with their `follow_removed` (feeds, trays, counts and notifications follow),
+    blocks, close-friend entries and affinities both ways. The edges are read in one batch and
+    removed a few pairs per transaction; a pair that changed meanwhile is read again alone.
+    Returns how many edges (of those read) went."""
+    between = _edges_between_many(user_id, others)
+    removed = 0
+    for start in range(0, len(others), SEVERED_TOGETHER):
+        group = others[start : start + SEVERED_TOGETHER]
         try:
             with transaction() as tx:
-                _remove_pair(tx, edges, user_id, other_id, by_block=False)
-                _remove_pair(tx, edges, other_id, user_id, by_block=False)
-                for a, b in ((user_id, other_id), (other_id, user_id)):
-                    if edges[(a, BLOCKS)]:
-                        tx.delete(Edge(*edge_key(a, BLOCKS, b)))
-                    for kind in (CLOSE, AFFINITY):
-                        tx.delete(Edge(*edge_key(a, kind, b)))
+                for other in group:
+                    _sever_in(tx, user_id, other, between[other])
         except ConditionFailed:
-            raise _Stale from None
-        return present
+            for other in group:
+                removed += _replanned(partial(_sever_again, user_id, other))
+            continue
+        removed += sum(_present(between[other]) for other in group)
+    return removed
 
-    return _replanned(attempt)
+
+def _sever_again(user_id: str, other_id: str) -> int:
+    edges = _edges_between(user_id, other_id)
+    try:
+        with transaction() as tx:
+            _sever_in(tx, user_id, other_id, edges)
+    except ConditionFailed:
+        raise _Stale from None
+    return _present(edges)
+
+
+def _present(edges: dict[tuple[str, str], Edge | None]) -> int:
+    return sum(e is not None for e in edges.values())
+
+
+def _sever_in(
+    tx: Transaction, user_id: str, other_id: str, edges: dict[tuple[str, str], Edge | None]
+) -> None:
+    """The removal of every edge between the two, as read in `edges` (close and affinity
+    edges are not read: deleting an absent item is a no-op)."""
+    # the erased account's own celebrity set goes with its feed (one item: a transaction of
+    # several pairs must not write it twice)
+    _remove_pair(tx, edges, user_id, other_id, by_block=False, celebrity_set=False)
+    _remove_pair(tx, edges, other_id, user_id, by_block=False)
+    for a, b in ((user_id, other_id), (other_id, user_id)):
+        if edges[(a, BLOCKS)]:
+            tx.delete(Edge(*edge_key(a, BLOCKS, b)))
+        for kind in (CLOSE, AFFINITY):
+            tx.delete(Edge(*edge_key(a, kind, b)))
 
 
 def _edges_between(a: str, b: str) -> dict[tuple[str, str], Edge | None]:
@@ -359,23 +394,38 @@ def _edges_between(a: str, b: str) -> dict[tuple[str, str], Edge | None]:
     Keys: (x, FOLLOWS) x follows the other; (x, REQUEST) x asked the other; (x, BLOCKS) x
     blocks the other.
     """
-    wanted = [
-        (a, FOLLOWS, b),
-        (b, FOLLOWS, a),
-        (a, BLOCKS, b),
-        (b, BLOCKS, a),
-        (b, REQUEST, a),  # a asked b
-        (a, REQUEST, b),  # b asked a
-    ]
-    fetched = get_many([(Edge, edge_key(*w)) for w in wanted], consistent=True)
-    present = {w: fetched.get(Edge, edge_key(*w)) for w in wanted}
+    return _edges_between_many(a, [b])[b]
+
+
+def _edges_between_many(a: str, others: list[str]) -> dict[str, dict[tuple[str, str], Edge | None]]:
+    """`_edges_between` a and each of `others`, in one consistent read (a BatchGetItem per
+    16 others)."""
+
+    def wanted(b: str) -> list[tuple[str, str, str]]:
+        return [
+            (a, FOLLOWS, b),
+            (b, FOLLOWS, a),
+            (a, BLOCKS, b),
+            (b, BLOCKS, a),
+            (b, REQUEST, a),  # a asked b
+            (a, REQUEST, b),  # b asked a
+        ]
+
+    fetched = get_many([(Edge, edge_key(*w)) for b in others for w in wanted(b)], consistent=True)
+
+    def edge(owner: str, kind: str, other: str) -> Edge | None:
+        return fetched.get(Edge, edge_key(owner, kind, other))
+
     return {
-        (a, FOLLOWS): present[(a, FOLLOWS, b)],
-        (b, FOLLOWS): present[(b, FOLLOWS, a)],
-        (a, BLOCKS): present[(a, BLOCKS, b)],
-        (b, BLOCKS): present[(b, BLOCKS, a)],
-        (a, REQUEST): present[(b, REQUEST, a)],
-        (b, REQUEST): present[(a, REQUEST, b)],
+        b: {
+            (a, FOLLOWS): edge(a, FOLLOWS, b),
+            (b, FOLLOWS): edge(b, FOLLOWS, a),
+            (a, BLOCKS): edge(a, BLOCKS, b),
+            (b, BLOCKS): edge(b, BLOCKS, a),
+            (a, REQUEST): edge(b, REQUEST, a),
+            (b, REQUEST): edge(a, REQUEST, b),
+        }
+        for b in others
     }
 
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse import events
 from glimpse.adapters.media_bucket import delete_keys, keys_under
-from glimpse.erasure import Erasure, erase_pages
+from glimpse.erasure import Erasure, erase_pages, next_page, table
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.media import MEDIA, MediaItem
 from glimpse.models.objects import account_prefixes, derived_prefixes, original_key, upload_key
-from glimpse.reactions import Table
 
 PAGE = 100  # of the account's media items, or objects, per invocation
 
@@ -32,20 +30,10 @@ class ObjectsErasure(Erasure):
     aggregate = "media"
 
 
-def account_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase(MediaErasure(event_id=event.event_id, user_id=event.user_id), send)
-
-
-def objects_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase_objects(ObjectsErasure(event_id=event.event_id, user_id=event.user_id), send)
-
-
 def erase(job: MediaErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[str], str | None]:
-        # Removed items leave the index: every page starts from the top; `after` only counts
-        # pages (each job's idempotency key differs from the last).
         ids = [str(i.pk) for i in MediaItem.by_owner.query(job.user_id, limit=PAGE)]
-        return ids, (str(int(after or 0) + 1) if len(ids) == PAGE else None)
+        return ids, next_page(after, len(ids), PAGE)
 
     def remove(pks: list[str]) -> int:
         fetched = get_many([(MediaItem, (pk, MEDIA)) for pk in pks], consistent=True)
@@ -72,14 +60,12 @@ def _derived(media_ids: list[str]) -> list[str]:
 
 def erase_objects(job: ObjectsErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[str], str | None]:
-        # Removed objects leave the listing: every page starts from the top; `after` only
-        # counts pages (each job's idempotency key differs from the last).
         keys: list[str] = []
         for prefix in account_prefixes(job.user_id):
             keys += keys_under(prefix, PAGE - len(keys))
             if len(keys) >= PAGE:
                 break
-        return keys, (str(int(after or 0) + 1) if len(keys) >= PAGE else None)
+        return keys, next_page(after, len(keys), PAGE)
 
     def remove(keys: list[str]) -> int:
         derived = _derived(sorted({key.rsplit("/", 1)[1] for key in keys}))
@@ -90,8 +76,4 @@ def erase_objects(job: ObjectsErasure, send: Send) -> Stats:
     return erase_pages(job, pages, remove, send)
 
 
-ERASURE = Table(
-    owner="media",
-    reactions={events.AccountErased: (account_erased, objects_erased)},
-    jobs={MediaErasure: erase, ObjectsErasure: erase_objects},
-)
+ERASURE = table("media", {MediaErasure: erase, ObjectsErasure: erase_objects})

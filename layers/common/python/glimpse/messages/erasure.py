@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from pynamodb.expressions.update import Action
 
-from glimpse import events
-from glimpse.erasure import Erasure
+from glimpse.erasure import Erasure, table
 from glimpse.jobs import Send, Stats, resume
 from glimpse.models import erasure as report
 from glimpse.models.base import conditionally, get_or_none, start_after
@@ -33,7 +32,6 @@ from glimpse.models.messages import (
     messages_pk,
     pair_pk,
 )
-from glimpse.reactions import Table
 
 MESSAGES_PAGE = 2000  # messages read per invocation (about 80 BatchWriteItem at most)
 
@@ -42,10 +40,6 @@ MESSAGES_PAGE = 2000  # messages read per invocation (about 80 BatchWriteItem at
 class MessagesErasure(Erasure):
     type = "erase_messages"
     aggregate = "messages"
-
-
-def account_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase(MessagesErasure(event_id=event.event_id, user_id=event.user_id), send)
 
 
 def erase(job: MessagesErasure, send: Send) -> Stats:
@@ -128,8 +122,4 @@ def _settle(
     return removed
 
 
-ERASURE = Table(
-    owner="messages",
-    reactions={events.AccountErased: (account_erased,)},
-    jobs={MessagesErasure: erase},
-)
+ERASURE = table("messages", {MessagesErasure: erase})

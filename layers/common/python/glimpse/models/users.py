@@ -12,6 +12,7 @@ Graph edges live in the same partitions (see `glimpse.models.graph`).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -103,6 +104,23 @@ class DeletedProfile(Model):
     deleted_at = UTCDateTimeAttribute()
     erase_after = UTCDateTimeAttribute()
     erasure_event_id = UnicodeAttribute()  # the delayed `account_erased` (glimpse.models.outbox)
+
+    @classmethod
+    def of(
+        cls, profile: UserProfile, deleted_at: datetime, erase_after: datetime, event_id: str
+    ) -> DeletedProfile:
+        """`profile` moved aside at `deleted_at`, erased by the delayed event `event_id`."""
+        return cls(
+            profile.pk,
+            DELETED,
+            user_id=profile.user_id,
+            username=profile.username,
+            email=profile.email,
+            snapshot=json.dumps(profile.serialize()),
+            deleted_at=deleted_at,
+            erase_after=erase_after,
+            erasure_event_id=event_id,
+        )
 
     def profile(self) -> UserProfile:
         """The profile as it was when the account was deleted."""

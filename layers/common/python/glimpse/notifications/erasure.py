@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse import events
-from glimpse.erasure import Erasure, erase_pages, sweep
+from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, sweep, table
 from glimpse.jobs import Send, Stats
 from glimpse.models import erasure as report
 from glimpse.models.batch import write_many
@@ -21,7 +20,6 @@ from glimpse.models.notifications import (
     recipient_pk,
 )
 from glimpse.notifications.push import forget_device
-from glimpse.reactions import Table
 
 PAGE = 100  # notifications it caused, removed per invocation
 
@@ -30,10 +28,6 @@ PAGE = 100  # notifications it caused, removed per invocation
 class NotificationsErasure(Erasure):
     type = "erase_notifications"
     aggregate = "notifications"
-
-
-def account_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase(NotificationsErasure(event_id=event.event_id, user_id=event.user_id), send)
 
 
 def erase(job: NotificationsErasure, send: Send) -> Stats:
@@ -56,15 +50,10 @@ class CausedErasure(Erasure):
     aggregate = "notifications"
 
 
-def caused_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase_caused(CausedErasure(event_id=event.event_id, user_id=event.user_id), send)
-
-
 def erase_caused(job: CausedErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        found = Notification.by_actor.query(actor_pk(job.user_id), limit=PAGE)
-        keys = [(str(item.pk), str(item.sk)) for item in found]
-        return keys, (str(int(after or 0) + 1) if len(keys) == PAGE else None)
+        keys = keys_of(Notification.by_actor.query(actor_pk(job.user_id), limit=PAGE))
+        return keys, next_page(after, len(keys), PAGE)
 
     def remove(keys: list[tuple[str, str]]) -> int:
         write_many(Notification, deletes=keys)
@@ -73,8 +62,4 @@ def erase_caused(job: CausedErasure, send: Send) -> Stats:
     return erase_pages(job, pages, remove, send)
 
 
-ERASURE = Table(
-    owner="notifications",
-    reactions={events.AccountErased: (account_erased, caused_erased)},
-    jobs={NotificationsErasure: erase, CausedErasure: erase_caused},
-)
+ERASURE = table("notifications", {NotificationsErasure: erase, CausedErasure: erase_caused})

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse import events
 from glimpse.adapters.media_bucket import delete_keys, keys_under
-from glimpse.erasure import Erasure, erase_pages
+from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, table
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import write_many
 from glimpse.models.objects import KEPT_RENDITIONS_PREFIX
@@ -31,7 +30,6 @@ from glimpse.models.stories import (
     tray_pk,
     view_sk,
 )
-from glimpse.reactions import Table
 
 PAGE = 25  # stories or highlights per invocation
 
@@ -54,35 +52,16 @@ class TrayErasure(Erasure):
     aggregate = "stories"
 
 
-def stories_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase_stories(StoriesErasure(event_id=event.event_id, user_id=event.user_id), send)
-
-
-def highlights_erased(event: events.AccountErased, send: Send) -> Stats:
-    job = HighlightsErasure(event_id=event.event_id, user_id=event.user_id)
-    return erase_highlights(job, send)
-
-
-def tray_erased(event: events.AccountErased, send: Send) -> Stats:
-    return erase_tray(TrayErasure(event_id=event.event_id, user_id=event.user_id), send)
-
-
-def _next(after: str | None, found: int) -> str | None:
-    """Removed items leave their index or partition, so every page starts from the top;
-    `after` only counts pages (each job's idempotency key differs from the last)."""
-    return str(int(after or 0) + 1) if found == PAGE else None
-
-
 def erase_stories(job: StoriesErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[str], str | None]:
         ids = [s.story_id for s in Story.by_owner.query(owner_pk(job.user_id), limit=PAGE)]
-        return ids, _next(after, len(ids))
+        return ids, next_page(after, len(ids), PAGE)
 
     def remove(story_ids: list[str]) -> int:
         keys = [
-            (str(item.pk), str(item.sk))
+            key
             for story_id in story_ids
-            for item in Story.query(story_pk(story_id), attributes_to_get=["pk", "sk"])
+            for key in keys_of(Story.query(story_pk(story_id), attributes_to_get=["pk", "sk"]))
         ]
         viewers = {sk.removeprefix(VIEW) for _pk, sk in keys if sk.startswith(VIEW)}
         seen = [(tray_pk(viewer), seen_sk(job.user_id)) for viewer in sorted(viewers)]
@@ -96,7 +75,7 @@ def erase_stories(job: StoriesErasure, send: Send) -> Stats:
 def erase_highlights(job: HighlightsErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[Highlight], str | None]:
         found = list(Highlight.query(highlights_pk(job.user_id), limit=PAGE))
-        return found, _next(after, len(found))
+        return found, next_page(after, len(found), PAGE)
 
     def remove(highlights: list[Highlight]) -> int:
         media_ids = {
@@ -115,8 +94,8 @@ def erase_highlights(job: HighlightsErasure, send: Send) -> Stats:
 def erase_tray(job: TrayErasure, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
         found = TrayMarker.query(tray_pk(job.user_id), limit=PAGE, attributes_to_get=["pk", "sk"])
-        keys = [(str(item.pk), str(item.sk)) for item in found]
-        return keys, _next(after, len(keys))
+        keys = keys_of(found)
+        return keys, next_page(after, len(keys), PAGE)
 
     def remove(keys: list[tuple[str, str]]) -> int:
         owners = [sk.removeprefix(SEEN) for _pk, sk in keys if sk.startswith(SEEN)]
@@ -132,12 +111,7 @@ def erase_tray(job: TrayErasure, send: Send) -> Stats:
     return erase_pages(job, pages, remove, send)
 
 
-ERASURE = Table(
-    owner="stories",
-    reactions={events.AccountErased: (stories_erased, highlights_erased, tray_erased)},
-    jobs={
-        StoriesErasure: erase_stories,
-        HighlightsErasure: erase_highlights,
-        TrayErasure: erase_tray,
-    },
+ERASURE = table(
+    "stories",
+    {StoriesErasure: erase_stories, HighlightsErasure: erase_highlights, TrayErasure: erase_tray},
 )
