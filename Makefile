@@ -80,6 +80,7 @@ bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.notifications
 	$(PY) -m benchmarks.realtime
 	$(PY) -m benchmarks.search
+	$(PY) -m benchmarks.export
 	$(PY) -m benchmarks.erasure
 	$(PY) -m benchmarks.local_boot
 

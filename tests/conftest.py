@@ -27,6 +27,25 @@ for _key, _value in {
 os.environ.pop("AWS_PROFILE", None)
 
 
+# What API.md says a data export's ZIP holds, besides media/<media_id>.<ext>.
+ARCHIVE_FILES = frozenset(
+    {
+        "profile.json",
+        "posts.json",
+        "comments.json",
+        "likes.json",
+        "saved.json",
+        "followers.json",
+        "following.json",
+        "blocked.json",
+        "stories.json",
+        "messages.json",
+        "notifications.json",
+        "README.txt",
+    }
+)
+
+
 def load_event(name: str, **changes: Any) -> dict[str, Any]:
     """A sample event from events/ (e.g. "users/get_me"), with top-level keys replaced."""
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
@@ -37,6 +56,8 @@ def load_event(name: str, **changes: Any) -> dict[str, Any]:
 
 
 class FakeContext:
+    """A Lambda context with `remaining_ms` left (10 s: an API function's timeout)."""
+
     function_name = "test"
     function_version = "$LATEST"
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
@@ -45,8 +66,11 @@ class FakeContext:
     log_group_name = "/aws/lambda/test"
     log_stream_name = "test"
 
+    def __init__(self, remaining_ms: int = 10_000) -> None:
+        self.remaining_ms = remaining_ms
+
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_ms
 
 
 def run_concurrently[T](count: int, work: Callable[[int], T]) -> list[T]:

@@ -309,7 +309,10 @@ def _checking_reset_code(original: Callable[..., Any]) -> Callable[..., Any]:
         pool = _pool_for_client(self, client_id)
         user = pool._get_user(username) if pool is not None else None
         expected = getattr(user, "confirmation_code", None)
-        if user is None or not expected or not secrets.compare_digest(str(code), expected):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a 500 for a code
+        # Cognito would just call a mismatch).
+        given = str(code).encode("utf-8", "surrogatepass")
+        if user is None or not expected or not secrets.compare_digest(given, expected.encode()):
             raise CodeMismatchException("Invalid verification code provided, please try again.")
         if time.time() - getattr(user, "glimpse_code_sent_at", 0) > RESET_CODE_SECONDS:
             user.confirmation_code = None

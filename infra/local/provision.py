@@ -98,6 +98,7 @@ class Report:
     unsupported: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
     kept_as_saved: list[str] = field(default_factory=list)
+    not_emulated: list[str] = field(default_factory=list)  # properties stored but never acted on
 
     def lines(self) -> list[str]:
         out = [f"provisioned: {', '.join(self.provisioned) or '-'}"]
@@ -110,6 +111,7 @@ class Report:
         out.append(f"emulated in-process: {', '.join(self.emulated) or '-'}")
         out.extend(f"not needed locally: {name} ({why})" for name, why in self.not_needed)
         out.extend(f"NOT PROVISIONED (unsupported type): {name}" for name in self.unsupported)
+        out.extend(f"NOT EMULATED: {what}" for what in self.not_emulated)
         return out
 
 
@@ -206,6 +208,7 @@ class Provisioner:
                     self.report.unsupported.append(f"{logical_id} ({type_})")
                 continue
             props = spec.get("Properties", {}) or {}
+            self.report.not_emulated += not_emulated(logical_id, type_, props)
             if type_ == "AWS::Serverless::Function":
                 props = {k: v for k, v in props.items() if k != "Events"}
             resolved = self.resolver.resolve(props)
@@ -536,6 +539,16 @@ def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
     """CloudFormation's CorsRule spelling → the S3 API's."""
     renamed = {"Id": "ID", "MaxAge": "MaxAgeSeconds"}
     return {renamed.get(key, key): value for key, value in rule.items()}
+
+
+def not_emulated(logical_id: str, type_: str, props: dict[str, Any]) -> list[str]:
+    """What of a resource the local cloud stores but never acts on: a bucket's lifecycle rules
+    (moto keeps them; nothing expires objects or aborts uploads by them)."""
+    rules = (props.get("LifecycleConfiguration") or {}).get("Rules") or []
+    if type_ != "AWS::S3::Bucket" or not rules:
+        return []
+    names = ", ".join(str(rule.get("Id", "rule")) for rule in rules)
+    return [f"{logical_id}.LifecycleConfiguration (stored, never run: {names})"]
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:

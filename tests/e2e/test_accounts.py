@@ -91,7 +91,7 @@ def test_unknown_route_is_a_json_404(anonymous: Client, alice: Client) -> None:
         response = client.get("/no/such/route")
         assert response.status_code == 404
         assert error_of(response)["code"] == "not_found"
-    assert alice.request("DELETE", "/me").status_code == 404
+    assert alice.request("PUT", "/me").status_code == 404  # a method /me is not served with
 
 
 def test_cors_preflight(anonymous: Client) -> None:

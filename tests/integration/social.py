@@ -17,6 +17,8 @@ from botocore.config import Config
 
 from functions.counters import app as counters
 from functions.eraser import app as eraser
+from functions.exporter import app as exporter
+from functions.exports import app as exports
 from functions.fanout import app as fanout
 from functions.feed import app as feed
 from functions.graph import app as graph
@@ -46,7 +48,11 @@ HANDLERS = {
     "notifications": notifications,
     "messages": messages,
     "search": search,
+    "exports": exports,
 }
+
+
+EXPORTER_MS = 900_000  # what the longest consumer (the exporter) gets: its Timeout
 
 
 @dataclass(frozen=True)
@@ -175,9 +181,9 @@ def run_feed_jobs(
 ) -> int:
     """Deliver every domain event and queued job to its consumers (each record `deliveries`
     times) until nothing is left: the outbox stream to the publisher, then each queue to its
-    function (feed jobs, counters, notifier, erasure). Returns how many feed-jobs messages
-    ran. With `shuffle`, every batch is delivered in a random order. A failed record fails the
-    test."""
+    function (feed jobs, counters, notifier, erasure, exports). Returns how many feed-jobs
+    messages ran. With `shuffle`, every batch is delivered in a random order. A failed record
+    fails the test."""
     return EventPump.of(stack).drain(deliveries, rounds, shuffle)
 
 
@@ -202,6 +208,7 @@ class EventPump:
             ("CountersQueue", counters.lambda_handler),
             ("NotifierQueue", notifier.lambda_handler),
             ("ErasureQueue", eraser.lambda_handler),
+            ("ExportsQueue", exporter.lambda_handler),
         ]
 
     @classmethod
@@ -263,7 +270,7 @@ class EventPump:
             for _ in range(deliveries):
                 if shuffle is not None:
                     shuffle.shuffle(records)
-                response = handler(sqs_event(records), FakeContext())
+                response = handler(sqs_event(records), FakeContext(EXPORTER_MS))
                 assert response["batchItemFailures"] == [], response
             for message in messages:
                 sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])

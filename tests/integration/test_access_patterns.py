@@ -42,6 +42,8 @@ class World:
             body={"media_id": story_media(stack, self.author)},
         )
         self.story = story["story_id"]
+        _s, export = api("exports", "request_export", self.author)
+        self.export = export["export_id"]
         run_feed_jobs(stack)
 
 
@@ -148,6 +150,11 @@ CASES: dict[str, tuple[int, Case]] = {
         ),
     ),
     "GET /me/close-friends": (2, lambda w: api("stories", "close_friends", w.author)),
+    "POST /me/exports": (3, lambda w: api("exports", "request_export", w.other)),
+    "GET /me/exports/{id}": (
+        1,
+        lambda w: api("exports", "get_export", w.author, {"export_id": w.export}),
+    ),
 }
 
 

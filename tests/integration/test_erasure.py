@@ -86,6 +86,7 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     media_id = make_media(alice)
     stack.client("s3").put_object(Bucket=bucket(), Key=original_key(user_id, media_id), Body=b"o")
     stack.client("s3").put_object(Bucket=bucket(), Key=f"renditions/{media_id}/640.jpg", Body=b"r")
+    assert api("exports", "request_export", alice)[0] == 202  # an archive, its item, a ledger
     settle()
     marks = [user_id, name]
     assert stored_mentions(stack, marks)
@@ -103,7 +104,9 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
 
     assert stored_mentions(stack, marks) == []
     erased = report.report(user_id)
-    assert {"accounts", "graph", "posts", "feed", "stories", "messages", "media"} <= set(erased)
+    assert {"accounts", "graph", "posts", "feed", "stories", "messages", "media", "exports"} <= set(
+        erased
+    )
     assert all(count > 0 for count in erased.values())
     assert user_id not in report_pk(user_id)
     bob_post_now = ok(api("posts", "get_post", bob, {"post_id": bob_post}))

@@ -24,6 +24,20 @@ def test_the_check_allows_what_a_policy_names_and_nothing_else(stack: Stack) -> 
     assert not check.allows(Call("ThumbnailerFunction", "s3:GetObject", f"{bucket}/originals/m"))
 
 
+def test_a_download_link_is_signed_by_a_function_that_may_read_the_archive(stack: Stack) -> None:
+    """Presigning calls nothing, so the recorder never sees it: the link works only if the
+    signer's policy lets it read the object, and nothing else of the bucket."""
+    provisioner = stack.provisioner
+    check = Recorder(provisioner, function_specs(provisioner.template, provisioner.resolver))
+    bucket = f"arn:aws:s3:::{stack.ref('MediaBucket')}"
+    archive = f"{bucket}/exports/u1/01JD0Z8Q5M3S4V6X7Y8Z9A0B3E.zip"
+    assert check.allows(Call("ExportsFunction", "s3:GetObject", archive))
+    assert not check.allows(Call("ExportsFunction", "s3:GetObject", f"{bucket}/originals/u1/m"))
+    assert not check.allows(Call("ExportsFunction", "s3:PutObject", archive))
+    assert check.allows(Call("ExporterFunction", "s3:PutObject", archive))
+    assert not check.allows(Call("ExporterFunction", "s3:PutObject", f"{bucket}/originals/u1/m"))
+
+
 def test_calls_are_attributed_to_the_function_whose_handler_runs(stack: Stack) -> None:
     from functions.users import app as users
     from tests.integration.conftest import as_user

@@ -52,6 +52,8 @@ def test_forgot_and_reset_end_every_session(stack: Stack, auto_confirm: None) ->
     assert call(auth.lambda_handler, "auth/forgot_password", {"username": unique_name()})[0] == 202
     code = cognito.reset_code(stack.ref("UserPoolClient"), name)
     assert code
+    wrong = {"username": name, "code": "\u00e912345", "new_password": NEW_PASSWORD}
+    assert call(auth.lambda_handler, "auth/reset_password", wrong)[0] == 400  # not a 500
     reset = {"username": name, "code": code, "new_password": NEW_PASSWORD}
     assert call(auth.lambda_handler, "auth/reset_password", reset)[0] == 204
     assert SessionCutoff.get(user_pk(user_id)).cutoff > 0

@@ -23,9 +23,13 @@ DOMAINS = {
     "AuthFunction": {"auth", "graph", "media", "realtime", "users"},
     "CountersFunction": {"counters", "posts"},
     "DocsFunction": set(),
+    "ExportsFunction": {"exports"},
+    # what an archive holds is read through the models and views of each domain
+    "ExporterFunction": {"exports", "graph", "media", "notifications", "posts", "stories"},
     # every aggregate erases what it holds of an erased account
     "EraserFunction": {
         "auth",
+        "exports",
         "feed",
         "graph",
         "media",
@@ -60,16 +64,17 @@ DOMAINS = {
 # The functions whose API routes take parameters or a body (validated), and those that read
 # domain events; the docs function serves routes too, with nothing to validate.
 ROUTES = {
-    "AuthFunction", "FeedFunction", "GraphFunction", "MediaFunction", "MessagesFunction",
-    "NotificationsFunction", "PostsFunction", "SearchFunction", "StoriesFunction",
-    "UsersFunction",
+    "AuthFunction", "ExportsFunction", "FeedFunction", "GraphFunction", "MediaFunction",
+    "MessagesFunction", "NotificationsFunction", "PostsFunction", "SearchFunction",
+    "StoriesFunction", "UsersFunction",
 }  # fmt: skip
 EVENTS = {
-    "CountersFunction", "EraserFunction", "FanoutFunction", "NotifierFunction",
-    "StoryReaperFunction",
+    "CountersFunction", "EraserFunction", "ExporterFunction", "FanoutFunction",
+    "NotifierFunction", "StoryReaperFunction",
 }  # fmt: skip
 IDEMPOTENT_RECORDS = {
-    "EraserFunction", "FanoutFunction", "ThumbnailerFunction", "TranscoderFunction",
+    "EraserFunction", "ExporterFunction", "FanoutFunction", "ThumbnailerFunction",
+    "TranscoderFunction",
 }  # fmt: skip
 # Libraries only some functions ship or use: who may load them at import.
 HEAVY = {
@@ -99,8 +104,8 @@ NEVER = (
     "ulid",
 )
 DOMAIN_PACKAGES = {
-    "auth", "counters", "feed", "graph", "media", "messages", "notifications", "posts",
-    "realtime", "search", "stories", "users",
+    "auth", "counters", "exports", "feed", "graph", "media", "messages", "notifications",
+    "posts", "realtime", "search", "stories", "users",
 }  # fmt: skip
 PROBE = """
 import importlib, json, sys

@@ -121,7 +121,6 @@ class Unbuilt:
 
 
 UNBUILT: dict[str, Unbuilt] = {
-    "data export": Unbuilt(r"\bexport", lambda d: _paths(d, r"export|download")),
     "two-factor authentication": Unbuilt(
         r"two-factor|\b2fa\b|\bmfa\b", lambda d: _paths(d, r"mfa|2fa|totp|two-factor")
     ),

@@ -81,7 +81,9 @@ def test_unknown_or_incomplete_events_are_refused() -> None:
 def test_filter_policies_are_the_reaction_tables() -> None:
     """Each queue gets exactly the events its consumer's tables have rows for."""
     queues = subscriptions()
-    assert set(queues) == {"FeedJobsQueue", "CountersQueue", "NotifierQueue", "ErasureQueue"}
+    assert set(queues) == {
+        "FeedJobsQueue", "CountersQueue", "NotifierQueue", "ErasureQueue", "ExportsQueue"
+    }  # fmt: skip
     for types in queues.values():
         assert types <= set(events.EVENT_TYPES)
     assert feed_jobs.ROUTER.event_types() == queues["FeedJobsQueue"]
@@ -89,6 +91,7 @@ def test_filter_policies_are_the_reaction_tables() -> None:
     assert counter_rows.event_types() == queues["CountersQueue"]
     assert {e.type for e in SAMPLES if counters.deltas(e)} == queues["CountersQueue"]
     assert _notified_types() == queues["NotifierQueue"]
+    assert queues["ExportsQueue"] == {events.type_of(events.ExportRequested)}  # the exporter's
 
 
 def test_every_row_of_the_feed_jobs_tables_acts_on_its_event(
@@ -198,6 +201,10 @@ def test_docs_list_every_event_with_its_consumers() -> None:
     text = (ROOT / "docs" / "events.md").read_text()
     rows = dict(re.findall(r"^\| `([a-z_]+)` \| [^|]+ \| [^|]+ \| ([^|]+) \|$", text, re.M))
     assert set(rows) == set(events.EVENT_TYPES)
-    for queue, consumer in (("FeedJobsQueue", "fanout"), ("CountersQueue", "counters")):
+    for queue, consumer in (
+        ("FeedJobsQueue", "fanout"),
+        ("CountersQueue", "counters"),
+        ("ExportsQueue", "exporter"),
+    ):
         documented = {t for t, consumers in rows.items() if consumer in consumers}
         assert documented == subscriptions()[queue], queue

@@ -45,8 +45,9 @@ def test_every_dead_letter_queue_has_an_alarm() -> None:
         if dimension["Name"] == "QueueName"
     }
     assert dead_letter == watched
-    # uploads, video uploads, feed jobs, counters, notifier, publisher, reaper, indexer
-    assert len(dead_letter) == 9
+    # uploads, video uploads, feed jobs, counters, notifier, erasure, exports, publisher,
+    # reaper, indexer
+    assert len(dead_letter) == 10
 
 
 def test_stateful_resources_survive_a_stack_deletion_or_replacement() -> None:

@@ -69,3 +69,16 @@ def test_unknown_route_is_404_json() -> None:
     response = app.resolve(event, FakeContext())
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["error"]["code"] == "not_found"
+
+
+def test_a_delete_body_that_cannot_be_read_is_refused_before_routing() -> None:
+    """`DELETE /me` reads a body: one Powertools could not read is a 415 or a 400 before
+    routing (it would answer a 500), as for `POST`."""
+    for content_type, body, status in (
+        ("multipart/form-data", '{"password": "x"}', 415),
+        ("application/json", '{"password": ', 400),
+    ):
+        event = load_event(
+            "auth/signup", httpMethod="DELETE", headers={"Content-Type": content_type}, body=body
+        )
+        assert app.resolve(event, FakeContext())["statusCode"] == status

@@ -227,6 +227,23 @@ class StoryLiked(Event):
     user_id: str
 
 
+# --------------------------------------------------------------------------- exports
+class ExportRequested(Event):
+    """`POST /me/exports` accepted a request: the exporter builds the archive."""
+
+    type: Literal["export_requested"] = "export_requested"
+    user_id: str
+    export_id: str
+
+
+class ExportReady(Event):
+    """The exporter wrote the archive: its owner is told."""
+
+    type: Literal["export_ready"] = "export_ready"
+    user_id: str
+    export_id: str
+
+
 type DomainEvent = Annotated[
     PostCreated
     | PostDeleted
@@ -251,7 +268,9 @@ type DomainEvent = Annotated[
     | StoryCreated
     | StoryRemoved
     | StoryViewed
-    | StoryLiked,
+    | StoryLiked
+    | ExportRequested
+    | ExportReady,
     Field(discriminator="type"),
 ]
 

@@ -60,7 +60,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 MAX_JSON_DEPTH = 32  # nesting a request body may have; no Glimpse request needs more than 3
-BODY_METHODS = {"POST", "PUT", "PATCH"}
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}  # DELETE /me reads a body (its password)
 
 
 def body_refusal(event: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
@@ -72,7 +72,7 @@ def body_refusal(event: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
     """
     body = event.get("body")
     if not body or str(event.get("httpMethod", "")).upper() not in BODY_METHODS:
-        return None  # a GET or DELETE body is never read
+        return None  # a GET body is never read
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type != "application/json":

@@ -12,6 +12,7 @@ aggregate's erasure sends back to it (glimpse.erasure). Its SNS filter policy is
 | stories | its stories with their views, its highlights and their copies, its tray |
 | messages | what it sent, its place among the members, conversations left with no one else |
 | media | its uploads, originals, and everything made from them |
+| exports | its data exports' archives, its export items and ledger |
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from glimpse.adapters.messaging import send_erasure_jobs
 from glimpse.auth.erasure import ERASURE as ACCOUNTS
+from glimpse.exports.erasure import ERASURE as EXPORTS
 from glimpse.feed.erasure import ERASURE as FEED
 from glimpse.graph.erasure import ERASURE as GRAPH
 from glimpse.jobs import Send, Stats
@@ -30,7 +32,7 @@ from glimpse.posts.erasure import ERASURE as POSTS
 from glimpse.reactions import Router
 from glimpse.stories.erasure import ERASURE as STORIES
 
-ROUTER = Router((GRAPH, POSTS, FEED, STORIES, NOTIFICATIONS, MESSAGES, MEDIA, ACCOUNTS))
+ROUTER = Router((GRAPH, POSTS, FEED, STORIES, NOTIFICATIONS, MESSAGES, MEDIA, EXPORTS, ACCOUNTS))
 
 
 def run(message: dict[str, Any], send: Send = send_erasure_jobs) -> Stats:

@@ -19,6 +19,17 @@ ALLOWED_TYPES: tuple[str, ...] = (
     "image/heic",
 )
 VIDEO_TYPES: tuple[str, ...] = ("video/mp4", "video/quicktime", "video/webm")
+# The file name extension of each accepted type (an original in a data export).
+EXTENSIONS: dict[str, str] = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+    "video/webm": "webm",
+}
 VIDEO_KINDS: tuple[str, ...] = ("post", "story")  # an avatar is a still
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 100 * 1024 * 1024

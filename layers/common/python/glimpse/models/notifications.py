@@ -94,8 +94,9 @@ class Notification(Model):
     post_id = UnicodeAttribute(null=True)
     comment_id = UnicodeAttribute(null=True)
     story_id = UnicodeAttribute(null=True)
-    # [[user_id, iso time], ...] newest first: a few more than shown, so a removal or a block
-    # seldom leaves fewer than three to show.
+    export_id = UnicodeAttribute(null=True)  # export_ready: the export
+    # [[user_id, iso time], ...] newest first (none for one about the account itself): a few
+    # more than shown, so a removal or a block seldom leaves fewer than three to show.
     actors = JSONAttribute(default=list)
     actor_count = NumberAttribute(default=1)
     # A grouped one's first members, `<actor_id>|<time>` (the rest are in its slices).

@@ -9,6 +9,9 @@
 Story media live under prefixes of their own, which a lifecycle rule expires after two days
 (the backstop: the story reaper deletes them when the story goes): `renditions/stories/…` and
 `originals/stories/…`. A highlight keeps copies under `renditions/kept/…`, which never expire.
+
+- `exports/{user_id}/{export_id}.zip`: an account's data export (private, handed out by
+  presigned URL); a lifecycle rule deletes it seven days after it was written
 """
 
 from __future__ import annotations
@@ -45,6 +48,28 @@ KEPT_RENDITIONS_PREFIX = f"{RENDITIONS_PREFIX}kept/"
 def original_key(user_id: str, media_id: str, kind: str = "post") -> str:
     prefix = STORY_ORIGINALS_PREFIX if kind == "story" else ORIGINALS_PREFIX
     return f"{prefix}{user_id}/{media_id}"
+
+
+def originals_prefixes(user_id: str) -> tuple[str, str]:
+    """Where the originals of everything `user_id` uploaded are kept: posts and avatars, and
+    stories (which the story reaper deletes when the story ends)."""
+    return f"{ORIGINALS_PREFIX}{user_id}/", f"{STORY_ORIGINALS_PREFIX}{user_id}/"
+
+
+def media_id_of_original(key: str) -> str:
+    """The media id an original's key ends with."""
+    return key.rsplit("/", 1)[-1]
+
+
+EXPORTS_PREFIX = "exports/"
+
+
+def exports_prefix(user_id: str) -> str:
+    return f"{EXPORTS_PREFIX}{user_id}/"
+
+
+def export_key(user_id: str, export_id: str) -> str:
+    return f"{exports_prefix(user_id)}{export_id}.zip"
 
 
 def rendition_key(media_id: str, size: int | str, kind: str = "post") -> str:

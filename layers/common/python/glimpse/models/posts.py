@@ -46,6 +46,11 @@ def author_pk(author_id: str) -> str:
     return f"AUTHOR#{author_id}"
 
 
+def post_id_in(pk: str) -> str:
+    """The post's id from its partition's key (a post's, a like's, a comment's)."""
+    return pk.removeprefix("POST#")
+
+
 def actor_pk(user_id: str) -> str:
     return f"ACTOR#{user_id}"
 

@@ -72,6 +72,7 @@ class Target:
     post_id: str | None = None
     comment_id: str | None = None
     story_id: str | None = None
+    export_id: str | None = None
 
 
 @dataclass
@@ -229,6 +230,7 @@ def _root(target: Target, plan: _Plan, count: int, actors: list[list[str]]) -> N
         post_id=target.post_id,
         comment_id=target.comment_id,
         story_id=target.story_id,
+        export_id=target.export_id,
         actors=actors,
         actor_count=count,
         members=plan.members or None,
@@ -274,10 +276,12 @@ def _refill(members_pk: str, plan: _Plan, actors: list[list[str]]) -> list[list[
     return sorted(refilled, key=lambda pair: pair[1], reverse=True)
 
 
-def put_single(target: Target, actor_id: str, at: datetime, event_id: str) -> Notification | None:
-    """A notification of its own (a comment, a mention, a request): written once per event
-    (its id is the event's), and replaced only by a newer event for the same key (a request
-    made again). Returns it when written."""
+def put_single(
+    target: Target, actor_id: str | None, at: datetime, event_id: str
+) -> Notification | None:
+    """A notification of its own (a comment, a mention, a request; with no actor, one about
+    the account itself): written once per event (its id is the event's), and replaced only by
+    a newer event for the same key (a request made again). Returns it when written."""
     item = Notification(
         recipient_pk(target.recipient_id),
         notification_sk(target.key),
@@ -285,13 +289,14 @@ def put_single(target: Target, actor_id: str, at: datetime, event_id: str) -> No
         post_id=target.post_id,
         comment_id=target.comment_id,
         story_id=target.story_id,
-        actors=[[actor_id, iso(at)]],
-        actor_count=1,
+        export_id=target.export_id,
+        actors=[[actor_id, iso(at)]] if actor_id else [],
+        actor_count=1 if actor_id else 0,
         created_at=at,
         recipient_pk=recipient_pk(target.recipient_id),
         activity=event_id,
         expires_at=at + RETENTION,
-        actor_pk=actor_pk(actor_id),
+        actor_pk=actor_pk(actor_id) if actor_id else None,
     )
     condition = Notification.pk.does_not_exist() | (Notification.activity < event_id)
     return item if conditionally(lambda: item.save(condition=condition)) else None

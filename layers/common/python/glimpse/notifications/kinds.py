@@ -4,6 +4,9 @@ Likes on one post and follows are grouped: all that happen within one window (a 
 API.md says) are one notification. A post's windows count from the post's creation (its
 first day's likes are one notification, its second day's the next); follows' windows are UTC
 days. The other types are one notification per thing (a comment, a mention, a request).
+
+Notifications about the account itself (`ACCOUNT`: a data export that is ready) have no
+actor and no setting: nobody did them, and turning them off would hide what was asked for.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ from typing import Literal
 from glimpse.clock import time_of
 
 NotificationType = Literal[
-    "like", "comment", "follow", "follow_request", "follow_accepted", "mention", "story_like"
+    "like",
+    "comment",
+    "follow",
+    "follow_request",
+    "follow_accepted",
+    "mention",
+    "story_like",
+    "export_ready",
 ]
 Setting = Literal["likes", "comments", "follows", "mentions"]
 
@@ -34,6 +44,10 @@ SETTING_OF: dict[NotificationType, Setting] = {
     "follow_accepted": "follows",
 }
 SETTINGS: tuple[Setting, ...] = ("likes", "comments", "follows", "mentions")
+# Notifications about the account itself, and what each says: no actor, no setting.
+ACCOUNT: dict[NotificationType, str] = {
+    "export_ready": "Your data export is ready to download",
+}
 
 
 def _window(moment: datetime, since: datetime) -> int:
@@ -68,6 +82,10 @@ def story_like_key(story_id: str, user_id: str) -> str:
     return f"story_like#{story_id}#{user_id}"
 
 
+def export_key(export_id: str) -> str:
+    return f"export#{export_id}"
+
+
 _ACTION: dict[NotificationType, str] = {
     "like": "liked your post",
     "follow": "started following you",
@@ -80,7 +98,10 @@ _ACTION: dict[NotificationType, str] = {
 
 def text(kind: NotificationType, names: list[str], count: int, in_comment: bool = False) -> str:
     """ "alice liked your post", "alice and bob liked your post", "alice and 10 others liked
-    your post": `names` are the shown actors' usernames, newest first; `count` all actors."""
+    your post": `names` are the shown actors' usernames, newest first; `count` all actors.
+    A notification about the account itself says what happened, with no one who did it."""
+    if kind in ACCOUNT:
+        return ACCOUNT[kind]
     action = (
         f"mentioned you in a {'comment' if in_comment else 'post'}"
         if kind == "mention"

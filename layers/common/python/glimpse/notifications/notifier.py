@@ -43,7 +43,7 @@ class Intent:
 
     message_id: str
     target: Target
-    actor_id: str
+    actor_id: str | None  # None: about the account itself (no actor, no setting)
     at: datetime
     event_id: str
     added: bool = True
@@ -156,7 +156,7 @@ def _allowed(intents: list[Intent]) -> list[Intent]:
     keys: set[tuple[type[Model], tuple[str, str]]] = set()
     for i in intents:
         recipient = i.target.recipient_id
-        if not i.added or i.actor_id == recipient:
+        if not i.added or i.actor_id is None or i.actor_id == recipient:
             continue
         keys.add((NotificationState, (recipient_pk(recipient), STATE)))
         keys |= set(block_keys(recipient, i.actor_id))
@@ -166,7 +166,7 @@ def _allowed(intents: list[Intent]) -> list[Intent]:
 
     def ok(i: Intent) -> bool:
         recipient = i.target.recipient_id
-        if not i.added:
+        if not i.added or i.actor_id is None:
             return True
         state = fetched.get(NotificationState, (recipient_pk(recipient), STATE))
         return (
@@ -201,7 +201,7 @@ def notify(events: Sequence[tuple[str, DomainEvent]]) -> Outcome:
                 outcome.notified.append(written)
                 outcome.writes += 1
     for target, members in groups.items():
-        changes = [Change(i.actor_id, i.at, i.event_id, i.added) for i in members]
+        changes = [Change(str(i.actor_id), i.at, i.event_id, i.added) for i in members]
         try:
             result = apply_group(target, changes)
         except Exception as exc:

@@ -20,6 +20,7 @@ from typing import Any
 from glimpse.events import (
     CommentAdded,
     Event,
+    ExportReady,
     FollowCreated,
     FollowRemoved,
     PostCreated,
@@ -42,10 +43,11 @@ type Key = tuple[type[Model], tuple[str, str]]
 @dataclass(frozen=True)
 class Told:
     """One notification change: `actor_id` joins (or, not `added`, leaves) `target`, by an
-    action made at `at`; a `grouped` target folds many actors into one notification."""
+    action made at `at`; a `grouped` target folds many actors into one notification. No
+    actor (None): a notification about the account itself (kinds.ACCOUNT)."""
 
     target: Target
-    actor_id: str
+    actor_id: str | None
     at: datetime
     added: bool = True
     grouped: bool = False
@@ -175,6 +177,13 @@ def _story_liked(event: StoryLiked, _facts: Fetched) -> Asked:
     return [Told(target, event.user_id, event.occurred_at)]
 
 
+def _export_ready(event: ExportReady, _facts: Fetched) -> Asked:
+    """Whether the export is still there is decided when the list is read."""
+    key = kinds.export_key(event.export_id)
+    target = Target(event.user_id, key, "export_ready", export_id=event.export_id)
+    return [Told(target, None, event.occurred_at)]
+
+
 REACTIONS: dict[type[Event], Reaction[Any]] = {
     PostLiked: Reaction(_liked, facts=_like_of),
     PostUnliked: Reaction(_unliked),
@@ -184,4 +193,5 @@ REACTIONS: dict[type[Event], Reaction[Any]] = {
     CommentAdded: Reaction(_commented, facts=_comment_of),
     PostCreated: Reaction(_posted, facts=_post_of),
     StoryLiked: Reaction(_story_liked),
+    ExportReady: Reaction(_export_ready),
 }

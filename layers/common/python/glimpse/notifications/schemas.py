@@ -23,6 +23,9 @@ class NotificationOut(Schema):
     post_id: str | None = None
     comment_id: str | None = None
     story_id: str | None = None
+    export_id: str | None = Field(
+        default=None, description="`export_ready`: the export (`GET /me/exports/{export_id}`)."
+    )
     text: str
     read: bool
     created_at: Timestamp = Field(description="When the newest of its actions happened.")

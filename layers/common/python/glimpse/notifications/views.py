@@ -1,10 +1,11 @@
 """Notifications as their recipient sees them now: what no longer holds is left out.
 
 A notification is shown only while what it is about still exists and is still so: the post
-(likes, comments, mentions), the comment, the story and its like, the pending request; and a
-mention only while its recipient may see the post's author. Actors who no longer exist or are
-blocked either way are left out (from `actors` and from `actor_count`), and a notification
-with no actor left is not shown. Expired ones (90 days; TTL deletes lazily) neither.
+(likes, comments, mentions), the comment, the story and its like, the pending request, the
+export's archive; and a mention only while its recipient may see the post's author. Actors who
+no longer exist or are blocked either way are left out (from `actors` and from
+`actor_count`), and a notification with no actor left is not shown (one about the account
+itself never had one). Expired ones (90 days; TTL deletes lazily) neither.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from glimpse.clock import now, time_of
 from glimpse.directory import UserSummary
 from glimpse.graph.access import listed
 from glimpse.models.batch import Fetched, get_many
+from glimpse.models.exports import Export, export_sk, exports_pk
 from glimpse.models.graph import REQUEST, Edge, edge_key
 from glimpse.models.notifications import Notification
 from glimpse.models.posts import POST, Comment, Post, comment_sk, post_pk
@@ -41,6 +43,8 @@ def _content_keys(recipient_id: str, item: Notification) -> list[Key]:
         keys += [(StoryView, (story_pk(item.story_id), view_sk(a))) for a, _ in item.actors]
     if item.type == "follow_request":
         keys += [(Edge, edge_key(recipient_id, REQUEST, a)) for a, _ in item.actors]
+    if item.export_id:
+        keys.append((Export, (exports_pk(recipient_id), export_sk(item.export_id))))
     return keys
 
 
@@ -103,6 +107,10 @@ class _Page:
             post = content.get(Post, (post_pk(n.post_id), POST))
             if post is None or not may_see(self.recipient_id, post, self.sight):
                 return False
+        if n.export_id:
+            export = content.get(Export, (exports_pk(self.recipient_id), export_sk(n.export_id)))
+            if export is None or export.expires_at is None or export.expires_at <= self.moment:
+                return False  # its archive is gone (or it never was ready)
         return True
 
     def still(self, n: Notification, actor_id: str) -> bool:
@@ -121,7 +129,7 @@ class _Page:
             return None
         kept = [a for a, _ in n.actors]
         visible = [a for a in kept if a in self.shown and self.still(n, a)]
-        if not visible:
+        if not visible and n.type not in kinds.ACCOUNT:
             return None
         count = max(len(visible), int(n.actor_count) - (len(kept) - len(visible)))
         actors = [self.shown[a] for a in visible[: kinds.SHOWN]]
@@ -133,6 +141,7 @@ class _Page:
             post_id=n.post_id,
             comment_id=n.comment_id,
             story_id=n.story_id,
+            export_id=n.export_id,
             text=kinds.text(
                 n.type,  # type: ignore[arg-type]
                 [a.username for a in actors],
