@@ -6,6 +6,7 @@ refresh token is refused."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,3 +212,35 @@ def test_logout_everywhere_ends_every_session_of_that_account_only(
         pass
     assert bob.get("/me").status_code == 200
     assert log_in(cloud, alice.username).client.get("/me").status_code == 200
+
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def test_a_login_from_a_new_device_notifies_the_account(cloud: LocalCloud) -> None:
+    """API.md: a login from a device not seen for 90 days creates a `login` notification
+    naming the device and the time; a known device and the first login ever do not."""
+    user = sign_up_and_log_in(cloud, "alerted")  # the first sign-in: every device is new
+
+    def log_in_with(agent: str) -> None:
+        response = requests.post(
+            f"{cloud.url}/auth/login",
+            json={"username": user.username, "password": PASSWORD},
+            headers={"User-Agent": agent},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+
+    def logins() -> list[dict[str, Any]]:
+        items = user.get("/notifications").json()["items"]
+        return [n for n in items if n["type"] == "login"]
+
+    log_in_with(requests.utils.default_user_agent())  # the device the sign-up's login used
+    log_in_with(FIREFOX)
+    (alert,) = until(logins, what="a login notification")
+    assert alert["actors"] == []
+    assert alert["text"].startswith("New login from Firefox on Linux on ")
+    assert alert["text"].endswith(" UTC")
+    log_in_with(FIREFOX)  # now a known device
+    time.sleep(1.0)
+    assert len(logins()) == 1

@@ -124,7 +124,6 @@ UNBUILT: dict[str, Unbuilt] = {
     "two-factor authentication": Unbuilt(
         r"two-factor|\b2fa\b|\bmfa\b", lambda d: _paths(d, r"mfa|2fa|totp|two-factor")
     ),
-    "login alerts": Unbuilt(r"login alerts?", lambda d: _paths(d, r"alert")),
     "signed, expiring media URLs": Unbuilt(
         r"signed,? (?:expiring )?(?:media )?urls",
         lambda d: _fields(d, "MediaOut", r"expir|signature|signed"),

@@ -95,6 +95,7 @@ class Notification(Model):
     comment_id = UnicodeAttribute(null=True)
     story_id = UnicodeAttribute(null=True)
     export_id = UnicodeAttribute(null=True)  # export_ready: the export
+    device = UnicodeAttribute(null=True)  # login: the device that signed in
     # [[user_id, iso time], ...] newest first (none for one about the account itself): a few
     # more than shown, so a removal or a block seldom leaves fewer than three to show.
     actors = JSONAttribute(default=list)

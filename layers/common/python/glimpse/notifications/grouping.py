@@ -73,6 +73,7 @@ class Target:
     comment_id: str | None = None
     story_id: str | None = None
     export_id: str | None = None
+    device: str | None = None  # login: the device that signed in
 
 
 @dataclass
@@ -290,6 +291,7 @@ def put_single(
         comment_id=target.comment_id,
         story_id=target.story_id,
         export_id=target.export_id,
+        device=target.device,
         actors=[[actor_id, iso(at)]] if actor_id else [],
         actor_count=1 if actor_id else 0,
         created_at=at,

@@ -5,8 +5,9 @@ API.md says) are one notification. A post's windows count from the post's creati
 first day's likes are one notification, its second day's the next); follows' windows are UTC
 days. The other types are one notification per thing (a comment, a mention, a request).
 
-Notifications about the account itself (`ACCOUNT`: a data export that is ready) have no
-actor and no setting: nobody did them, and turning them off would hide what was asked for.
+Notifications about the account itself (`ACCOUNT`: a data export that is ready, a login from
+a new device) have no actor and no setting: nobody did them, and turning them off would hide
+what was asked for or what guards the account.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ NotificationType = Literal[
     "mention",
     "story_like",
     "export_ready",
+    "login",
 ]
 Setting = Literal["likes", "comments", "follows", "mentions"]
 
@@ -47,6 +49,7 @@ SETTINGS: tuple[Setting, ...] = ("likes", "comments", "follows", "mentions")
 # Notifications about the account itself, and what each says: no actor, no setting.
 ACCOUNT: dict[NotificationType, str] = {
     "export_ready": "Your data export is ready to download",
+    "login": "New login",
 }
 
 
@@ -86,6 +89,10 @@ def export_key(export_id: str) -> str:
     return f"export#{export_id}"
 
 
+def login_key(event_id: str) -> str:
+    return f"login#{event_id}"
+
+
 _ACTION: dict[NotificationType, str] = {
     "like": "liked your post",
     "follow": "started following you",
@@ -96,10 +103,21 @@ _ACTION: dict[NotificationType, str] = {
 }
 
 
-def text(kind: NotificationType, names: list[str], count: int, in_comment: bool = False) -> str:
+def text(
+    kind: NotificationType,
+    names: list[str],
+    count: int,
+    in_comment: bool = False,
+    device: str | None = None,
+    at: datetime | None = None,
+) -> str:
     """ "alice liked your post", "alice and bob liked your post", "alice and 10 others liked
     your post": `names` are the shown actors' usernames, newest first; `count` all actors.
-    A notification about the account itself says what happened, with no one who did it."""
+    A notification about the account itself says what happened, with no one who did it; a
+    login names its device and time ("New login from Firefox on Linux on 7 Dec 2026, 09:30
+    UTC")."""
+    if kind == "login" and device and at is not None:
+        return f"New login from {device} on {at.day} {at:%b %Y, %H:%M} UTC"
     if kind in ACCOUNT:
         return ACCOUNT[kind]
     action = (

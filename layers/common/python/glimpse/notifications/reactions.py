@@ -23,6 +23,7 @@ from glimpse.events import (
     ExportReady,
     FollowCreated,
     FollowRemoved,
+    NewDeviceLogin,
     PostCreated,
     PostLiked,
     PostUnliked,
@@ -184,6 +185,11 @@ def _export_ready(event: ExportReady, _facts: Fetched) -> Asked:
     return [Told(target, None, event.occurred_at)]
 
 
+def _new_device_login(event: NewDeviceLogin, _facts: Fetched) -> Asked:
+    target = Target(event.user_id, kinds.login_key(event.event_id), "login", device=event.device)
+    return [Told(target, None, event.occurred_at)]
+
+
 REACTIONS: dict[type[Event], Reaction[Any]] = {
     PostLiked: Reaction(_liked, facts=_like_of),
     PostUnliked: Reaction(_unliked),
@@ -194,4 +200,5 @@ REACTIONS: dict[type[Event], Reaction[Any]] = {
     PostCreated: Reaction(_posted, facts=_post_of),
     StoryLiked: Reaction(_story_liked),
     ExportReady: Reaction(_export_ready),
+    NewDeviceLogin: Reaction(_new_device_login),
 }

@@ -147,6 +147,8 @@ class _Page:
                 [a.username for a in actors],
                 count,
                 in_comment=bool(n.comment_id),
+                device=n.device,
+                at=n.created_at,
             ),
             read=read_up_to is not None and n.activity <= read_up_to,
             created_at=time_of(n.activity),
