@@ -58,7 +58,8 @@ def publish(client: Client, caption: str) -> str:
 
 
 def build_rich_account(alice: Client, bob: Client, carol: Client, dana: Client) -> dict[str, str]:
-    """Alice's account as the issue lists it, with bob, carol and dana around her."""
+    """Alice's account as the issue lists it (a saved export too), with bob, carol and dana
+    around her."""
     for a, b in ((bob, alice), (alice, bob), (dana, alice)):
         ok(a.post(f"/users/{b.username}/follow"))
     ok(alice.post(f"/users/{carol.username}/follow"))  # carol is private: a pending request
@@ -83,6 +84,12 @@ def build_rich_account(alice: Client, bob: Client, carol: Client, dana: Client) 
                 f"/conversations/{conversation['conversation_id']}/messages", json={"text": "hi"}
             )
         )
+    export = ok(alice.post("/me/exports"), 202)
+    until(
+        lambda: ok(alice.get(f"/me/exports/{export['export_id']}"))["status"],
+        lambda status: status == "ready",
+        what="alice's saved export",
+    )
     return {"bob_post": bob_post, "group": str(group["conversation_id"])}
 
 
