@@ -31,6 +31,9 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not sessions.is_live(claims["sub"], claims):
         logger.info("connection refused", extra={"reason": "the session has ended"})
         raise PermissionError("Unauthorized")
+    if sessions.pending_deletion(claims["sub"]):  # it may only restore itself, over HTTP
+        logger.info("connection refused", extra={"reason": "the account is deleted"})
+        raise PermissionError("Unauthorized")
     # The policy covers the whole API: the decision is made once, for the connection.
     api_arn = str(event["methodArn"]).split("/", 1)[0] + "/*"
     return {

@@ -7,6 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
 from infra.local.cloud import LocalCloud
 from tests.e2e.conftest import PASSWORD, Client, sign_up_and_log_in
 from tests.e2e.test_sessions import Session, error_of, refused
@@ -136,6 +140,11 @@ def test_a_deleted_account_is_gone_at_once_and_comes_back_whole(cloud: LocalClou
     assert forbidden.status_code == 403
     assert error_of(forbidden)["code"] == "forbidden"
     assert leaving.patch("/me", json={"bio": "still here"}).status_code == 403
+    with (
+        pytest.raises(InvalidStatus, match="401"),
+        connect(f"{cloud.websocket_url}/?token={leaving.token}", open_timeout=30),
+    ):
+        pass  # no real-time frames for a deleted account either
 
     assert leaving.post("/me/restore").status_code == 204
     assert requests_login(cloud, alice.username)["pending_deletion"] is False
