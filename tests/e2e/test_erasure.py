@@ -4,9 +4,10 @@ period has passed nothing holding its user id or username is left anywhere the l
 keeps data: every DynamoDB table, every object key and its metadata, every search index, the
 user pool. The others' counts are exact again and the username is free.
 
-Two kinds of records may still name the account for a bounded time, and the scan checks that
-bound instead (docs/operations.md, section 4c): outbox items of the events erasure
-itself publishes (published at once, expire a day later) and idempotency records (a day).
+Three kinds of records may still name the account for a bounded time, and the scan checks that
+bound instead (docs/operations.md, section 4c): outbox items of the events erasure itself
+publishes (published at once, expire a day later), idempotency records (a day) and the
+sessions item that refuses its last ID tokens (two hours).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tests.e2e.waiting import HTTP_TIMEOUT, scaled, until
 # Long enough to build the account on a loaded machine before erasure may start; the test then
 # waits for it as long as it takes.
 GRACE = round(scaled(20))
-TRANSIENT_TABLES = {"glimpse-EventsTable", "glimpse-IdempotencyTable"}
+TRANSIENT_TABLES = {"glimpse-EventsTable", "glimpse-IdempotencyTable", "glimpse-SessionsTable"}
 A_DAY = timedelta(days=1, minutes=5)
 
 

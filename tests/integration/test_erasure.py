@@ -9,9 +9,11 @@ expire within a day) or the bucket; the report counts what went, without the id.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from functions.users import app as users
+from glimpse import sessions
 from glimpse.adapters import cognito as cognito_adapter
 from glimpse.config import get_settings
 from glimpse.events import AccountErased
@@ -25,7 +27,7 @@ from tests.integration.social import User, api, make_media, make_user, post, set
 from tests.integration.test_passwords import PASSWORD, account
 from tests.integration.test_stories import story_media
 
-TRANSIENT = ("EventsTable", "IdempotencyTable")
+TRANSIENT = ("EventsTable", "IdempotencyTable", "SessionsTable")
 TOKEN = "b" * 64
 
 
@@ -98,11 +100,17 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     )
     event["body"] = json.dumps({"password": PASSWORD})
     assert users.lambda_handler(event, FakeContext())["statusCode"] == 202
+    time.sleep(1.1)  # sign-in times have whole seconds
+    during = {**claims, "auth_time": str(int(time.time()) + 1)}  # a sign-in during the grace
+    time.sleep(1.1)
+    assert sessions.is_live(user_id, during)
     with transaction() as tx:  # what the publisher does when the delayed event is due
         tx.emit(AccountErased(user_id=user_id))
     settle(deliveries=2)  # every erasure page delivered twice: the same state
 
     assert stored_mentions(stack, marks) == []
+    sessions.forget(user_id)
+    assert not sessions.is_live(user_id, during), "its last ID tokens stay refused"
     erased = report.report(user_id)
     assert {"accounts", "graph", "posts", "feed", "stories", "messages", "media", "exports"} <= set(
         erased

@@ -1,16 +1,32 @@
 """Login alerts' memory of devices (glimpse.auth.devices) on moto: the first sign-in ever
-alerts nobody, a known device does not, one unseen for 90 days does, and an account remembers
-its 20 most recent devices."""
+alerts nobody, a known device does not, one unseen for 90 days does (`new_device_login` in
+the outbox, written with the device), and an account remembers its 20 most recent devices."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from glimpse.auth import devices
 from glimpse.models.logins import LOGINS, Logins, user_pk
+from glimpse.models.outbox import OutboxEvent
 from tests.integration.conftest import Stack, unique_name
 
 DAY = 86400.0
+
+
+def alerts(user: str) -> int:
+    """The `new_device_login` events the account's sign-ins have published so far."""
+    bodies = [json.loads(e.body) for e in OutboxEvent.scan() if e.type == "new_device_login"]
+    return sum(body["user_id"] == user for body in bodies)
+
+
+def signs_in(user: str, agent: str) -> bool:
+    """Whether this sign-in alerted the account."""
+    before = alerts(user)
+    devices.signed_in(user, agent)
+    return alerts(user) == before + 1
 
 
 def test_new_devices_are_those_unseen_for_90_days(
@@ -18,13 +34,13 @@ def test_new_devices_are_those_unseen_for_90_days(
 ) -> None:
     user, clock = unique_name(), [1_800_000_000.0]
     monkeypatch.setattr(devices.time, "time", lambda: clock[0])
-    assert devices.new_device(user, "phone") is False  # the first sign-in ever
-    assert devices.new_device(user, "laptop") is True
-    assert devices.new_device(user, "laptop") is False
+    assert signs_in(user, "phone") is False  # the first sign-in ever
+    assert signs_in(user, "laptop") is True
+    assert signs_in(user, "laptop") is False
     clock[0] += 89 * DAY
-    assert devices.new_device(user, "phone") is False
+    assert signs_in(user, "phone") is False
     clock[0] += 91 * DAY
-    assert devices.new_device(user, "laptop") is True
+    assert signs_in(user, "laptop") is True
 
 
 def test_an_account_remembers_its_most_recent_devices(
@@ -34,10 +50,10 @@ def test_an_account_remembers_its_most_recent_devices(
     monkeypatch.setattr(devices.time, "time", lambda: clock[0])
     for n in range(devices.KEPT + 5):
         clock[0] += 1
-        devices.new_device(user, f"agent {n}")
+        devices.signed_in(user, f"agent {n}")
     assert len(Logins.get(user_pk(user), LOGINS).devices.as_dict()) == devices.KEPT
-    assert devices.new_device(user, "agent 0") is True  # forgotten, so new again
-    assert devices.new_device(user, f"agent {devices.KEPT + 4}") is False
+    assert signs_in(user, "agent 0") is True  # forgotten, so new again
+    assert signs_in(user, f"agent {devices.KEPT + 4}") is False
 
 
 @pytest.mark.parametrize(

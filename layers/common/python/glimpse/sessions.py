@@ -25,6 +25,7 @@ import math
 import threading
 import time
 from collections.abc import Mapping
+from functools import partial
 
 from glimpse.models.base import conditionally, get_or_none
 from glimpse.models.sessions import SessionCutoff, user_pk
@@ -79,37 +80,56 @@ def is_live(user_id: str, claims: Mapping[str, str]) -> bool:
     return _outlives(_cutoff(user_id), claims)
 
 
-def cutoff_item(user_id: str, keep: str | None = None) -> SessionCutoff:
-    """The item that ends every session of the account now, except `keep` (an
-    `origin_jti`: the session that asked, for a password change). A pending deletion the
-    account's item holds is kept (read first)."""
-    moment = time.time()
-    current = _cutoff(user_id, fresh=True)
-    erase_after = current.erase_after if current is not None else None
-    return _item(user_id, moment, {keep} if keep else None, erase_after)
+PENDING_KEPT_DAYS = 30  # past `erase_after`: DynamoDB's TTL may publish erasure days late
+ERASED_KEPT_SECONDS = 2 * 3600  # an erased account's last ID tokens expire within the hour
 
 
 def _item(
     user_id: str, cutoff: float, kept: set[str] | None, erase_after: float | None
 ) -> SessionCutoff:
     expires = int(cutoff) + (REFRESH_TOKEN_DAYS + 1) * 86400
-    if erase_after is not None:
-        expires = max(expires, int(erase_after) + 86400)
+    if erase_after is not None:  # kept until erasure replaces it (`erased_item`)
+        expires = max(expires, int(erase_after) + PENDING_KEPT_DAYS * 86400)
     return SessionCutoff(
         user_pk(user_id), cutoff=cutoff, kept=kept, expires_at=expires, erase_after=erase_after
     )
 
 
 def end(user_id: str, keep: str | None = None) -> None:
-    """Every session of the account ends now, except `keep` (see `cutoff_item`)."""
-    cutoff_item(user_id, keep).save()
-    forget(user_id)
+    """Every session of the account ends now, except `keep` (an `origin_jti`: the session
+    that asked, for a password change). A pending deletion the account's item holds is kept:
+    the item is written on the condition that it is still the one read (else read again)."""
+    for _attempt in range(3):
+        current = _cutoff(user_id, fresh=True)
+        erase_after = current.erase_after if current is not None else None
+        item = _item(user_id, time.time(), {keep} if keep else None, erase_after)
+        unchanged = (
+            SessionCutoff.pk.does_not_exist()
+            if current is None
+            else SessionCutoff.cutoff == current.cutoff
+        )
+        if conditionally(partial(item.save, condition=unchanged)):
+            forget(user_id)
+            return
+    raise RuntimeError("the account's sessions item kept changing")
 
 
 def leaving_item(user_id: str, erase_after: float) -> SessionCutoff:
-    """The item of an account deleted now: every session ends, and until `erase_after` a
+    """The item of an account deleted now: every session ends, and until it is erased a
     sign-in may only restore the account (written in the deletion's transaction)."""
     return _item(user_id, time.time(), None, erase_after)
+
+
+def erased_item(user_id: str) -> SessionCutoff:
+    """The item of an account being erased: every token issued before now is refused (ID
+    tokens live an hour and outlive the Cognito user), for as long as one can be valid."""
+    moment = time.time()
+    return SessionCutoff(
+        user_pk(user_id),
+        cutoff=moment,
+        expires_at=int(moment) + ERASED_KEPT_SECONDS,
+        erase_after=moment,
+    )
 
 
 def pending_deletion(user_id: str, fresh: bool = False) -> bool:

@@ -12,8 +12,10 @@ import hashlib
 import re
 import time
 
+from glimpse.events import NewDeviceLogin
 from glimpse.models.base import get_or_none, str_map
 from glimpse.models.logins import LOGINS, Logins, user_pk
+from glimpse.models.transactions import ConditionFailed, Contention, transaction
 
 UNSEEN_FOR = 90 * 86400  # API.md: a device not seen for 90 days
 KEPT = 20  # devices an account remembers; the longest unseen go first
@@ -54,15 +56,29 @@ def device_name(user_agent: str) -> str:
     return shown or "an unknown device"
 
 
-def new_device(user_id: str, user_agent: str) -> bool:
-    """Record this sign-in; True when its device was not seen for 90 days (and the account
-    has signed in before). A GetItem and a PutItem."""
+def signed_in(user_id: str, user_agent: str) -> None:
+    """Record this sign-in; when its device was not seen for 90 days (and the account has
+    signed in before), publish `new_device_login` in the same transaction, so a recorded
+    device is never one nobody was told about. Written on the condition that the item is
+    still as read (two sign-ins at once: the second reads again). A GetItem and a
+    TransactWriteItems."""
     now = time.time()
     key = hashlib.sha256(user_agent.encode("utf-8", "replace")).hexdigest()[:32]
-    known = get_or_none(Logins, user_pk(user_id), LOGINS, consistent=True)
-    devices = {k: float(v) for k, v in str_map(known.devices if known else None).items()}
-    last = devices.get(key)
-    devices[key] = now
-    kept = dict(sorted(devices.items(), key=lambda item: item[1], reverse=True)[:KEPT])
-    Logins(user_pk(user_id), LOGINS, devices=kept, updated_at=now).save()
-    return known is not None and (last is None or now - last > UNSEEN_FOR)
+    for _attempt in range(3):
+        known = get_or_none(Logins, user_pk(user_id), LOGINS, consistent=True)
+        devices = {k: float(v) for k, v in str_map(known.devices if known else None).items()}
+        last = devices.get(key)
+        devices[key] = now
+        kept = dict(sorted(devices.items(), key=lambda item: item[1], reverse=True)[:KEPT])
+        unchanged = (
+            Logins.pk.does_not_exist() if known is None else Logins.updated_at == known.updated_at
+        )
+        try:
+            with transaction() as tx:
+                tx.save(Logins(user_pk(user_id), LOGINS, devices=kept, updated_at=now), unchanged)
+                if known is not None and (last is None or now - last > UNSEEN_FOR):
+                    tx.emit(NewDeviceLogin(user_id=user_id, device=device_name(user_agent)))
+        except ConditionFailed:
+            continue
+        return
+    raise Contention()

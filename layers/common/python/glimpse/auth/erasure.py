@@ -1,19 +1,20 @@
 """The accounts aggregate's part of erasing an account (glimpse.erasure): the Cognito user,
-the username and email claims (the name is free again), the sessions item, the account's
-WebSocket connections, where it signed in from, and last the moved-aside profile (what the
-other steps read)."""
+the username and email claims (the name is free again), the account's WebSocket connections,
+where it signed in from, and last the moved-aside profile (what the other steps read). Its
+sessions item is replaced by one that refuses every token issued before, and that expires
+once the last of them has (ID tokens outlive the Cognito user by up to an hour)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from glimpse import sessions
 from glimpse.adapters import cognito
 from glimpse.erasure import Erasure, table
 from glimpse.jobs import Send, Stats
 from glimpse.models import erasure as report
 from glimpse.models.base import conditionally, get_or_none
 from glimpse.models.logins import LOGINS, Logins
-from glimpse.models.sessions import SessionCutoff
 from glimpse.models.users import (
     CLAIM,
     DELETED,
@@ -44,9 +45,7 @@ def erase(job: AccountErasure, send: Send) -> Stats:
         removed += _release(UniqueClaim(pk, CLAIM), user_id)
     realtime.close_all(user_id)
     removed += realtime.forget_all(user_id)
-    removed += conditionally(
-        lambda: SessionCutoff(user_pk(user_id)).delete(condition=SessionCutoff.pk.exists())
-    )
+    sessions.erased_item(user_id).save()  # tokens issued before now stay refused
     removed += conditionally(
         lambda: Logins(user_pk(user_id), LOGINS).delete(condition=Logins.pk.exists())
     )

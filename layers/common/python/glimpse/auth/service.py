@@ -40,7 +40,6 @@ from glimpse.errors import (
     Unauthorized,
     field_error,
 )
-from glimpse.events import NewDeviceLogin
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import (
     CLAIM,
@@ -144,9 +143,7 @@ def login(body: LoginIn, user_agent: str = "") -> TokensOut:
     user_id = claims.get("sub") or ""
     if user_id:
         sessions.keep(user_id, claims, started)  # in the second sessions were cut
-        if devices.new_device(user_id, user_agent):
-            with transaction() as tx:
-                tx.emit(NewDeviceLogin(user_id=user_id, device=devices.device_name(user_agent)))
+        devices.signed_in(user_id, user_agent)
     return TokensOut(
         **_tokens(result),
         refresh_token=result["RefreshToken"],

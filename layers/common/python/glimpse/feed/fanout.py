@@ -26,7 +26,7 @@ from glimpse.graph import celebrities
 from glimpse.graph.access import follows
 from glimpse.jobs import Audience, Job, Readers, Send, Stats, spread
 from glimpse.models.base import get_or_none
-from glimpse.models.batch import write_many
+from glimpse.models.batch import get_many, write_many
 from glimpse.models.feed import (
     CELEBRITIES,
     FEED_CAP,
@@ -36,7 +36,7 @@ from glimpse.models.feed import (
     feed_pk,
 )
 from glimpse.models.posts import POST, Post, author_pk, post_pk
-from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
 
 BACKFILL = 20  # posts copied into a feed on follow
 TRIM_SAMPLE = 100  # one write in this many (by a hash of reader and post) checks the cap
@@ -120,11 +120,16 @@ def spread_post(job: PostSpread, send: Send) -> Stats:
 
 
 def _erased(author_id: str) -> bool:
-    """The author's account is deleted (its profile is gone): its posts are removed by its
-    erasure, which also severs every follow, and each severed follow prunes the follower's
-    feed of all the author's entries (`unfollowed`), so a spread per post would only repeat
-    that, blind, follower by follower."""
-    return get_or_none(UserProfile, user_pk(author_id), PROFILE) is None
+    """The author's account is being erased (neither its profile nor its moved-aside copy is
+    left: a deleted account that may still be restored keeps the latter): its erasure also
+    severs every follow, and each severed follow prunes the follower's feed of all the
+    author's entries (`unfollowed`), so a spread per post would only repeat that, blind,
+    follower by follower."""
+    pk = user_pk(author_id)
+    found = get_many([(UserProfile, (pk, PROFILE)), (DeletedProfile, (pk, DELETED))])
+    return found.get(UserProfile, (pk, PROFILE)) is None and (
+        found.get(DeletedProfile, (pk, DELETED)) is None
+    )
 
 
 def _own_feed(job: PostSpread) -> Stats:

@@ -57,7 +57,7 @@ from glimpse.models.graph import (
     other_of,
 )
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
-from glimpse.models.users import UserProfile, user_pk
+from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
 from glimpse.pagination import Page, partition_page
 
 FollowResult = Literal["following", "requested"]
@@ -343,13 +343,14 @@ def sever(user_id: str, others: list[str]) -> int:
     removed a few pairs per transaction; a pair that changed meanwhile is read again alone.
     Returns how many edges (of those read) went."""
     between = _edges_between_many(user_id, others)
+    erased = _being_erased(others)
     removed = 0
     for start in range(0, len(others), SEVERED_TOGETHER):
         group = others[start : start + SEVERED_TOGETHER]
         try:
             with transaction() as tx:
                 for other in group:
-                    _sever_in(tx, user_id, other, between[other])
+                    _sever_in(tx, user_id, other, between[other], other in erased)
         except ConditionFailed:
             for other in group:
                 removed += _replanned(partial(_sever_again, user_id, other))
@@ -358,11 +359,29 @@ def sever(user_id: str, others: list[str]) -> int:
     return removed
 
 
+def _being_erased(others: list[str]) -> set[str]:
+    """Those of `others` being erased too (neither a profile nor a moved-aside one is left):
+    their whole feed goes, so nothing may write into it (an update would make the item anew)."""
+    keys = [
+        (m, (user_pk(o), sk))
+        for o in others
+        for m, sk in ((UserProfile, PROFILE), (DeletedProfile, DELETED))
+    ]
+    found = get_many(keys, consistent=True)
+    return {
+        o
+        for o in others
+        if found.get(UserProfile, (user_pk(o), PROFILE)) is None
+        and found.get(DeletedProfile, (user_pk(o), DELETED)) is None
+    }
+
+
 def _sever_again(user_id: str, other_id: str) -> int:
     edges = _edges_between(user_id, other_id)
+    erased = _being_erased([other_id])
     try:
         with transaction() as tx:
-            _sever_in(tx, user_id, other_id, edges)
+            _sever_in(tx, user_id, other_id, edges, other_id in erased)
     except ConditionFailed:
         raise _Stale from None
     return _present(edges)
@@ -373,14 +392,18 @@ def _present(edges: dict[tuple[str, str], Edge | None]) -> int:
 
 
 def _sever_in(
-    tx: Transaction, user_id: str, other_id: str, edges: dict[tuple[str, str], Edge | None]
+    tx: Transaction,
+    user_id: str,
+    other_id: str,
+    edges: dict[tuple[str, str], Edge | None],
+    other_erased: bool = False,
 ) -> None:
     """The removal of every edge between the two, as read in `edges` (close and affinity
     edges are not read: deleting an absent item is a no-op)."""
     # the erased account's own celebrity set goes with its feed (one item: a transaction of
-    # several pairs must not write it twice)
+    # several pairs must not write it twice), and so does the other's if it is erased too
     _remove_pair(tx, edges, user_id, other_id, by_block=False, celebrity_set=False)
-    _remove_pair(tx, edges, other_id, user_id, by_block=False)
+    _remove_pair(tx, edges, other_id, user_id, by_block=False, celebrity_set=not other_erased)
     for a, b in ((user_id, other_id), (other_id, user_id)):
         if edges[(a, BLOCKS)]:
             tx.delete(Edge(*edge_key(a, BLOCKS, b)))

@@ -44,7 +44,9 @@ class MessagesErasure(Erasure):
 
 def erase(job: MessagesErasure, send: Send) -> Stats:
     user_id = job.user_id
-    entry = next(iter(InboxEntry.query(inbox_pk(user_id), limit=1)), None)
+    # consistent: an entry settled a moment ago must not come back (it would end the chain)
+    query = InboxEntry.query(inbox_pk(user_id), limit=1, consistent_read=True)
+    entry = next(iter(query), None)
     if entry is None:
         return Stats(notes=["no conversations left"])
     conversation_id = str(entry.conversation_id)

@@ -1,27 +1,34 @@
 """The notifications' part of erasing an account (glimpse.erasure): its own partition (the
 notifications it received, its settings and read marker), each of its devices with its push
 endpoint and token record, and the notifications of their own it caused in others' partitions
-(comments, mentions, requests: ByActor). Its entries in others' grouped notifications leave
-with the `post_unliked` and `follow_removed` its likes and follows end with."""
+(comments, mentions, requests: ByActor). Its grouped notifications go with their slices (the
+members beyond the first few, in partitions of their own). Its entries in others' grouped
+notifications leave with the `post_unliked` and `follow_removed` its likes and follows end
+with."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, sweep, table
+from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, table
 from glimpse.jobs import Send, Stats
 from glimpse.models import erasure as report
 from glimpse.models.batch import write_many
 from glimpse.models.notifications import (
     DEVICE,
+    NOTIFICATION,
     Device,
+    GroupSlice,
     Notification,
     actor_pk,
+    group_pk,
     recipient_pk,
 )
+from glimpse.notifications import kinds
 from glimpse.notifications.push import forget_device
 
 PAGE = 100  # notifications it caused, removed per invocation
+SWEPT = 200  # items of its own partition per invocation (grouped ones: a Query for slices)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +46,31 @@ def erase(job: NotificationsErasure, send: Send) -> Stats:
             devices += 1
     if devices:
         report.add(job.user_id, job.aggregate, devices)
-    stats = sweep(job, Notification, pk, send)
+
+    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        keys = keys_of(Notification.query(pk, limit=SWEPT, attributes_to_get=["pk", "sk"]))
+        return keys, next_page(after, len(keys), SWEPT)
+
+    def remove(keys: list[tuple[str, str]]) -> int:
+        """A page of the partition, each grouped notification after its slices (their own
+        partitions, found by its key)."""
+        slices = [
+            key
+            for _pk, sk in keys
+            if sk.startswith(NOTIFICATION)
+            and sk.removeprefix(NOTIFICATION).startswith(kinds.GROUPED_KEYS)
+            for key in keys_of(
+                GroupSlice.query(
+                    group_pk(job.user_id, sk.removeprefix(NOTIFICATION)),
+                    attributes_to_get=["pk", "sk"],
+                )
+            )
+        ]
+        write_many(GroupSlice, deletes=slices)
+        write_many(Notification, deletes=keys)
+        return len(slices) + len(keys)
+
+    stats = erase_pages(job, pages, remove, send)
     stats.deleted += devices
     return stats
 

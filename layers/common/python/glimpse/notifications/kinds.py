@@ -57,6 +57,9 @@ def _window(moment: datetime, since: datetime) -> int:
     return int((moment - since) // WINDOW)
 
 
+GROUPED_KEYS = ("like#", "follow#")  # what the keys of grouped notifications start with
+
+
 def like_key(post_id: str, liked_at: datetime) -> str:
     return f"like#{post_id}#{_window(liked_at, time_of(post_id))}"
 
