@@ -66,6 +66,17 @@ type Pages[T] = Callable[[str | None], tuple[list[T], str | None]]  # after -> (
 type Remove[T] = Callable[[list[T]], int]  # a page -> items and objects removed
 
 
+def keys_found(find: Callable[[], Iterable[Model]], size: int) -> Pages[tuple[str, str]]:
+    """Pages of the keys `find` returns (a query of at most `size` items), each from the
+    top of what is left."""
+
+    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        keys = keys_of(find())
+        return keys, next_page(after, len(keys), size)
+
+    return pages
+
+
 def erase_pages[T](job: Erasure, pages: Pages[T], remove: Remove[T], send: Send) -> Stats:
     """One page of what `job`'s aggregate holds of the account, removed and counted; the
     rest queued."""
@@ -83,9 +94,7 @@ def sweep(job: Erasure, model: type[Model], pk: str, send: Send, size: int = 100
     """Every item of one partition the account owns (its feed, its notifications), `size`
     per invocation (BatchWriteItem, 25 per request)."""
 
-    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        keys = keys_of(model.query(pk, limit=size, attributes_to_get=["pk", "sk"]))
-        return keys, next_page(after, len(keys), size)
+    pages = keys_found(lambda: model.query(pk, limit=size, attributes_to_get=["pk", "sk"]), size)
 
     def remove(keys: list[tuple[str, str]]) -> int:
         write_many(model, deletes=keys)

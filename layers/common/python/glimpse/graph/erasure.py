@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, table
+from glimpse.erasure import Erasure, erase_pages, keys_found, next_page, table
 from glimpse.graph.service import sever
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import write_many
@@ -52,9 +52,7 @@ class AboutErasure(Erasure):
 
 
 def erase_about(job: AboutErasure, send: Send) -> Stats:
-    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        keys = keys_of(Edge.by_about.query(job.user_id, limit=PAGE))
-        return keys, next_page(after, len(keys), PAGE)
+    pages = keys_found(lambda: Edge.by_about.query(job.user_id, limit=PAGE), PAGE)
 
     def remove(keys: list[tuple[str, str]]) -> int:
         others = list(dict.fromkeys(owner_of(pk) for pk, _sk in keys))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, table
+from glimpse.erasure import Erasure, erase_pages, keys_found, keys_of, table
 from glimpse.jobs import Send, Stats
 from glimpse.models import erasure as report
 from glimpse.models.batch import write_many
@@ -47,9 +47,9 @@ def erase(job: NotificationsErasure, send: Send) -> Stats:
     if devices:
         report.add(job.user_id, job.aggregate, devices)
 
-    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        keys = keys_of(Notification.query(pk, limit=SWEPT, attributes_to_get=["pk", "sk"]))
-        return keys, next_page(after, len(keys), SWEPT)
+    pages = keys_found(
+        lambda: Notification.query(pk, limit=SWEPT, attributes_to_get=["pk", "sk"]), SWEPT
+    )
 
     def remove(keys: list[tuple[str, str]]) -> int:
         """A page of the partition, each grouped notification after its slices (their own
@@ -82,9 +82,7 @@ class CausedErasure(Erasure):
 
 
 def erase_caused(job: CausedErasure, send: Send) -> Stats:
-    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        keys = keys_of(Notification.by_actor.query(actor_pk(job.user_id), limit=PAGE))
-        return keys, next_page(after, len(keys), PAGE)
+    pages = keys_found(lambda: Notification.by_actor.query(actor_pk(job.user_id), limit=PAGE), PAGE)
 
     def remove(keys: list[tuple[str, str]]) -> int:
         write_many(Notification, deletes=keys)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, table
+from glimpse.erasure import Erasure, erase_pages, keys_found, next_page, table
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.posts import LIKE, POST, Comment, Like, Post, actor_pk, author_pk
@@ -39,10 +39,7 @@ class InteractionsErasure(Erasure):
 
 
 def erase_interactions(job: InteractionsErasure, send: Send) -> Stats:
-    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        keys = keys_of(Like.by_actor.query(actor_pk(job.user_id), limit=PAGE))
-        return keys, next_page(after, len(keys), PAGE)
-
+    pages = keys_found(lambda: Like.by_actor.query(actor_pk(job.user_id), limit=PAGE), PAGE)
     return erase_pages(job, pages, _remove_interactions, send)
 
 

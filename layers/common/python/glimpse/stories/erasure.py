@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glimpse.adapters.media_bucket import delete_keys, keys_under
-from glimpse.erasure import Erasure, erase_pages, keys_of, next_page, table
+from glimpse.erasure import Erasure, erase_pages, keys_found, keys_of, next_page, table
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import write_many
 from glimpse.models.objects import KEPT_RENDITIONS_PREFIX
@@ -92,10 +92,10 @@ def erase_highlights(job: HighlightsErasure, send: Send) -> Stats:
 
 
 def erase_tray(job: TrayErasure, send: Send) -> Stats:
-    def pages(after: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        found = TrayMarker.query(tray_pk(job.user_id), limit=PAGE, attributes_to_get=["pk", "sk"])
-        keys = keys_of(found)
-        return keys, next_page(after, len(keys), PAGE)
+    pages = keys_found(
+        lambda: TrayMarker.query(tray_pk(job.user_id), limit=PAGE, attributes_to_get=["pk", "sk"]),
+        PAGE,
+    )
 
     def remove(keys: list[tuple[str, str]]) -> int:
         owners = [sk.removeprefix(SEEN) for _pk, sk in keys if sk.startswith(SEEN)]
