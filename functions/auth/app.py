@@ -1,5 +1,5 @@
-"""`/auth/*`: sign-up, confirmation, login, refresh, password reset and logout (no token
-needed; logging out everywhere also reads the Bearer token)."""
+"""`/auth/*`: sign-up, confirmation, login (and its two-factor step), refresh, password reset
+and logout (no token needed; logging out everywhere also reads the Bearer token)."""
 
 from glimpse.adapters import cognito
 from glimpse.api.resolver import ACCEPTED, NO_CONTENT, create_app
@@ -8,6 +8,7 @@ from glimpse.auth.schemas import (
     ConfirmIn,
     ForgotPasswordIn,
     LoginIn,
+    LoginTotpIn,
     LogoutIn,
     RefreshIn,
     RefreshOut,
@@ -15,6 +16,7 @@ from glimpse.auth.schemas import (
     SignupIn,
     SignupOut,
     TokensOut,
+    TotpChallengeOut,
 )
 from glimpse.plumbing import Plumbing
 
@@ -56,11 +58,30 @@ def confirm(body: ConfirmIn) -> Response[None]:
     return Response(status_code=204)
 
 
-@app.post("/auth/login", tags=["auth"], summary="Exchange username and password for tokens")
-def login(body: LoginIn) -> TokensOut:
-    tokens = service.login(body, app.current_event.headers.get("User-Agent") or "")
+@app.post(
+    "/auth/login",
+    tags=["auth"],
+    summary="Exchange username and password for tokens (or a two-factor challenge)",
+)
+def login(body: LoginIn) -> TokensOut | TotpChallengeOut:
+    answer = service.login(body, _user_agent())
+    metrics.add_metric(name="Logins", unit=MetricUnit.Count, value=1)
+    return answer
+
+
+@app.post(
+    "/auth/login/totp",
+    tags=["auth"],
+    summary="Finish a two-factor sign-in with the authenticator app's code",
+)
+def login_totp(body: LoginTotpIn) -> TokensOut:
+    tokens = service.login_totp(body, _user_agent())
     metrics.add_metric(name="Logins", unit=MetricUnit.Count, value=1)
     return tokens
+
+
+def _user_agent() -> str:
+    return (app.current_event.headers or {}).get("User-Agent") or ""
 
 
 @app.post("/auth/refresh", tags=["auth"], summary="Exchange a refresh token for new tokens")

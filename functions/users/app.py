@@ -1,11 +1,12 @@
-"""Profiles: `GET/PATCH /me`, `GET /users/{username}`; the caller's password; leaving
+"""Profiles: `GET/PATCH /me`, `GET /users/{username}`; the caller's password and two-factor
+authentication; leaving
 (`DELETE /me`) and coming back (`POST /me/restore`)."""
 
 from glimpse.api.identity import caller, session_id
 from glimpse.api.resolver import NO_CONTENT, create_app
-from glimpse.auth import leaving
+from glimpse.auth import leaving, totp
 from glimpse.auth import service as accounts
-from glimpse.auth.schemas import ChangePasswordIn
+from glimpse.auth.schemas import ChangePasswordIn, TotpCodeIn, TotpEnrolmentOut
 from glimpse.plumbing import Plumbing
 from glimpse.users import service
 from glimpse.users.schemas import DeleteMeIn, DeletionOut, MeOut, ProfilePatch, UserOut
@@ -54,6 +55,40 @@ def get_user(username: str) -> UserOut:
 )
 def change_password(body: ChangePasswordIn) -> Response[None]:
     accounts.change_password(caller(app).user_id, session_id(app), body)
+    return Response(status_code=204)
+
+
+@app.post(
+    "/me/totp",
+    tags=["profiles"],
+    summary="Start turning on two-factor authentication: a new authenticator secret",
+)
+def enrol_totp() -> TotpEnrolmentOut:
+    secret, uri = totp.enrol(caller(app).user_id)
+    return TotpEnrolmentOut(secret=secret, otpauth_uri=uri)
+
+
+@app.post(
+    "/me/totp/verify",
+    tags=["profiles"],
+    summary="Turn on two-factor authentication with a code from the new secret",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def verify_totp(body: TotpCodeIn) -> Response[None]:
+    totp.turn_on(caller(app).user_id, body.code)
+    return Response(status_code=204)
+
+
+@app.delete(
+    "/me/totp",
+    tags=["profiles"],
+    summary="Turn off two-factor authentication with a code",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def disable_totp(body: TotpCodeIn) -> Response[None]:
+    totp.turn_off(caller(app).user_id, body.code)
     return Response(status_code=204)
 
 

@@ -188,7 +188,8 @@ NOT_EMULATED = (
     "Cognito emails and SMS (codes are printed in this log)",
     "Cognito RevokeToken on access tokens (the refresh token is revoked; access tokens it "
     "issued work until they expire)",
-    "Cognito software-token MFA (moto accepts one fixed secret)",
+    "Cognito's own MFA (SMS, software tokens): Glimpse's two-factor check is its own, the "
+    "same code on both clouds",
     "Cognito advanced security (adaptive authentication, compromised-credential checks)",
 )
 
@@ -206,7 +207,9 @@ def install_sessions() -> None:
     - `ForgotPassword` makes a six-digit code, printed where Cognito would email it, and
       `ConfirmForgotPassword` takes only that code, once, within the hour (moto accepts any
       code but its own made-up one);
-    - revocations, global sign-outs included, are journaled (infra/local/journal.py).
+    - revocations, global sign-outs included, are journaled (infra/local/journal.py);
+    - an app client offers only its `ExplicitAuthFlows` (moto offers every flow to every
+      client), and `AdminInitiateAuth` refuses an unconfirmed account as `InitiateAuth` does.
     """
     global _sessions_installed
     with _lock:
@@ -223,9 +226,70 @@ def install_sessions() -> None:
     backend: Any = CognitoIdpBackend
     backend.forgot_password = _printing_reset_code(backend.forgot_password)
     backend.confirm_forgot_password = _checking_reset_code(backend.confirm_forgot_password)
+    backend.initiate_auth = _offered_flows_only(backend.initiate_auth)
+    backend.admin_initiate_auth = _confirmed_only(_offered_flows_only(backend.admin_initiate_auth))
 
 
 _sessions_installed = False
+
+
+# The ExplicitAuthFlows value that lets a client use each flow; a client that names none
+# offers Cognito's defaults (SRP, custom and refresh).
+FLOW_ALLOWED_BY = {
+    "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ADMIN_NO_SRP_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
+    "CUSTOM_AUTH": "ALLOW_CUSTOM_AUTH",
+    "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH",
+}
+DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+
+
+def _offered_flows_only(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's (Admin)InitiateAuth, refusing a flow the app client does not offer."""
+
+    def initiate_auth(self: CognitoIdpBackend, *args: Any) -> Any:
+        from moto.cognitoidp.exceptions import InvalidParameterException
+
+        client_id, flow = (args[0], args[1]) if len(args) == 3 else (args[1], args[2])
+        pool = _pool_for_client(self, client_id)
+        client = pool.clients.get(client_id) if pool is not None else None
+        offered = (client.extended_config.get("ExplicitAuthFlows") if client else None) or list(
+            DEFAULT_FLOWS
+        )
+        if client is not None and FLOW_ALLOWED_BY.get(str(flow)) not in offered:
+            raise InvalidParameterException(f"{flow} flow not enabled for this client")
+        return original(self, *args)
+
+    return initiate_auth
+
+
+def _confirmed_only(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's AdminInitiateAuth, refusing an account that is not confirmed yet."""
+
+    def admin_initiate_auth(
+        self: CognitoIdpBackend,
+        user_pool_id: str,
+        client_id: str,
+        auth_flow: str,
+        auth_parameters: dict[str, str],
+    ) -> Any:
+        from moto.cognitoidp.exceptions import UserNotConfirmedException
+
+        if auth_flow in {"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}:
+            pool = self.user_pools.get(user_pool_id)
+            user = pool._get_user(auth_parameters.get("USERNAME", "")) if pool else None
+            if (
+                user is not None
+                and user.status == UserStatus.UNCONFIRMED
+                and user.password == auth_parameters.get("PASSWORD")
+            ):
+                raise UserNotConfirmedException("User is not confirmed.")
+        return original(self, user_pool_id, client_id, auth_flow, auth_parameters)
+
+    return admin_initiate_auth
 
 
 def _revoke_token(self: CognitoIdpResponse) -> Any:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pyotp
 import pytest
 import requests
 from botocore.exceptions import ClientError
@@ -59,8 +60,8 @@ def publish(client: Client, caption: str) -> str:
 
 
 def build_rich_account(alice: Client, bob: Client, carol: Client, dana: Client) -> dict[str, str]:
-    """Alice's account as the issue lists it (a saved export too), with bob, carol and dana
-    around her."""
+    """Alice's account as the issue lists it (a saved export and two-factor authentication
+    too), with bob, carol and dana around her."""
     for a, b in ((bob, alice), (alice, bob), (dana, alice)):
         ok(a.post(f"/users/{b.username}/follow"))
     ok(alice.post(f"/users/{carol.username}/follow"))  # carol is private: a pending request
@@ -85,6 +86,8 @@ def build_rich_account(alice: Client, bob: Client, carol: Client, dana: Client) 
                 f"/conversations/{conversation['conversation_id']}/messages", json={"text": "hi"}
             )
         )
+    secret = ok(alice.post("/me/totp"))["secret"]  # two-factor on
+    ok(alice.post("/me/totp/verify", json={"code": pyotp.TOTP(secret).now()}), 204)
     export = ok(alice.post("/me/exports"), 202)
     until(
         lambda: ok(alice.get(f"/me/exports/{export['export_id']}"))["status"],

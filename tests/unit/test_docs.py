@@ -121,9 +121,6 @@ class Unbuilt:
 
 
 UNBUILT: dict[str, Unbuilt] = {
-    "two-factor authentication": Unbuilt(
-        r"two-factor|\b2fa\b|\bmfa\b", lambda d: _paths(d, r"mfa|2fa|totp|two-factor")
-    ),
     "signed, expiring media URLs": Unbuilt(
         r"signed,? (?:expiring )?(?:media )?urls",
         lambda d: _fields(d, "MediaOut", r"expir|signature|signed"),
@@ -294,13 +291,13 @@ def test_the_route_checker_finds_an_unknown_route() -> None:
 
 
 def test_the_not_built_checker_finds_a_built_feature_called_unbuilt() -> None:
-    features = {"two-factor authentication": UNBUILT["two-factor authentication"]}
+    features = {"reports and moderation": UNBUILT["reports and moderation"]}
     page = "\n".join(
         [
             "Video and filters come next.",
-            "Two-factor authentication is not built yet.",
+            "Reports and moderation are not built yet.",
             "## What is not built yet",
-            "- two-factor authentication;",
+            "- reports and moderation;",
             "- stories, which exist",
             "  since November.",
             "## Other",
@@ -313,8 +310,8 @@ def test_the_not_built_checker_finds_a_built_feature_called_unbuilt() -> None:
     assert unfounded_not_built("## Not built yet\n\nNothing.", features) == [
         "'## Not built yet' heads no list of features"
     ]
-    document = {"paths": {"/me/totp": {"post": {}}}, "components": {"schemas": {}}}
-    assert UNBUILT["two-factor authentication"].built(document) == [("POST", "/me/totp")]
+    document = {"paths": {"/reports": {"post": {}}}, "components": {"schemas": {}}}
+    assert UNBUILT["reports and moderation"].built(document) == [("POST", "/reports")]
     document = {"paths": {"/posts/{post_id}": {"patch": {}}}, "components": {"schemas": {}}}
     assert UNBUILT["post edits"].built(document) == [("PATCH", "/posts/{post_id}")]
 

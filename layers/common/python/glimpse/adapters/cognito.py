@@ -1,13 +1,15 @@
 """Cognito's user pool, its errors turned into the API's (glimpse.errors).
 
-SignUp, ConfirmSignUp and InitiateAuth are Cognito's public operations: they need the app
-client id, not IAM permissions.
+SignUp, ConfirmSignUp, InitiateAuth (refresh only), ForgotPassword, ConfirmForgotPassword and
+RevokeToken are Cognito's public operations: they need the app client id, not IAM permissions.
+A password sign-in is an admin call (`sign_in`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -93,13 +95,35 @@ def confirm_sign_up(username: str, code: str) -> None:
         raise
 
 
-def initiate_auth(flow: str, parameters: dict[str, str]) -> dict[str, Any]:
-    try:
-        response = cognito().initiate_auth(
-            ClientId=get_settings().require("user_pool_client_id"),
-            AuthFlow=flow,  # type: ignore[arg-type]
-            AuthParameters=parameters,
+def sign_in(username: str, password: str) -> dict[str, Any]:
+    """The tokens of a password sign-in. It is an admin call (IAM-signed, by this API's
+    functions only): the app client offers no password flow to anyone holding its public id,
+    so nothing signs in around the API's own checks (two-factor, glimpse.auth.totp)."""
+    settings = get_settings()
+    return _authenticated(
+        lambda: cognito().admin_initiate_auth(
+            UserPoolId=settings.require("user_pool_id"),
+            ClientId=settings.require("user_pool_client_id"),
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
         )
+    )
+
+
+def refresh(refresh_token: str) -> dict[str, Any]:
+    """New ID and access tokens for a refresh token (Cognito's public operation)."""
+    return _authenticated(
+        lambda: cognito().initiate_auth(
+            ClientId=get_settings().require("user_pool_client_id"),
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
+    )
+
+
+def _authenticated(call: Callable[[], Any]) -> dict[str, Any]:
+    try:
+        response = call()
     except ClientError as exc:
         code = _error_code(exc)
         if code in {"NotAuthorizedException", "UserNotFoundException"}:

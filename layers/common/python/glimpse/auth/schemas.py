@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.inputs import USERNAME_PATTERN
@@ -55,6 +57,30 @@ class TokensOut(RefreshOut):
     refresh_token: str
     # The account is deleted and waits to be erased: `POST /me/restore` is all it may do.
     pending_deletion: bool = False
+
+
+TOTP_CODE_PATTERN = r"^[0-9]{6}$"
+
+
+class TotpChallengeOut(Schema):
+    """A sign-in with two-factor authentication on: answer with `POST /auth/login/totp`."""
+
+    challenge: Literal["totp"] = "totp"
+    session: str = Field(description="Opaque; lasts 3 minutes")
+
+
+class LoginTotpIn(_Strict):
+    session: str = Field(min_length=1, max_length=256)
+    code: str = Field(pattern=TOTP_CODE_PATTERN, description="Six digits from the app")
+
+
+class TotpCodeIn(_Strict):
+    code: str = Field(pattern=TOTP_CODE_PATTERN, description="Six digits from the app")
+
+
+class TotpEnrolmentOut(Schema):
+    secret: str = Field(description="Base32, for authenticator apps that take it typed")
+    otpauth_uri: str = Field(description="The same secret as a QR code's content")
 
 
 class ForgotPasswordIn(_Strict):

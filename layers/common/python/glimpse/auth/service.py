@@ -1,4 +1,4 @@
-"""Sign-up, confirmation, login, refresh, passwords and logout.
+"""Sign-up, confirmation, login (with its two-factor step), refresh, passwords and logout.
 
 Usernames and emails are unique case-insensitively, even under concurrent sign-ups: a sign-up
 first claims both in one DynamoDB transaction (conditional puts), then creates the Cognito
@@ -19,12 +19,13 @@ from pynamodb.exceptions import DeleteError
 
 from glimpse import directory, sessions
 from glimpse.adapters import cognito
-from glimpse.auth import devices, passwords
+from glimpse.auth import devices, passwords, totp
 from glimpse.auth.schemas import (
     ChangePasswordIn,
     ConfirmIn,
     ForgotPasswordIn,
     LoginIn,
+    LoginTotpIn,
     LogoutIn,
     RefreshIn,
     RefreshOut,
@@ -32,6 +33,7 @@ from glimpse.auth.schemas import (
     SignupIn,
     SignupOut,
     TokensOut,
+    TotpChallengeOut,
 )
 from glimpse.clock import new_id, now
 from glimpse.errors import (
@@ -132,17 +134,41 @@ def _tokens(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def login(body: LoginIn, user_agent: str = "") -> TokensOut:
-    """Tokens for the username and password; a sign-in from a device the account has not
+def login(body: LoginIn, user_agent: str = "") -> TokensOut | TotpChallengeOut:
+    """Tokens for the username and password, or, with two-factor authentication on, the
+    session that `login_totp` answers with a code. A sign-in from a device the account has not
     used for 90 days publishes `new_device_login` (its owner gets a `login` notification)."""
     started = time.time()
-    result = cognito.initiate_auth(
-        "USER_PASSWORD_AUTH", {"USERNAME": body.username.lower(), "PASSWORD": body.password}
-    )
+    result = cognito.sign_in(body.username.lower(), body.password)
     claims = cognito.claims_of(result["IdToken"])
     user_id = claims.get("sub") or ""
+    if user_id and totp.is_on(user_id):
+        kept = {k: result[k] for k in ("IdToken", "AccessToken", "RefreshToken", "ExpiresIn")}
+        return TotpChallengeOut(session=totp.challenge(user_id, {**kept, "started": started}))
+    return _signed_in(user_id, result, started, user_agent)
+
+
+def login_totp(body: LoginTotpIn, user_agent: str = "") -> TokensOut:
+    """The tokens of a sign-in that waited for its two-factor code (401 when the code is
+    wrong, or the session unknown, spent or older than 3 minutes)."""
+    user_id, result = totp.complete(body.session, body.code)
+    waited = time.time() - float(result["started"])
+    result["ExpiresIn"] = max(0, int(result["ExpiresIn"]) - int(waited))  # the tokens aged
+    return _signed_in(user_id, result, float(result["started"]), user_agent, waited=True)
+
+
+def _signed_in(
+    user_id: str, result: dict[str, Any], started: float, user_agent: str, waited: bool = False
+) -> TokensOut:
+    """The sign-in's tokens, once its session is kept past a cut-off of the same second and
+    its device recorded. A sign-in that `waited` for its code is refused (401) if the
+    account's sessions ended meanwhile."""
     if user_id:
-        sessions.keep(user_id, claims, started)  # in the second sessions were cut
+        claims = cognito.claims_of(result["IdToken"])
+        sessions.keep(user_id, claims, started)
+        if waited and not sessions.is_live(user_id, claims):
+            cognito.revoke_refresh_token(result["RefreshToken"])
+            raise Unauthorized("This sign-in has expired; log in again.")
         devices.signed_in(user_id, user_agent)
     return TokensOut(
         **_tokens(result),
@@ -154,7 +180,7 @@ def login(body: LoginIn, user_agent: str = "") -> TokensOut:
 def refresh(body: RefreshIn) -> RefreshOut:
     refused = Unauthorized("The refresh token is invalid or has expired.")
     try:
-        result = cognito.initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": body.refresh_token})
+        result = cognito.refresh(body.refresh_token)
     except Unauthorized:
         raise refused from None
     claims = cognito.claims_of(result["IdToken"])
@@ -225,9 +251,7 @@ def change_password(user_id: str, session: str | None, body: ChangePasswordIn) -
 def signed_in(username: str, password: str) -> Iterator[dict[str, Any]]:
     """A password checked by signing in with it (401 when it is wrong): the sign-in's tokens
     for the block, its refresh token revoked after."""
-    result = cognito.initiate_auth(
-        "USER_PASSWORD_AUTH", {"USERNAME": username, "PASSWORD": password}
-    )
+    result = cognito.sign_in(username, password)
     try:
         yield result
     finally:
@@ -246,7 +270,7 @@ def logout(body: LogoutIn, bearer_claims: dict[str, str]) -> None:
 def _end_everywhere(refresh_token: str, bearer_claims: dict[str, str]) -> None:
     refused = Unauthorized("Logging out everywhere needs a valid token and refresh token.")
     try:
-        result = cognito.initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token})
+        result = cognito.refresh(refresh_token)
     except Unauthorized:
         raise refused from None
     claims = cognito.claims_of(result["IdToken"])
