@@ -65,7 +65,10 @@ def confirm(body: ConfirmIn) -> Response[None]:
 )
 def login(body: LoginIn) -> TokensOut | TotpChallengeOut:
     answer = service.login(body, _user_agent())
-    metrics.add_metric(name="Logins", unit=MetricUnit.Count, value=1)
+    waiting = isinstance(answer, TotpChallengeOut)  # a login once its code is right
+    metrics.add_metric(
+        name="TotpChallenges" if waiting else "Logins", unit=MetricUnit.Count, value=1
+    )
     return answer
 
 

@@ -215,10 +215,13 @@ class Provisioner:
             print_ = fingerprint(type_, resolved, self._addresses())
             earlier = saved.get(logical_id)
             if earlier and earlier["type"] == type_:
-                if earlier["fingerprint"] != print_ and type_ not in EMULATED:
+                changed = earlier["fingerprint"] != print_
+                ref = earlier["ref"]
+                updated = changed and self._updated_in_place(logical_id, type_, ref, resolved)
+                if changed and not updated and type_ not in EMULATED:
                     self.report.kept_as_saved.append(logical_id)
                 restored = Provisioned(logical_id, type_, earlier["ref"], earlier["attributes"])
-                restored.fingerprint = earlier["fingerprint"]
+                restored.fingerprint = print_ if updated else earlier["fingerprint"]
                 self._register(restored)
                 self.report.restored.append(logical_id)
                 continue
@@ -228,6 +231,19 @@ class Provisioner:
             bucket = self.report.emulated if type_ in EMULATED else self.report.provisioned
             bucket.append(logical_id)
         return self.resources
+
+    def _updated_in_place(
+        self, logical_id: str, type_: str, ref: str, props: dict[str, Any]
+    ) -> bool:
+        """A saved resource changed in the template that AWS would update without replacing
+        it, and that the local cloud updates the same way: an app client's settings (its auth
+        flows: a client left offering old flows would refuse every sign-in)."""
+        if type_ != "AWS::Cognito::UserPoolClient":
+            return False
+        args = {k: v for k, v in props.items() if k != "GenerateSecret"}
+        args.setdefault("ClientName", self.physical_name(logical_id, 128))
+        self.client("cognito-idp").update_user_pool_client(ClientId=ref, **args)
+        return True
 
     def _implicit_roles(self) -> None:
         """The execution role SAM makes for a function without `Role` (`<Function>Role`), which

@@ -94,6 +94,20 @@ def test_a_deleted_account_is_gone_at_once_and_comes_back_whole(cloud: LocalClou
     alice_post, bob_post = publish(alice, f"#{tag_of(alice.username)} soon"), publish(bob, "stay")
     assert alice.post(f"/posts/{bob_post}/like").status_code in (200, 204)
     assert alice.post(f"/posts/{bob_post}/comments", json={"text": "bye"}).status_code == 201
+    chat = alice.post("/conversations", json={"usernames": [bob.username]}).json()
+    chat_messages = f"/conversations/{chat['conversation_id']}/messages"
+    assert alice.post(chat_messages, json={"text": "see you"}).status_code == 201
+
+    def senders() -> list[Any]:
+        """Who bob's conversation with alice says sent its messages, and its last one."""
+        listed = [m["sender"] for m in items(bob, chat_messages)]
+        (entry,) = [
+            c
+            for c in items(bob, "/conversations")
+            if c["conversation_id"] == chat["conversation_id"]
+        ]
+        return [*listed, entry["last_message"]["sender"]]
+
     until(
         lambda: seen_by_bob(bob, alice.username, alice_post, bob_post),
         lambda seen: seen == PRESENT,
@@ -126,6 +140,12 @@ def test_a_deleted_account_is_gone_at_once_and_comes_back_whole(cloud: LocalClou
         what="alice gone for bob",
         deadline=5.0,  # the search index drops her document from the Users table's stream
     )
+    assert senders() == [None, None], "her messages stay, from a deleted account"
+    until(
+        lambda: {k: v for k, v in counts(bob, bob.username, bob_post).items() if "posts" not in k},
+        lambda seen: set(seen.values()) == {0},
+        what="alice's like, comment and follows out of bob's counts",
+    )
     refused(Session(alice, refresh_token=""))  # the token alice held before
     taken = bob.post(
         "/auth/signup",
@@ -155,6 +175,7 @@ def test_a_deleted_account_is_gone_at_once_and_comes_back_whole(cloud: LocalClou
         what="alice back for bob",
     )
     assert counts(bob, alice.username, bob_post) == counts_before
+    assert [s and s["username"] for s in senders()] == [alice.username, alice.username]
     again = leaving.post("/me/restore")
     assert again.status_code == 409
     assert error_of(again)["code"] == "conflict"

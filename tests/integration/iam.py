@@ -64,6 +64,7 @@ class Call:
     function: str
     action: str
     resource: str
+    leading_key: str | None = None  # a DynamoDB item's partition key, where one item is named
 
 
 class Recorder:
@@ -105,8 +106,8 @@ class Recorder:
                 seen = params
                 if service == "apigatewaymanagementapi":  # the API and stage are in the URL
                     seen = {**params, "_endpoint": client.meta.endpoint_url}
-                for action, resource in recorder.targets(service, operation, seen):
-                    recorder.calls.add(Call(function, action, resource))
+                for action, resource, *key in recorder.targets(service, operation, seen):
+                    recorder.calls.add(Call(function, action, resource, *key))
             return original(client, operation, params)
 
         read_attribute = Settings.__getattribute__
@@ -149,7 +150,7 @@ class Recorder:
     # ------------------------------------------------------------------ call → action, ARN
     def targets(
         self, service: str, operation: str, params: dict[str, Any]
-    ) -> Iterator[tuple[str, str]]:
+    ) -> Iterator[tuple[str, ...]]:
         if service == "dynamodb":
             yield from self._dynamodb(operation, params)
         elif service == "s3":
@@ -198,10 +199,15 @@ class Recorder:
         else:
             yield f"{service}:{operation}", "*"
 
-    def _dynamodb(self, operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    def _dynamodb(self, operation: str, params: dict[str, Any]) -> Iterator[tuple[str, ...]]:
         def arn(table: str, index: str | None = None) -> str:
             base = self.tables.get(table, f"table:{table}")
             return f"{base}/index/{index}" if index else base
+
+        def leading(body: dict[str, Any]) -> tuple[str, ...]:
+            key = body.get("Key") or body.get("Item") or {}
+            value = (key.get("pk") or {}).get("S")
+            return (str(value),) if value is not None else ()
 
         if operation in {"BatchGetItem", "BatchWriteItem"}:
             for table in params["RequestItems"]:
@@ -209,9 +215,11 @@ class Recorder:
         elif operation in {"TransactWriteItems", "TransactGetItems"}:
             for item in params["TransactItems"]:
                 ((kind, body),) = item.items()
-                yield f"dynamodb:{TRANSACT_ACTIONS[kind]}", arn(body["TableName"])
+                action = f"dynamodb:{TRANSACT_ACTIONS[kind]}"
+                yield action, arn(body["TableName"]), *leading(body)
         else:
-            yield f"dynamodb:{operation}", arn(params["TableName"], params.get("IndexName"))
+            resource = arn(params["TableName"], params.get("IndexName"))
+            yield f"dynamodb:{operation}", resource, *leading(params)
 
     # ------------------------------------------------------------------ the check
     def allows(self, call: Call) -> bool:
@@ -220,8 +228,10 @@ class Recorder:
                 continue
             actions = _as_list(statement.get("Action"))
             resources = _as_list(statement.get("Resource"))
-            if any(fnmatch.fnmatchcase(call.action, a) for a in actions) and any(
-                fnmatch.fnmatchcase(call.resource, str(r)) for r in resources
+            if (
+                any(fnmatch.fnmatchcase(call.action, a) for a in actions)
+                and any(fnmatch.fnmatchcase(call.resource, str(r)) for r in resources)
+                and _condition_holds(statement.get("Condition"), call)
             ):
                 return True
         return False
@@ -231,6 +241,21 @@ class Recorder:
             (c for c in self.calls if not self.allows(c)),
             key=lambda c: (c.function, c.action, c.resource),
         )
+
+
+def _condition_holds(condition: dict[str, Any] | None, call: Call) -> bool:
+    """A statement's `Condition` for the call. The one kind the template uses is checked
+    (`ForAllValues:StringLike` on `dynamodb:LeadingKeys`: the item's partition key must
+    match); any other, or a call that names no single item, does not hold."""
+    if not condition:
+        return True
+    if set(condition) != {"ForAllValues:StringLike"}:
+        return False
+    tests = condition["ForAllValues:StringLike"]
+    if set(tests) != {"dynamodb:LeadingKeys"} or call.leading_key is None:
+        return False
+    patterns = _as_list(tests["dynamodb:LeadingKeys"])
+    return any(fnmatch.fnmatchcase(call.leading_key, str(p)) for p in patterns)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -22,6 +22,12 @@ def test_the_check_allows_what_a_policy_names_and_nothing_else(stack: Stack) -> 
     assert check.allows(Call("FanoutFunction", "sqs:SendMessage", feed_jobs))
     assert check.allows(Call("ThumbnailerFunction", "s3:GetObject", f"{bucket}/uploads/u/m"))
     assert not check.allows(Call("ThumbnailerFunction", "s3:GetObject", f"{bucket}/originals/m"))
+    # a statement limited to some partition keys allows those only
+    sessions = str(provisioner.resolver.get_att("SessionsTable", "Arn"))
+    spend = Call("AuthFunction", "dynamodb:DeleteItem", sessions, "TOTP#ab12")
+    assert check.allows(spend)
+    assert not check.allows(Call("AuthFunction", "dynamodb:DeleteItem", sessions, "USER#u1"))
+    assert not check.allows(Call("AuthFunction", "dynamodb:DeleteItem", sessions))
 
 
 def test_a_download_link_is_signed_by_a_function_that_may_read_the_archive(stack: Stack) -> None:
@@ -51,7 +57,7 @@ def test_calls_are_attributed_to_the_function_whose_handler_runs(stack: Stack) -
     table = str(provisioner.resolver.get_att("UsersTable", "Arn"))
     sessions = str(provisioner.resolver.get_att("SessionsTable", "Arn"))  # a new account: read
     assert recorder.calls == {
-        Call("UsersFunction", "dynamodb:GetItem", table),
-        Call("UsersFunction", "dynamodb:GetItem", sessions),
+        Call("UsersFunction", "dynamodb:GetItem", table, f"USER#{user.id}"),
+        Call("UsersFunction", "dynamodb:GetItem", sessions, f"USER#{user.id}"),
     }
     assert recorder.refused() == []

@@ -17,7 +17,7 @@ from glimpse.auth import totp
 from glimpse.errors import RateLimited, Unauthorized
 from glimpse.models.totp import TotpChallenge, TotpFactor, user_pk
 from glimpse.models.users import CLAIM, UniqueClaim
-from tests.conftest import FakeContext
+from tests.conftest import FakeContext, run_concurrently
 from tests.integration.conftest import Stack, as_user, call, unique_name
 from tests.integration.test_auth import PASSWORD, signup
 
@@ -94,6 +94,28 @@ def test_the_wrong_code_limit_lifts_after_its_window(stack: Stack, clock: list[f
     assert totp.complete(session, otp.generate_otp(int(clock[0] // 30)))[0] == user
 
 
+def test_codes_sent_together_get_no_more_checks_than_the_limit(stack: Stack) -> None:
+    """Every check takes an attempt first, in one conditional write: twenty wrong codes at
+    once are five checked (401) and fifteen refused unchecked (429)."""
+    user = unique_name()
+    otp = enabled(user)
+    sessions = [totp.challenge(user, {"started": 0}) for _ in range(20)]
+    near = {otp.generate_otp(int(time.time() // 30) + d) for d in range(-1, 3)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in near)
+
+    def guess(index: int) -> str:
+        try:
+            totp.complete(sessions[index], wrong)
+        except (Unauthorized, RateLimited) as exc:
+            return type(exc).__name__
+        return "accepted"
+
+    answers = run_concurrently(20, guess)
+    assert answers.count("Unauthorized") == totp.MAX_WRONG_CODES
+    assert answers.count("RateLimited") == 20 - totp.MAX_WRONG_CODES
+    assert int(TotpFactor.get(user_pk(user), "TOTP").wrong_codes) == totp.MAX_WRONG_CODES
+
+
 def as_me(name: str, user_id: str, username: str, body: Any = None) -> tuple[int, Any]:
     """The users function's answer to the sample event `name`, sent by this account."""
     event = as_user(name, user_id, username, body=json.dumps(body) if body else None)
@@ -109,8 +131,8 @@ def test_the_routes_through_their_handlers(stack: Stack, auto_confirm: None) -> 
     user_id = UniqueClaim.get(f"USERNAME#{name}", CLAIM).user_id
     status, enrolled = as_me("users/enrol_totp", user_id, name)
     assert status == 200, enrolled
-    if time.time() % 30 < 10:  # the step before now stays in the window for the whole test
-        time.sleep(10 - time.time() % 30)
+    if time.time() % 30 > 20:  # the step before now stays in the window for the whole test
+        time.sleep(31 - time.time() % 30)
     otp, step = pyotp.TOTP(enrolled["secret"]), int(time.time() // 30)
     code = {"code": otp.generate_otp(step - 1)}
     assert as_me("users/verify_totp", user_id, name, code)[0] == 204

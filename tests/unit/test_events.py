@@ -30,8 +30,10 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = "following"
         elif name == "fields":
             values[name] = ["bio"]
-        elif name == "by_block":
+        elif name in {"by_block", "withdrawn"}:
             values[name] = False
+        elif name in {"liked", "commented", "following", "followers"}:
+            values[name] = [f"{name}-1", f"{name}-2"]
         elif name == "audience":
             values[name] = "close_friends"
         elif name in {"liked_at", "since"}:
@@ -87,7 +89,8 @@ def test_filter_policies_are_the_reaction_tables() -> None:
     for types in queues.values():
         assert types <= set(events.EVENT_TYPES)
     assert feed_jobs.ROUTER.event_types() == queues["FeedJobsQueue"]
-    assert erasure.ROUTER.event_types() == queues["ErasureQueue"] == {"account_erased"}
+    leaving = {"account_deleted", "account_restored", "account_erased"}
+    assert erasure.ROUTER.event_types() == queues["ErasureQueue"] == leaving
     assert counter_rows.event_types() == queues["CountersQueue"]
     assert {e.type for e in SAMPLES if counters.deltas(e)} == queues["CountersQueue"]
     assert _notified_types() == queues["NotifierQueue"]

@@ -140,3 +140,17 @@ def test_every_queue_is_encrypted_at_rest() -> None:
     for name, spec in queues.items():
         props = spec.get("Properties") or {}
         assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props, name
+
+
+def test_no_app_client_signs_in_around_the_two_factor_check() -> None:
+    """API Gateway's Cognito authorizer takes an ID token of any of the pool's app clients:
+    a client offering a password flow of its own (or OAuth, or a hosted domain) would hand out
+    tokens for a password alone. Passwords go through the API's functions only (admin flow)."""
+    allowed = {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    clients = TEMPLATE.of_type("AWS::Cognito::UserPoolClient")
+    assert clients
+    for logical_id in clients:
+        props = TEMPLATE.resources[logical_id]["Properties"]
+        assert set(props["ExplicitAuthFlows"]) <= allowed, logical_id
+        assert not props.get("AllowedOAuthFlows"), logical_id
+    assert not TEMPLATE.of_type("AWS::Cognito::UserPoolDomain")

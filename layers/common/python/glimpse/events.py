@@ -61,6 +61,8 @@ class PostUnliked(Event):
     user_id: str
     # When the removed like was made (notifications find it by that); None from older releases.
     liked_at: Timestamp | None = None
+    # Its account was deleted and the like taken out of the count already (counts_withdrawn).
+    withdrawn: bool = False
 
 
 class CommentAdded(Event):
@@ -77,6 +79,8 @@ class CommentDeleted(Event):
     author_id: str
     comment_id: str
     commenter_id: str
+    # Its account was deleted and the comment taken out of the count already.
+    withdrawn: bool = False
 
 
 # --------------------------------------------------------------------------- graph
@@ -105,6 +109,8 @@ class FollowRemoved(Event):
     by_block: bool = False
     # When the removed follow or request was made (notifications find it by that).
     since: Timestamp | None = None
+    # One of the two accounts was deleted and the follow taken out of the counts already.
+    withdrawn: bool = False
 
     @property
     def was_follow(self) -> bool:
@@ -187,6 +193,30 @@ class NewDeviceLogin(Event):
     device: str
 
 
+class CountsWithdrawn(Event):
+    """A deleted account's likes, comments and follows (a page of them) leave others' counts
+    while it waits to be erased; each item is marked `withdrawn` in the same transaction."""
+
+    type: Literal["counts_withdrawn"] = "counts_withdrawn"
+    user_id: str
+    liked: list[str] = Field(default_factory=list)  # post ids
+    commented: list[str] = Field(default_factory=list)  # post ids, one per comment
+    following: list[str] = Field(default_factory=list)  # accounts it followed
+    followers: list[str] = Field(default_factory=list)  # accounts that followed it
+
+
+class CountsReturned(Event):
+    """The restored account's withdrawn likes, comments and follows (a page of them) count
+    again; their `withdrawn` marks go in the same transaction."""
+
+    type: Literal["counts_returned"] = "counts_returned"
+    user_id: str
+    liked: list[str] = Field(default_factory=list)
+    commented: list[str] = Field(default_factory=list)
+    following: list[str] = Field(default_factory=list)
+    followers: list[str] = Field(default_factory=list)
+
+
 class AccountErased(Event):
     """The grace period ended: every aggregate erases what it holds of the account (published
     when the delayed outbox item written at deletion expires: glimpse.models.outbox)."""
@@ -264,6 +294,8 @@ type DomainEvent = Annotated[
     | AccountDeleted
     | AccountRestored
     | AccountErased
+    | CountsWithdrawn
+    | CountsReturned
     | NewDeviceLogin
     | StoryCreated
     | StoryRemoved

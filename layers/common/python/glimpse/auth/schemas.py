@@ -65,7 +65,7 @@ TOTP_CODE_PATTERN = r"^[0-9]{6}$"
 class TotpChallengeOut(Schema):
     """A sign-in with two-factor authentication on: answer with `POST /auth/login/totp`."""
 
-    challenge: Literal["totp"] = "totp"
+    challenge: Literal["totp"] = Field(description="What the login waits for")
     session: str = Field(description="Opaque; lasts 3 minutes")
 
 

@@ -140,11 +140,13 @@ def login(body: LoginIn, user_agent: str = "") -> TokensOut | TotpChallengeOut:
     used for 90 days publishes `new_device_login` (its owner gets a `login` notification)."""
     started = time.time()
     result = cognito.sign_in(body.username.lower(), body.password)
-    claims = cognito.claims_of(result["IdToken"])
-    user_id = claims.get("sub") or ""
-    if user_id and totp.is_on(user_id):
+    user_id = cognito.claims_of(result["IdToken"]).get("sub")
+    if not user_id:  # never from Cognito; no token goes out unchecked for two-factor
+        raise RuntimeError("Cognito answered an ID token without a subject")
+    if totp.is_on(user_id):
         kept = {k: result[k] for k in ("IdToken", "AccessToken", "RefreshToken", "ExpiresIn")}
-        return TotpChallengeOut(session=totp.challenge(user_id, {**kept, "started": started}))
+        session = totp.challenge(user_id, {**kept, "started": started})
+        return TotpChallengeOut(challenge="totp", session=session)
     return _signed_in(user_id, result, started, user_agent)
 
 
@@ -163,17 +165,16 @@ def _signed_in(
     """The sign-in's tokens, once its session is kept past a cut-off of the same second and
     its device recorded. A sign-in that `waited` for its code is refused (401) if the
     account's sessions ended meanwhile."""
-    if user_id:
-        claims = cognito.claims_of(result["IdToken"])
-        sessions.keep(user_id, claims, started)
-        if waited and not sessions.is_live(user_id, claims):
-            cognito.revoke_refresh_token(result["RefreshToken"])
-            raise Unauthorized("This sign-in has expired; log in again.")
-        devices.signed_in(user_id, user_agent)
+    claims = cognito.claims_of(result["IdToken"])
+    sessions.keep(user_id, claims, started)
+    if waited and not sessions.is_live(user_id, claims):
+        cognito.revoke_refresh_token(result["RefreshToken"])
+        raise Unauthorized("This sign-in has expired; log in again.")
+    devices.signed_in(user_id, user_agent)
     return TokensOut(
         **_tokens(result),
         refresh_token=result["RefreshToken"],
-        pending_deletion=bool(user_id) and sessions.pending_deletion(user_id),
+        pending_deletion=sessions.pending_deletion(user_id),
     )
 
 

@@ -144,23 +144,39 @@ def right_step(secret: str, code: str, at: float) -> int | None:
 
 
 def _step_of(found: TotpFactor, code: str, wrong: Exception) -> int:
-    """The step the code is right for (never one already used), or `wrong` raised after the
-    wrong code is counted; 429 while the account's wrong codes are at the limit."""
+    """The step the code is right for (never one already used), or `wrong` raised. Every
+    check first takes one of the account's attempts (`_attempt`), so requests sent together
+    cannot check more codes than the limit allows; a right code gives its attempt back."""
     moment = time.time()
-    recent = moment - float(found.wrong_since) < WRONG_CODE_WINDOW_SECONDS
-    if recent and int(found.wrong_codes) >= MAX_WRONG_CODES:
-        wait = int(float(found.wrong_since) + WRONG_CODE_WINDOW_SECONDS - moment) + 1
-        raise RateLimited("Too many wrong codes; try again later.", retry_after_seconds=wait)
+    _attempt(found, moment)
     step = right_step(found.secret, code, moment)
     if step is not None and step > int(found.last_step):
         return step
-    counted: list[Action]
-    if recent:
-        counted = [TotpFactor.wrong_codes.add(1)]
-    else:
-        counted = [TotpFactor.wrong_codes.set(1), TotpFactor.wrong_since.set(moment)]
-    conditionally(lambda: found.update(actions=counted, condition=TotpFactor.pk.exists()))
     raise wrong
+
+
+def _attempt(found: TotpFactor, moment: float) -> None:
+    """One attempt taken, in one conditional write: within the window while fewer than the
+    limit were taken, or a new window once the last one is over; else 429."""
+    opened = moment - WRONG_CODE_WINDOW_SECONDS
+    within = (TotpFactor.wrong_since > opened) & (TotpFactor.wrong_codes < MAX_WRONG_CODES)
+    over = TotpFactor.pk.exists() & (TotpFactor.wrong_since <= opened)
+    new_window: list[Action] = [
+        TotpFactor.wrong_codes.set(1),
+        TotpFactor.wrong_since.set(moment),
+    ]
+    for _ in range(2):  # a new window opened by a request alongside: then within it
+        if conditionally(
+            lambda: found.update(actions=[TotpFactor.wrong_codes.add(1)], condition=within)
+        ):
+            return
+        if conditionally(lambda: found.update(actions=new_window, condition=over)):
+            return
+    now_read = get_or_none(TotpFactor, str(found.pk), TOTP)
+    if now_read is None:
+        raise Conflict("Two-factor authentication is off.")
+    wait = int(float(now_read.wrong_since) + WRONG_CODE_WINDOW_SECONDS - moment) + 1
+    raise RateLimited("Too many wrong codes; try again later.", retry_after_seconds=max(1, wait))
 
 
 def _unused(found: TotpFactor, step: int) -> Any:

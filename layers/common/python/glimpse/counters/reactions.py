@@ -38,6 +38,8 @@ def posted(event: events.PostCreated | events.PostDeleted) -> list[Delta]:
 
 
 def liked(event: events.PostLiked | events.PostUnliked) -> list[Delta]:
+    if isinstance(event, events.PostUnliked) and event.withdrawn:
+        return []  # counted out when its account was deleted (counts_withdrawn)
     sign = _sign(event, events.PostLiked)
     changes = [(post(event.post_id), "like_count", sign)]
     if event.user_id != event.author_id:
@@ -53,7 +55,7 @@ def commented(event: events.CommentAdded) -> list[Delta]:
 
 
 def uncommented(event: events.CommentDeleted) -> list[Delta]:
-    return [(post(event.post_id), "comment_count", -1)]
+    return [] if event.withdrawn else [(post(event.post_id), "comment_count", -1)]
 
 
 def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta]:
@@ -66,11 +68,22 @@ def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta
 
 
 def unfollowed(event: events.FollowRemoved) -> list[Delta]:
-    if not event.was_follow:
+    if not event.was_follow or event.withdrawn:
         return []
     return [
         (profile(event.followee_id), "followers_count", -1),
         (profile(event.follower_id), "following_count", -1),
+    ]
+
+
+def withdrawn_or_returned(event: events.CountsWithdrawn | events.CountsReturned) -> list[Delta]:
+    """A deleted account's contributions out of others' counts, or back in on restore."""
+    sign = _sign(event, events.CountsReturned)
+    return [
+        *((post(p), "like_count", sign) for p in event.liked),
+        *((post(p), "comment_count", sign) for p in event.commented),
+        *((profile(u), "followers_count", sign) for u in event.following),
+        *((profile(u), "following_count", sign) for u in event.followers),
     ]
 
 
@@ -93,6 +106,8 @@ DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
     events.RequestApproved: followed,
     events.FollowRemoved: unfollowed,  # a follow, not a request
     events.StoryViewed: story_viewed,
+    events.CountsWithdrawn: withdrawn_or_returned,
+    events.CountsReturned: withdrawn_or_returned,
 }
 
 

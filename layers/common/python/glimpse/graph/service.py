@@ -59,6 +59,7 @@ from glimpse.models.graph import (
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
 from glimpse.pagination import Page, partition_page
+from glimpse.withdrawal import as_read, is_withdrawn
 
 FollowResult = Literal["following", "requested"]
 MAX_PLANS = 5  # a transaction whose reads went stale is re-planned from fresh reads
@@ -145,13 +146,19 @@ def _follow_items(tx: Transaction, follower_id: str, target: UserProfile) -> Non
 
 
 def _remove_follow_items(
-    tx: Transaction, follower_id: str, target_id: str, celebrity_set: bool = True
+    tx: Transaction,
+    follower_id: str,
+    target_id: str,
+    celebrity_set: bool = True,
+    follow: Edge | None = None,
 ) -> None:
-    """Both edges (`edge` fails unless the follow exists) and the celebrity-set entry (not
-    with `celebrity_set=False`: an erased follower's whole feed goes)."""
-    tx.delete(
-        Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=Edge.pk.exists(), name="edge"
-    )
+    """Both edges (`edge` fails unless the follow exists, and, given the `follow` edge as
+    read, unless its withdrawal mark is as read) and the celebrity-set entry (not with
+    `celebrity_set=False`: an erased follower's whole feed goes)."""
+    condition = Edge.pk.exists()
+    if follow is not None:
+        condition = condition & as_read(Edge, follow)
+    tx.delete(Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=condition, name="edge")
     tx.delete(Edge(*edge_key(target_id, FOLLOWER, follower_id)))
     if celebrity_set:
         celebrities.remove_in(tx, follower_id, target_id)
@@ -183,7 +190,7 @@ def _remove_pair(
     """Remove `follower`'s follow of, or request to, `followee` as read in `edges`; with
     `by_block`, also check that whichever is absent still is."""
     if follow := edges[(follower, FOLLOWS)]:
-        _remove_follow_items(tx, follower, followee, celebrity_set)
+        _remove_follow_items(tx, follower, followee, celebrity_set, follow)
         tx.emit(
             FollowRemoved(
                 follower_id=follower,
@@ -191,6 +198,7 @@ def _remove_pair(
                 status="following",
                 by_block=by_block,
                 since=follow.created_at,
+                withdrawn=is_withdrawn(follow),
             )
         )
     elif by_block:

@@ -60,7 +60,7 @@ class StoryReply(Schema):
 class MessageOut(Schema):
     message_id: str
     conversation_id: str
-    sender: UserSummary
+    sender: UserSummary | None = Field(description="null for a deleted account")
     text: str | None = None
     media: MediaOut | None = None
     story_id: str | None = Field(default=None, description="A reply to this story.")

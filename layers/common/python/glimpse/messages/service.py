@@ -31,6 +31,7 @@ from glimpse.graph.access import (
     blocked_either_way,
     following,
     listed,
+    listed_and_gone,
     no_block_checks,
 )
 from glimpse.media.service import ready_media_of
@@ -217,12 +218,12 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
         for e in entries
         if (c := fetched.get(Conversation, (conversation_pk(e.conversation_id), META)))
     }
-    shown = listed(caller_id, [m for c in convs.values() for m in c.member_ids])
+    shown, gone = listed_and_gone(caller_id, [m for c in convs.values() for m in c.member_ids])
     lasts = {
         e.conversation_id: m
         for e in entries
         if (m := fetched.get(Message, (messages_pk(e.conversation_id), str(e.activity))))
-        and (m.sender_id == caller_id or m.sender_id in shown)
+        and (m.sender_id == caller_id or m.sender_id in shown or m.sender_id in gone)
     }
     media = _media([m for m in lasts.values() if m.media_id])
     unread = each(lambda e: _unread(caller_id, e, shown), list(entries))
@@ -294,7 +295,8 @@ def mark_read(caller_id: str, conversation_id: str, up_to: str) -> None:
 def messages(
     caller_id: str, conversation_id: str, limit: int, cursor: str | None
 ) -> Page[MessageOut]:
-    """Newest first; messages of members blocked either way are left out."""
+    """Newest first; messages of members blocked either way are left out, a deleted
+    account's show without a sender."""
     _membership(caller_id, conversation_id)
     items, next_cursor = partition_page(
         Message,
@@ -304,10 +306,14 @@ def messages(
         limit=limit,
         newest_first=True,
     )
-    shown = listed(caller_id, list({m.sender_id for m in items} | {caller_id}))
+    shown, gone = listed_and_gone(caller_id, list({m.sender_id for m in items} | {caller_id}))
     media = _media([m for m in items if m.media_id])
     return Page[MessageOut](
-        items=[_view(m, shown, caller_id, media) for m in items if m.sender_id in shown],
+        items=[
+            _view(m, shown, caller_id, media)
+            for m in items
+            if m.sender_id in shown or m.sender_id in gone
+        ],
         next_cursor=next_cursor,
     )
 
@@ -491,13 +497,10 @@ def _view(
     message: Message, shown: dict[str, UserSummary], caller_id: str, media: Fetched
 ) -> MessageOut:
     item = media.get(MediaItem, (media_pk(message.media_id), MEDIA)) if message.media_id else None
-    sender = shown.get(message.sender_id)
-    if sender is None:  # the caller's own summary is always listed; a deleted account's is not
-        sender = UserSummary(username="", display_name="")
     return MessageOut(
         message_id=message.message_id,
         conversation_id=message.conversation_id,
-        sender=sender,
+        sender=shown.get(message.sender_id),  # None: a deleted account's
         text=message.text,
         media=media_view(item) if item else None,
         story_id=message.story_id,

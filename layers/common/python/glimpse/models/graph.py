@@ -51,6 +51,9 @@ class Edge(Model):
     created_at = UTCDateTimeAttribute(null=True)
     interactions = NumberAttribute(null=True)  # affinity edges only
     about = UnicodeAttribute(null=True)  # the other's id, on the kinds in ABOUT_KINDS
+    # Follow edges (`FOLLOWS#`): one of the two accounts was deleted and the follow left both
+    # counts (glimpse.withdrawal); epoch seconds.
+    withdrawn_at = NumberAttribute(null=True)
     by_about = ByAbout()
 
 

@@ -104,6 +104,8 @@ class Like(Model):
     created_at = UTCDateTimeAttribute()
     actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on likes from older releases)
     by_actor = ByActor()
+    # Epoch seconds: its account was deleted and it left the post's count (glimpse.withdrawal).
+    withdrawn_at = NumberAttribute(null=True)
 
 
 class Comment(Model):
@@ -117,3 +119,4 @@ class Comment(Model):
     text = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on comments from older releases)
+    withdrawn_at = NumberAttribute(null=True)  # as on likes

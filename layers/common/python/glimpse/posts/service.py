@@ -52,6 +52,7 @@ from glimpse.pagination import Page, partition_page, query_page
 from glimpse.posts import text
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 from glimpse.posts.views import is_hidden, post_view, sight_keys, view_keys
+from glimpse.withdrawal import as_read, is_withdrawn
 
 
 # --------------------------------------------------------------------------- create
@@ -395,11 +396,12 @@ def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
 
 
 def unlike_in(tx: Transaction, post: Post, like: Like) -> None:
-    """The like as read goes (`like` fails if it changed), with `post_unliked` (its time
-    says which notification entry it made)."""
+    """The like as read goes (`like` fails if it changed, its withdrawal mark included), with
+    `post_unliked` (its time says which notification entry it made; `withdrawn` when it left
+    the count already)."""
     tx.delete(
         Like(post_pk(post.post_id), like_sk(like.user_id)),
-        condition=Like.created_at == like.created_at,
+        condition=(Like.created_at == like.created_at) & as_read(Like, like),
         name="like",
     )
     tx.emit(
@@ -408,18 +410,21 @@ def unlike_in(tx: Transaction, post: Post, like: Like) -> None:
             author_id=post.author_id,
             user_id=like.user_id,
             liked_at=like.created_at,
+            withdrawn=is_withdrawn(like),
         )
     )
 
 
 def uncomment_in(tx: Transaction, post: Post, comment: Comment) -> None:
-    """The comment goes (`comment` fails if it went already), with `comment_deleted`."""
-    tx.delete(comment, condition=Comment.pk.exists(), name="comment")
+    """The comment as read goes (`comment` fails if it went already or its withdrawal mark
+    changed), with `comment_deleted` (`withdrawn` when it left the count already)."""
+    tx.delete(comment, condition=Comment.pk.exists() & as_read(Comment, comment), name="comment")
     tx.emit(
         CommentDeleted(
             post_id=post.post_id,
             author_id=post.author_id,
             comment_id=comment.comment_id,
             commenter_id=comment.author_id,
+            withdrawn=is_withdrawn(comment),
         )
     )
