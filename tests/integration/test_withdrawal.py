@@ -13,8 +13,11 @@ import pytest
 from functions.users import app as users
 from glimpse.adapters import cognito as cognito_adapter
 from glimpse.events import AccountErased
-from glimpse.models.posts import Like, like_sk, post_pk
+from glimpse.graph.service import unfollow
+from glimpse.models.base import get_or_none
+from glimpse.models.posts import Comment, Like, like_sk, post_pk
 from glimpse.models.transactions import transaction
+from glimpse.models.users import PROFILE, UserProfile, user_pk
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack, as_user
 from tests.integration.social import User, api, make_user, post, settle
@@ -92,6 +95,8 @@ def test_counts_leave_with_the_account_and_come_back_with_it(
         tx.emit(AccountErased(user_id=alice.id))
     settle(deliveries=2)
     assert counts(bob, carol, bob_post) == GONE, "erased items left the counts once"
+    assert get_or_none(Like, post_pk(bob_post), like_sk(alice.id)) is None
+    assert not [c for c in Comment.query(post_pk(bob_post)) if c.author_id == alice.id]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -127,9 +132,10 @@ def test_a_removal_read_before_a_withdrawal_commits_nothing(
     for model, key in (
         (Like, (like.pk, like.sk)),
         (Comment, (comment.pk, comment.sk)),
-        (Edge, edge_key(alice.id, FOLLOWS, bob.id)),
     ):  # the withdrawal, meanwhile (on items of its own: those read stay as read)
         model(*key).update(actions=[model.withdrawn_at.set(1.0)])
+    follow = edge_key(alice.id, FOLLOWS, bob.id)
+    Edge(*follow).update(actions=[Edge.follower_gone_at.set(1.0)])
     for remove in (
         lambda tx: unlike_in(tx, the_post, like),
         lambda tx: uncomment_in(tx, the_post, comment),
@@ -137,3 +143,82 @@ def test_a_removal_read_before_a_withdrawal_commits_nothing(
     ):
         with pytest.raises(ConditionFailed), transaction() as tx:
             remove(tx)
+
+
+class Leaver:
+    """An account that deletes and restores itself, each time from a new sign-in."""
+
+    def __init__(self, stack: Stack) -> None:
+        name, user_id, tokens = account(stack)
+        self.user = User(user_id, name)
+        self.claims = cognito_adapter.claims_of(tokens["id_token"])
+        self.signed_in = 0
+
+    def send(self, sample: str) -> None:
+        self.signed_in += 10  # a new sign-in each time: the last one's session ended
+        claims = {
+            **self.claims,
+            "auth_time": str(int(self.claims["auth_time"]) + self.signed_in),
+            "origin_jti": f"sign-in-{self.signed_in}",
+        }
+        assert as_account(self.user.username, self.user.id, claims, sample) in (202, 204)
+
+    def follows(self) -> dict[str, int]:
+        """Its own counts, as stored (its old sessions ended with the deletion)."""
+        me = UserProfile.get(user_pk(self.user.id), PROFILE)
+        return {"followers": int(me.followers_count), "following": int(me.following_count)}
+
+
+@pytest.mark.parametrize("order", ["carol first", "alice first"])
+def test_two_deleted_accounts_that_follow_come_back_with_exact_counts(
+    stack: Stack, auto_confirm: None, order: str
+) -> None:
+    """Carol follows alice; both leave, then both come back: each count once, whatever the
+    order (a change aimed at an account that is aside waits on its deleted item)."""
+    alice, carol = Leaver(stack), Leaver(stack)
+    ok(api("graph", "follow", carol.user, {"username": alice.user.username}))
+    settle()
+    for leaver in (carol, alice):
+        leaver.send("users/delete_me")
+        settle(deliveries=2)
+    for leaver in (carol, alice) if order == "carol first" else (alice, carol):
+        leaver.send("users/restore_me")
+        settle(deliveries=2)
+    assert alice.follows() == {"followers": 1, "following": 0}
+    assert carol.follows() == {"followers": 0, "following": 1}
+
+
+def test_an_account_erased_while_another_is_aside_leaves_its_count(
+    stack: Stack, auto_confirm: None
+) -> None:
+    """Carol follows alice; alice leaves, then carol; carol is erased; alice comes back
+    without carol in her followers."""
+    alice, carol = Leaver(stack), Leaver(stack)
+    ok(api("graph", "follow", carol.user, {"username": alice.user.username}))
+    settle()
+    for leaver in (alice, carol):
+        leaver.send("users/delete_me")
+        settle(deliveries=2)
+    with transaction() as tx:
+        tx.emit(AccountErased(user_id=carol.user.id))
+    settle(deliveries=2)
+    alice.send("users/restore_me")
+    settle(deliveries=2)
+    assert alice.follows() == {"followers": 0, "following": 0}
+
+
+def test_a_restored_account_that_unfollows_before_its_return_job(
+    stack: Stack, auto_confirm: None
+) -> None:
+    """Alice follows bob, leaves, comes back and unfollows before her follows count again:
+    bob's count and hers end at 0."""
+    alice, bob = Leaver(stack), make_user(prefix="bob")
+    ok(api("graph", "follow", alice.user, {"username": bob.username}))
+    settle()
+    alice.send("users/delete_me")
+    settle(deliveries=2)
+    alice.send("users/restore_me")  # her return job waits in the queue
+    unfollow(alice.user.id, bob.username)  # from her new sign-in
+    settle(deliveries=2)
+    assert alice.follows() == {"followers": 0, "following": 0}
+    assert ok(api("users", "get_me", bob))["followers_count"] == 0

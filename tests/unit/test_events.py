@@ -30,7 +30,7 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = "following"
         elif name == "fields":
             values[name] = ["bio"]
-        elif name in {"by_block", "withdrawn"}:
+        elif name in {"by_block", "withdrawn", "followers_withdrawn", "following_withdrawn"}:
             values[name] = False
         elif name in {"liked", "commented", "following", "followers"}:
             values[name] = [f"{name}-1", f"{name}-2"]

@@ -109,8 +109,10 @@ class FollowRemoved(Event):
     by_block: bool = False
     # When the removed follow or request was made (notifications find it by that).
     since: Timestamp | None = None
-    # One of the two accounts was deleted and the follow taken out of the counts already.
-    withdrawn: bool = False
+    # The follower was deleted and the follow taken out of the followee's followers_count
+    # already; the followee was, and out of the follower's following_count.
+    followers_withdrawn: bool = False
+    following_withdrawn: bool = False
 
     @property
     def was_follow(self) -> bool:

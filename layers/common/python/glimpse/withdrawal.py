@@ -5,19 +5,23 @@ API.md: a deleted account disappears at once from every count. Counts are sums o
 (glimpse.counters), so its contributions leave them through events too. On `account_deleted`
 each aggregate pages through what the account added to others' counts (its likes and comments:
 glimpse.posts.withdrawal; its follows both ways: glimpse.graph.withdrawal), and per page, in one
-transaction, marks each item `withdrawn_at`, emits `counts_withdrawn` listing them, and checks
-that the account is still deleted. `account_restored` does the reverse (`counts_returned`, the
-marks removed) while the account is still there. A page whose check fails stops its job: the
-other event's job finds the marks as they are.
+transaction, marks each item (`withdrawn_at`; a follow edge has a mark per side, since it is
+in two counts: `follower_gone_at`, `followee_gone_at`), emits `counts_withdrawn` listing them,
+and checks that the account is still deleted. `account_restored` does the reverse
+(`counts_returned`, the marks removed) while the account is still there. A page whose check
+fails stops its job: the other event's job finds the marks as they are.
 
-Erasure removes an item with its event flagged `withdrawn` when the item is marked (the
-counters then leave the count alone), conditioned on the mark as read (`as_read`): whichever
-runs first, erasure or withdrawal, each item leaves the count once. A re-delivered page finds
-its items marked and writes nothing.
+Erasure, and anyone's unlike or unfollow, removes an item with its event flagged for each count
+it left already (the counters leave that count alone), conditioned on the marks as read
+(`as_read`): whichever runs first, each item leaves each count once. A re-delivered page finds
+its items marked and writes nothing. A count change aimed at a profile that is aside (another
+deleted account's) waits on that account's deleted item and is added on restore
+(glimpse.counters.service).
 
 What each page costs: a Query (keys), a BatchGetItem (consistent), and one transaction of up
-to `PAGE` items + the check + the event, all on the account's own items and the outbox: no
-write touches another account's hot item; the counters batch the deltas as for any event.
+to `PAGE` items + the check + the event: likes, comments and follow edges (the account's, or
+the follow edges of those who follow it) and the outbox, never a post or profile item: the
+counters batch the deltas as for any event.
 """
 
 from __future__ import annotations
@@ -51,9 +55,14 @@ class Withdrawal(Job):
 class Contribution:
     """An item that adds to another's count, as read: a like, a comment or a follow edge."""
 
-    item: Any  # a Model with `withdrawn_at`
+    item: Any  # a Model with the `mark` attribute
     counts: str  # the event's list it goes in: liked | commented | following | followers
     target: str  # the post or account whose count it is in
+    mark: str = "withdrawn_at"  # the attribute that says this count is without it
+
+    @property
+    def withdrawn(self) -> bool:
+        return getattr(self.item, self.mark) is not None
 
 
 type Pages = Callable[[str | None], tuple[list[Contribution], str | None]]
@@ -77,15 +86,18 @@ def _starts(job: type[Withdrawal], step: Callable[[Any, Send], Stats], returning
     return react
 
 
-def as_read(model: type[Model], item: Any) -> Any:
-    """A condition that the item's withdrawal mark is still as read (for its removal)."""
-    attribute = model.withdrawn_at  # type: ignore[attr-defined]
-    marked = item.withdrawn_at
-    return attribute.does_not_exist() if marked is None else attribute == marked
+def as_read(model: type[Model], item: Any, marks: tuple[str, ...] = ("withdrawn_at",)) -> Any:
+    """A condition that the item's withdrawal marks are still as read (for its removal)."""
+    condition = None
+    for mark in marks:
+        attribute, value = getattr(model, mark), getattr(item, mark)
+        held = attribute.does_not_exist() if value is None else attribute == value
+        condition = held if condition is None else condition & held
+    return condition
 
 
-def is_withdrawn(item: Any) -> bool:
-    return item.withdrawn_at is not None
+def is_withdrawn(item: Any, mark: str = "withdrawn_at") -> bool:
+    return getattr(item, mark) is not None
 
 
 def run(job: Withdrawal, pages: Pages, send: Send) -> Stats:
@@ -94,7 +106,7 @@ def run(job: Withdrawal, pages: Pages, send: Send) -> Stats:
     if not _still(job):
         return Stats(notes=["the account was restored or erased meanwhile: stopped"])
     found, after = pages(job.after)
-    todo = [c for c in found if is_withdrawn(c.item) == job.returning]
+    todo = [c for c in found if c.withdrawn == job.returning]
     done = _commit(job, todo) if todo else 0
     if done < 0:
         return Stats(notes=["the account was restored or deleted meanwhile: stopped"])
@@ -123,8 +135,8 @@ def _commit(job: Withdrawal, todo: list[Contribution]) -> int:
                 _check_account(tx, job)
                 for index, found in enumerate(todo):
                     model = type(found.item)
-                    mark = model.withdrawn_at
-                    condition = model.pk.exists() & as_read(model, found.item)
+                    mark = getattr(model, found.mark)
+                    condition = model.pk.exists() & as_read(model, found.item, (found.mark,))
                     action = mark.remove() if job.returning else mark.set(moment)
                     tx.update(found.item, actions=[action], condition=condition, name=f"i{index}")
                 tx.emit(_event(job, todo))

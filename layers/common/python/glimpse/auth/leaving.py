@@ -15,6 +15,7 @@ there: once DynamoDB's TTL has removed it, erasure has begun and it is too late 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from glimpse import sessions
 from glimpse.auth.service import end_sessions_elsewhere, signed_in
@@ -30,6 +31,7 @@ from glimpse.models.transactions import ConditionFailed, Contention, transaction
 from glimpse.models.users import (
     CLAIM,
     DELETED,
+    PENDING_COUNTS,
     DeletedProfile,
     UniqueClaim,
     UserProfile,
@@ -73,35 +75,57 @@ def delete_account(user_id: str, body: DeleteMeIn) -> DeletionOut:
     raise Contention()
 
 
+RESTORE_ATTEMPTS = 3
+
+
+def _pending_as_read(aside: DeletedProfile) -> Any:
+    """The deleted item is there with the count changes read (none lost by the restore)."""
+    condition = DeletedProfile.pk.exists()
+    for name in PENDING_COUNTS:
+        attribute = getattr(DeletedProfile, f"pending_{name}")
+        value = getattr(aside, f"pending_{name}")
+        condition &= attribute.does_not_exist() if value is None else attribute == value
+    return condition
+
+
 def restore_account(user_id: str) -> None:
-    """Everything back as it was, if erasure has not begun (409 once it has)."""
-    aside = get_or_none(DeletedProfile, user_pk(user_id), DELETED)
-    if aside is None:
-        raise Conflict("This account is not waiting to be erased.")
-    profile = aside.restored()
-    profile.updated_at = now()
-    try:
-        with transaction() as tx:
-            tx.delete(
-                OutboxEvent(*later_key(aside.erasure_event_id)),
-                condition=OutboxEvent.pk.exists(),
-                name="due",
-            )
-            tx.delete(aside, condition=DeletedProfile.pk.exists())
-            tx.save(profile, condition=UserProfile.pk.does_not_exist())
-            tx.update(
-                UniqueClaim(username_pk(aside.username), CLAIM),
-                actions=[UniqueClaim.state.set("active")],
-                condition=UniqueClaim.user_id == user_id,
-            )
-            tx.update(
-                SessionCutoff(user_pk(user_id)),
-                actions=[SessionCutoff.erase_after.remove()],
-                condition=SessionCutoff.pk.exists(),
-            )
-            tx.emit(AccountRestored(user_id=user_id))
-    except ConditionFailed as exc:
-        if "due" in exc.names:
-            raise Conflict("Erasure has begun: this account can no longer be restored.") from None
-        raise Conflict("This account is not waiting to be erased.") from None  # restored
+    """Everything back as it was, if erasure has not begun (409 once it has); its counts with
+    what changed while it was aside."""
+    for _ in range(RESTORE_ATTEMPTS):
+        aside = get_or_none(DeletedProfile, user_pk(user_id), DELETED)
+        if aside is None:
+            raise Conflict("This account is not waiting to be erased.")
+        profile = aside.restored()
+        profile.updated_at = now()
+        try:
+            with transaction() as tx:
+                tx.delete(
+                    OutboxEvent(*later_key(aside.erasure_event_id)),
+                    condition=OutboxEvent.pk.exists(),
+                    name="due",
+                )
+                tx.delete(aside, condition=_pending_as_read(aside), name="aside")
+                tx.save(profile, condition=UserProfile.pk.does_not_exist())
+                tx.update(
+                    UniqueClaim(username_pk(aside.username), CLAIM),
+                    actions=[UniqueClaim.state.set("active")],
+                    condition=UniqueClaim.user_id == user_id,
+                )
+                tx.update(
+                    SessionCutoff(user_pk(user_id)),
+                    actions=[SessionCutoff.erase_after.remove()],
+                    condition=SessionCutoff.pk.exists(),
+                )
+                tx.emit(AccountRestored(user_id=user_id))
+            break
+        except ConditionFailed as exc:
+            if "due" in exc.names:
+                raise Conflict(
+                    "Erasure has begun: this account can no longer be restored."
+                ) from None
+            if "aside" not in exc.names:
+                raise Conflict("This account is not waiting to be erased.") from None
+            # a count changed on the deleted item meanwhile, or it went (restored): again
+    else:
+        raise Contention()
     sessions.forget(user_id)

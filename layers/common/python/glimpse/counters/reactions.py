@@ -38,10 +38,10 @@ def posted(event: events.PostCreated | events.PostDeleted) -> list[Delta]:
 
 
 def liked(event: events.PostLiked | events.PostUnliked) -> list[Delta]:
-    if isinstance(event, events.PostUnliked) and event.withdrawn:
-        return []  # counted out when its account was deleted (counts_withdrawn)
     sign = _sign(event, events.PostLiked)
-    changes = [(post(event.post_id), "like_count", sign)]
+    # a like withdrawn with its deleted account left the count then (counts_withdrawn)
+    counted = not (isinstance(event, events.PostUnliked) and event.withdrawn)
+    changes = [(post(event.post_id), "like_count", sign)] if counted else []
     if event.user_id != event.author_id:
         changes.append((affinity(event.user_id, event.author_id), "interactions", sign))
     return changes
@@ -68,12 +68,14 @@ def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta
 
 
 def unfollowed(event: events.FollowRemoved) -> list[Delta]:
-    if not event.was_follow or event.withdrawn:
+    if not event.was_follow:
         return []
-    return [
-        (profile(event.followee_id), "followers_count", -1),
-        (profile(event.follower_id), "following_count", -1),
-    ]
+    changes: list[Delta] = []
+    if not event.followers_withdrawn:
+        changes.append((profile(event.followee_id), "followers_count", -1))
+    if not event.following_withdrawn:
+        changes.append((profile(event.follower_id), "following_count", -1))
+    return changes
 
 
 def withdrawn_or_returned(event: events.CountsWithdrawn | events.CountsReturned) -> list[Delta]:

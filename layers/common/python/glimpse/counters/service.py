@@ -31,8 +31,8 @@ from glimpse.models.batch import get_many
 from glimpse.models.graph import Edge, other_of
 from glimpse.models.outbox import AppliedEvent, applied_mark
 from glimpse.models.posts import Post, comment_sk, like_sk, post_pk
-from glimpse.models.transactions import ConditionFailed, transaction
-from glimpse.models.users import PROFILE, UserProfile
+from glimpse.models.transactions import ConditionFailed, Transaction, transaction
+from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile
 from glimpse.posts import cleanup
 
 CONSUMER = "counters"
@@ -79,12 +79,11 @@ def _chunks(events: Sequence[DomainEvent]) -> Iterable[list[DomainEvent]]:
         yield chunk
 
 
-def _totals(events: Sequence[DomainEvent], gone: set[Key]) -> dict[Key, dict[str, int]]:
+def _totals(events: Sequence[DomainEvent]) -> dict[Key, dict[str, int]]:
     totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for event in events:
         for key, attribute, delta in deltas(event):
-            if key not in gone:
-                totals[key][attribute] += delta
+            totals[key][attribute] += delta
     return {
         key: {a: n for a, n in changes.items() if n}
         for key, changes in totals.items()
@@ -94,12 +93,18 @@ def _totals(events: Sequence[DomainEvent], gone: set[Key]) -> dict[Key, dict[str
 
 def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
     """Marks and ADDs in one transaction. A mark that exists drops its event (applied
-    before); a post or profile that no longer exists drops its item (nothing to count)."""
+    before); a post that no longer exists drops its item (nothing to count); a profile that is
+    aside (a deleted account's) gets its changes on its deleted item instead, added to its
+    counts if it is restored (`pending_*`), and dropped once that is gone too (erased)."""
     pending = list(events)
     gone: set[Key] = set()
+    erased: set[Key] = set()
     while pending:
-        totals = _totals(pending, gone)
-        items = list(totals)
+        totals = _totals(pending)
+        items = [key for key in totals if key not in gone]
+        aside = [
+            key for key in totals if key in gone and key[0] is UserProfile and key not in erased
+        ]
         try:
             with transaction() as tx:
                 for index, event in enumerate(pending):
@@ -109,36 +114,52 @@ def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
                         name=f"event:{index}",
                     )
                 for index, key in enumerate(items):
-                    model, pk, sk = key
-                    actions = [getattr(model, a).add(n) for a, n in totals[key].items()]
-                    if model in REVISED:
-                        actions.append(model.revision.add(1))  # type: ignore[attr-defined]
-                    if model is Edge and sum(totals[key].values()) > 0:
-                        # an affinity edge is made by the first interaction; a decrement never
-                        # makes one (an erased account's unlikes come after its edges went)
-                        other = other_of(sk)
-                        made = [Edge.other_id.set(other), Edge.about.set(other)]
-                        tx.update(Edge(pk, sk), actions=[*actions, *made])
-                    else:
-                        tx.update(
-                            model(pk, sk),
-                            actions=actions,
-                            condition=model.pk.exists(),  # type: ignore[attr-defined]
-                            name=f"item:{index}",
-                        )
+                    _add(tx, key, totals[key], f"item:{index}")
+                for index, (_model, pk, _sk) in enumerate(aside):
+                    changes = [
+                        getattr(DeletedProfile, f"pending_{a}").add(n)
+                        for a, n in totals[aside[index]].items()
+                    ]
+                    tx.update(
+                        DeletedProfile(pk, DELETED),
+                        actions=changes,
+                        condition=DeletedProfile.pk.exists(),
+                        name=f"aside:{index}",
+                    )
         except ConditionFailed as exc:
             if not exc.names:
                 raise
             done = {int(n.split(":")[1]) for n in exc.names if n.startswith("event:")}
             gone |= {items[int(n.split(":")[1])] for n in exc.names if n.startswith("item:")}
+            erased |= {aside[int(n.split(":")[1])] for n in exc.names if n.startswith("aside:")}
             applied.duplicates += len(done)
             pending = [e for i, e in enumerate(pending) if i not in done]
             continue
         applied.events += len(pending)
         applied.transactions += 1
-        applied.items_written += len(items)
+        applied.items_written += len(items) + len(aside)
         _remove_orphans(pending, gone, applied)
         return
+
+
+def _add(tx: Transaction, key: Key, changes: dict[str, int], name: str) -> None:
+    model, pk, sk = key
+    actions = [getattr(model, a).add(n) for a, n in changes.items()]
+    if model in REVISED:
+        actions.append(model.revision.add(1))  # type: ignore[attr-defined]
+    if model is Edge and sum(changes.values()) > 0:
+        # an affinity edge is made by the first interaction; a decrement never makes one (an
+        # erased account's unlikes come after its edges went)
+        other = other_of(sk)
+        made = [Edge.other_id.set(other), Edge.about.set(other)]
+        tx.update(Edge(pk, sk), actions=[*actions, *made])
+    else:
+        tx.update(
+            model(pk, sk),
+            actions=actions,
+            condition=model.pk.exists(),  # type: ignore[attr-defined]
+            name=name,
+        )
 
 
 def _remove_orphans(events: list[DomainEvent], gone: set[Key], applied: Applied) -> None:

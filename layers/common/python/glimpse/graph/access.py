@@ -15,7 +15,7 @@ from glimpse.errors import Forbidden, NotFound
 from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, edge_key
-from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
 
 if TYPE_CHECKING:  # annotations only: a read path need not load the write side
     from glimpse.models.transactions import Transaction
@@ -105,23 +105,27 @@ def listed(viewer_id: str, user_ids: list[str]) -> dict[str, UserSummary]:
     return listed_and_gone(viewer_id, user_ids)[0]
 
 
-def listed_and_gone(viewer_id: str, user_ids: list[str]) -> tuple[dict[str, UserSummary], set[str]]:
-    """`listed`, and apart those of `user_ids` with no profile (deleted accounts; where they
-    show as such, like a conversation's messages) that neither blocks the other."""
+def listed_and_gone(
+    viewer_id: str, user_ids: list[str], *, deleted: bool = False
+) -> tuple[dict[str, UserSummary], set[str]]:
+    """`listed`, and, with `deleted`, apart those of `user_ids` whose account is deleted and
+    not erased yet (where it shows as such, like a conversation's messages) that neither
+    blocks the other. Profiles, deleted-account items and block edges in one BatchGetItem."""
     unique = list(dict.fromkeys(user_ids))
     fetched = get_many(
         [(UserProfile, (user_pk(uid), PROFILE)) for uid in unique]
+        + ([(DeletedProfile, (user_pk(uid), DELETED)) for uid in unique] if deleted else [])
         + [key for uid in unique if uid != viewer_id for key in block_keys(viewer_id, uid)]
     )
     shown, gone = {}, set()
     for uid in unique:
-        profile = fetched.get(UserProfile, (user_pk(uid), PROFILE))
         if uid != viewer_id and blocked_either_way(fetched, viewer_id, uid):
             continue
-        if profile is None:
-            gone.add(uid)
-        else:
+        profile = fetched.get(UserProfile, (user_pk(uid), PROFILE))
+        if profile is not None:
             shown[uid] = summary(profile)
+        elif fetched.get(DeletedProfile, (user_pk(uid), DELETED)) is not None:
+            gone.add(uid)
     return shown, gone
 
 

@@ -145,6 +145,9 @@ def _follow_items(tx: Transaction, follower_id: str, target: UserProfile) -> Non
         celebrities.add_in(tx, follower_id, target_id)
 
 
+GONE_MARKS = ("follower_gone_at", "followee_gone_at")  # a follow edge's withdrawal marks
+
+
 def _remove_follow_items(
     tx: Transaction,
     follower_id: str,
@@ -157,7 +160,7 @@ def _remove_follow_items(
     `celebrity_set=False`: an erased follower's whole feed goes)."""
     condition = Edge.pk.exists()
     if follow is not None:
-        condition = condition & as_read(Edge, follow)
+        condition = condition & as_read(Edge, follow, GONE_MARKS)
     tx.delete(Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=condition, name="edge")
     tx.delete(Edge(*edge_key(target_id, FOLLOWER, follower_id)))
     if celebrity_set:
@@ -198,7 +201,8 @@ def _remove_pair(
                 status="following",
                 by_block=by_block,
                 since=follow.created_at,
-                withdrawn=is_withdrawn(follow),
+                followers_withdrawn=is_withdrawn(follow, "follower_gone_at"),
+                following_withdrawn=is_withdrawn(follow, "followee_gone_at"),
             )
         )
     elif by_block:

@@ -1,7 +1,8 @@
 """The graph's part of a deleted account's withdrawal (glimpse.withdrawal): its follows both
 ways leave, and on restore rejoin, the other accounts' `followers_count` (those it followed)
-and `following_count` (those that followed it). The mark is on the follower's `FOLLOWS#`
-edge, the one a removal is conditioned on (glimpse.graph.service)."""
+and `following_count` (those that followed it). The marks are on the follower's `FOLLOWS#`
+edge, the one a removal is conditioned on (glimpse.graph.service): `follower_gone_at` when the
+follower left, `followee_gone_at` when the followee did, each for its own count."""
 
 from __future__ import annotations
 
@@ -25,15 +26,17 @@ def withdraw_follows(job: FollowsWithdrawal, send: Send) -> Stats:
     def pages(after: str | None) -> tuple[list[Contribution], str | None]:
         kind = FOLLOWER if after and after.startswith(FOLLOWER) else FOLLOWS
         ids, next_after = edge_page(job.user_id, kind, after if after != kind else None, PAGE)
-        if kind == FOLLOWS:
-            edges = [(edge_key(job.user_id, FOLLOWS, other), "following", other) for other in ids]
+        if kind == FOLLOWS:  # it followed them: their followers_count
+            edges = [(edge_key(job.user_id, FOLLOWS, other), other) for other in ids]
+            counts, mark = "following", "follower_gone_at"
             next_after = next_after or FOLLOWER  # then those that follow it
-        else:
-            edges = [(edge_key(other, FOLLOWS, job.user_id), "followers", other) for other in ids]
-        fetched = get_many([(Edge, key) for key, _, _ in edges], consistent=True)
+        else:  # they follow it: their following_count
+            edges = [(edge_key(other, FOLLOWS, job.user_id), other) for other in ids]
+            counts, mark = "followers", "followee_gone_at"
+        fetched = get_many([(Edge, key) for key, _ in edges], consistent=True)
         found = [
-            Contribution(item, counts, other)
-            for key, counts, other in edges
+            Contribution(item, counts, other, mark)
+            for key, other in edges
             if (item := fetched.get(Edge, key)) is not None
         ]
         return found, next_after

@@ -218,7 +218,8 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
         for e in entries
         if (c := fetched.get(Conversation, (conversation_pk(e.conversation_id), META)))
     }
-    shown, gone = listed_and_gone(caller_id, [m for c in convs.values() for m in c.member_ids])
+    members = [m for c in convs.values() for m in c.member_ids]
+    shown, gone = listed_and_gone(caller_id, members, deleted=True)
     lasts = {
         e.conversation_id: m
         for e in entries
@@ -306,7 +307,8 @@ def messages(
         limit=limit,
         newest_first=True,
     )
-    shown, gone = listed_and_gone(caller_id, list({m.sender_id for m in items} | {caller_id}))
+    senders = list({m.sender_id for m in items} | {caller_id})
+    shown, gone = listed_and_gone(caller_id, senders, deleted=True)
     media = _media([m for m in items if m.media_id])
     return Page[MessageOut](
         items=[

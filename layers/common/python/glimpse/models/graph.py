@@ -51,9 +51,11 @@ class Edge(Model):
     created_at = UTCDateTimeAttribute(null=True)
     interactions = NumberAttribute(null=True)  # affinity edges only
     about = UnicodeAttribute(null=True)  # the other's id, on the kinds in ABOUT_KINDS
-    # Follow edges (`FOLLOWS#`): one of the two accounts was deleted and the follow left both
-    # counts (glimpse.withdrawal); epoch seconds.
-    withdrawn_at = NumberAttribute(null=True)
+    # Follow edges (`FOLLOWS#`), when an account of the two was deleted (glimpse.withdrawal),
+    # epoch seconds: the follower (the followee's `followers_count` is without this follow),
+    # the followee (the follower's `following_count` is). Each side is withdrawn on its own.
+    follower_gone_at = NumberAttribute(null=True)
+    followee_gone_at = NumberAttribute(null=True)
     by_about = ByAbout()
 
 

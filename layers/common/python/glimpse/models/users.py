@@ -89,6 +89,9 @@ class UniqueClaim(Model):
 RESTORE_STEP = 2  # `revision` a restore adds: its search document outranks the deletion's
 
 
+PENDING_COUNTS = ("followers_count", "following_count", "posts_count")
+
+
 class DeletedProfile(Model):
     """An account waiting to be erased: its profile item as it was (`snapshot`, DynamoDB's
     JSON), and what erasing or restoring it needs."""
@@ -104,6 +107,11 @@ class DeletedProfile(Model):
     deleted_at = UTCDateTimeAttribute()
     erase_after = UTCDateTimeAttribute()
     erasure_event_id = UnicodeAttribute()  # the delayed `account_erased` (glimpse.models.outbox)
+    # Count changes that arrived while the profile was aside (another deleted account's
+    # withdrawal or return, glimpse.withdrawal): added to the snapshot's counts on restore.
+    pending_followers_count = NumberAttribute(null=True)
+    pending_following_count = NumberAttribute(null=True)
+    pending_posts_count = NumberAttribute(null=True)
 
     @classmethod
     def of(
@@ -127,7 +135,11 @@ class DeletedProfile(Model):
         return UserProfile.from_raw_data(json.loads(self.snapshot))
 
     def restored(self) -> UserProfile:
-        """The profile to put back: as it was, `revision` moved on by RESTORE_STEP."""
+        """The profile to put back: as it was, its counts with what changed meanwhile
+        (`pending_*`), `revision` moved on by RESTORE_STEP."""
         profile = self.profile()
         profile.revision = int(profile.revision or 0) + RESTORE_STEP
+        for name in PENDING_COUNTS:
+            change = getattr(self, f"pending_{name}") or 0
+            setattr(profile, name, int(getattr(profile, name) or 0) + int(change))
         return profile

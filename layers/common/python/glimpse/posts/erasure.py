@@ -45,8 +45,22 @@ def erase_interactions(job: InteractionsErasure, send: Send) -> Stats:
 
 def _remove_interactions(keys: list[tuple[str, str]]) -> int:
     """Each like or comment as read (consistent: the index may lag) goes with its event, or
-    alone if its post is gone (its clean-up is under way): in one transaction, or one each
-    when something changed meanwhile."""
+    alone if its post is gone (its clean-up is under way): in one transaction; when something
+    changed meanwhile (its author removed it, a withdrawal marked it), each is read again and
+    removed on its own. One that keeps changing fails the page, which is tried again."""
+    found, orphans = _as_read(keys)
+    write_many(Like, deletes=orphans)
+    try:
+        _remove(found)
+        return len(orphans) + len(found)
+    except ConditionFailed:
+        return len(orphans) + sum(_remove_alone(key) for key in keys)
+
+
+def _as_read(
+    keys: list[tuple[str, str]],
+) -> tuple[list[tuple[Post, Like | Comment]], list[tuple[str, str]]]:
+    """The likes and comments with their posts, and those whose post is gone (orphans)."""
     posts = {(pk, POST) for pk, _sk in keys}
     fetched = get_many(
         [(Post, key) for key in posts]
@@ -62,19 +76,21 @@ def _remove_interactions(keys: list[tuple[str, str]]) -> int:
             orphans.append((pk, sk))
         elif item is not None and post is not None:
             found.append((post, item))
-    write_many(Like, deletes=orphans)
-    try:
-        _remove(found)
-        return len(orphans) + len(found)
-    except ConditionFailed:  # one changed meanwhile (removed by its author): one at a time
-        removed = 0
-        for pair in found:
-            try:
-                _remove([pair])
-                removed += 1
-            except ConditionFailed:
-                continue
-        return len(orphans) + removed
+    return found, orphans
+
+
+def _remove_alone(key: tuple[str, str], attempts: int = 3) -> int:
+    for _ in range(attempts):
+        found, orphans = _as_read([key])
+        write_many(Like, deletes=orphans)
+        if not found:
+            return len(orphans)
+        try:
+            _remove(found)
+            return 1
+        except ConditionFailed:
+            continue
+    raise RuntimeError(f"{key} kept changing; the page is tried again")
 
 
 def _remove(found: list[tuple[Post, Like | Comment]]) -> None:
