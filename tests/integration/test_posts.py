@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from glimpse.graph import access
+from glimpse.models.base import get_or_none
 from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.posts import Comment, comment_sk, post_pk
 from glimpse.posts import service
 from tests.conftest import run_concurrently
 from tests.integration.conftest import Stack
@@ -232,6 +235,79 @@ def test_comments_oldest_first_and_deletion_rights(alice: User, bob: User) -> No
         "posts", "create_comment", bob, {"post_id": post_id}, body={"text": "x" * 501}
     )
     assert (status, body["error"]["details"][0]["field"]) == (400, "text")
+
+
+def comment_on(user: User, post_id: str, text: str = "hi") -> str:
+    status, body = api("posts", "create_comment", user, {"post_id": post_id}, body={"text": text})
+    assert status == 201, body
+    return str(body["comment_id"])
+
+
+def comment_exists(post_id: str, comment_id: str) -> bool:
+    found = get_or_none(Comment, post_pk(post_id), comment_sk(comment_id))
+    return found is not None
+
+
+def test_across_a_block_a_commenter_cannot_delete_their_comment_the_author_can(
+    alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blocked user sees the blocker as 404: deleting their own comment on the blocker's
+    post is a 404 (as reading the post), and the comment stays; either way round; the post's
+    author still deletes any comment on it."""
+    post_id = post(alice)
+    carol = make_user()
+    by_bob, by_carol = comment_on(bob, post_id), comment_on(carol, post_id)
+    assert api("graph", "block", alice, {"username": bob.username})[0] == 204  # alice blocks bob
+    assert api("graph", "block", carol, {"username": alice.username})[0] == 204  # carol, alice
+    for user, comment_id in ((bob, by_bob), (carol, by_carol), (bob, "01JD0Z8Q5M3S4V6X7Y8Z9A0B1C")):
+        status, body = api(
+            "posts", "delete_comment", user, {"post_id": post_id, "comment_id": comment_id}
+        )
+        assert (status, body["error"]["code"]) == (404, "not_found"), user
+        assert body == api("posts", "get_post", user, {"post_id": post_id})[1]  # the post's 404
+    assert comment_exists(post_id, by_bob)
+    assert comment_exists(post_id, by_carol)
+    settle()
+    assert get(alice, post_id)[1]["comment_count"] == 2
+
+    # Unblocked, bob may delete his own again; a block that commits after his read still wins.
+    assert api("graph", "unblock", alice, {"username": bob.username})[0] == 204
+    assert api("graph", "block", alice, {"username": bob.username})[0] == 204
+    with monkeypatch.context() as stale:
+        stale.setattr(access, "blocked_either_way", lambda *_: False)  # read before the block
+        status, _body = api(
+            "posts", "delete_comment", bob, {"post_id": post_id, "comment_id": by_bob}
+        )
+    assert status == 404
+    assert comment_exists(post_id, by_bob)
+    assert api("graph", "unblock", alice, {"username": bob.username})[0] == 204
+    params = {"post_id": post_id, "comment_id": by_bob}
+    assert api("posts", "delete_comment", bob, params) == (204, None)
+    assert not comment_exists(post_id, by_bob)
+
+    # The post's author deletes a comment by someone across a block (here: who blocked her).
+    params = {"post_id": post_id, "comment_id": by_carol}
+    assert api("posts", "delete_comment", alice, params) == (204, None)
+    assert not comment_exists(post_id, by_carol)
+    settle()
+    assert get(alice, post_id)[1]["comment_count"] == 0
+
+
+def test_a_commenter_who_no_longer_follows_a_private_author_gets_a_403(alice: User) -> None:
+    """As reading the post: a lost follow of a private author is a 403, before the comment."""
+    carol = make_user(private=True)
+    follow(alice, carol)
+    api("graph", "approve", carol, {"username": alice.username})
+    post_id = post(carol)
+    comment_id = comment_on(alice, post_id)
+    assert api("graph", "unfollow", alice, {"username": carol.username})[0] == 204
+    status, body = api(
+        "posts", "delete_comment", alice, {"post_id": post_id, "comment_id": comment_id}
+    )
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+    assert comment_exists(post_id, comment_id)
+    params = {"post_id": post_id, "comment_id": comment_id}
+    assert api("posts", "delete_comment", carol, params) == (204, None)  # the author may
 
 
 def test_comments_follow_privacy(alice: User) -> None:

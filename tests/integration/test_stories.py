@@ -12,10 +12,26 @@ from functions.story_reaper import app as reaper
 from glimpse.clock import first_id_at, now
 from glimpse.config import get_settings
 from glimpse.models.media import MEDIA, MediaItem, media_pk
-from glimpse.models.stories import STORY, Story, TrayMarker, marker_sk, story_pk, tray_pk
+from glimpse.models.stories import (
+    STORY,
+    Story,
+    TrayMarker,
+    marker_prefix,
+    marker_sk,
+    story_pk,
+    tray_pk,
+)
 from tests.conftest import FakeContext, load_event
 from tests.integration.conftest import Stack
-from tests.integration.social import User, api, follow, make_media, make_user, settle
+from tests.integration.social import (
+    User,
+    api,
+    dynamodb_calls,
+    follow,
+    make_media,
+    make_user,
+    settle,
+)
 from tests.integration.test_events import emitted
 
 SIZES = ("1080", "640", "320", "150")
@@ -365,6 +381,65 @@ def test_follows_back_fill_the_tray_and_unfollows_prune_it(
     assert alice.username not in tray(bob)  # the deleted story does not come back
 
 
+def test_a_close_friend_added_after_a_story_sees_it_in_the_tray(
+    stack: Stack, alice: User, bob: User, carol: User
+) -> None:
+    """Added to the list after a close-friends story was posted: the tray counts it (and it is
+    unseen), as for a friend on the list when it was posted; a follower not on the list, or a
+    friend who does not follow, gets nothing."""
+    dan = make_user(prefix="dan")  # on the list from the start: what bob should get
+    for reader in (bob, carol, dan):
+        follow(reader, alice)
+    settle()
+    api("stories", "set_close_friends", alice, body={"usernames": [dan.username]})
+    shared = create(stack, alice)
+    settle()
+    assert on_story("view_story", bob, shared["story_id"]) == (204, None)
+    assert tray(bob)[alice.username]["has_unseen"] is False
+    close = create(stack, alice, audience="close_friends")
+    settle()
+    assert (tray(bob)[alice.username]["story_count"], tray(dan)[alice.username]["story_count"]) == (
+        1,
+        2,
+    )
+
+    stranger = make_user(prefix="str")  # on the list, not a follower
+    with dynamodb_calls() as calls:
+        assert api(
+            "stories",
+            "set_close_friends",
+            alice,
+            body={"usernames": [dan.username, bob.username, stranger.username]},
+        ) == (204, None)
+    assert calls == [  # docs/access-patterns.md, PUT /me/close-friends
+        *("BatchGetItem", "BatchGetItem", "Query", "BatchWriteItem"),  # the list
+        *("Query", "BatchGetItem", "BatchWriteItem", "BatchGetItem"),  # the tray back-fill
+    ]
+    entry = tray(bob)[alice.username]
+    assert (entry["story_count"], entry["has_unseen"]) == (2, True)
+    assert tray(bob)[alice.username] == {**tray(dan)[alice.username], "has_unseen": True}
+    assert tray(carol)[alice.username]["story_count"] == 1  # not on the list
+    assert alice.username not in tray(stranger)
+    markers = TrayMarker.count(
+        tray_pk(stranger.id), TrayMarker.sk == marker_sk(alice.id, close["story_id"])
+    )
+    assert markers == 0  # nothing written for a reader who does not follow
+    assert on_story("view_story", bob, close["story_id"]) == (204, None)
+    assert tray(bob)[alice.username]["has_unseen"] is False
+
+    # Following later brings it in too (the follow's back-fill), and a deleted story does not
+    # come back with a later change of the list.
+    follow(stranger, alice)
+    settle()
+    assert tray(stranger)[alice.username]["story_count"] == 2
+    assert on_story("delete_story", alice, close["story_id"]) == (204, None)
+    reap(close, alice)
+    settle()
+    api("stories", "set_close_friends", alice, body={"usernames": []})
+    api("stories", "set_close_friends", alice, body={"usernames": [bob.username]})
+    assert tray(bob)[alice.username]["story_count"] == 1
+
+
 def test_outside_the_audience_a_story_does_not_exist_private_or_not(
     stack: Stack, bob: User, carol: User
 ) -> None:
@@ -511,6 +586,36 @@ def test_a_removal_that_overtakes_the_fan_out_leaves_no_marker(
         TrayMarker.count(tray_pk(bob.id), TrayMarker.sk == marker_sk(alice.id, story["story_id"]))
         == 0
     )
+
+
+def test_a_story_deleted_during_a_close_friends_back_fill_leaves_no_marker(
+    stack: Stack, alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner's delete commits between the back-fill's read of the live stories and its
+    write: the stories are read again after writing, and the deleted one's marker goes."""
+    from glimpse.stories import tray as tray_module
+
+    follow(bob, alice)
+    settle()
+    kept, deleted = (create(stack, alice, audience="close_friends") for _ in range(2))
+    settle()
+    real = tray_module.write_many
+
+    def write_then_delete(model: Any, puts: Any = (), deletes: Any = ()) -> int:
+        written = real(model, puts=puts, deletes=deletes)
+        if puts:
+            Story(story_pk(deleted["story_id"]), STORY).delete()
+        return written
+
+    monkeypatch.setattr(tray_module, "write_many", write_then_delete)
+    assert api("stories", "set_close_friends", alice, body={"usernames": [bob.username]}) == (
+        204,
+        None,
+    )
+    monkeypatch.undo()
+    markers = TrayMarker.query(tray_pk(bob.id), TrayMarker.sk.startswith(marker_prefix(alice.id)))
+    assert [m.story_id for m in markers] == [kept["story_id"]]
+    assert tray(bob)[alice.username]["story_count"] == 1
 
 
 def test_a_video_story_is_kept_by_a_highlight_and_reaped_with_its_mp4s(

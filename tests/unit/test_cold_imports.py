@@ -88,6 +88,8 @@ HEAVY = {
     "av": set(),  # the transcoder loads PyAV with its first clip
     "opensearchpy": set(),  # search, indexer and setup make their client on first use
     "joserfc": {"SocketAuthorizerFunction"},
+    # AES-GCM: loaded with the first cursor sealed or opened, or a two-factor sign-in
+    "cryptography.hazmat.primitives.ciphers.aead": set(),
 }
 # Modules no function uses, which a package `__init__` or a default would load for nothing
 # (glimpse.lazy, Plumbing's tracer patches): the resolvers of other event sources, the event

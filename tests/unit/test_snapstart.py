@@ -71,7 +71,14 @@ def test_what_a_function_loads_on_first_use_is_loaded_before_the_snapshot(
     [
         ("functions.thumbnailer.app", ["pillow_heif"]),
         ("functions.transcoder.app", ["av", "pillow_heif"]),
-        ("functions.posts.app", ["aws_lambda_powertools.utilities.idempotency"]),
+        (
+            "functions.posts.app",
+            [
+                "aws_lambda_powertools.utilities.idempotency",
+                "cryptography.hazmat.primitives.ciphers.aead",  # cursors
+            ],
+        ),
+        ("functions.graph.app", ["cryptography.hazmat.primitives.ciphers.aead"]),
     ],
 )
 def test_before_the_snapshot_a_handler_loads_what_it_defers(

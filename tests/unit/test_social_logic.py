@@ -1,4 +1,5 @@
-"""Pure pieces of the social features: captions, ranking, cursors, batch retries."""
+"""Pure pieces of the social features: captions, ranking, batch retries (cursors have their
+own file, test_cursors.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from glimpse import cursors
-from glimpse.errors import BadRequest
 from glimpse.feed import ranking
 from glimpse.models import batch
 from glimpse.posts import text
@@ -44,22 +43,6 @@ def test_ranking_prefers_recent_engaging_and_familiar_posts() -> None:
     assert ranking.score(NOW, 0, 0, 10, NOW) > fresh
     assert ranking.score(NOW - timedelta(hours=6), 0, 0, 0, NOW) == pytest.approx(fresh / 2)
     assert ranking.score(NOW + timedelta(minutes=5), -3, -1, -2, NOW) == fresh  # clamped
-
-
-KEY = b"unit-test-key"
-
-
-def test_cursors_round_trip_and_refuse_edits_and_other_lists() -> None:
-    token = cursors.sign(KEY, "followers:a", {"after": "FOLLOWER#x"})
-    assert cursors.verify(KEY, "followers:a", token) == {"after": "FOLLOWER#x"}
-    assert cursors.verify(KEY, "followers:a", None) is None
-    _payload, mac = token.split(".")
-    edited = cursors._b64(b'{"after":"FOLLOWER#y"}') + "." + mac
-    for bad, list_id in ((token, "followers:b"), (edited, "followers:a"), ("x", "followers:a")):
-        with pytest.raises(BadRequest):
-            cursors.verify(KEY, list_id, bad)
-    with pytest.raises(BadRequest):  # signed with another key
-        cursors.verify(b"another key", "followers:a", token)
 
 
 class FakeConnection:

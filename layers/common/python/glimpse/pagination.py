@@ -2,8 +2,9 @@
 
 `query_page` reads `limit + 1` items, so a page is followed by a `next_cursor` only when an
 item really follows (never an empty last page), and the cursor is the last item's sort key,
-signed for this list (glimpse.cursors). Lists that merge several sources (the feed) keep their
-own position but sign it the same way (`encode_cursor`, `decode_cursor`).
+sealed for this list (glimpse.cursors: encrypted and authenticated, bound to the list). Lists
+that merge several sources (the feed) keep their own position but seal it the same way
+(`encode_cursor`, `decode_cursor`).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ class Page[T](Schema):
 
 
 def encode_cursor(list_id: str, position: dict[str, Any]) -> str:
-    return cursors.sign(cursor_key(), list_id, position)
+    return cursors.seal(cursor_key(), list_id, position)
 
 
 def decode_cursor(list_id: str, cursor: str | None) -> dict[str, Any] | None:
-    return cursors.verify(cursor_key(), list_id, cursor)
+    return cursors.unseal(cursor_key(), list_id, cursor)
 
 
 def query_page[M](

@@ -6,7 +6,8 @@ every later execution environment from a snapshot of that memory. So:
 - **Before the snapshot**, finish what the first request would otherwise do in each restored
   environment: build the pydantic schemas that `glimpse.schema` defers (a cold start pays for
   each it uses), and load what the function loads on first use (`prime`: Powertools'
-  idempotency for a create, pillow-heif, PyAV). The snapshot then holds them ready.
+  idempotency for a create, AES-GCM for cursors, pillow-heif, PyAV). The snapshot then holds
+  them ready.
 - **After a restore**, make unique again what the snapshot copied into every environment: the
   `random` module's state (the retry jitter of `glimpse.models.batch`; identical jitter in
   many environments would retry in step). Ids (`glimpse.clock.new_id`) read `os.urandom`,

@@ -1,4 +1,4 @@
-"""Secrets Manager: the cursor-signing key (the template's `CursorSecret`)."""
+"""Secrets Manager: the cursor secret (the template's `CursorSecret`), which seals cursors."""
 
 from __future__ import annotations
 

@@ -30,8 +30,8 @@ from glimpse.graph.access import (
 )
 from glimpse.media.service import unused_media
 from glimpse.media.service import view as media_view
-from glimpse.models.base import get_or_none
-from glimpse.models.batch import Fetched, get_many
+from glimpse.models.base import Model, get_or_none
+from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import (
     COMMENT,
@@ -156,10 +156,13 @@ def _get_post(post_id: str) -> Post:
     return post
 
 
-def _visible(viewer_id: str, post: Post) -> tuple[Relation, Fetched]:
-    """Who may see `post`, and what its view needs: one BatchGetItem."""
+def _visible(
+    viewer_id: str, post: Post, also: list[tuple[type[Model], Key]] | None = None
+) -> tuple[Relation, Fetched]:
+    """Who may see `post`, and what its view needs (and the items `also` names): one
+    BatchGetItem."""
     fetched = get_many(
-        [*sight_keys(viewer_id, post), (UserProfile, (user_pk(viewer_id), PROFILE))],
+        [*sight_keys(viewer_id, post), (UserProfile, (user_pk(viewer_id), PROFILE)), *(also or [])],
         consistent=True,
     )
     author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE))
@@ -379,20 +382,31 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
 
 
 def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
-    """The comment's author or the post's author. Anyone else first gets the answer reading
-    the post would give, whatever the comment id, so ids cannot be probed."""
+    """The post's author, or the comment's author while they may see the post. Anyone but the
+    post's author first gets the answer reading the post would give (404 across a block, 403
+    for a private author they no longer follow), whatever the comment id, so ids cannot be
+    probed; then a 403 unless the comment is theirs. The post's author deletes any comment on
+    it, a blocked commenter's too."""
     post = _get_post(post_id)
-    comment = get_or_none(Comment, post_pk(post_id), comment_sk(comment_id))
-    if caller_id not in (post.author_id, comment.author_id if comment else None):
-        _visible(caller_id, post)  # whether or not the comment exists: ids cannot be probed
-        raise Forbidden("Only the comment's author or the post's author may delete it.")
-    if comment is None:
-        raise NotFound("No such comment.")
+    key = (post_pk(post_id), comment_sk(comment_id))
+    found: Relation | None = None
+    if caller_id == post.author_id:
+        comment = get_or_none(Comment, *key)
+        if comment is None:
+            raise NotFound("No such comment.")
+    else:
+        found, fetched = _visible(caller_id, post, also=[(Comment, key)])
+        comment = fetched.get(Comment, key)
+        if comment is None or comment.author_id != caller_id:
+            raise Forbidden("Only the comment's author or the post's author may delete it.")
     try:
         with transaction() as tx:
             uncomment_in(tx, post, comment)
-    except ConditionFailed:  # deleted meanwhile: the same answer as deleting it twice
-        raise NotFound("No such comment.") from None
+            if found is not None:
+                still_allowed(tx, found)  # a block since the read is a 404, as reading it
+    except ConditionFailed as exc:
+        _raise_for(exc)
+        raise NotFound("No such comment.") from None  # deleted meanwhile: as deleting it twice
 
 
 def unlike_in(tx: Transaction, post: Post, like: Like) -> None:

@@ -1,4 +1,5 @@
-"""The close friends list: whose trays a close-friends story reaches (while they follow)."""
+"""The close friends list: whose trays a close-friends story reaches (while they follow); who
+is added gets the owner's live close-friends stories in their tray (glimpse.stories.tray)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from glimpse.models.batch import get_many, write_many
 from glimpse.models.graph import CLOSE, Edge, edge_key, new_edge, other_of
 from glimpse.models.users import CLAIM, UniqueClaim, user_pk, username_pk
 from glimpse.pagination import Page
+from glimpse.stories import tray
 from glimpse.stories.schemas import (
     CloseFriends,
 )
@@ -44,11 +46,13 @@ def set_close_friends(owner_id: str, body: CloseFriends) -> None:
         )
     }
     moment = now()
+    added = sorted(wanted - current)
     write_many(
         Edge,
-        puts=[new_edge(owner_id, CLOSE, other, moment) for other in sorted(wanted - current)],
+        puts=[new_edge(owner_id, CLOSE, other, moment) for other in added],
         deletes=[edge_key(owner_id, CLOSE, other) for other in sorted(current - wanted)],
     )
+    tray.close_friends_added(owner_id, added)
 
 
 def close_friends(owner_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:

@@ -10,7 +10,9 @@ into trays at read time instead. An expired story's markers expire with it (same
 
 Every write is a put or delete of a key derived from the story, right in any order and under
 any re-delivery; an add checks the story after writing a page, and back-fill and prune check
-the follow edge before and after, as the feed's do.
+the follow edge before and after, as the feed's do. Someone put on an owner's close friends
+list gets the owner's live close-friends stories at once (`close_friends_added`, from the
+request that changes the list).
 """
 
 from __future__ import annotations
@@ -176,6 +178,35 @@ def backfill(reader_id: str, owner_id: str) -> int:
         _delete([(m.pk, m.sk) for m in markers])
         return 0
     return len(markers)
+
+
+def close_friends_added(owner_id: str, reader_ids: list[str]) -> int:
+    """Readers just put on the owner's close friends list: the owner's live close-friends
+    stories into the trays of those who follow the owner (a story's fan-out reached the list as
+    it was when it was posted). Run by the request that changes the list: one ByOwner Query
+    (no live close-friends story, the usual case: done), the follow edges, the markers, then
+    the stories again (consistent): a story deleted meanwhile takes its markers out again.
+    Taking someone off the list writes nothing: the tray's read checks the list."""
+    if not reader_ids:
+        return 0
+    close = [s for s in live_stories(owner_id) if s.audience == "close_friends"]
+    if not close:
+        return 0
+    readers = following(reader_ids, owner_id, consistent=True)
+    markers = [
+        _marker(reader, owner_id, story.story_id, story.audience, story.expires_at)
+        for reader in readers
+        for story in close
+    ]
+    if not markers:
+        return 0
+    write_many(TrayMarker, puts=markers)
+    keys = {story.story_id: (story_pk(story.story_id), STORY) for story in close}
+    still = get_many([(Story, key) for key in keys.values()], consistent=True)
+    gone = {sid for sid, key in keys.items() if still.get(Story, key) is None}
+    if gone:
+        _delete([(m.pk, m.sk) for m in markers if m.story_id in gone])
+    return len([m for m in markers if m.story_id not in gone])
 
 
 def prune(reader_id: str, owner_id: str) -> int:
