@@ -55,8 +55,10 @@ def rendition_urls(keys: Mapping[str, str]) -> dict[str, str]:
 
 
 def expiry(now: float, ttl: int) -> int:
-    """When a URL handed out at `now` stops working: `ttl` later, rounded up to the minute."""
-    return math.ceil((now + ttl) / ROUND_SECONDS) * ROUND_SECONDS
+    """When a URL handed out at `now` stops working: `ttl` later, rounded up to the minute
+    (to `ttl` seconds when it is shorter)."""
+    step = max(1, min(ROUND_SECONDS, ttl))
+    return math.ceil((now + ttl) / step) * step
 
 
 @lru_cache(maxsize=4096)
