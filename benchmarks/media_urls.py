@@ -60,7 +60,7 @@ def main() -> None:
     get_settings.cache_clear()
     private = base64.b64decode(keys["MediaUrlPrivateKey"])
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    with mock.patch.object(secrets, "media_url_key", lambda: private):
+    with mock.patch.object(secrets, "media_url_key", return_value=private):
         sign_page(page_of_keys())  # loads the key
         ecdsa = [sign_page(page_of_keys()) for _ in range(ROUNDS)]
         rsa_times = [rsa_page(rsa_key, page_of_keys()) for _ in range(ROUNDS)]
