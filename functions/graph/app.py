@@ -18,6 +18,9 @@ SETTINGS = (
     "events_table",
     "feed_table",
     "media_cdn_domain",
+    "media_url_key_id",
+    "media_url_signing_key_arn",
+    "media_url_ttl_seconds",
     "sessions_table",
     "users_table",
 )

@@ -19,6 +19,9 @@ from pydantic import ValidationError
 SETTINGS = (
     "connections_table",
     "media_cdn_domain",
+    "media_url_key_id",
+    "media_url_signing_key_arn",
+    "media_url_ttl_seconds",
     "media_table",
     "notifications_table",
     "notifier_queue_url",

@@ -14,6 +14,9 @@ from glimpse.search.schemas import HashtagOut, SearchKind, SearchText, Tag
 SETTINGS = (
     "cursor_secret_arn",
     "media_cdn_domain",
+    "media_url_key_id",
+    "media_url_signing_key_arn",
+    "media_url_ttl_seconds",
     "media_table",
     "opensearch_endpoint",
     "posts_table",

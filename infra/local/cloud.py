@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from infra import opensearch
-from infra.local import activity, atomicity, cognito, dynamodb_parser, transport
+from infra.local import activity, atomicity, cognito, dynamodb_parser, media_urls, transport
 from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
@@ -224,13 +224,27 @@ class LocalCloud:
             self.template_path,
             self.parameters,
             self.stack_name,
-            defaults={**LOCAL_DEFAULTS, **push_applications(self.endpoint)},
+            defaults={
+                **LOCAL_DEFAULTS,
+                **push_applications(self.endpoint),
+                **media_urls.parameters(self.state_dir),
+            },
         )
         self.provisioner = Provisioner(
             self.template, self.endpoint, self.s3_url, search_endpoint=self.search_url
         )
         self.provisioner.provision(saved.get("resources"))
+        self._trust_signed_urls()
         cognito.restore_codes(saved.get("cognito_codes") or [])
+
+    def _trust_signed_urls(self) -> None:
+        """The S3 front checks signed URLs where an emulated CDN trusts a key group."""
+        front = self.fronts.get("s3")
+        for item in self.provisioner.resources.values():
+            prefix = item.attributes.get("SignedPrefix")
+            if item.type == "AWS::CloudFront::Distribution" and prefix and front is not None:
+                assert isinstance(front, S3Front)
+                front.trust(prefix, item.attributes.get("TrustedKeys") or {})
 
     def _load_functions(self) -> None:
         """The template's functions, their environment, and the Cognito triggers they serve."""

@@ -41,6 +41,11 @@ NOT_NEEDED = {
     "AWS::ApiGateway::Account": "the local gateway logs each request to this console",
     "Custom::SearchIndexes": "the search front gets infra/opensearch's templates at start",
 }
+# Emulations made again when the template changed them (cheap, and nothing of theirs is saved
+# elsewhere): the CDN and what its signed URLs are checked with.
+RENEWED = frozenset(
+    {"AWS::CloudFront::Distribution", "AWS::CloudFront::PublicKey", "AWS::CloudFront::KeyGroup"}
+)
 # A WebSocket API and its parts: the WebSocket front serves them (infra/local/fronts/websocket.py).
 WEBSOCKET_PARTS = (
     "AWS::ApiGatewayV2::Api",
@@ -59,6 +64,8 @@ EMULATED = {
     *WEBSOCKET_PARTS,
     "AWS::CloudFront::Distribution",
     "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::PublicKey",
+    "AWS::CloudFront::KeyGroup",
     "AWS::OpenSearchService::Domain",
 }
 
@@ -148,6 +155,8 @@ class Provisioner:
             "AWS::Serverless::Api": self._api,
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
+            "AWS::CloudFront::PublicKey": self._public_key,
+            "AWS::CloudFront::KeyGroup": self._key_group,
             "AWS::SecretsManager::Secret": self._secret,
             "AWS::OpenSearchService::Domain": self._search_domain,
             **{type_: partial(self._websocket_part, type_) for type_ in WEBSOCKET_PARTS},
@@ -220,6 +229,10 @@ class Provisioner:
                 updated = changed and self._updated_in_place(logical_id, type_, ref, resolved)
                 if changed and not updated and type_ not in EMULATED:
                     self.report.kept_as_saved.append(logical_id)
+                if updated and type_ in RENEWED:
+                    self.resources[logical_id].fingerprint = print_
+                    self.report.restored.append(logical_id)
+                    continue
                 restored = Provisioned(logical_id, type_, earlier["ref"], earlier["attributes"])
                 restored.fingerprint = print_ if updated else earlier["fingerprint"]
                 self._register(restored)
@@ -238,6 +251,9 @@ class Provisioner:
         """A saved resource changed in the template that AWS would update without replacing
         it, and that the local cloud updates the same way: an app client's settings (its auth
         flows: a client left offering old flows would refuse every sign-in)."""
+        if type_ in RENEWED:  # an emulation: made again, as it would be
+            self._register(self._handlers[type_](logical_id, props))
+            return True
         if type_ != "AWS::Cognito::UserPoolClient":
             return False
         args = {k: v for k, v in props.items() if k != "GenerateSecret"}
@@ -494,7 +510,7 @@ class Provisioner:
         target = config["DefaultCacheBehavior"]["TargetOriginId"]
         origin = next(o for o in config["Origins"] if o["Id"] == target)
         distribution_id = f"E{zlib.crc32(logical_id.encode()):010d}"
-        attributes = {
+        attributes: dict[str, Any] = {
             "Id": distribution_id,
             "DomainName": f"{distribution_id.lower()}.cloudfront.net",
         }
@@ -529,7 +545,33 @@ class Provisioner:
                 ),
             )
             attributes["DomainName"] = f"{origin['DomainName']}/{path}".rstrip("/")
+            attributes["SignedPrefix"] = f"{bucket}/{prefix}"
+            attributes["TrustedKeys"] = self._trusted_keys(config["DefaultCacheBehavior"])
         return Provisioned(logical_id, "AWS::CloudFront::Distribution", distribution_id, attributes)
+
+    def _trusted_keys(self, behavior: dict[str, Any]) -> dict[str, str]:
+        """Public key id → PEM of the key groups a cache behaviour trusts: its URLs must be
+        signed by one of them (none: its files are public)."""
+        keys: dict[str, str] = {}
+        for group_id in behavior.get("TrustedKeyGroups") or []:
+            group = next((r for r in self.resources.values() if r.ref == group_id), None)
+            for key_id in (group.attributes.get("Items") or []) if group else []:
+                key = next((r for r in self.resources.values() if r.ref == key_id), None)
+                if key is not None:
+                    keys[key_id] = key.attributes["EncodedKey"]
+        return keys
+
+    def _public_key(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        config = props["PublicKeyConfig"]
+        key_id = f"K{zlib.crc32(logical_id.encode()):012d}"
+        attributes = {"Id": key_id, "EncodedKey": str(config["EncodedKey"])}
+        return Provisioned(logical_id, "AWS::CloudFront::PublicKey", key_id, attributes)
+
+    def _key_group(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        group_id = f"{zlib.crc32(logical_id.encode()):08x}-0000-4000-8000-000000000000"
+        items = [str(item) for item in props["KeyGroupConfig"]["Items"]]
+        attributes = {"Id": group_id, "Items": items}
+        return Provisioned(logical_id, "AWS::CloudFront::KeyGroup", group_id, attributes)
 
     def _origin_access_control(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
         control_id = f"E{zlib.crc32(logical_id.encode()) ^ 0xA5A5A5A5:010d}"

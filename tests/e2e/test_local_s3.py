@@ -74,8 +74,8 @@ def test_renditions_are_readable_and_nothing_else_is(
         assert url.startswith(cloud.s3_url)
         assert requests.get(url, timeout=HTTP_TIMEOUT).status_code == 200
         assert requests.head(url, timeout=HTTP_TIMEOUT).status_code == 200
-        assert requests.get(f"{url}?v=2", timeout=HTTP_TIMEOUT).status_code == 200  # a cache buster
-        acl = requests.get(f"{url}?acl", timeout=HTTP_TIMEOUT)  # another permission
+        assert requests.get(f"{url}&v=2", timeout=HTTP_TIMEOUT).status_code == 200  # a cache buster
+        acl = requests.get(f"{url}&acl", timeout=HTTP_TIMEOUT)  # another permission
         assert acl.status_code == 403
     s3 = cloud.provisioner.client("s3")
     s3.put_object(Bucket=cloud.ref("MediaBucket"), Key="uploads/someone/original", Body=b"x")

@@ -121,9 +121,9 @@ class Unbuilt:
 
 
 UNBUILT: dict[str, Unbuilt] = {
-    "signed, expiring media URLs": Unbuilt(
-        r"signed,? (?:expiring )?(?:media )?urls",
-        lambda d: _fields(d, "MediaOut", r"expir|signature|signed"),
+    "withdrawing published media": Unbuilt(
+        r"withdraw\w* (?:published )?media",
+        lambda d: [r for r in served(d) if r[0] == "DELETE" and r[1].startswith("/media/")],
     ),
     "reports and moderation": Unbuilt(
         r"\breports\b|moderation", lambda d: _paths(d, r"report|moderat|flag")

@@ -7,7 +7,8 @@ An anonymous request passes only where S3 would let it:
   the policy is right, whose policy has not expired, and whose conditions (bucket, key,
   `Content-Type`, `content-length-range`, every other form field) the form satisfies;
 - a read (`GET`/`HEAD` of an object) that the bucket policy allows to everyone (`Principal:
-  "*"`): the local CDN's policy opens the renditions prefix and nothing else;
+  "*"`): the local CDN's policy opens the renditions prefix and nothing else; where the CDN
+  trusts a key group, only with a valid signed URL (infra/local/media_urls.py);
 - a CORS preflight (`OPTIONS`), which the bucket's CORS rules answer.
 
 Anything else gets S3's own `AccessDenied` (and a too large or too small upload S3's
@@ -32,7 +33,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from botocore.auth import SigV4Auth
@@ -234,7 +235,11 @@ def _signed(headers: Any, query: dict[str, list[str]]) -> bool:
         if issued.replace(tzinfo=UTC).timestamp() + lifetime < time.time():
             raise _denied("Request has expired")
         return True
-    return bool(headers.get("Authorization")) or "Signature" in query
+    # SigV2's query authentication names its access key; CloudFront's signed URLs (also a
+    # `Signature`) are anonymous requests, checked by the CDN's rules.
+    return bool(headers.get("Authorization")) or (
+        "Signature" in query and "AWSAccessKeyId" in query
+    )
 
 
 class _Handler(DrainingHandler, BaseHTTPRequestHandler):
@@ -328,8 +333,23 @@ class _Handler(DrainingHandler, BaseHTTPRequestHandler):
         # read; a sub-resource (?acl, ?tagging, ...) is another permission S3 would check.
         reads_object = self.command in {"GET", "HEAD"} and key and not (set(query) & SUBRESOURCES)
         if reads_object and self.server.public.allows(bucket, key, "s3:GetObject"):
+            self._check_signed_url(f"{bucket}/{key}", query)
             return
         raise _denied()
+
+    def _check_signed_url(self, path: str, query: dict[str, list[str]]) -> None:
+        """Under a prefix whose CDN trusts a key group, the URL must be signed by one of its
+        keys, for this URL, and not expired (as CloudFront checks it)."""
+        from infra.local import media_urls
+
+        for prefix, trusted in self.server.signed.items():
+            if trusted and path.startswith(prefix):
+                url = f"http://{self.headers.get('Host', '')}/{quote(path)}"
+                try:
+                    media_urls.check(url, query, trusted)
+                except media_urls.SignedUrlRefused as refused:
+                    raise _denied(str(refused)) from None
+                return
 
     do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = do_OPTIONS = do_PATCH = _handle
 
@@ -343,11 +363,17 @@ class _Server(DrainingHTTPServer):
         self.upstream_host, self.upstream_port = split.hostname or "127.0.0.1", split.port or 80
         self.secret = secret
         self.public = public
+        self.signed: dict[str, dict[str, str]] = {}  # "<bucket>/<prefix>" -> key id -> PEM
         self.verbose = False
 
 
 class S3Front(ServerThread):
     """S3 for anonymous callers, in front of moto's (which trusts anyone)."""
 
+    def trust(self, prefix: str, keys: dict[str, str]) -> None:
+        """Reads under `prefix` (`<bucket>/<path>/`) need a URL signed by one of `keys`."""
+        self._s3.signed[prefix] = dict(keys)
+
     def __init__(self, upstream: str, host: str, port: int, secret: str, s3_client: Any) -> None:
-        super().__init__("s3", _Server((host, port), upstream, secret, PublicReads(s3_client)))
+        self._s3 = _Server((host, port), upstream, secret, PublicReads(s3_client))
+        super().__init__("s3", self._s3)

@@ -33,6 +33,11 @@ class Settings:
     media_bucket: str = ""
     # Host (and path) that serves the bucket's renditions/ prefix: the CloudFront domain.
     media_cdn_domain: str = ""
+    # CloudFront signed media URLs (glimpse.adapters.cdn): the public key's id, the secret
+    # holding the private key (both empty: URLs are not signed), and how long a URL works.
+    media_url_key_id: str = ""
+    media_url_signing_key_arn: str = ""
+    media_url_ttl_seconds: int = 3600
     idempotency_table: str = ""
     posts_table: str = ""
     feed_table: str = ""
@@ -76,6 +81,9 @@ _ENV = {
     "media_table": "MEDIA_TABLE",
     "media_bucket": "MEDIA_BUCKET",
     "media_cdn_domain": "MEDIA_CDN_DOMAIN",
+    "media_url_key_id": "MEDIA_URL_KEY_ID",
+    "media_url_signing_key_arn": "MEDIA_URL_SIGNING_KEY_ARN",
+    "media_url_ttl_seconds": "MEDIA_URL_TTL_SECONDS",
     "idempotency_table": "IDEMPOTENCY_TABLE",
     "posts_table": "POSTS_TABLE",
     "feed_table": "FEED_TABLE",

@@ -1,0 +1,92 @@
+"""API.md: media URLs are signed and expire `MediaUrlTtlSeconds` after the response that carried
+them; an altered or expired URL is a 403. Over HTTP against the local cloud, whose S3 front
+checks the signature as CloudFront does, with real image bytes."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+
+from glimpse.adapters.cdn import from_cloudfront_b64
+from infra.local.cloud import LocalCloud
+from tests import images
+from tests.e2e.conftest import sign_up_and_log_in, upload_image
+from tests.e2e.processes import free_ports, local_cloud
+from tests.e2e.test_erasure import sign_up
+from tests.e2e.test_social import publish
+from tests.e2e.waiting import HTTP_TIMEOUT, until
+
+JPEG = b"\xff\xd8\xff"
+
+
+def expires_of(url: str) -> int:
+    """When a signed URL's policy says it stops working."""
+    policy = json.loads(from_cloudfront_b64(parse_qs(urlsplit(url).query)["Policy"][0]))
+    return int(policy["Statement"][0]["Condition"]["DateLessThan"]["AWS:EpochTime"])
+
+
+def fetch(url: str) -> requests.Response:
+    return requests.get(url, timeout=HTTP_TIMEOUT)
+
+
+def altered(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    query.update(changes)
+    return parts._replace(query=urlencode(query, safe="~")).geturl()
+
+
+def test_a_private_accounts_photo_opens_for_its_follower_and_not_when_altered(
+    cloud: LocalCloud,
+) -> None:
+    owner, follower = sign_up_and_log_in(cloud, "private"), sign_up_and_log_in(cloud, "follower")
+    assert owner.patch("/me", json={"is_private": True}).status_code == 200
+    assert follower.post(f"/users/{owner.username}/follow").status_code == 200
+    approve = owner.post(f"/me/follow-requests/{follower.username}/approve")
+    assert approve.status_code == 204, approve.text
+    post_id = publish(owner, "only for followers")
+    post = until(
+        lambda: follower.get(f"/posts/{post_id}"),
+        lambda response: response.status_code == 200,
+        what="the follower sees the post",
+    ).json()
+    url = post["media"][0]["renditions"]["640"]
+    opened = fetch(url)
+    assert opened.status_code == 200
+    assert opened.content.startswith(JPEG)
+
+    other_media = upload_image(follower, images.jpeg(320, 240), "image/jpeg")
+    other_url = other_media["renditions"]["640"]
+    media_id = post["media"][0]["media_id"]
+    query = parse_qs(urlsplit(url).query)
+    for refused in (
+        url.split("?", 1)[0],  # no signature at all
+        other_url.split("?", 1)[0] + "?" + urlsplit(url).query,  # another item's path
+        altered(url, Signature=query["Signature"][0][:-6] + "AAAAAA"),
+        altered(url, Policy=parse_qs(urlsplit(other_url).query)["Policy"][0]),
+        altered(url, **{"Key-Pair-Id": "KNOTTRUSTED"}),
+    ):
+        response = fetch(refused)
+        assert response.status_code == 403, (refused, response.text)
+        assert "AccessDenied" in response.text
+    assert media_id in url
+
+
+def test_a_url_stops_working_once_its_time_is_up(tmp_path: Path) -> None:
+    """A local cloud whose URLs last 2 seconds: the same URL, 200 then 403."""
+    port = free_ports()
+    arguments = ("--no-state", "--parameter", "MediaUrlTtlSeconds=2")
+    with local_cloud(port, tmp_path / "state", tmp_path / "cloud.log", *arguments) as base:
+        alice = sign_up(base, "shortlived")
+        media = upload_image(alice, images.jpeg(640, 480), "image/jpeg")
+        url = alice.get(f"/media/{media['media_id']}").json()["renditions"]["320"]
+        assert fetch(url).status_code == 200
+        time.sleep(max(0.0, expires_of(url) - time.time()) + 0.5)
+        assert fetch(url).status_code == 403
+        fresh = alice.get(f"/media/{media['media_id']}").json()["renditions"]["320"]
+        assert fresh != url
+        assert fetch(fresh).status_code == 200, "re-reading the object gives fresh URLs"
