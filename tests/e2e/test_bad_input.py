@@ -34,6 +34,18 @@ def test_strict_values_over_http(alice: Client) -> None:
         400,
         "is_private",
     )
-    response = alice.patch("/me", json={"display_name": "evil\u202egnp.exe"})
-    assert response.status_code == 400
+    response = alice.patch("/me", json={"display_name": "two\nlines"})
+    assert (response.status_code, response.json()["error"]["details"][0]["field"]) == (
+        400,
+        "display_name",
+    )
     assert alice.get("/me").json()["is_private"] is False
+
+
+def test_text_is_stored_in_one_form_over_http(alice: Client) -> None:
+    """Overrides removed, NFC, line breaks as "\\n" (glimpse.inputs.normal_text)."""
+    sent = {"display_name": "evil\u202egnp.exe Cafe\u0301", "bio": "one\r\ntwo"}
+    response = alice.patch("/me", json=sent)
+    assert response.status_code == 200, response.text
+    me = alice.get("/me").json()
+    assert (me["display_name"], me["bio"]) == ("evilgnp.exe Café", "one\ntwo")

@@ -74,6 +74,21 @@ def test_turning_private_drops_the_posts_and_public_brings_them_back(cloud: Loca
     until(lambda: tagged(ben, "flipflop"), lambda ids: post_id in ids, what="found once public")
 
 
+def test_a_non_ascii_hashtag_page_is_found_by_its_percent_encoded_path(cloud: LocalCloud) -> None:
+    """The path arrives percent-encoded, as API Gateway sends it; the API decodes it."""
+    ann, ben = sign_up_and_log_in(cloud, "ann"), sign_up_and_log_in(cloud, "ben")
+    post_id = publish(ann, "Espresso at the corner #café")
+    until(lambda: tagged(ben, "caf%C3%A9"), lambda ids: post_id in ids, what="found by #café")
+    assert post_id in tagged(ben, "CAF%C3%89")  # any case
+    assert post_id in tagged(ben, "cafe%CC%81")  # "e" + U+0301: the same tag
+    assert ben.get(f"/posts/{post_id}").json()["hashtags"] == ["café"]
+    for broken in ("caf%E9", "caf%"):  # not UTF-8, not an escape
+        response = ben.get(f"/hashtags/{broken}/posts")
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "bad_request"
+        assert response.json()["error"]["details"][0]["in"] == "path"
+
+
 def test_users_by_their_first_letters_and_blocked_users_never(cloud: LocalCloud) -> None:
     ann, ben, cat = (sign_up_and_log_in(cloud, name) for name in ("zed", "ben", "cat"))
     prefix = ann.username[:3]

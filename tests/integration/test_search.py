@@ -9,6 +9,7 @@ import os
 import random
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -197,6 +198,33 @@ def test_hashtags_are_counted_by_public_posts(engine: LocalSearch) -> None:
     found = {h["tag"]: h["post_count"] for h in searched(hana, tag, "hashtags")}
     assert found == {tag: 2, f"{tag}s": 1}  # ivan is private: his tag is not counted
     assert searched(hana, f"#{tag.upper()}", "hashtags")[0] == {"tag": tag, "post_count": 2}
+
+
+def test_a_hashtag_page_is_found_by_its_percent_encoded_name(engine: LocalSearch) -> None:
+    """`/hashtags/caf%C3%A9/posts` is the page of `#café`, however the tag was typed or asked
+    for: the path is decoded, and the tag is looked up in the form captions store it in."""
+    mo = make_user()
+    tag = f"café{mo.id[:6]}"
+    composed = post(mo, f"Morning #{tag.title()}")
+    decomposed = post(mo, f"Evening #{tag.replace('é', 'e\u0301')}")  # "e" + U+0301
+    assert {tuple(p.hashtags) for p in map(_post, (composed, decomposed))} == {(tag,)}
+    run_indexer(post_record(composed), post_record(decomposed))
+    for asked in (
+        quote(tag),  # caf%C3%A9…
+        quote(tag.upper()),  # CAF%C3%89…
+        quote(f"#{tag}"),  # %23caf%C3%A9…
+        quote(tag.replace("é", "e\u0301")),  # cafe%CC%81…
+        tag,  # as a client that did not encode it sends it
+    ):
+        assert sorted(tagged(mo, asked)) == sorted([composed, decomposed]), asked
+    for broken in ("caf%E9", "caf%C3", "caf%", "caf%zz"):
+        status, body = api("search", "hashtag_posts", mo, {"tag": broken})
+        assert (status, body["error"]["code"]) == (400, "bad_request"), (broken, body)
+        assert body["error"]["details"][0]["in"] == "path"
+
+
+def _post(post_id: str) -> Post:
+    return Post.get(post_pk(post_id), POST, consistent_read=True)
 
 
 def test_a_document_the_cluster_refuses_fails_its_record_only(

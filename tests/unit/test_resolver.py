@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from pydantic import BaseModel, Field
 
-from glimpse.api.resolver import create_app
+from glimpse.api.resolver import create_app, percent_decoded
 from glimpse.errors import Conflict, RateLimited
 from tests.conftest import FakeContext, load_event
 
@@ -82,3 +83,12 @@ def test_a_delete_body_that_cannot_be_read_is_refused_before_routing() -> None:
             "auth/signup", httpMethod="DELETE", headers={"Content-Type": content_type}, body=body
         )
         assert app.resolve(event, FakeContext())["statusCode"] == status
+
+
+def test_path_parameters_are_decoded_as_utf_8_or_refused() -> None:
+    assert percent_decoded("caf%C3%A9") == "café"
+    assert percent_decoded("caf%c3%a9+au%20lait") == "café+au lait"  # `+` is not a space
+    assert percent_decoded("a%2Fb%25") == "a/b%"
+    for broken in ("caf%E9", "%C3", "%ED%A0%80", "100%", "%G1", "%%41"):
+        with pytest.raises(ValueError, match=r"escape|UTF-8"):
+            percent_decoded(broken)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from chalice.local import ChaliceRequestHandler, RouteMatcher, ThreadedHTTPServer
 
@@ -162,8 +162,8 @@ class Gateway:
         route = methods.get(request.method) or methods.get("ANY")
         if route is None:
             raise self._refusal("MISSING_AUTHENTICATION_TOKEN", request)
-        parameters = {k: unquote(v) for k, v in match.captured.items()}
-        return _Matched(route, match.route, parameters)
+        # As API Gateway sends them: still percent-encoded (glimpse.api.resolver decodes them).
+        return _Matched(route, match.route, dict(match.captured))
 
     def _check_size(self, request: _Request) -> None:
         if request.body is not None and len(request.body) > MAX_BODY_BYTES:

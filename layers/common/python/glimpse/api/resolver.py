@@ -1,11 +1,14 @@
-"""One way to build a REST resolver: pydantic validation, API.md's error body, CORS."""
+"""One way to build a REST resolver: pydantic validation of percent-decoded path parameters,
+API.md's error body, CORS."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -98,6 +101,36 @@ def _bad_body(message: str) -> tuple[int, dict[str, Any]]:
     return 400, error_body("bad_request", message, [field_error("body", message)])
 
 
+# A `%` that does not start an escape: two hex digits must follow it.
+_BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def percent_decoded(text: str) -> str:
+    """`text` with its percent-escapes decoded as UTF-8 (`caf%C3%A9` is `café`; `+` stays a
+    `+`). ValueError for a `%` without two hex digits, or escapes that are not UTF-8."""
+    if _BROKEN_ESCAPE.search(text):
+        raise ValueError("a % must start an escape of two hex digits")
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise ValueError("its percent-escapes are not UTF-8") from None
+
+
+def path_refusal(event: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """Why a request's path cannot be percent-decoded, as (status, error body); None if it can.
+
+    API Gateway's REST events carry the path as the client sent it, escapes and all; the
+    resolver decodes each path parameter after matching (GlimpseResolver), so a path that
+    cannot be decoded is refused before routing."""
+    try:
+        percent_decoded(str(event.get("path") or ""))
+    except ValueError as exc:
+        message = f"The path cannot be read: {exc}."
+        detail = {**field_error("path", message), "in": "path"}
+        return 400, error_body("bad_request", message, [detail])
+    return None
+
+
 def _depth(value: Any) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
@@ -110,10 +143,11 @@ def _depth(value: Any) -> int:
 
 
 class GlimpseResolver(APIGatewayRestResolver):
-    """Powertools' REST resolver, which first refuses bodies it could not read (see above)."""
+    """Powertools' REST resolver, which first refuses paths and bodies it could not read (see
+    above), and gives routes their path parameters percent-decoded."""
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        refused = body_refusal(event)
+        refused = path_refusal(event) or body_refusal(event)
         if refused is None:
             return super().resolve(_lowercase_content_type(event), context)
         status, payload = refused
@@ -126,6 +160,12 @@ class GlimpseResolver(APIGatewayRestResolver):
                 "Access-Control-Allow-Origin": ["*"],
             },
         }
+
+    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
+        """The path parameters, decoded before validation sees them. Powertools takes them from
+        the path as sent (so `%2F` stays inside its segment) and never decodes them; a path
+        that cannot be decoded never gets here (path_refusal)."""
+        return {name: percent_decoded(value) for name, value in match.groupdict().items()}
 
 
 def _lowercase_content_type(event: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -7,12 +7,12 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, model_validator
 
 from glimpse.directory import UserSummary
-from glimpse.inputs import ULID_PATTERN, USERNAME_PATTERN, VisibleText
+from glimpse.inputs import ULID_PATTERN, USERNAME_PATTERN, Text
 from glimpse.media.schemas import MediaOut
 from glimpse.schema import Schema, Timestamp
 
 MAX_MEMBERS = 32  # a group's members, the creator included
-MessageText = Annotated[VisibleText, Field(max_length=1000)]
+MessageText = Annotated[str, Text(1000, lines=True, visible=True)]
 
 
 class ConversationCreate(Schema):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.directory import UserSummary
-from glimpse.inputs import VisibleText
+from glimpse.inputs import Text
 from glimpse.media.schemas import MediaOut
 from glimpse.schema import Schema, Timestamp
 
@@ -17,8 +19,8 @@ class PostCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     media_ids: list[str] = Field(min_length=1, max_length=10)
-    caption: str = Field(default="", max_length=MAX_CAPTION)
-    location: str | None = Field(default=None, max_length=100)
+    caption: Annotated[str, Text(MAX_CAPTION, lines=True)] = ""
+    location: Annotated[str, Text(100)] | None = None
 
     @field_validator("media_ids")
     @classmethod
@@ -50,7 +52,7 @@ class LikeOut(Schema):
 class CommentCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    text: VisibleText = Field(min_length=1, max_length=MAX_COMMENT)
+    text: Annotated[str, Text(MAX_COMMENT, lines=True, visible=True)]
 
 
 class CommentOut(Schema):

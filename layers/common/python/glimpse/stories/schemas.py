@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.directory import UserSummary
-from glimpse.inputs import VisibleText
+from glimpse.inputs import Text
 from glimpse.media.schemas import MediaOut
 from glimpse.schema import Schema, Timestamp
 
@@ -61,7 +61,7 @@ class Viewer(UserSummary):
 class HighlightCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    title: VisibleText = Field(max_length=64)
+    title: Annotated[str, Text(64, visible=True)]
     story_ids: list[str] = Field(min_length=1, max_length=MAX_HIGHLIGHT_STORIES)
 
     _unique = field_validator("story_ids")(_distinct)

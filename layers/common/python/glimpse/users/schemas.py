@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import ConfigDict, Field
 
 from glimpse.directory import UserSummary
 from glimpse.graph.access import FollowStatus
-from glimpse.inputs import DisplayName, Flag
+from glimpse.inputs import DisplayName, Flag, Text
 from glimpse.schema import Schema, Timestamp
 
 
@@ -31,7 +33,7 @@ class ProfilePatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
     display_name: DisplayName | None = None
-    bio: str | None = Field(default=None, max_length=150)
+    bio: Annotated[str, Text(150, lines=True)] | None = None
     is_private: Flag | None = None
     avatar_media_id: str | None = Field(default=None, min_length=26, max_length=26)
 
