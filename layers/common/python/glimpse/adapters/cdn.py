@@ -101,4 +101,6 @@ def _ecdsa() -> Any:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    return ec.ECDSA(hashes.SHA256())
+    # RFC 6979: the same policy gets the same signature in every process, so every instance
+    # hands out the same URL for a media item within a minute (caches keyed by URL hit).
+    return ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
