@@ -202,14 +202,15 @@ class MultipartWriter:
         return len(self._parts)
 
 
-# Rendition keys never change content: caches may keep them for good. A story's renditions
-# must stop being served soon after the story ends (or its owner deletes it), and the CDN's
-# URLs are not signed: caches keep them five minutes at most.
-LASTING = "public, max-age=31536000, immutable"
-SHORT_LIVED = "public, max-age=300"
+# How long a browser or CloudFront's edge may keep a rendition, poster or MP4: a minute. Its
+# URL lives an hour (signed, glimpse.adapters.cdn) and changes every minute, so a longer life
+# would only keep deleted media served from caches after its files went; clients cache
+# images by media id and size. A minute is also how long a withdrawn file may still be
+# answered from an edge.
+CACHING = "public, max-age=60"
 
 
-def put_rendition(bucket: str, key: str, data: bytes, cache_control: str = LASTING) -> None:
+def put_rendition(bucket: str, key: str, data: bytes, cache_control: str = CACHING) -> None:
     s3().put_object(
         Bucket=bucket,
         Key=key,
@@ -219,7 +220,7 @@ def put_rendition(bucket: str, key: str, data: bytes, cache_control: str = LASTI
     )
 
 
-def put_video(bucket: str, key: str, path: Path, cache_control: str = LASTING) -> None:
+def put_video(bucket: str, key: str, path: Path, cache_control: str = CACHING) -> None:
     """An MP4 from a file (multipart above the transfer threshold)."""
     s3().upload_file(
         str(path),
@@ -238,7 +239,7 @@ def delete(bucket: str, key: str) -> None:
 
 
 def keep_rendition(source: str, destination: str) -> None:
-    """Copy a story's rendition (or MP4) where a highlight keeps it, cacheable for good."""
+    """Copy a story's rendition (or MP4) where a highlight keeps it."""
     bucket = _bucket()
     s3().copy_object(
         Bucket=bucket,
@@ -246,7 +247,7 @@ def keep_rendition(source: str, destination: str) -> None:
         CopySource={"Bucket": bucket, "Key": source},
         MetadataDirective="REPLACE",
         ContentType="video/mp4" if destination.endswith(".mp4") else "image/jpeg",
-        CacheControl=LASTING,
+        CacheControl=CACHING,
     )
 
 

@@ -104,12 +104,8 @@ def publish_renditions(
     keys: dict[str, str] = {}
     for size, jpeg in rendered.renditions.items():
         keys[str(size)] = rendition_key(item.media_id, size, item.kind)
-        media_bucket.put_rendition(upload.bucket, keys[str(size)], jpeg, caching(item))
+        media_bucket.put_rendition(upload.bucket, keys[str(size)], jpeg)
     return keys
-
-
-def caching(item: MediaItem) -> str:
-    return media_bucket.SHORT_LIVED if item.kind == "story" else media_bucket.LASTING
 
 
 def settle_ready(

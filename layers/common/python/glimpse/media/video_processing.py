@@ -19,7 +19,6 @@ from glimpse.media.imaging import Rejected
 from glimpse.media.processing import (
     Outcome,
     UploadedObject,
-    caching,
     publish_renditions,
     reject,
     settle_ready,
@@ -60,7 +59,7 @@ def publish_video(
         videos: dict[str, str] = {}
         for edge, path in result.videos.items():
             videos[str(edge)] = video_key(item.media_id, edge, item.kind)
-            media_bucket.put_video(upload.bucket, videos[str(edge)], path, caching(item))
+            media_bucket.put_video(upload.bucket, videos[str(edge)], path)
         written = sum(path.stat().st_size for path in result.videos.values())
         written += sum(len(jpeg) for jpeg in result.poster.renditions.values())
         return settle_ready(
