@@ -14,6 +14,8 @@ SETTINGS = (
     "feed_jobs_queue_url",
     "feed_table",
     "idempotency_table",
+    "media_bucket",
+    "media_table",
     "posts_table",
     "stories_table",
     "users_table",

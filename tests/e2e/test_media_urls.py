@@ -75,6 +75,33 @@ def test_a_private_accounts_photo_opens_for_its_follower_and_not_when_altered(
         assert "AccessDenied" in response.text
     assert media_id in url
 
+    # the post deleted: its files go, and the URL handed out before stops working, well
+    # before it expires (CloudFront may answer from its cache for up to a minute: here none)
+    assert owner.delete(f"/posts/{post_id}").status_code == 204
+    until(
+        lambda: fetch(url).status_code,
+        lambda status: status in (403, 404),
+        what="the deleted post's rendition no longer served",
+        deadline=60.0,
+    )
+
+
+def test_a_replaced_avatar_stops_being_served(cloud: LocalCloud) -> None:
+    user = sign_up_and_log_in(cloud, "avatars")
+    first = upload_image(user, images.jpeg(400, 400), "image/jpeg", kind="avatar")
+    assert user.patch("/me", json={"avatar_media_id": first["media_id"]}).status_code == 200
+    old_url = user.get("/me").json()["avatar"]["150"]
+    assert fetch(old_url).status_code == 200
+    second = upload_image(user, images.jpeg(400, 400), "image/jpeg", kind="avatar")
+    assert user.patch("/me", json={"avatar_media_id": second["media_id"]}).status_code == 200
+    until(
+        lambda: fetch(old_url).status_code,
+        lambda status: status in (403, 404),
+        what="the replaced avatar no longer served",
+        deadline=60.0,
+    )
+    assert fetch(user.get("/me").json()["avatar"]["150"]).status_code == 200
+
 
 def test_a_url_stops_working_once_its_time_is_up(tmp_path: Path) -> None:
     """A local cloud whose URLs last 2 seconds: the same URL, 200 then 403."""

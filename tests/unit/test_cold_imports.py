@@ -40,7 +40,7 @@ DOMAINS = {
         "stories",
         "users",
     },
-    "FanoutFunction": {"feed", "graph", "posts", "stories"},
+    "FanoutFunction": {"feed", "graph", "media", "posts", "stories"},
     "FeedFunction": {"feed", "graph", "media", "posts"},
     "GraphFunction": {"graph"},
     "IndexerFunction": {"search"},

@@ -32,7 +32,7 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = ["bio"]
         elif name in {"by_block", "withdrawn", "followers_withdrawn", "following_withdrawn"}:
             values[name] = False
-        elif name in {"liked", "commented", "following", "followers"}:
+        elif name in {"liked", "commented", "following", "followers", "media_ids"}:
             values[name] = [f"{name}-1", f"{name}-2"]
         elif name == "audience":
             values[name] = "close_friends"

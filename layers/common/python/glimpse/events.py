@@ -195,6 +195,15 @@ class NewDeviceLogin(Event):
     device: str
 
 
+class MediaWithdrawn(Event):
+    """Media items nothing shows any more (a deleted post's, a replaced avatar): they go with
+    their files, unless their owner uses them again meanwhile (glimpse.media.reactions)."""
+
+    type: Literal["media_withdrawn"] = "media_withdrawn"
+    owner_id: str
+    media_ids: list[str]
+
+
 class CountsWithdrawn(Event):
     """A deleted account's likes, comments and follows (a page of them) leave others' counts
     while it waits to be erased; each item is marked `withdrawn` in the same transaction."""
@@ -296,6 +305,7 @@ type DomainEvent = Annotated[
     | AccountDeleted
     | AccountRestored
     | AccountErased
+    | MediaWithdrawn
     | CountsWithdrawn
     | CountsReturned
     | NewDeviceLogin

@@ -10,6 +10,7 @@ reactions send back to it. Its SNS filter policy is `ROUTER.event_types()`.
 | stories | follow_created, request_approved, follow_removed | back-fill / prune the tray |
 | graph | celebrity_reached | the account joins its followers' celebrity sets |
 | graph | account_made_public | its pending requests are approved, a page per invocation |
+| media | media_withdrawn | a deleted post's media, a replaced avatar: deleted with their files |
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from glimpse.adapters.messaging import send_feed_jobs
 from glimpse.feed.reactions import REACTIONS as FEED
 from glimpse.graph.reactions import REACTIONS as GRAPH
 from glimpse.jobs import Send, Stats
+from glimpse.media.reactions import REACTIONS as MEDIA
 from glimpse.posts.reactions import REACTIONS as POSTS
 from glimpse.reactions import Router
 from glimpse.stories.reactions import REACTIONS as STORIES
 
-ROUTER = Router((POSTS, FEED, STORIES, GRAPH))
+ROUTER = Router((POSTS, FEED, STORIES, GRAPH, MEDIA))
 
 
 def run(message: dict[str, Any], send: Send = send_feed_jobs) -> Stats:

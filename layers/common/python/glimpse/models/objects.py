@@ -72,6 +72,11 @@ def export_key(user_id: str, export_id: str) -> str:
     return f"{exports_prefix(user_id)}{export_id}.zip"
 
 
+def media_id_of_rendition(key: str) -> str:
+    """The media id a (post or avatar) rendition's key names: `renditions/<media_id>/<size>`."""
+    return key.removeprefix(RENDITIONS_PREFIX).split("/", 1)[0]
+
+
 def rendition_key(media_id: str, size: int | str, kind: str = "post") -> str:
     prefix = STORY_RENDITIONS_PREFIX if kind == "story" else RENDITIONS_PREFIX
     return f"{prefix}{media_id}/{size}.jpg"

@@ -14,6 +14,7 @@ from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
 from glimpse.events import (
     CommentAdded,
     CommentDeleted,
+    MediaWithdrawn,
     PostCreated,
     PostDeleted,
     PostLiked,
@@ -217,9 +218,10 @@ def delete_post(caller_id: str, post_id: str) -> None:
 
 
 def remove_post(post: Post) -> bool:
-    """The post goes, with `post_deleted` (its likes, comments and feed entries follow) and
-    its media back to owner-only visibility (those still its own: an erasure may have
-    removed them first); False if it was gone already."""
+    """The post goes, with `post_deleted` (its likes, comments and feed entries follow), and
+    its media (those still its own: an erasure may have removed them first) are released and
+    withdrawn: `media_withdrawn` deletes them with their files; False if it was gone
+    already."""
     media_ids = list(post.media_ids)
     while True:
         try:
@@ -228,6 +230,8 @@ def remove_post(post: Post) -> bool:
                     Post(post_pk(post.post_id), POST), condition=Post.pk.exists(), name="post"
                 )
                 tx.emit(PostDeleted(post_id=post.post_id, author_id=post.author_id))
+                if media_ids:
+                    tx.emit(MediaWithdrawn(owner_id=post.author_id, media_ids=media_ids))
                 for media_id in media_ids:
                     tx.update(
                         MediaItem(media_pk(media_id), MEDIA),

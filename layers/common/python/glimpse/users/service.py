@@ -8,11 +8,12 @@ from pynamodb.expressions.update import Action
 from glimpse.clock import now
 from glimpse.directory import avatar_urls, get_profile, user_id_for
 from glimpse.errors import BadRequest, field_error
-from glimpse.events import AccountMadePrivate, AccountMadePublic, ProfileChanged
+from glimpse.events import AccountMadePrivate, AccountMadePublic, MediaWithdrawn, ProfileChanged
 from glimpse.graph.access import relation
 from glimpse.media.service import ready_media_of
 from glimpse.models.base import str_map
 from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.objects import media_id_of_rendition
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
@@ -89,6 +90,9 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
                     )
                 if changed:
                     tx.emit(ProfileChanged(user_id=user_id, fields=changed))
+                replaced = _replaced_avatar(current, avatar)
+                if replaced:  # nothing shows it any more: it goes with its files
+                    tx.emit(MediaWithdrawn(owner_id=user_id, media_ids=[replaced]))
         except ConditionFailed as failed:
             if "avatar" in failed.names:
                 raise BadRequest(
@@ -98,6 +102,14 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
             continue  # deleted, or its privacy flipped meanwhile: read again
         return own_view(_applied(current, patch, avatar))
     raise Contention()  # its privacy kept flipping under us
+
+
+def _replaced_avatar(current: UserProfile, avatar: dict[str, str] | None) -> str | None:
+    """The media id of the avatar `avatar` replaces, if it replaces one."""
+    before = str_map(current.avatar)
+    if avatar is None or not before or before == avatar:
+        return None
+    return media_id_of_rendition(next(iter(before.values())))
 
 
 def _avatar_still_usable(tx: Transaction, user_id: str, media_id: str) -> None:
