@@ -24,7 +24,13 @@ from infra.local.fronts.s3 import S3Front
 from infra.local.fronts.search import SearchFront
 from infra.local.fronts.websocket import WebSocketFront
 from infra.local.journal import Journal
-from infra.local.provision import LOCAL_SECRET_KEY, Provisioner, local_client, push_applications
+from infra.local.provision import (
+    LOCAL_ACCESS_KEY_ID,
+    LOCAL_SECRET_KEY,
+    Provisioner,
+    local_client,
+    push_applications,
+)
 from infra.local.runtime import (
     FunctionRuntime,
     PrefixedStream,
@@ -32,6 +38,7 @@ from infra.local.runtime import (
     merged_environment,
 )
 from infra.local.search import LocalSearch
+from infra.local.sigv4 import LocalCredential
 from infra.local.state import StateStore
 from infra.local.template import REGION, Template
 from infra.local.tokens import CognitoVerifier
@@ -117,7 +124,7 @@ def aws_environment(endpoint: str, s3_endpoint: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL_S3": s3_endpoint,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_KEY,
         "AWS_SESSION_TOKEN": "local",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -209,7 +216,7 @@ class LocalCloud:
             self.endpoint,
             self.host,
             self._port_after(self.s3_port, 2),
-            LOCAL_SECRET_KEY,
+            LocalCredential(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_KEY, REGION),
             local_client("s3", self.endpoint),
         )
         self.fronts["s3"] = s3_front

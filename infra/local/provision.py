@@ -21,8 +21,9 @@ import boto3
 
 from infra.local.template import ACCOUNT_ID, REGION, Resolver, Template, TemplateError, references
 
-# The local cloud's credentials: moto accepts any; the S3 front checks upload signatures with
-# this secret.
+# The local cloud's credentials: moto accepts any; the S3 front accepts these only (SigV4,
+# infra/local/sigv4.py), for signed requests and upload forms alike.
+LOCAL_ACCESS_KEY_ID = "local"
 LOCAL_SECRET_KEY = "local"  # noqa: S105 - public, local only
 
 # Types the local cloud needs nothing for, and why (printed at start).
@@ -588,7 +589,7 @@ def local_client(service: str, endpoint: str | None) -> Any:
         service,
         endpoint_url=endpoint,
         region_name=REGION,
-        aws_access_key_id="local",
+        aws_access_key_id=LOCAL_ACCESS_KEY_ID,
         aws_secret_access_key=LOCAL_SECRET_KEY,
     )
 

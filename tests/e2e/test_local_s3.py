@@ -1,5 +1,6 @@
-"""The local cloud's S3 is as locked as the real one: without credentials, only presigned
-uploads that keep to their policy and reads of renditions get through."""
+"""The local cloud's S3 is as locked as the real one: with credentials, only the local cloud's
+(SigV4, checked); without, only presigned uploads that keep to their policy and reads of
+renditions get through."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from infra.local.cloud import LOCAL_SECRET_KEY, LocalCloud
 from tests import images
@@ -32,16 +34,28 @@ def bucket_url(cloud: LocalCloud) -> str:
     return f"{cloud.s3_url}/{cloud.ref('MediaBucket')}"
 
 
-def signed_s3(cloud: LocalCloud) -> Any:
-    """An S3 client with the local cloud's credentials, on the S3 front (as the functions')."""
+def signed_s3(cloud: LocalCloud, key_id: str = "local", secret: str = LOCAL_SECRET_KEY) -> Any:
+    """An S3 client on the S3 front, with the local cloud's credentials (as the functions') or
+    others."""
     return boto3.client(
         "s3",
         endpoint_url=cloud.s3_url,
         region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            retries={"mode": "standard", "max_attempts": 1},
+        ),
     )
+
+
+def refusal(call: Any) -> tuple[int, str]:
+    with pytest.raises(ClientError) as refused:
+        call()
+    error = refused.value.response
+    return error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"]
 
 
 def code(response: requests.Response) -> str:
@@ -104,6 +118,15 @@ def test_uploads_must_keep_to_their_policy_and_change_nothing_when_they_do_not(
         "another type": post(url, {**fields, "Content-Type": "text/html"}, data, "text/html"),
         "extra field": post(url, {**fields, "acl": "public-read"}, data, "image/jpeg"),
         "bad signature": post(url, {**fields, "x-amz-signature": "0" * 64}, data, "image/jpeg"),
+        "another key id": post(
+            url,
+            {
+                **fields,
+                "x-amz-credential": "AKIAMADEUP/" + fields["x-amz-credential"].split("/", 1)[1],
+            },
+            data,
+            "image/jpeg",
+        ),
         "too large": post(url, fields, data + b"\0" * (1024 * 1024 * 30), "image/jpeg"),
     }
     assert {name: (r.status_code, code(r)) for name, r in refused.items()} == {
@@ -112,6 +135,7 @@ def test_uploads_must_keep_to_their_policy_and_change_nothing_when_they_do_not(
         "another type": (403, "AccessDenied"),
         "extra field": (403, "AccessDenied"),
         "bad signature": (403, "SignatureDoesNotMatch"),
+        "another key id": (403, "InvalidAccessKeyId"),
         "too large": (400, "EntityTooLarge"),
     }
     assert requests.get(rendition, timeout=HTTP_TIMEOUT).content == before
@@ -156,3 +180,40 @@ def test_signed_heads_say_the_size_and_expired_or_malformed_requests_get_an_answ
     answer = post(bucket_url(cloud), broken, b"x", "image/jpeg")
     assert answer.status_code in (400, 403)
     assert "<Code>" in answer.text
+
+
+def test_only_the_local_credentials_sign(cloud: LocalCloud) -> None:
+    bucket = cloud.ref("MediaBucket")
+    original = "originals/signed-check/photo.jpg"
+    signed_s3(cloud).put_object(Bucket=bucket, Key=original, Body=b"original bytes")
+    made_up = signed_s3(cloud, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    wrong_secret = signed_s3(cloud, secret="not-the-local-secret")
+    for client, expected in (
+        (made_up, (403, "InvalidAccessKeyId")),
+        (wrong_secret, (403, "SignatureDoesNotMatch")),
+    ):
+        assert refusal(lambda c=client: c.list_objects_v2(Bucket=bucket)) == expected
+        assert refusal(lambda c=client: c.get_object(Bucket=bucket, Key=original)) == expected
+        assert refusal(lambda c=client: c.delete_object(Bucket=bucket, Key=original)) == expected
+        url = client.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": original}, ExpiresIn=60
+        )
+        answer = requests.get(url, timeout=HTTP_TIMEOUT)
+        assert (answer.status_code, code(answer)) == expected
+    signed = signed_s3(cloud)
+    assert original in [o["Key"] for o in signed.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert signed.get_object(Bucket=bucket, Key=original)["Body"].read() == b"original bytes"
+
+    # What was signed cannot change on the way: another key, another body.
+    url = signed.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": original}, ExpiresIn=60
+    )
+    assert requests.get(url, timeout=HTTP_TIMEOUT).content == b"original bytes"
+    moved = requests.get(url.replace("photo.jpg", "other.jpg"), timeout=HTTP_TIMEOUT)
+    assert (moved.status_code, code(moved)) == (403, "SignatureDoesNotMatch")
+    put = signed.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": original}, ExpiresIn=60
+    )
+    stolen = requests.put(put.replace("photo.jpg", "other.jpg"), data=b"x", timeout=HTTP_TIMEOUT)
+    assert (stolen.status_code, code(stolen)) == (403, "SignatureDoesNotMatch")
+    assert signed.get_object(Bucket=bucket, Key=original)["Body"].read() == b"original bytes"

@@ -5,6 +5,7 @@ ways, private accounts, follows) and bad input."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from collections.abc import Iterator
@@ -16,10 +17,12 @@ import pytest
 from functions.indexer import app as indexer_app
 from functions.search_setup import app as setup_app
 from glimpse.adapters import search as cluster_adapter
+from glimpse.auth import leaving
 from glimpse.config import get_settings
 from glimpse.models.batch import get_many as real_get_many
 from glimpse.models.posts import POST, Post, post_pk
 from glimpse.search import indexer
+from glimpse.users.schemas import DeleteMeIn
 from infra import opensearch
 from infra.local.fronts.search import SearchFront
 from infra.local.search import LocalSearch
@@ -64,6 +67,16 @@ def account_record(user: User, was_private: bool, is_private: bool) -> dict[str,
             "NewImage": {**keys, "is_private": {"BOOL": is_private}},
             "SequenceNumber": str(next(_sequence)),
         },
+    }
+
+
+def profile_record(user: User, name: str) -> dict[str, Any]:
+    """A profile that appeared (`INSERT`: a sign-up, a restore) or went (`REMOVE`: moved
+    aside by a deletion)."""
+    keys = {"pk": {"S": f"USER#{user.id}"}, "sk": {"S": "PROFILE"}}
+    return {
+        "eventName": name,
+        "dynamodb": {"Keys": keys, "SequenceNumber": str(next(_sequence))},
     }
 
 
@@ -198,6 +211,48 @@ def test_hashtags_are_counted_by_public_posts(engine: LocalSearch) -> None:
     found = {h["tag"]: h["post_count"] for h in searched(hana, tag, "hashtags")}
     assert found == {tag: 2, f"{tag}s": 1}  # ivan is private: his tag is not counted
     assert searched(hana, f"#{tag.upper()}", "hashtags")[0] == {"tag": tag, "post_count": 2}
+
+
+def test_a_hashtag_counts_the_posts_its_page_shows_the_caller(
+    engine: LocalSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Public posts but those of accounts blocked either way with the caller; never a private
+    account's, a deleted post, or a deleted account's (until it is restored)."""
+    caller, stranger = make_user(), make_user()
+    public, blocker, blocked, gone = (make_user() for _ in range(4))
+    hidden = make_user(private=True)
+    tag = f"tern{caller.id[:6]}"
+    posts = {u.id: post(u, f"#{tag}") for u in (public, hidden, blocker, blocked, gone)}
+    again = post(public, f"#{tag} again")
+    run_indexer(*(post_record(p) for p in [*posts.values(), again]))
+    assert api("graph", "block", blocker, {"username": caller.username})[0] == 204
+    assert api("graph", "block", caller, {"username": blocked.username})[0] == 204
+    with monkeypatch.context() as patched:  # no Cognito here: the password and its sessions
+        patched.setattr(leaving, "signed_in", lambda *_: contextlib.nullcontext())
+        patched.setattr(leaving, "end_sessions_elsewhere", lambda *_: None)
+        leaving.delete_account(gone.id, DeleteMeIn(password="correct-horse-1"))
+    run_indexer(profile_record(gone, "REMOVE"))
+
+    def seen(user: User) -> tuple[int, int]:
+        """(the tag's count, the posts its page shows) as `user` asks."""
+        counts = {h["tag"]: h["post_count"] for h in searched(user, tag, "hashtags")}
+        return counts.get(tag, 0), len(tagged(user, tag))
+
+    assert seen(caller) == (2, 2)  # public's two only
+    assert seen(stranger) == (4, 4)  # and the blocker's and the blocked's
+    assert seen(blocker) == (4, 4)  # the caller has no post with the tag
+    assert seen(hidden) == (4, 4)  # a private account's post is not counted, even for itself
+
+    leaving.restore_account(gone.id)
+    run_indexer(profile_record(gone, "INSERT"))
+    assert (seen(caller), seen(stranger)) == ((3, 3), (5, 5))
+    run_indexer(profile_record(gone, "REMOVE"))  # the deletion's record again, late
+    assert (seen(caller), seen(stranger)) == ((3, 3), (5, 5))
+
+    assert api("posts", "delete_post", public, {"post_id": again})[0] == 204
+    run_indexer(post_record(again, "REMOVE"))
+    assert seen(caller) == (2, 2)
+    assert seen(stranger) == (4, 4)
 
 
 def test_a_hashtag_page_is_found_by_its_percent_encoded_name(engine: LocalSearch) -> None:

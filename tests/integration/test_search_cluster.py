@@ -98,8 +98,10 @@ def test_posts_hashtags_counts_versions_and_explore(
     tagged = search.search(POSTS, queries.hashtag_posts("sun", 10, None, []))
     assert ids(tagged, "post_id") == [sun.post_id]  # exact tags, not prefixes
     assert ids(search.search(HASHTAGS, queries.hashtags("sun", 10, 0)), "tag") == ["sun", "sunset"]
-    counts = search.search(POSTS, queries.tag_counts(["sun", "sunset"]))["aggregations"]["tags"]
-    assert {b["key"]: b["doc_count"] for b in counts["buckets"]} == {"sun": 1, "sunset": 1}
+    counts = search.search(POSTS, queries.tag_counts(["sun", "sunset"], []))["aggregations"]
+    assert {b["key"]: b["doc_count"] for b in counts["tags"]["buckets"]} == {"sun": 1, "sunset": 1}
+    blocked = search.search(POSTS, queries.tag_counts(["sun", "sunset"], ["pub"]))["aggregations"]
+    assert blocked["tags"]["buckets"] == []  # the private one is never counted
 
     older = _post(sunset.post_id, "pub", 0, ["sunset"])  # a stale read: refused
     older.created_at, older.caption = sunset.created_at, "stale"

@@ -121,7 +121,7 @@ def test_posts_by_caption_and_tag_counts(cluster: type[Recording]) -> None:
         "filter": [{"term": {"visibility": "public"}}],
         "must_not": [],
     }
-    search.search("posts", queries.tag_counts(["sun", "sunset"]))
+    search.search("posts", queries.tag_counts(["sun", "sunset"], {"blocker", "blocked"}))
     _method, _url, body = sent_json()
     assert body == {
         "size": 0,
@@ -130,7 +130,8 @@ def test_posts_by_caption_and_tag_counts(cluster: type[Recording]) -> None:
                 "filter": [
                     {"terms": {"hashtags": ["sun", "sunset"]}},
                     {"term": {"visibility": "public"}},
-                ]
+                ],
+                "must_not": [{"terms": {"author_id": ["blocked", "blocker"]}}],
             }
         },
         "aggs": {"tags": {"terms": {"field": "hashtags", "include": ["sun", "sunset"], "size": 2}}},

@@ -71,7 +71,7 @@ def test_nested_values_sets_and_nulls_decode() -> None:
         "gone": None,
         "is_private": True,
     }
-    assert Change.of(record) == Change("7", "account", "u", privacy_flipped=True)
+    assert Change.of(record) == Change("7", "account", "u", rewrite_posts=True)
 
 
 def test_the_models_say_which_keys_are_theirs() -> None:

@@ -1,8 +1,9 @@
 """The local cloud's fronts: the network faces callers talk to, each on its own port.
 
 - `rest`: API Gateway's REST proxy integration for the template's `AWS::Serverless::Api`.
-- `s3`: the S3 endpoint as callers outside AWS see it (presigned POST uploads, public reads
-  of what the bucket policy opens), in front of the embedded moto S3.
+- `s3`: the S3 endpoint as callers outside AWS see it (requests signed with the local
+  credential, checked; presigned POST uploads, public reads of what the bucket policy opens),
+  in front of the embedded moto S3.
 
 A WebSocket front (`AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`) plugs in the
 same way: the template reader already returns those APIs (`Template.websocket_apis`).

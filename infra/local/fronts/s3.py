@@ -1,11 +1,17 @@
-"""The S3 front: the embedded S3 as locked as the real one, for callers without credentials.
+"""The S3 front: the embedded S3 as locked as the real one.
 
-Signed requests (the functions' and the local cloud's own clients) pass through to moto.
+A request made with credentials (an `Authorization` header, or a presigned URL's `X-Amz-*`
+query) passes to moto only if its SigV4 signature is the local cloud's credential's, checked
+as S3 checks it (infra/local/sigv4.py): another key id is S3's `InvalidAccessKeyId`, another
+signature `SignatureDoesNotMatch`, an expired presigned URL `AccessDenied`. moto itself checks
+no signature.
+
 An anonymous request passes only where S3 would let it:
 
 - a browser-based upload (`POST /<bucket>` with a multipart form) whose SigV4 signature over
-  the policy is right, whose policy has not expired, and whose conditions (bucket, key,
-  `Content-Type`, `content-length-range`, every other form field) the form satisfies;
+  the policy is the local credential's, whose policy has not expired, and whose conditions
+  (bucket, key, `Content-Type`, `content-length-range`, every other form field) the form
+  satisfies;
 - a read (`GET`/`HEAD` of an object) that the bucket policy allows to everyone (`Principal:
   "*"`): the local CDN's policy opens the renditions prefix and nothing else; where the CDN
   trusts a key group, only with a valid signed URL (infra/local/media_urls.py);
@@ -19,8 +25,6 @@ from __future__ import annotations
 
 import base64
 import fnmatch
-import hashlib
-import hmac
 import http.client
 import json
 import sys
@@ -41,7 +45,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from infra.local.fronts import DrainingHandler, DrainingHTTPServer, ServerThread
-from infra.local.template import REGION
+from infra.local.sigv4 import LocalCredential, Refusal, SignedRequest, is_credentialed
+from infra.local.sigv4 import verify as verify_signature
 
 # Query parameters that make a GET or HEAD read something other than the object's bytes.
 SUBRESOURCES = frozenset(
@@ -51,25 +56,8 @@ SUBRESOURCES = frozenset(
 _UNCONDITIONED = {"policy", "x-amz-signature", "file"}
 
 
-class Refusal(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 def _denied(message: str = "Access Denied") -> Refusal:
     return Refusal(403, "AccessDenied", message)
-
-
-def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode(), hashlib.sha256).digest()
-
-
-def sigv4_policy_signature(secret: str, date: str, region: str, policy_b64: str) -> str:
-    key = _hmac(f"AWS4{secret}".encode(), date)
-    for part in (region, "s3", "aws4_request"):
-        key = _hmac(key, part)
-    return hmac.new(key, policy_b64.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -102,10 +90,10 @@ class UploadForm:
 class UploadPolicy:
     """A browser-based upload's policy document, checked as S3 checks it (SigV4 only)."""
 
-    def __init__(self, form: UploadForm, bucket: str, secret: str) -> None:
+    def __init__(self, form: UploadForm, bucket: str, credential: LocalCredential) -> None:
         self.form = form
         self.bucket = bucket
-        self.secret = secret
+        self.credential = credential
 
     def check(self) -> None:
         fields = self.form.fields
@@ -114,17 +102,9 @@ class UploadPolicy:
             raise _denied("Bucket POST must contain a field named 'policy'")
         if fields.get("x-amz-algorithm") != "AWS4-HMAC-SHA256":
             raise _denied("Only AWS4-HMAC-SHA256 browser-based uploads are accepted")
-        credential = fields.get("x-amz-credential", "").split("/")
-        if len(credential) != 5 or credential[3:] != ["s3", "aws4_request"]:
-            raise _denied("Invalid x-amz-credential")
-        _key_id, date, region, _service, _terminal = credential
-        expected = sigv4_policy_signature(self.secret, date, region, encoded)
-        if not hmac.compare_digest(expected, fields.get("x-amz-signature", "")):
-            raise Refusal(
-                403,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided.",
-            )
+        self.credential.check_policy(
+            encoded, fields.get("x-amz-credential", ""), fields.get("x-amz-signature", "")
+        )
         try:
             document = json.loads(base64.b64decode(encoded))
         except ValueError:
@@ -225,23 +205,6 @@ class PublicReads:
         return allowed
 
 
-def _signed(headers: Any, query: dict[str, list[str]]) -> bool:
-    """Signed with credentials (the functions', the local cloud's): moto checks no signature,
-    and the local credentials are public anyway; what a client can get wrong, an expired
-    presigned URL, is refused as S3 refuses it."""
-    if "X-Amz-Signature" in query:
-        issued = datetime.strptime(query.get("X-Amz-Date", [""])[0], "%Y%m%dT%H%M%SZ")
-        lifetime = int(query.get("X-Amz-Expires", ["0"])[0])
-        if issued.replace(tzinfo=UTC).timestamp() + lifetime < time.time():
-            raise _denied("Request has expired")
-        return True
-    # SigV2's query authentication names its access key; CloudFront's signed URLs (also a
-    # `Signature`) are anonymous requests, checked by the CDN's rules.
-    return bool(headers.get("Authorization")) or (
-        "Signature" in query and "AWSAccessKeyId" in query
-    )
-
-
 class _Handler(DrainingHandler, BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -285,7 +248,10 @@ class _Handler(DrainingHandler, BaseHTTPRequestHandler):
             request = AWSRequest(
                 method=self.command, url=f"http://{headers['Host']}{self.path}", headers=headers
             )
-            SigV4Auth(Credentials("local", self.server.secret), "s3", REGION).add_auth(request)
+            credential = self.server.credential
+            SigV4Auth(
+                Credentials(credential.key_id, credential.secret), "s3", credential.region
+            ).add_auth(request)
             headers = dict(request.headers.items())
         try:
             upstream.request(self.command, self.path, body=body or None, headers=headers)
@@ -309,8 +275,14 @@ class _Handler(DrainingHandler, BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         body = self._body()
+        request = SignedRequest(
+            self.command, parts.path, parts.query, list(self.headers.items()), body
+        )
         try:
-            anonymous = not _signed(self.headers, query) and self.command != "OPTIONS"
+            credentialed = is_credentialed(request)
+            if credentialed:
+                verify_signature(request, self.server.credential)
+            anonymous = not credentialed and self.command != "OPTIONS"
             if anonymous:
                 self._authorize_anonymous(unquote(parts.path), query, body)
         except Refusal as refusal:
@@ -327,7 +299,7 @@ class _Handler(DrainingHandler, BaseHTTPRequestHandler):
             raise _denied()
         if self.command == "POST" and not key and not query:
             form = UploadForm.parse(self.headers.get("Content-Type", ""), body)
-            UploadPolicy(form, bucket, self.server.secret).check()
+            UploadPolicy(form, bucket, self.server.credential).check()
             return
         # A plain read: other parameters (a cache buster, response-*) do not change what is
         # read; a sub-resource (?acl, ?tagging, ...) is another permission S3 would check.
@@ -356,24 +328,31 @@ class _Handler(DrainingHandler, BaseHTTPRequestHandler):
 
 class _Server(DrainingHTTPServer):
     def __init__(
-        self, address: tuple[str, int], upstream: str, secret: str, public: PublicReads
+        self,
+        address: tuple[str, int],
+        upstream: str,
+        credential: LocalCredential,
+        public: PublicReads,
     ) -> None:
         super().__init__(address, _Handler)
         split = urlsplit(upstream)
         self.upstream_host, self.upstream_port = split.hostname or "127.0.0.1", split.port or 80
-        self.secret = secret
+        self.credential = credential
         self.public = public
         self.signed: dict[str, dict[str, str]] = {}  # "<bucket>/<prefix>" -> key id -> PEM
         self.verbose = False
 
 
 class S3Front(ServerThread):
-    """S3 for anonymous callers, in front of moto's (which trusts anyone)."""
+    """S3 as callers outside AWS see it, in front of moto's (which trusts anyone): requests
+    signed with `credential` (the local cloud's), and what S3 lets anonymous callers do."""
 
     def trust(self, prefix: str, keys: dict[str, str]) -> None:
         """Reads under `prefix` (`<bucket>/<path>/`) need a URL signed by one of `keys`."""
         self._s3.signed[prefix] = dict(keys)
 
-    def __init__(self, upstream: str, host: str, port: int, secret: str, s3_client: Any) -> None:
-        self._s3 = _Server((host, port), upstream, secret, PublicReads(s3_client))
+    def __init__(
+        self, upstream: str, host: str, port: int, credential: LocalCredential, s3_client: Any
+    ) -> None:
+        self._s3 = _Server((host, port), upstream, credential, PublicReads(s3_client))
         super().__init__("s3", self._s3)

@@ -14,7 +14,7 @@ from glimpse.directory import UserSummary, summary
 from glimpse.errors import Forbidden, NotFound
 from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, edge_key
+from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, about_ids, edge_ids, edge_key
 from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
 
 if TYPE_CHECKING:  # annotations only: a read path need not load the write side
@@ -96,6 +96,15 @@ def block_keys(a: str, b: str) -> list[tuple[type[Edge], tuple[str, str]]]:
 def blocked_either_way(fetched: Fetched, a: str, b: str) -> bool:
     """Whether a blocks b or b blocks a, from what `block_keys` read."""
     return any(fetched.get(Edge, key) is not None for _model, key in block_keys(a, b))
+
+
+def blocks_either_way(user_id: str, cap: int) -> set[str]:
+    """The accounts `user` blocks and those that block it, for a query that must leave them
+    out (search): its own block edges (a Query of its partition, up to `cap`) and the block
+    edges about it (ByAbout, reading up to `cap` edges about it of any kind). An account that
+    more than `cap` edges are about may have a blocker left out of the answer: a read of each
+    result (`relation_from`) still checks both ways."""
+    return {*edge_ids(user_id, BLOCKS, cap), *about_ids(user_id, BLOCKS, cap)}
 
 
 def listed(viewer_id: str, user_ids: list[str]) -> dict[str, UserSummary]:

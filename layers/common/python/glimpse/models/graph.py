@@ -114,3 +114,15 @@ def edge_ids(owner_id: str, kind: str, cap: int, page: int = 1000) -> list[str]:
         if after is None:
             break
     return ids
+
+
+def about_ids(other_id: str, kind: str, cap: int) -> list[str]:
+    """The owners of the edges of `kind` about `other_id` (ByAbout: who blocks it, ...),
+    reading at most `cap` of the edges about it (keys only). The index is keyed on `about`
+    alone, so the edges of every kind are read (affinities, one per account that liked or
+    commented on its posts, are most of them) and those of other kinds skipped."""
+    return [
+        owner_of(edge.pk)
+        for edge in Edge.by_about.query(other_id, limit=cap)
+        if edge.sk.startswith(kind)
+    ]

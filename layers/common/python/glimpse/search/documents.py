@@ -8,7 +8,10 @@ whatever order the indexer sees changes in, or how often:
   grows with any change to either, and the indexer always writes the state it has just read;
 - a deleted post: `DELETED`, above any version a live post reaches, so a late write of the
   post (read just before the delete) is refused. The indexer reads a post before writing it,
-  so once deleted a post is never written again.
+  so once deleted a post is never written again;
+- a post of a deleted account (its profile aside, restorable): deleted at its version with
+  the profile as it was, plus RESTORE_STEP - 1: above what it was written at, below what the
+  restored profile (its `revision` moved on by RESTORE_STEP) writes it at.
 
 Only public accounts' posts are `public`; searches filter on it.
 """
@@ -69,6 +72,12 @@ def post_document(post: Post, author: UserProfile) -> dict[str, Any]:
 
 def post_version(post: Post, author: UserProfile) -> int:
     return int(post.revision or 0) + int(author.revision or 0) + 1
+
+
+def aside_post_version(post: Post, aside: DeletedProfile) -> int:
+    """The version that deletes the document of a post whose account is deleted: above
+    every version it had, below the one its restored author's gives it."""
+    return post_version(post, aside.profile()) + RESTORE_STEP - 1
 
 
 def hashtag_document(tag: str, used_at: datetime) -> dict[str, Any]:

@@ -7,7 +7,8 @@ state arriving late, or a change seen twice, is refused by OpenSearch (409) and 
 done. A post or account that no longer exists is deleted at a version nothing live reaches.
 
 An account whose privacy flipped has all its posts written again (their visibility with
-it), a page of its posts at a time.
+it), a page of its posts at a time; so has an account deleted (its profile moved aside: its
+posts' documents are deleted, at versions below what its restore will write) or restored.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from glimpse.search.documents import (
     HASHTAGS,
     POSTS,
     USERS,
+    aside_post_version,
     deleted_version,
     hashtag_document,
     post_document,
@@ -56,18 +58,21 @@ class Change:
     record_id: str  # the record's sequence number (a batch item failure names it)
     kind: Literal["post", "account"]
     id: str  # post id or user id
-    privacy_flipped: bool = False
+    # An account whose posts' documents change with it: its privacy flipped, or its profile
+    # appeared (a restore; a sign-up has no posts) or went (a deletion moves it aside).
+    rewrite_posts: bool = False
 
     @classmethod
     def of(cls, record: StreamRecord) -> Change | None:
-        """What a stream record names: a post, or an account (and whether its privacy
-        flipped); None for any other item."""
+        """What a stream record names: a post, or an account (and whether its posts must be
+        written again); None for any other item."""
         if (post_id := post_id_of(record.pk, record.sk)) is not None:
             return cls(record.sequence_number, "post", post_id)
         if (user_id := profile_user_id(record.pk, record.sk)) is not None:
             old, new = record.old_image.get("is_private"), record.new_image.get("is_private")
             flipped = record.event_name == "MODIFY" and bool(old) != bool(new)
-            return cls(record.sequence_number, "account", user_id, privacy_flipped=flipped)
+            rewrite = flipped or record.event_name in ("INSERT", "REMOVE")
+            return cls(record.sequence_number, "account", user_id, rewrite_posts=rewrite)
         return None
 
 
@@ -109,6 +114,11 @@ def index(changes: list[Change]) -> Indexed:
     fetched.merge(
         get_many([(UserProfile, (user_pk(a), PROFILE)) for a in authors], consistent=True)
     )
+    gone = [a for a in authors if fetched.get(UserProfile, (user_pk(a), PROFILE)) is None]
+    if gone:  # deleted accounts' posts: are they aside (restorable) or erased?
+        fetched.merge(
+            get_many([(DeletedProfile, (user_pk(a), MOVED_ASIDE)) for a in gone], consistent=True)
+        )
 
     plan = _Plan()
     for change in changes:
@@ -118,8 +128,8 @@ def index(changes: list[Change]) -> Indexed:
             profile = fetched.get(UserProfile, (user_pk(change.id), PROFILE))
             aside = fetched.get(DeletedProfile, (user_pk(change.id), MOVED_ASIDE))
             _plan_account(plan, change.record_id, change.id, profile, aside)
-            if change.privacy_flipped and profile is not None:
-                for post in _posts_of(profile.user_id):
+            if change.rewrite_posts and (profile is not None or aside is not None):
+                for post in _posts_of(change.id):
                     _plan_post(plan, change.record_id, post.post_id, post, fetched)
     return _send(plan)
 
@@ -128,9 +138,14 @@ def _plan_post(
     plan: _Plan, record_id: str, post_id: str, post: Post | None, fetched: Fetched
 ) -> None:
     key = (POSTS, post_id)
-    author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE)) if post else None
-    if post is None or author is None:
+    if post is None:
         plan.add(key, record_id, [_versioned("delete", key, DELETED)])
+        return
+    author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE))
+    if author is None:  # its account is deleted: gone until a restore, or for good
+        aside = fetched.get(DeletedProfile, (user_pk(post.author_id), MOVED_ASIDE))
+        version = aside_post_version(post, aside) if aside is not None else DELETED
+        plan.add(key, record_id, [_versioned("delete", key, version)])
         return
     plan.add(
         key,

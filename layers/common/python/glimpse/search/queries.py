@@ -110,13 +110,19 @@ def hashtags(q: str, size: int, offset: int) -> dict[str, Any]:
     }
 
 
-def tag_counts(tags: list[str]) -> dict[str, Any]:
-    """How many public posts carry each tag: counted when asked, so deletes and accounts
-    turning private count at once, and no shared counter is written per post."""
+def tag_counts(tags: list[str], hidden_authors: Collection[str]) -> dict[str, Any]:
+    """How many posts with each tag the caller may see: public posts (what a stranger sees:
+    the index holds no deleted post, and no post of a deleted account) but those of
+    `hidden_authors` (accounts blocked either way with the caller). Counted when asked, so
+    deletes, accounts turning private and blocks count at once, and no shared counter is
+    written per post."""
     return {
         "size": 0,
         "query": {
-            "bool": {"filter": [{"terms": {"hashtags": tags}}, {"term": {"visibility": "public"}}]}
+            "bool": {
+                "filter": [{"terms": {"hashtags": tags}}, {"term": {"visibility": "public"}}],
+                "must_not": _without("author_id", hidden_authors),
+            }
         },
         "aggs": {"tags": {"terms": {"field": "hashtags", "include": tags, "size": len(tags)}}},
     }

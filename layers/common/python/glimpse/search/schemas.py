@@ -36,7 +36,10 @@ Tag = Annotated[
 
 class HashtagOut(Schema):
     tag: str
-    post_count: int = Field(description="Public posts that carry the tag.")
+    post_count: int = Field(
+        description="Posts that carry the tag that the caller may see on its page: public "
+        "accounts' posts, but those of accounts blocked either way with the caller."
+    )
 
 
 SearchResult = UserSummary | HashtagOut | PostOut

@@ -1,10 +1,12 @@
 """Search and explore: OpenSearch finds candidates, DynamoDB decides what the caller sees.
 
-Every result goes through the rules the rest of the API applies (glimpse.graph.access,
-glimpse.posts.views): accounts blocked either way are left out, and a post is shown only if
-the caller may see it and its author's account is public now (the index may lag a privacy
-flip by a moment; this read does not). A page can therefore hold fewer items than asked
-for; `next_cursor` still leads on.
+Accounts blocked either way with the caller are left out in the query (`_blocked`), and
+every result then goes through the rules the rest of the API applies (glimpse.graph.access,
+glimpse.posts.views): a post is shown only if the caller may see it and its author's account
+is public now (the index may lag a privacy flip by a moment; this read does not). A page can
+therefore hold fewer items than asked for; `next_cursor` still leads on. A hashtag's count is
+of the posts a page of it shows (glimpse.search.queries.tag_counts), but for that lag and a
+post hidden by its rejected media.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import Any
 from glimpse.adapters import search as cluster
 from glimpse.clock import first_id_at, now, time_of
 from glimpse.directory import UserSummary
-from glimpse.graph.access import listed
+from glimpse.graph.access import blocks_either_way, listed
 from glimpse.models.batch import get_many
-from glimpse.models.graph import BLOCKS, FOLLOWS, edge_ids
+from glimpse.models.graph import FOLLOWS, edge_ids
 from glimpse.models.posts import POST, Post, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
@@ -31,7 +33,7 @@ from glimpse.search.schemas import HashtagOut, SearchType
 
 _WORD = re.compile(r"\w")
 MAX_OFFSET = 1000  # relevance lists page this deep at most
-HIDDEN_CAP = 10_000  # followed or blocked accounts an explore query leaves out by id
+HIDDEN_CAP = 10_000  # follows, blocks (and edges about the caller) read to leave out by id
 EXPLORE_WINDOW = timedelta(days=7)  # explore shows posts this recent
 EXPLORE_CANDIDATES = 300  # read from OpenSearch per explore page, then ranked here
 
@@ -54,9 +56,9 @@ def search(
         )
     elif kind == "hashtags":
         hits, more = _hits(HASHTAGS, queries.hashtags(text, size + 1, offset), size)
-        page = Page[HashtagOut](items=_counted([h["tag"] for h in hits], text))
+        page = Page[HashtagOut](items=_counted(caller_id, [h["tag"] for h in hits], text))
     else:
-        blocked = edge_ids(caller_id, BLOCKS, HIDDEN_CAP)
+        blocked = _blocked(caller_id)
         hits, more = _hits(POSTS, queries.posts(text, size + 1, offset, blocked), size)
         page = Page[PostOut](items=_shown(caller_id, [h["post_id"] for h in hits]))
     if more and offset + size < MAX_OFFSET:
@@ -70,7 +72,7 @@ def hashtag_posts(caller_id: str, tag: str, limit: int, cursor: str | None) -> P
     list_id = f"hashtag:{caller_id}:{name}"
     position = decode_cursor(list_id, cursor)
     before = str(position["before"]) if position else None
-    blocked = edge_ids(caller_id, BLOCKS, HIDDEN_CAP)
+    blocked = _blocked(caller_id)
     hits, more = _hits(POSTS, queries.hashtag_posts(name, limit + 1, before, blocked), limit)
     post_ids = [h["post_id"] for h in hits]
     next_cursor = encode_cursor(list_id, {"before": post_ids[-1]}) if more else None
@@ -86,11 +88,7 @@ def explore(caller_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
     # Millisecond precision from the first page on, as the cursor carries it.
     as_of = time_of(str(position["as_of"]) if position else first_id_at(now()))
     number = int(position["page"]) if position else 0
-    hidden = {
-        caller_id,
-        *edge_ids(caller_id, FOLLOWS, HIDDEN_CAP),
-        *edge_ids(caller_id, BLOCKS, HIDDEN_CAP),
-    }
+    hidden = {caller_id, *edge_ids(caller_id, FOLLOWS, HIDDEN_CAP), *_blocked(caller_id)}
     body = queries.explore(hidden, as_of - EXPLORE_WINDOW, as_of, EXPLORE_CANDIDATES)
     candidates = [
         ranking.Candidate(
@@ -114,6 +112,12 @@ def explore(caller_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
     )
 
 
+def _blocked(caller_id: str) -> set[str]:
+    """The authors every search query leaves out: accounts blocked either way with the
+    caller (so a page is not short of them, and a hashtag's count is without them)."""
+    return blocks_either_way(caller_id, HIDDEN_CAP)
+
+
 def _hits(index: str, body: dict[str, Any], size: int) -> tuple[list[dict[str, Any]], bool]:
     """The first `size` hits' sources, and whether there are more (the body asks one more)."""
     found = _sources(cluster.search(index, body))
@@ -124,12 +128,12 @@ def _sources(answer: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(hit.get("_source") or {}) for hit in answer["hits"]["hits"]]
 
 
-def _counted(tags: list[str], q: str) -> list[HashtagOut]:
-    """Tags with their public posts counted now; a tag no public post carries is left out.
-    The exact tag first, then the most used."""
+def _counted(caller_id: str, tags: list[str], q: str) -> list[HashtagOut]:
+    """Tags with the posts the caller may see counted now (glimpse.search.queries.tag_counts);
+    a tag none of them carries is left out. The exact tag first, then the most used."""
     if not tags:
         return []
-    answer = cluster.search(POSTS, queries.tag_counts(tags))
+    answer = cluster.search(POSTS, queries.tag_counts(tags, _blocked(caller_id)))
     buckets = answer.get("aggregations", {}).get("tags", {}).get("buckets", [])
     counts = {str(b["key"]): int(b["doc_count"]) for b in buckets}
     exact = normal_tag(q)
