@@ -1,15 +1,16 @@
-"""Media upload slots: `POST /media`, `GET /media/{media_id}`."""
+"""Media upload slots: `POST /media`, `GET /media/{media_id}`, `DELETE /media/{media_id}`."""
 
 from typing import Any
 
 from glimpse.api.identity import caller
 from glimpse.api.params import IdempotencyKey
-from glimpse.api.resolver import create_app
+from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.idempotency import created_once
 from glimpse.media import service
 from glimpse.media.schemas import FilterList, MediaCreate, MediaOut, UploadOut
 from glimpse.plumbing import Plumbing
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
@@ -61,6 +62,19 @@ def list_filters() -> FilterList:
 @app.get("/media/<media_id>", tags=["media"], summary="A media item and its renditions")
 def get_media(media_id: str) -> MediaOut:
     return service.get_media(caller(app).user_id, media_id)
+
+
+@app.delete(
+    "/media/<media_id>",
+    tags=["media"],
+    summary="Delete an upload of yours that nothing uses, with its files",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def delete_media(media_id: str) -> Response[None]:
+    service.delete_media(caller(app).user_id, media_id)
+    metrics.add_metric(name="MediaDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204)
 
 
 lambda_handler = plumbing.http(app)

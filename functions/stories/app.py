@@ -19,6 +19,7 @@ from glimpse.stories.schemas import (
     CloseFriends,
     HighlightCreate,
     HighlightOut,
+    HighlightPatch,
     StoryCreate,
     StoryList,
     StoryOut,
@@ -160,6 +161,27 @@ def create_highlight(body: HighlightCreate, idempotency_key: IdempotencyKey = No
         caller(app).user_id, idempotency_key, body.model_dump(mode="json")
     )
     return HighlightOut.model_validate(created)
+
+
+@app.patch(
+    "/highlights/<highlight_id>",
+    tags=["highlights"],
+    summary="Change your highlight's title or stories",
+)
+def update_highlight(highlight_id: str, body: HighlightPatch) -> HighlightOut:
+    return highlights_service.update_highlight(caller(app).user_id, highlight_id, body)
+
+
+@app.delete(
+    "/highlights/<highlight_id>",
+    tags=["highlights"],
+    summary="Delete your highlight, and the copies only it kept",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def delete_highlight(highlight_id: str) -> Response[None]:
+    highlights_service.delete_highlight(caller(app).user_id, highlight_id)
+    return _no_content()
 
 
 @app.get("/users/<username>/highlights", tags=["highlights"], summary="A user's highlights")

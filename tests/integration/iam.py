@@ -59,6 +59,17 @@ S3_ACTIONS = {
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("function", default=None)
 
 
+@contextmanager
+def unattributed() -> Iterator[None]:
+    """The calls made inside are no function's: a test standing in, in the middle of a
+    handler, for something else (a consumer, another writer) that has its own policy."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 @dataclass(frozen=True)
 class Call:
     function: str

@@ -42,6 +42,20 @@ class World:
             body={"media_id": story_media(stack, self.author)},
         )
         self.story = story["story_id"]
+        _s, highlight = api(
+            "stories",
+            "create_highlight",
+            self.author,
+            body={"title": "h", "story_ids": [self.story]},
+        )
+        self.highlight = highlight["highlight_id"]
+        _s, other = api(
+            "stories",
+            "create_story",
+            self.author,
+            body={"media_id": story_media(stack, self.author)},
+        )
+        self.other_story = other["story_id"]
         _s, export = api("exports", "request_export", self.author)
         self.export = export["export_id"]
         run_feed_jobs(stack)
@@ -84,6 +98,10 @@ CASES: dict[str, tuple[int, Case]] = {
     "DELETE /users/{u}/block": (
         2,
         lambda w: api("graph", "unblock", w.author, {"username": w.reader.username}),
+    ),
+    "DELETE /media/{id}": (
+        3,
+        lambda w: api("media", "delete_media", w.author, {"media_id": w.media}),
     ),
     "POST /posts": (
         2,
@@ -142,6 +160,30 @@ CASES: dict[str, tuple[int, Case]] = {
     "GET /users/{u}/highlights": (
         4,
         lambda w: api("stories", "user_highlights", w.reader, {"username": w.author.username}),
+    ),
+    "PATCH /highlights/{id}": (
+        2,
+        lambda w: api(
+            "stories",
+            "update_highlight",
+            w.author,
+            {"highlight_id": w.highlight},
+            body={"title": "x"},
+        ),
+    ),
+    "PATCH /highlights/{id} stories": (
+        5,  # a new story copied (its story and media read), the one it kept dropped (a Query)
+        lambda w: api(
+            "stories",
+            "update_highlight",
+            w.author,
+            {"highlight_id": w.highlight},
+            body={"story_ids": [w.other_story]},
+        ),
+    ),
+    "DELETE /highlights/{id}": (
+        3,
+        lambda w: api("stories", "delete_highlight", w.author, {"highlight_id": w.highlight}),
     ),
     "PUT /me/close-friends": (
         5,  # someone added: the owner's live stories (none close-friends here)

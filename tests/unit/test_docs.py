@@ -121,9 +121,15 @@ class Unbuilt:
 
 
 UNBUILT: dict[str, Unbuilt] = {
+    # At once: what the CDN cached dropped too (`DELETE /media` deletes files from the bucket,
+    # which CloudFront may still serve from its cache for up to a minute).
     "withdrawing published media": Unbuilt(
         r"withdraw\w* (?:published )?media",
-        lambda d: [r for r in served(d) if r[0] == "DELETE" and r[1].startswith("/media/")],
+        lambda d: [
+            a
+            for a in ("cloudfront:CreateInvalidation",)
+            if a in (ROOT / "template.yaml").read_text(encoding="utf-8")
+        ],
     ),
     "reports and moderation": Unbuilt(
         r"\breports\b|moderation", lambda d: _paths(d, r"report|moderat|flag")

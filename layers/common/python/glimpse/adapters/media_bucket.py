@@ -230,8 +230,17 @@ def put_video(bucket: str, key: str, path: Path, cache_control: str = CACHING) -
     )
 
 
-def copy(bucket: str, source: str, destination: str) -> None:
-    s3().copy_object(Bucket=bucket, Key=destination, CopySource={"Bucket": bucket, "Key": source})
+def copy(bucket: str, source: str, destination: str) -> bool:
+    """Copy an object of `bucket`; False when the source is gone."""
+    try:
+        s3().copy_object(
+            Bucket=bucket, Key=destination, CopySource={"Bucket": bucket, "Key": source}
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+            return False
+        raise
+    return True
 
 
 def delete(bucket: str, key: str) -> None:

@@ -2,7 +2,8 @@
 (ByOwner), whatever its state, with its upload, its original and everything made from it
 (renditions, videos, posters, story renditions, highlights' kept copies); then any object
 left under its own prefixes (uploads and originals whose item is gone), found by listing.
-What is made from a media item goes before what names it, so a retry still finds it."""
+What is made from a media item goes before what names it, so a retry still finds it; what a
+media item's objects are is glimpse.media.files."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 from glimpse.adapters.media_bucket import delete_keys, keys_under
 from glimpse.erasure import Erasure, erase_pages, next_page, table
 from glimpse.jobs import Send, Stats
+from glimpse.media.files import delete_files, derived_keys
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.media import MEDIA, MediaItem
-from glimpse.models.objects import account_prefixes, derived_prefixes, original_key, upload_key
+from glimpse.models.objects import account_prefixes
 
 PAGE = 100  # of the account's media items, or objects, per invocation
 
@@ -38,24 +40,11 @@ def erase(job: MediaErasure, send: Send) -> Stats:
     def remove(pks: list[str]) -> int:
         fetched = get_many([(MediaItem, (pk, MEDIA)) for pk in pks], consistent=True)
         items = [item for pk in pks if (item := fetched.get(MediaItem, (pk, MEDIA)))]
-        named = [
-            key
-            for item in items
-            for key in (
-                original_key(job.user_id, item.media_id, item.kind),
-                upload_key(job.user_id, item.media_id, item.media_type or "image"),
-            )
-        ]
-        derived = _derived([item.media_id for item in items])
-        delete_keys(derived + named)
+        derived = delete_files(items)
         write_many(MediaItem, deletes=[(pk, MEDIA) for pk in pks])
-        return len(derived) + len(items)
+        return derived + len(items)
 
     return erase_pages(job, pages, remove, send)
-
-
-def _derived(media_ids: list[str]) -> list[str]:
-    return [k for m in media_ids for prefix in derived_prefixes(m) for k in keys_under(prefix)]
 
 
 def erase_objects(job: ObjectsErasure, send: Send) -> Stats:
@@ -68,7 +57,7 @@ def erase_objects(job: ObjectsErasure, send: Send) -> Stats:
         return keys, next_page(after, len(keys), PAGE)
 
     def remove(keys: list[str]) -> int:
-        derived = _derived(sorted({key.rsplit("/", 1)[1] for key in keys}))
+        derived = derived_keys(sorted({key.rsplit("/", 1)[1] for key in keys}))
         delete_keys(derived)
         delete_keys(keys)
         return len(derived) + len(keys)

@@ -3,7 +3,8 @@
 The media item moves `pending → ready | rejected` once, by a conditional write, so a repeated
 or late delivery can never undo or redo a settled item. Every step before that write is
 safe to repeat (same keys, same bytes), which is what makes a retry after a failure anywhere
-in the middle correct.
+in the middle correct. An item deleted while its upload was processed (`DELETE /media`) is
+not there to settle: what was written for it is deleted again.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pynamodb.expressions.update import Action
 from glimpse.adapters import media_bucket
 from glimpse.clock import now
 from glimpse.media import imaging
+from glimpse.media.files import delete_files
 from glimpse.media.filters import PRESETS
 from glimpse.media.limits import RejectReason, max_bytes_of
 from glimpse.models.base import conditionally
-from glimpse.models.media import MEDIA, MediaItem, find, media_pk
+from glimpse.models.media import DELETING, MEDIA, MediaItem, find, media_pk
 from glimpse.models.objects import original_key, parse_upload_key, rendition_key, upload_key
 
 
@@ -68,6 +70,9 @@ def process_upload(upload: UploadedObject, publish: Publisher | None = None) -> 
         # A re-delivery after the item settled, or a second upload to the same slot.
         media_bucket.delete(upload.bucket, upload.key)
         return Outcome("ignored", f"media item already {item.status}; upload deleted")
+    if item.used_by == DELETING:
+        media_bucket.delete(upload.bucket, upload.key)
+        return Outcome("ignored", "media item being deleted; upload deleted")
 
     stored = media_bucket.open_upload(upload.bucket, upload.key)
     if stored is None:
@@ -119,8 +124,12 @@ def settle_ready(
 ) -> Outcome:
     """Keep the original, mark the item ready (its renditions at `keys`, and `more` of its
     attributes), drop the upload. `sizes`: bytes in, bytes out."""
-    user_id = item.owner_id
-    media_bucket.copy(upload.bucket, upload.key, original_key(user_id, item.media_id, item.kind))
+    original = original_key(item.owner_id, item.media_id, item.kind)
+    if not media_bucket.copy(upload.bucket, upload.key, original):
+        gone = _deleted_meanwhile(item, started)  # the upload went with its item
+        if gone is None:
+            raise RuntimeError(f"the upload of media item {item.media_id} is gone")
+        return gone
     settled = _settle(
         item,
         MediaItem.status.set("ready"),
@@ -132,11 +141,27 @@ def settle_ready(
         *more,
     )
     media_bucket.delete(upload.bucket, upload.key)
+    if not settled and (gone := _deleted_meanwhile(item, started)) is not None:
+        return gone
     return Outcome(
         "ready" if settled else "ignored",
         f"{rendered.width}x{rendered.height}" if settled else "settled by another delivery",
         bytes_in=sizes[0],
         bytes_out=sizes[1],
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def _deleted_meanwhile(item: MediaItem, started: float) -> Outcome | None:
+    """If the item was deleted (or is being deleted) while its upload was processed, what
+    this wrote for it goes too; None if it is still there."""
+    found = find(item.media_id)
+    if found is not None and found.used_by != DELETING:
+        return None
+    delete_files([item])
+    return Outcome(
+        "ignored",
+        "media item deleted meanwhile; its files deleted",
         duration_ms=(time.perf_counter() - started) * 1000,
     )
 

@@ -1,14 +1,26 @@
-"""Upload slots and media items as the API serves them. Never sees an event."""
+"""Upload slots and media items as the API serves them; deleting an unused one. Never sees an
+event."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
+
 from glimpse.adapters import media_bucket
 from glimpse.adapters.cdn import rendition_urls
 from glimpse.clock import new_id, now
-from glimpse.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
+from glimpse.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    field_error,
+)
 from glimpse.graph.access import relation, require_content
+from glimpse.media.files import delete_files
 from glimpse.media.filters import PRESETS
 from glimpse.media.limits import (
     ALLOWED_TYPES,
@@ -28,9 +40,11 @@ from glimpse.media.schemas import (
     UploadForm,
     UploadOut,
 )
-from glimpse.models.base import str_map
-from glimpse.models.media import MEDIA, MediaItem, find, media_pk
+from glimpse.models.base import conditionally, str_map
+from glimpse.models.media import DELETING, MEDIA, MediaItem, find, media_pk
 from glimpse.models.objects import upload_key
+from glimpse.models.transactions import ConditionFailed, Contention, transaction
+from glimpse.models.users import PROFILE, UserProfile, user_pk
 
 
 def create_upload(owner_id: str, request: MediaCreate) -> UploadOut:
@@ -120,7 +134,7 @@ def get_media(caller_id: str, media_id: str) -> MediaOut:
     hidden = (
         item is None or item.used_by is None or item.status == "rejected" or item.kind == "story"
     )
-    if item is None or (item.owner_id != caller_id and hidden):
+    if item is None or item.used_by == DELETING or (item.owner_id != caller_id and hidden):
         # Unused, or rejected (which hides the post using it): the uploader's alone.
         raise NotFound("No such media item.")
     if item.owner_id != caller_id:
@@ -135,7 +149,7 @@ def get_media(caller_id: str, media_id: str) -> MediaOut:
 def ready_media_of(owner_id: str, media_id: str, kind: MediaKind, field: str) -> MediaItem:
     """The caller's own ready media item of `kind`, for a field that points at one (400 if not)."""
     item = find(media_id)
-    if item is None or item.owner_id != owner_id:
+    if item is None or item.owner_id != owner_id or item.used_by == DELETING:
         raise BadRequest("No such media item of yours.", [field_error(field, "no such media item")])
     if item.kind != kind:
         raise BadRequest(
@@ -153,7 +167,7 @@ def ready_media_of(owner_id: str, media_id: str, kind: MediaKind, field: str) ->
 def unused_media(item: MediaItem | None, owner_id: str, kind: MediaKind, field: str) -> MediaItem:
     """`item` if it is the caller's, of `kind`, unused and not rejected (pending is fine: a
     post or story shows it once ready); else the 400 that names `field`."""
-    if item is None or item.owner_id != owner_id:
+    if item is None or item.owner_id != owner_id or item.used_by == DELETING:
         raise BadRequest("No such media item of yours.", [field_error(field, "no such media item")])
     problem = (
         f"must be a media item of kind {kind}"
@@ -167,3 +181,85 @@ def unused_media(item: MediaItem | None, owner_id: str, kind: MediaKind, field: 
     if problem:
         raise BadRequest(f"Media item {item.media_id} {problem}.", [field_error(field, problem)])
     return item
+
+
+# --------------------------------------------------------------------------- delete
+def delete_media(caller_id: str, media_id: str) -> None:
+    """The caller's unused media item goes, with every object of it (glimpse.media.files).
+
+    404 for someone else's item, as for one that does not exist (ids cannot be probed); 409
+    while a post or story uses it, or it is the caller's avatar. First the item is claimed
+    (`used_by = DELETING`, under the condition that nothing uses it: a post, story or avatar
+    that takes it at the same moment and the claim cannot both succeed), then its objects go,
+    then the item. A request that finds the item claimed finishes the work, so a retry after a
+    failure halfway leaves nothing behind; once the item is gone, deleting again is a 404.
+    """
+    item: MediaItem | None = _claimed(caller_id, media_id)
+    for _attempt in range(3):
+        if item is None:
+            return  # another request finished the deletion
+        delete_files([item])
+        if _drop(item):
+            return
+        item = find(media_id)  # the thumbnailer settled it meanwhile: its files are new
+    raise Contention()
+
+
+def _drop(item: MediaItem) -> bool:
+    """Delete the claimed item if its status is still the one read; False if not (or gone)."""
+    as_read = (MediaItem.used_by == DELETING) & (MediaItem.status == item.status)
+    return conditionally(lambda: item.delete(condition=as_read))
+
+
+def _claimed(caller_id: str, media_id: str) -> MediaItem:
+    """The caller's media item, marked as being deleted (or found so: a retry), or the 404 or
+    409 that says why not."""
+    for _attempt in range(3):
+        item = find(media_id)
+        if item is None or item.owner_id != caller_id:
+            raise NotFound("No such media item.")
+        if item.used_by == DELETING:
+            return item
+        if item.used_by:
+            raise Conflict(
+                f"Media item {media_id} is used by your {item.kind} {item.used_by}; "
+                f"delete the {item.kind} first."
+            )
+        try:
+            with transaction() as tx:
+                tx.update(
+                    MediaItem(media_pk(media_id), MEDIA),
+                    actions=[MediaItem.used_by.set(DELETING), MediaItem.updated_at.set(now())],
+                    # As read: settled since, it may have become the avatar.
+                    condition=(MediaItem.owner_id == caller_id)
+                    & MediaItem.used_by.does_not_exist()
+                    & (MediaItem.status == item.status),
+                    name="media",
+                )
+                avatar = _not_the_avatar(item)
+                if avatar is not None:
+                    tx.condition_check(
+                        UserProfile, user_pk(caller_id), PROFILE, condition=avatar, name="avatar"
+                    )
+        except ConditionFailed as failed:
+            if "avatar" in failed.names:
+                raise Conflict(
+                    f"Media item {media_id} is your avatar; set another one first."
+                ) from None
+            continue  # used, settled or deleted meanwhile: read it again
+        item.used_by = DELETING
+        return item
+    raise Contention()
+
+
+def _not_the_avatar(item: MediaItem) -> Condition | None:
+    """For a ready avatar item, a condition on its owner's profile: its avatar is not `item`
+    (the profile keeps its avatar's rendition keys, glimpse.users.service); else None."""
+    if item.kind != "avatar":
+        return None
+    condition: Condition | None = None
+    for size, key in str_map(item.renditions).items():
+        shown = Path(UserProfile.avatar)[size]
+        other = shown.does_not_exist() | (shown != key)
+        condition = other if condition is None else condition & other
+    return condition

@@ -4,6 +4,9 @@ Keys (`pk`, `sk`): `MEDIA#<media_id>` / `MEDIA`; ByOwner (keys only): `owner_id`
 media items. A pending item carries `expires_at` (TTL) so
 an upload slot that is never used disappears; the thumbnailer removes it when the item is
 ready and keeps it on a rejected item (its reason stays readable until then).
+
+`used_by` names the post or story that uses the item; `DELETING` while `DELETE /media` removes
+it (set under the condition that nothing uses it, so no post or story can take it meanwhile).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from glimpse.models.base import Model, get_or_none, table_meta
 
 MEDIA = "MEDIA"
+DELETING = "deleting"  # `used_by` of an item being deleted (never a post's or story's id)
 
 
 def media_pk(media_id: str) -> str:
@@ -58,7 +62,7 @@ class MediaItem(Model):
     media_type = UnicodeAttribute(null=True)  # image | video; absent (image) before videos
     duration_ms = NumberAttribute(null=True)  # a ready video's
     videos = MapAttribute[str, str](null=True)  # a ready video's: short edge -> MP4 object key
-    used_by = UnicodeAttribute(null=True)  # the post or story that uses it
+    used_by = UnicodeAttribute(null=True)  # the post or story that uses it, or DELETING
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)

@@ -130,3 +130,5 @@ class Highlight(Model):
     title = UnicodeAttribute()
     stories = JSONAttribute()  # [{story_id, audience, created_at, media: {...}}]: copies
     created_at = UTCDateTimeAttribute()
+    # +1 with every edit; absent until the first. Edits and deletes are conditioned on it.
+    revision = NumberAttribute(null=True)

@@ -67,6 +67,26 @@ class HighlightCreate(Schema):
     _unique = field_validator("story_ids")(_distinct)
 
 
+class HighlightPatch(Schema):
+    """`PATCH /highlights/{highlight_id}`: only the fields present change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Text(64, visible=True)] | None = None
+    story_ids: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_HIGHLIGHT_STORIES,
+        description="The highlight's stories, in order: those it keeps already (live or not) "
+        "and your own live stories whose media are ready.",
+    )
+
+    @field_validator("story_ids")
+    @classmethod
+    def _unique(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _distinct(value)
+
+
 class HighlightOut(Schema):
     highlight_id: str
     title: str

@@ -7,11 +7,13 @@ from pynamodb.expressions.update import Action
 
 from glimpse.clock import now
 from glimpse.directory import avatar_urls, get_profile, user_id_for
+from glimpse.errors import BadRequest, field_error
 from glimpse.events import AccountMadePrivate, AccountMadePublic, ProfileChanged
 from glimpse.graph.access import relation
 from glimpse.media.service import ready_media_of
 from glimpse.models.base import str_map
-from glimpse.models.transactions import ConditionFailed, Contention, transaction
+from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.users.schemas import MeOut, ProfilePatch, UserOut
 
@@ -52,7 +54,8 @@ def view_user(viewer_id: str, username: str) -> UserOut:
 
 
 def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
-    """GetItem, then one transaction: the profile and the events of what changed.
+    """GetItem, then one transaction: the profile and the events of what changed (and, with
+    an avatar, a check that its media item is still there and not being deleted).
 
     Events are emitted only for what really changes: the privacy events when `is_private`
     flips (under a condition on the value read: a concurrent flip makes this request re-read),
@@ -64,20 +67,7 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
         avatar = str_map(media.renditions)
     for _attempt in range(3):
         current = get_profile(user_id)
-        actions: list[Action] = [UserProfile.updated_at.set(now()), UserProfile.revision.add(1)]
-        changed: list[str] = []
-        if avatar is not None:
-            actions.append(UserProfile.avatar.set(avatar))
-            if avatar != str_map(current.avatar):
-                changed.append("avatar")
-        if patch.display_name is not None:
-            actions.append(UserProfile.display_name.set(patch.display_name))
-            if patch.display_name != current.display_name:
-                changed.append("display_name")
-        if patch.bio is not None:
-            actions.append(UserProfile.bio.set(patch.bio))
-            if patch.bio != current.bio:
-                changed.append("bio")
+        actions, changed = _changes(current, patch, avatar)
         flips = patch.is_private is not None and patch.is_private != current.is_private
         if flips:
             actions.append(UserProfile.is_private.set(bool(patch.is_private)))
@@ -89,6 +79,8 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
                     condition=UserProfile.pk.exists()
                     & (UserProfile.is_private == current.is_private),
                 )
+                if patch.avatar_media_id is not None:
+                    _avatar_still_usable(tx, user_id, patch.avatar_media_id)
                 if flips:
                     tx.emit(
                         AccountMadePrivate(user_id=user_id)
@@ -97,10 +89,49 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
                     )
                 if changed:
                     tx.emit(ProfileChanged(user_id=user_id, fields=changed))
-        except ConditionFailed:
+        except ConditionFailed as failed:
+            if "avatar" in failed.names:
+                raise BadRequest(
+                    "No such media item of yours.",
+                    [field_error("avatar_media_id", "no such media item")],
+                ) from None
             continue  # deleted, or its privacy flipped meanwhile: read again
         return own_view(_applied(current, patch, avatar))
     raise Contention()  # its privacy kept flipping under us
+
+
+def _avatar_still_usable(tx: Transaction, user_id: str, media_id: str) -> None:
+    """The avatar's media item is still the caller's and not being deleted, when `tx` commits
+    (`DELETE /media/{media_id}` checks the profile in its own transaction: one of them wins)."""
+    tx.condition_check(
+        MediaItem,
+        media_pk(media_id),
+        MEDIA,
+        condition=(MediaItem.owner_id == user_id) & MediaItem.used_by.does_not_exist(),
+        name="avatar",
+    )
+
+
+def _changes(
+    current: UserProfile, patch: ProfilePatch, avatar: dict[str, str] | None
+) -> tuple[list[Action], list[str]]:
+    """The update's actions for the fields `patch` sets (privacy aside), and the names of
+    those whose value differs from `current`."""
+    actions: list[Action] = [UserProfile.updated_at.set(now()), UserProfile.revision.add(1)]
+    changed: list[str] = []
+    if avatar is not None:
+        actions.append(UserProfile.avatar.set(avatar))
+        if avatar != str_map(current.avatar):
+            changed.append("avatar")
+    if patch.display_name is not None:
+        actions.append(UserProfile.display_name.set(patch.display_name))
+        if patch.display_name != current.display_name:
+            changed.append("display_name")
+    if patch.bio is not None:
+        actions.append(UserProfile.bio.set(patch.bio))
+        if patch.bio != current.bio:
+            changed.append("bio")
+    return actions, changed
 
 
 def _applied(
