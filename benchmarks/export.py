@@ -70,7 +70,7 @@ def start_stack() -> dict[str, str]:
     endpoint = embedded_moto(0)
     atomicity.install()  # Queries read the partition, as on the local cloud
     os.environ.update(_aws(endpoint))
-    template = Template.load(ROOT / "template.yaml")
+    template = Template.load(ROOT / "template.yaml", {"RateLimitScale": "1000"})  # bulk writes
     provisioner = Provisioner(template, endpoint=endpoint)
     provisioner.provision()
     environment = merged_environment(function_specs(template, provisioner.resolver))

@@ -444,7 +444,7 @@ def main() -> None:
     from infra.local.cloud import LocalCloud
 
     with quiet():
-        cloud = LocalCloud(port=0).start()
+        cloud = LocalCloud(port=0, parameters={"RateLimitScale": "1000"}).start()
     try:
         with quiet():
             started = time.perf_counter()

@@ -38,7 +38,7 @@ def provisioned() -> Iterator[Provisioner]:
     from infra.local.template import Template
 
     with mock_aws():
-        template = Template.load(ROOT / "template.yaml")
+        template = Template.load(ROOT / "template.yaml", {"RateLimitScale": "1000"})  # bulk writes
         provisioner = Provisioner(template, endpoint=None)
         provisioner.provision()
         os.environ.update(merged_environment(function_specs(template, provisioner.resolver)))

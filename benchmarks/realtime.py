@@ -46,7 +46,8 @@ def main() -> None:
     logging.disable(logging.INFO)
     quiet = open(os.devnull, "w")  # noqa: SIM115 - the local cloud's console, for the run
     stdout = sys.stdout
-    cloud = LocalCloud(port=0, options=DeliveryOptions(retry_delay=0.2)).start()
+    options = DeliveryOptions(retry_delay=0.2)
+    cloud = LocalCloud(port=0, options=options, parameters={"RateLimitScale": "1000"}).start()
     try:
         sys.stdout = quiet
         ann, ben = sign_up_and_log_in(cloud, "ann"), sign_up_and_log_in(cloud, "ben")

@@ -27,6 +27,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 SETTINGS = (
     "connections_table",
     "events_table",
+    "rate_limit_scale",
+    "rate_limits_table",
     "sessions_table",
     "user_pool_client_id",
     "user_pool_id",

@@ -7,7 +7,14 @@ from glimpse.exports.schemas import ExportOut
 from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
-SETTINGS = ("events_table", "media_bucket", "sessions_table", "users_table")
+SETTINGS = (
+    "events_table",
+    "media_bucket",
+    "rate_limit_scale",
+    "rate_limits_table",
+    "sessions_table",
+    "users_table",
+)
 
 plumbing = Plumbing.of("exports")
 app = create_app()

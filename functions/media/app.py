@@ -18,10 +18,12 @@ SETTINGS = (
     "idempotency_table",
     "media_bucket",
     "media_cdn_domain",
+    "media_table",
     "media_url_key_id",
     "media_url_signing_key_arn",
     "media_url_ttl_seconds",
-    "media_table",
+    "rate_limit_scale",
+    "rate_limits_table",
     "sessions_table",
     "users_table",
 )

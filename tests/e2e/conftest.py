@@ -82,7 +82,9 @@ def cloud(_cloud_output: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
     options = DeliveryOptions(
         retry_delay=0.2, ttl_interval=0.5, chaos=CHAOS, chaos_conflicts=CHAOS, seed=1
     )
-    local = LocalCloud(port=0, options=options)
+    # Budgets a thousand times the deployed ones: the suites write in bulk (test_limits.py
+    # runs its own local cloud at the template's default).
+    local = LocalCloud(port=0, options=options, parameters={"RateLimitScale": "1000"})
     local.start()
     cloud_output.install(_cloud_output)  # the modules its start imported, too
     yield local

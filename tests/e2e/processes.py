@@ -56,7 +56,8 @@ def local_cloud(port: int, state: Path, log: Path, *extra: str) -> Iterator[str]
     command = [sys.executable, "-m", "infra.local", "--port", str(port), "--state-dir", str(state)]
     with log.open("w") as out:
         process = subprocess.Popen(
-            [*command, "--retry-delay", "0.2", *extra],
+            # Budgets a thousand times the deployed ones (bulk writes); `extra` may say otherwise.
+            [*command, "--retry-delay", "0.2", "--parameter", "RateLimitScale=1000", *extra],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -52,7 +52,10 @@ def stack() -> Iterator[Stack]:
     mock = mock_aws()
     mock.start()
     atomicity.install()
-    template = Template.load(ROOT / "template.yaml", defaults=push_applications(None))
+    # Budgets a thousand times the deployed ones: the suites write in bulk (test_limits.py
+    # sets RATE_LIMIT_SCALE to 1 for its own tests).
+    defaults = {**push_applications(None), "RateLimitScale": "1000"}
+    template = Template.load(ROOT / "template.yaml", defaults=defaults)
     provisioner = Provisioner(template, endpoint=None)
     provisioner.provision()
     specs = function_specs(template, provisioner.resolver)

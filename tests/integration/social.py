@@ -281,13 +281,16 @@ class EventPump:
 def dynamodb_calls() -> Iterator[list[str]]:
     """Every DynamoDB operation made inside the block (PynamoDB's and boto3's alike), but the
     session check's read of the Sessions table, which every authenticated request may make
-    (at most once a minute per account and process: test_sessions.py holds it to that)."""
+    (at most once a minute per account and process: test_sessions.py holds it to that), and
+    the rate limits' bucket updates, which every write makes (test_limits.py counts them)."""
     calls: list[str] = []
     original = botocore.client.BaseClient._make_api_call
 
     def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        checking = operation == "GetItem" and "SessionsTable" in str(params.get("TableName"))
-        if client.meta.service_model.service_name == "dynamodb" and not checking:
+        table = str(params.get("TableName"))
+        checking = operation == "GetItem" and "SessionsTable" in table
+        limiting = operation == "UpdateItem" and "RateLimitsTable" in table
+        if client.meta.service_model.service_name == "dynamodb" and not (checking or limiting):
             calls.append(operation)
         return original(client, operation, params)
 

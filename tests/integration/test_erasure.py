@@ -27,7 +27,8 @@ from tests.integration.social import User, api, make_media, make_user, post, set
 from tests.integration.test_passwords import PASSWORD, account
 from tests.integration.test_stories import story_media
 
-TRANSIENT = ("EventsTable", "IdempotencyTable", "SessionsTable")
+# Rate-limit buckets name the account too, and expire within a day (TTL).
+TRANSIENT = ("EventsTable", "IdempotencyTable", "SessionsTable", "RateLimitsTable")
 TOKEN = "b" * 64
 
 

@@ -124,9 +124,6 @@ UNBUILT: dict[str, Unbuilt] = {
     "reports and moderation": Unbuilt(
         r"\breports\b|moderation", lambda d: _paths(d, r"report|moderat|flag")
     ),
-    "per-user rate limits": Unbuilt(
-        r"rate limits", lambda d: _paths(d, r"rate-?limit|limits|quota")
-    ),
     "post edits": Unbuilt(
         r"post edits|edit\w* (?:a )?posts?",
         lambda d: [r for r in served(d) if r[0] in {"PUT", "PATCH"} and r[1].startswith("/posts")],

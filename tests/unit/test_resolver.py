@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from pydantic import BaseModel, Field
 
 from glimpse.api.resolver import create_app, percent_decoded
+from glimpse.config import get_settings
 from glimpse.errors import Conflict, RateLimited
 from tests.conftest import FakeContext, load_event
 
 app = create_app()
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No AWS here: the rate limits (glimpse.api.limits, tested on their own) are off."""
+    monkeypatch.setenv("RATE_LIMIT_SCALE", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 class Body(BaseModel):

@@ -68,6 +68,8 @@ def test_numbers_and_flags_are_parsed_once_from_the_environment(
         ("STORY_TTL_SECONDS", "3600.5"),
         ("CELEBRITY_FOLLOWER_THRESHOLD", "inf"),
         ("AUTO_CONFIRM_USERS", "maybe"),
+        ("RATE_LIMIT_SCALE", "lots"),
+        ("RATE_LIMIT_SCALE", "-1"),
     ],
 )
 def test_a_setting_that_does_not_parse_stops_the_function_with_its_name(

@@ -63,6 +63,10 @@ class Settings:
     fcm_platform_application_arn: str = ""
     # The search domain's endpoint (`search-….es.amazonaws.com`, or a URL with its scheme).
     opensearch_endpoint: str = ""
+    # Per-user and per-IP budgets (glimpse.api.limits): their buckets' table, and the factor
+    # every budget is multiplied by (0: no limits).
+    rate_limits_table: str = ""
+    rate_limit_scale: float = 1.0
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -106,6 +110,8 @@ _ENV = {
     "notifier_queue_url": "NOTIFIER_QUEUE_URL",
     "apns_platform_application_arn": "APNS_PLATFORM_APPLICATION_ARN",
     "fcm_platform_application_arn": "FCM_PLATFORM_APPLICATION_ARN",
+    "rate_limits_table": "RATE_LIMITS_TABLE",
+    "rate_limit_scale": "RATE_LIMIT_SCALE",
 }
 
 
@@ -127,7 +133,7 @@ def get_settings() -> Settings:
     return Settings(**parsed)
 
 
-def _parse(field: str, text: str) -> str | int | bool:
+def _parse(field: str, text: str) -> str | int | bool | float:
     kind = type(getattr(Settings, field))
     word = text.strip().lower()
     if kind is str:
@@ -139,6 +145,13 @@ def _parse(field: str, text: str) -> str | int | bool:
         whole = _WHOLE_NUMBER.fullmatch(word)  # a CloudFormation Number may come as "3600.0"
         if whole:
             return int(whole.group(1))
+    elif kind is float:
+        try:
+            number = float(word)
+        except ValueError:
+            number = -1.0
+        if 0 <= number < float("inf"):
+            return number
     else:
         raise TypeError(f"Settings.{field}: no parser for {kind.__name__}")
     raise ValueError(f"{_ENV[field]}={text!r} is not a valid {kind.__name__}")

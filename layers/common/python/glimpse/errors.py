@@ -57,8 +57,12 @@ class UnsupportedMediaType(GlimpseError):
 class RateLimited(GlimpseError):
     status, code = 429, "rate_limited"
 
-    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
-        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
+    def __init__(
+        self, message: str, retry_after_seconds: int = 1, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(
+            message, headers={**(headers or {}), "Retry-After": str(retry_after_seconds)}
+        )
 
 
 # AWS error codes that mean "busy, not wrong": a write met a transaction on its item, or

@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from glimpse.api.identity import identify
+from glimpse.api.limits import limit, limit_headers
 from glimpse.errors import (
     BUSY_ERROR_CODES,
     GlimpseError,
@@ -31,6 +32,8 @@ from glimpse.errors import (
 CORS = CORSConfig(
     allow_origin="*",
     allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+    # What a browser's script may read: the rate limits (glimpse.api.limits) and the request id.
+    expose_headers=["Retry-After", "RateLimit", "RateLimit-Policy", "x-amzn-RequestId"],
     max_age=600,
 )
 
@@ -186,21 +189,22 @@ def create_app(validation: bool = True) -> APIGatewayRestResolver:
     `validation` (pydantic, a third of a cold start) only where routes take parameters or a
     body: the docs function's routes take none."""
     app = GlimpseResolver(enable_validation=validation, cors=CORS)
-    app.use(middlewares=[identify])
+    app.use(middlewares=[identify, limit])
 
     @app.exception_handler(GlimpseError)
     def _domain_error(exc: GlimpseError) -> Response[Any]:
-        return json_response(exc.status, exc.body(), exc.headers)
+        return json_response(exc.status, exc.body(), {**limit_headers(app), **exc.headers})
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(_exc: RequestUnsupportedContentType) -> Response[Any]:
         error = UnsupportedMediaType("Send the body as JSON.")
-        return json_response(error.status, error.body())
+        return json_response(error.status, error.body(), limit_headers(app))
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
         details = _validation_details(exc)
-        return json_response(400, error_body("bad_request", "The request is invalid.", details))
+        body = error_body("bad_request", "The request is invalid.", details)
+        return json_response(400, body, limit_headers(app))
 
     @app.not_found
     def _no_route(_exc: NotFoundError) -> Response[Any]:
@@ -211,8 +215,11 @@ def create_app(validation: bool = True) -> APIGatewayRestResolver:
     def _unexpected(exc: Exception) -> Response[Any]:
         if getattr(exc, "cause_response_code", None) in BUSY_ERROR_CODES:
             error = busy()
-            return json_response(error.status, error.body(), error.headers)
+            return json_response(
+                error.status, error.body(), {**limit_headers(app), **error.headers}
+            )
         logger.exception("unhandled error")
-        return json_response(500, error_body("internal", "Something went wrong on our side."))
+        body = error_body("internal", "Something went wrong on our side.")
+        return json_response(500, body, limit_headers(app))
 
     return app

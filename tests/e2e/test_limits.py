@@ -1,0 +1,63 @@
+"""Rate limits over HTTP, on a local cloud of its own at RateLimitScale=1 (the template's
+default; the shared one of the other suites runs at 1000): a burst of comments gets a 429
+whose headers a browser may read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Client, sign_up_and_log_in
+from tests.e2e.processes import free_ports, local_cloud
+from tests.e2e.test_social import publish
+
+EXPOSED = {"retry-after", "ratelimit", "ratelimit-policy", "x-amzn-requestid"}
+ORIGIN = {"Origin": "https://app.example"}
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    work = tmp_path_factory.mktemp("limits")
+    port = free_ports()
+    with local_cloud(
+        port, work / "state", work / "cloud.log", "--parameter", "RateLimitScale=1"
+    ) as url:
+        yield SimpleNamespace(url=url)
+
+
+def exposed(response: requests.Response) -> set[str]:
+    listed = response.headers.get("Access-Control-Expose-Headers", "")
+    return {name.strip().lower() for name in listed.split(",") if name.strip()}
+
+
+def test_a_burst_of_comments_gets_a_429_a_browser_can_read(limited: Any) -> None:
+    alice: Client = sign_up_and_log_in(limited, "alice")
+    post_id = publish(alice)
+    path = f"/posts/{post_id}/comments"
+    answers = [alice.post(path, json={"text": f"c{n}"}, headers=ORIGIN) for n in range(31)]
+    assert [a.status_code for a in answers] == [201] * 30 + [429], answers[-1].text
+    first, refused = answers[0], answers[30]
+    assert first.headers["RateLimit-Policy"] == '"comments";q=30;w=60'
+    assert first.headers["RateLimit"].startswith('"comments";r=29;t=')
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.headers["RateLimit-Policy"] == '"comments";q=30;w=60'
+    assert refused.headers["RateLimit"].startswith('"comments";r=0;t=')
+    assert exposed(refused) >= EXPOSED
+    assert exposed(first) >= EXPOSED
+    # The preflight lets a browser send the request at all; the answers expose the headers.
+    preflight = requests.options(
+        limited.url + path,
+        headers={**ORIGIN, "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    # API Gateway's own errors (here a missing token) expose them too.
+    anonymous = requests.post(limited.url + path, json={"text": "x"}, headers=ORIGIN, timeout=30)
+    assert anonymous.status_code == 401
+    assert exposed(anonymous) >= EXPOSED
