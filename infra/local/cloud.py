@@ -249,9 +249,10 @@ class LocalCloud:
         front = self.fronts.get("s3")
         for item in self.provisioner.resources.values():
             prefix = item.attributes.get("SignedPrefix")
-            if item.type == "AWS::CloudFront::Distribution" and prefix and front is not None:
+            signed = "TrustedKeys" in item.attributes  # key groups named, found or not
+            if item.type == "AWS::CloudFront::Distribution" and prefix and signed and front:
                 assert isinstance(front, S3Front)
-                front.trust(prefix, item.attributes.get("TrustedKeys") or {})
+                front.trust(prefix, item.attributes["TrustedKeys"])
 
     def _load_functions(self) -> None:
         """The template's functions, their environment, and the Cognito triggers they serve."""

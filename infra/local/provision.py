@@ -39,6 +39,7 @@ NOT_NEEDED = {
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
     "AWS::S3::BucketPolicy": "it opens the bucket to CloudFront; the S3 front uses the local CDN's",
     "AWS::CloudWatch::Alarm": "no metrics are collected locally",
+    "AWS::CloudFront::CachePolicy": "the local CDN has no edge cache",
     "AWS::ApiGateway::Account": "the local gateway logs each request to this console",
     "Custom::SearchIndexes": "the search front gets infra/opensearch's templates at start",
 }
@@ -547,7 +548,9 @@ class Provisioner:
             )
             attributes["DomainName"] = f"{origin['DomainName']}/{path}".rstrip("/")
             attributes["SignedPrefix"] = f"{bucket}/{prefix}"
-            attributes["TrustedKeys"] = self._trusted_keys(config["DefaultCacheBehavior"])
+            if config["DefaultCacheBehavior"].get("TrustedKeyGroups"):
+                behavior = config["DefaultCacheBehavior"]
+                attributes["TrustedKeys"] = self._trusted_keys(behavior)
         return Provisioned(logical_id, "AWS::CloudFront::Distribution", distribution_id, attributes)
 
     def _trusted_keys(self, behavior: dict[str, Any]) -> dict[str, str]:

@@ -74,6 +74,15 @@ def test_a_private_accounts_photo_opens_for_its_follower_and_not_when_altered(
         assert response.status_code == 403, (refused, response.text)
         assert "AccessDenied" in response.text
     assert media_id in url
+    # another item's path with this item's signature, the Host naming this item's folder
+    parts = urlsplit(url)
+    folder = parts.path.rsplit("/", 1)[0]
+    smuggled = requests.get(
+        other_url.split("?", 1)[0] + "?" + parts.query,
+        headers={"Host": f"{parts.netloc}{folder}/x"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert smuggled.status_code == 403, smuggled.text
 
     # the post deleted: its files go, and the URL handed out before stops working, well
     # before it expires (CloudFront may answer from its cache for up to a minute: here none)

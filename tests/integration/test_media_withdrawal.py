@@ -53,3 +53,25 @@ def test_media_used_again_before_the_reaction_stay(stack: Stack) -> None:
     assert kept is not None
     assert kept.used_by == again["post_id"]
     assert keys(stack, *files_of(alice, media_id))
+
+
+def test_a_photo_sent_in_a_message_outlives_its_post(stack: Stack) -> None:
+    """A post's photo also sent in a direct message stays when the post is deleted (the
+    message shows it), and `DELETE /media` refuses it (409)."""
+    alice, bob = make_user(prefix="alice"), make_user(prefix="bob")
+    media_id = ready_upload(stack, alice)
+    status, created = api("posts", "create_post", alice, body={"media_ids": [media_id]})
+    assert status == 201, created
+    status, chat = api("messages", "create_conversation", alice, body={"usernames": [bob.username]})
+    assert status == 201, chat
+    conversation = {"conversation_id": chat["conversation_id"]}
+    status, sent = api("messages", "send", alice, conversation, body={"media_id": media_id})
+    assert status == 201, sent
+    assert api("posts", "delete_post", alice, {"post_id": created["post_id"]})[0] == 204
+    settle(deliveries=2)
+    assert item(media_id) is not None
+    assert keys(stack, *files_of(alice, media_id))
+    status, messages = api("messages", "messages", bob, conversation)
+    assert status == 200, messages
+    assert messages["items"][0]["media"]["media_id"] == media_id
+    assert api("media", "delete_media", alice, {"media_id": media_id})[0] == 409

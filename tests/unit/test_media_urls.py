@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -106,3 +107,13 @@ def test_without_a_key_urls_are_plain(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         get_settings.cache_clear()
     assert url == f"https://d111111abcdef8.cloudfront.net/{MEDIA}/640.jpg"
+
+
+def test_the_policy_is_the_one_cloudfront_signs() -> None:
+    """botocore's CloudFront signer builds the same custom policy, byte for byte."""
+    from botocore.signers import CloudFrontSigner
+
+    resource, expires = f"https://d111111abcdef8.cloudfront.net/{MEDIA}/*", 1_800_003_600
+    when = datetime.fromtimestamp(expires, tz=UTC)
+    built = CloudFrontSigner("K", lambda message: b"").build_policy(resource, when)
+    assert cdn.policy_document(resource, expires) == built.encode()

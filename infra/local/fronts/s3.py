@@ -315,8 +315,12 @@ class _Handler(DrainingHandler, BaseHTTPRequestHandler):
         from infra.local import media_urls
 
         for prefix, trusted in self.server.signed.items():
-            if trusted and path.startswith(prefix):
-                url = f"http://{self.headers.get('Host', '')}/{quote(path)}"
+            if path.startswith(prefix):  # no trusted key found: nothing opens (as CloudFront)
+                host = self.headers.get("Host", "")
+                port = self.server.server_address[1]
+                if host not in {f"127.0.0.1:{port}", f"localhost:{port}"}:
+                    raise _denied("The URL names another host")  # the policy's URL is ours
+                url = f"http://{host}/{quote(path)}"
                 try:
                     media_urls.check(url, query, trusted)
                 except media_urls.SignedUrlRefused as refused:

@@ -220,6 +220,10 @@ def _claimed(caller_id: str, media_id: str) -> MediaItem:
             raise NotFound("No such media item.")
         if item.used_by == DELETING:
             return item
+        if item.in_messages:
+            raise Conflict(
+                f"Media item {media_id} was sent in a conversation; it stays with the message."
+            )
         if item.used_by:
             raise Conflict(
                 f"Media item {media_id} is used by your {item.kind} {item.used_by}; "
@@ -233,6 +237,7 @@ def _claimed(caller_id: str, media_id: str) -> MediaItem:
                     # As read: settled since, it may have become the avatar.
                     condition=(MediaItem.owner_id == caller_id)
                     & MediaItem.used_by.does_not_exist()
+                    & MediaItem.in_messages.does_not_exist()
                     & (MediaItem.status == item.status),
                     name="media",
                 )

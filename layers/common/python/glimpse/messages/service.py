@@ -45,7 +45,7 @@ from glimpse.messages.schemas import (
 )
 from glimpse.models.base import conditionally, get_or_none
 from glimpse.models.batch import Fetched, get_many
-from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.media import DELETING, MEDIA, MediaItem, media_pk
 from glimpse.models.messages import (
     META,
     PAIR,
@@ -413,6 +413,10 @@ def _store(
     except ConditionFailed as exc:
         if "block" in exc.names:
             raise NotFound(MISSING) from exc
+        if "media" in exc.names:
+            raise BadRequest(
+                "No such media item of yours.", [field_error("media_id", "no such media item")]
+            ) from exc
         if "client" not in exc.names or not draft.client_message_id:
             raise
         first = _first(caller_id, conversation_id, draft.client_message_id)
@@ -429,10 +433,19 @@ def _write_message(
     client_message_id: str | None,
     reached: list[str],
 ) -> None:
-    """One transaction: the message, (1:1) no block either way, and the client id's claim.
-    `ConditionFailed` names `block` or `client` if they failed."""
+    """One transaction: the message, (1:1) no block either way, the client id's claim, and
+    a media item's mark that a message shows it (deleting the item, or a post that shows it
+    too, then leaves it). `ConditionFailed` names `block`, `client` or `media` if they failed."""
     with transaction() as tx:
         tx.save(message, condition=Message.pk.does_not_exist())
+        if message.media_id:
+            tx.update(
+                MediaItem(media_pk(message.media_id), MEDIA),
+                actions=[MediaItem.in_messages.set(True)],
+                condition=(MediaItem.owner_id == caller_id)
+                & (MediaItem.used_by.does_not_exist() | (MediaItem.used_by != DELETING)),
+                name="media",
+            )
         if not conversation.is_group:  # a block that commits meanwhile wins
             no_block_checks(tx, caller_id, reached[0])
         if client_message_id:

@@ -12,6 +12,7 @@ it (set under the condition that nothing uses it, so no post or story can take i
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -63,6 +64,9 @@ class MediaItem(Model):
     duration_ms = NumberAttribute(null=True)  # a ready video's
     videos = MapAttribute[str, str](null=True)  # a ready video's: short edge -> MP4 object key
     used_by = UnicodeAttribute(null=True)  # the post or story that uses it, or DELETING
+    # Sent in a direct message: it stays as long as its owner's account does (the message
+    # shows it), whatever happens to a post that also shows it.
+    in_messages = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)

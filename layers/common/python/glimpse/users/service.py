@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import MapAttribute
+from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 
 from glimpse.clock import now
@@ -78,7 +81,8 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
                     UserProfile(user_pk(user_id), PROFILE),
                     actions=actions,
                     condition=UserProfile.pk.exists()
-                    & (UserProfile.is_private == current.is_private),
+                    & (UserProfile.is_private == current.is_private)
+                    & _avatar_as_read(current, avatar),
                 )
                 if patch.avatar_media_id is not None:
                     _avatar_still_usable(tx, user_id, patch.avatar_media_id)
@@ -102,6 +106,18 @@ def update_me(user_id: str, patch: ProfilePatch) -> MeOut:
             continue  # deleted, or its privacy flipped meanwhile: read again
         return own_view(_applied(current, patch, avatar))
     raise Contention()  # its privacy kept flipping under us
+
+
+def _avatar_as_read(current: UserProfile, avatar: dict[str, str] | None) -> Any:
+    """With a new avatar, a condition that the one it replaces is still the one read: two
+    avatar changes at once cannot both withdraw the same old one (and leave the other)."""
+    if avatar is None:
+        return UserProfile.pk.exists()
+    before = str_map(current.avatar)
+    if not before:
+        return UserProfile.avatar.does_not_exist()
+    size, key = next(iter(sorted(before.items())))
+    return Path(UserProfile.avatar)[size] == key
 
 
 def _replaced_avatar(current: UserProfile, avatar: dict[str, str] | None) -> str | None:
