@@ -529,29 +529,26 @@ class Provisioner:
         if bucket is not None and self.endpoint:
             path = str(origin.get("OriginPath", "")).strip("/")
             prefix = f"{path}/" if path else ""
-            self.client("s3").put_bucket_policy(
-                Bucket=bucket,
-                Policy=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": f"LocalCdn{logical_id}",
-                                "Effect": "Allow",
-                                "Principal": "*",
-                                "Action": "s3:GetObject",
-                                "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
-                            }
-                        ],
-                    }
-                ),
-            )
+            self._open_to_the_local_cdn(logical_id, bucket, prefix)
             attributes["DomainName"] = f"{origin['DomainName']}/{path}".rstrip("/")
             attributes["SignedPrefix"] = f"{bucket}/{prefix}"
             if config["DefaultCacheBehavior"].get("TrustedKeyGroups"):
                 behavior = config["DefaultCacheBehavior"]
                 attributes["TrustedKeys"] = self._trusted_keys(behavior)
         return Provisioned(logical_id, "AWS::CloudFront::Distribution", distribution_id, attributes)
+
+    def _open_to_the_local_cdn(self, logical_id: str, bucket: str, prefix: str) -> None:
+        """A bucket policy that lets anyone read under `prefix` (the S3 front then checks a
+        signed URL where the CDN trusts a key group)."""
+        statement = {
+            "Sid": f"LocalCdn{logical_id}",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
+        }
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        self.client("s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
     def _trusted_keys(self, behavior: dict[str, Any]) -> dict[str, str]:
         """Public key id → PEM of the key groups a cache behaviour trusts: its URLs must be
