@@ -11,6 +11,7 @@ import base64
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 
+from glimpse.errors import BUSY_MESSAGE
 from infra.local import atomicity
 from infra.local.cloud import LocalCloud
 from infra.local.delivery import DeliveryOptions
@@ -93,6 +95,9 @@ def cloud(_cloud_output: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
         assert atomicity.conflicts_caused() > 0
 
 
+BUSY_RETRIES = 5
+
+
 @dataclass
 class Client:
     base: str
@@ -100,12 +105,20 @@ class Client:
     username: str = ""
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call, retried as API.md asks a client to when the answer is the 429 of a busy
+        item (a transaction cancelled by contention wrote nothing; the chaos suite makes
+        them often): after `Retry-After`, a few times. Other 429s (limits) are answered."""
         headers = dict(kwargs.pop("headers", {}) or {})
         if self.token and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {self.token}"
-        return requests.request(
-            method, self.base + path, headers=headers, timeout=HTTP_TIMEOUT, **kwargs
-        )
+        for _ in range(BUSY_RETRIES):
+            response = requests.request(
+                method, self.base + path, headers=headers, timeout=HTTP_TIMEOUT, **kwargs
+            )
+            if response.status_code != 429 or BUSY_MESSAGE not in response.text:
+                return response
+            time.sleep(min(float(response.headers.get("Retry-After", "1")), 2.0))
+        return response
 
     @property
     def user_id(self) -> str:
