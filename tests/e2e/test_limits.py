@@ -38,9 +38,16 @@ def test_a_burst_of_comments_gets_a_429_a_browser_can_read(limited: Any) -> None
     alice: Client = sign_up_and_log_in(limited, "alice")
     post_id = publish(alice)
     path = f"/posts/{post_id}/comments"
-    answers = [alice.post(path, json={"text": f"c{n}"}, headers=ORIGIN) for n in range(31)]
-    assert [a.status_code for a in answers] == [201] * 30 + [429], answers[-1].text
-    first, refused = answers[0], answers[30]
+    # 30 a minute, a token back every 2 s: a slow machine may get a few more in before the
+    # first 429, never fewer than 30
+    answers: list[requests.Response] = []
+    while len(answers) < 90 and (not answers or answers[-1].status_code == 201):
+        answers.append(alice.post(path, json={"text": f"c{len(answers)}"}, headers=ORIGIN))
+    codes = [a.status_code for a in answers]
+    assert codes[-1] == 429, answers[-1].text
+    assert codes[:-1] == [201] * (len(codes) - 1)
+    assert len(codes) - 1 >= 30
+    first, refused = answers[0], answers[-1]
     assert first.headers["RateLimit-Policy"] == '"comments";q=30;w=60'
     assert first.headers["RateLimit"].startswith('"comments";r=29;t=')
     assert refused.json()["error"]["code"] == "rate_limited"
