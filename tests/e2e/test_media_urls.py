@@ -113,9 +113,10 @@ def test_a_replaced_avatar_stops_being_served(cloud: LocalCloud) -> None:
 
 
 def test_a_url_stops_working_once_its_time_is_up(tmp_path: Path) -> None:
-    """A local cloud whose URLs last 2 seconds: the same URL, 200 then 403."""
+    """A local cloud whose URLs last 8 seconds (long enough to fetch one on a slow machine):
+    the same URL, 200 then 403."""
     port = free_ports()
-    arguments = ("--no-state", "--parameter", "MediaUrlTtlSeconds=2")
+    arguments = ("--no-state", "--parameter", "MediaUrlTtlSeconds=8")
     with local_cloud(port, tmp_path / "state", tmp_path / "cloud.log", *arguments) as base:
         alice = sign_up(base, "shortlived")
         media = upload_image(alice, images.jpeg(640, 480), "image/jpeg")
