@@ -22,6 +22,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from glimpse.adapters.cdn import from_cloudfront_b64
+
 KEY_FILE = "media-url-key.der"
 
 
@@ -113,6 +115,6 @@ def _holds(policy: bytes, url: str) -> None:
 
 def _unb64(text: str) -> bytes:
     try:
-        return base64.b64decode(text.translate(str.maketrans("-_~", "+=/")), validate=True)
+        return from_cloudfront_b64(text)
     except ValueError as exc:
         raise SignedUrlRefused("Malformed signed URL") from exc

@@ -62,7 +62,7 @@ class Contribution:
 
     @property
     def withdrawn(self) -> bool:
-        return getattr(self.item, self.mark) is not None
+        return is_withdrawn(self.item, self.mark)
 
 
 type Pages = Callable[[str | None], tuple[list[Contribution], str | None]]

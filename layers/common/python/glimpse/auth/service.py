@@ -140,14 +140,15 @@ def login(body: LoginIn, user_agent: str = "") -> TokensOut | TotpChallengeOut:
     used for 90 days publishes `new_device_login` (its owner gets a `login` notification)."""
     started = time.time()
     result = cognito.sign_in(body.username.lower(), body.password)
-    user_id = cognito.claims_of(result["IdToken"]).get("sub")
+    claims = cognito.claims_of(result["IdToken"])
+    user_id = claims.get("sub")
     if not user_id:  # never from Cognito; no token goes out unchecked for two-factor
         raise RuntimeError("Cognito answered an ID token without a subject")
     if totp.is_on(user_id):
         kept = {k: result[k] for k in ("IdToken", "AccessToken", "RefreshToken", "ExpiresIn")}
         session = totp.challenge(user_id, {**kept, "started": started})
         return TotpChallengeOut(challenge="totp", session=session)
-    return _signed_in(user_id, result, started, user_agent)
+    return _signed_in(user_id, result, started, user_agent, claims=claims)
 
 
 def login_totp(body: LoginTotpIn, user_agent: str = "") -> TokensOut:
@@ -160,12 +161,17 @@ def login_totp(body: LoginTotpIn, user_agent: str = "") -> TokensOut:
 
 
 def _signed_in(
-    user_id: str, result: dict[str, Any], started: float, user_agent: str, waited: bool = False
+    user_id: str,
+    result: dict[str, Any],
+    started: float,
+    user_agent: str,
+    waited: bool = False,
+    claims: dict[str, str] | None = None,
 ) -> TokensOut:
     """The sign-in's tokens, once its session is kept past a cut-off of the same second and
     its device recorded. A sign-in that `waited` for its code is refused (401) if the
     account's sessions ended meanwhile."""
-    claims = cognito.claims_of(result["IdToken"])
+    claims = claims or cognito.claims_of(result["IdToken"])
     sessions.keep(user_id, claims, started)
     if waited and not sessions.is_live(user_id, claims):
         cognito.revoke_refresh_token(result["RefreshToken"])
