@@ -1,5 +1,6 @@
 """The Stories table's stream: each story item removed (expired, or deleted by its owner)
-takes its media with it and leaves `story_removed` for the fan-out (glimpse.stories.reaper).
+takes its media with it, and an owner's delete leaves `story_removed` for the fan-out
+(glimpse.stories.reaper).
 
 The event source's FilterCriteria pass only REMOVE records of story items; anything else is
 skipped here too. A record that fails is reported alone and retried; after the retries the
@@ -11,7 +12,7 @@ from typing import Any
 from glimpse.models.stories import story_id_of
 from glimpse.models.streams import read
 from glimpse.plumbing import Plumbing
-from glimpse.stories.reaper import Ended, reap
+from glimpse.stories.reaper import ended, reap
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
@@ -37,17 +38,10 @@ def record_handler(record: DynamoDBRecord) -> None:
     change = read(record.raw_event)
     if change.event_name != "REMOVE" or story_id_of(change.pk, change.sk) is None:
         return
-    image = change.old_image
     with plumbing.record(change.sequence_number):
-        objects = reap(
-            Ended(
-                story_id=str(image["story_id"]),
-                owner_id=str(image["owner_id"]),
-                media_id=str(image["media_id"]),
-                expired=change.expired,
-            )
-        )
-        logger.info("story ended", extra={"expired": change.expired, "objects_deleted": objects})
+        story = ended(change)
+        objects = reap(story)
+        logger.info("story ended", extra={"expired": story.expired, "objects_deleted": objects})
         metrics.add_metric(name="StoriesEnded", unit=MetricUnit.Count, value=1)
 
 

@@ -3,7 +3,8 @@ the reaper, highlights and close friends."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -107,14 +108,17 @@ def expire(story_id: str) -> None:
 
 def reap(story: dict[str, Any], owner: User, expired: bool = False) -> None:
     """The Stories stream's REMOVE of the story item (by its TTL, or else by its owner's
-    delete), delivered to the reaper."""
+    delete, now: before its expiry), delivered to the reaper."""
     event = load_event("story_reaper/story_expired")
+    change = event["Records"][0]["dynamodb"]
     if not expired:
         del event["Records"][0]["userIdentity"]
-    image = event["Records"][0]["dynamodb"]["OldImage"]
+        change["ApproximateCreationDateTime"] = int(time.time())
+    image = change["OldImage"]
     image["story_id"]["S"] = story["story_id"]
     image["owner_id"]["S"] = owner.id
     image["media_id"]["S"] = story["media"]["media_id"]
+    image["expires_at"]["N"] = str(int(datetime.fromisoformat(story["expires_at"]).timestamp()))
     response = reaper.lambda_handler(event, FakeContext())
     assert response == {"batchItemFailures": []}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from glimpse.models.outbox import outbox_event_id
 from glimpse.models.posts import post_id_of
 from glimpse.models.stories import story_id_of
@@ -21,6 +23,7 @@ def test_a_ttl_removal_is_read_with_its_old_image_as_plain_python() -> None:
     assert record.old_image["owner_id"] == "5f0c1e52-0a51-4c1e-9d7e-2a1b0c9d8e7f"
     assert record.new_image == {}
     assert story_id_of(record.pk, record.sk) == "01JD0Z8Q5M3S4V6X7Y8Z9A0B1D"
+    assert record.made_at == datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 
 def test_a_removal_by_a_request_is_not_expired() -> None:
@@ -43,7 +46,7 @@ def test_an_outbox_insert_gives_the_event_as_written() -> None:
 def test_a_record_with_nothing_in_it_names_no_item() -> None:
     record = read({})
     assert record == StreamRecord(event_name=None, sequence_number="")
-    assert (record.pk, record.sk, record.expired) == ("", "", False)
+    assert (record.pk, record.sk, record.expired, record.made_at) == ("", "", False, None)
     assert Change.of(record) is None
     assert read_batch({}) == []
 

@@ -3,9 +3,9 @@
 Lambda hands a stream consumer each record in DynamoDB's JSON (`{"pk": {"S": "POST#…"}}`).
 `read` turns one into a `StreamRecord`: what happened (INSERT, MODIFY or REMOVE), its
 sequence number (what a batch item failure names), whether DynamoDB's TTL removed the item,
-and its keys and images as plain Python. Which item a key names is its model's to say
-(`glimpse.models.posts.post_id_of`, `glimpse.models.users.profile_user_id`, ...): no consumer
-parses a key prefix itself.
+when the change was made, and its keys and images as plain Python. Which item a key names is
+its model's to say (`glimpse.models.posts.post_id_of`, `glimpse.models.users.profile_user_id`,
+...): no consumer parses a key prefix itself.
 
 Decoding is PynamoDB's own (a raw `MapAttribute`), which every consumer loads with its
 models anyway; boto3's `TypeDeserializer` would load boto3 into the indexer for this alone.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pynamodb.attributes import MapAttribute
@@ -39,6 +40,9 @@ class StreamRecord:
     old_image: Image = field(default_factory=dict)  # {}: none (an INSERT, or the view type)
     new_image: Image = field(default_factory=dict)  # {}: none (a REMOVE, or the view type)
     expired: bool = False  # a REMOVE by DynamoDB's TTL (else by a request)
+    # When the change was made (`ApproximateCreationDateTime`: to the second in AWS); None if
+    # the record does not say.
+    made_at: datetime | None = None
 
     @property
     def pk(self) -> str:
@@ -67,7 +71,14 @@ def read(raw: Mapping[str, Any]) -> StreamRecord:
         old_image=decode(change.get("OldImage")),
         new_image=decode(change.get("NewImage")),
         expired=all(identity.get(name) == value for name, value in TTL_IDENTITY.items()),
+        made_at=_moment(change.get("ApproximateCreationDateTime")),
     )
+
+
+def _moment(epoch_seconds: Any) -> datetime | None:
+    if epoch_seconds is None:
+        return None
+    return datetime.fromtimestamp(float(epoch_seconds), UTC)
 
 
 def read_batch(event: Mapping[str, Any]) -> list[StreamRecord]:
