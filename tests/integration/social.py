@@ -187,6 +187,48 @@ def run_feed_jobs(
     return EventPump.of(stack).drain(deliveries, rounds, shuffle)
 
 
+class TableStream:
+    """A table's stream read as an event source mapping reads it: each `read` returns the
+    records written since the last (since `start`, TRIM_HORIZON or LATEST, the first time),
+    as Lambda delivers them."""
+
+    def __init__(self, stack: Stack, logical_id: str, start: str = "TRIM_HORIZON") -> None:
+        self.stream_arn = stack.provisioner.resolver.get_att(logical_id, "StreamArn")
+        # Account-based endpoints (from the stream ARN) are not routed by mock_aws.
+        self.streams = boto3.client(
+            "dynamodbstreams",
+            region_name="us-east-1",
+            config=Config(account_id_endpoint_mode="disabled"),
+        )
+        self.iterators: dict[str, str | None] = {}
+        for shard_id in self._shards():
+            self._start(shard_id, start)
+
+    def _shards(self) -> list[str]:
+        description = self.streams.describe_stream(StreamArn=self.stream_arn)
+        return [shard["ShardId"] for shard in description["StreamDescription"]["Shards"]]
+
+    def _start(self, shard_id: str, position: str) -> None:
+        self.iterators[shard_id] = self.streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
+        )["ShardIterator"]
+
+    def read(self) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        for shard_id in self._shards():
+            if shard_id not in self.iterators:  # a shard new since: all of it is new
+                self._start(shard_id, "TRIM_HORIZON")
+            iterator = self.iterators[shard_id]
+            while iterator:
+                page = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+                iterator = page.get("NextShardIterator")
+                self.iterators[shard_id] = iterator
+                records.extend(page["Records"])
+                if not page["Records"]:
+                    break
+        return [stream_record(record, self.stream_arn) for record in records]
+
+
 class EventPump:
     """What Lambda's event source mappings do, on demand, for the mock_aws stack."""
 
@@ -195,14 +237,7 @@ class EventPump:
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.stream_arn = stack.provisioner.resolver.get_att("EventsTable", "StreamArn")
-        self.iterators: dict[str, str | None] = {}
-        # Account-based endpoints (from the stream ARN) are not routed by mock_aws.
-        self.streams = boto3.client(
-            "dynamodbstreams",
-            region_name="us-east-1",
-            config=Config(account_id_endpoint_mode="disabled"),
-        )
+        self.outbox = TableStream(stack, "EventsTable")
         self.queues = [
             ("FeedJobsQueue", fanout.lambda_handler),
             ("CountersQueue", counters.lambda_handler),
@@ -229,25 +264,9 @@ class EventPump:
 
     def publish(self, deliveries: int = 1) -> int:
         """The outbox stream's new records, through the publisher (batches of 100)."""
-        streams = self.streams
-        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        records: list[dict[str, Any]] = []
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            if shard_id not in self.iterators:
-                self.iterators[shard_id] = streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            iterator = self.iterators[shard_id]
-            while iterator:
-                page = streams.get_records(ShardIterator=iterator, Limit=1000)
-                iterator = page.get("NextShardIterator")
-                self.iterators[shard_id] = iterator
-                records.extend(page["Records"])
-                if not page["Records"]:
-                    break
+        records = self.outbox.read()
         for start in range(0, len(records), 100):
-            batch = [stream_record(r, self.stream_arn) for r in records[start : start + 100]]
+            batch = records[start : start + 100]
             for _ in range(deliveries):
                 response = publisher.lambda_handler({"Records": batch}, FakeContext())
                 assert response["batchItemFailures"] == [], response

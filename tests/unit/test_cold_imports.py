@@ -57,6 +57,7 @@ DOMAINS = {
     "SocketAuthorizerFunction": {"realtime"},
     "StoriesFunction": {"graph", "media", "stories"},
     "StoryReaperFunction": {"stories"},
+    "StorySweeperFunction": {"stories"},
     "ThumbnailerFunction": {"media"},
     "TranscoderFunction": {"media"},
     "UsersFunction": {"auth", "graph", "media", "realtime", "users"},  # auth: POST /me/password

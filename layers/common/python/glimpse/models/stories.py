@@ -1,7 +1,8 @@
 """The Stories table: stories and their views, the viewers' tray partitions, highlights.
 
 Keys (`pk`, `sk`):
-- story:       `STORY#<story_id>` / `STORY`   (+ ByOwner: `OWNER#<owner_id>` / `<story_id>`)
+- story:       `STORY#<story_id>` / `STORY`   (+ ByOwner: `OWNER#<owner_id>` / `<story_id>`;
+               ByExpiry: `<expiry minute>#<shard>` / `expires_at`)
 - view:        `STORY#<story_id>` / `VIEW#<viewer_id>`   (`liked`: the viewer likes it)
 - tray marker: `TRAY#<viewer_id>` / `STORY#<owner_id>#<story_id>`   (written by the fan-out)
 - seen marker: `TRAY#<viewer_id>` / `SEEN#<owner_id>`   (the newest story of owner seen)
@@ -10,9 +11,18 @@ Keys (`pk`, `sk`):
 Every item but a highlight carries `expires_at` (TTL), its story's expiry: DynamoDB deletes
 expired items lazily, so every read also filters on it. A marker per story (not per owner)
 makes the fan-out a plain put or delete, right in any order and under any re-delivery.
+
+ByExpiry (keys only) holds story items alone (only they carry `expiry_pk`; those made before
+it existed carry none and go by TTL): the story sweep (glimpse.stories.sweeper) reads each
+minute's partitions to delete expired stories within a minute, where the TTL may take two
+days. A minute is spread over `EXPIRY_SHARDS` partitions by a hash of the story's id, so the
+stories of a burst that expire together are not written to one index partition.
 """
 
 from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -22,7 +32,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, table_meta
 
@@ -30,6 +40,8 @@ STORY = "STORY"
 VIEW = "VIEW#"
 MARKER = "STORY#"
 SEEN = "SEEN#"
+EXPIRY_SHARDS = 10  # ByExpiry partitions per minute
+_MINUTE = timedelta(minutes=1)
 
 
 def story_pk(story_id: str) -> str:
@@ -70,6 +82,27 @@ def highlights_pk(owner_id: str) -> str:
     return f"HIGHLIGHTS#{owner_id}"
 
 
+def _minute(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M}"
+
+
+def expiry_pk(story_id: str, expires_at: datetime) -> str:
+    """The story's ByExpiry partition: its expiry's minute (UTC) and its shard, a stable hash
+    of its id (`2026-12-07T12:31#3`)."""
+    return f"{_minute(expires_at)}#{zlib.crc32(story_id.encode()) % EXPIRY_SHARDS}"
+
+
+def expiry_pks(since: datetime, until: datetime) -> list[str]:
+    """Every ByExpiry partition of the minutes from `since`'s to `until`'s, both included."""
+    first = since.astimezone(UTC).replace(second=0, microsecond=0)
+    minutes = int((until - first) // _MINUTE) + 1
+    return [
+        f"{_minute(first + step * _MINUTE)}#{shard}"
+        for step in range(max(minutes, 0))
+        for shard in range(EXPIRY_SHARDS)
+    ]
+
+
 class ByOwner(GlobalSecondaryIndex["Story"]):
     class Meta:
         index_name = "ByOwner"
@@ -77,6 +110,15 @@ class ByOwner(GlobalSecondaryIndex["Story"]):
 
     owner_pk = UnicodeAttribute(hash_key=True)
     story_sk = UnicodeAttribute(range_key=True)
+
+
+class ByExpiry(GlobalSecondaryIndex["Story"]):
+    class Meta:
+        index_name = "ByExpiry"
+        projection = KeysOnlyProjection()
+
+    expiry_pk = UnicodeAttribute(hash_key=True)
+    expires_at = TTLAttribute(range_key=True)
 
 
 class Story(Model):
@@ -94,6 +136,8 @@ class Story(Model):
     owner_pk = UnicodeAttribute()
     story_sk = UnicodeAttribute()
     by_owner = ByOwner()
+    expiry_pk = UnicodeAttribute(null=True)  # absent on stories made before ByExpiry
+    by_expiry = ByExpiry()
 
 
 class StoryView(Model):

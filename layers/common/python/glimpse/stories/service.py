@@ -24,6 +24,7 @@ from glimpse.models.stories import (
     STORY,
     Story,
     StoryView,
+    expiry_pk,
     owner_pk,
     story_pk,
     view_sk,
@@ -95,6 +96,7 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
 def _new_story(owner_id: str, media_id: str, audience: str) -> Story:
     story_id = new_id()
     created = now()
+    expires = (created + ttl()).replace(microsecond=0)  # what the TTL attribute keeps
     return Story(
         story_pk(story_id),
         STORY,
@@ -104,9 +106,10 @@ def _new_story(owner_id: str, media_id: str, audience: str) -> Story:
         audience=audience,
         view_count=0,
         created_at=created,
-        expires_at=(created + ttl()).replace(microsecond=0),  # what the TTL attribute keeps
+        expires_at=expires,
         owner_pk=owner_pk(owner_id),
         story_sk=story_id,
+        expiry_pk=expiry_pk(story_id, expires),
     )
 
 
