@@ -173,7 +173,8 @@ def _add_delivery_options(parser: argparse.ArgumentParser) -> None:
         "--ttl-interval",
         type=float,
         default=5.0,
-        help="seconds between sweeps for expired DynamoDB items",
+        help="seconds between sweeps for expired DynamoDB items (0: none, as AWS's TTL may "
+        "take two days)",
     )
 
 

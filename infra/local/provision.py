@@ -228,7 +228,9 @@ class Provisioner:
             if earlier and earlier["type"] == type_:
                 changed = earlier["fingerprint"] != print_
                 ref = earlier["ref"]
-                updated = changed and self._updated_in_place(logical_id, type_, ref, resolved)
+                updated = changed and self._updated_in_place(
+                    logical_id, type_, ref, resolved, earlier["fingerprint"]
+                )
                 if changed and not updated and type_ not in EMULATED:
                     self.report.kept_as_saved.append(logical_id)
                 if updated and type_ in RENEWED:
@@ -248,14 +250,17 @@ class Provisioner:
         return self.resources
 
     def _updated_in_place(
-        self, logical_id: str, type_: str, ref: str, props: dict[str, Any]
+        self, logical_id: str, type_: str, ref: str, props: dict[str, Any], saved_print: str
     ) -> bool:
         """A saved resource changed in the template that AWS would update without replacing
         it, and that the local cloud updates the same way: an app client's settings (its auth
-        flows: a client left offering old flows would refuse every sign-in)."""
+        flows: a client left offering old flows would refuse every sign-in), a table's new
+        global secondary indexes."""
         if type_ in RENEWED:  # an emulation: made again, as it would be
             self._register(self._handlers[type_](logical_id, props))
             return True
+        if type_ == "AWS::DynamoDB::Table":
+            return self._indexes_added(ref, props, saved_print)
         if type_ != "AWS::Cognito::UserPoolClient":
             return False
         args = {k: v for k, v in props.items() if k != "GenerateSecret"}
@@ -323,6 +328,38 @@ class Provisioner:
         if description.get("LatestStreamArn"):
             attributes["StreamArn"] = description["LatestStreamArn"]
         return Provisioned(logical_id, "AWS::DynamoDB::Table", name, attributes)
+
+    def _indexes_added(self, name: str, props: dict[str, Any], saved_print: str) -> bool:
+        """Global secondary indexes the template adds to a saved table that it changes in no
+        other way (the saved fingerprint is the template's without them and their key
+        attributes), created as CloudFormation does (UpdateTable, which indexes the items the
+        table holds). Any other change keeps the table as saved."""
+        client = self.client("dynamodb")
+        existing = client.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes")
+        names = {index["IndexName"] for index in existing or []}
+        indexes = props.get("GlobalSecondaryIndexes") or []
+        added = [index for index in indexes if index["IndexName"] not in names]
+        kept = [index for index in indexes if index["IndexName"] in names]
+        used = {key["AttributeName"] for index in kept for key in index["KeySchema"]}
+        used |= {key["AttributeName"] for key in props["KeySchema"]}
+        before = {**props, "GlobalSecondaryIndexes": kept}
+        if not kept:
+            del before["GlobalSecondaryIndexes"]
+        before["AttributeDefinitions"] = [
+            attribute
+            for attribute in props["AttributeDefinitions"]
+            if attribute["AttributeName"] in used
+        ]
+        type_ = "AWS::DynamoDB::Table"
+        if not added or fingerprint(type_, before, self._addresses()) != saved_print:
+            return False
+        for index in added:  # one at a time, as DynamoDB takes them
+            client.update_table(
+                TableName=name,
+                AttributeDefinitions=props["AttributeDefinitions"],
+                GlobalSecondaryIndexUpdates=[{"Create": index}],
+            )
+        return True
 
     # ----------------------------------------------------------------- SQS
     def _queue(self, logical_id: str, props: dict[str, Any]) -> Provisioned:

@@ -1,11 +1,15 @@
 """Stories expire exactly: the local cloud started with a short `StoryTtlSeconds` (TTL below),
-as a process of its own (the session's cloud keeps the 24-hour default)."""
+as a process of its own (the session's cloud keeps the 24-hour default). The story sweeper
+deletes an expired story within a minute without DynamoDB's TTL: shown with the local TTL
+sweeper off, as AWS's may take two days."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
@@ -31,18 +35,23 @@ def sign_up(base: str, prefix: str) -> Client:
     return client
 
 
-def stored_items(port: int, story_id: str) -> list[dict[str, object]]:
-    """Every item of the Stories table about the story (itself, views, tray markers), read
-    from the local cloud's AWS endpoint."""
-    dynamodb = boto3.client(
+def dynamodb(port: int) -> Any:
+    """A DynamoDB client of the local cloud's AWS endpoint."""
+    return boto3.client(
         "dynamodb",
         endpoint_url=f"http://127.0.0.1:{port + 3}",
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
-    items: list[dict[str, object]] = []
-    for page in dynamodb.get_paginator("scan").paginate(TableName="glimpse-StoriesTable"):
+
+
+def stored_items(port: int, story_id: str) -> list[dict[str, Any]]:
+    """Every item of the Stories table about the story (itself, views, tray markers), read
+    from the local cloud's AWS endpoint."""
+    items: list[dict[str, Any]] = []
+    pages = dynamodb(port).get_paginator("scan").paginate(TableName="glimpse-StoriesTable")
+    for page in pages:
         items += [i for i in page["Items"] if story_id in (i["pk"]["S"] + i["sk"]["S"])]
     return items
 
@@ -108,3 +117,59 @@ def test_an_expired_story_is_gone_everywhere_its_media_go_and_highlights_stay(
         assert story["story_id"] == kept["story_id"]
         for url in story["media"]["renditions"].values():
             assert requests.get(url, timeout=HTTP_TIMEOUT).status_code == 200
+
+
+SCHEDULE = 60  # seconds between the story sweeper's runs: rate(1 minute)
+
+
+def reaper_lines(log: Path, message: str) -> list[dict[str, Any]]:
+    """The story reaper's log lines with `message` (`[<function>] {json}` on the cloud's log),
+    written once it has done with a record."""
+    prefix = "[glimpse-StoryReaperFunction] "
+    lines = [line.removeprefix(prefix) for line in log.read_text().splitlines()]
+    found = [json.loads(line) for line in lines if line.startswith("{") and message in line]
+    return [line for line in found if line.get("message") == message]
+
+
+def test_without_the_ttl_the_sweep_deletes_an_expired_story_and_its_media(tmp_path: Path) -> None:
+    """Only the story item is the sweep's to delete: its view and tray marker stay for the TTL
+    (off here), and the reaper takes the sweep's delete for an expiry (no story_removed)."""
+    arguments = ("--no-state", "--parameter", f"StoryTtlSeconds={TTL}", "--ttl-interval", "0")
+    port, log = free_ports(), tmp_path / "cloud.log"
+    with local_cloud(port, tmp_path / "state", log, *arguments) as base:
+        alice, bob = sign_up(base, "al"), sign_up(base, "bo")
+        assert bob.post(f"/users/{alice.username}/follow").status_code == 200
+        media = upload_image(alice, images.jpeg(720, 1280), "image/jpeg", kind="story")
+        created = alice.post("/stories", json={"media_id": media["media_id"]})
+        assert created.status_code == 201, created.text
+        story = created.json()
+        story_id, rendition = story["story_id"], story["media"]["renditions"]["640"]
+        assert bob.post(f"/stories/{story_id}/view").status_code == 204
+        marker = f"STORY#{alice.user_id}#{story_id}"
+        until(
+            lambda: {item["sk"]["S"] for item in stored_items(port, story_id)},
+            lambda keys: marker in keys,
+            what="the story's marker in bob's tray",
+        )
+        assert time.time() < datetime.fromisoformat(story["expires_at"]).timestamp(), (
+            f"posting took longer than the {TTL} s TTL: set GLIMPSE_TEST_SLOWDOWN"
+        )
+        assert status_of(rendition) == 200
+
+        until(
+            lambda: status_of(rendition),
+            lambda status: status != 200,
+            what="the story's media deleted after the sweep",
+            deadline=TTL + 2 * SCHEDULE + DEADLINE,
+        )
+        left = sorted(item["sk"]["S"] for item in stored_items(port, story_id))
+        assert left == sorted([marker, f"VIEW#{bob.user_id}"])  # the story item is gone
+        (ended,) = until(
+            lambda: reaper_lines(log, "story ended"), what="the reaper's line for the story"
+        )
+        assert ended["expired"] is True
+        removed = dynamodb(port).get_item(
+            TableName="glimpse-EventsTable",
+            Key={"pk": {"S": f"EVENT#{story_id}.removed"}, "sk": {"S": "EVENT"}},
+        )
+        assert "Item" not in removed

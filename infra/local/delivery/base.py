@@ -20,7 +20,7 @@ class DeliveryOptions:
     poll_wait: int = 0  # SQS long-poll seconds (0: pollers wait for moto's wake-up instead)
     stream_interval: float = 0.2  # the first wait of an idle stream poller (then it backs off)
     longest_wait: float = 5.0  # the longest an idle poller waits without a wake-up
-    ttl_interval: float = 5.0
+    ttl_interval: float = 5.0  # seconds between TTL sweeps (0: none, items stay past expiry)
     chaos: float = 0.0
     chaos_conflicts: float = 0.0  # share of DynamoDB transactions cancelled (atomicity.py)
     seed: int | None = None

@@ -95,6 +95,8 @@ class Delivery:
             return
         self.ttl = TtlSweeper(self.client("dynamodb"), tables)
         sweeper = self.ttl
+        if self.options.ttl_interval <= 0:
+            return
 
         def step() -> bool:
             sweeper.sweep()
