@@ -227,10 +227,7 @@ class Provisioner:
             earlier = saved.get(logical_id)
             if earlier and earlier["type"] == type_:
                 changed = earlier["fingerprint"] != print_
-                ref = earlier["ref"]
-                updated = changed and self._updated_in_place(
-                    logical_id, type_, ref, resolved, earlier["fingerprint"]
-                )
+                updated = changed and self._updated_in_place(logical_id, type_, earlier, resolved)
                 if changed and not updated and type_ not in EMULATED:
                     self.report.kept_as_saved.append(logical_id)
                 if updated and type_ in RENEWED:
@@ -250,17 +247,18 @@ class Provisioner:
         return self.resources
 
     def _updated_in_place(
-        self, logical_id: str, type_: str, ref: str, props: dict[str, Any], saved_print: str
+        self, logical_id: str, type_: str, saved: dict[str, Any], props: dict[str, Any]
     ) -> bool:
         """A saved resource changed in the template that AWS would update without replacing
         it, and that the local cloud updates the same way: an app client's settings (its auth
         flows: a client left offering old flows would refuse every sign-in), a table's new
         global secondary indexes."""
+        ref = saved["ref"]
         if type_ in RENEWED:  # an emulation: made again, as it would be
             self._register(self._handlers[type_](logical_id, props))
             return True
         if type_ == "AWS::DynamoDB::Table":
-            return self._indexes_added(ref, props, saved_print)
+            return self._indexes_added(ref, props, saved["fingerprint"])
         if type_ != "AWS::Cognito::UserPoolClient":
             return False
         args = {k: v for k, v in props.items() if k != "GenerateSecret"}
