@@ -1,6 +1,6 @@
 """Profiles: `GET/PATCH /me`, `GET /users/{username}`; the caller's password and two-factor
-authentication; leaving
-(`DELETE /me`) and coming back (`POST /me/restore`)."""
+authentication; the caller's hidden words; leaving (`DELETE /me`) and coming back
+(`POST /me/restore`)."""
 
 from glimpse.api.identity import caller, session_id
 from glimpse.api.resolver import NO_CONTENT, create_app
@@ -8,8 +8,16 @@ from glimpse.auth import leaving, totp
 from glimpse.auth import service as accounts
 from glimpse.auth.schemas import ChangePasswordIn, TotpCodeIn, TotpEnrolmentOut
 from glimpse.plumbing import Plumbing
-from glimpse.users import service
-from glimpse.users.schemas import DeleteMeIn, DeletionOut, MeOut, ProfilePatch, UserOut
+from glimpse.users import hidden_words, service
+from glimpse.users.schemas import (
+    DeleteMeIn,
+    DeletionOut,
+    HiddenWordsIn,
+    HiddenWordsOut,
+    MeOut,
+    ProfilePatch,
+    UserOut,
+)
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -95,6 +103,21 @@ def verify_totp(body: TotpCodeIn) -> Response[None]:
 def disable_totp(body: TotpCodeIn) -> Response[None]:
     totp.turn_off(caller(app).user_id, body.code)
     return Response(status_code=204)
+
+
+@app.get("/me/hidden-words", tags=["safety"], summary="The caller's hidden words")
+def get_hidden_words() -> HiddenWordsOut:
+    return hidden_words.hidden_words(caller(app).user_id)
+
+
+@app.put(
+    "/me/hidden-words",
+    tags=["safety"],
+    summary="Replace the caller's hidden words: comments on their posts and message requests "
+    "to them that hold one are hidden from them",
+)
+def put_hidden_words(body: HiddenWordsIn) -> HiddenWordsOut:
+    return hidden_words.replace(caller(app).user_id, body)
 
 
 @app.delete(

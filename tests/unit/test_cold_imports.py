@@ -18,14 +18,15 @@ import pytest
 from infra.local.template import Template
 from tests.conftest import ROOT
 
-# The glimpse domain packages each function's import may load.
+# The glimpse domain packages each function's import may load. `users` where comments or
+# messages are shown: an account's hidden words (glimpse.users.hidden_words) hide some of them.
 DOMAINS = {
     "AuthFunction": {"auth", "graph", "media", "realtime", "users"},
     "CountersFunction": {"counters", "posts"},
     "DocsFunction": set(),
     "ExportsFunction": {"exports"},
     # what an archive holds is read through the models and views of each domain
-    "ExporterFunction": {"exports", "graph", "media", "notifications", "posts", "stories"},
+    "ExporterFunction": {"exports", "graph", "media", "notifications", "posts", "stories", "users"},
     # every aggregate erases what it holds of an erased account
     "EraserFunction": {
         "auth",
@@ -45,10 +46,10 @@ DOMAINS = {
     "GraphFunction": {"graph"},
     "IndexerFunction": {"search"},
     "MediaFunction": {"graph", "media"},
-    "MessagesFunction": {"graph", "media", "messages", "realtime", "stories"},
-    "NotificationsFunction": {"graph", "media", "notifications", "posts"},
-    "NotifierFunction": {"graph", "media", "notifications", "posts", "realtime"},
-    "PostsFunction": {"graph", "media", "posts"},
+    "MessagesFunction": {"graph", "media", "messages", "realtime", "stories", "users"},
+    "NotificationsFunction": {"graph", "media", "notifications", "posts", "users"},
+    "NotifierFunction": {"graph", "media", "notifications", "posts", "realtime", "users"},
+    "PostsFunction": {"graph", "media", "posts", "users"},
     "PreSignUpFunction": set(),
     "PublisherFunction": set(),
     "RealtimeFunction": {"realtime"},

@@ -1,9 +1,9 @@
 """The accounts aggregate's part of erasing an account (glimpse.erasure): the Cognito user,
 the username and email claims (the name is free again), the account's WebSocket connections,
-where it signed in from, its two-factor factor, and last the moved-aside profile (what the
-other steps read). Its sessions item is replaced by one that refuses every token issued
-before, and that expires once the last of them has (ID tokens outlive the Cognito user by up
-to an hour)."""
+where it signed in from, its two-factor factor, its hidden words, and last the moved-aside
+profile (what the other steps read). Its sessions item is replaced by one that refuses every
+token issued before, and that expires once the last of them has (ID tokens outlive the Cognito
+user by up to an hour)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from glimpse.erasure import Erasure, table
 from glimpse.jobs import Send, Stats
 from glimpse.models import erasure as report
 from glimpse.models.base import conditionally, get_or_none
+from glimpse.models.hidden_words import HIDDEN_WORDS, HiddenWords
 from glimpse.models.logins import LOGINS, Logins
 from glimpse.models.totp import TOTP, TotpFactor
 from glimpse.models.users import (
@@ -49,8 +50,10 @@ def erase(job: AccountErasure, send: Send) -> Stats:
     removed += realtime.forget_all(user_id)
     sessions.erased_item(user_id).save()  # tokens issued before now stay refused
     logins, factor = Logins(user_pk(user_id), LOGINS), TotpFactor(user_pk(user_id), TOTP)
+    hidden = HiddenWords(user_pk(user_id), HIDDEN_WORDS)
     removed += conditionally(lambda: logins.delete(condition=Logins.pk.exists()))
     removed += conditionally(lambda: factor.delete(condition=TotpFactor.pk.exists()))
+    removed += conditionally(lambda: hidden.delete(condition=HiddenWords.pk.exists()))
     aside.delete()
     report.add(user_id, job.aggregate, removed + 1)
     return Stats(deleted=removed + 1)

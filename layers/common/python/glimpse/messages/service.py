@@ -15,6 +15,14 @@ Blocks: a 1:1 conversation across a block refuses sending (404, as the blocker i
 else to be found); in a group, what a blocked (or blocking) member sends is not shown to the
 other, and does not move their inbox or count as unread. A conversation started by someone a
 member does not follow is a request (`is_request`) for that member until they accept it.
+
+Hidden words (glimpse.users.hidden_words): while a conversation is a request for a member, what
+the others send that holds one of that member's hidden words is hidden from them: it is left
+out of their messages, is never their `last_message` and does not count as unread; when it is
+sent, it neither moves their inbox entry (the request keeps its place and its newest message)
+nor reaches them in real time. A request with nothing but hidden messages stays in their list
+as a request with no message yet does, where it was started. Accepting it ends the hiding: the
+hidden messages show in the conversation, and the next message moves it in the list.
 """
 
 from __future__ import annotations
@@ -43,8 +51,8 @@ from glimpse.messages.schemas import (
     MessageOut,
     StoryReply,
 )
-from glimpse.models.base import conditionally, get_or_none
-from glimpse.models.batch import Fetched, get_many
+from glimpse.models.base import Model, conditionally, get_or_none
+from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.media import DELETING, MEDIA, MediaItem, media_pk
 from glimpse.models.messages import (
     META,
@@ -64,6 +72,8 @@ from glimpse.pagination import Page, partition_page, query_page
 from glimpse.realtime.frames import MessageFrame
 from glimpse.realtime.frames import message as message_frame
 from glimpse.stories.access import story_seen_by
+from glimpse.users import hidden_words
+from glimpse.users.hidden_words import NOTHING, Matcher
 
 MISSING = "No such conversation."
 
@@ -205,6 +215,7 @@ def conversations(caller_id: str, limit: int, cursor: str | None) -> Page[Conver
 def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[ConversationOut]:
     if not entries:
         return []
+    requests = any(e.is_request for e in entries)
     fetched = get_many(
         [(Conversation, (conversation_pk(e.conversation_id), META)) for e in entries]
         + [
@@ -212,7 +223,9 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
             for e in entries
             if e.activity != e.conversation_id
         ]
+        + ([hidden_words.key(caller_id)] if requests else [])
     )
+    hides = hidden_words.matcher_in(fetched, caller_id) if requests else NOTHING
     convs = {
         e.conversation_id: c
         for e in entries
@@ -225,9 +238,10 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
         for e in entries
         if (m := fetched.get(Message, (messages_pk(e.conversation_id), str(e.activity))))
         and (m.sender_id == caller_id or m.sender_id in shown or m.sender_id in gone)
+        and not _hidden(caller_id, e, m.sender_id, m.text, hides)
     }
     media = _media([m for m in lasts.values() if m.media_id])
-    unread = each(lambda e: _unread(caller_id, e, shown), list(entries))
+    unread = each(lambda e: _unread(caller_id, e, shown, hides), list(entries))
     out = []
     for entry, count in zip(entries, unread, strict=True):
         conversation = convs.get(entry.conversation_id)
@@ -250,17 +264,33 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
     return out
 
 
-def _unread(caller_id: str, entry: InboxEntry, shown: dict[str, UserSummary]) -> int:
-    """Messages after the read marker from members the caller may see (up to UNREAD_CAP)."""
+def _hidden(
+    viewer_id: str, entry: InboxEntry, sender_id: str, text: str | None, hides: Matcher
+) -> bool:
+    """Whether what `sender_id` sent (`text`) is hidden from the viewer (`entry` is theirs,
+    `hides` their hidden words): the conversation is a request for them, someone else sent it,
+    and it holds one of their hidden words."""
+    return bool(entry.is_request) and sender_id != viewer_id and hides.hides(text)
+
+
+def _unread(
+    caller_id: str, entry: InboxEntry, shown: dict[str, UserSummary], hides: Matcher
+) -> int:
+    """Messages after the read marker from members the caller may see, but hidden ones (up to
+    UNREAD_CAP)."""
     after = str(entry.read_up_to or entry.conversation_id)
+    matching = bool(entry.is_request and hides)
     count = 0
     for message in Message.query(
         messages_pk(entry.conversation_id),
         Message.sk > after,
-        attributes_to_get=["pk", "sk", "sender_id"],
+        attributes_to_get=["pk", "sk", "sender_id", *(["text"] if matching else [])],
         limit=UNREAD_CAP * 2,
     ):
-        if message.sender_id != caller_id and message.sender_id in shown:
+        visible = not matching or not _hidden(
+            caller_id, entry, message.sender_id, message.text, hides
+        )
+        if message.sender_id != caller_id and message.sender_id in shown and visible:
             count += 1
             if count >= UNREAD_CAP:
                 break
@@ -268,18 +298,24 @@ def _unread(caller_id: str, entry: InboxEntry, shown: dict[str, UserSummary]) ->
 
 
 def accept(caller_id: str, conversation_id: str) -> None:
+    """The request ends, and with it the hiding of messages by hidden words: they show in
+    the conversation from now on (its place in the list moves with the next message)."""
     entry = _entry(caller_id, conversation_id)
     if entry.is_request:
         entry.update(actions=[InboxEntry.is_request.set(False)], condition=InboxEntry.pk.exists())
+
+
+def _newest(conversation_id: str) -> Message | None:
+    return next(
+        iter(Message.query(messages_pk(conversation_id), scan_index_forward=False, limit=1)), None
+    )
 
 
 def mark_read(caller_id: str, conversation_id: str, up_to: str) -> None:
     """The marker only moves forward (a stale `up_to` changes nothing), and never past the
     newest message (a made-up id cannot mark messages to come read)."""
     entry = _entry(caller_id, conversation_id)
-    newest = next(
-        iter(Message.query(messages_pk(conversation_id), scan_index_forward=False, limit=1)), None
-    )
+    newest = _newest(conversation_id)
     if newest is None:
         return
     up_to = min(up_to, str(newest.message_id))
@@ -296,9 +332,9 @@ def mark_read(caller_id: str, conversation_id: str, up_to: str) -> None:
 def messages(
     caller_id: str, conversation_id: str, limit: int, cursor: str | None
 ) -> Page[MessageOut]:
-    """Newest first; messages of members blocked either way are left out, a deleted
-    account's show without a sender."""
-    _membership(caller_id, conversation_id)
+    """Newest first; messages of members blocked either way are left out, and in a request
+    those hidden from the caller; a deleted account's show without a sender."""
+    _conversation, entry, hides = _membership(caller_id, conversation_id, matching=True)
     items, next_cursor = partition_page(
         Message,
         messages_pk(conversation_id),
@@ -314,14 +350,15 @@ def messages(
         items=[
             _view(m, shown, caller_id, media)
             for m in items
-            if m.sender_id in shown or m.sender_id in gone
+            if (m.sender_id in shown or m.sender_id in gone)
+            and not _hidden(caller_id, entry, m.sender_id, m.text, hides)
         ],
         next_cursor=next_cursor,
     )
 
 
 def send(caller_id: str, conversation_id: str, body: MessageCreate) -> Sent:
-    conversation = _membership(caller_id, conversation_id)
+    conversation, _entry, _hides = _membership(caller_id, conversation_id)
     draft = _Draft(body.text, body.media_id, None, body.client_message_id)
     return _send(caller_id, conversation, draft)
 
@@ -337,21 +374,25 @@ def reply_to_story(caller_id: str, story_id: str, body: StoryReply) -> Sent:
     return _send(caller_id, conversation, draft)
 
 
-def _membership(caller_id: str, conversation_id: str) -> Conversation:
+def _membership(
+    caller_id: str, conversation_id: str, *, matching: bool = False
+) -> tuple[Conversation, InboxEntry, Matcher]:
+    """The conversation and the caller's inbox entry (a 404 unless they are a member), and,
+    `matching`, what the caller hides from others (read in the same batch)."""
     fetched = get_many(
         [
             (Conversation, (conversation_pk(conversation_id), META)),
             (InboxEntry, (inbox_pk(caller_id), conversation_id)),
+            *([hidden_words.key(caller_id)] if matching else []),
         ],
         consistent=True,
     )
     conversation = fetched.get(Conversation, (conversation_pk(conversation_id), META))
-    if (
-        conversation is None
-        or fetched.get(InboxEntry, (inbox_pk(caller_id), conversation_id)) is None
-    ):
+    entry = fetched.get(InboxEntry, (inbox_pk(caller_id), conversation_id))
+    if conversation is None or entry is None:
         raise NotFound(MISSING)
-    return conversation
+    hides = hidden_words.matcher_in(fetched, caller_id) if matching else NOTHING
+    return conversation, entry, hides
 
 
 @dataclass(frozen=True)
@@ -366,24 +407,49 @@ class _Draft:
 
 
 def _send(caller_id: str, conversation: Conversation, draft: _Draft) -> Sent:
-    reached = _reached(caller_id, conversation)
+    reach = _reached(caller_id, conversation, draft.text)
     if draft.media_id is not None:
         ready_media_of(caller_id, draft.media_id, "post", "media_id")
     message = _new_message(caller_id, conversation.conversation_id, draft)
-    message, recipients = _store(caller_id, conversation, message, draft, reached)
+    message, recipients = _store(caller_id, conversation, message, draft, reach)
     shown = listed(caller_id, [caller_id])
     out = _view(message, shown, caller_id, _media([message] if message.media_id else []))
     return Sent(out, recipients)
 
 
-def _reached(caller_id: str, conversation: Conversation) -> list[str]:
-    """The other members, but those blocked either way; a 1:1 across a block is a 404."""
+@dataclass(frozen=True)
+class _Reach:
+    """Whom a message reaches: the other members but those blocked either way (`reached`),
+    and of them those it is delivered to (`told`: their inbox moves, they get it in real
+    time), not those from whom it is hidden."""
+
+    reached: list[str]
+    told: list[str]
+
+
+def _reached(caller_id: str, conversation: Conversation, text: str | None) -> _Reach:
+    """One BatchGetItem: the blocks, and with text, the others' inbox entries and hidden
+    words. A 1:1 across a block is a 404."""
+    conversation_id = conversation.conversation_id
     others = [m for m in conversation.member_ids if m != caller_id]
-    blocks = get_many([k for m in others for k in block_keys(caller_id, m)], consistent=True)
-    reached = [m for m in others if not blocked_either_way(blocks, caller_id, m)]
+    keys: list[tuple[type[Model], Key]] = [k for m in others for k in block_keys(caller_id, m)]
+    if text:
+        keys += [(InboxEntry, (inbox_pk(m), conversation_id)) for m in others]
+        keys += [hidden_words.key(m) for m in others]
+    fetched = get_many(keys, consistent=True)
+    reached = [m for m in others if not blocked_either_way(fetched, caller_id, m)]
     if not conversation.is_group and not reached:
         raise NotFound(MISSING)  # a 1:1 across a block
-    return reached
+    told = [
+        m
+        for m in reached
+        if not (
+            (entry := fetched.get(InboxEntry, (inbox_pk(m), conversation_id)))
+            and entry.is_request  # only then is their list compiled
+            and _hidden(m, entry, caller_id, text, hidden_words.matcher_in(fetched, m))
+        )
+    ]
+    return _Reach(reached, told)
 
 
 def _new_message(caller_id: str, conversation_id: str, draft: _Draft) -> Message:
@@ -403,13 +469,13 @@ def _new_message(caller_id: str, conversation_id: str, draft: _Draft) -> Message
 
 
 def _store(
-    caller_id: str, conversation: Conversation, message: Message, draft: _Draft, reached: list[str]
+    caller_id: str, conversation: Conversation, message: Message, draft: _Draft, reach: _Reach
 ) -> tuple[Message, tuple[str, ...]]:
     """The message written and delivered, and who gets it in real time; a retried send (its
     client id taken) gets the first message back, delivered again, and no one."""
     conversation_id = conversation.conversation_id
     try:
-        _write_message(caller_id, conversation, message, draft.client_message_id, reached)
+        _write_message(caller_id, conversation, message, draft.client_message_id, reach.reached)
     except ConditionFailed as exc:
         if "block" in exc.names:
             raise NotFound(MISSING) from exc
@@ -420,10 +486,10 @@ def _store(
         if "client" not in exc.names or not draft.client_message_id:
             raise
         first = _first(caller_id, conversation_id, draft.client_message_id)
-        _deliver(caller_id, conversation_id, first.message_id, reached)  # if it failed then
+        _deliver(caller_id, conversation_id, first.message_id, reach.told)  # if it failed then
         return first, ()
-    _deliver(caller_id, conversation_id, message.message_id, reached)
-    return message, (caller_id, *reached)
+    _deliver(caller_id, conversation_id, message.message_id, reach.told)
+    return message, (caller_id, *reach.told)
 
 
 def _write_message(
@@ -473,10 +539,11 @@ def _first(caller_id: str, conversation_id: str, client_message_id: str) -> Mess
     return found
 
 
-def _deliver(caller_id: str, conversation_id: str, message_id: str, reached: list[str]) -> None:
-    """Inbox entries moved to a stored message. Forward-only, so running it again (a retried
-    send whose first attempt stored the message and then failed here) is safe."""
-    each(lambda member: _move(member, conversation_id, message_id), [caller_id, *reached])
+def _deliver(caller_id: str, conversation_id: str, message_id: str, told: list[str]) -> None:
+    """Inbox entries (the sender's and those of the members `told`) moved to a stored message.
+    Forward-only, so running it again (a retried send whose first attempt stored the message
+    and then failed here) is safe."""
+    each(lambda member: _move(member, conversation_id, message_id), [caller_id, *told])
     _move_read(caller_id, conversation_id, message_id)
 
 

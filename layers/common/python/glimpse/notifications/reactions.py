@@ -37,6 +37,7 @@ from glimpse.models.posts import POST, Comment, Like, Post, comment_sk, like_sk,
 from glimpse.notifications import kinds
 from glimpse.notifications.grouping import Target
 from glimpse.posts.text import mentions
+from glimpse.users import hidden_words
 
 type Key = tuple[type[Model], tuple[str, str]]
 
@@ -133,10 +134,13 @@ def _comment_of(event: CommentAdded) -> list[Key]:
     return [
         (Comment, (post_pk(event.post_id), comment_sk(event.comment_id))),
         (Post, (post_pk(event.post_id), POST)),
+        hidden_words.key(event.author_id),
     ]
 
 
 def _commented(event: CommentAdded, facts: Fetched) -> Asked:
+    """The post's author is told, unless the comment holds one of their hidden words (no
+    notification, no push); the users it mentions are told either way."""
     comment = facts.get(Comment, (post_pk(event.post_id), comment_sk(event.comment_id)))
     post = facts.get(Post, (post_pk(event.post_id), POST))
     if comment is None or post is None:  # deleted since
@@ -148,7 +152,8 @@ def _commented(event: CommentAdded, facts: Fetched) -> Asked:
         post_id=event.post_id,
         comment_id=event.comment_id,
     )
-    told: Asked = [Told(target, event.commenter_id, event.occurred_at)]
+    hidden = hidden_words.matcher_in(facts, event.author_id).hides(comment.text)
+    told: Asked = [] if hidden else [Told(target, event.commenter_id, event.occurred_at)]
     names = mentions(comment.text)
     return told + _mentioned(names, event.commenter_id, post, event.comment_id, event.occurred_at)
 

@@ -2,7 +2,8 @@
 
 A notification is shown only while what it is about still exists and is still so: the post
 (likes, comments, mentions), the comment, the story and its like, the pending request, the
-export's archive; and a mention only while its recipient may see the post's author. Actors who
+export's archive; a mention only while its recipient may see the post's author; a comment
+only while it holds none of its recipient's hidden words (glimpse.users.hidden_words). Actors who
 no longer exist or are blocked either way are left out (from `actors` and from
 `actor_count`), and a notification with no actor left is not shown (one about the account
 itself never had one). Expired ones (90 days; TTL deletes lazily) neither.
@@ -27,6 +28,8 @@ from glimpse.models.stories import STORY, Story, StoryView, story_pk, view_sk
 from glimpse.notifications import kinds
 from glimpse.notifications.schemas import NotificationOut
 from glimpse.posts.views import may_see, sight_keys
+from glimpse.users import hidden_words
+from glimpse.users.hidden_words import NOTHING, Matcher
 
 type Key = tuple[type[Any], tuple[str, str]]
 
@@ -70,10 +73,13 @@ class _Page:
     content: Fetched  # what the notifications are about (`_content_keys`)
     shown: dict[str, UserSummary]  # the actors the recipient may see
     sight: Fetched | None  # for mentions: whether the recipient may see each post
+    hides: Matcher  # the recipient's hidden words, for comments on their posts
 
     @classmethod
     def read(cls, recipient_id: str, fresh: list[Notification], moment: datetime) -> _Page:
-        content = get_many([k for n in fresh for k in _content_keys(recipient_id, n)])
+        keys = [k for n in fresh for k in _content_keys(recipient_id, n)]
+        commented = any(n.type == "comment" for n in fresh)
+        content = get_many([*keys, hidden_words.key(recipient_id)] if commented else keys)
         shown = listed(recipient_id, [a for n in fresh for a, _ in n.actors])
         mentioned = [
             post
@@ -87,7 +93,8 @@ class _Page:
             if mentioned
             else None
         )
-        return cls(recipient_id, moment, content, shown, sight)
+        hides = hidden_words.matcher_in(content, recipient_id) if commented else NOTHING
+        return cls(recipient_id, moment, content, shown, sight, hides)
 
     def holds(self, n: Notification) -> bool:
         """What `n` is about still exists (and a mention's post may still be seen)."""
@@ -97,8 +104,11 @@ class _Page:
         comment = (
             (post_pk(n.post_id), comment_sk(n.comment_id)) if n.post_id and n.comment_id else None
         )
-        if comment and content.get(Comment, comment) is None:
+        found = content.get(Comment, comment) if comment else None
+        if comment and found is None:
             return False
+        if n.type == "comment" and found is not None and self.hides.hides(found.text):
+            return False  # a comment on the recipient's post holding one of their hidden words
         if n.story_id:
             story = content.get(Story, (story_pk(n.story_id), STORY))
             if story is None or story.expires_at <= self.moment:

@@ -53,6 +53,7 @@ from glimpse.pagination import Page, partition_page, query_page
 from glimpse.posts import text
 from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
 from glimpse.posts.views import is_hidden, post_view, sight_keys, view_keys
+from glimpse.users import hidden_words
 from glimpse.withdrawal import as_read, is_withdrawn
 
 
@@ -359,9 +360,13 @@ def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut
 
 
 def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page[CommentOut]:
-    """Oldest first."""
+    """Oldest first. The post's author does not see others' comments that hold one of their
+    hidden words (glimpse.users.hidden_words, read with the visibility batch): a page may come
+    out shorter, its cursor unchanged."""
     post = _get_post(post_id)
-    _visible(viewer_id, post)
+    own = viewer_id == post.author_id
+    _found, fetched = _visible(viewer_id, post, also=[hidden_words.key(viewer_id)] if own else [])
+    hides = hidden_words.matcher_in(fetched, viewer_id) if own else hidden_words.NOTHING
     found, next_cursor = partition_page(
         Comment,
         post_pk(post_id),
@@ -380,7 +385,7 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
             created_at=c.created_at,
         )
         for c in found
-        if c.author_id in authors
+        if c.author_id in authors and not (c.author_id != viewer_id and hides.hides(c.text))
     ]
     return Page[CommentOut](items=items, next_cursor=next_cursor)
 

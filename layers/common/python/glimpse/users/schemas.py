@@ -48,3 +48,26 @@ class DeleteMeIn(Schema):
 
 class DeletionOut(Schema):
     erase_after: Timestamp
+
+
+MAX_HIDDEN_WORDS = 500
+MAX_HIDDEN_WORD = 100  # characters of one word or phrase
+HiddenWord = Annotated[str, Text(MAX_HIDDEN_WORD, visible=True)]
+
+
+class HiddenWordsIn(Schema):
+    """`PUT /me/hidden-words`: the whole list, replacing the one stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    words: list[HiddenWord] = Field(
+        max_length=MAX_HIDDEN_WORDS,
+        description="Words or phrases (each at most 100 characters, with a letter, a digit or "
+        "a symbol such as an emoji), matched case- and accent-insensitively on whole words.",
+    )
+    hide_offensive: Flag = Field(description="Hide the built-in list of offensive words too.")
+
+
+class HiddenWordsOut(Schema):
+    words: list[str] = Field(description="As stored: one of each, in the order sent.")
+    hide_offensive: bool
