@@ -121,6 +121,11 @@ CASES: dict[str, tuple[int, Case]] = {
         lambda w: api("posts", "create_comment", w.reader, {"post_id": w.post}, body={"text": "x"}),
     ),
     "GET comments": (4, lambda w: api("posts", "comments", w.reader, {"post_id": w.post})),
+    # the author's hidden words are read with the post's visibility: no call more
+    "GET comments (author)": (
+        4,
+        lambda w: api("posts", "comments", w.author, {"post_id": w.post}),
+    ),
     "DELETE comment": (
         3,
         lambda w: api(
@@ -192,6 +197,13 @@ CASES: dict[str, tuple[int, Case]] = {
         ),
     ),
     "GET /me/close-friends": (2, lambda w: api("stories", "close_friends", w.author)),
+    "GET /me/hidden-words": (1, lambda w: api("users", "get_hidden_words", w.author)),
+    "PUT /me/hidden-words": (
+        1,
+        lambda w: api(
+            "users", "put_hidden_words", w.author, body={"words": ["x"], "hide_offensive": True}
+        ),
+    ),
     "POST /me/exports": (3, lambda w: api("exports", "request_export", w.other)),
     "GET /me/exports/{id}": (
         1,

@@ -1,10 +1,10 @@
 """Erasure through the handlers, on moto with the template's stack: an account with posts,
 likes, comments, follows both ways, a pending request, close friends, a story and a highlight,
-conversations, a device and media objects is deleted, its `account_erased` is delivered (here
-emitted at once: the TTL delay is the publisher's, tested in the unit suite), and every
-function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding the
-account's id or username is left in any table (but the outbox and idempotency records, which
-expire within a day) or the bucket; the report counts what went, without the id."""
+conversations, a device, hidden words and media objects is deleted, its `account_erased` is
+delivered (here emitted at once: the TTL delay is the publisher's, tested in the unit suite),
+and every function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding
+the account's id or username is left in any table (but the outbox and idempotency records,
+which expire within a day) or the bucket; the report counts what went, without the id."""
 
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
         )
     )
     ok(api("notifications", "register_device", alice, body={"platform": "ios", "token": TOKEN}))
+    ok(api("users", "put_hidden_words", alice, body={"words": ["meh"], "hide_offensive": True}))
     media_id = make_media(alice)
     stack.client("s3").put_object(Bucket=bucket(), Key=original_key(user_id, media_id), Body=b"o")
     stack.client("s3").put_object(Bucket=bucket(), Key=f"renditions/{media_id}/640.jpg", Body=b"r")
