@@ -42,6 +42,8 @@ NOT_NEEDED = {
     "AWS::CloudFront::CachePolicy": "the local CDN has no edge cache",
     "AWS::ApiGateway::Account": "the local gateway logs each request to this console",
     "Custom::SearchIndexes": "the search front gets infra/opensearch's templates at start",
+    "AWS::WAFv2::WebACL": "the local gateway has no WAF; the API's own rate limits still apply",
+    "AWS::WAFv2::WebACLAssociation": "the local gateway has no WAF",
 }
 # Emulations made again when the template changed them (cheap, and nothing of theirs is saved
 # elsewhere): the CDN and what its signed URLs are checked with.

@@ -1,6 +1,7 @@
 """Rate limits over HTTP, on a local cloud of its own at RateLimitScale=1 (the template's
 default; the shared one of the other suites runs at 1000): a burst of comments gets a 429
-whose headers a browser may read."""
+whose headers a browser may read. Its WAF web ACL is on, which the local cloud does not
+emulate: the API's own limits are what answers."""
 
 from __future__ import annotations
 
@@ -23,10 +24,17 @@ ORIGIN = {"Origin": "https://app.example"}
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     work = tmp_path_factory.mktemp("limits")
     port = free_ports()
+    log = work / "cloud.log"
     with local_cloud(
-        port, work / "state", work / "cloud.log", "--parameter", "RateLimitScale=1"
+        port,
+        work / "state",
+        log,
+        "--parameter",
+        "RateLimitScale=1",
+        "--parameter",
+        "WafRateLimitPerIp=10",
     ) as url:
-        yield SimpleNamespace(url=url)
+        yield SimpleNamespace(url=url, log=log)
 
 
 def exposed(response: requests.Response) -> set[str]:
@@ -68,3 +76,14 @@ def test_a_burst_of_comments_gets_a_429_a_browser_can_read(limited: Any) -> None
     anonymous = requests.post(limited.url + path, json={"text": "x"}, headers=ORIGIN, timeout=30)
     assert anonymous.status_code == 401
     assert exposed(anonymous) >= EXPOSED
+
+
+def test_the_web_acl_is_not_provisioned_and_breaks_nothing(limited: Any) -> None:
+    """With WafRateLimitPerIp set, the start report names the WAF resources as not needed
+    (none is unsupported), and more than 10 requests from one address go through."""
+    report = limited.log.read_text()
+    for resource in ("ApiWebAcl", "ApiWebAclAssociation"):
+        assert f"not needed locally: {resource} (" in report, report[-3000:]
+    assert "NOT PROVISIONED" not in report
+    answers = [requests.get(limited.url + "/health", timeout=30) for _ in range(15)]
+    assert {a.status_code for a in answers} == {200}

@@ -132,6 +132,46 @@ def test_the_api_stage_waits_for_the_cloudwatch_role_this_stack_sets() -> None:
     assert not creates("existing")
 
 
+def test_the_optional_web_acl_limits_each_ip_on_the_api_stage() -> None:
+    """WafRateLimitPerIp: 0 (the default) makes no web ACL; a limit makes a regional one with
+    one rate-based rule per IP over 5 minutes, allowing the rest, on the REST API's stage."""
+    acls = TEMPLATE.of_type("AWS::WAFv2::WebACL")
+    associations = TEMPLATE.of_type("AWS::WAFv2::WebACLAssociation")
+    ((acl_id, acl),) = acls.items()
+    ((_, association),) = associations.items()
+    condition = acl["Condition"]
+    assert association["Condition"] == condition
+
+    def made(limit: str | None) -> bool:
+        parameters = {"WafRateLimitPerIp": limit} if limit else {}
+        return Resolver(Template.load(ROOT / "template.yaml", parameters)).condition(condition)
+
+    assert not made(None)
+    assert not made("0")
+    assert made("2000")
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL"
+    assert props["DefaultAction"] == {"Allow": {}}
+    assert props["VisibilityConfig"]["CloudWatchMetricsEnabled"] is True
+    (rule,) = props["Rules"]
+    statement = rule["Statement"]["RateBasedStatement"]
+    assert statement == {
+        "AggregateKeyType": "IP",
+        "EvaluationWindowSec": 300,
+        "Limit": {"Ref": "WafRateLimitPerIp"},
+    }
+    block = rule["Action"]["Block"]["CustomResponse"]
+    assert block["ResponseCode"] == 429
+    body = json.loads(props["CustomResponseBodies"][block["CustomResponseBodyKey"]]["Content"])
+    assert body["error"]["code"] == "rate_limited"  # the API's error body
+    assert rule["VisibilityConfig"]["SampledRequestsEnabled"] is True
+    target = association["Properties"]
+    assert references(target["WebACLArn"]) == {acl_id}
+    (api,) = TEMPLATE.of_type("AWS::Serverless::Api")
+    arn = target["ResourceArn"]["Fn::Sub"]
+    assert arn.endswith(f"/restapis/${{{api}}}/stages/${{{api}.Stage}}")
+
+
 def test_every_queue_is_encrypted_at_rest() -> None:
     # checkov's queue check knows only KMS keys and is skipped (.checkov.yaml): this keeps
     # SSE-SQS, or a key, on every queue.
