@@ -89,3 +89,12 @@ def test_a_limit_counts_characters_after_normalising(stack: Stack) -> None:
     assert (status, created["caption"]) == (201, "é" * 2200)
     body = {"media_ids": [make_media(carol)], "caption": caption + "e"}
     refused(*api("posts", "create_post", carol, body=body), "caption")
+
+
+def test_hidden_words_are_kept_in_the_same_form(stack: Stack, alice: User) -> None:
+    body = {"words": [f"\u202e{DECOMPOSED}", "ok"], "hide_offensive": False}
+    status, stored = api("users", "put_hidden_words", alice, body=body)
+    assert (status, stored["words"]) == (200, [COMPOSED, "ok"])
+    bad = {"words": ["ok", "bell\x07"], "hide_offensive": False}
+    refused(*api("users", "put_hidden_words", alice, body=bad), "words.1")
+    assert api("users", "get_hidden_words", alice)[1]["words"] == [COMPOSED, "ok"]
