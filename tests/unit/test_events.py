@@ -184,7 +184,11 @@ def _notified_types() -> set[str]:
     from glimpse.notifications import notifier
 
     found = SimpleNamespace(
-        created_at=datetime(2026, 11, 21, tzinfo=UTC), text="hi @someone", mentions=["someone"]
+        created_at=datetime(2026, 11, 21, tzinfo=UTC),
+        text="hi @someone",
+        mentions=["someone"],
+        words=[],  # read as the post author's hidden words too: none
+        hide_offensive=False,
     )
     facts: Any = SimpleNamespace(get=lambda *_a: found)
     acting = set()
