@@ -133,11 +133,6 @@ def matcher_in(fetched: Fetched, user_id: str) -> Matcher:
     return matcher(fetched.get(*key(user_id)))
 
 
-def matcher_of(user_id: str) -> Matcher:
-    """What the account hides (one GetItem)."""
-    return matcher(get_or_none(HiddenWords, *key(user_id)[1]))
-
-
 # --------------------------------------------------------------------------- the routes
 
 
