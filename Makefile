@@ -21,16 +21,20 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # The venv is (re)built when missing, when it is not Python 3.13, or when a requirements file changed.
-$(STAMP): requirements.txt requirements-dev.txt $(wildcard functions/*/requirements.txt)
+# The local moderation model's weights come without their package's dependencies (OpenCV).
+$(STAMP): requirements.txt requirements-dev.txt requirements-moderation.txt \
+		requirements-moderation-weights.txt $(wildcard functions/*/requirements.txt)
 	@interp=$$(infra/find-python.sh) || exit 1; \
 	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
 		echo "Replacing $(VENV): it is not Python 3.13"; rm -rf $(VENV); fi; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$interp"; "$$interp" -m venv $(VENV) || exit 1; fi
 	@echo "Installing Glimpse's Python packages into $(VENV) (requirements-dev.txt: moto, boto3,"
-	@echo "Powertools, Pillow, PyAV, the test and lint tools): about 1-2 minutes the first time,"
-	@echo "seconds after a requirements change. Nothing else is installed."
+	@echo "Powertools, Pillow, PyAV, onnxruntime, the test and lint tools; the moderation model's"
+	@echo "weights): about 1-2 minutes the first time, seconds after a requirements change."
+	@echo "Nothing else is installed."
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -r requirements-dev.txt
+	@$(PY) -m pip install --quiet --no-deps -r requirements-moderation-weights.txt
 	@touch $(STAMP)
 	@echo "Installed."
 

@@ -13,8 +13,9 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from glimpse.media.filters import Preset
 
@@ -63,6 +64,29 @@ def quadrants(width: int = 600, height: int = 400) -> Image.Image:
     draw.rectangle((0, half_h, half_w, height), fill=BLUE)
     draw.rectangle((half_w, half_h, width, height), fill=YELLOW)
     return image
+
+
+def drawn_figure(width: int = 640, height: int = 800) -> Image.Image:
+    """A crude cartoon of a bare torso, made of ellipses: a skin-toned body and face, two
+    breasts with nipples, softened. Nothing real is pictured, yet NudeNet's detector (the
+    local moderation model) scores it FEMALE_BREAST_EXPOSED at about 0.8: the tests' way to
+    see the real model flag an upload without any image from outside."""
+    skin, breast, edge = (224, 172, 140), (230, 178, 146), (200, 148, 116)
+    image = Image.new("RGB", (width, height), (90, 120, 160))
+    draw = ImageDraw.Draw(image)
+
+    def ellipse(left: float, top: float, right: float, bottom: float, **style: Any) -> None:
+        draw.ellipse((width * left, height * top, width * right, height * bottom), **style)
+
+    ellipse(0.25, 0.25, 0.75, 0.95, fill=skin)  # body
+    ellipse(0.38, 0.02, 0.62, 0.27, fill=skin)  # head
+    ellipse(0.44, 0.11, 0.48, 0.13, fill=(40, 30, 30))  # eyes
+    ellipse(0.52, 0.11, 0.56, 0.13, fill=(40, 30, 30))
+    ellipse(0.47, 0.19, 0.53, 0.21, fill=(180, 60, 70))  # mouth
+    for centre in (0.40, 0.60):
+        ellipse(centre - 0.09, 0.38, centre + 0.09, 0.52, fill=breast, outline=edge)
+        ellipse(centre - 0.015, 0.45, centre + 0.015, 0.47, fill=(170, 100, 90))
+    return image.filter(ImageFilter.GaussianBlur(3))
 
 
 def jpeg(width: int = 1600, height: int = 1200, quality: int = 90) -> bytes:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+from PIL import Image
 
 GPS = "+48.8577+002.2950/"  # QuickTime ©xyz: the Eiffel Tower
 
@@ -115,6 +116,23 @@ def halves(seconds: float = 1.0, rotation: int = 0) -> bytes:
         source="color=c=red",
         then=",drawbox=x=0:y=120:w=320:h=120:color=blue:t=fill",
     )
+
+
+def slideshow(pictures: list[tuple[Image.Image, float]], rate: int = 10) -> bytes:
+    """An MP4 (H.264, no audio) showing each picture for its seconds, in order."""
+    width, height = pictures[0][0].size
+    out_file = io.BytesIO()
+    with av.open(out_file, "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=rate)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        for picture, seconds in pictures:
+            for _ in range(round(seconds * rate)):
+                frame = av.VideoFrame.from_image(picture.convert("RGB").resize((width, height)))
+                for packet in video.encode(frame.reformat(format="yuv420p")):
+                    out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+    return out_file.getvalue()
 
 
 def first_frame(data: bytes) -> Any:

@@ -6,7 +6,15 @@ from glimpse.models.objects import VIDEO_UPLOADS_PREFIX
 from glimpse.plumbing import Plumbing
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
-SETTINGS = ("idempotency_table", "media_bucket", "media_table")
+SETTINGS = (
+    "events_table",
+    "idempotency_table",
+    "media_bucket",
+    "media_table",
+    "moderation_mode",
+    "moderation_reject_score",
+    "moderation_review_score",
+)
 
 plumbing = Plumbing.of("transcoder")
 lambda_handler = uploads_consumer(plumbing, VIDEO_UPLOADS_PREFIX, publish_video)

@@ -46,9 +46,9 @@ from infra.local.tokens import CognitoVerifier
 ROOT = Path(__file__).resolve().parents[2]
 # Where a running local cloud says which ports it serves on (in its state directory).
 ENDPOINTS = "endpoints.json"
-# What the local stack changes from the template's defaults
-# (API.md: on the local stack, accounts are confirmed at once).
-LOCAL_DEFAULTS = {"AutoConfirmUsers": "true"}
+# What the local stack changes from the template's defaults (API.md: on the local stack,
+# accounts are confirmed at once; uploads are moderated by the local model, offline).
+LOCAL_DEFAULTS = {"AutoConfirmUsers": "true", "ModerationMode": "local"}
 
 
 _moto_lock = threading.Lock()

@@ -53,8 +53,9 @@ def stack() -> Iterator[Stack]:
     mock.start()
     atomicity.install()
     # Budgets a thousand times the deployed ones: the suites write in bulk (test_limits.py
-    # sets RATE_LIMIT_SCALE to 1 for its own tests).
-    defaults = {**push_applications(None), "RateLimitScale": "1000"}
+    # sets RATE_LIMIT_SCALE to 1 for its own tests). Uploads are moderated by the local
+    # model, as on the local cloud (moto has no Rekognition moderation).
+    defaults = {**push_applications(None), "RateLimitScale": "1000", "ModerationMode": "local"}
     template = Template.load(ROOT / "template.yaml", defaults=defaults)
     provisioner = Provisioner(template, endpoint=None)
     provisioner.provision()

@@ -88,6 +88,9 @@ HEAVY = {
     "PIL": {"ThumbnailerFunction", "TranscoderFunction"},
     "pillow_heif": set(),  # with the first HEIC
     "av": set(),  # the transcoder loads PyAV with its first clip
+    # the local moderation model: with the first upload moderated locally (ModerationMode=local)
+    "numpy": set(),
+    "onnxruntime": set(),
     "opensearchpy": set(),  # search, indexer and setup make their client on first use
     "joserfc": {"SocketAuthorizerFunction"},
     # AES-GCM: loaded with the first cursor sealed or opened, or a two-factor sign-in

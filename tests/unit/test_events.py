@@ -38,6 +38,10 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = "close_friends"
         elif name in {"liked_at", "since"}:
             values[name] = datetime(2026, 11, 21, 9, 30, 0, 123000, tzinfo=UTC)
+        elif name == "labels":
+            values[name] = [events.AutoLabel(label="nudity", score=0.72)]
+        elif name == "reason":
+            values[name] = "labels"
         else:
             assert field.annotation is str, (cls, name)
             values[name] = f"{name}-1"

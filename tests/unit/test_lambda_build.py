@@ -119,3 +119,42 @@ def test_an_architecture_pip_does_not_know_stops_the_build(tmp_path: Path) -> No
     )  # fmt: skip
     assert failed.returncode != 0
     assert "LAMBDA_ARCH is aarch64 (arm64) or x86_64" in failed.stderr
+
+
+def _planned(target: str, source: Path, **variables: str) -> str:
+    """The commands `make` would run for `target` (a dry run: nothing is installed)."""
+    settings = [f"{name}={value}" for name, value in variables.items()]
+    return subprocess.run(
+        ["make", "-n", "-f", str(MAKEFILE), target, f"ARTIFACTS_DIR={source}/out", *settings],
+        cwd=source,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+
+
+def test_the_local_moderation_model_is_packaged_only_when_a_deployer_opts_in(
+    tmp_path: Path,
+) -> None:
+    """NudeNet's weights are AGPL-3.0 (README, "Automatic moderation"): no requirements file a
+    default build installs names them; LOCAL_MODERATION=1 adds the model, without the weights'
+    package's dependencies, to the two functions that moderate and nothing else."""
+    weights = "requirements-moderation-weights.txt"
+    built_by_default = [ROOT / "requirements.txt", *ROOT.glob("functions/*/requirements.txt")]
+    for requirements in built_by_default:
+        text = requirements.read_text()
+        assert "nudenet" not in text, requirements
+        assert "onnxruntime" not in text, requirements
+    (tmp_path / "requirements.txt").write_text("# nothing\n")
+    for target in ("build-ThumbnailerFunction", "build-TranscoderFunction"):
+        assert weights not in _planned(target, tmp_path)
+        opted_in = _planned(target, tmp_path, LOCAL_MODERATION="1")
+        assert f'--no-deps -r "{ROOT}/{weights}"' in opted_in.replace("\\\n\t", "")
+        assert f'-r "{ROOT}/requirements-moderation.txt"' in opted_in
+    assert "requirements-moderation" not in _planned(
+        "build-PostsFunction", tmp_path, LOCAL_MODERATION="1"
+    )
+    assert "requirements-moderation" not in _planned(
+        "build-CommonLayer", tmp_path, LOCAL_MODERATION="1"
+    )

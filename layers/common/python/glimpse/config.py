@@ -67,6 +67,12 @@ class Settings:
     # every budget is multiplied by (0: no limits).
     rate_limits_table: str = ""
     rate_limit_scale: float = 1.0
+    # Automatic moderation of uploads (glimpse.media.moderation): the model (`off`, `local`,
+    # `rekognition`) and the scores (0..1) above which an upload is rejected, or published and
+    # sent to moderators.
+    moderation_mode: str = "off"
+    moderation_reject_score: float = 0.9
+    moderation_review_score: float = 0.6
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -112,6 +118,9 @@ _ENV = {
     "fcm_platform_application_arn": "FCM_PLATFORM_APPLICATION_ARN",
     "rate_limits_table": "RATE_LIMITS_TABLE",
     "rate_limit_scale": "RATE_LIMIT_SCALE",
+    "moderation_mode": "MODERATION_MODE",
+    "moderation_reject_score": "MODERATION_REJECT_SCORE",
+    "moderation_review_score": "MODERATION_REVIEW_SCORE",
 }
 
 

@@ -204,6 +204,28 @@ class MediaWithdrawn(Event):
     media_ids: list[str]
 
 
+class AutoLabel(Schema):
+    """A label automatic moderation gave an upload (glimpse.media.labels' vocabulary), and its
+    score, 0..1."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    score: float
+
+
+class MediaFlagged(Event):
+    """An upload was published but waits for moderators: its `labels` scored above
+    `ModerationReviewScore` (`reason: labels`), or the model could not score it
+    (`moderation_failed`, no labels). Written with the item's `ready` status."""
+
+    type: Literal["media_flagged"] = "media_flagged"
+    media_id: str
+    owner_id: str
+    labels: list[AutoLabel] = Field(default_factory=list)
+    reason: Literal["labels", "moderation_failed"]
+
+
 class CountsWithdrawn(Event):
     """A deleted account's likes, comments and follows (a page of them) leave others' counts
     while it waits to be erased; each item is marked `withdrawn` in the same transaction."""
@@ -306,6 +328,7 @@ type DomainEvent = Annotated[
     | AccountRestored
     | AccountErased
     | MediaWithdrawn
+    | MediaFlagged
     | CountsWithdrawn
     | CountsReturned
     | NewDeviceLogin

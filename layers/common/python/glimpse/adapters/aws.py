@@ -13,6 +13,7 @@ from glimpse.config import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_rekognition import RekognitionClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sns import SNSClient
@@ -51,3 +52,10 @@ def sqs() -> SQSClient:
 @cache
 def secrets() -> SecretsManagerClient:
     return boto3.client("secretsmanager", region_name=get_settings().region, config=CONFIG)
+
+
+@cache
+def rekognition() -> RekognitionClient:
+    """Throttling and 5xx are retried here (standard mode); what still fails fails the upload's
+    delivery, which SQS repeats (glimpse.media.moderation)."""
+    return boto3.client("rekognition", region_name=get_settings().region, config=CONFIG)

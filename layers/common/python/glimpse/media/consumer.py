@@ -4,7 +4,9 @@ thumbnailer (images) and the transcoder (videos) are this consumer on their own 
 Each SQS record holds one S3 notification. A record fails alone (partial batch response) when
 AWS misbehaves; after the queue's maxReceiveCount it goes to the DLQ. A bad file never
 fails a record: it ends as a `rejected` media item. Each upload is processed once per S3
-version (bucket, key, sequencer), whatever the number of deliveries.
+version (bucket, key, sequencer), whatever the number of deliveries. A moderation model that
+fails fails the record too, until its last attempt (glimpse.media.moderation): each upload
+knows which delivery it came in (`attempt`).
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ def uploads_consumer(
 
     def record_handler(record: SQSRecord) -> None:
         with plumbing.record(record.message_id):
-            for upload in _uploads_in(record.json_body, prefix, logger):
+            attempt = int(record.attributes.approximate_receive_count or 1)
+            for upload in _uploads_in(record.json_body, prefix, logger, attempt):
                 handle_upload(upload=asdict(upload))
 
     def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
@@ -69,9 +72,11 @@ def uploads_consumer(
     return plumbing.consumer(handle, idempotency)
 
 
-def _uploads_in(notification: dict[str, Any], prefix: str, logger: Logger) -> list[UploadedObject]:
+def _uploads_in(
+    notification: dict[str, Any], prefix: str, logger: Logger, attempt: int = 1
+) -> list[UploadedObject]:
     """The upload objects an S3 notification is about under `prefix` (none for S3's test
-    event)."""
+    event), delivered for the `attempt`-th time."""
     if notification.get("Event") == "s3:TestEvent":
         return []
     uploads = []
@@ -89,13 +94,15 @@ def _uploads_in(notification: dict[str, Any], prefix: str, logger: Logger) -> li
                 key=key,
                 size=int(s3_object.get("size") or 0),
                 version=str(s3_object.get("sequencer") or s3_object.etag),
+                attempt=attempt,
             )
         )
     return uploads
 
 
 def _count_outcome(metrics: Metrics, outcome: Outcome) -> None:
-    """A published upload's size and time; a rejected one, by its reason."""
+    """A published upload's size and time (and, flagged for moderators, why); a rejected one,
+    by its reason."""
     if outcome.result == "ready":
         metrics.add_metric(name="MediaReady", unit=MetricUnit.Count, value=1)
         metrics.add_metric(
@@ -103,6 +110,9 @@ def _count_outcome(metrics: Metrics, outcome: Outcome) -> None:
         )
         metrics.add_metric(name="BytesIn", unit=MetricUnit.Bytes, value=outcome.bytes_in)
         metrics.add_metric(name="BytesOut", unit=MetricUnit.Bytes, value=outcome.bytes_out)
+        if outcome.flagged:
+            with single_metric(name="MediaFlagged", unit=MetricUnit.Count, value=1) as metric:
+                metric.add_dimension(name="reason", value=outcome.flagged)
     elif outcome.result == "rejected" and outcome.reason:
         with single_metric(name="MediaRejected", unit=MetricUnit.Count, value=1) as metric:
             metric.add_dimension(name="reason", value=outcome.reason)

@@ -39,6 +39,9 @@ REDUCING_GAP = 3.0
 # Threads for the work that splits: strips of the first resize, the four encodes, HEVC tiles.
 # Pillow and libheif release the GIL; the thumbnailer's memory setting gives it two vCPUs.
 THREADS = max(1, min(4, os.cpu_count() or 1))
+# The long edge of the pixels kept for whoever needs the picture after its renditions without
+# decoding the upload again: automatic moderation (`Rendered.sample`, a video's frames).
+SAMPLE_EDGE = 640
 
 # Pillow's own bomb guard agrees with ours: it raises at twice the budget; below that, our
 # check after the header rejects, so its warning at once the budget is noise.
@@ -96,6 +99,9 @@ class Rendered:
     height: int
     renditions: dict[int, bytes]  # rendition size (long edge) → progressive JPEG
     blurhash: str
+    # The rendition nearest SAMPLE_EDGE (not below it) as pixels, filter applied: what
+    # automatic moderation scores.
+    sample: Image.Image
 
 
 def sniff(data: bytes) -> str | None:
@@ -197,15 +203,22 @@ def _render(image: Image.Image, sizes: tuple[int, ...], preset: Preset) -> Rende
 
     # Each rendition is encoded on the pool while the next is resized from it.
     encoded: dict[int, Future[bytes]] = {}
-    current = base
+    current = sample = base
     for size in sorted(sizes, reverse=True):
         wanted = _fit(displayed, size)
         if current.size != wanted:
             current = current.resize(wanted, RESAMPLE)
         encoded[size] = _pool().submit(_jpeg, current)
+        if size >= SAMPLE_EDGE:
+            sample = current
     hashed = _blurhash(current)
     renditions = {size: future.result() for size, future in encoded.items()}
-    return Rendered(displayed[0], displayed[1], renditions, hashed)
+    return Rendered(displayed[0], displayed[1], renditions, hashed, sample)
+
+
+def sample_size(size: tuple[int, int]) -> tuple[int, int]:
+    """`size` scaled down to SAMPLE_EDGE (a video frame sampled for moderation)."""
+    return _fit(size, SAMPLE_EDGE)
 
 
 @lru_cache(maxsize=1)

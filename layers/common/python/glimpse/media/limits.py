@@ -8,7 +8,13 @@ MediaKind = Literal["post", "story", "avatar"]
 MediaType = Literal["image", "video"]
 MediaStatus = Literal["pending", "ready", "rejected"]
 RejectReason = Literal[
-    "not_an_image", "unsupported_format", "too_large", "too_many_pixels", "too_long", "corrupt"
+    "not_an_image",
+    "unsupported_format",
+    "too_large",
+    "too_many_pixels",
+    "too_long",
+    "corrupt",
+    "policy",  # automatic moderation (glimpse.media.moderation)
 ]
 
 ALLOWED_TYPES: tuple[str, ...] = (

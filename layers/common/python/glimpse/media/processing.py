@@ -1,10 +1,15 @@
-"""The thumbnailer's work on one uploaded object: check, render, publish, settle the item.
+"""The thumbnailer's work on one uploaded object: check, render, moderate, publish, settle
+the item.
 
 The media item moves `pending → ready | rejected` once, by a conditional write, so a repeated
 or late delivery can never undo or redo a settled item. Every step before that write is
 safe to repeat (same keys, same bytes), which is what makes a retry after a failure anywhere
 in the middle correct. An item deleted while its upload was processed (`DELETE /media`) is
 not there to settle: what was written for it is deleted again.
+
+Automatic moderation (glimpse.media.moderation) scores the rendered pixels before anything is
+published: a `policy` rejection publishes nothing; a flagged upload is settled `ready` with its
+`media_flagged` event in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,19 +17,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pynamodb.expressions.update import Action
 
 from glimpse.adapters import media_bucket
 from glimpse.clock import now
-from glimpse.media import imaging
+from glimpse.media import imaging, moderation
 from glimpse.media.files import delete_files
 from glimpse.media.filters import PRESETS
 from glimpse.media.limits import RejectReason, max_bytes_of
+from glimpse.media.moderation import PASSED, Verdict
 from glimpse.models.base import conditionally
-from glimpse.models.media import DELETING, MEDIA, MediaItem, find, media_pk
+from glimpse.models.media import DELETING, MEDIA, MediaItem, auto_label, find, media_pk
 from glimpse.models.objects import original_key, parse_upload_key, rendition_key, upload_key
+from glimpse.models.transactions import ConditionFailed, transaction
+
+if TYPE_CHECKING:
+    from glimpse.events import Event
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class UploadedObject:
     key: str
     size: int
     version: str  # the record's sequencer (or eTag where there is none): one upload
+    attempt: int = 1  # which delivery of its message this is (SQS's ApproximateReceiveCount)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Outcome:
     bytes_in: int = 0
     bytes_out: int = 0
     duration_ms: float = 0.0
+    flagged: moderation.FlagReason | None = None  # ready, and sent to moderators for this
 
 
 Publisher = Callable[[MediaItem, UploadedObject, media_bucket.Upload, float], "Outcome"]
@@ -97,9 +109,12 @@ def _publish_image(
         rendered = imaging.render(data, item.content_type, preset=preset)
     except imaging.Rejected as rejected:
         return reject(item, upload, rejected.reason, rejected.detail, started, len(data))
+    verdict = moderation.review([rendered.sample], upload.attempt)
+    if verdict.rejected:
+        return reject_by_policy(item, upload, verdict, started, len(data))
     keys = publish_renditions(item, upload, rendered)
     out = sum(len(jpeg) for jpeg in rendered.renditions.values())
-    return settle_ready(item, upload, started, rendered, keys, (len(data), out))
+    return settle_ready(item, upload, started, rendered, keys, (len(data), out), verdict=verdict)
 
 
 def publish_renditions(
@@ -121,9 +136,11 @@ def settle_ready(
     keys: dict[str, str],
     sizes: tuple[int, int],
     *more: Action,
+    verdict: Verdict = PASSED,
 ) -> Outcome:
-    """Keep the original, mark the item ready (its renditions at `keys`, and `more` of its
-    attributes), drop the upload. `sizes`: bytes in, bytes out."""
+    """Keep the original, mark the item ready (its renditions at `keys`, `more` of its
+    attributes, and moderation's `verdict`: labels, a flag and its event), drop the upload.
+    `sizes`: bytes in, bytes out."""
     original = original_key(item.owner_id, item.media_id, item.kind)
     if not media_bucket.copy(upload.bucket, upload.key, original):
         gone = _deleted_meanwhile(item, started)  # the upload went with its item
@@ -139,6 +156,8 @@ def settle_ready(
         MediaItem.blurhash.set(rendered.blurhash),
         MediaItem.expires_at.remove(),
         *more,
+        *_moderated(verdict),
+        event=_flagged(item, verdict),
     )
     media_bucket.delete(upload.bucket, upload.key)
     if not settled and (gone := _deleted_meanwhile(item, started)) is not None:
@@ -149,6 +168,7 @@ def settle_ready(
         bytes_in=sizes[0],
         bytes_out=sizes[1],
         duration_ms=(time.perf_counter() - started) * 1000,
+        flagged=verdict.flag if settled else None,
     )
 
 
@@ -173,8 +193,11 @@ def reject(
     detail: str,
     started: float,
     bytes_in: int = 0,
+    *more: Action,
 ) -> Outcome:
-    settled = _settle(item, MediaItem.status.set("rejected"), MediaItem.reason.set(reason))
+    """Settle the item `rejected` for `reason` (and `more` of its attributes); the upload
+    goes."""
+    settled = _settle(item, MediaItem.status.set("rejected"), MediaItem.reason.set(reason), *more)
     media_bucket.delete(upload.bucket, upload.key)  # a rejected original is never kept
     return Outcome(
         "rejected" if settled else "ignored",
@@ -185,12 +208,51 @@ def reject(
     )
 
 
-def _settle(item: MediaItem, *actions: Action) -> bool:
-    """Move a pending item to its final state; False when another delivery already did."""
-    target = MediaItem(media_pk(item.media_id), MEDIA)
-    return conditionally(
-        lambda: target.update(
-            actions=[*actions, MediaItem.updated_at.set(now())],
-            condition=MediaItem.status == "pending",
-        )
+def reject_by_policy(
+    item: MediaItem, upload: UploadedObject, verdict: Verdict, started: float, bytes_in: int
+) -> Outcome:
+    """Moderation's rejection (`reason: policy`), with the labels that made it."""
+    return reject(item, upload, "policy", verdict.detail, started, bytes_in, *_moderated(verdict))
+
+
+def _moderated(verdict: Verdict) -> list[Action]:
+    """What the item keeps of moderation's verdict: its labels, and why moderators look."""
+    actions: list[Action] = []
+    if verdict.labels:
+        labels = [auto_label(label, score) for label, score in verdict.labels]
+        actions.append(MediaItem.auto_labels.set(labels))
+    if verdict.flag is not None:
+        actions.append(MediaItem.flagged.set(verdict.flag))
+    return actions
+
+
+def _flagged(item: MediaItem, verdict: Verdict) -> Event | None:
+    """The `media_flagged` event of an item published for moderators to look at."""
+    if verdict.flag is None:
+        return None
+    from glimpse.events import AutoLabel as Label  # pydantic: only when an upload is flagged
+    from glimpse.events import MediaFlagged
+
+    return MediaFlagged(
+        media_id=item.media_id,
+        owner_id=item.owner_id,
+        labels=[Label(label=label, score=score) for label, score in verdict.labels],
+        reason=verdict.flag,
     )
+
+
+def _settle(item: MediaItem, *actions: Action, event: Event | None = None) -> bool:
+    """Move a pending item to its final state, with `event` if one is given (one
+    transaction); False when another delivery already did."""
+    target = MediaItem(media_pk(item.media_id), MEDIA)
+    changes = [*actions, MediaItem.updated_at.set(now())]
+    pending = MediaItem.status == "pending"
+    if event is None:
+        return conditionally(lambda: target.update(actions=changes, condition=pending))
+    try:
+        with transaction() as tx:
+            tx.update(target, changes, condition=pending)
+            tx.emit(event)
+    except ConditionFailed:
+        return False
+    return True

@@ -51,6 +51,8 @@ OUTPUTS: dict[int, int] = {720: 2_500_000, 480: 1_000_000}
 AUDIO_BITRATE = 128_000
 AUDIO_RATE = 48_000
 OUTPUT_FPS_CAP = 60
+# Automatic moderation scores a frame at least this often, from the first (the poster's).
+SAMPLE_SECONDS = 2.0
 X264_OPTIONS = {"preset": "veryfast", "crf": "23", "profile": "high"}
 
 
@@ -62,6 +64,8 @@ class Transcoded:
     videos: dict[int, Path]  # output short edge → MP4 file
     poster: imaging.Rendered  # the first frame's four renditions and blurhash
     has_audio: bool
+    # A frame every SAMPLE_SECONDS from the first, turned, long edge imaging.SAMPLE_EDGE.
+    samples: tuple[Image.Image, ...] = ()
 
 
 def check_type(data: bytes, declared: str) -> None:
@@ -145,6 +149,9 @@ class _Decoding:
     last_time: float = 0.0
     frames: int = 0
     early_audio: list[Any] = field(default_factory=list)
+    rotation: int = 0  # the display matrix's, read from the first picture
+    samples: list[Image.Image] = field(default_factory=list)
+    next_sample: float = 0.0  # seconds from the first picture
     resampler: Any = field(init=False)
 
     def __post_init__(self) -> None:
@@ -181,12 +188,21 @@ class _Decoding:
             raise Rejected("too_long", f"over {MAX_SECONDS:.0f} s")
         if not self.outputs:
             self._start_outputs(frame)
+        if self.last_time >= self.next_sample:
+            self._sample(frame)
         for output in self.outputs.values():
             output.add_video(frame, self.last_time)
 
+    def _sample(self, frame: Any) -> None:
+        """Keep this frame, small, for moderation; the next one SAMPLE_SECONDS on (or the
+        first after a gap)."""
+        width, height = imaging.sample_size((frame.width, frame.height))
+        self.samples.append(_turn(frame.to_image(width=width, height=height), self.rotation))
+        self.next_sample = (self.last_time // SAMPLE_SECONDS + 1) * SAMPLE_SECONDS
+
     def _start_outputs(self, first: Any) -> None:
         """The poster and one output an edge, from the first picture (and the sound so far)."""
-        rotation = int(first.rotation or 0) % 360
+        rotation = self.rotation = int(first.rotation or 0) % 360
         self.poster = _turn(first.to_image(), rotation)
         with_audio = self.source.audio is not None
         self.outputs = {
@@ -233,6 +249,7 @@ class _Decoding:
             {edge: output.path for edge, output in self.outputs.items()},
             rendered,
             self.source.audio is not None,
+            tuple(self.samples),
         )
 
 

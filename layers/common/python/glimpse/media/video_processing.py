@@ -1,8 +1,9 @@
 """The transcoder's publishing step: a video upload → MP4s, poster renditions, a ready item.
 
 `processing.process_upload` has already matched the upload to its pending item and checked
-its size; this writes the upload to local storage (PyAV reads a file), transcodes it, puts the
-outputs where the CDN serves them and settles the item, or rejects it with API.md's reason.
+its size; this writes the upload to local storage (PyAV reads a file), transcodes it, has its
+sampled frames moderated (glimpse.media.moderation), puts the outputs where the CDN serves them
+and settles the item, or rejects it with API.md's reason.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from glimpse import snapstart
 from glimpse.adapters import media_bucket
+from glimpse.media import moderation
 from glimpse.media.filters import PRESETS
 from glimpse.media.imaging import Rejected
 from glimpse.media.processing import (
@@ -21,6 +23,7 @@ from glimpse.media.processing import (
     UploadedObject,
     publish_renditions,
     reject,
+    reject_by_policy,
     settle_ready,
 )
 from glimpse.models.media import MediaItem
@@ -55,6 +58,9 @@ def publish_video(
             result = video.transcode(source, item.content_type, outputs, preset)
         except Rejected as rejected:
             return reject(item, upload, rejected.reason, rejected.detail, started, size)
+        verdict = moderation.review(result.samples, upload.attempt)
+        if verdict.rejected:
+            return reject_by_policy(item, upload, verdict, started, size)
         keys = publish_renditions(item, upload, result.poster)
         videos: dict[str, str] = {}
         for edge, path in result.videos.items():
@@ -71,4 +77,5 @@ def publish_video(
             (size, written),
             MediaItem.duration_ms.set(result.duration_ms),
             MediaItem.videos.set(videos),
+            verdict=verdict,
         )

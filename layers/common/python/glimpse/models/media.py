@@ -7,12 +7,18 @@ ready and keeps it on a rejected item (its reason stays readable until then).
 
 `used_by` names the post or story that uses the item; `DELETING` while `DELETE /media` removes
 it (set under the condition that nothing uses it, so no post or story can take it meanwhile).
+
+Automatic moderation (glimpse.media.moderation) leaves, when it settles the item, the labels
+that scored above `ModerationReviewScore` (`auto_labels`, on a `ready` or a `rejected` item) and,
+on a ready item moderators must look at, why (`flagged`: `labels` or `moderation_failed`,
+written with its `media_flagged` event).
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -43,6 +49,17 @@ class ByOwner(GlobalSecondaryIndex["MediaItem"]):
     owner_id = UnicodeAttribute(hash_key=True)
 
 
+class AutoLabel(MapAttribute[str, object]):
+    """A label automatic moderation gave the upload, and its score (0..1)."""
+
+    label = UnicodeAttribute()
+    score = NumberAttribute()
+
+
+def auto_label(label: str, score: float) -> AutoLabel:
+    return AutoLabel(label=label, score=score)
+
+
 class MediaItem(Model):
     Meta = table_meta("media_table")
 
@@ -67,6 +84,8 @@ class MediaItem(Model):
     # Sent in a direct message: it stays as long as its owner's account does (the message
     # shows it), whatever happens to a post that also shows it.
     in_messages = BooleanAttribute(null=True)
+    auto_labels = ListAttribute[AutoLabel](of=AutoLabel, null=True)  # strongest first
+    flagged = UnicodeAttribute(null=True)  # labels | moderation_failed: moderators look at it
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
