@@ -152,6 +152,7 @@ def test_the_local_moderation_model_is_packaged_only_when_a_deployer_opts_in(
         opted_in = _planned(target, tmp_path, LOCAL_MODERATION="1")
         assert f'--no-deps -r "{ROOT}/{weights}"' in opted_in.replace("\\\n\t", "")
         assert f'-r "{ROOT}/requirements-moderation.txt"' in opted_in
+        assert "rm -rf onnxruntime/transformers" in opted_in.replace("\\\n\t", "")
     assert "requirements-moderation" not in _planned(
         "build-PostsFunction", tmp_path, LOCAL_MODERATION="1"
     )
