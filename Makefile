@@ -77,6 +77,7 @@ unit integration e2e: $(STAMP) ## Run one test suite
 bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.cold_start
 	$(PY) -m benchmarks.thumbnails
+	$(PY) -m benchmarks.moderation
 	$(PY) -m benchmarks.fanout
 	$(PY) -m benchmarks.feed
 	$(PY) -m benchmarks.hot_items

@@ -137,3 +137,19 @@ def test_hostile_uploads_settle_and_leave_no_message_behind(
         assert (media["status"], media["reason"]) == expected, case.name
     queue_drained(cloud, "UploadsQueue")  # the last batch may still be finishing
     assert queue_counts(cloud, "UploadsDeadLetterQueue") == dict.fromkeys(QUEUE_COUNTS, "0")
+
+
+def test_the_local_model_flags_an_upload_for_moderators(alice: Client, cloud: LocalCloud) -> None:
+    """The local cloud moderates with the real model (ModerationMode=local): a drawn figure
+    it scores about 0.8 for nudity is published, flagged, with its labels on the item."""
+    figure = images.encode(images.drawn_figure(), "JPEG", quality=92)
+    media = upload_image(alice, figure, "image/jpeg")
+    assert media["status"] == "ready", media
+    assert "auto_labels" not in media  # for moderators, not for the uploader
+    stored = cloud.provisioner.client("dynamodb").get_item(
+        TableName=cloud.ref("MediaTable"),
+        Key={"pk": {"S": f"MEDIA#{media['media_id']}"}, "sk": {"S": "MEDIA"}},
+        ConsistentRead=True,
+    )["Item"]
+    assert stored["flagged"] == {"S": "labels"}
+    assert [entry["M"]["label"]["S"] for entry in stored["auto_labels"]["L"]] == ["nudity"]
