@@ -327,13 +327,13 @@ def test_an_item_deleted_while_the_thumbnailer_works_leaves_no_file(
     media_id, key = uploaded(stack, alice)
     real = getattr(processing, step)
 
-    def delete_meanwhile(*args: Any) -> Any:
+    def delete_meanwhile(*args: Any, **kwargs: Any) -> Any:
         listed_before = mock.patch.object(files, "keys_under", return_value=())
         with listed_before if step == "_settle" else contextlib.nullcontext():
             assert delete(alice, media_id) == (204, None)
         if step == "_settle":
             assert len(keys(stack, f"renditions/{media_id}/")) == len(SIZES)
-        return real(*args)
+        return real(*args, **kwargs)
 
     with mock.patch.object(processing, step, delete_meanwhile):
         assert deliver(notification_record(stack, key)) == []

@@ -6,15 +6,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from glimpse.config import get_settings
-from glimpse.media import local_model, moderation, service
+from glimpse.media import local_model, moderation, processing, service
+from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.outbox import OutboxEvent
 from tests import images, videos
 from tests.integration.conftest import Stack
+from tests.integration.iam import unattributed
 from tests.integration.test_thumbnailer import (
     deliver,
     exists,
@@ -162,3 +165,24 @@ def test_a_video_above_the_reject_score_publishes_nothing(
     assert settled.videos is None
     for kept in (key, f"renditions/{media_id}/720.mp4", f"renditions/{media_id}/320.jpg"):
         assert not exists(stack, kept), kept
+
+
+def test_a_flagged_upload_whose_item_went_meanwhile_emits_nothing_and_leaves_no_file(
+    stack: Stack, user: dict[str, str]
+) -> None:
+    """The item is deleted between the renditions and the settling transaction: the
+    transaction's condition fails, so no event is written, and the files go again."""
+    media_id, key = upload(stack, user, FIGURE, "image/jpeg")
+    real = processing._settle
+
+    def deleted_first(*actions: Any, **kwargs: Any) -> bool:
+        with unattributed():
+            MediaItem(media_pk(media_id), MEDIA).delete()
+        return real(*actions, **kwargs)
+
+    with mock.patch.object(processing, "_settle", deleted_first):
+        assert deliver(notification_record(stack, key)) == []
+    assert service.find(media_id) is None
+    assert flagged_events(media_id) == []
+    for left in (f"renditions/{media_id}/320.jpg", f"originals/{user['id']}/{media_id}", key):
+        assert not exists(stack, left), left

@@ -36,6 +36,17 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], PartialItemFailureResponse]
+# The settings (glimpse.config) an uploads consumer reads, for the thumbnailer and the
+# transcoder: the media item, the bucket, Idempotency, moderation and its event's outbox.
+UPLOADS_SETTINGS = (
+    "events_table",
+    "idempotency_table",
+    "media_bucket",
+    "media_table",
+    "moderation_mode",
+    "moderation_reject_score",
+    "moderation_review_score",
+)
 
 
 def uploads_consumer(
