@@ -47,6 +47,17 @@ DOMAINS = {
     "IndexerFunction": {"search"},
     "MediaFunction": {"graph", "media"},
     "MessagesFunction": {"graph", "media", "messages", "realtime", "stories", "users"},
+    # a report's target is checked as reading it would be; a suspension ends sessions
+    "ModerationFunction": {
+        "auth",
+        "graph",
+        "media",
+        "moderation",
+        "posts",
+        "realtime",
+        "stories",
+        "users",
+    },  # fmt: skip
     "NotificationsFunction": {"graph", "media", "notifications", "posts", "users"},
     "NotifierFunction": {"graph", "media", "notifications", "posts", "realtime", "users"},
     "PostsFunction": {"graph", "media", "posts", "users"},
@@ -67,7 +78,8 @@ DOMAINS = {
 # domain events; the docs function serves routes too, with nothing to validate.
 ROUTES = {
     "AuthFunction", "ExportsFunction", "FeedFunction", "GraphFunction", "MediaFunction",
-    "MessagesFunction", "NotificationsFunction", "PostsFunction", "SearchFunction",
+    "MessagesFunction", "ModerationFunction", "NotificationsFunction", "PostsFunction",
+    "SearchFunction",
     "StoriesFunction", "UsersFunction",
 }  # fmt: skip
 EVENTS = {

@@ -73,6 +73,7 @@ class Settings:
     moderation_mode: str = "off"
     moderation_reject_score: float = 0.9
     moderation_review_score: float = 0.6
+    moderation_table: str = ""  # reports, cases and the moderators' log (glimpse.moderation)
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -121,6 +122,7 @@ _ENV = {
     "moderation_mode": "MODERATION_MODE",
     "moderation_reject_score": "MODERATION_REJECT_SCORE",
     "moderation_review_score": "MODERATION_REVIEW_SCORE",
+    "moderation_table": "MODERATION_TABLE",
 }
 
 

@@ -307,6 +307,54 @@ class ExportReady(Event):
     export_id: str
 
 
+# --------------------------------------------------------------------------- moderation
+class ContentReported(Event):
+    """A report that counts: the first of its reporter on its target (glimpse.moderation).
+    The counters consumer adds it to the target's case and opens the case for review."""
+
+    type: Literal["content_reported"] = "content_reported"
+    target_type: Literal["post", "comment", "story", "message", "user"]
+    target_id: str
+    reporter_id: str
+    reason: str
+
+
+class ContentRemoved(Event):
+    """A moderator removed a post, comment, story or message: shown to its author only
+    (`removed: true`) until `content_restored`. `parent_id` is a comment's post or a
+    message's conversation."""
+
+    type: Literal["content_removed"] = "content_removed"
+    target_type: Literal["post", "comment", "story", "message"]
+    target_id: str
+    owner_id: str
+    parent_id: str | None = None
+
+
+class ContentRestored(Event):
+    """A moderator took a removal back: the content is shown again as before."""
+
+    type: Literal["content_restored"] = "content_restored"
+    target_type: Literal["post", "comment", "story", "message"]
+    target_id: str
+    owner_id: str
+    parent_id: str | None = None
+
+
+class AccountSuspended(Event):
+    """A moderator suspended the account: hidden as a deleted account is (its profile moved
+    aside, its contributions out of others' counts), its sign-in disabled, until
+    `account_unsuspended`."""
+
+    type: Literal["account_suspended"] = "account_suspended"
+    user_id: str
+
+
+class AccountUnsuspended(Event):
+    type: Literal["account_unsuspended"] = "account_unsuspended"
+    user_id: str
+
+
 type DomainEvent = Annotated[
     PostCreated
     | PostDeleted
@@ -337,7 +385,12 @@ type DomainEvent = Annotated[
     | StoryViewed
     | StoryLiked
     | ExportRequested
-    | ExportReady,
+    | ExportReady
+    | ContentReported
+    | ContentRemoved
+    | ContentRestored
+    | AccountSuspended
+    | AccountUnsuspended,
     Field(discriminator="type"),
 ]
 

@@ -97,3 +97,35 @@ def partition_page[M: Model](
         prefix=prefix,
         newest_first=newest_first,
     )
+
+
+def keyed_page[M: Model](
+    query: Callable[..., Any],
+    hash_key: str,
+    key_attributes: tuple[str, ...],
+    *,
+    list_id: str,
+    cursor: str | None,
+    limit: int,
+    newest_first: bool = False,
+) -> tuple[list[M], str | None]:
+    """One page of an index partition whose sort key is not unique (a count): the position
+    is the last item's keys as DynamoDB's `ExclusiveStartKey` names them (`key_attributes`:
+    the table's and the index's keys), sealed as every cursor is."""
+    position = decode_cursor(list_id, cursor)
+    start = position.get("start") if position else None
+    if position is not None and not isinstance(start, dict):
+        raise BadRequest("The cursor is not valid for this list.", [field_error("cursor", "stale")])
+    found = query(
+        hash_key,
+        limit=limit + 1,
+        scan_index_forward=not newest_first,
+        last_evaluated_key=start,
+    )
+    items: list[M] = list(found)
+    more = len(items) > limit
+    items = items[:limit]
+    if not more:
+        return items, None
+    serialized = items[-1].serialize()
+    return items, encode_cursor(list_id, {"start": {a: serialized[a] for a in key_attributes}})

@@ -70,17 +70,22 @@ type Pages = Callable[[str | None], tuple[list[Contribution], str | None]]
 
 def table(owner: str, steps: Mapping[type[Withdrawal], Callable[[Any, Send], Stats]]) -> Table:
     """An aggregate's withdrawal table: `account_deleted` starts each job, `account_restored`
-    starts it returning, and continuations run the same step."""
+    starts it returning (as do a suspension and its end), and continuations run the same step."""
+    leaving = tuple(_starts(job, step, False) for job, step in steps.items())
+    returning = tuple(_starts(job, step, True) for job, step in steps.items())
+    # A suspended account is hidden as a deleted one is (glimpse.moderation.suspension).
     reactions: dict[type[events.Event], tuple[Reaction, ...]] = {
-        events.AccountDeleted: tuple(_starts(job, step, False) for job, step in steps.items()),
-        events.AccountRestored: tuple(_starts(job, step, True) for job, step in steps.items()),
+        events.AccountDeleted: leaving,
+        events.AccountSuspended: leaving,
+        events.AccountRestored: returning,
+        events.AccountUnsuspended: returning,
     }
     jobs: dict[type[Job], Callable[[Any, Send], Stats]] = dict(steps.items())
     return Table(owner=owner, reactions=reactions, jobs=jobs)
 
 
 def _starts(job: type[Withdrawal], step: Callable[[Any, Send], Stats], returning: bool) -> Reaction:
-    def react(event: events.AccountDeleted | events.AccountRestored, send: Send) -> Stats:
+    def react(event: Any, send: Send) -> Stats:  # an account's leaving or return
         return step(job(event_id=event.event_id, user_id=event.user_id, returning=returning), send)
 
     return react

@@ -227,6 +227,16 @@ def sign_out_everywhere(username: str) -> None:
     _on_user("admin_user_global_sign_out", username)
 
 
+def disable_user(username: str) -> bool:
+    """No sign-in or refresh for the account until `enable_user` (AdminDisableUser); its
+    ID tokens stay valid until they expire (glimpse.sessions refuses them)."""
+    return _on_user("admin_disable_user", username)
+
+
+def enable_user(username: str) -> bool:
+    return _on_user("admin_enable_user", username)
+
+
 def delete_user(username: str) -> bool:
     """The account leaves the user pool (AdminDeleteUser); False if it was gone already."""
     return _on_user("admin_delete_user", username)

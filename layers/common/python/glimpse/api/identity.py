@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,25 @@ def identify(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Re
             raise Forbidden("This account is deleted; POST /me/restore brings it back.")
     app.append_context(caller=found, claims=dict(claims))  # type: ignore[no-untyped-call]
     return next_middleware(app)
+
+
+MODERATORS = "moderators"  # the user-pool group (template.yaml)
+
+
+def groups_of(claims: dict[str, str]) -> set[str]:
+    """The caller's user-pool groups from `cognito:groups`, as API Gateway passes it: one
+    string (`a,b` from a REST API authorizer; `[a b]` or a JSON list elsewhere)."""
+    raw = str(claims.get("cognito:groups") or "").strip().strip("[]")
+    return {g.strip().strip('"') for g in re.split(r"[,\s]+", raw) if g.strip().strip('"')}
+
+
+def moderator(app: APIGatewayRestResolver) -> Caller:
+    """The caller, if a member of the moderators group (403 otherwise). Membership is what
+    the caller's ID token says: someone added to the group signs in again to act."""
+    found = caller(app)
+    if MODERATORS not in groups_of(app.context.get("claims") or {}):
+        raise Forbidden("Only moderators may use this route.")
+    return found
 
 
 def session_id(app: APIGatewayRestResolver) -> str | None:

@@ -22,7 +22,7 @@ from glimpse.auth.service import end_sessions_elsewhere, signed_in
 from glimpse.clock import now
 from glimpse.config import get_settings
 from glimpse.directory import get_profile
-from glimpse.errors import Conflict
+from glimpse.errors import Conflict, Forbidden
 from glimpse.events import AccountDeleted, AccountErased, AccountRestored
 from glimpse.models.base import get_or_none
 from glimpse.models.outbox import OutboxEvent, later_key
@@ -78,7 +78,7 @@ def delete_account(user_id: str, body: DeleteMeIn) -> DeletionOut:
 RESTORE_ATTEMPTS = 3
 
 
-def _pending_as_read(aside: DeletedProfile) -> Any:
+def pending_as_read(aside: DeletedProfile) -> Any:
     """The deleted item is there with the count changes read (none lost by the restore)."""
     condition = DeletedProfile.pk.exists()
     for name in PENDING_COUNTS:
@@ -93,8 +93,10 @@ def restore_account(user_id: str) -> None:
     what changed while it was aside."""
     for _ in range(RESTORE_ATTEMPTS):
         aside = get_or_none(DeletedProfile, user_pk(user_id), DELETED)
-        if aside is None:
+        if aside is None or not aside.is_leaving:
             raise Conflict("This account is not waiting to be erased.")
+        if aside.is_suspended:
+            raise Forbidden("This account is suspended.")
         profile = aside.restored()
         profile.updated_at = now()
         try:
@@ -104,7 +106,7 @@ def restore_account(user_id: str) -> None:
                     condition=OutboxEvent.pk.exists(),
                     name="due",
                 )
-                tx.delete(aside, condition=_pending_as_read(aside), name="aside")
+                tx.delete(aside, condition=pending_as_read(aside), name="aside")
                 tx.save(profile, condition=UserProfile.pk.does_not_exist())
                 tx.update(
                     UniqueClaim(username_pk(aside.username), CLAIM),

@@ -13,6 +13,7 @@ from typing import Any
 from glimpse import events
 from glimpse.models.base import Model
 from glimpse.models.graph import AFFINITY, Edge, edge_key
+from glimpse.models.moderation import CASE, Case, reason_attribute, target_pk
 from glimpse.models.posts import POST, Post, post_pk
 from glimpse.models.stories import STORY, Story, story_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
@@ -89,6 +90,13 @@ def withdrawn_or_returned(event: events.CountsWithdrawn | events.CountsReturned)
     ]
 
 
+def reported(event: events.ContentReported) -> list[Delta]:
+    """A report counts in its target's case (made, or opened again, by the same write:
+    `Case.made_by_count`)."""
+    case = (Case, target_pk(event.target_type, event.target_id), CASE)
+    return [(case, "report_count", 1), (case, reason_attribute(event.reason), 1)]
+
+
 def story_viewed(event: events.StoryViewed) -> list[Delta]:
     return [((Story, story_pk(event.story_id), STORY), "view_count", 1)]
 
@@ -108,6 +116,7 @@ DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
     events.RequestApproved: followed,
     events.FollowRemoved: unfollowed,  # a follow, not a request
     events.StoryViewed: story_viewed,
+    events.ContentReported: reported,
     events.CountsWithdrawn: withdrawn_or_returned,
     events.CountsReturned: withdrawn_or_returned,
 }

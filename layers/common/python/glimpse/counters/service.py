@@ -28,7 +28,6 @@ from glimpse.events import (
 )
 from glimpse.models.base import Model
 from glimpse.models.batch import get_many
-from glimpse.models.graph import Edge, other_of
 from glimpse.models.outbox import AppliedEvent, applied_mark
 from glimpse.models.posts import Post, comment_sk, like_sk, post_pk
 from glimpse.models.transactions import ConditionFailed, Transaction, transaction
@@ -147,12 +146,11 @@ def _add(tx: Transaction, key: Key, changes: dict[str, int], name: str) -> None:
     actions = [getattr(model, a).add(n) for a, n in changes.items()]
     if model in REVISED:
         actions.append(model.revision.add(1))  # type: ignore[attr-defined]
-    if model is Edge and sum(changes.values()) > 0:
-        # an affinity edge is made by the first interaction; a decrement never makes one (an
-        # erased account's unlikes come after its edges went)
-        other = other_of(sk)
-        made = [Edge.other_id.set(other), Edge.about.set(other)]
-        tx.update(Edge(pk, sk), actions=[*actions, *made])
+    made_by_count = getattr(model, "made_by_count", None)
+    if made_by_count is not None and sum(changes.values()) > 0:
+        # an item its first count makes (an affinity edge, a report's case); a decrement
+        # never makes one (an erased account's unlikes come after its edges went)
+        tx.update(model(pk, sk), actions=[*actions, *made_by_count(pk, sk)])
     else:
         tx.update(
             model(pk, sk),

@@ -2,6 +2,7 @@
 
 - a block, either way: the other side does not exist (404);
 - a private account's content, to anyone but the owner and approved followers: 403;
+- content a moderator removed, to anyone but its author: as if it did not exist;
 - everything else is visible.
 """
 
@@ -45,6 +46,12 @@ class Relation:
     @property
     def can_see_content(self) -> bool:
         return self.is_self or (not self.blocked and (self.follows or not self.owner.is_private))
+
+
+def removed_for(viewer_id: str, author_id: str, removed_at: object) -> bool:
+    """Whether a moderator's removal (`removed_at`, None if none) hides the content from
+    `viewer`: from everyone but its author, who sees it with `removed: true`."""
+    return removed_at is not None and viewer_id != author_id
 
 
 def relation_keys(viewer_id: str, owner_id: str) -> list[tuple[type[Edge], tuple[str, str]]]:

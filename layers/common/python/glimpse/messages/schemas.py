@@ -66,6 +66,7 @@ class MessageOut(Schema):
     story_id: str | None = Field(default=None, description="A reply to this story.")
     client_message_id: str | None = None
     created_at: Timestamp
+    removed: bool = False  # a moderator removed it: only its sender sees it
 
 
 class ConversationOut(Schema):

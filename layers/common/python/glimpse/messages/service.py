@@ -41,6 +41,7 @@ from glimpse.graph.access import (
     listed,
     listed_and_gone,
     no_block_checks,
+    removed_for,
 )
 from glimpse.media.service import ready_media_of
 from glimpse.media.service import view as media_view
@@ -237,7 +238,7 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
         e.conversation_id: m
         for e in entries
         if (m := fetched.get(Message, (messages_pk(e.conversation_id), str(e.activity))))
-        and (m.sender_id == caller_id or m.sender_id in shown or m.sender_id in gone)
+        and _shown(m, caller_id, shown, gone)
         and not _hidden(caller_id, e, m.sender_id, m.text, hides)
     }
     media = _media([m for m in lasts.values() if m.media_id])
@@ -350,7 +351,7 @@ def messages(
         items=[
             _view(m, shown, caller_id, media)
             for m in items
-            if (m.sender_id in shown or m.sender_id in gone)
+            if _shown(m, caller_id, shown, gone)
             and not _hidden(caller_id, entry, m.sender_id, m.text, hides)
         ],
         next_cursor=next_cursor,
@@ -570,6 +571,15 @@ def _move_read(member_id: str, conversation_id: str, message_id: str) -> None:
     )
 
 
+def _shown(message: Message, caller_id: str, shown: Iterable[str], gone: set[str]) -> bool:
+    """A message the caller sees: its own, or a member's it may see (a deleted account's
+    too), unless a moderator removed it."""
+    if message.sender_id == caller_id:
+        return True
+    listed = message.sender_id in shown or message.sender_id in gone
+    return listed and not removed_for(caller_id, message.sender_id, message.removed_at)
+
+
 def _media(items: Iterable[Message]) -> Fetched:
     keys = [(MediaItem, (media_pk(str(m.media_id)), MEDIA)) for m in items]
     return get_many(keys) if keys else Fetched()
@@ -588,4 +598,5 @@ def _view(
         story_id=message.story_id,
         client_message_id=message.client_message_id,
         created_at=message.created_at,
+        removed=message.removed_at is not None,
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, start_after, table_meta
@@ -57,6 +58,12 @@ class Edge(Model):
     follower_gone_at = NumberAttribute(null=True)
     followee_gone_at = NumberAttribute(null=True)
     by_about = ByAbout()
+
+    @classmethod
+    def made_by_count(cls, _pk: str, sk: str) -> list[Action]:
+        """An affinity edge is made by the first interaction the counters add."""
+        other = other_of(sk)
+        return [cls.other_id.set(other), cls.about.set(other)]
 
 
 ABOUT_KINDS = (REQUEST, BLOCKS, AFFINITY, CLOSE)

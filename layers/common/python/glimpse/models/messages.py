@@ -21,7 +21,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, table_meta
 
@@ -72,6 +72,17 @@ class Pointer(Model):
     target_id = UnicodeAttribute()
 
 
+class ByMessageId(GlobalSecondaryIndex["Message"]):
+    """A message by its id alone (a report names only that); a client-id item carries the
+    id too, so a lookup keeps the `MSGS#` key."""
+
+    class Meta:
+        index_name = "ByMessageId"
+        projection = KeysOnlyProjection()
+
+    message_id = UnicodeAttribute(hash_key=True)
+
+
 class Message(Model):
     Meta = table_meta("messages_table")
 
@@ -85,6 +96,8 @@ class Message(Model):
     story_id = UnicodeAttribute(null=True)
     client_message_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    removed_at = UTCDateTimeAttribute(null=True)  # by a moderator (shown to its sender only)
+    by_message_id = ByMessageId()
 
 
 class ByActivity(GlobalSecondaryIndex["InboxEntry"]):

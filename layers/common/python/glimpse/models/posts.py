@@ -6,6 +6,8 @@ Keys (`pk`, `sk`):
 - comment: `POST#<post_id>` / `COMMENT#<comment_id>` (ULIDs: oldest first)
 ByActor (sparse, keys only): `ACTOR#<user_id>`: the likes and comments one account made,
 on anyone's posts (what erasing the account removes).
+ByCommentId (keys only): `comment_id`: a comment found by its id alone (a report's target).
+`removed_at` on a post or comment: a moderator removed it (shown to its author only).
 """
 
 from __future__ import annotations
@@ -63,6 +65,16 @@ class ByActor(GlobalSecondaryIndex["Like"]):
     actor_pk = UnicodeAttribute(hash_key=True)
 
 
+class ByCommentId(GlobalSecondaryIndex["Comment"]):
+    """A comment by its id alone (a report names only that): comment items only."""
+
+    class Meta:
+        index_name = "ByCommentId"
+        projection = KeysOnlyProjection()
+
+    comment_id = UnicodeAttribute(hash_key=True)
+
+
 class ByAuthor(GlobalSecondaryIndex["Post"]):
     class Meta:
         index_name = "ByAuthor"
@@ -92,6 +104,7 @@ class Post(Model):
     created_at = UTCDateTimeAttribute()
     author_pk = UnicodeAttribute()
     post_sk = UnicodeAttribute()
+    removed_at = UTCDateTimeAttribute(null=True)  # by a moderator
     by_author = ByAuthor()
 
 
@@ -120,3 +133,5 @@ class Comment(Model):
     created_at = UTCDateTimeAttribute()
     actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on comments from older releases)
     withdrawn_at = NumberAttribute(null=True)  # as on likes
+    removed_at = UTCDateTimeAttribute(null=True)  # by a moderator
+    by_comment_id = ByCommentId()

@@ -135,6 +135,7 @@ class Story(Model):
     expires_at = TTLAttribute()
     owner_pk = UnicodeAttribute()
     story_sk = UnicodeAttribute()
+    removed_at = UTCDateTimeAttribute(null=True)  # by a moderator (shown to its owner only)
     by_owner = ByOwner()
     expiry_pk = UnicodeAttribute(null=True)  # absent on stories made before ByExpiry
     by_expiry = ByExpiry()

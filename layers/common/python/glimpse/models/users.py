@@ -93,8 +93,8 @@ PENDING_COUNTS = ("followers_count", "following_count", "posts_count")
 
 
 class DeletedProfile(Model):
-    """An account waiting to be erased: its profile item as it was (`snapshot`, DynamoDB's
-    JSON), and what erasing or restoring it needs."""
+    """An account waiting to be erased, or suspended: its profile item as it was (`snapshot`,
+    DynamoDB's JSON), and what erasing or restoring it needs."""
 
     Meta = table_meta("users_table")
 
@@ -105,8 +105,10 @@ class DeletedProfile(Model):
     email = UnicodeAttribute()
     snapshot = UnicodeAttribute()
     deleted_at = UTCDateTimeAttribute()
-    erase_after = UTCDateTimeAttribute()
-    erasure_event_id = UnicodeAttribute()  # the delayed `account_erased` (glimpse.models.outbox)
+    # Absent on an account aside only because a moderator suspended it: nothing erases it.
+    erase_after = UTCDateTimeAttribute(null=True)
+    erasure_event_id = UnicodeAttribute(null=True)  # the delayed `account_erased` (outbox)
+    suspended_at = UTCDateTimeAttribute(null=True)  # by a moderator (glimpse.moderation)
     # Count changes that arrived while the profile was aside (another deleted account's
     # withdrawal or return, glimpse.withdrawal): added to the snapshot's counts on restore.
     pending_followers_count = NumberAttribute(null=True)
@@ -129,6 +131,29 @@ class DeletedProfile(Model):
             erase_after=erase_after,
             erasure_event_id=event_id,
         )
+
+    @classmethod
+    def suspension(cls, profile: UserProfile, moment: datetime) -> DeletedProfile:
+        """`profile` moved aside by a moderator's suspension (no erasure follows)."""
+        return cls(
+            profile.pk,
+            DELETED,
+            user_id=profile.user_id,
+            username=profile.username,
+            email=profile.email,
+            snapshot=json.dumps(profile.serialize()),
+            deleted_at=moment,
+            suspended_at=moment,
+        )
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def is_leaving(self) -> bool:
+        """Whether its owner deleted it (an erasure is due), rather than only a suspension."""
+        return self.erasure_event_id is not None
 
     def profile(self) -> UserProfile:
         """The profile as it was when the account was deleted."""

@@ -27,6 +27,7 @@ NotificationType = Literal[
     "story_like",
     "export_ready",
     "login",
+    "content_removed",
 ]
 Setting = Literal["likes", "comments", "follows", "mentions"]
 
@@ -50,6 +51,7 @@ SETTINGS: tuple[Setting, ...] = ("likes", "comments", "follows", "mentions")
 ACCOUNT: dict[NotificationType, str] = {
     "export_ready": "Your data export is ready to download",
     "login": "New login",
+    "content_removed": "A moderator removed your content for breaking the community rules",
 }
 
 
@@ -90,6 +92,10 @@ def story_like_key(story_id: str, user_id: str) -> str:
 
 def export_key(export_id: str) -> str:
     return f"export#{export_id}"
+
+
+def removed_key(target_type: str, target_id: str) -> str:
+    return f"removed#{target_type}#{target_id}"
 
 
 def login_key(event_id: str) -> str:

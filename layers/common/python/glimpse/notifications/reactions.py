@@ -13,12 +13,13 @@ asks for nothing, as its removal may arrive first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from glimpse.events import (
     CommentAdded,
+    ContentRemoved,
     Event,
     ExportReady,
     FollowCreated,
@@ -195,6 +196,22 @@ def _new_device_login(event: NewDeviceLogin, _facts: Fetched) -> Asked:
     return [Told(target, None, event.occurred_at)]
 
 
+def _content_removed(event: ContentRemoved, _facts: Fetched) -> Asked:
+    """The author is told what went (a removal taken back leaves the notice: it happened)."""
+    key = kinds.removed_key(event.target_type, event.target_id)
+    target = Target(
+        event.owner_id,
+        key,
+        "content_removed",
+        post_id=event.target_id if event.target_type == "post" else None,
+        comment_id=event.target_id if event.target_type == "comment" else None,
+        story_id=event.target_id if event.target_type == "story" else None,
+    )
+    if event.target_type == "comment":
+        target = replace(target, post_id=event.parent_id)
+    return [Told(target, None, event.occurred_at)]
+
+
 REACTIONS: dict[type[Event], Reaction[Any]] = {
     PostLiked: Reaction(_liked, facts=_like_of),
     PostUnliked: Reaction(_unliked),
@@ -206,4 +223,5 @@ REACTIONS: dict[type[Event], Reaction[Any]] = {
     StoryLiked: Reaction(_story_liked),
     ExportReady: Reaction(_export_ready),
     NewDeviceLogin: Reaction(_new_device_login),
+    ContentRemoved: Reaction(_content_removed),
 }

@@ -18,7 +18,7 @@ from typing import Any
 
 from glimpse.clock import now, time_of
 from glimpse.directory import UserSummary
-from glimpse.graph.access import listed
+from glimpse.graph.access import listed, removed_for
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.exports import Export, export_sk, exports_pk
 from glimpse.models.graph import REQUEST, Edge, edge_key
@@ -107,6 +107,8 @@ class _Page:
         found = content.get(Comment, comment) if comment else None
         if comment and found is None:
             return False
+        if found is not None and removed_for(self.recipient_id, found.author_id, found.removed_at):
+            return False  # a moderator removed it: its author alone sees it
         if n.type == "comment" and found is not None and self.hides.hides(found.text):
             return False  # a comment on the recipient's post holding one of their hidden words
         if n.story_id:

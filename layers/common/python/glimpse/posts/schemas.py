@@ -42,6 +42,8 @@ class PostOut(Schema):
     comment_count: int
     liked_by_me: bool
     created_at: Timestamp
+    # A moderator removed it: only its author sees it, with this set (API.md).
+    removed: bool = False
 
 
 class LikeOut(Schema):
@@ -61,3 +63,4 @@ class CommentOut(Schema):
     author: UserSummary
     text: str
     created_at: Timestamp
+    removed: bool = False  # as on a post

@@ -26,6 +26,7 @@ from glimpse.graph.access import (
     refusal,
     relation,
     relation_from,
+    removed_for,
     require_content,
     still_allowed,
 )
@@ -383,9 +384,12 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
             author=authors[c.author_id],
             text=c.text,
             created_at=c.created_at,
+            removed=c.removed_at is not None,
         )
         for c in found
-        if c.author_id in authors and not (c.author_id != viewer_id and hides.hides(c.text))
+        if c.author_id in authors
+        and not removed_for(viewer_id, c.author_id, c.removed_at)
+        and not (c.author_id != viewer_id and hides.hides(c.text))
     ]
     return Page[CommentOut](items=items, next_cursor=next_cursor)
 

@@ -8,7 +8,7 @@ its length (up to 100 keys per request).
 from __future__ import annotations
 
 from glimpse.directory import summary
-from glimpse.graph.access import relation_from, relation_keys
+from glimpse.graph.access import relation_from, relation_keys, removed_for
 from glimpse.media.service import view as media_view
 from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, Key
@@ -44,9 +44,12 @@ def may_see(viewer_id: str, post: Post, fetched: Fetched) -> bool:
 
 
 def is_hidden(viewer_id: str, post: Post, fetched: Fetched) -> bool:
-    """A post with a rejected media item is shown to its author only (who may delete it)."""
+    """A post a moderator removed, or with a rejected media item, is shown to its author
+    only (who may delete it)."""
     if viewer_id == post.author_id:
         return False
+    if removed_for(viewer_id, post.author_id, post.removed_at):
+        return True
     for media_id in post.media_ids:
         item = fetched.get(MediaItem, (media_pk(media_id), MEDIA))
         if item is not None and item.status == "rejected":
@@ -76,4 +79,5 @@ def post_view(viewer_id: str, post: Post, fetched: Fetched) -> PostOut | None:
         comment_count=int(post.comment_count),
         liked_by_me=fetched.get(Like, (post_pk(post.post_id), like_sk(viewer_id))) is not None,
         created_at=post.created_at,
+        removed=post.removed_at is not None,
     )

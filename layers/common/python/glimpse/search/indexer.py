@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from glimpse.adapters import search
 from glimpse.models.batch import Fetched, get_many
+from glimpse.models.moderation import is_removed
 from glimpse.models.posts import POST, Post, author_pk, post_id_of, post_pk
 from glimpse.models.streams import StreamRecord
 from glimpse.models.users import DELETED as MOVED_ASIDE
@@ -146,6 +147,9 @@ def _plan_post(
         aside = fetched.get(DeletedProfile, (user_pk(post.author_id), MOVED_ASIDE))
         version = aside_post_version(post, aside) if aside is not None else DELETED
         plan.add(key, record_id, [_versioned("delete", key, version)])
+        return
+    if is_removed(post):  # a moderator's removal: out of search and explore
+        plan.add(key, record_id, [_versioned("delete", key, post_version(post, author))])
         return
     plan.add(
         key,

@@ -14,6 +14,7 @@ from glimpse.graph.access import (
     Relation,
     relation_from,
     relation_keys,
+    removed_for,
     require_content,
 )
 from glimpse.models.base import get_or_none
@@ -92,6 +93,8 @@ def visible(viewer_id: str, story: Story) -> tuple[Relation, Fetched]:
     if owner is None:
         raise NotFound(MISSING)
     found = relation_from(fetched, viewer_id, owner)
+    if removed_for(viewer_id, story.owner_id, story.removed_at):
+        raise NotFound(MISSING)
     # Outside the audience the story does not exist, private account or not (404 before 403).
     if not (found.blocked or in_audience(story, viewer_id, fetched)):
         raise NotFound(MISSING)

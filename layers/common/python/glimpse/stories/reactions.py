@@ -6,15 +6,22 @@ from glimpse import events
 from glimpse.reactions import FOLLOWS_ONLY, Table
 from glimpse.stories import tray
 
+
+def of_story(event: events.ContentRemoved | events.ContentRestored) -> bool:
+    return event.target_type == "story"
+
+
 REACTIONS = Table(
     owner="stories",
     reactions={
         events.StoryCreated: (tray.story_created,),
         events.StoryRemoved: (tray.story_removed,),
+        events.ContentRemoved: (tray.story_removed,),  # a story's (`when`)
+        events.ContentRestored: (tray.story_created,),
         events.FollowCreated: (tray.followed,),
         events.RequestApproved: (tray.followed,),
         events.FollowRemoved: (tray.unfollowed,),
     },
-    when=FOLLOWS_ONLY,
+    when={**FOLLOWS_ONLY, events.ContentRemoved: of_story, events.ContentRestored: of_story},
     jobs={tray.StorySpread: tray.spread_story},
 )

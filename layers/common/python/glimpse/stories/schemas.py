@@ -37,6 +37,7 @@ class StoryOut(Schema):
     expires_at: Timestamp
     seen_by_me: bool
     view_count: int | None = Field(default=None, description="The owner's own stories only.")
+    removed: bool = False  # a moderator removed it: only its owner sees it
 
 
 class StoryList(Schema):

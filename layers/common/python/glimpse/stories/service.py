@@ -13,6 +13,7 @@ from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
 from glimpse.events import StoryCreated
 from glimpse.graph.access import (
     relation,
+    removed_for,
     require_content,
 )
 from glimpse.media.service import unused_media
@@ -53,6 +54,8 @@ def _view(viewer_id: str, story: Story, owner: UserProfile, fetched: Fetched) ->
     mine = viewer_id == story.owner_id
     if media is None or (not mine and media.status != "ready"):
         return None
+    if removed_for(viewer_id, story.owner_id, story.removed_at):
+        return None
     seen = fetched.get(StoryView, (story_pk(story.story_id), view_sk(viewer_id))) is not None
     return StoryOut(
         story_id=story.story_id,
@@ -62,6 +65,7 @@ def _view(viewer_id: str, story: Story, owner: UserProfile, fetched: Fetched) ->
         expires_at=story.expires_at,
         seen_by_me=seen,
         view_count=int(story.view_count or 0) if mine else None,
+        removed=story.removed_at is not None,
     )
 
 

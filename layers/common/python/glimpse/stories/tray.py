@@ -32,6 +32,7 @@ from glimpse.models.base import get_or_none
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.feed import followed_celebrities
 from glimpse.models.graph import CLOSE, FOLLOWER, FOLLOWS, Edge, edge_key
+from glimpse.models.moderation import is_removed
 from glimpse.models.stories import (
     MARKER,
     SEEN,
@@ -67,14 +68,16 @@ class StorySpread(Job):
 
 
 # --------------------------------------------------------------------------- reactions
-def story_created(event: events.StoryCreated, send: Send) -> Stats:
-    story = get_or_none(Story, story_pk(event.story_id), STORY)
-    if story is None:
-        return Stats(notes=["story gone before its fan-out"])
+def story_created(event: events.StoryCreated | events.ContentRestored, send: Send) -> Stats:
+    """A new story, or one a moderator restored: its markers into the audience's trays."""
+    story_id = event.target_id if isinstance(event, events.ContentRestored) else event.story_id
+    story = get_or_none(Story, story_pk(story_id), STORY)
+    if story is None or is_removed(story):
+        return Stats(notes=["story gone (or removed) before its fan-out"])
     job = StorySpread(
         event_id=event.event_id,
-        story_id=event.story_id,
-        owner_id=event.owner_id,
+        story_id=story.story_id,
+        owner_id=story.owner_id,
         audience="close_friends" if story.audience == "close_friends" else "followers",
         expires_at=int(story.expires_at.timestamp()),
         action="add",
@@ -82,11 +85,13 @@ def story_created(event: events.StoryCreated, send: Send) -> Stats:
     return spread_story(job, send)
 
 
-def story_removed(event: events.StoryRemoved, send: Send) -> Stats:
-    """An owner's delete: the markers go from followers' and close friends' trays both."""
+def story_removed(event: events.StoryRemoved | events.ContentRemoved, send: Send) -> Stats:
+    """An owner's delete, or a moderator's removal: the markers go from followers' and close
+    friends' trays both."""
+    story_id = event.target_id if isinstance(event, events.ContentRemoved) else event.story_id
     job = StorySpread(
         event_id=event.event_id,
-        story_id=event.story_id,
+        story_id=story_id,
         owner_id=event.owner_id,
         audience="everyone",
         expires_at=0,
@@ -287,4 +292,4 @@ def _markers(viewer_id: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]
 
 def _celebrity_stories(viewer_id: str) -> list[Story]:
     newest = each(lambda owner: live_stories(owner, True), followed_celebrities(viewer_id))
-    return [story for stories in newest for story in stories]
+    return [story for stories in newest for story in stories if not is_removed(story)]

@@ -1,0 +1,94 @@
+"""`POST /moderation/actions`: a moderator's decision on a target, and its line in the log.
+
+- `dismiss` closes the target's case (a later report by someone else opens it again);
+- `remove` / `restore` set or take off the content's removal mark in one transaction with the
+  case's decision, the log line and `content_removed` / `content_restored`: every read path
+  applies the mark (glimpse.graph.access.removed_for), and the aggregates that keep copies
+  react to the event (the trays, the author's notification; search follows the post's stream);
+- `suspend` / `unsuspend` act on an account (glimpse.moderation.suspension).
+
+An action that changes nothing (a removal of what is removed already) still answers 204 and
+is logged, so the log says what each moderator asked for.
+"""
+
+from __future__ import annotations
+
+from glimpse.clock import new_id, now
+from glimpse.errors import BadRequest, NotFound, field_error
+from glimpse.events import ContentRemoved, ContentRestored
+from glimpse.models.moderation import CASE, Case, ModerationAction, target_pk
+from glimpse.models.transactions import ConditionFailed, Transaction, transaction
+from glimpse.moderation import suspension, targets
+from glimpse.moderation.schemas import ActionIn
+
+CONTENT_ACTIONS = ("remove", "restore")
+ACCOUNT_ACTIONS = ("suspend", "unsuspend")
+
+
+def act(moderator_id: str, body: ActionIn) -> None:
+    target = targets.find(body.target_type, body.target_id)
+    if target is None:
+        raise NotFound(f"No such {body.target_type}.")
+    if body.action in CONTENT_ACTIONS and target.target_type not in targets.REMOVABLE:
+        raise _wrong_target(body.action, "a post, comment, story or message")
+    if body.action in ACCOUNT_ACTIONS and target.target_type != "user":
+        raise _wrong_target(body.action, "a user")
+    line = ModerationAction(
+        sk=(action_id := new_id()),
+        action_id=action_id,
+        moderator_id=moderator_id,
+        target_type=target.target_type,
+        target_id=target.target_id,
+        action=body.action,
+        note=body.note,
+        created_at=now(),
+    )
+    if body.action == "suspend":
+        suspension.suspend(target.owner_id)
+    elif body.action == "unsuspend":
+        suspension.unsuspend(target.owner_id)
+    if body.action in CONTENT_ACTIONS:
+        _remove_or_restore(target, line, removed=body.action == "remove")
+    else:
+        with transaction() as tx:
+            tx.save(line)
+            _decide(tx, target, body.action)
+
+
+def _wrong_target(action: str, what: str) -> BadRequest:
+    return BadRequest(
+        f"`{action}` acts on {what}.", [field_error("target_type", f"must be {what}")]
+    )
+
+
+def _decide(tx: Transaction, target: targets.Target, action: str) -> None:
+    """The case leaves the queue with the decision noted (made if there was none)."""
+    tx.update(
+        Case(target_pk(target.target_type, target.key_id), CASE),
+        actions=[
+            Case.queue.remove(),
+            Case.decision.set(action),
+            Case.decided_at.set(now()),
+            Case.target_type.set(target.target_type),
+            Case.target_id.set(target.key_id),
+        ],
+    )
+
+
+def _remove_or_restore(target: targets.Target, line: ModerationAction, removed: bool) -> None:
+    kind = ContentRemoved if removed else ContentRestored
+    event = kind(
+        target_type=target.target_type,
+        target_id=target.target_id,
+        owner_id=target.owner_id,
+        parent_id=target.parent_id,
+    )
+    try:
+        with transaction() as tx:
+            tx.save(line)
+            _decide(tx, target, line.action)
+            if target.removed != removed:
+                targets.mark(tx, target, removed)
+                tx.emit(event)
+    except ConditionFailed:
+        raise NotFound(f"No such {target.target_type}.") from None  # deleted meanwhile
