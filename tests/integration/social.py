@@ -24,6 +24,7 @@ from functions.feed import app as feed
 from functions.graph import app as graph
 from functions.media import app as media
 from functions.messages import app as messages
+from functions.moderation import app as moderation
 from functions.notifications import app as notifications
 from functions.notifier import app as notifier
 from functions.posts import app as posts
@@ -49,6 +50,7 @@ HANDLERS = {
     "messages": messages,
     "search": search,
     "exports": exports,
+    "moderation": moderation,
 }
 
 
@@ -125,9 +127,13 @@ def api(
     body: Any = None,
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    groups: str | None = None,
 ) -> tuple[int, Any]:
-    """Call a function's handler with the sample event `function/event`, as `user`."""
+    """Call a function's handler with the sample event `function/event`, as `user` (a member
+    of the user-pool `groups`, as the token's `cognito:groups` claim names them)."""
     sample = as_user(f"{function}/{event}", user.id, user.username)
+    if groups is not None:
+        sample["requestContext"]["authorizer"]["claims"]["cognito:groups"] = groups
     path = sample["resource"]
     for key, value in (params or {}).items():
         path = path.replace("{" + key + "}", value)

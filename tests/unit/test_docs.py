@@ -121,9 +121,6 @@ class Unbuilt:
 
 
 UNBUILT: dict[str, Unbuilt] = {
-    "reports and moderation": Unbuilt(
-        r"\breports\b|moderation", lambda d: _paths(d, r"report|moderat|flag")
-    ),
     "post edits": Unbuilt(
         r"post edits|edit\w* (?:a )?posts?",
         lambda d: [r for r in served(d) if r[0] in {"PUT", "PATCH"} and r[1].startswith("/posts")],
@@ -284,13 +281,13 @@ def test_the_route_checker_finds_an_unknown_route() -> None:
 
 
 def test_the_not_built_checker_finds_a_built_feature_called_unbuilt() -> None:
-    features = {"reports and moderation": UNBUILT["reports and moderation"]}
+    features = {"saved posts": UNBUILT["saved posts"]}
     page = "\n".join(
         [
             "Video and filters come next.",
-            "Reports and moderation are not built yet.",
+            "Saved posts are not built yet.",
             "## What is not built yet",
-            "- reports and moderation;",
+            "- saved posts;",
             "- stories, which exist",
             "  since November.",
             "## Other",
@@ -303,8 +300,8 @@ def test_the_not_built_checker_finds_a_built_feature_called_unbuilt() -> None:
     assert unfounded_not_built("## Not built yet\n\nNothing.", features) == [
         "'## Not built yet' heads no list of features"
     ]
-    document = {"paths": {"/reports": {"post": {}}}, "components": {"schemas": {}}}
-    assert UNBUILT["reports and moderation"].built(document) == [("POST", "/reports")]
+    document = {"paths": {"/me/saved": {"get": {}}}, "components": {"schemas": {}}}
+    assert UNBUILT["saved posts"].built(document) == [("GET", "/me/saved")]
     document = {"paths": {"/posts/{post_id}": {"patch": {}}}, "components": {"schemas": {}}}
     assert UNBUILT["post edits"].built(document) == [("PATCH", "/posts/{post_id}")]
 

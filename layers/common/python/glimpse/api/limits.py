@@ -62,6 +62,7 @@ BUDGETS = {
         Budget("follows", 60, HOUR, "user"),
         Budget("messages", 100, MINUTE, "user"),
         Budget("conversations", 20, DAY, "user"),
+        Budget("reports", 30, HOUR, "user"),
         Budget("writes", 300, MINUTE, "user"),  # every other write
     )
 }
@@ -83,6 +84,7 @@ ROUTES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/conversations"): ("conversations",),
     ("POST", "/conversations/{conversation_id}/messages"): ("messages",),
     ("POST", "/stories/{story_id}/reply"): ("messages",),
+    ("POST", "/reports"): ("reports",),
 }
 UNLIMITED_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -1,0 +1,174 @@
+"""Reports and moderation through the handlers, on moto with the template's stack: a report
+counts once per reporter in its target's case (by the counters consumer), moderators alone
+read the queue and act, and a removal hides the content from everyone but its author
+everywhere it is read, until it is restored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glimpse.models.base import get_or_none
+from glimpse.models.moderation import CASE, Case, target_pk
+from glimpse.models.users import CLAIM, DELETED, PROFILE, DeletedProfile, UniqueClaim, UserProfile
+from glimpse.models.users import user_pk, username_pk
+from tests.integration.conftest import Stack
+from tests.integration.social import (
+    User,
+    api,
+    feed_ids,
+    follow,
+    make_user,
+    post,
+    settle,
+)
+
+MODERATORS = "moderators"
+
+
+def report(user: User, target_type: str, target_id: str, reason: str = "spam") -> tuple[int, Any]:
+    body = {"target_type": target_type, "target_id": target_id, "reason": reason}
+    return api("moderation", "report", user, body=body)
+
+
+def act(moderator: User, target_type: str, target_id: str, action: str) -> int:
+    body = {"target_type": target_type, "target_id": target_id, "action": action}
+    status, answer = api("moderation", "moderation_action", moderator, body=body, groups=MODERATORS)
+    assert status == 204, answer
+    return status
+
+
+def queue(moderator: User) -> list[dict[str, Any]]:
+    status, body = api("moderation", "moderation_queue", moderator, groups=MODERATORS)
+    assert status == 200, body
+    return list(body["items"])
+
+
+def test_a_report_counts_once_per_reporter_and_opens_a_case(stack: Stack) -> None:
+    author, first, second, moderator = (make_user() for _ in range(4))
+    post_id = post(author, "buy cheap followers")
+    status, body = report(first, "post", post_id)
+    assert status == 202, body
+    again = report(first, "post", post_id, "scam")
+    assert again == (202, body)  # a repeat answers the first report
+    assert report(second, "post", post_id, "scam")[0] == 202
+    settle()
+    (case,) = [c for c in queue(moderator) if c["target_id"] == post_id]
+    assert case["report_count"] == 2
+    assert case["reasons"] == {"spam": 1, "scam": 1}
+    assert case["target"]["post_id"] == post_id
+    assert case["target"]["caption"] == "buy cheap followers"
+    assert case["first_reported_at"] is not None
+
+
+def test_what_a_reporter_cannot_see_cannot_be_reported(stack: Stack) -> None:
+    private, stranger = make_user(private=True), make_user()
+    post_id = post(private)
+    assert report(stranger, "post", post_id)[0] == 404
+    assert report(stranger, "post", "01JD0Z8Q5M3S4V6X7Y8Z9A0B1C")[0] == 404
+    assert report(private, "post", post_id)[0] == 400  # one's own
+    assert report(stranger, "user", private.username)[0] == 202  # the account itself is seen
+    status, body = api(
+        "moderation", "report", stranger, body={"target_type": "post", "target_id": post_id}
+    )
+    assert status == 400, body  # no reason
+    settle()
+    assert get_or_none(Case, target_pk("post", post_id), CASE) is None
+
+
+def test_only_moderators_use_the_moderation_routes(stack: Stack) -> None:
+    user = make_user()
+    body = {"target_type": "user", "target_id": user.username, "action": "dismiss"}
+    assert api("moderation", "moderation_queue", user)[0] == 403
+    assert api("moderation", "moderation_log", user)[0] == 403
+    assert api("moderation", "moderation_action", user, body=body)[0] == 403
+    assert api("moderation", "moderation_queue", user, groups="editors,readers")[0] == 403
+    assert api("moderation", "moderation_queue", user, groups="editors,moderators")[0] == 200
+
+
+def test_a_removed_post_is_shown_to_its_author_only_until_restored(stack: Stack) -> None:
+    author, follower, moderator = make_user(), make_user(), make_user()
+    follow(follower, author)
+    post_id = post(author, "hello")
+    assert report(follower, "post", post_id, "hate")[0] == 202
+    settle()
+    assert post_id in feed_ids(follower)
+
+    act(moderator, "post", post_id, "remove")
+    settle()
+    assert post_id not in feed_ids(follower)
+    assert api("posts", "get_post", follower, {"post_id": post_id})[0] == 404
+    status, page = api("posts", "user_posts", follower, {"username": author.username})
+    assert (status, [p["post_id"] for p in page["items"]]) == (200, [])
+    status, mine = api("posts", "get_post", author, {"post_id": post_id})
+    assert (status, mine["removed"]) == (200, True)
+    status, told = api("notifications", "list", author)
+    removed = [n for n in told["items"] if n["type"] == "content_removed"]
+    assert [(n["post_id"], n["actors"]) for n in removed] == [(post_id, [])]
+    assert all(c["target_id"] != post_id for c in queue(moderator))  # decided: closed
+
+    act(moderator, "post", post_id, "restore")
+    settle()
+    assert post_id in feed_ids(follower)
+    status, seen = api("posts", "get_post", follower, {"post_id": post_id})
+    assert (status, seen["removed"]) == (200, False)
+    status, log = api("moderation", "moderation_log", moderator, groups=MODERATORS)
+    assert [(e["action"], e["target_id"], e["moderator"]) for e in log["items"][:2]] == [
+        ("restore", post_id, moderator.username),
+        ("remove", post_id, moderator.username),
+    ]
+
+
+def test_a_removed_comment_is_hidden_from_all_but_its_author(stack: Stack) -> None:
+    author, commenter, moderator = make_user(), make_user(), make_user()
+    post_id = post(author)
+    status, comment = api(
+        "posts", "create_comment", commenter, {"post_id": post_id}, body={"text": "awful"}
+    )
+    assert status == 201, comment
+    comment_id = comment["comment_id"]
+    assert report(author, "comment", comment_id, "harassment")[0] == 202
+    act(moderator, "comment", comment_id, "remove")
+    settle()
+
+    def comments(user: User) -> list[tuple[str, bool]]:
+        status, page = api("posts", "comments", user, {"post_id": post_id})
+        assert status == 200, page
+        return [(c["comment_id"], c["removed"]) for c in page["items"]]
+
+    assert comments(author) == []
+    assert comments(commenter) == [(comment_id, True)]
+
+
+def test_content_actions_name_content_and_account_actions_name_accounts(stack: Stack) -> None:
+    user, moderator = make_user(), make_user()
+    post_id = post(user)
+    for target_type, target_id, action in (
+        ("user", user.username, "remove"),
+        ("post", post_id, "suspend"),
+    ):
+        body = {"target_type": target_type, "target_id": target_id, "action": action}
+        status, _ = api("moderation", "moderation_action", moderator, body=body, groups=MODERATORS)
+        assert status == 400
+    body = {"target_type": "post", "target_id": "01JD0Z8Q5M3S4V6X7Y8Z9A0B1C", "action": "remove"}
+    assert api("moderation", "moderation_action", moderator, body=body, groups=MODERATORS)[0] == 404
+
+
+def test_a_suspended_account_is_hidden_as_a_deleted_one_until_unsuspended(stack: Stack) -> None:
+    user, follower, moderator = make_user(), make_user(), make_user()
+    follow(follower, user)
+    settle()
+    act(moderator, "user", user.username, "suspend")
+    settle()
+    assert get_or_none(UserProfile, user_pk(user.id), PROFILE) is None
+    aside = DeletedProfile.get(user_pk(user.id), DELETED)
+    assert aside.is_suspended and not aside.is_leaving
+    assert UniqueClaim.get(username_pk(user.username), CLAIM).state == "suspended"
+    assert api("users", "get_user", follower, {"username": user.username})[0] == 404
+    settle()
+    assert UserProfile.get(user_pk(follower.id), PROFILE).following_count == 0  # withdrawn
+
+    act(moderator, "user", user.username, "unsuspend")
+    settle()
+    assert api("users", "get_user", follower, {"username": user.username})[0] == 200
+    assert UserProfile.get(user_pk(follower.id), PROFILE).following_count == 1
+    assert UniqueClaim.get(username_pk(user.username), CLAIM).state == "active"
