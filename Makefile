@@ -15,7 +15,7 @@ PORT        ?= 3000
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
-.PHONY: help run test lint typecheck unit integration e2e build deploy destroy bench openapi routes search-indexes clean
+.PHONY: help run moderator test lint typecheck unit integration e2e build deploy destroy bench openapi routes search-indexes clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-moderation.txt \
 
 run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT) (and the 5 ports after it)
 	@$(PY) -m infra.local --port $(PORT) $(ARGS)
+
+moderator: $(STAMP) ## Make USER=<username> a moderator on the running local cloud (PORT as for run)
+	@if [ "$(origin USER)" != "command line" ]; then echo "Usage: make moderator USER=<username>"; exit 2; fi
+	@$(PY) -m infra.local.moderator --port $(PORT) "$(USER)"
 
 # e2e runs in its own pytest process: it starts the local cloud (a real moto server) in-process,
 # which must not share a process with the integration tests' mock_aws.

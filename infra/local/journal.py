@@ -352,6 +352,7 @@ def _cognito_user_image(account: str, region: str, pool_id: str, username: str) 
     image = None
     if user is not None:
         image = {name: value for name, value in vars(user).items() if name != "groups"}
+        image["group_names"] = sorted(g.group_name for g in getattr(user, "groups", set()))
     return ("cognito-user", account, region, pool_id, username, image)
 
 
@@ -393,9 +394,11 @@ def _apply(entry: Entry) -> None:
             pool.users.pop(key, None)
             return
         user: Any = pool.users.get(key) or CognitoIdpUser.__new__(CognitoIdpUser)
-        groups: set[Any] = getattr(user, "groups", set())
-        user.__dict__.update(image)
-        user.groups = groups
+        names = set(image.get("group_names", ()))
+        user.__dict__.update({k: v for k, v in image.items() if k != "group_names"})
+        user.groups = {g for n, g in pool.groups.items() if n in names}
+        for name, group in pool.groups.items():  # both sides of the membership
+            (group.users.add if name in names else group.users.discard)(user)
         pool.users[key] = user
     elif service == "cognito-token":
         from moto.cognitoidp.models import cognitoidp_backends
@@ -563,6 +566,8 @@ def _hook_cognito() -> None:
         "admin_delete_user_attributes",
         "admin_set_user_password",
         "admin_reset_user_password",
+        "admin_add_user_to_group",
+        "admin_remove_user_from_group",
     ):
         _after(CognitoIdpBackend, name, user, before)
 

@@ -155,6 +155,7 @@ class Provisioner:
             "AWS::S3::Bucket": self._bucket,
             "AWS::Cognito::UserPool": self._user_pool,
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
+            "AWS::Cognito::UserPoolGroup": self._user_pool_group,
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::Api": self._api,
             "AWS::CloudFront::Distribution": self._distribution,
@@ -495,6 +496,14 @@ class Provisioner:
             client["ClientId"],
             {"ClientSecret": client.get("ClientSecret", "")},
         )
+
+    def _user_pool_group(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
+        args = {k: v for k, v in props.items() if k in {"GroupName", "UserPoolId", "Description"}}
+        args.setdefault("GroupName", self.physical_name(logical_id, 128))
+        if "Precedence" in props:
+            args["Precedence"] = int(props["Precedence"])
+        group = self.client("cognito-idp").create_group(**args)["Group"]
+        return Provisioned(logical_id, "AWS::Cognito::UserPoolGroup", group["GroupName"])
 
     # ----------------------------------------------------------------- SAM (emulated)
     def _function(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
