@@ -20,6 +20,7 @@ SETTINGS = (
     "media_bucket",
     "media_table",
     "messages_table",
+    "moderation_table",
     "notifications_table",
     "posts_table",
     "sessions_table",

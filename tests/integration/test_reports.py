@@ -9,8 +9,16 @@ from typing import Any
 
 from glimpse.models.base import get_or_none
 from glimpse.models.moderation import CASE, Case, target_pk
-from glimpse.models.users import CLAIM, DELETED, PROFILE, DeletedProfile, UniqueClaim, UserProfile
-from glimpse.models.users import user_pk, username_pk
+from glimpse.models.users import (
+    CLAIM,
+    DELETED,
+    PROFILE,
+    DeletedProfile,
+    UniqueClaim,
+    UserProfile,
+    user_pk,
+    username_pk,
+)
 from tests.integration.conftest import Stack
 from tests.integration.social import (
     User,
@@ -161,7 +169,8 @@ def test_a_suspended_account_is_hidden_as_a_deleted_one_until_unsuspended(stack:
     settle()
     assert get_or_none(UserProfile, user_pk(user.id), PROFILE) is None
     aside = DeletedProfile.get(user_pk(user.id), DELETED)
-    assert aside.is_suspended and not aside.is_leaving
+    assert aside.is_suspended
+    assert not aside.is_leaving
     assert UniqueClaim.get(username_pk(user.username), CLAIM).state == "suspended"
     assert api("users", "get_user", follower, {"username": user.username})[0] == 404
     settle()

@@ -57,7 +57,7 @@ DOMAINS = {
         "realtime",
         "stories",
         "users",
-    },  # fmt: skip
+    },
     "NotificationsFunction": {"graph", "media", "notifications", "posts", "users"},
     "NotifierFunction": {"graph", "media", "notifications", "posts", "realtime", "users"},
     "PostsFunction": {"graph", "media", "posts", "users"},

@@ -15,6 +15,7 @@ of others' counts and back (glimpse.withdrawal). Its SNS filter policy is
 | messages | what it sent, its place among the members, conversations left with no one else |
 | media | its uploads, originals, and everything made from them |
 | exports | its data exports' archives, its export items and ledger |
+| moderation | the reports it made; its case as a reported user, with the reports about it |
 
 | aggregate | withdraws (`account_deleted`), returns (`account_restored`) |
 | --- | --- |
@@ -35,13 +36,25 @@ from glimpse.graph.withdrawal import WITHDRAWAL as FOLLOWS
 from glimpse.jobs import Send, Stats
 from glimpse.media.erasure import ERASURE as MEDIA
 from glimpse.messages.erasure import ERASURE as MESSAGES
+from glimpse.moderation.erasure import ERASURE as MODERATION
 from glimpse.notifications.erasure import ERASURE as NOTIFICATIONS
 from glimpse.posts.erasure import ERASURE as POSTS
 from glimpse.posts.withdrawal import WITHDRAWAL as INTERACTIONS
 from glimpse.reactions import Router
 from glimpse.stories.erasure import ERASURE as STORIES
 
-ERASURES = (GRAPH, POSTS, FEED, STORIES, NOTIFICATIONS, MESSAGES, MEDIA, EXPORTS, ACCOUNTS)
+ERASURES = (
+    GRAPH,
+    POSTS,
+    FEED,
+    STORIES,
+    NOTIFICATIONS,
+    MESSAGES,
+    MEDIA,
+    EXPORTS,
+    MODERATION,
+    ACCOUNTS,
+)
 ROUTER = Router((*ERASURES, INTERACTIONS, FOLLOWS))
 
 
