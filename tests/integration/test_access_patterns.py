@@ -209,7 +209,33 @@ CASES: dict[str, tuple[int, Case]] = {
         1,
         lambda w: api("exports", "get_export", w.author, {"export_id": w.export}),
     ),
+    "POST /reports post": (
+        5,
+        lambda w: api("moderation", "report", w.reader, body=reported("post", w.post)),
+    ),
+    "POST /reports comment": (
+        7,
+        lambda w: api("moderation", "report", w.author, body=reported("comment", w.comment)),
+    ),
+    "POST /moderation/actions": (
+        2,
+        lambda w: api(
+            "moderation",
+            "moderation_action",
+            w.other,
+            body={"target_type": "post", "target_id": w.post, "action": "remove"},
+            groups="moderators",
+        ),
+    ),
+    "GET /moderation/log": (
+        2,
+        lambda w: api("moderation", "moderation_log", w.other, groups="moderators"),
+    ),
 }
+
+
+def reported(target_type: str, target_id: str) -> dict[str, str]:
+    return {"target_type": target_type, "target_id": target_id, "reason": "spam"}
 
 
 @pytest.mark.parametrize("route", list(CASES))

@@ -73,8 +73,7 @@ class Pointer(Model):
 
 
 class ByMessageId(GlobalSecondaryIndex["Message"]):
-    """A message by its id alone (a report names only that); a client-id item carries the
-    id too, so a lookup keeps the `MSGS#` key."""
+    """A message by its id alone (a report names only that): message items only."""
 
     class Meta:
         index_name = "ByMessageId"

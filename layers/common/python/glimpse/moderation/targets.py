@@ -19,9 +19,9 @@ from glimpse.media.service import view as media_view
 from glimpse.models.base import Model, get_or_none
 from glimpse.models.batch import get_many
 from glimpse.models.media import MEDIA, MediaItem, media_pk
-from glimpse.models.messages import InboxEntry, Message, inbox_pk, messages_pk
+from glimpse.models.messages import InboxEntry, Message, inbox_pk
 from glimpse.models.moderation import TargetType, is_removed
-from glimpse.models.posts import COMMENT, POST, Comment, Post, post_pk
+from glimpse.models.posts import POST, Comment, Post, post_pk
 from glimpse.models.stories import STORY, Story, story_pk
 from glimpse.models.transactions import Transaction
 from glimpse.models.users import (
@@ -64,13 +64,13 @@ def find(target_type: TargetType, target_id: str) -> Target | None:
         post = get_or_none(Post, post_pk(target_id), POST)
         found = None if post is None else (post, post.author_id, None)
     elif target_type == "comment":
-        comment = _by_id(Comment, Comment.by_comment_id.query(target_id, limit=5))
+        comment = _by_id(Comment, Comment.by_comment_id.query(target_id, limit=1))
         found = None if comment is None else (comment, comment.author_id, comment.post_id)
     elif target_type == "story":
         story = get_or_none(Story, story_pk(target_id), STORY)
         found = None if story is None else (story, story.owner_id, None)
     else:
-        message = _by_id(Message, Message.by_message_id.query(target_id, limit=5))
+        message = _by_id(Message, Message.by_message_id.query(target_id, limit=1))
         found = None if message is None else (message, message.sender_id, message.conversation_id)
     if found is None:
         return None
@@ -79,18 +79,11 @@ def find(target_type: TargetType, target_id: str) -> Target | None:
 
 
 def _by_id[M: Model](model: type[M], found: Any) -> M | None:
-    """The item an id index found (its keys only), read whole: the one of `model`'s kind
-    (a message's id is on its client-id item too)."""
+    """The item an id index found (its keys only: only comments, or messages, carry the
+    indexed id), read whole."""
     for keys in found:
-        if _kind(model, str(keys.pk), str(keys.sk)):
-            return get_or_none(model, keys.pk, keys.sk)
+        return get_or_none(model, keys.pk, keys.sk)
     return None
-
-
-def _kind(model: type[Model], pk: str, sk: str) -> bool:
-    if model is Comment:
-        return sk.startswith(COMMENT)
-    return pk.startswith(messages_pk(""))
 
 
 def _account(username: str) -> Target | None:
