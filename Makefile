@@ -92,6 +92,7 @@ bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.export
 	$(PY) -m benchmarks.erasure
 	$(PY) -m benchmarks.media_urls
+	$(PY) -m benchmarks.rate_limits
 	$(PY) -m benchmarks.local_boot
 
 $(SAM): infra/find-python.sh
