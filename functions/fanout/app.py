@@ -16,6 +16,7 @@ SETTINGS = (
     "idempotency_table",
     "media_bucket",
     "media_table",
+    "moderation_table",
     "posts_table",
     "stories_table",
     "users_table",

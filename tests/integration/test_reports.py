@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from glimpse.events import AutoLabel, MediaFlagged
 from glimpse.models.base import get_or_none
+from glimpse.models.media import MEDIA, MediaItem, auto_label, media_pk
 from glimpse.models.moderation import CASE, Case, target_pk
+from glimpse.models.transactions import transaction
 from glimpse.models.users import (
     CLAIM,
     DELETED,
@@ -25,6 +28,7 @@ from tests.integration.social import (
     api,
     feed_ids,
     follow,
+    make_media,
     make_user,
     post,
     settle,
@@ -181,3 +185,40 @@ def test_a_suspended_account_is_hidden_as_a_deleted_one_until_unsuspended(stack:
     assert api("users", "get_user", follower, {"username": user.username})[0] == 200
     assert UserProfile.get(user_pk(follower.id), PROFILE).following_count == 1
     assert UniqueClaim.get(username_pk(user.username), CLAIM).state == "active"
+
+
+def flag(media_id: str, score: float) -> None:
+    """What the thumbnailer writes for an upload scored above the review threshold."""
+    item = MediaItem.get(media_pk(media_id), MEDIA)
+    item.update(
+        actions=[
+            MediaItem.auto_labels.set([auto_label("suggestive", score)]),
+            MediaItem.flagged.set("labels"),
+        ]
+    )
+
+
+def test_flagged_media_queues_its_post_whichever_comes_first(stack: Stack) -> None:
+    author, moderator = make_user(), make_user()
+    early = make_media(author)
+    flag(early, 0.7)  # scored before the post is made: the post finds the flag
+    status, body = api("posts", "create_post", author, body={"media_ids": [early]})
+    assert status == 201, body
+    first = body["post_id"]
+    second = post(author)  # scored after: the flag finds the post
+    (late,) = api("posts", "get_post", author, {"post_id": second})[1]["media"]
+    flag(late["media_id"], 0.65)
+    with transaction() as tx:
+        labels = [AutoLabel(label="suggestive", score=0.65)]
+        tx.emit(
+            MediaFlagged(
+                media_id=late["media_id"], owner_id=author.id, labels=labels, reason="labels"
+            )
+        )
+    settle(deliveries=2)
+    cases = {c["target_id"]: c for c in queue(moderator)}
+    for post_id, score in ((first, 0.7), (second, 0.65)):
+        assert cases[post_id]["auto_labels"] == [{"label": "suggestive", "score": score}]
+        assert cases[post_id]["report_count"] == 0
+    settle()
+    assert post(author) not in {c["target_id"] for c in queue(moderator)}  # nothing flagged

@@ -38,7 +38,7 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = "close_friends"
         elif name == "target_type":
             values[name] = "comment"
-        elif name == "reason":
+        elif name == "reason" and cls is events.ContentReported:
             values[name] = "spam"
         elif name in {"liked_at", "since"}:
             values[name] = datetime(2026, 11, 21, 9, 30, 0, 123000, tzinfo=UTC)

@@ -8,6 +8,7 @@ moderator-scale: a few reads a second however large the network.
 from __future__ import annotations
 
 from glimpse.directory import summary
+from glimpse.events import AutoLabel
 from glimpse.models.batch import get_many
 from glimpse.models.moderation import (
     LOG,
@@ -18,7 +19,7 @@ from glimpse.models.moderation import (
 )
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.moderation import targets
-from glimpse.moderation.schemas import AutoLabel, LogEntryOut, QueueItemOut
+from glimpse.moderation.schemas import LogEntryOut, QueueItemOut
 from glimpse.pagination import Page, keyed_page, partition_page
 
 QUEUE_KEYS = ("pk", "sk", "queue", "report_count")

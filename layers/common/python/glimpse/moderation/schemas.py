@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from glimpse.events import AutoLabel
 from glimpse.inputs import Text
 from glimpse.models.moderation import Reason, TargetType
 from glimpse.schema import Schema, Timestamp
@@ -35,11 +36,6 @@ class ActionIn(Schema):
     target_id: TargetId
     action: Action
     note: Annotated[str, Text(MAX_NOTE, lines=True)] | None = None
-
-
-class AutoLabel(Schema):
-    label: str
-    score: float
 
 
 class QueueItemOut(Schema):
