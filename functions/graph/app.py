@@ -1,10 +1,11 @@
-"""The social graph: follow, unfollow, requests, blocks, followers and following lists."""
+"""The social graph: follow, unfollow, requests, blocks, mutes, followers and following lists."""
 
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
 from glimpse.directory import UserSummary
-from glimpse.graph import service
+from glimpse.graph import mutes, service
+from glimpse.graph.schemas import MutedUser, MuteSettings
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 
@@ -120,6 +121,52 @@ def block(username: str) -> Response[None]:
 def unblock(username: str) -> Response[None]:
     service.unblock(caller(app).user_id, username)
     return Response(status_code=204)
+
+
+@app.get("/me/blocked", tags=["graph"], summary="The accounts you block")
+def blocked(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[UserSummary]:
+    return service.blocked(caller(app).user_id, limit, cursor)
+
+
+@app.delete(
+    "/me/followers/<username>",
+    tags=["graph"],
+    summary="Remove a follower (they are not told)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def remove_follower(username: str) -> Response[None]:
+    service.remove_follower(caller(app).user_id, username)
+    return Response(status_code=204)
+
+
+@app.post(
+    "/users/<username>/mute",
+    tags=["graph"],
+    summary="Mute an account's posts (feed), stories (tray) or both, silently",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def mute(username: str, body: MuteSettings) -> Response[None]:
+    mutes.mute(caller(app).user_id, username, body)
+    return Response(status_code=204)
+
+
+@app.delete(
+    "/users/<username>/mute",
+    tags=["graph"],
+    summary="Unmute",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def unmute(username: str) -> Response[None]:
+    mutes.unmute(caller(app).user_id, username)
+    return Response(status_code=204)
+
+
+@app.get("/me/muted", tags=["graph"], summary="The accounts you mute, and what of each")
+def muted(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[MutedUser]:
+    return mutes.muted_list(caller(app).user_id, limit, cursor)
 
 
 lambda_handler = plumbing.http(app)

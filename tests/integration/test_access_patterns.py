@@ -62,6 +62,7 @@ class World:
 
 
 Case = Callable[[World], tuple[int, Any]]
+MUTE_BOTH = {"posts": True, "stories": True}
 CASES: dict[str, tuple[int, Case]] = {
     "GET /me": (1, lambda w: api("users", "get_me", w.reader)),
     "PATCH /me": (2, lambda w: api("users", "patch_me", w.reader, body={"bio": "b"})),
@@ -99,6 +100,20 @@ CASES: dict[str, tuple[int, Case]] = {
         2,
         lambda w: api("graph", "unblock", w.author, {"username": w.reader.username}),
     ),
+    "GET /me/blocked": (2, lambda w: api("graph", "blocked", w.author)),
+    "GET /me/muted": (2, lambda w: api("graph", "muted", w.reader)),
+    "POST /users/{u}/mute": (
+        3,
+        lambda w: api("graph", "mute", w.reader, {"username": w.author.username}, body=MUTE_BOTH),
+    ),
+    "DELETE /users/{u}/mute": (
+        2,
+        lambda w: api("graph", "unmute", w.reader, {"username": w.author.username}),
+    ),
+    "DELETE /me/followers/{u}": (
+        4,
+        lambda w: api("graph", "remove_follower", w.author, {"username": w.reader.username}),
+    ),
     "DELETE /media/{id}": (
         3,
         lambda w: api("media", "delete_media", w.author, {"media_id": w.media}),
@@ -132,12 +147,12 @@ CASES: dict[str, tuple[int, Case]] = {
             "posts", "delete_comment", w.reader, {"post_id": w.post, "comment_id": w.comment}
         ),
     ),
-    "GET /feed": (3, lambda w: api("feed", "get_feed", w.reader)),
+    "GET /feed": (4, lambda w: api("feed", "get_feed", w.reader)),
     "POST /stories": (
         2,
         lambda w: api("stories", "create_story", w.author, body={"media_id": w.story_media}),
     ),
-    "GET /stories/tray": (3, lambda w: api("stories", "tray", w.reader)),
+    "GET /stories/tray": (4, lambda w: api("stories", "tray", w.reader)),
     "GET /users/{u}/stories": (
         4,
         lambda w: api("stories", "user_stories", w.reader, {"username": w.author.username}),

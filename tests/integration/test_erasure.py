@@ -1,5 +1,6 @@
 """Erasure through the handlers, on moto with the template's stack: an account with posts,
-likes, comments, follows both ways, a pending request, close friends, a story and a highlight,
+likes, comments, follows both ways, a pending request, close friends, mutes both ways, a story
+and a highlight,
 conversations, a device, hidden words and media objects is deleted, its `account_erased` is
 delivered (here emitted at once: the TTL delay is the publisher's, tested in the unit suite),
 and every function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding
@@ -67,6 +68,9 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     for reader, author in ((alice, bob), (bob, alice), (alice, carol)):
         ok(api("graph", "follow", reader, {"username": author.username}))
     ok(api("stories", "set_close_friends", bob, body={"usernames": [alice.username]}))
+    both = {"posts": True, "stories": True}
+    ok(api("graph", "mute", alice, {"username": bob.username}, body=both))  # its mutes
+    ok(api("graph", "mute", carol, {"username": alice.username}, body=both))  # and of it
     alice_post, bob_post = post(alice, f"hello @{bob.username}"), post(bob, "hi")
     ok(api("posts", "like", bob, {"post_id": alice_post}))
     ok(api("posts", "like", alice, {"post_id": bob_post}))

@@ -3,6 +3,7 @@
 Calls, for a page:
 1. Query the reader's feed partition, newest first (on the first page the same Query returns
    the reader's set of followed celebrity accounts; later pages read it with a GetItem);
+   then the reader's mutes (a Query of its `MUTES#` edges, glimpse.graph.mutes);
 2. BatchGetItem: the entries' posts, the follow edges to their authors, and the followed
    celebrities' profiles (their `last_post_id` says who has posted since the page's oldest
    entry: only those are queried);
@@ -12,7 +13,8 @@ Calls, for a page:
 Each BatchGetItem takes up to 100 keys; a larger page takes one more request per 100 keys.
 
 Filtered on read: deleted posts (missing), authors the reader no longer follows (unfollowed
-or blocked, whatever the clean-up jobs have done so far), posts hidden by a rejected media
+or blocked, whatever the clean-up jobs have done so far), authors whose posts the reader
+muted (their entries and celebrity posts are not even read), posts hidden by a rejected media
 item. At most FEED_CAP entries are ever served.
 """
 
@@ -24,6 +26,7 @@ from typing import Literal
 from glimpse.clock import now
 from glimpse.concurrency import each
 from glimpse.feed import ranking
+from glimpse.graph import mutes
 from glimpse.models.base import Model
 from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.feed import CELEBRITIES, FEED_CAP, FeedItem, feed_pk, followed_celebrities
@@ -58,7 +61,12 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
         return Page[PostOut](items=[], next_cursor=None)
     entries, celebrities = _entries(reader_id, window)
     entry_authors = {entry.sk: str(entry.author_id) for entry in entries}
-    fetched = get_many(_entry_keys(reader_id, entry_authors, celebrities))
+    muted = mutes.muted(reader_id).posts
+    celebrities = [c for c in celebrities if c not in muted]
+    # a muted author's entries keep their place in the page (the cursor goes past them) but
+    # their posts are not read: the page leaves them out as it does deleted posts
+    unmuted = {sk: author for sk, author in entry_authors.items() if author not in muted}
+    fetched = get_many(_entry_keys(reader_id, unmuted, celebrities))
     fresh = _fresh_celebrities(celebrities, entries, window.size, fetched)
     pulled = {post.post_id: post for post in _celebrity_posts(fresh, window.before, window.size)}
     page_ids = sorted({*entry_authors, *pulled}, reverse=True)[: window.size]

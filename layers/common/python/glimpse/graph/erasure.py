@@ -1,8 +1,9 @@
 """The graph's part of erasing an account (glimpse.erasure): every edge between it and anyone
 else, each pair severed as `glimpse.graph.service.sever` says; found in its own partition
-(follows both ways, requests it received, its blocks, close friends and affinities) and, for
+(follows both ways, requests it received, its blocks, close friends, affinities and
+mutes) and, for
 what others hold about it with no counterpart in its partition (a request it made, a block of
-it, another's close-friend entry or affinity for it), through ByAbout."""
+it, another's close-friend entry, affinity or mute of it), through ByAbout."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from glimpse.models.graph import Edge, edge_key, other_of, owner_of
 from glimpse.models.users import user_pk
 
 PAGE = 50  # edges read per invocation: a transaction per account at their far ends
-EDGE_KINDS = ("AFFINITY#", "BLOCKS#", "CLOSE#", "FOLLOWER#", "FOLLOWS#", "REQUEST#")
+EDGE_KINDS = ("AFFINITY#", "BLOCKS#", "CLOSE#", "FOLLOWER#", "FOLLOWS#", "MUTES#", "REQUEST#")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Literal
 
 from glimpse.clock import now
-from glimpse.directory import UserSummary, get_profile, user_id_for
+from glimpse.directory import UserSummary, get_profile, summary, user_id_for
 from glimpse.errors import BadRequest, NotFound
 from glimpse.events import (
     AccountMadePublic,
@@ -50,6 +50,7 @@ from glimpse.models.graph import (
     CLOSE,
     FOLLOWER,
     FOLLOWS,
+    MUTES,
     REQUEST,
     Edge,
     edge_key,
@@ -193,18 +194,7 @@ def _remove_pair(
     """Remove `follower`'s follow of, or request to, `followee` as read in `edges`; with
     `by_block`, also check that whichever is absent still is."""
     if follow := edges[(follower, FOLLOWS)]:
-        _remove_follow_items(tx, follower, followee, celebrity_set, follow)
-        tx.emit(
-            FollowRemoved(
-                follower_id=follower,
-                followee_id=followee,
-                status="following",
-                by_block=by_block,
-                since=follow.created_at,
-                followers_withdrawn=is_withdrawn(follow, "follower_gone_at"),
-                following_withdrawn=is_withdrawn(follow, "followee_gone_at"),
-            )
-        )
+        _remove_follow(tx, follow, follower, followee, by_block, celebrity_set)
     elif by_block:
         tx.condition_check(
             Edge, *edge_key(follower, FOLLOWS, followee), Edge.pk.does_not_exist(), name="edge"
@@ -223,6 +213,51 @@ def _remove_pair(
         )
     elif by_block:
         tx.condition_check(Edge, request.pk, request.sk, Edge.pk.does_not_exist(), name="edge")
+
+
+def _remove_follow(
+    tx: Transaction,
+    follow: Edge,
+    follower: str,
+    followee: str,
+    by_block: bool = False,
+    celebrity_set: bool = True,
+) -> None:
+    """The follow (as read) removed, with its `follow_removed`: the follower's feed and tray
+    are pruned of the followee's posts and stories, and both counts go down."""
+    _remove_follow_items(tx, follower, followee, celebrity_set, follow)
+    tx.emit(
+        FollowRemoved(
+            follower_id=follower,
+            followee_id=followee,
+            status="following",
+            by_block=by_block,
+            since=follow.created_at,
+            followers_withdrawn=is_withdrawn(follow, "follower_gone_at"),
+            following_withdrawn=is_withdrawn(follow, "followee_gone_at"),
+        )
+    )
+
+
+def remove_follower(caller_id: str, username: str) -> None:
+    """`username` stops following the caller, exactly as if they had unfollowed (the same
+    edges, the same `follow_removed`: their feed and tray lose the caller's posts and stories,
+    the counts go down) and without telling them: no notification. Idempotent (not a follower:
+    nothing changes); 404 for no such account, or across a block (as everywhere)."""
+    follower_id = _other(caller_id, username)
+    relation(caller_id, follower_id)  # 404 if missing or blocked either way
+
+    def attempt() -> None:
+        follow = get_or_none(Edge, *edge_key(follower_id, FOLLOWS, caller_id))
+        if follow is None:
+            return
+        try:
+            with transaction() as tx:
+                _remove_follow(tx, follow, follower_id, caller_id)
+        except ConditionFailed:
+            raise _Stale from None
+
+    _replanned(attempt)
 
 
 # --------------------------------------------------------------------------- requests
@@ -344,8 +379,8 @@ def block(caller_id: str, username: str) -> None:
     _replanned(attempt)
 
 
-SEVERED_TOGETHER = 5  # pairs per transaction: at most 18 items each (follows, requests,
-# their events, blocks, close and affinity edges, celebrity sets)
+SEVERED_TOGETHER = 5  # pairs per transaction: at most 20 items each (follows, requests,
+# their events, blocks, close, affinity and mute edges, celebrity sets)
 
 
 def sever(user_id: str, others: list[str]) -> int:
@@ -419,7 +454,7 @@ def _sever_in(
     for a, b in ((user_id, other_id), (other_id, user_id)):
         if edges[(a, BLOCKS)]:
             tx.delete(Edge(*edge_key(a, BLOCKS, b)))
-        for kind in (CLOSE, AFFINITY):
+        for kind in (CLOSE, AFFINITY, MUTES):
             tx.delete(Edge(*edge_key(a, kind, b)))
 
 
@@ -507,3 +542,22 @@ def following(viewer_id: str, username: str, limit: int, cursor: str | None) -> 
 
 def follow_requests(caller_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
     return edge_list(caller_id, caller_id, REQUEST, f"requests:{caller_id}", limit, cursor)
+
+
+def blocked(caller_id: str, limit: int, cursor: str | None) -> Page[UserSummary]:
+    """The accounts the caller blocks: one Query of its `BLOCKS#` edges, one BatchGetItem of
+    their profiles (an account gone meanwhile is left out)."""
+    edges, next_cursor = partition_page(
+        Edge,
+        user_pk(caller_id),
+        prefix=BLOCKS,
+        list_id=f"blocked:{caller_id}",
+        cursor=cursor,
+        limit=limit,
+    )
+    ids = [other_of(edge.sk) for edge in edges]
+    fetched = get_many([(UserProfile, (user_pk(uid), PROFILE)) for uid in ids])
+    profiles = [fetched.get(UserProfile, (user_pk(uid), PROFILE)) for uid in ids]
+    return Page[UserSummary](
+        items=[summary(p) for p in profiles if p is not None], next_cursor=next_cursor
+    )

@@ -7,8 +7,10 @@ Keys (`pk`, `sk`), for users a and b:
 - a blocks b:              `USER#a` / `BLOCKS#b`
 - a's interactions with b: `USER#a` / `AFFINITY#b`  (likes + comments; feed ranking)
 - b is on a's close friends: `USER#a` / `CLOSE#b`   (who sees a's close-friends stories)
+- a mutes b:               `USER#a` / `MUTES#b`     (`mute_posts`, `mute_stories`: what of b's
+  leaves a's feed and tray; glimpse.graph.mutes)
 
-Requests, blocks, affinities and close-friend entries have no counterpart in the other
+Requests, blocks, affinities, close-friend entries and mutes have no counterpart in the other
 account's partition, so they carry `about` = the other's id: ByAbout (sparse, keys only)
 finds what others hold about an account (erasing it removes them). Edges from older releases
 lack it.
@@ -18,20 +20,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from glimpse.models.base import Model, start_after, table_meta
 from glimpse.models.users import user_pk
 
-FOLLOWS, FOLLOWER, REQUEST, BLOCKS, AFFINITY, CLOSE = (
+FOLLOWS, FOLLOWER, REQUEST, BLOCKS, AFFINITY, CLOSE, MUTES = (
     "FOLLOWS#",
     "FOLLOWER#",
     "REQUEST#",
     "BLOCKS#",
     "AFFINITY#",
     "CLOSE#",
+    "MUTES#",
 )
 
 
@@ -57,6 +65,8 @@ class Edge(Model):
     # the followee (the follower's `following_count` is). Each side is withdrawn on its own.
     follower_gone_at = NumberAttribute(null=True)
     followee_gone_at = NumberAttribute(null=True)
+    mute_posts = BooleanAttribute(null=True)  # mute edges only
+    mute_stories = BooleanAttribute(null=True)
     by_about = ByAbout()
 
     @classmethod
@@ -66,7 +76,7 @@ class Edge(Model):
         return [cls.other_id.set(other), cls.about.set(other)]
 
 
-ABOUT_KINDS = (REQUEST, BLOCKS, AFFINITY, CLOSE)
+ABOUT_KINDS = (REQUEST, BLOCKS, AFFINITY, CLOSE, MUTES)
 
 
 def new_edge(owner_id: str, kind: str, other_id: str, created_at: datetime) -> Edge:

@@ -25,7 +25,7 @@ from glimpse import events
 from glimpse.clock import now, time_of
 from glimpse.concurrency import each
 from glimpse.directory import summary
-from glimpse.graph import celebrities
+from glimpse.graph import celebrities, mutes
 from glimpse.graph.access import following, follows
 from glimpse.jobs import Audience, Job, Readers, Send, Stats, spread
 from glimpse.models.base import get_or_none
@@ -233,7 +233,8 @@ def prune(reader_id: str, owner_id: str) -> int:
 
 # --------------------------------------------------------------------------- read
 def tray(viewer_id: str) -> Tray:
-    """One Query of the viewer's tray partition (markers and seen markers), the followed
+    """One Query of the viewer's mutes (glimpse.graph.mutes: a muted owner's stories are left
+    out), one Query of the viewer's tray partition (markers and seen markers), the followed
     celebrities' live stories (their set: one GetItem; a ByOwner Query each, concurrently),
     then one BatchGetItem per 100 keys: owners and follow edges (an unfollow or a block since
     the markers were written hides them at once), and close-friends edges of the owners whose
@@ -241,8 +242,9 @@ def tray(viewer_id: str) -> Tray:
     # The response schemas load here: the fanout function writes trays and never shows one.
     from glimpse.stories.schemas import Tray, TrayEntry
 
-    markers, seen = _markers(viewer_id)
-    owners = [owner for owner in markers if owner != viewer_id]
+    muted = mutes.muted(viewer_id).stories
+    markers, seen = _markers(viewer_id, muted)
+    owners = [owner for owner in markers if owner != viewer_id and owner not in muted]
     with_close = [o for o in owners if "close_friends" in markers[o].values()]
     fetched = get_many(
         [(UserProfile, (user_pk(o), PROFILE)) for o in owners]
@@ -274,9 +276,12 @@ def tray(viewer_id: str) -> Tray:
     return Tray(items=entries)
 
 
-def _markers(viewer_id: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+def _markers(
+    viewer_id: str, muted: frozenset[str]
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """Live stories by owner (story id → audience), the viewer's tray markers and the followed
-    celebrities' live stories together; and the newest story seen, by owner."""
+    celebrities' live stories together (not those of celebrities whose stories it muted);
+    and the newest story seen, by owner."""
     markers: dict[str, dict[str, str]] = {}
     seen: dict[str, str] = {}
     query = TrayMarker.query(tray_pk(viewer_id), filter_condition=TrayMarker.expires_at > now())
@@ -285,11 +290,12 @@ def _markers(viewer_id: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]
             seen[item.owner_id] = item.story_id
         elif item.sk.startswith(MARKER):
             markers.setdefault(item.owner_id, {})[item.story_id] = str(item.audience or "followers")
-    for story in _celebrity_stories(viewer_id):
+    for story in _celebrity_stories(viewer_id, muted):
         markers.setdefault(story.owner_id, {})[story.story_id] = story.audience
     return markers, seen
 
 
-def _celebrity_stories(viewer_id: str) -> list[Story]:
-    newest = each(lambda owner: live_stories(owner, True), followed_celebrities(viewer_id))
+def _celebrity_stories(viewer_id: str, muted: frozenset[str]) -> list[Story]:
+    owners = [c for c in followed_celebrities(viewer_id) if c not in muted]
+    newest = each(lambda owner: live_stories(owner, True), owners)
     return [story for stories in newest for story in stories if not is_removed(story)]
