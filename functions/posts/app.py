@@ -10,7 +10,14 @@ from glimpse.idempotency import created_once
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.posts import service
-from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
+from glimpse.posts.schemas import (
+    CommentCreate,
+    CommentOut,
+    LikeOut,
+    PostCreate,
+    PostEdit,
+    PostOut,
+)
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -68,6 +75,16 @@ def create_post(body: PostCreate, idempotency_key: IdempotencyKey = None) -> Pos
 @app.get("/posts/<post_id>", tags=["posts"], summary="A post")
 def get_post(post_id: str) -> PostOut:
     return service.get_post(caller(app).user_id, post_id)
+
+
+@app.patch(
+    "/posts/<post_id>",
+    tags=["posts"],
+    summary="Edit your post: caption (hashtags and mentions parsed again), location, alt texts, "
+    "hiding its like count, turning comments off",
+)
+def edit_post(post_id: str, body: PostEdit) -> PostOut:
+    return service.edit_post(caller(app).user_id, post_id, body)
 
 
 @app.delete(

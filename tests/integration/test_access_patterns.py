@@ -122,6 +122,25 @@ CASES: dict[str, tuple[int, Case]] = {
         2,
         lambda w: api("posts", "create_post", w.author, body={"media_ids": [w.media]}),
     ),
+    "PATCH /posts/{id}": (
+        3,
+        lambda w: api(
+            "posts",
+            "edit_post",
+            w.author,
+            {"post_id": w.post},
+            body={"caption": "#y @someone", "hide_like_count": True},
+        ),
+    ),
+    "PATCH /posts/{id} (not the author)": (
+        2,
+        lambda w: (
+            (200, None)
+            if api("posts", "edit_post", w.reader, {"post_id": w.post}, body={"caption": "y"})[0]
+            == 403
+            else (500, "not refused")
+        ),
+    ),
     "GET /posts/{id}": (2, lambda w: api("posts", "get_post", w.reader, {"post_id": w.post})),
     "DELETE /posts/{id}": (2, lambda w: api("posts", "delete_post", w.author, {"post_id": w.post})),
     "GET /users/{u}/posts": (

@@ -16,7 +16,8 @@ def test_the_check_allows_what_a_policy_names_and_nothing_else(stack: Stack) -> 
     feed_jobs = str(provisioner.resolver.get_att("FeedJobsQueue", "Arn"))
     assert check.allows(Call("PostsFunction", "dynamodb:PutItem", posts))
     assert check.allows(Call("PostsFunction", "dynamodb:Query", f"{posts}/index/ByAuthor"))
-    assert not check.allows(Call("PostsFunction", "dynamodb:UpdateItem", posts))  # counted
+    assert check.allows(Call("PostsFunction", "dynamodb:UpdateItem", posts))  # an author's edit
+    assert not check.allows(Call("FeedFunction", "dynamodb:UpdateItem", posts))  # counted
     assert not check.allows(Call("FeedFunction", "dynamodb:PutItem", posts))
     assert not check.allows(Call("GraphFunction", "sqs:SendMessage", feed_jobs))  # events now
     assert check.allows(Call("FanoutFunction", "sqs:SendMessage", feed_jobs))

@@ -79,6 +79,7 @@ def test_the_uploader_sees_the_pending_item(stack: Stack) -> None:
         "filter": "none",
         "duration_ms": None,
         "video": None,
+        "alt_text": None,
         "reason": None,
     }
 

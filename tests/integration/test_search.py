@@ -255,6 +255,58 @@ def test_a_hashtag_counts_the_posts_its_page_shows_the_caller(
     assert seen(stranger) == (4, 4)
 
 
+def test_an_edit_moves_a_post_between_hashtag_pages_counts_and_caption_search(
+    engine: LocalSearch,
+) -> None:
+    """The indexer follows an edit from the Posts stream (the edit moves `revision`); the
+    hashtag page leaves the post out as soon as its caption lost the tag, before that."""
+    author, reader = make_user(), make_user()
+    old, new = f"old{author.id[:6]}", f"new{author.id[:6]}"
+    post_id = post(author, f"#{old} morning fog{author.id[:6]}")
+    other = post(author, f"#{old} too")
+    run_indexer(post_record(post_id), post_record(other))
+    assert (tagged(reader, old), tagged(reader, new)) == ([other, post_id], [])
+
+    status, _body = api(
+        "posts",
+        "edit_post",
+        author,
+        {"post_id": post_id},
+        body={"caption": f"#{new} evening glow{author.id[:6]}"},
+    )
+    assert status == 200
+    assert tagged(reader, old) == [other]  # the index still has it: the page does not show it
+    run_indexer(post_record(post_id))
+    assert (tagged(reader, old), tagged(reader, new)) == ([other], [post_id])
+    counts = {
+        h["tag"]: h["post_count"] for t in (old, new) for h in searched(reader, t, "hashtags")
+    }
+    assert (counts.get(old), counts.get(new)) == (1, 1)
+    found = [p["post_id"] for p in searched(reader, f"glow{author.id[:6]}", "posts")]
+    assert found == [post_id]
+    assert searched(reader, f"fog{author.id[:6]}", "posts") == []
+    run_indexer(post_record(post_id))  # the record again: nothing changes
+    assert (tagged(reader, old), tagged(reader, new)) == ([other], [post_id])
+
+
+def test_a_hidden_like_count_is_null_in_search_and_hashtag_pages(engine: LocalSearch) -> None:
+    author, reader = make_user(), make_user()
+    tag = f"hush{author.id[:6]}"
+    post_id = post(author, f"#{tag}")
+    status, _body = api(
+        "posts", "edit_post", author, {"post_id": post_id}, body={"hide_like_count": True}
+    )
+    assert status == 200
+    assert api("posts", "like", reader, {"post_id": post_id})[0] == 200
+    settle()
+    run_indexer(post_record(post_id))
+    status, page = api("search", "hashtag_posts", reader, {"tag": tag})
+    assert [p["like_count"] for p in page["items"]] == [None]
+    assert [p["like_count"] for p in searched(reader, tag, "posts")] == [None]
+    assert [p["like_count"] for p in searched(author, tag, "posts")] == [1]
+    assert stored(engine, "posts", post_id)["like_count"] == 1  # ranking keeps the count
+
+
 def test_a_hashtag_page_is_found_by_its_percent_encoded_name(engine: LocalSearch) -> None:
     """`/hashtags/caf%C3%A9/posts` is the page of `#café`, however the tag was typed or asked
     for: the path is decoded, and the tag is looked up in the form captions store it in."""

@@ -121,11 +121,6 @@ class Unbuilt:
 
 
 UNBUILT: dict[str, Unbuilt] = {
-    "post edits": Unbuilt(
-        r"post edits|edit\w* (?:a )?posts?",
-        lambda d: [r for r in served(d) if r[0] in {"PUT", "PATCH"} and r[1].startswith("/posts")],
-    ),
-    "alt text": Unbuilt(r"alt text", lambda d: _all_fields(d, r"^alt")),
     "saved posts": Unbuilt(
         r"saved posts|saving posts", lambda d: _paths(d, r"saved|bookmark|collection")
     ),
@@ -302,8 +297,6 @@ def test_the_not_built_checker_finds_a_built_feature_called_unbuilt() -> None:
     ]
     document = {"paths": {"/me/saved": {"get": {}}}, "components": {"schemas": {}}}
     assert UNBUILT["saved posts"].built(document) == [("GET", "/me/saved")]
-    document = {"paths": {"/posts/{post_id}": {"patch": {}}}, "components": {"schemas": {}}}
-    assert UNBUILT["post edits"].built(document) == [("PATCH", "/posts/{post_id}")]
 
 
 def test_the_link_checker_finds_broken_links_and_anchors() -> None:

@@ -34,6 +34,8 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = False
         elif name in {"liked", "commented", "following", "followers", "media_ids"}:
             values[name] = [f"{name}-1", f"{name}-2"]
+        elif name == "mentions_added":  # a name the notifier's stand-in post still mentions
+            values[name] = ["someone"]
         elif name == "audience":
             values[name] = "close_friends"
         elif name == "target_type":

@@ -47,6 +47,16 @@ class PostDeleted(Event):
     author_id: str
 
 
+class PostEdited(Event):
+    """Its author changed the post (`PATCH /posts/{id}`): the search index follows from the
+    Posts stream; this tells who is newly mentioned (in the caption as it was before, not)."""
+
+    type: Literal["post_edited"] = "post_edited"
+    post_id: str
+    author_id: str
+    mentions_added: list[str] = Field(default_factory=list)
+
+
 class PostLiked(Event):
     type: Literal["post_liked"] = "post_liked"
     post_id: str
@@ -358,6 +368,7 @@ class AccountUnsuspended(Event):
 type DomainEvent = Annotated[
     PostCreated
     | PostDeleted
+    | PostEdited
     | PostLiked
     | PostUnliked
     | CommentAdded

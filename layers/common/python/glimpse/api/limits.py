@@ -58,6 +58,8 @@ BUDGETS = {
         Budget("signup", 20, HOUR, "ip"),
         Budget("auth", 30, MINUTE, "ip"),  # every other /auth/* call
         Budget("posts", 25, HOUR, "user"),
+        # Each edit rewrites its post's search document and may notify: the author's own item.
+        Budget("edits", 60, HOUR, "user"),
         Budget("comments", 30, MINUTE, "user"),
         Budget("follows", 60, HOUR, "user"),
         Budget("messages", 100, MINUTE, "user"),
@@ -79,6 +81,7 @@ ROUTES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/auth/reset-password"): ("auth",),
     ("POST", "/auth/logout"): ("auth",),
     ("POST", "/posts"): ("posts",),
+    ("PATCH", "/posts/{post_id}"): ("edits",),
     ("POST", "/posts/{post_id}/comments"): ("comments",),
     ("POST", "/users/{username}/follow"): ("follows",),
     ("POST", "/conversations"): ("conversations",),

@@ -123,7 +123,10 @@ def _posts(user_id: str) -> Iterator[dict[str, Any]]:
             "location": post.location,
             "like_count": int(post.like_count),
             "comment_count": int(post.comment_count),
+            "hide_like_count": bool(post.hide_like_count),
+            "comments_disabled": bool(post.comments_disabled),
             "created_at": iso(post.created_at),
+            "edited_at": iso(post.edited_at) if post.edited_at else None,
         }
 
 

@@ -76,7 +76,7 @@ def feed(reader_id: str, limit: int, cursor: str | None, order: Order) -> Page[P
     if order == "ranked":
         shown = _ranked(reader_id, shown, fetched)
     return Page[PostOut](
-        items=[view for view, _author in shown], next_cursor=_next_cursor(window, page_ids)
+        items=[view for view, _post in shown], next_cursor=_next_cursor(window, page_ids)
     )
 
 
@@ -159,16 +159,16 @@ def _page(
     return [posts[post_id] for post_id in page_ids if post_id in posts]
 
 
-def _shown(reader_id: str, page: list[Post], fetched: Fetched) -> list[tuple[PostOut, str]]:
-    """Each post's view and author, unless the reader no longer follows the author or the
+def _shown(reader_id: str, page: list[Post], fetched: Fetched) -> list[tuple[PostOut, Post]]:
+    """Each post's view and the post, unless the reader no longer follows the author or the
     post is hidden."""
-    shown: list[tuple[PostOut, str]] = []
+    shown: list[tuple[PostOut, Post]] = []
     for post in page:
         if not _still_follows(reader_id, post.author_id, fetched):
             continue
         view = post_view(reader_id, post, fetched)
         if view is not None:
-            shown.append((view, post.author_id))
+            shown.append((view, post))
     return shown
 
 
@@ -204,19 +204,24 @@ def _still_follows(reader_id: str, author_id: str, fetched: Fetched) -> bool:
 
 
 def _ranked(
-    reader_id: str, shown: list[tuple[PostOut, str]], fetched: Fetched
-) -> list[tuple[PostOut, str]]:
-    """The page re-ordered by score (pages stay chronological slices of the feed)."""
+    reader_id: str, shown: list[tuple[PostOut, Post]], fetched: Fetched
+) -> list[tuple[PostOut, Post]]:
+    """The page re-ordered by score (pages stay chronological slices of the feed); a like
+    count its author hides still counts (the view shows null, the post keeps the count)."""
     moment = now()
 
     def interactions(author_id: str) -> int:
         edge = fetched.get(Edge, edge_key(reader_id, AFFINITY, author_id))
         return int(edge.interactions or 0) if edge is not None else 0
 
-    def score(entry: tuple[PostOut, str]) -> float:
-        view, author_id = entry
+    def score(entry: tuple[PostOut, Post]) -> float:
+        view, post = entry
         return ranking.score(
-            view.created_at, view.like_count, view.comment_count, interactions(author_id), moment
+            view.created_at,
+            int(post.like_count),
+            view.comment_count,
+            interactions(post.author_id),
+            moment,
         )
 
     return sorted(shown, key=score, reverse=True)

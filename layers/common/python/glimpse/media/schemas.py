@@ -65,6 +65,9 @@ class MediaOut(Schema):
         description='A ready video\'s H.264/AAC MP4s: short edge ("720", "480") → URL. Its '
         "renditions are poster frames.",
     )
+    alt_text: str | None = Field(
+        default=None, description="Its post's author's description (screen readers)."
+    )
     reason: RejectReason | None = None
 
 

@@ -118,6 +118,7 @@ def view(item: MediaItem) -> MediaOut:
         filter=item.filter if item.filter in PRESETS else None,
         duration_ms=int(item.duration_ms) if is_video and ready and item.duration_ms else None,
         video=(rendition_urls(str_map(item.videos)) or None) if is_video and ready else None,
+        alt_text=item.alt_text,
         reason=item.reason if item.status == "rejected" else None,
     )
 

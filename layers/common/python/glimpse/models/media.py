@@ -5,6 +5,10 @@ media items. A pending item carries `expires_at` (TTL) so
 an upload slot that is never used disappears; the thumbnailer removes it when the item is
 ready and keeps it on a rejected item (its reason stays readable until then).
 
+`alt_text` describes the item for screen readers: set by its post's author (`POST /posts`,
+`PATCH /posts/{id}`); a media item belongs to one post, so the text lives on the item and every
+media object shows it.
+
 `used_by` names the post or story that uses the item; `DELETING` while `DELETE /media` removes
 it (set under the condition that nothing uses it, so no post or story can take it meanwhile).
 
@@ -81,6 +85,7 @@ class MediaItem(Model):
     duration_ms = NumberAttribute(null=True)  # a ready video's
     videos = MapAttribute[str, str](null=True)  # a ready video's: short edge -> MP4 object key
     used_by = UnicodeAttribute(null=True)  # the post or story that uses it, or DELETING
+    alt_text = UnicodeAttribute(null=True)  # set by its post's author (≤ 1000 characters)
     # Sent in a direct message: it stays as long as its owner's account does (the message
     # shows it), whatever happens to a post that also shows it.
     in_messages = BooleanAttribute(null=True)

@@ -8,11 +8,14 @@ ByActor (sparse, keys only): `ACTOR#<user_id>`: the likes and comments one accou
 on anyone's posts (what erasing the account removes).
 ByCommentId (keys only): `comment_id`: a comment found by its id alone (a report's target).
 `removed_at` on a post or comment: a moderator removed it (shown to its author only).
+A post's author alone writes its text and settings (`PATCH /posts/{id}`: `edited_at`); the
+alt texts of its media live on the media items (glimpse.models.media).
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -105,6 +108,10 @@ class Post(Model):
     author_pk = UnicodeAttribute()
     post_sk = UnicodeAttribute()
     removed_at = UTCDateTimeAttribute(null=True)  # by a moderator
+    # The author's settings (absent before post edits: false); others see `like_count: null`.
+    hide_like_count = BooleanAttribute(null=True)
+    comments_disabled = BooleanAttribute(null=True)
+    edited_at = UTCDateTimeAttribute(null=True)  # the last PATCH by its author
     by_author = ByAuthor()
 
 

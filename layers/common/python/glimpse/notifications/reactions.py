@@ -26,6 +26,7 @@ from glimpse.events import (
     FollowRemoved,
     NewDeviceLogin,
     PostCreated,
+    PostEdited,
     PostLiked,
     PostUnliked,
     RequestApproved,
@@ -159,7 +160,7 @@ def _commented(event: CommentAdded, facts: Fetched) -> Asked:
     return told + _mentioned(names, event.commenter_id, post, event.comment_id, event.occurred_at)
 
 
-def _post_of(event: PostCreated) -> list[Key]:
+def _post_of(event: PostCreated | PostEdited) -> list[Key]:
     return [(Post, (post_pk(event.post_id), POST))]
 
 
@@ -168,6 +169,16 @@ def _posted(event: PostCreated, facts: Fetched) -> Asked:
     if post is None:  # deleted since
         return []
     return _mentioned(list(post.mentions or []), event.author_id, post, None, event.occurred_at)
+
+
+def _edited(event: PostEdited, facts: Fetched) -> Asked:
+    """Only the users the edit newly mentions are told, if the caption still names them (a
+    later edit may have taken them out again)."""
+    post = facts.get(Post, (post_pk(event.post_id), POST))
+    if post is None:  # deleted since
+        return []
+    names = [name for name in event.mentions_added if name in (post.mentions or [])]
+    return _mentioned(names, event.author_id, post, None, event.occurred_at)
 
 
 def _mentioned(
@@ -220,6 +231,7 @@ REACTIONS: dict[type[Event], Reaction[Any]] = {
     RequestApproved: Reaction(_approved),
     CommentAdded: Reaction(_commented, facts=_comment_of),
     PostCreated: Reaction(_posted, facts=_post_of),
+    PostEdited: Reaction(_edited, facts=_post_of),
     StoryLiked: Reaction(_story_liked),
     ExportReady: Reaction(_export_ready),
     NewDeviceLogin: Reaction(_new_device_login),

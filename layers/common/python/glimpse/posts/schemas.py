@@ -7,20 +7,38 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.directory import UserSummary
-from glimpse.inputs import Text
+from glimpse.inputs import Flag, Text
 from glimpse.media.schemas import MediaOut
 from glimpse.schema import Schema, Timestamp
 
 MAX_CAPTION = 2200
 MAX_COMMENT = 500
+MAX_ALT_TEXT = 1000
+
+Caption = Annotated[str, Text(MAX_CAPTION, lines=True)]
+Location = Annotated[str, Text(100)]
+# media_id -> its description; an empty text (or null, in an edit) takes it away.
+AltTexts = dict[str, Annotated[str, Text(MAX_ALT_TEXT)] | None]
+
+ALT_TEXTS = Field(
+    default=None,
+    max_length=10,
+    description="media_id → a description of it for screen readers (≤ 1000 characters; "
+    "empty or null: none). Each id must be one of the post's media.",
+)
 
 
 class PostCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     media_ids: list[str] = Field(min_length=1, max_length=10)
-    caption: Annotated[str, Text(MAX_CAPTION, lines=True)] = ""
-    location: Annotated[str, Text(100)] | None = None
+    caption: Caption = ""
+    location: Location | None = None
+    alt_texts: AltTexts | None = ALT_TEXTS
+    hide_like_count: Flag = Field(
+        default=False, description="Others see `like_count: null`; the author sees the count."
+    )
+    comments_disabled: Flag = Field(default=False, description="New comments are refused (403).")
 
     @field_validator("media_ids")
     @classmethod
@@ -28,6 +46,19 @@ class PostCreate(Schema):
         if len(set(value)) != len(value):
             raise ValueError("each media item may appear once")
         return value
+
+
+class PostEdit(Schema):
+    """`PATCH /posts/{post_id}`: only the fields present change (as `PATCH /me`); an empty
+    `location` or alt text takes it away. `place_id` is not taken: places are not built."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    caption: Caption | None = None
+    location: Location | None = Field(default=None, description='"" takes it away.')
+    alt_texts: AltTexts | None = ALT_TEXTS
+    hide_like_count: Flag | None = None
+    comments_disabled: Flag | None = None
 
 
 class PostOut(Schema):
@@ -38,16 +69,21 @@ class PostOut(Schema):
     hashtags: list[str]
     mentions: list[str]
     location: str | None
-    like_count: int
+    like_count: int | None = Field(
+        description="null for anyone but the author when the author hides it"
+    )
+    hide_like_count: bool = False
     comment_count: int
     liked_by_me: bool
+    comments_disabled: bool = False
     created_at: Timestamp
+    edited_at: Timestamp | None = None
     # A moderator removed it: only its author sees it, with this set (API.md).
     removed: bool = False
 
 
 class LikeOut(Schema):
-    like_count: int
+    like_count: int | None = Field(description="null when the post's author hides it")
     liked_by_me: bool
 
 

@@ -8,6 +8,8 @@ is never rewritten once per like (glimpse.counters).
 
 from __future__ import annotations
 
+from pynamodb.expressions.update import Action
+
 from glimpse.clock import new_id, now
 from glimpse.directory import UserSummary, summary, user_id_for
 from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
@@ -17,6 +19,7 @@ from glimpse.events import (
     MediaWithdrawn,
     PostCreated,
     PostDeleted,
+    PostEdited,
     PostLiked,
     PostUnliked,
 )
@@ -48,12 +51,20 @@ from glimpse.models.posts import (
     like_sk,
     post_pk,
 )
-from glimpse.models.transactions import ConditionFailed, Transaction, transaction
+from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, partition_page, query_page
 from glimpse.posts import text
-from glimpse.posts.schemas import CommentCreate, CommentOut, LikeOut, PostCreate, PostOut
-from glimpse.posts.views import is_hidden, post_view, sight_keys, view_keys
+from glimpse.posts.schemas import (
+    AltTexts,
+    CommentCreate,
+    CommentOut,
+    LikeOut,
+    PostCreate,
+    PostEdit,
+    PostOut,
+)
+from glimpse.posts.views import is_hidden, like_count_for, post_view, sight_keys, view_keys
 from glimpse.users import hidden_words
 from glimpse.withdrawal import as_read, is_withdrawn
 
@@ -61,10 +72,29 @@ from glimpse.withdrawal import as_read, is_withdrawn
 # --------------------------------------------------------------------------- create
 def create_post(author_id: str, body: PostCreate) -> PostOut:
     """Two DynamoDB calls: one BatchGetItem (author and media), one transaction."""
+    alt_texts = _alt_texts(body.alt_texts, body.media_ids)
     author, items = _author_and_media(author_id, body.media_ids)
     post = _new_post(author_id, body)
-    _write_post(post, items)
+    _write_post(post, items, alt_texts)
+    for item in items:
+        item.alt_text = alt_texts.get(item.media_id, item.alt_text)
     return _created_view(post, author, items)
+
+
+def _alt_texts(asked: AltTexts | None, media_ids: list[str]) -> dict[str, str | None]:
+    """The alt texts asked for, by media id (None, for an empty or blank one: none); 400 for
+    an id that is not one of the post's media."""
+    stray = sorted(set(asked or {}) - set(media_ids))
+    if stray:
+        raise BadRequest(
+            "Alt texts describe the post's own media.",
+            [field_error(f"alt_texts.{m}", "not one of the post's media") for m in stray],
+        )
+    return {m: alt if alt and alt.strip() else None for m, alt in (asked or {}).items()}
+
+
+def _alt_text_action(alt: str | None) -> Action:
+    return MediaItem.alt_text.set(alt) if alt is not None else MediaItem.alt_text.remove()
 
 
 def _author_and_media(author_id: str, media_ids: list[str]) -> tuple[UserProfile, list[MediaItem]]:
@@ -94,15 +124,17 @@ def _new_post(author_id: str, body: PostCreate) -> Post:
         location=body.location,
         like_count=0,
         comment_count=0,
+        hide_like_count=body.hide_like_count or None,
+        comments_disabled=body.comments_disabled or None,
         created_at=now(),
         author_pk=author_pk(author_id),
         post_sk=post_id,
     )
 
 
-def _write_post(post: Post, items: list[MediaItem]) -> None:
-    """The post, its media marked used (if still unused and not rejected), the author's
-    `last_post_id` and `PostCreated`, in one transaction."""
+def _write_post(post: Post, items: list[MediaItem], alt_texts: dict[str, str | None]) -> None:
+    """The post, its media marked used (if still unused and not rejected) with their alt
+    texts, the author's `last_post_id` and `PostCreated`, in one transaction."""
     post_id, author_id = post.post_id, post.author_id
     try:
         with transaction() as tx:
@@ -110,7 +142,11 @@ def _write_post(post: Post, items: list[MediaItem]) -> None:
             for item in items:
                 tx.update(
                     MediaItem(media_pk(item.media_id), MEDIA),
-                    actions=[MediaItem.used_by.set(post_id), MediaItem.expires_at.remove()],
+                    actions=[
+                        MediaItem.used_by.set(post_id),
+                        MediaItem.expires_at.remove(),
+                        _alt_text_action(alt_texts.get(item.media_id)),
+                    ],
                     condition=(MediaItem.owner_id == author_id)
                     & MediaItem.used_by.does_not_exist()
                     & (MediaItem.status != "rejected"),
@@ -140,8 +176,10 @@ def _created_view(post: Post, author: UserProfile, items: list[MediaItem]) -> Po
         mentions=list(post.mentions),
         location=post.location,
         like_count=0,
+        hide_like_count=bool(post.hide_like_count),
         comment_count=0,
         liked_by_me=False,
+        comments_disabled=bool(post.comments_disabled),
         created_at=post.created_at,
     )
 
@@ -209,6 +247,94 @@ def user_posts(viewer_id: str, username: str, limit: int, cursor: str | None) ->
     return Page[PostOut](items=items, next_cursor=next_cursor)
 
 
+# --------------------------------------------------------------------------- edit
+EDIT_ATTEMPTS = 3  # a concurrent edit of the caption makes the edit read the post again
+
+
+def edit_post(caller_id: str, post_id: str, patch: PostEdit) -> PostOut:
+    """The author changes the post's text, settings and alt texts: GetItem, one transaction
+    (the post; each media item whose alt text changes; `post_edited`), then the view's
+    BatchGetItem. Anyone else gets what reading the post would give (403 private, 404 across
+    a block), else 403.
+
+    The edit is conditioned on the caption it read, so the mentions it reports as added are
+    exactly those the caption gained; its `revision` moves, so the search index (captions,
+    hashtag pages and their counts) follows from the Posts stream."""
+    for _attempt in range(EDIT_ATTEMPTS):
+        post = _get_post(post_id)
+        if post.author_id != caller_id:
+            _visible(caller_id, post)  # 404 when the caller may not even see it
+            raise Forbidden("Only the author may edit a post.")
+        alt_texts = _alt_texts(patch.alt_texts, list(post.media_ids))
+        if _write_edit(post, patch, alt_texts):
+            fetched = get_many(view_keys(caller_id, [post]), consistent=True)
+            view = post_view(caller_id, post, fetched)
+            if view is None:  # its author's account went meanwhile
+                raise NotFound("No such post.")
+            return view
+    raise Contention()
+
+
+def _write_edit(post: Post, patch: PostEdit, alt_texts: dict[str, str | None]) -> bool:
+    """One transaction, then `post` as it wrote it; False (nothing written) when the caption
+    changed since it was read, or the post went."""
+    edited = _edited(post, patch)
+    added = [name for name in edited.mentions or [] if name not in (post.mentions or [])]
+    actions: list[Action] = [
+        Post.edited_at.set(edited.edited_at),
+        Post.revision.add(1),
+        Post.caption.set(edited.caption),
+        Post.hashtags.set(list(edited.hashtags or [])),
+        Post.mentions.set(list(edited.mentions or [])),
+        Post.location.set(edited.location) if edited.location else Post.location.remove(),
+        Post.hide_like_count.set(bool(edited.hide_like_count)),
+        Post.comments_disabled.set(bool(edited.comments_disabled)),
+    ]
+    try:
+        with transaction() as tx:
+            tx.update(
+                Post(post_pk(post.post_id), POST),
+                actions=actions,
+                condition=Post.pk.exists() & (Post.caption == post.caption),
+                name="post",
+            )
+            for media_id, alt_text in alt_texts.items():
+                tx.update(
+                    MediaItem(media_pk(media_id), MEDIA),
+                    actions=[_alt_text_action(alt_text)],
+                    condition=MediaItem.used_by == post.post_id,
+                    name=media_id,
+                )
+            tx.emit(
+                PostEdited(post_id=post.post_id, author_id=post.author_id, mentions_added=added)
+            )
+    except ConditionFailed as exc:
+        if "post" in exc.names:
+            return False
+        raise NotFound("No such post.") from None  # its media were released: it is going
+    for name in Post.get_attributes():
+        setattr(post, name, getattr(edited, name))
+    return True
+
+
+def _edited(post: Post, patch: PostEdit) -> Post:
+    """A copy of `post` with `patch` applied (the fields it sends; a caption's hashtags and
+    mentions parsed again), edited now."""
+    edited = Post.from_raw_data(post.serialize())
+    if patch.caption is not None:
+        edited.caption = patch.caption
+        edited.hashtags = text.hashtags(patch.caption)
+        edited.mentions = text.mentions(patch.caption)
+    if patch.location is not None:
+        edited.location = patch.location or None
+    if patch.hide_like_count is not None:
+        edited.hide_like_count = patch.hide_like_count
+    if patch.comments_disabled is not None:
+        edited.comments_disabled = patch.comments_disabled
+    edited.edited_at = now()
+    return edited
+
+
 # --------------------------------------------------------------------------- delete
 def delete_post(caller_id: str, post_id: str) -> None:
     post = _get_post(post_id)
@@ -256,7 +382,8 @@ def remove_post(post: Post) -> bool:
 def like(viewer_id: str, post_id: str) -> LikeOut:
     """GetItem, the visibility BatchGetItem, one transaction on the like and per-pair items.
 
-    `like_count` is the stored count (kept by the counters consumer) plus this like if new.
+    `like_count` is the stored count (kept by the counters consumer) plus this like if new;
+    null for anyone but the author when the author hides it.
     """
     post = _get_post(post_id)
     found, _fetched = _visible(viewer_id, post)
@@ -278,15 +405,17 @@ def like(viewer_id: str, post_id: str) -> LikeOut:
     except ConditionFailed as exc:
         _raise_for(exc)  # a block or a lost follow, whether or not the like exists
         # Liked before: the stored count, which may not have counted that like yet.
-        return LikeOut(like_count=max(1, int(post.like_count)), liked_by_me=True)
-    return LikeOut(like_count=int(post.like_count) + 1, liked_by_me=True)
+        count = max(1, int(post.like_count))
+        return LikeOut(like_count=like_count_for(viewer_id, post, count), liked_by_me=True)
+    count = int(post.like_count) + 1
+    return LikeOut(like_count=like_count_for(viewer_id, post, count), liked_by_me=True)
 
 
 def unlike(viewer_id: str, post_id: str) -> LikeOut:
     """Like `like`: the visibility rules of reading the post, one transaction."""
     post = _get_post(post_id)
     found, fetched = _visible(viewer_id, post)
-    stored = int(post.like_count)
+    stored = like_count_for(viewer_id, post, int(post.like_count))
     existing = fetched.get(Like, (post_pk(post_id), like_sk(viewer_id)))
     if existing is None:
         return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
@@ -297,7 +426,7 @@ def unlike(viewer_id: str, post_id: str) -> LikeOut:
     except ConditionFailed as exc:
         _raise_for(exc)
         return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
-    return LikeOut(like_count=max(0, stored - 1), liked_by_me=False)
+    return LikeOut(like_count=None if stored is None else max(0, stored - 1), liked_by_me=False)
 
 
 def _raise_for(exc: ConditionFailed) -> None:
@@ -321,11 +450,15 @@ def likers(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page
 
 # --------------------------------------------------------------------------- comments
 def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut:
+    """Whoever may see the post, while its comments are on (403 once the author turns them
+    off, the author included)."""
     post = _get_post(post_id)
     found, fetched = _visible(viewer_id, post)
     me = fetched.get(UserProfile, (user_pk(viewer_id), PROFILE))
     if me is None:
         raise NotFound("No such user.")
+    if post.comments_disabled:  # as read: the post is not made a hot item by a check
+        raise Forbidden("Comments are turned off for this post.")
     comment_id = new_id()
     comment = Comment(
         post_pk(post_id),

@@ -75,9 +75,18 @@ def post_view(viewer_id: str, post: Post, fetched: Fetched) -> PostOut | None:
         hashtags=list(post.hashtags or []),
         mentions=list(post.mentions or []),
         location=post.location,
-        like_count=int(post.like_count),
+        like_count=like_count_for(viewer_id, post, int(post.like_count)),
+        hide_like_count=bool(post.hide_like_count),
         comment_count=int(post.comment_count),
         liked_by_me=fetched.get(Like, (post_pk(post.post_id), like_sk(viewer_id))) is not None,
+        comments_disabled=bool(post.comments_disabled),
         created_at=post.created_at,
+        edited_at=post.edited_at,
         removed=post.removed_at is not None,
     )
+
+
+def like_count_for(viewer_id: str, post: Post, count: int) -> int | None:
+    """`count` as `viewer` may see it: None for anyone but the author when the author hides
+    it (every post object and like answer goes through here)."""
+    return None if post.hide_like_count and viewer_id != post.author_id else count

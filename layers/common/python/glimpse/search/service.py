@@ -67,7 +67,8 @@ def search(
 
 
 def hashtag_posts(caller_id: str, tag: str, limit: int, cursor: str | None) -> Page[PostOut]:
-    """Public posts with the tag, newest first."""
+    """Public posts with the tag, newest first; a post whose caption lost the tag is left out
+    at once, while the index catches up with the edit."""
     name = normal_tag(tag)
     list_id = f"hashtag:{caller_id}:{name}"
     position = decode_cursor(list_id, cursor)
@@ -76,7 +77,8 @@ def hashtag_posts(caller_id: str, tag: str, limit: int, cursor: str | None) -> P
     hits, more = _hits(POSTS, queries.hashtag_posts(name, limit + 1, before, blocked), limit)
     post_ids = [h["post_id"] for h in hits]
     next_cursor = encode_cursor(list_id, {"before": post_ids[-1]}) if more else None
-    return Page[PostOut](items=_shown(caller_id, post_ids), next_cursor=next_cursor)
+    shown = [view for view in _shown(caller_id, post_ids) if name in view.hashtags]
+    return Page[PostOut](items=shown, next_cursor=next_cursor)
 
 
 def explore(caller_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
