@@ -5,8 +5,12 @@ everywhere it is read, until it is restored."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from glimpse.auth.leaving import move_aside, restore_account
+from glimpse.clock import now
+from glimpse.errors import Forbidden
 from glimpse.events import AutoLabel, MediaFlagged
 from glimpse.models.base import get_or_none
 from glimpse.models.media import MEDIA, MediaItem, auto_label, media_pk
@@ -33,6 +37,7 @@ from tests.integration.social import (
     post,
     settle,
 )
+from tests.integration.test_stories import story_media
 
 MODERATORS = "moderators"
 
@@ -222,3 +227,110 @@ def test_flagged_media_queues_its_post_whichever_comes_first(stack: Stack) -> No
         assert cases[post_id]["report_count"] == 0
     settle()
     assert post(author) not in {c["target_id"] for c in queue(moderator)}  # nothing flagged
+
+
+def test_a_removed_story_leaves_highlights_and_trays_for_all_but_its_owner(stack: Stack) -> None:
+    owner, follower, moderator = make_user(), make_user(), make_user()
+    follow(follower, owner)
+    status, story = api(
+        "stories", "create_story", owner, body={"media_id": story_media(stack, owner)}
+    )
+    assert status == 201, story
+    story_id = story["story_id"]
+    status, kept = api(
+        "stories", "create_highlight", owner, body={"title": "K", "story_ids": [story_id]}
+    )
+    assert status == 201, kept
+    settle()
+
+    def highlighted(user: User) -> list[str]:
+        status, page = api("stories", "user_highlights", user, {"username": owner.username})
+        assert status == 200, page
+        return [s["story_id"] for h in page["items"] for s in h["stories"]]
+
+    def tray(user: User) -> list[str]:
+        return [e["user"]["username"] for e in api("stories", "tray", user)[1]["items"]]
+
+    assert (highlighted(follower), tray(follower)) == ([story_id], [owner.username])
+    act(moderator, "story", story_id, "remove")
+    settle(deliveries=2)
+    assert (highlighted(follower), tray(follower)) == ([], [])
+    assert highlighted(owner) == [story_id]
+    body = {"title": "again", "story_ids": [story_id]}
+    assert api("stories", "create_highlight", owner, body=body)[0] == 400  # not highlighted anew
+
+    act(moderator, "story", story_id, "restore")
+    settle()
+    assert (highlighted(follower), tray(follower)) == ([story_id], [owner.username])
+
+
+def test_a_case_whose_target_went_can_still_be_dismissed(stack: Stack) -> None:
+    author, reporter, moderator = make_user(), make_user(), make_user()
+    post_id = post(author)
+    assert report(reporter, "post", post_id)[0] == 202
+    settle()
+    assert api("posts", "delete_post", author, {"post_id": post_id})[0] == 204
+    assert post_id in {c["target_id"] for c in queue(moderator)}
+    body = {"target_type": "post", "target_id": post_id, "action": "remove"}
+    assert api("moderation", "moderation_action", moderator, body=body, groups=MODERATORS)[0] == 404
+    act(moderator, "post", post_id, "dismiss")
+    assert post_id not in {c["target_id"] for c in queue(moderator)}
+    body = {"target_type": "post", "target_id": "01JD0Z8Q5M3S4V6X7Y8Z9A0B1C", "action": "dismiss"}
+    assert api("moderation", "moderation_action", moderator, body=body, groups=MODERATORS)[0] == 404
+
+
+def test_a_removed_post_s_media_and_message_are_hidden_everywhere_they_are_read(
+    stack: Stack,
+) -> None:
+    author, reader, moderator = make_user(), make_user(), make_user()
+    post_id = post(author)
+    (media,) = api("posts", "get_post", reader, {"post_id": post_id})[1]["media"]
+    act(moderator, "post", post_id, "remove")
+    assert api("media", "get_media", reader, {"media_id": media["media_id"]})[0] == 404
+    assert api("media", "get_media", author, {"media_id": media["media_id"]})[0] == 200
+
+    status, chat = api(
+        "messages", "create_conversation", author, body={"usernames": [reader.username]}
+    )
+    assert status in (200, 201), chat
+    cid = chat["conversation_id"]
+    status, sent = api(
+        "messages", "send", author, {"conversation_id": cid}, body={"text": "buy now"}
+    )
+    assert status in (200, 201), sent
+    assert api("messages", "accept", reader, {"conversation_id": cid})[0] == 204
+
+    def inbox(user: User) -> dict[str, Any]:
+        (entry,) = api("messages", "conversations", user)[1]["items"]
+        return dict(entry)
+
+    assert inbox(reader)["unread_count"] == 1
+    act(moderator, "message", sent["message_id"], "remove")
+    assert (inbox(reader)["unread_count"], inbox(reader)["last_message"]) == (0, None)
+    assert inbox(author)["last_message"]["removed"] is True
+
+
+def test_an_account_deleted_then_suspended_cannot_restore_itself_until_unsuspended(
+    stack: Stack,
+) -> None:
+    user, moderator = make_user(), make_user()
+    profile = UserProfile.get(user_pk(user.id), PROFILE)
+    with transaction() as tx:  # what DELETE /me writes (the handler's own tests cover the rest)
+        aside = DeletedProfile.of(
+            profile, now(), now() + timedelta(days=30), "01JD0Z8Q5M3S4V6X7Y8Z9A0B1C"
+        )
+        move_aside(tx, profile, aside, "deleted")
+    act(moderator, "user", user.username, "suspend")
+    marked = DeletedProfile.get(user_pk(user.id), DELETED)
+    assert marked.is_suspended
+    assert marked.is_leaving
+    try:
+        restore_account(user.id)
+    except Forbidden:
+        pass
+    else:
+        raise AssertionError("a suspended account restored itself")
+    act(moderator, "user", user.username, "unsuspend")
+    after = DeletedProfile.get(user_pk(user.id), DELETED)
+    assert not after.is_suspended
+    assert after.is_leaving  # still deleted by its owner, who may restore it

@@ -27,7 +27,7 @@ from glimpse.events import AccountDeleted, AccountErased, AccountRestored
 from glimpse.models.base import get_or_none
 from glimpse.models.outbox import OutboxEvent, later_key
 from glimpse.models.sessions import SessionCutoff
-from glimpse.models.transactions import ConditionFailed, Contention, transaction
+from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import (
     CLAIM,
     DELETED,
@@ -57,13 +57,7 @@ def delete_account(user_id: str, body: DeleteMeIn) -> DeletionOut:
         aside = DeletedProfile.of(profile, moment, erase_after, erased.event_id)
         try:
             with transaction() as tx:
-                tx.delete(profile, condition=UserProfile.revision == profile.revision)
-                tx.save(aside, condition=DeletedProfile.pk.does_not_exist())
-                tx.update(
-                    UniqueClaim(username_pk(profile.username), CLAIM),
-                    actions=[UniqueClaim.state.set("deleted")],
-                    condition=UniqueClaim.user_id == user_id,
-                )
+                move_aside(tx, profile, aside, "deleted")
                 tx.save(sessions.leaving_item(user_id, erase_after.timestamp()))
                 tx.emit(AccountDeleted(user_id=user_id))
                 tx.emit(erased, due=erase_after)
@@ -76,6 +70,37 @@ def delete_account(user_id: str, body: DeleteMeIn) -> DeletionOut:
 
 
 RESTORE_ATTEMPTS = 3
+
+
+def move_aside(tx: Transaction, profile: UserProfile, aside: DeletedProfile, state: str) -> None:
+    """In `tx`: the profile (as read) moved aside, and its username claim marked `state`
+    (`deleted`, `suspended`: nobody finds the account by its name, nobody takes the name). A
+    deletion's and a suspension's one step."""
+    tx.delete(profile, condition=UserProfile.revision == profile.revision)
+    tx.save(aside, condition=DeletedProfile.pk.does_not_exist())
+    _claim(tx, profile.username, profile.user_id, state)
+
+
+def put_back(tx: Transaction, aside: DeletedProfile, profile: UserProfile) -> None:
+    """In `tx`: the item aside (as read: its pending counts, and whether it is suspended; named
+    `aside`) replaced by `profile`, the claim active again. A restore's and an unsuspension's."""
+    suspended = aside.suspended_at
+    as_suspended = (
+        DeletedProfile.suspended_at.exists()
+        if suspended is not None
+        else DeletedProfile.suspended_at.does_not_exist()
+    )
+    tx.delete(aside, condition=pending_as_read(aside) & as_suspended, name="aside")
+    tx.save(profile, condition=UserProfile.pk.does_not_exist())
+    _claim(tx, aside.username, aside.user_id, "active")
+
+
+def _claim(tx: Transaction, username: str, user_id: str, state: str) -> None:
+    tx.update(
+        UniqueClaim(username_pk(username), CLAIM),
+        actions=[UniqueClaim.state.set(state)],
+        condition=UniqueClaim.user_id == user_id,
+    )
 
 
 def pending_as_read(aside: DeletedProfile) -> Any:
@@ -106,13 +131,7 @@ def restore_account(user_id: str) -> None:
                     condition=OutboxEvent.pk.exists(),
                     name="due",
                 )
-                tx.delete(aside, condition=pending_as_read(aside), name="aside")
-                tx.save(profile, condition=UserProfile.pk.does_not_exist())
-                tx.update(
-                    UniqueClaim(username_pk(aside.username), CLAIM),
-                    actions=[UniqueClaim.state.set("active")],
-                    condition=UniqueClaim.user_id == user_id,
-                )
+                put_back(tx, aside, profile)
                 tx.update(
                     SessionCutoff(user_pk(user_id)),
                     actions=[SessionCutoff.erase_after.remove()],

@@ -40,9 +40,11 @@ from glimpse.media.schemas import (
     UploadForm,
     UploadOut,
 )
-from glimpse.models.base import conditionally, str_map
+from glimpse.models.base import conditionally, get_or_none, str_map
 from glimpse.models.media import DELETING, MEDIA, MediaItem, find, media_pk
+from glimpse.models.moderation import is_removed
 from glimpse.models.objects import upload_key
+from glimpse.models.posts import POST, Post, post_pk
 from glimpse.models.transactions import ConditionFailed, Contention, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
@@ -144,7 +146,14 @@ def get_media(caller_id: str, media_id: str) -> MediaOut:
         except NotFound:
             raise NotFound("No such media item.") from None
         require_content(found, "media")
+        if item.kind == "post" and _post_removed(str(item.used_by)):  # a moderator's removal
+            raise NotFound("No such media item.")
     return view(item)
+
+
+def _post_removed(post_id: str) -> bool:
+    post = get_or_none(Post, post_pk(post_id), POST, consistent=False)
+    return post is None or is_removed(post)
 
 
 def ready_media_of(owner_id: str, media_id: str, kind: MediaKind, field: str) -> MediaItem:

@@ -285,12 +285,13 @@ def _unread(
     for message in Message.query(
         messages_pk(entry.conversation_id),
         Message.sk > after,
-        attributes_to_get=["pk", "sk", "sender_id", *(["text"] if matching else [])],
+        attributes_to_get=["pk", "sk", "sender_id", "removed_at", *(["text"] if matching else [])],
         limit=UNREAD_CAP * 2,
     ):
         visible = not matching or not _hidden(
             caller_id, entry, message.sender_id, message.text, hides
         )
+        visible = visible and not removed_for(caller_id, message.sender_id, message.removed_at)
         if message.sender_id != caller_id and message.sender_id in shown and visible:
             count += 1
             if count >= UNREAD_CAP:

@@ -141,16 +141,20 @@ class Case(Model):
         return {r: n for r, n in found.items() if n}
 
     @classmethod
-    def made_by_count(cls, pk: str, _sk: str) -> list[Action]:
-        """What a report's count writes besides its ADDs: the case made (or reopened after
-        a decision) and waiting in the queue."""
-        target_type, target_id = target_of(pk)
+    def opening(cls, target_type: str, target_id: str) -> list[Action]:
+        """The case made (or opened again) and waiting in the queue: what a report's count and
+        a flagged upload both write."""
         return [
             cls.target_type.set(target_type),
             cls.target_id.set(target_id),
             cls.queue.set(OPEN),
             cls.first_reported_at.set(cls.first_reported_at | now()),
         ]
+
+    @classmethod
+    def made_by_count(cls, pk: str, _sk: str) -> list[Action]:
+        """What a report's count writes besides its ADDs (glimpse.counters)."""
+        return cls.opening(*target_of(pk))
 
 
 class ModerationAction(Model):

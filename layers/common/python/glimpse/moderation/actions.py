@@ -17,7 +17,7 @@ from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, NotFound, field_error
 from glimpse.events import ContentRemoved, ContentRestored
 from glimpse.models.moderation import CASE, Case, ModerationAction, target_pk
-from glimpse.models.transactions import ConditionFailed, Transaction, transaction
+from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.moderation import suspension, targets
 from glimpse.moderation.schemas import ActionIn
 
@@ -28,21 +28,13 @@ ACCOUNT_ACTIONS = ("suspend", "unsuspend")
 def act(moderator_id: str, body: ActionIn) -> None:
     target = targets.find(body.target_type, body.target_id)
     if target is None:
-        raise NotFound(f"No such {body.target_type}.")
+        _dismiss_gone(moderator_id, body)
+        return
     if body.action in CONTENT_ACTIONS and target.target_type not in targets.REMOVABLE:
         raise _wrong_target(body.action, "a post, comment, story or message")
     if body.action in ACCOUNT_ACTIONS and target.target_type != "user":
         raise _wrong_target(body.action, "a user")
-    line = ModerationAction(
-        sk=(action_id := new_id()),
-        action_id=action_id,
-        moderator_id=moderator_id,
-        target_type=target.target_type,
-        target_id=target.target_id,
-        action=body.action,
-        note=body.note,
-        created_at=now(),
-    )
+    line = _line(moderator_id, target.target_type, target.target_id, body)
     if body.action == "suspend":
         suspension.suspend(target.owner_id)
     elif body.action == "unsuspend":
@@ -52,7 +44,35 @@ def act(moderator_id: str, body: ActionIn) -> None:
     else:
         with transaction() as tx:
             tx.save(line)
-            _decide(tx, target, body.action)
+            _decide(tx, target.target_type, target.key_id, body.action)
+
+
+def _line(moderator_id: str, target_type: str, target_id: str, body: ActionIn) -> ModerationAction:
+    action_id = new_id()
+    return ModerationAction(
+        sk=action_id,
+        action_id=action_id,
+        moderator_id=moderator_id,
+        target_type=target_type,
+        target_id=target_id,
+        action=body.action,
+        note=body.note,
+        created_at=now(),
+    )
+
+
+def _dismiss_gone(moderator_id: str, body: ActionIn) -> None:
+    """A target gone since it was reported (deleted by its author, an expired story): its case
+    can still be dismissed, so it leaves the queue; any other action on it is a 404."""
+    missing = NotFound(f"No such {body.target_type}.")
+    if body.action != "dismiss" or body.target_type == "user":
+        raise missing  # an erased account's case goes with it
+    try:
+        with transaction() as tx:
+            tx.save(_line(moderator_id, body.target_type, body.target_id, body))
+            _decide(tx, body.target_type, body.target_id, "dismiss", existing=True)
+    except ConditionFailed:
+        raise missing from None
 
 
 def _wrong_target(action: str, what: str) -> BadRequest:
@@ -61,34 +81,50 @@ def _wrong_target(action: str, what: str) -> BadRequest:
     )
 
 
-def _decide(tx: Transaction, target: targets.Target, action: str) -> None:
-    """The case leaves the queue with the decision noted (made if there was none)."""
+def _decide(
+    tx: Transaction, target_type: str, key_id: str, action: str, existing: bool = False
+) -> None:
+    """The case leaves the queue with the decision noted (made if there was none, unless
+    `existing`)."""
     tx.update(
-        Case(target_pk(target.target_type, target.key_id), CASE),
+        Case(target_pk(target_type, key_id), CASE),
         actions=[
             Case.queue.remove(),
             Case.decision.set(action),
             Case.decided_at.set(now()),
-            Case.target_type.set(target.target_type),
-            Case.target_id.set(target.key_id),
+            Case.target_type.set(target_type),
+            Case.target_id.set(key_id),
         ],
+        condition=Case.pk.exists() if existing else None,
     )
+
+
+ATTEMPTS = 3  # a concurrent remove and restore of the same content: read it again
 
 
 def _remove_or_restore(target: targets.Target, line: ModerationAction, removed: bool) -> None:
+    """The mark, conditioned on the state read (a concurrent opposite action makes this read
+    again), with the decision, the log line and the event; a target already in the state
+    asked for is only logged."""
     kind = ContentRemoved if removed else ContentRestored
-    event = kind(
-        target_type=target.target_type,
-        target_id=target.target_id,
-        owner_id=target.owner_id,
-        parent_id=target.parent_id,
-    )
-    try:
-        with transaction() as tx:
-            tx.save(line)
-            _decide(tx, target, line.action)
-            if target.removed != removed:
-                targets.mark(tx, target, removed)
-                tx.emit(event)
-    except ConditionFailed:
-        raise NotFound(f"No such {target.target_type}.") from None  # deleted meanwhile
+    for _attempt in range(ATTEMPTS):
+        event = kind(
+            target_type=target.target_type,
+            target_id=target.target_id,
+            owner_id=target.owner_id,
+            parent_id=target.parent_id,
+        )
+        try:
+            with transaction() as tx:
+                tx.save(line)
+                _decide(tx, target.target_type, target.key_id, line.action)
+                if target.removed != removed:
+                    targets.mark(tx, target, removed)
+                    tx.emit(event)
+            return
+        except ConditionFailed:
+            found = targets.find(target.target_type, target.target_id)
+            if found is None:
+                raise NotFound(f"No such {target.target_type}.") from None  # deleted meanwhile
+            target = found
+    raise Contention()

@@ -1,60 +1,67 @@
 """A moderator's `suspend` and `unsuspend`: the account hidden as a deleted one is, and back.
 
 Suspending disables the Cognito user first (no new sign-in or refresh), then in one
-transaction moves the profile aside as a deletion does (`DeletedProfile`, with `suspended_at`
-and no erasure due), marks the username claim `suspended` (nobody finds or takes the name),
-and emits `account_suspended` (its likes, comments and follows leave others' counts:
-glimpse.withdrawal); then every session ends (glimpse.sessions: its ID tokens are refused
-within 60 s), its refresh tokens are revoked and its WebSocket connections closed.
+transaction moves the profile aside as a deletion does (glimpse.auth.leaving.move_aside:
+`DeletedProfile` with `suspended_at` and no erasure due, the claim `suspended`) and emits
+`account_suspended` (its likes, comments and follows leave others' counts: glimpse.withdrawal);
+then every session ends (glimpse.sessions: its ID tokens are refused within 60 s), its refresh
+tokens are revoked and its WebSocket connections closed. If the move fails, the Cognito user
+is enabled again. Asking again redoes what is safe to redo (Cognito, sessions), so a
+suspension that failed half-way is completed by the moderator's retry.
 
 An account already deleted by its owner keeps waiting for erasure and is only marked
-suspended: it cannot sign in to restore itself while the mark is there.
+suspended (on the condition that its deletion is still there: a restore that wins the race
+makes this move the restored profile aside instead); it cannot restore itself while marked.
 
-Unsuspending undoes it: the profile back with the count changes that arrived meanwhile,
-`account_unsuspended`, and the Cognito user enabled again.
+Unsuspending undoes it (glimpse.auth.leaving.put_back): the profile back with the count
+changes that arrived meanwhile, `account_unsuspended`, and the Cognito user enabled again.
 """
 
 from __future__ import annotations
 
 from glimpse import sessions
 from glimpse.adapters import cognito
-from glimpse.auth.leaving import pending_as_read
+from glimpse.auth.leaving import move_aside, put_back
 from glimpse.auth.service import end_sessions_elsewhere
 from glimpse.clock import now
 from glimpse.errors import Conflict
 from glimpse.events import AccountSuspended, AccountUnsuspended
-from glimpse.models.base import get_or_none
+from glimpse.models.base import conditionally, get_or_none
 from glimpse.models.transactions import ConditionFailed, Contention, transaction
-from glimpse.models.users import (
-    CLAIM,
-    DELETED,
-    PROFILE,
-    DeletedProfile,
-    UniqueClaim,
-    UserProfile,
-    user_pk,
-    username_pk,
-)
+from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
 
-ATTEMPTS = 3  # the profile changed by a counter between the read and the write: read again
+ATTEMPTS = 3  # the profile or the item aside changed between the read and the write
 
 
 def suspend(user_id: str) -> bool:
-    """Whether anything changed (False: suspended already)."""
-    aside = get_or_none(DeletedProfile, user_pk(user_id), DELETED)
-    if aside is not None and aside.is_suspended:
-        return False
-    username = aside.username if aside is not None else _profile(user_id).username
-    cognito.disable_user(username)
-    if aside is not None:  # deleted by its owner: it stays so, and cannot come back meanwhile
-        aside.update(
-            actions=[DeletedProfile.suspended_at.set(now())], condition=DeletedProfile.pk.exists()
-        )
-    else:
-        _move_aside(user_id)
-    sessions.end(user_id)
-    end_sessions_elsewhere(user_id, username)
-    return True
+    """Whether the account's state changed (False: suspended already; what may have been left
+    undone by an earlier attempt is done again)."""
+    for _attempt in range(ATTEMPTS):
+        aside = get_or_none(DeletedProfile, user_pk(user_id), DELETED)
+        profile = _profile(user_id) if aside is None else None
+        username = str(aside.username if aside is not None else _name(profile))
+        cognito.disable_user(username)
+        if aside is not None and aside.is_suspended:
+            _end_sessions(user_id, username)
+            return False
+        try:
+            if aside is not None:
+                _mark_deleted(aside)
+            elif profile is not None:
+                _move_aside(profile)
+        except ConditionFailed:
+            continue  # restored, deleted or changed meanwhile: read again
+        except Exception:
+            cognito.enable_user(username)
+            raise
+        _end_sessions(user_id, username)
+        return True
+    cognito.enable_user(username)
+    raise Contention()
+
+
+def _name(profile: UserProfile | None) -> str:
+    return profile.username if profile is not None else ""
 
 
 def _profile(user_id: str) -> UserProfile:
@@ -64,58 +71,67 @@ def _profile(user_id: str) -> UserProfile:
     return profile
 
 
-def _move_aside(user_id: str) -> None:
-    for _attempt in range(ATTEMPTS):
-        profile = _profile(user_id)
-        try:
-            with transaction() as tx:
-                tx.delete(profile, condition=UserProfile.revision == profile.revision)
-                tx.save(
-                    DeletedProfile.suspension(profile, now()),
-                    condition=DeletedProfile.pk.does_not_exist(),
-                )
-                _claim(tx, profile.username, user_id, "suspended")
-                tx.emit(AccountSuspended(user_id=user_id))
-            sessions.forget(user_id)
-            return
-        except ConditionFailed:
-            continue
-    raise Contention()
+def _mark_deleted(aside: DeletedProfile) -> None:
+    """An account its owner deleted: marked, while its deletion (and no mark) is still there."""
+    if not conditionally(
+        lambda: aside.update(
+            actions=[DeletedProfile.suspended_at.set(now())],
+            condition=DeletedProfile.erasure_event_id.exists()
+            & DeletedProfile.suspended_at.does_not_exist(),
+        )
+    ):
+        raise ConditionFailed(set())
 
 
-def _claim(tx: object, username: str, user_id: str, state: str) -> None:
-    tx.update(  # type: ignore[attr-defined]
-        UniqueClaim(username_pk(username), CLAIM),
-        actions=[UniqueClaim.state.set(state)],
-        condition=UniqueClaim.user_id == user_id,
-    )
+def _move_aside(profile: UserProfile) -> None:
+    with transaction() as tx:
+        move_aside(tx, profile, DeletedProfile.suspension(profile, now()), "suspended")
+        tx.emit(AccountSuspended(user_id=profile.user_id))
+    sessions.forget(profile.user_id)
+
+
+def _end_sessions(user_id: str, username: str) -> None:
+    sessions.end(user_id)
+    end_sessions_elsewhere(user_id, username)
 
 
 def unsuspend(user_id: str) -> bool:
-    """Whether anything changed (False: not suspended)."""
+    """Whether the account's state changed (False: not suspended; its Cognito user is enabled
+    again all the same, in case an earlier attempt stopped before that)."""
     for _attempt in range(ATTEMPTS):
         aside = get_or_none(DeletedProfile, user_pk(user_id), DELETED)
         if aside is None or not aside.is_suspended:
+            profile = get_or_none(UserProfile, user_pk(user_id), PROFILE)
+            name = aside.username if aside is not None else profile and profile.username
+            if name:
+                cognito.enable_user(str(name))
             return False
-        if aside.is_leaving:  # its owner's deletion goes on: it may restore itself again
-            aside.update(
-                actions=[DeletedProfile.suspended_at.remove()],
-                condition=DeletedProfile.pk.exists(),
-            )
-            break
-        profile = aside.restored()
-        profile.updated_at = now()
         try:
-            with transaction() as tx:
-                tx.delete(aside, condition=pending_as_read(aside))
-                tx.save(profile, condition=UserProfile.pk.does_not_exist())
-                _claim(tx, aside.username, user_id, "active")
-                tx.emit(AccountUnsuspended(user_id=user_id))
-            break
+            if aside.is_leaving:  # its owner's deletion goes on: it may restore itself again
+                if not _unmark(aside):
+                    continue
+            else:
+                _put_back(aside)
         except ConditionFailed:
             continue  # a count changed on the item aside meanwhile: read it again
-    else:
-        raise Contention()
-    sessions.forget(user_id)
-    cognito.enable_user(aside.username)
-    return True
+        sessions.forget(user_id)
+        cognito.enable_user(aside.username)
+        return True
+    raise Contention()
+
+
+def _unmark(aside: DeletedProfile) -> bool:
+    return conditionally(
+        lambda: aside.update(
+            actions=[DeletedProfile.suspended_at.remove()],
+            condition=DeletedProfile.suspended_at.exists(),
+        )
+    )
+
+
+def _put_back(aside: DeletedProfile) -> None:
+    profile = aside.restored()
+    profile.updated_at = now()
+    with transaction() as tx:
+        put_back(tx, aside, profile)
+        tx.emit(AccountUnsuspended(user_id=aside.user_id))

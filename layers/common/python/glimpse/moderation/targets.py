@@ -106,14 +106,14 @@ def account_by_id(user_id: str) -> Target | None:
 def require_reportable(reporter_id: str, target: Target) -> None:
     """404 unless the reporter may see the target now (the answer reading it would give,
     a 403 included: what cannot be seen cannot be reported); 400 for one's own."""
-    if target.owner_id == reporter_id:
-        raise BadRequest(
-            "You cannot report your own content.", [field_error("target_id", "is yours")]
-        )
     try:
         _see(reporter_id, target)
     except (Forbidden, NotFound):
         raise NotFound(f"No such {target.target_type}.") from None
+    if target.owner_id == reporter_id:
+        raise BadRequest(
+            "You cannot report your own content.", [field_error("target_id", "is yours")]
+        )
 
 
 def _see(reporter_id: str, target: Target) -> None:
@@ -138,12 +138,14 @@ def _see(reporter_id: str, target: Target) -> None:
 
 
 def mark(tx: Transaction, target: Target, removed: bool) -> None:
-    """The target's removal mark set (or taken off) in `tx`, if the item is still there; a
-    post's `revision` moves too, so its search document follows (glimpse.search.indexer)."""
+    """The target's removal mark set (or taken off) in `tx`, if the item is still there and its
+    mark as read; a post's `revision` moves too, so its search document follows
+    (glimpse.search.indexer)."""
     model: Any = type(target.item)
     action = model.removed_at.set(now()) if removed else model.removed_at.remove()
     actions = [action, model.revision.add(1)] if model is Post else [action]
-    tx.update(target.item, actions=actions, condition=model.pk.exists(), name="target")
+    as_read = model.removed_at.exists() if target.removed else model.removed_at.does_not_exist()
+    tx.update(target.item, actions=actions, condition=model.pk.exists() & as_read, name="target")
 
 
 def render(target: Target | None) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import CLOSE, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.moderation import is_removed
 from glimpse.models.stories import (
     STORY,
     Story,
@@ -41,6 +42,12 @@ def ttl() -> timedelta:
 
 def live(story: Story | None) -> Story | None:
     return story if story is not None and story.expires_at > now() else None
+
+
+def in_trays(story: Story | None) -> bool:
+    """Whether trays show the story: live, and not removed by a moderator (its owner sees a
+    removed story on its own page, never in a tray)."""
+    return live(story) is not None and not is_removed(story)
 
 
 def live_story(story_id: str) -> Story:

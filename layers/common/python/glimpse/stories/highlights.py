@@ -19,15 +19,19 @@ from glimpse.clock import new_id, now
 from glimpse.concurrency import each
 from glimpse.directory import summary, user_id_for
 from glimpse.errors import BadRequest, NotFound, field_error
+from glimpse.events import ContentRemoved, ContentRestored
 from glimpse.graph.access import (
     relation,
+    removed_for,
     require_content,
 )
+from glimpse.jobs import Send, Stats
 from glimpse.media.service import view as media_view
 from glimpse.models.base import conditionally, get_or_none, str_map
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import CLOSE, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.moderation import is_removed
 from glimpse.models.objects import kept_rendition_key, kept_video_key
 from glimpse.models.stories import (
     STORY,
@@ -94,7 +98,7 @@ def _own_live_stories(owner_id: str, story_ids: list[str]) -> list[Story]:
     bad = [
         sid
         for sid, story in zip(story_ids, stories, strict=True)
-        if story is None or story.owner_id != owner_id
+        if story is None or story.owner_id != owner_id or is_removed(story)
     ]
     if bad:
         raise BadRequest(
@@ -155,6 +159,8 @@ def _highlight_view(
     stories = []
     for copy in highlight.stories or []:
         if not audience_allows(copy["audience"], viewer_id == owner.user_id, close):
+            continue
+        if removed_for(viewer_id, owner.user_id, copy.get("removed_at")):
             continue
         media = copy["media"]
         kept = MediaItem(  # the copy, shown as any media item is (never saved)
@@ -304,6 +310,33 @@ def _edited(highlight: Highlight, changes: dict[str, Any]) -> bool:
     if "stories" in changes:
         actions.append(Highlight.stories.set(changes["stories"]))
     return conditionally(lambda: highlight.update(actions=actions, condition=_as_read(highlight)))
+
+
+def story_moderated(event: ContentRemoved | ContentRestored, _send: Send) -> Stats:
+    """A moderator's removal (or its restore) of a story reaches its copies in the owner's
+    highlights: marked `removed_at` (or unmarked), shown to the owner only, as the story is.
+    One Query of the owner's highlights; each holding the story is edited as read."""
+    removed = isinstance(event, ContentRemoved)
+    changed = 0
+    for highlight in Highlight.query(highlights_pk(event.owner_id)):
+        for _attempt in range(3):
+            copies = [dict(c) for c in highlight.stories or []]
+            held = [c for c in copies if c.get("story_id") == event.target_id]
+            if not held or all(bool(c.get("removed_at")) == removed for c in held):
+                break
+            for copy in held:
+                if removed:
+                    copy["removed_at"] = event.occurred_at.isoformat()
+                else:
+                    copy.pop("removed_at", None)
+            if _edited(highlight, {"stories": copies}):
+                changed += 1
+                break
+            found = get_or_none(Highlight, highlight.pk, highlight.sk)
+            if found is None:
+                break
+            highlight = found
+    return Stats(written=changed)
 
 
 def _deleted(highlight: Highlight) -> bool:

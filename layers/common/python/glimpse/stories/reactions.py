@@ -4,7 +4,7 @@ reaper's (glimpse.stories.reaper); its view count is the counters consumer's."""
 
 from glimpse import events
 from glimpse.reactions import FOLLOWS_ONLY, Table
-from glimpse.stories import tray
+from glimpse.stories import highlights, tray
 
 
 def of_story(event: events.ContentRemoved | events.ContentRestored) -> bool:
@@ -16,8 +16,9 @@ REACTIONS = Table(
     reactions={
         events.StoryCreated: (tray.story_created,),
         events.StoryRemoved: (tray.story_removed,),
-        events.ContentRemoved: (tray.story_removed,),  # a story's (`when`)
-        events.ContentRestored: (tray.story_created,),
+        # a story's (`when`): out of trays and highlights for all but its owner, and back
+        events.ContentRemoved: (tray.story_removed, highlights.story_moderated),
+        events.ContentRestored: (tray.story_created, highlights.story_moderated),
         events.FollowCreated: (tray.followed,),
         events.RequestApproved: (tray.followed,),
         events.FollowRemoved: (tray.unfollowed,),

@@ -46,7 +46,7 @@ from glimpse.models.stories import (
     tray_pk,
 )
 from glimpse.models.users import PROFILE, UserProfile, user_pk
-from glimpse.stories.access import audience_allows, close_edge, live_stories
+from glimpse.stories.access import audience_allows, close_edge, in_trays, live_stories
 
 if TYPE_CHECKING:
     from glimpse.stories.schemas import Tray
@@ -72,7 +72,7 @@ def story_created(event: events.StoryCreated | events.ContentRestored, send: Sen
     """A new story, or one a moderator restored: its markers into the audience's trays."""
     story_id = event.target_id if isinstance(event, events.ContentRestored) else event.story_id
     story = get_or_none(Story, story_pk(story_id), STORY)
-    if story is None or is_removed(story):
+    if story is None or not in_trays(story):
         return Stats(notes=["story gone (or removed) before its fan-out"])
     job = StorySpread(
         event_id=event.event_id,
@@ -89,6 +89,10 @@ def story_removed(event: events.StoryRemoved | events.ContentRemoved, send: Send
     """An owner's delete, or a moderator's removal: the markers go from followers' and close
     friends' trays both."""
     story_id = event.target_id if isinstance(event, events.ContentRemoved) else event.story_id
+    if isinstance(event, events.ContentRemoved):
+        story = get_or_none(Story, story_pk(story_id), STORY)
+        if story is not None and not is_removed(story):
+            return Stats(notes=["restored since: its markers stay"])
     job = StorySpread(
         event_id=event.event_id,
         story_id=story_id,
@@ -147,7 +151,7 @@ def _delete(keys: list[tuple[str, str]]) -> int:
 
 
 def _story_exists(story_id: str) -> bool:
-    return get_or_none(Story, story_pk(story_id), STORY) is not None
+    return in_trays(get_or_none(Story, story_pk(story_id), STORY))
 
 
 def _marker(
@@ -176,7 +180,7 @@ def backfill(reader_id: str, owner_id: str) -> int:
     markers = [
         _marker(reader_id, owner_id, story.story_id, story.audience, story.expires_at)
         for story in live
-        if story.audience != "close_friends" or close
+        if (story.audience != "close_friends" or close) and in_trays(story)
     ]
     write_many(TrayMarker, puts=markers)
     if markers and not follows(reader_id, owner_id):
@@ -194,7 +198,7 @@ def close_friends_added(owner_id: str, reader_ids: list[str]) -> int:
     Taking someone off the list writes nothing: the tray's read checks the list."""
     if not reader_ids:
         return 0
-    close = [s for s in live_stories(owner_id) if s.audience == "close_friends"]
+    close = [s for s in live_stories(owner_id) if s.audience == "close_friends" and in_trays(s)]
     if not close:
         return 0
     readers = following(reader_ids, owner_id, consistent=True)
@@ -208,7 +212,7 @@ def close_friends_added(owner_id: str, reader_ids: list[str]) -> int:
     write_many(TrayMarker, puts=markers)
     keys = {story.story_id: (story_pk(story.story_id), STORY) for story in close}
     still = get_many([(Story, key) for key in keys.values()], consistent=True)
-    gone = {sid for sid, key in keys.items() if still.get(Story, key) is None}
+    gone = {sid for sid, key in keys.items() if not in_trays(still.get(Story, key))}
     if gone:
         _delete([(m.pk, m.sk) for m in markers if m.story_id in gone])
     return len([m for m in markers if m.story_id not in gone])
@@ -298,4 +302,4 @@ def _markers(
 def _celebrity_stories(viewer_id: str, muted: frozenset[str]) -> list[Story]:
     owners = [c for c in followed_celebrities(viewer_id) if c not in muted]
     newest = each(lambda owner: live_stories(owner, True), owners)
-    return [story for stories in newest for story in stories if not is_removed(story)]
+    return [story for stories in newest for story in stories if in_trays(story)]
