@@ -51,7 +51,7 @@ def _create_post(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_comment(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    comment = CommentCreate.model_validate({"text": body["text"]})
+    comment = CommentCreate.model_validate({"text": body["text"], "reply_to": body.get("reply_to")})
     created = service.add_comment(user_id, body["post_id"], comment)
     metrics.add_metric(name="Comments", unit=MetricUnit.Count, value=1)
     return created.model_dump(mode="json")
@@ -137,6 +137,35 @@ def add_comment(
 @app.get("/posts/<post_id>/comments", tags=["comments"], summary="Comments, oldest first")
 def comments(post_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[CommentOut]:
     return service.comments(caller(app).user_id, post_id, limit, cursor)
+
+
+@app.get(
+    "/posts/<post_id>/comments/<comment_id>/replies",
+    tags=["comments"],
+    summary="A comment's replies, oldest first",
+)
+def replies(
+    post_id: str, comment_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[CommentOut]:
+    return service.replies(caller(app).user_id, post_id, comment_id, limit, cursor)
+
+
+@app.post(
+    "/posts/<post_id>/comments/<comment_id>/like",
+    tags=["comments"],
+    summary="Like a comment or reply (once per user)",
+)
+def like_comment(post_id: str, comment_id: str) -> LikeOut:
+    return service.like_comment(caller(app).user_id, post_id, comment_id)
+
+
+@app.delete(
+    "/posts/<post_id>/comments/<comment_id>/like",
+    tags=["comments"],
+    summary="Remove your like of a comment",
+)
+def unlike_comment(post_id: str, comment_id: str) -> LikeOut:
+    return service.unlike_comment(caller(app).user_id, post_id, comment_id)
 
 
 @app.delete(

@@ -36,6 +36,10 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = [f"{name}-1", f"{name}-2"]
         elif name == "mentions_added":  # a name the notifier's stand-in post still mentions
             values[name] = ["someone"]
+        elif name == "comment_id":  # a comment's likes are grouped by windows from its time
+            values[name] = "01JD0Z8Q5M3S4V6X7Y8Z9A0B1E"
+        elif name in {"replied", "comment_liked"}:  # comment_ref: post/comment, post/thread/reply
+            values[name] = ["post-1/comment-1", "post-1/thread-1/reply-1"]
         elif name == "audience":
             values[name] = "close_friends"
         elif name == "target_type":

@@ -81,6 +81,10 @@ class CommentAdded(Event):
     author_id: str  # the post's author
     comment_id: str
     commenter_id: str
+    # A reply: the top-level comment whose `reply_count` it is in, and the author of the
+    # comment it answered (that comment, or a reply in its thread): told `comment_reply`.
+    reply_to: str | None = None
+    replied_to_id: str | None = None
 
 
 class CommentDeleted(Event):
@@ -91,6 +95,27 @@ class CommentDeleted(Event):
     commenter_id: str
     # Its account was deleted and the comment taken out of the count already.
     withdrawn: bool = False
+    reply_to: str | None = None  # a reply's thread (a top-level comment takes its replies along)
+
+
+class CommentLiked(Event):
+    type: Literal["comment_liked"] = "comment_liked"
+    post_id: str
+    comment_id: str
+    reply_to: str | None = None  # the liked comment's thread, when it is a reply
+    author_id: str  # the comment's author
+    user_id: str  # who liked it
+
+
+class CommentUnliked(Event):
+    type: Literal["comment_unliked"] = "comment_unliked"
+    post_id: str
+    comment_id: str
+    reply_to: str | None = None
+    author_id: str
+    user_id: str
+    liked_at: Timestamp  # which notification entry the like made
+    withdrawn: bool = False  # as on post_unliked
 
 
 # --------------------------------------------------------------------------- graph
@@ -246,6 +271,9 @@ class CountsWithdrawn(Event):
     commented: list[str] = Field(default_factory=list)  # post ids, one per comment
     following: list[str] = Field(default_factory=list)  # accounts it followed
     followers: list[str] = Field(default_factory=list)  # accounts that followed it
+    # `<post_id>/<thread_id>` per reply; `<post_id>/<comment_id>[/<reply_id>]` per comment like
+    replied: list[str] = Field(default_factory=list)
+    comment_liked: list[str] = Field(default_factory=list)
 
 
 class CountsReturned(Event):
@@ -258,6 +286,8 @@ class CountsReturned(Event):
     commented: list[str] = Field(default_factory=list)
     following: list[str] = Field(default_factory=list)
     followers: list[str] = Field(default_factory=list)
+    replied: list[str] = Field(default_factory=list)
+    comment_liked: list[str] = Field(default_factory=list)
 
 
 class AccountErased(Event):
@@ -373,6 +403,8 @@ type DomainEvent = Annotated[
     | PostUnliked
     | CommentAdded
     | CommentDeleted
+    | CommentLiked
+    | CommentUnliked
     | FollowCreated
     | FollowRemoved
     | RequestApproved

@@ -56,7 +56,9 @@ class Contribution:
     """An item that adds to another's count, as read: a like, a comment or a follow edge."""
 
     item: Any  # a Model with the `mark` attribute
-    counts: str  # the event's list it goes in: liked | commented | following | followers
+    # the event's list it goes in: liked | commented | following | followers | replied |
+    # comment_liked
+    counts: str
     target: str  # the post or account whose count it is in
     mark: str = "withdrawn_at"  # the attribute that says this count is without it
 
@@ -172,7 +174,14 @@ def _check_account(tx: Any, job: Withdrawal) -> None:
 
 
 def _event(job: Withdrawal, todo: list[Contribution]) -> events.Event:
-    lists: dict[str, list[str]] = {"liked": [], "commented": [], "following": [], "followers": []}
+    lists: dict[str, list[str]] = {
+        "liked": [],
+        "commented": [],
+        "following": [],
+        "followers": [],
+        "replied": [],
+        "comment_liked": [],
+    }
     for found in todo:
         lists[found.counts].append(found.target)
     kind = events.CountsReturned if job.returning else events.CountsWithdrawn

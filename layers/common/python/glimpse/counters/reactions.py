@@ -14,7 +14,7 @@ from glimpse import events
 from glimpse.models.base import Model
 from glimpse.models.graph import AFFINITY, Edge, edge_key
 from glimpse.models.moderation import CASE, Case, reason_attribute, target_pk
-from glimpse.models.posts import POST, Post, post_pk
+from glimpse.models.posts import POST, Comment, Post, comment_key, comment_ref, post_pk
 from glimpse.models.stories import STORY, Story, story_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
@@ -28,6 +28,11 @@ def profile(user_id: str) -> Key:
 
 def post(post_id: str) -> Key:
     return (Post, post_pk(post_id), POST)
+
+
+def comment(ref: str) -> Key:
+    """A comment's or a reply's item (`comment_ref`)."""
+    return (Comment, *comment_key(ref))
 
 
 def affinity(reader_id: str, author_id: str) -> Key:
@@ -49,14 +54,29 @@ def liked(event: events.PostLiked | events.PostUnliked) -> list[Delta]:
 
 
 def commented(event: events.CommentAdded) -> list[Delta]:
-    changes = [(post(event.post_id), "comment_count", 1)]
+    """A comment counts in its post's `comment_count`, a reply in its thread's `reply_count`."""
+    changes = [_comment_count(event.post_id, event.reply_to, 1)]
     if event.commenter_id != event.author_id:
         changes.append((affinity(event.commenter_id, event.author_id), "interactions", 1))
     return changes
 
 
 def uncommented(event: events.CommentDeleted) -> list[Delta]:
-    return [] if event.withdrawn else [(post(event.post_id), "comment_count", -1)]
+    return [] if event.withdrawn else [_comment_count(event.post_id, event.reply_to, -1)]
+
+
+def _comment_count(post_id: str, reply_to: str | None, delta: int) -> Delta:
+    if reply_to:
+        return (comment(comment_ref(post_id, reply_to)), "reply_count", delta)
+    return (post(post_id), "comment_count", delta)
+
+
+def comment_liked(event: events.CommentLiked | events.CommentUnliked) -> list[Delta]:
+    """A comment's or reply's `like_count`, as a post's (one ADD per item per batch)."""
+    if isinstance(event, events.CommentUnliked) and event.withdrawn:
+        return []
+    ref = comment_ref(event.post_id, event.comment_id, event.reply_to)
+    return [(comment(ref), "like_count", _sign(event, events.CommentLiked))]
 
 
 def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta]:
@@ -87,6 +107,8 @@ def withdrawn_or_returned(event: events.CountsWithdrawn | events.CountsReturned)
         *((post(p), "comment_count", sign) for p in event.commented),
         *((profile(u), "followers_count", sign) for u in event.following),
         *((profile(u), "following_count", sign) for u in event.followers),
+        *((comment(ref), "reply_count", sign) for ref in event.replied),
+        *((comment(ref), "like_count", sign) for ref in event.comment_liked),
     ]
 
 
@@ -112,6 +134,8 @@ DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
     events.PostUnliked: liked,
     events.CommentAdded: commented,
     events.CommentDeleted: uncommented,
+    events.CommentLiked: comment_liked,
+    events.CommentUnliked: comment_liked,
     events.FollowCreated: followed,  # a follow, not a request
     events.RequestApproved: followed,
     events.FollowRemoved: unfollowed,  # a follow, not a request

@@ -19,17 +19,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from glimpse.config import get_settings
-from glimpse.counters.reactions import Key, deltas, post
+from glimpse.counters.reactions import Key, comment, deltas, post
 from glimpse.events import (
     CelebrityReached,
     CommentAdded,
+    CommentLiked,
     DomainEvent,
     PostLiked,
 )
 from glimpse.models.base import Model
 from glimpse.models.batch import get_many
 from glimpse.models.outbox import AppliedEvent, applied_mark
-from glimpse.models.posts import Post, comment_sk, like_sk, post_pk
+from glimpse.models.posts import (
+    Post,
+    any_comment_sk,
+    comment_like_sk,
+    comment_ref,
+    like_sk,
+    post_pk,
+)
 from glimpse.models.transactions import ConditionFailed, Transaction, transaction
 from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile
 from glimpse.posts import cleanup
@@ -169,11 +177,26 @@ def _remove_orphans(events: list[DomainEvent], gone: set[Key], applied: Applied)
         match event:
             case PostLiked() if post(event.post_id) in gone:
                 keys.append((post_pk(event.post_id), like_sk(event.user_id)))
-            case CommentAdded() if post(event.post_id) in gone:
-                keys.append((post_pk(event.post_id), comment_sk(event.comment_id)))
+            case CommentAdded() if _landed_on_gone(event, gone):
+                sk = any_comment_sk(event.comment_id, event.reply_to)
+                keys.append((post_pk(event.post_id), sk))
+            case CommentLiked() if comment(_liked_ref(event)) in gone:
+                sk = comment_like_sk(event.comment_id, event.reply_to, event.user_id)
+                keys.append((post_pk(event.post_id), sk))
     if keys:
         cleanup.remove_children(keys)
         applied.orphans_removed += len(keys)
+
+
+def _landed_on_gone(event: CommentAdded, gone: set[Key]) -> bool:
+    """A comment whose post, or a reply whose thread, was deleted before it was counted."""
+    if event.reply_to:
+        return comment(comment_ref(event.post_id, event.reply_to)) in gone
+    return post(event.post_id) in gone
+
+
+def _liked_ref(event: CommentLiked) -> str:
+    return comment_ref(event.post_id, event.comment_id, event.reply_to)
 
 
 def _promote_celebrities(events: Iterable[DomainEvent], applied: Applied) -> None:

@@ -93,6 +93,7 @@ class Notification(Model):
     type = UnicodeAttribute()  # API.md's notification type
     post_id = UnicodeAttribute(null=True)
     comment_id = UnicodeAttribute(null=True)
+    reply_to = UnicodeAttribute(null=True)  # the comment's thread, when it is a reply
     story_id = UnicodeAttribute(null=True)
     export_id = UnicodeAttribute(null=True)  # export_ready: the export
     device = UnicodeAttribute(null=True)  # login: the device that signed in

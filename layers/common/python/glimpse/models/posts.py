@@ -4,7 +4,13 @@ Keys (`pk`, `sk`):
 - post:    `POST#<post_id>` / `POST`               (+ ByAuthor: `AUTHOR#<author_id>` / `<post_id>`)
 - like:    `POST#<post_id>` / `LIKE#<user_id>`
 - comment: `POST#<post_id>` / `COMMENT#<comment_id>` (ULIDs: oldest first)
-ByActor (sparse, keys only): `ACTOR#<user_id>`: the likes and comments one account made,
+- reply:   `POST#<post_id>` / `REPLY#<comment_id>#<reply_id>` (a Comment whose `reply_to` is
+  the top-level comment it answers: one level, oldest first under it)
+- comment like: `POST#<post_id>` / `CLIKE#<thread_id>#<comment_id>#<user_id>` (`thread_id`:
+  the top-level comment, the comment itself or the one a reply answers: a thread's likes
+  are one range, removed with it)
+ByActor (sparse, keys only): `ACTOR#<user_id>`: the likes, comments, replies and comment likes
+one account made,
 on anyone's posts (what erasing the account removes).
 ByCommentId (keys only): `comment_id`: a comment found by its id alone (a report's target).
 `removed_at` on a post or comment: a moderator removed it (shown to its author only).
@@ -28,6 +34,8 @@ from glimpse.models.base import Model, table_meta
 POST = "POST"
 LIKE = "LIKE#"
 COMMENT = "COMMENT#"
+REPLY = "REPLY#"
+COMMENT_LIKE = "CLIKE#"
 
 
 def post_pk(post_id: str) -> str:
@@ -45,6 +53,42 @@ def like_sk(user_id: str) -> str:
 
 def comment_sk(comment_id: str) -> str:
     return f"{COMMENT}{comment_id}"
+
+
+def replies_prefix(thread_id: str) -> str:
+    return f"{REPLY}{thread_id}#"
+
+
+def reply_sk(thread_id: str, reply_id: str) -> str:
+    return f"{replies_prefix(thread_id)}{reply_id}"
+
+
+def any_comment_sk(comment_id: str, reply_to: str | None) -> str:
+    """A top-level comment's or (`reply_to` its thread) a reply's sort key."""
+    return reply_sk(reply_to, comment_id) if reply_to else comment_sk(comment_id)
+
+
+def comment_likes_prefix(thread_id: str, comment_id: str | None = None) -> str:
+    """A thread's comment likes (with `comment_id`, one comment's of it)."""
+    return f"{COMMENT_LIKE}{thread_id}#" + (f"{comment_id}#" if comment_id else "")
+
+
+def comment_like_sk(comment_id: str, reply_to: str | None, user_id: str) -> str:
+    return f"{comment_likes_prefix(reply_to or comment_id, comment_id)}{user_id}"
+
+
+def comment_ref(post_id: str, comment_id: str, reply_to: str | None = None) -> str:
+    """A comment or reply named in an event's list: `<post_id>/<comment_id>`, or
+    `<post_id>/<thread_id>/<reply_id>`."""
+    return "/".join([post_id, *([reply_to] if reply_to else []), comment_id])
+
+
+def comment_key(ref: str) -> tuple[str, str]:
+    """The (pk, sk) of the comment or reply `comment_ref` named."""
+    post_id, *rest = ref.split("/")
+    if len(rest) == 2:
+        return post_pk(post_id), reply_sk(rest[0], rest[1])
+    return post_pk(post_id), comment_sk(rest[0])
 
 
 def author_pk(author_id: str) -> str:
@@ -141,4 +185,28 @@ class Comment(Model):
     actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on comments from older releases)
     withdrawn_at = NumberAttribute(null=True)  # as on likes
     removed_at = UTCDateTimeAttribute(null=True)  # by a moderator
+    reply_to = UnicodeAttribute(null=True)  # a reply: the top-level comment it answers
+    reply_count = NumberAttribute(default=0)  # a top-level comment's (the counters')
+    like_count = NumberAttribute(default=0)  # the counters'
     by_comment_id = ByCommentId()
+
+    @property
+    def thread_id(self) -> str:
+        return str(self.reply_to or self.comment_id)
+
+
+class CommentLike(Model):
+    """One account's like of one comment or reply (in its post's partition)."""
+
+    Meta = table_meta("posts_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    # not `comment_id`: that attribute is ByCommentId's key, which names comments alone
+    liked_id = UnicodeAttribute()
+    reply_to = UnicodeAttribute(null=True)  # the liked comment's thread, when it is a reply
+    comment_author_id = UnicodeAttribute()  # whose notification its like is in
+    created_at = UTCDateTimeAttribute()
+    actor_pk = UnicodeAttribute(null=True)  # ByActor
+    withdrawn_at = NumberAttribute(null=True)  # as on likes

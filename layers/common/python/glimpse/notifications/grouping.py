@@ -74,6 +74,7 @@ class Target:
     story_id: str | None = None
     export_id: str | None = None
     device: str | None = None  # login: the device that signed in
+    reply_to: str | None = None  # the comment's thread, when `comment_id` is a reply
 
 
 @dataclass
@@ -230,6 +231,7 @@ def _root(target: Target, plan: _Plan, count: int, actors: list[list[str]]) -> N
         type=target.type,
         post_id=target.post_id,
         comment_id=target.comment_id,
+        reply_to=target.reply_to,
         story_id=target.story_id,
         export_id=target.export_id,
         actors=actors,
@@ -289,6 +291,7 @@ def put_single(
         type=target.type,
         post_id=target.post_id,
         comment_id=target.comment_id,
+        reply_to=target.reply_to,
         story_id=target.story_id,
         export_id=target.export_id,
         device=target.device,

@@ -1,7 +1,8 @@
 """What each notification type is: its key, its setting, whether it groups, and its text.
 
-Likes on one post and follows are grouped: all that happen within one window (a day, as
-API.md says) are one notification. A post's windows count from the post's creation (its
+Likes on one post, likes on one comment and follows are grouped: all that happen within one
+window (a day, as API.md says) are one notification. A post's (a comment's) windows count from
+its creation (its
 first day's likes are one notification, its second day's the next); follows' windows are UTC
 days. The other types are one notification per thing (a comment, a mention, a request).
 
@@ -20,6 +21,8 @@ from glimpse.clock import time_of
 NotificationType = Literal[
     "like",
     "comment",
+    "comment_reply",
+    "comment_like",
     "follow",
     "follow_request",
     "follow_accepted",
@@ -41,6 +44,8 @@ SETTING_OF: dict[NotificationType, Setting] = {
     "like": "likes",
     "story_like": "likes",
     "comment": "comments",
+    "comment_reply": "comments",
+    "comment_like": "likes",
     "mention": "mentions",
     "follow": "follows",
     "follow_request": "follows",
@@ -59,11 +64,24 @@ def _window(moment: datetime, since: datetime) -> int:
     return int((moment - since) // WINDOW)
 
 
-GROUPED_KEYS = ("like#", "follow#")  # what the keys of grouped notifications start with
+GROUPED_KEYS = (
+    "like#",
+    "follow#",
+    "comment_like#",
+)  # what the keys of grouped notifications start with
 
 
 def like_key(post_id: str, liked_at: datetime) -> str:
     return f"like#{post_id}#{_window(liked_at, time_of(post_id))}"
+
+
+def comment_like_key(comment_id: str, liked_at: datetime) -> str:
+    """One comment's likes within a window counted from the comment's creation (as a post's)."""
+    return f"comment_like#{comment_id}#{_window(liked_at, time_of(comment_id))}"
+
+
+def reply_key(reply_id: str) -> str:
+    return f"reply#{reply_id}"
 
 
 def follow_key(followed_at: datetime) -> str:
@@ -106,6 +124,8 @@ _ACTION: dict[NotificationType, str] = {
     "like": "liked your post",
     "follow": "started following you",
     "comment": "commented on your post",
+    "comment_reply": "replied to your comment",
+    "comment_like": "liked your comment",
     "follow_request": "asked to follow you",
     "follow_accepted": "accepted your follow request",
     "story_like": "liked your story",

@@ -83,6 +83,7 @@ class MentionOf:
     comment_id: str | None
     at: datetime
     event_id: str
+    reply_to: str | None = None
 
 
 def _intents(
@@ -105,6 +106,7 @@ def _intents(
                         asked.comment_id,
                         asked.at,
                         event.event_id,
+                        asked.reply_to,
                     )
                 )
             else:
@@ -143,6 +145,7 @@ def _resolve(mentioned: list[MentionOf]) -> list[Intent]:
             "mention",
             post_id=str(m.post.post_id),
             comment_id=m.comment_id,
+            reply_to=m.reply_to,
         )
         intents.append(
             Intent(m.message_id, target, m.actor_id, m.at, m.event_id, mention_of=m.post)

@@ -19,6 +19,8 @@ from typing import Any
 
 from glimpse.events import (
     CommentAdded,
+    CommentLiked,
+    CommentUnliked,
     ContentRemoved,
     Event,
     ExportReady,
@@ -35,7 +37,17 @@ from glimpse.events import (
 from glimpse.models.base import Model
 from glimpse.models.batch import Fetched
 from glimpse.models.graph import FOLLOWS, Edge, edge_key
-from glimpse.models.posts import POST, Comment, Like, Post, comment_sk, like_sk, post_pk
+from glimpse.models.posts import (
+    POST,
+    Comment,
+    CommentLike,
+    Like,
+    Post,
+    any_comment_sk,
+    comment_like_sk,
+    like_sk,
+    post_pk,
+)
 from glimpse.notifications import kinds
 from glimpse.notifications.grouping import Target
 from glimpse.posts.text import mentions
@@ -67,6 +79,7 @@ class Mentioned:
     post: Post
     comment_id: str | None
     at: datetime
+    reply_to: str | None = None  # the comment's thread, when it is a reply
 
 
 type Asked = list[Told | Mentioned]
@@ -134,30 +147,37 @@ def _approved(event: RequestApproved, _facts: Fetched) -> Asked:
 
 def _comment_of(event: CommentAdded) -> list[Key]:
     return [
-        (Comment, (post_pk(event.post_id), comment_sk(event.comment_id))),
+        (Comment, (post_pk(event.post_id), any_comment_sk(event.comment_id, event.reply_to))),
         (Post, (post_pk(event.post_id), POST)),
-        hidden_words.key(event.author_id),
+        hidden_words.key(event.replied_to_id or event.author_id),
     ]
 
 
 def _commented(event: CommentAdded, facts: Fetched) -> Asked:
-    """The post's author is told, unless the comment holds one of their hidden words (no
+    """The post's author is told of a comment, the author of the comment a reply answers of
+    the reply (`comment_reply`), unless it holds one of the hidden words of the one told (no
     notification, no push); the users it mentions are told either way."""
-    comment = facts.get(Comment, (post_pk(event.post_id), comment_sk(event.comment_id)))
+    key = (post_pk(event.post_id), any_comment_sk(event.comment_id, event.reply_to))
+    comment = facts.get(Comment, key)
     post = facts.get(Post, (post_pk(event.post_id), POST))
     if comment is None or post is None:  # deleted since
         return []
+    recipient = event.replied_to_id if event.reply_to else event.author_id
     target = Target(
-        event.author_id,
-        kinds.comment_key(event.comment_id),
-        "comment",
+        recipient or event.author_id,
+        kinds.reply_key(event.comment_id)
+        if event.reply_to
+        else kinds.comment_key(event.comment_id),
+        "comment_reply" if event.reply_to else "comment",
         post_id=event.post_id,
         comment_id=event.comment_id,
+        reply_to=event.reply_to,
     )
-    hidden = hidden_words.matcher_in(facts, event.author_id).hides(comment.text)
+    hidden = hidden_words.matcher_in(facts, target.recipient_id).hides(comment.text)
     told: Asked = [] if hidden else [Told(target, event.commenter_id, event.occurred_at)]
     names = mentions(comment.text)
-    return told + _mentioned(names, event.commenter_id, post, event.comment_id, event.occurred_at)
+    at = event.occurred_at
+    return told + _mentioned(names, event.commenter_id, post, event.comment_id, at, event.reply_to)
 
 
 def _post_of(event: PostCreated | PostEdited) -> list[Key]:
@@ -182,11 +202,49 @@ def _edited(event: PostEdited, facts: Fetched) -> Asked:
 
 
 def _mentioned(
-    usernames: list[str], actor_id: str, post: Post, comment_id: str | None, at: datetime
+    usernames: list[str],
+    actor_id: str,
+    post: Post,
+    comment_id: str | None,
+    at: datetime,
+    reply_to: str | None = None,
 ) -> Asked:
     return [
-        Mentioned(name, actor_id, post, comment_id, at) for name in usernames[: kinds.MAX_MENTIONS]
+        Mentioned(name, actor_id, post, comment_id, at, reply_to)
+        for name in usernames[: kinds.MAX_MENTIONS]
     ]
+
+
+def _comment_like_of(event: CommentLiked) -> list[Key]:
+    sk = comment_like_sk(event.comment_id, event.reply_to, event.user_id)
+    return [(CommentLike, (post_pk(event.post_id), sk))]
+
+
+def _comment_liked(event: CommentLiked, facts: Fetched) -> Asked:
+    """As a post's like: grouped per comment and window, told while the like holds."""
+    sk = comment_like_sk(event.comment_id, event.reply_to, event.user_id)
+    like = facts.get(CommentLike, (post_pk(event.post_id), sk))
+    if like is None:  # unliked since
+        return []
+    return [
+        Told(_comment_likes(event, like.created_at), event.user_id, like.created_at, grouped=True)
+    ]
+
+
+def _comment_unliked(event: CommentUnliked, _facts: Fetched) -> Asked:
+    target = _comment_likes(event, event.liked_at)
+    return [Told(target, event.user_id, event.liked_at, added=False, grouped=True)]
+
+
+def _comment_likes(event: CommentLiked | CommentUnliked, liked_at: datetime) -> Target:
+    return Target(
+        event.author_id,
+        kinds.comment_like_key(event.comment_id, liked_at),
+        "comment_like",
+        post_id=event.post_id,
+        comment_id=event.comment_id,
+        reply_to=event.reply_to,
+    )
 
 
 def _story_liked(event: StoryLiked, _facts: Fetched) -> Asked:
@@ -230,6 +288,8 @@ REACTIONS: dict[type[Event], Reaction[Any]] = {
     FollowRemoved: Reaction(_unfollowed),
     RequestApproved: Reaction(_approved),
     CommentAdded: Reaction(_commented, facts=_comment_of),
+    CommentLiked: Reaction(_comment_liked, facts=_comment_like_of),
+    CommentUnliked: Reaction(_comment_unliked),
     PostCreated: Reaction(_posted, facts=_post_of),
     PostEdited: Reaction(_edited, facts=_post_of),
     StoryLiked: Reaction(_story_liked),

@@ -23,7 +23,7 @@ from glimpse.models.batch import Fetched, get_many
 from glimpse.models.exports import Export, export_sk, exports_pk
 from glimpse.models.graph import REQUEST, Edge, edge_key
 from glimpse.models.notifications import Notification
-from glimpse.models.posts import POST, Comment, Post, comment_sk, post_pk
+from glimpse.models.posts import POST, Comment, Post, any_comment_sk, post_pk
 from glimpse.models.stories import STORY, Story, StoryView, story_pk, view_sk
 from glimpse.notifications import kinds
 from glimpse.notifications.schemas import NotificationOut
@@ -32,6 +32,10 @@ from glimpse.users import hidden_words
 from glimpse.users.hidden_words import NOTHING, Matcher
 
 type Key = tuple[type[Any], tuple[str, str]]
+# Notifications the recipient's hidden words hide: a comment on their post, a reply to their
+# comment (told only if it holds none of them: the notifier's rule, glimpse.notifications.
+# reactions).
+HIDABLE = ("comment", "comment_reply")
 
 
 def _content_keys(recipient_id: str, item: Notification) -> list[Key]:
@@ -40,7 +44,7 @@ def _content_keys(recipient_id: str, item: Notification) -> list[Key]:
     if item.post_id:
         keys.append((Post, (post_pk(item.post_id), POST)))
     if item.comment_id and item.post_id:
-        keys.append((Comment, (post_pk(item.post_id), comment_sk(item.comment_id))))
+        keys.append((Comment, _comment_key(item)))
     if item.story_id:
         keys.append((Story, (story_pk(item.story_id), STORY)))
         keys += [(StoryView, (story_pk(item.story_id), view_sk(a))) for a, _ in item.actors]
@@ -49,6 +53,10 @@ def _content_keys(recipient_id: str, item: Notification) -> list[Key]:
     if item.export_id:
         keys.append((Export, (exports_pk(recipient_id), export_sk(item.export_id))))
     return keys
+
+
+def _comment_key(item: Notification) -> tuple[str, str]:
+    return post_pk(str(item.post_id)), any_comment_sk(str(item.comment_id), item.reply_to)
 
 
 def render(
@@ -78,7 +86,7 @@ class _Page:
     @classmethod
     def read(cls, recipient_id: str, fresh: list[Notification], moment: datetime) -> _Page:
         keys = [k for n in fresh for k in _content_keys(recipient_id, n)]
-        commented = any(n.type == "comment" for n in fresh)
+        commented = any(n.type in HIDABLE for n in fresh)
         content = get_many([*keys, hidden_words.key(recipient_id)] if commented else keys)
         shown = listed(recipient_id, [a for n in fresh for a, _ in n.actors])
         mentioned = [
@@ -101,15 +109,13 @@ class _Page:
         content = self.content
         if n.post_id and content.get(Post, (post_pk(n.post_id), POST)) is None:
             return False
-        comment = (
-            (post_pk(n.post_id), comment_sk(n.comment_id)) if n.post_id and n.comment_id else None
-        )
+        comment = _comment_key(n) if n.post_id and n.comment_id else None
         found = content.get(Comment, comment) if comment else None
         if comment and found is None:
             return False
         if found is not None and removed_for(self.recipient_id, found.author_id, found.removed_at):
             return False  # a moderator removed it: its author alone sees it
-        if n.type == "comment" and found is not None and self.hides.hides(found.text):
+        if n.type in HIDABLE and found is not None and self.hides.hides(found.text):
             return False  # a comment on the recipient's post holding one of their hidden words
         if n.story_id:
             story = content.get(Story, (story_pk(n.story_id), STORY))

@@ -1,4 +1,6 @@
-"""A deleted post's likes and comments: the posts aggregate removes what its partition holds.
+"""A deleted post's likes and comments: the posts aggregate removes what its partition holds;
+a deleted comment's likes and, for a top-level comment, its replies and theirs (one range of
+the post's partition each: glimpse.models.posts).
 
 `post_deleted` starts the clean-up, `CLEANUP_PAGE` children per invocation, continuing through
 the feed-jobs queue. A like or comment never checks the post in its transaction (that would
@@ -14,7 +16,13 @@ from glimpse import events
 from glimpse.jobs import Job, Send, Stats, resume
 from glimpse.models.base import start_after
 from glimpse.models.batch import write_many
-from glimpse.models.posts import POST, Post, post_pk
+from glimpse.models.posts import (
+    POST,
+    Post,
+    comment_likes_prefix,
+    post_pk,
+    replies_prefix,
+)
 
 CLEANUP_PAGE = 1000  # likes and comments of a deleted post deleted per invocation
 
@@ -43,6 +51,49 @@ def clean_up(job: PostCleanup, send: Send) -> Stats:
         attributes_to_get=["pk", "sk"],
     )
     children = [(item.pk, item.sk) for item in query if item.sk != POST]
+    stats = Stats()
+    if children:
+        stats.write_requests = remove_children(children)
+        stats.deleted = len(children)
+    last = query.last_evaluated_key
+    if last is not None:
+        resume(job, last["sk"]["S"], send, stats)
+    return stats
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentCleanup(Job):
+    """One range of a deleted comment's (a page at a time): its thread's replies, or likes."""
+
+    type = "comment_cleanup"
+    post_id: str
+    prefix: str
+
+
+def comment_deleted(event: events.CommentDeleted, send: Send) -> Stats:
+    """A reply's likes go; a top-level comment's replies and every like in its thread."""
+    if event.reply_to:
+        prefixes = [comment_likes_prefix(event.reply_to, event.comment_id)]
+    else:
+        prefixes = [replies_prefix(event.comment_id), comment_likes_prefix(event.comment_id)]
+    stats = Stats()
+    for prefix in prefixes:
+        job = CommentCleanup(event_id=event.event_id, post_id=event.post_id, prefix=prefix)
+        stats = stats.add(clean_comment(job, send))
+    return stats
+
+
+def clean_comment(job: CommentCleanup, send: Send) -> Stats:
+    """One page of the range deleted (a reply's own likes stay in the thread's range)."""
+    pk = post_pk(job.post_id)
+    query = Post.query(
+        pk,
+        Post.sk.startswith(job.prefix),
+        limit=CLEANUP_PAGE,
+        last_evaluated_key=start_after(pk, job.after),
+        attributes_to_get=["pk", "sk"],
+    )
+    children = [(item.pk, item.sk) for item in query]
     stats = Stats()
     if children:
         stats.write_requests = remove_children(children)

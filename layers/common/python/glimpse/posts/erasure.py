@@ -2,7 +2,8 @@
 time, each removed as `DELETE /posts/{id}` removes it (`post_deleted` takes its likes,
 comments, feed entries and search document with it); and the likes and comments it made on
 others' posts (ByActor), each removed as unliking or deleting it does (`post_unliked`,
-`comment_deleted`: the counts and notifications follow)."""
+`comment_deleted`: the counts and notifications follow; a top-level comment's replies and
+their likes go with it), and so its replies and comment likes (`comment_unliked`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,19 @@ from dataclasses import dataclass
 from glimpse.erasure import Erasure, erase_pages, keys_found, next_page, table
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import get_many, write_many
-from glimpse.models.posts import LIKE, POST, Comment, Like, Post, actor_pk, author_pk
+from glimpse.models.posts import (
+    COMMENT_LIKE,
+    LIKE,
+    POST,
+    Comment,
+    CommentLike,
+    Like,
+    Post,
+    actor_pk,
+    author_pk,
+)
 from glimpse.models.transactions import ConditionFailed, transaction
+from glimpse.posts import threads
 from glimpse.posts.service import remove_post, uncomment_in, unlike_in
 
 PAGE = 25  # posts per invocation (a transaction each), or likes and comments (one for all)
@@ -57,20 +69,29 @@ def _remove_interactions(keys: list[tuple[str, str]]) -> int:
         return len(orphans) + sum(_remove_alone(key) for key in keys)
 
 
+type Interaction = Like | Comment | CommentLike
+
+
+def _model(sk: str) -> type[Interaction]:
+    if sk.startswith(LIKE):
+        return Like
+    return CommentLike if sk.startswith(COMMENT_LIKE) else Comment
+
+
 def _as_read(
     keys: list[tuple[str, str]],
-) -> tuple[list[tuple[Post, Like | Comment]], list[tuple[str, str]]]:
-    """The likes and comments with their posts, and those whose post is gone (orphans)."""
+) -> tuple[list[tuple[Post, Interaction]], list[tuple[str, str]]]:
+    """The likes, comments, replies and comment likes with their posts, and those whose post
+    is gone (orphans)."""
     posts = {(pk, POST) for pk, _sk in keys}
     fetched = get_many(
-        [(Post, key) for key in posts]
-        + [(Like if sk.startswith(LIKE) else Comment, (pk, sk)) for pk, sk in keys],
+        [(Post, key) for key in posts] + [(_model(sk), (pk, sk)) for pk, sk in keys],
         consistent=True,
     )
-    found: list[tuple[Post, Like | Comment]] = []
+    found: list[tuple[Post, Interaction]] = []
     orphans: list[tuple[str, str]] = []
     for pk, sk in keys:
-        item = fetched.get(Like, (pk, sk)) or fetched.get(Comment, (pk, sk))
+        item = fetched.get(_model(sk), (pk, sk))
         post = fetched.get(Post, (pk, POST))
         if item is not None and post is None:
             orphans.append((pk, sk))
@@ -93,11 +114,13 @@ def _remove_alone(key: tuple[str, str], attempts: int = 3) -> int:
     raise RuntimeError(f"{key} kept changing; the page is tried again")
 
 
-def _remove(found: list[tuple[Post, Like | Comment]]) -> None:
+def _remove(found: list[tuple[Post, Interaction]]) -> None:
     with transaction() as tx:
         for post, item in found:
             if isinstance(item, Like):
                 unlike_in(tx, post, item)
+            elif isinstance(item, CommentLike):
+                threads.unlike_in(tx, post.post_id, item)
             else:
                 uncomment_in(tx, post, item)
 

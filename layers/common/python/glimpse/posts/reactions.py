@@ -7,6 +7,9 @@ from glimpse.reactions import Table
 
 REACTIONS = Table(
     owner="posts",
-    reactions={events.PostDeleted: (cleanup.post_deleted,)},
-    jobs={cleanup.PostCleanup: cleanup.clean_up},
+    reactions={
+        events.PostDeleted: (cleanup.post_deleted,),
+        events.CommentDeleted: (cleanup.comment_deleted,),
+    },
+    jobs={cleanup.PostCleanup: cleanup.clean_up, cleanup.CommentCleanup: cleanup.clean_comment},
 )

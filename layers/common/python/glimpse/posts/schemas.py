@@ -91,6 +91,8 @@ class CommentCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     text: Annotated[str, Text(MAX_COMMENT, lines=True, visible=True)]
+    # A reply: the comment it answers (a reply to a reply joins that reply's thread).
+    reply_to: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class CommentOut(Schema):
@@ -98,5 +100,9 @@ class CommentOut(Schema):
     post_id: str
     author: UserSummary
     text: str
+    reply_to: str | None = None  # a reply: its top-level comment
+    reply_count: int = 0
+    like_count: int = 0
+    liked_by_me: bool = False
     created_at: Timestamp
     removed: bool = False  # as on a post

@@ -29,7 +29,6 @@ from glimpse.graph.access import (
     refusal,
     relation,
     relation_from,
-    removed_for,
     require_content,
     still_allowed,
 )
@@ -46,15 +45,17 @@ from glimpse.models.posts import (
     Like,
     Post,
     actor_pk,
+    any_comment_sk,
     author_pk,
     comment_sk,
     like_sk,
     post_pk,
+    replies_prefix,
 )
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, partition_page, query_page
-from glimpse.posts import text
+from glimpse.posts import text, threads
 from glimpse.posts.schemas import (
     AltTexts,
     CommentCreate,
@@ -451,24 +452,34 @@ def likers(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page
 # --------------------------------------------------------------------------- comments
 def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut:
     """Whoever may see the post, while its comments are on (403 once the author turns them
-    off, the author included)."""
+    off, the author included); with `reply_to`, a reply in the thread of the comment it
+    answers, which the caller must see (glimpse.posts.threads). Its count is the counters'
+    (`comment_count`, or the thread's `reply_count`)."""
     post = _get_post(post_id)
-    found, fetched = _visible(viewer_id, post)
+    also = threads.top_keys(post_id, body.reply_to, viewer_id) if body.reply_to else []
+    found, fetched = _visible(viewer_id, post, also=also)
     me = fetched.get(UserProfile, (user_pk(viewer_id), PROFILE))
     if me is None:
         raise NotFound("No such user.")
     if post.comments_disabled:  # as read: the post is not made a hot item by a check
         raise Forbidden("Comments are turned off for this post.")
+    answered = (
+        threads.shown(viewer_id, post, threads.find(post, body.reply_to, fetched))
+        if body.reply_to
+        else None
+    )
+    thread = answered.thread_id if answered is not None else None
     comment_id = new_id()
     comment = Comment(
         post_pk(post_id),
-        comment_sk(comment_id),
+        any_comment_sk(comment_id, thread),
         comment_id=comment_id,
         post_id=post_id,
         author_id=viewer_id,
         text=body.text,
         created_at=now(),
         actor_pk=actor_pk(viewer_id),
+        reply_to=thread,
     )
     try:
         with transaction() as tx:
@@ -480,27 +491,21 @@ def add_comment(viewer_id: str, post_id: str, body: CommentCreate) -> CommentOut
                     author_id=post.author_id,
                     comment_id=comment_id,
                     commenter_id=viewer_id,
+                    reply_to=thread,
+                    replied_to_id=answered.author_id if answered is not None else None,
                 )
             )
     except ConditionFailed as exc:
         _raise_for(exc)
-    return CommentOut(
-        comment_id=comment_id,
-        post_id=post_id,
-        author=summary(me),
-        text=body.text,
-        created_at=comment.created_at,
-    )
+    return threads.out(comment, summary(me), liked_by_me=False)
 
 
 def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Page[CommentOut]:
-    """Oldest first. The post's author does not see others' comments that hold one of their
-    hidden words (glimpse.users.hidden_words, read with the visibility batch): a page may come
-    out shorter, its cursor unchanged."""
+    """Top-level comments, oldest first. The post's author does not see others' comments that
+    hold one of their hidden words (glimpse.users.hidden_words, read with the visibility
+    batch): a page may come out shorter, its cursor unchanged."""
     post = _get_post(post_id)
-    own = viewer_id == post.author_id
-    _found, fetched = _visible(viewer_id, post, also=[hidden_words.key(viewer_id)] if own else [])
-    hides = hidden_words.matcher_in(fetched, viewer_id) if own else hidden_words.NOTHING
+    hides = _hides(viewer_id, post)
     found, next_cursor = partition_page(
         Comment,
         post_pk(post_id),
@@ -509,22 +514,93 @@ def comments(viewer_id: str, post_id: str, limit: int, cursor: str | None) -> Pa
         cursor=cursor,
         limit=limit,
     )
-    authors = listed(viewer_id, [c.author_id for c in found])
-    items = [
-        CommentOut(
-            comment_id=c.comment_id,
-            post_id=post_id,
-            author=authors[c.author_id],
-            text=c.text,
-            created_at=c.created_at,
-            removed=c.removed_at is not None,
-        )
-        for c in found
-        if c.author_id in authors
-        and not removed_for(viewer_id, c.author_id, c.removed_at)
-        and not (c.author_id != viewer_id and hides.hides(c.text))
-    ]
+    items = threads.views(viewer_id, post, found, hides)
     return Page[CommentOut](items=items, next_cursor=next_cursor)
+
+
+def replies(
+    viewer_id: str, post_id: str, comment_id: str, limit: int, cursor: str | None
+) -> Page[CommentOut]:
+    """A top-level comment's replies, oldest first, as its post's comments are shown (a
+    comment the caller may not see, a moderator's removal among them, shows no replies: 404)."""
+    post = _get_post(post_id)
+    own = viewer_id == post.author_id
+    key = (post_pk(post_id), comment_sk(comment_id))
+    also: list[tuple[type[Model], Key]] = [(Comment, key)]
+    _found, fetched = _visible(viewer_id, post, also=also + _hidden_keys(viewer_id, post))
+    threads.shown(viewer_id, post, fetched.get(Comment, key))
+    hides = hidden_words.matcher_in(fetched, viewer_id) if own else hidden_words.NOTHING
+    found, next_cursor = partition_page(
+        Comment,
+        post_pk(post_id),
+        prefix=replies_prefix(comment_id),
+        list_id=f"replies:{post_id}:{comment_id}",
+        cursor=cursor,
+        limit=limit,
+    )
+    items = threads.views(viewer_id, post, found, hides)
+    return Page[CommentOut](items=items, next_cursor=next_cursor)
+
+
+def _hidden_keys(viewer_id: str, post: Post) -> list[tuple[type[Model], Key]]:
+    """The post's author's hidden words (read with the post's visibility)."""
+    return [hidden_words.key(viewer_id)] if viewer_id == post.author_id else []
+
+
+def _hides(viewer_id: str, post: Post) -> hidden_words.Matcher:
+    """The post's visibility (404 / 403), and the words its author does not see comments with."""
+    _found, fetched = _visible(viewer_id, post, also=_hidden_keys(viewer_id, post))
+    if viewer_id != post.author_id:
+        return hidden_words.NOTHING
+    return hidden_words.matcher_in(fetched, viewer_id)
+
+
+def like_comment(viewer_id: str, post_id: str, comment_id: str) -> LikeOut:
+    """As liking a post: the like and `comment_liked` in one transaction that touches no
+    shared item (the counters add `like_count`)."""
+    post, found, _fetched, comment = _liked_comment(viewer_id, post_id, comment_id)
+    stored = int(comment.like_count or 0)
+    try:
+        with transaction() as tx:
+            threads.like_in(tx, viewer_id, post, comment)
+            still_allowed(tx, found)
+    except ConditionFailed as exc:
+        _raise_for(exc)
+        return LikeOut(like_count=max(1, stored), liked_by_me=True)  # liked before
+    return LikeOut(like_count=stored + 1, liked_by_me=True)
+
+
+def _liked_comment(
+    viewer_id: str, post_id: str, comment_id: str
+) -> tuple[Post, Relation, Fetched, Comment]:
+    """The post (as reading it decides: 404 / 403), and the comment the caller may see: a
+    GetItem, a BatchGetItem (with the comment, were it top-level, and the caller's like of
+    it), a reply's Query and GetItem, the author's `listed` BatchGetItem."""
+    post = _get_post(post_id)
+    also = threads.top_keys(post_id, comment_id, viewer_id)
+    found, fetched = _visible(viewer_id, post, also=also)
+    return (
+        post,
+        found,
+        fetched,
+        threads.shown(viewer_id, post, threads.find(post, comment_id, fetched)),
+    )
+
+
+def unlike_comment(viewer_id: str, post_id: str, comment_id: str) -> LikeOut:
+    post, found, fetched, comment = _liked_comment(viewer_id, post_id, comment_id)
+    stored = int(comment.like_count or 0)
+    existing = threads.like_of(viewer_id, post, comment, fetched)
+    if existing is None:
+        return LikeOut(like_count=stored, liked_by_me=False)  # not liked: nothing changes
+    try:
+        with transaction() as tx:
+            threads.unlike_in(tx, post_id, existing)
+            still_allowed(tx, found)
+    except ConditionFailed as exc:
+        _raise_for(exc)
+        return LikeOut(like_count=stored, liked_by_me=False)
+    return LikeOut(like_count=max(0, stored - 1), liked_by_me=False)
 
 
 def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
@@ -537,12 +613,12 @@ def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
     key = (post_pk(post_id), comment_sk(comment_id))
     found: Relation | None = None
     if caller_id == post.author_id:
-        comment = get_or_none(Comment, *key)
+        comment = threads.find(post, comment_id, get_many([(Comment, key)], consistent=True))
         if comment is None:
             raise NotFound("No such comment.")
     else:
         found, fetched = _visible(caller_id, post, also=[(Comment, key)])
-        comment = fetched.get(Comment, key)
+        comment = threads.find(post, comment_id, fetched)
         if comment is None or comment.author_id != caller_id:
             raise Forbidden("Only the comment's author or the post's author may delete it.")
     try:
@@ -586,5 +662,6 @@ def uncomment_in(tx: Transaction, post: Post, comment: Comment) -> None:
             comment_id=comment.comment_id,
             commenter_id=comment.author_id,
             withdrawn=is_withdrawn(comment),
+            reply_to=comment.reply_to,
         )
     )
