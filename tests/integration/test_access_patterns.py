@@ -33,6 +33,16 @@ class World:
             "posts", "create_comment", self.reader, {"post_id": self.post}, body={"text": "hi"}
         )
         self.comment = comment["comment_id"]
+        _s, reply = api(
+            "posts",
+            "create_comment",
+            self.author,
+            {"post_id": self.post},
+            body={"text": "yes", "reply_to": self.comment},
+        )
+        self.reply = reply["comment_id"]
+        for target in (self.comment, self.reply):
+            api("posts", "like_comment", self.reader, {"post_id": self.post, "comment_id": target})
         self.media = make_media(self.author)
         self.story_media = story_media(stack, self.author)
         _s, story = api(
@@ -154,16 +164,73 @@ CASES: dict[str, tuple[int, Case]] = {
         3,
         lambda w: api("posts", "create_comment", w.reader, {"post_id": w.post}, body={"text": "x"}),
     ),
-    "GET comments": (4, lambda w: api("posts", "comments", w.reader, {"post_id": w.post})),
+    "GET comments": (5, lambda w: api("posts", "comments", w.reader, {"post_id": w.post})),
     # the author's hidden words are read with the post's visibility: no call more
     "GET comments (author)": (
-        4,
+        5,
         lambda w: api("posts", "comments", w.author, {"post_id": w.post}),
     ),
     "DELETE comment": (
         3,
         lambda w: api(
             "posts", "delete_comment", w.reader, {"post_id": w.post, "comment_id": w.comment}
+        ),
+    ),
+    "POST reply": (
+        4,
+        lambda w: api(
+            "posts",
+            "create_comment",
+            w.reader,
+            {"post_id": w.post},
+            body={"text": "x", "reply_to": w.comment},
+        ),
+    ),
+    # a reply to a reply: the reply found by its id (Query ByCommentId + GetItem)
+    "POST reply to a reply": (
+        6,
+        lambda w: api(
+            "posts",
+            "create_comment",
+            w.reader,
+            {"post_id": w.post},
+            body={"text": "x", "reply_to": w.reply},
+        ),
+    ),
+    "GET replies": (
+        5,
+        lambda w: api(
+            "posts", "list_replies", w.author, {"post_id": w.post, "comment_id": w.comment}
+        ),
+    ),
+    "POST comment like": (
+        4,
+        lambda w: api(
+            "posts", "like_comment", w.author, {"post_id": w.post, "comment_id": w.comment}
+        ),
+    ),
+    "POST reply like": (
+        6,
+        lambda w: api(
+            "posts", "like_comment", w.author, {"post_id": w.post, "comment_id": w.reply}
+        ),
+    ),
+    "DELETE comment like": (
+        4,
+        lambda w: api(
+            "posts", "unlike_comment", w.reader, {"post_id": w.post, "comment_id": w.comment}
+        ),
+    ),
+    "DELETE reply like": (
+        7,
+        lambda w: api(
+            "posts", "unlike_comment", w.reader, {"post_id": w.post, "comment_id": w.reply}
+        ),
+    ),
+    "DELETE reply": (
+        5,
+        lambda w: api(
+            "posts", "delete_comment", w.author, {"post_id": w.post, "comment_id": w.reply}
         ),
     ),
     "GET /feed": (4, lambda w: api("feed", "get_feed", w.reader)),

@@ -74,7 +74,14 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     alice_post, bob_post = post(alice, f"hello @{bob.username}"), post(bob, "hi")
     ok(api("posts", "like", bob, {"post_id": alice_post}))
     ok(api("posts", "like", alice, {"post_id": bob_post}))
-    ok(api("posts", "create_comment", alice, {"post_id": bob_post}, body={"text": "great"}))
+    mine = ok(api("posts", "create_comment", alice, {"post_id": bob_post}, body={"text": "great"}))
+    # replies and comment likes both ways: hers go, and so do others' in her comment's thread
+    theirs = ok(api("posts", "create_comment", bob, {"post_id": bob_post}, body={"text": "mine"}))
+    for by, answered in ((alice, theirs), (bob, mine)):
+        reply = {"text": "re", "reply_to": answered["comment_id"]}
+        ok(api("posts", "create_comment", by, {"post_id": bob_post}, body=reply))
+        liked = {"post_id": bob_post, "comment_id": answered["comment_id"]}
+        ok(api("posts", "like_comment", by, liked))
     story = ok(api("stories", "create_story", alice, body={"media_id": story_media(stack, alice)}))
     ok(api("stories", "view_story", bob, {"story_id": story["story_id"]}))
     highlight = {"title": "Kept", "story_ids": [story["story_id"]]}
@@ -127,6 +134,8 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     assert all(count > 0 for count in erased.values())
     assert user_id not in report_pk(user_id)
     bob_post_now = ok(api("posts", "get_post", bob, {"post_id": bob_post}))
-    assert (bob_post_now["like_count"], bob_post_now["comment_count"]) == (0, 0)
+    assert (bob_post_now["like_count"], bob_post_now["comment_count"]) == (0, 1)
+    (left,) = ok(api("posts", "comments", bob, {"post_id": bob_post}))["items"]
+    assert (left["reply_count"], left["like_count"]) == (0, 0)
     me = ok(api("users", "get_me", bob))
     assert (me["followers_count"], me["following_count"]) == (0, 0)

@@ -34,6 +34,7 @@ from glimpse.models.objects import RENDITIONS_PREFIX
 from glimpse.models.posts import (
     COMMENT,
     LIKE,
+    REPLY,
     Comment,
     Like,
     Post,
@@ -130,7 +131,7 @@ def _posts(user_id: str) -> Iterator[dict[str, Any]]:
         }
 
 
-def _made(user_id: str, prefix: str) -> Iterator[tuple[str, str]]:
+def _made(user_id: str, prefix: str | tuple[str, ...]) -> Iterator[tuple[str, str]]:
     """Keys of the likes or the comments (`prefix`) the user made, on anyone's posts: the
     sparse keys-only ByActor index holds both (what erasing the account removes too)."""
     for item in Like.by_actor.query(actor_pk(user_id), page_size=PAGE):
@@ -139,8 +140,8 @@ def _made(user_id: str, prefix: str) -> Iterator[tuple[str, str]]:
 
 
 def _comments(user_id: str) -> Iterator[dict[str, Any]]:
-    """Each comment the user wrote (one BatchGetItem per 100 keys)."""
-    for page in _pages(_made(user_id, COMMENT)):
+    """Each comment and reply the user wrote (one BatchGetItem per 100 keys)."""
+    for page in _pages(_made(user_id, (COMMENT, REPLY))):
         fetched = get_many([(Comment, key) for key in page])
         for key in page:
             if (comment := fetched.get(Comment, key)) is not None:
@@ -148,6 +149,7 @@ def _comments(user_id: str) -> Iterator[dict[str, Any]]:
                     "comment_id": comment.comment_id,
                     "post_id": comment.post_id,
                     "text": comment.text,
+                    "reply_to": comment.reply_to,
                     "created_at": iso(comment.created_at),
                 }
 

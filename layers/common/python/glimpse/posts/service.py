@@ -528,7 +528,7 @@ def replies(
     key = (post_pk(post_id), comment_sk(comment_id))
     also: list[tuple[type[Model], Key]] = [(Comment, key)]
     _found, fetched = _visible(viewer_id, post, also=also + _hidden_keys(viewer_id, post))
-    threads.shown(viewer_id, post, fetched.get(Comment, key))
+    thread = threads.shown(viewer_id, post, fetched.get(Comment, key), authors=False)
     hides = hidden_words.matcher_in(fetched, viewer_id) if own else hidden_words.NOTHING
     found, next_cursor = partition_page(
         Comment,
@@ -538,7 +538,7 @@ def replies(
         cursor=cursor,
         limit=limit,
     )
-    items = threads.views(viewer_id, post, found, hides)
+    items = threads.views(viewer_id, post, found, hides, thread=thread)
     return Page[CommentOut](items=items, next_cursor=next_cursor)
 
 

@@ -63,12 +63,13 @@ def find(post: Post, comment_id: str, fetched: Fetched) -> Comment | None:
     return None
 
 
-def shown(viewer_id: str, post: Post, comment: Comment | None) -> Comment:
+def shown(viewer_id: str, post: Post, comment: Comment | None, authors: bool = True) -> Comment:
     """The comment if `viewer` may see it (404 otherwise): not removed by a moderator (but for
-    its author), its author there and not blocked either way (one BatchGetItem)."""
+    its author), and (unless `authors` is False: the caller checks it) its author there and
+    not blocked either way (one BatchGetItem)."""
     if comment is None or removed_for(viewer_id, comment.author_id, comment.removed_at):
         raise NotFound("No such comment.")
-    if comment.author_id not in listed(viewer_id, [comment.author_id]):
+    if authors and comment.author_id not in listed(viewer_id, [comment.author_id]):
         raise NotFound("No such comment.")
     return comment
 
@@ -130,11 +131,18 @@ def unlike_in(tx: Transaction, post_id: str, like: CommentLike) -> None:
 
 
 def views(
-    viewer_id: str, post: Post, comments: Sequence[Comment], hides: Matcher
+    viewer_id: str,
+    post: Post,
+    comments: Sequence[Comment],
+    hides: Matcher,
+    thread: Comment | None = None,
 ) -> list[CommentOut]:
     """The comments `viewer` may see, as they see them: their authors and whether they liked
-    each, in one BatchGetItem each (`listed`, then the likes)."""
-    authors = listed(viewer_id, [c.author_id for c in comments])
+    each, in one BatchGetItem each (`listed`, then the likes). Replies come with their
+    `thread`, whose author is checked in the same `listed` (404 if the viewer may not see it)."""
+    authors = listed(viewer_id, [c.author_id for c in [*comments, *([thread] if thread else [])]])
+    if thread is not None and thread.author_id not in authors:
+        raise NotFound("No such comment.")
     kept = [
         c
         for c in comments
