@@ -43,9 +43,18 @@ def post_deleted(event: events.PostDeleted, send: Send) -> Stats:
 
 def clean_up(job: PostCleanup, send: Send) -> Stats:
     """One page of the post's partition deleted (all but the post item, gone already)."""
-    pk = post_pk(job.post_id)
+    return _delete_page(job, job.post_id, None, send)
+
+
+def _delete_page(
+    job: PostCleanup | CommentCleanup, post_id: str, prefix: str | None, send: Send
+) -> Stats:
+    """One page (`CLEANUP_PAGE`) of the post's partition (within `prefix`) deleted, the post
+    item left; the rest queued."""
+    pk = post_pk(post_id)
     query = Post.query(
         pk,
+        Post.sk.startswith(prefix) if prefix else None,
         limit=CLEANUP_PAGE,
         last_evaluated_key=start_after(pk, job.after),
         attributes_to_get=["pk", "sk"],
@@ -85,23 +94,7 @@ def comment_deleted(event: events.CommentDeleted, send: Send) -> Stats:
 
 def clean_comment(job: CommentCleanup, send: Send) -> Stats:
     """One page of the range deleted (a reply's own likes stay in the thread's range)."""
-    pk = post_pk(job.post_id)
-    query = Post.query(
-        pk,
-        Post.sk.startswith(job.prefix),
-        limit=CLEANUP_PAGE,
-        last_evaluated_key=start_after(pk, job.after),
-        attributes_to_get=["pk", "sk"],
-    )
-    children = [(item.pk, item.sk) for item in query]
-    stats = Stats()
-    if children:
-        stats.write_requests = remove_children(children)
-        stats.deleted = len(children)
-    last = query.last_evaluated_key
-    if last is not None:
-        resume(job, last["sk"]["S"], send, stats)
-    return stats
+    return _delete_page(job, job.post_id, job.prefix, send)
 
 
 def remove_children(keys: list[tuple[str, str]]) -> int:
