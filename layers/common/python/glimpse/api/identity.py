@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from glimpse import sessions
-from glimpse.errors import Forbidden, Unauthorized
+from glimpse.errors import Forbidden, Unauthorized, error_body
 
 # What an account waiting to be erased may do (glimpse.auth.leaving): come back.
 WHILE_LEAVING = frozenset({("POST", "/me/restore")})
@@ -40,13 +41,26 @@ def identify(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Re
 
 
 MODERATORS = "moderators"  # the user-pool group (template.yaml)
+MODERATED = "/moderation/"  # every route under it is the moderators' alone
 
 
-def groups_of(claims: dict[str, str]) -> set[str]:
+def groups_of(claims: Mapping[str, Any]) -> set[str]:
     """The caller's user-pool groups from `cognito:groups`, as API Gateway passes it: one
     string (`a,b` from a REST API authorizer; `[a b]` or a JSON list elsewhere)."""
     raw = str(claims.get("cognito:groups") or "").strip().strip("[]")
     return {g.strip().strip('"') for g in re.split(r"[,\s]+", raw) if g.strip().strip('"')}
+
+
+def group_refusal(event: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """A 403 for a moderators' route called by anyone else, before anything else of the
+    request is looked at (its body's validation included: API.md says 403 for anyone else)."""
+    if not str(event.get("resource") or "").startswith(MODERATED):
+        return None
+    context = event.get("requestContext") or {}
+    claims = (context.get("authorizer") or {}).get("claims") or {}
+    if MODERATORS in groups_of(claims):
+        return None
+    return 403, error_body("forbidden", "Only moderators may use this route.")
 
 
 def moderator(app: APIGatewayRestResolver) -> Caller:

@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from glimpse.api.identity import identify
+from glimpse.api.identity import group_refusal, identify
 from glimpse.api.limits import limit, limit_headers
 from glimpse.errors import (
     BUSY_ERROR_CODES,
@@ -150,7 +150,7 @@ class GlimpseResolver(APIGatewayRestResolver):
     above), and gives routes their path parameters percent-decoded."""
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        refused = path_refusal(event) or body_refusal(event)
+        refused = group_refusal(event) or path_refusal(event) or body_refusal(event)
         if refused is None:
             return super().resolve(_lowercase_content_type(event), context)
         status, payload = refused
