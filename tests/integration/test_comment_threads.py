@@ -240,6 +240,8 @@ def test_a_removed_comment_hides_its_replies(alice: User, bob: User) -> None:
     assert ok(replies_of(alice, post_id, top))["items"] == []
     assert like(alice, post_id, reply)[0] == 404
     assert ok(replies_of(carol, post_id, top))["items"][0]["removed"] is True
+    (notice,) = of_type(carol, "content_removed")  # the reply's author is told, as for a comment
+    assert (notice["comment_id"], notice["post_id"]) == (reply, post_id)
 
 
 def test_hidden_words_hide_replies_on_the_authors_posts(alice: User, bob: User) -> None:

@@ -369,6 +369,7 @@ class ContentRemoved(Event):
     target_id: str
     owner_id: str
     parent_id: str | None = None
+    reply_to: str | None = None  # a reply's thread (its key names it)
 
 
 class ContentRestored(Event):
@@ -379,6 +380,7 @@ class ContentRestored(Event):
     target_id: str
     owner_id: str
     parent_id: str | None = None
+    reply_to: str | None = None
 
 
 class AccountSuspended(Event):

@@ -113,6 +113,7 @@ def _remove_or_restore(target: targets.Target, line: ModerationAction, removed: 
             target_id=target.target_id,
             owner_id=target.owner_id,
             parent_id=target.parent_id,
+            reply_to=target.reply_to,
         )
         try:
             with transaction() as tx:

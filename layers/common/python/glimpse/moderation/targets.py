@@ -54,6 +54,11 @@ class Target:
     def removed(self) -> bool:
         return is_removed(self.item)
 
+    @property
+    def reply_to(self) -> str | None:
+        """A reply's thread (what finds it again: its key names it)."""
+        return self.item.reply_to if isinstance(self.item, Comment) else None
+
 
 def find(target_type: TargetType, target_id: str) -> Target | None:
     """The target as it is now (strongly consistent reads), None if there is no such thing."""

@@ -277,7 +277,7 @@ def _content_removed(event: ContentRemoved, _facts: Fetched) -> Asked:
         story_id=event.target_id if event.target_type == "story" else None,
     )
     if event.target_type == "comment":
-        target = replace(target, post_id=event.parent_id)
+        target = replace(target, post_id=event.parent_id, reply_to=event.reply_to)
     return [Told(target, None, event.occurred_at)]
 
 
