@@ -1,15 +1,17 @@
-"""Direct messages: conversations, messages, read markers, accepting requests, story replies."""
+"""Direct messages: conversations, messages, read markers, accepting requests, story replies,
+unsending and reactions."""
 
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
-from glimpse.messages import service
+from glimpse.messages import changes, service
 from glimpse.messages.schemas import (
     ConversationCreate,
     ConversationOut,
     MessageCreate,
     MessageOut,
     MessageReadUpTo,
+    ReactionIn,
     StoryReply,
 )
 from glimpse.pagination import Page
@@ -113,6 +115,54 @@ def accept(conversation_id: str) -> Response[None]:
 )
 def reply_to_story(story_id: str, body: StoryReply) -> MessageOut:
     return _delivered(service.reply_to_story(caller(app).user_id, story_id, body))
+
+
+@app.get(
+    "/conversations/<conversation_id>",
+    tags=["messages"],
+    summary="A conversation (members only)",
+)
+def conversation(conversation_id: str) -> ConversationOut:
+    return service.conversation(caller(app).user_id, conversation_id)
+
+
+@app.delete(
+    "/conversations/<conversation_id>/messages/<message_id>",
+    tags=["messages"],
+    summary="Unsend a message (its sender only): gone for everyone",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def unsend(conversation_id: str, message_id: str) -> Response[None]:
+    changed = changes.unsend(caller(app).user_id, conversation_id, message_id)
+    realtime.send_logged(changed.frames, logger)
+    return Response(status_code=204)
+
+
+@app.put(
+    "/conversations/<conversation_id>/messages/<message_id>/reaction",
+    tags=["messages"],
+    summary="React to a message (one reaction per member: a new one replaces yours)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def react(conversation_id: str, message_id: str, body: ReactionIn) -> Response[None]:
+    changed = changes.react(caller(app).user_id, conversation_id, message_id, body.emoji)
+    realtime.send_logged(changed.frames, logger)
+    return Response(status_code=204)
+
+
+@app.delete(
+    "/conversations/<conversation_id>/messages/<message_id>/reaction",
+    tags=["messages"],
+    summary="Remove your reaction",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def unreact(conversation_id: str, message_id: str) -> Response[None]:
+    changed = changes.react(caller(app).user_id, conversation_id, message_id, None)
+    realtime.send_logged(changed.frames, logger)
+    return Response(status_code=204)
 
 
 def _delivered(sent: service.Sent) -> MessageOut:

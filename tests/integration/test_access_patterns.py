@@ -68,6 +68,17 @@ class World:
         self.other_story = other["story_id"]
         _s, export = api("exports", "request_export", self.author)
         self.export = export["export_id"]
+        _s, chat = api(
+            "messages",
+            "create_conversation",
+            self.author,
+            body={"usernames": [self.reader.username]},
+        )
+        self.chat = chat["conversation_id"]
+        _s, message = api(
+            "messages", "send", self.author, {"conversation_id": self.chat}, body={"text": "hi"}
+        )
+        self.message = {"conversation_id": self.chat, "message_id": message["message_id"]}
         run_feed_jobs(stack)
 
 
@@ -124,6 +135,17 @@ CASES: dict[str, tuple[int, Case]] = {
         4,
         lambda w: api("graph", "remove_follower", w.author, {"username": w.reader.username}),
     ),
+    "GET /conversations/{id}": (
+        5,
+        lambda w: api("messages", "conversation", w.reader, {"conversation_id": w.chat}),
+    ),
+    # the last Query of each: a member's connections (the frame), one per member
+    "DELETE message (unsend)": (6, lambda w: api("messages", "unsend", w.author, w.message)),
+    "PUT reaction": (
+        6,
+        lambda w: api("messages", "react", w.reader, w.message, body={"emoji": "👍"}),
+    ),
+    "DELETE reaction": (6, lambda w: api("messages", "unreact", w.reader, w.message)),
     "DELETE /media/{id}": (
         3,
         lambda w: api("media", "delete_media", w.author, {"media_id": w.media}),

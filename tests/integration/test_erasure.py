@@ -1,7 +1,7 @@
 """Erasure through the handlers, on moto with the template's stack: an account with posts,
 likes, comments, follows both ways, a pending request, close friends, mutes both ways, a story
-and a highlight,
-conversations, a device, hidden words and media objects is deleted, its `account_erased` is
+and a highlight, conversations (with reactions both ways), a device, hidden words and media
+objects is deleted, its `account_erased` is
 delivered (here emitted at once: the TTL delay is the publisher's, tested in the unit suite),
 and every function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding
 the account's id or username is left in any table (but the outbox and idempotency records,
@@ -87,15 +87,12 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     highlight = {"title": "Kept", "story_ids": [story["story_id"]]}
     ok(api("stories", "create_highlight", alice, body=highlight))
     chat = ok(api("messages", "create_conversation", alice, body={"usernames": [bob.username]}))
-    ok(
-        api(
-            "messages",
-            "send",
-            alice,
-            {"conversation_id": chat["conversation_id"]},
-            body={"text": "x"},
-        )
-    )
+    chat_id = {"conversation_id": chat["conversation_id"]}
+    sent = ok(api("messages", "send", alice, chat_id, body={"text": "x"}))
+    answer = ok(api("messages", "send", bob, chat_id, body={"text": "y"}))
+    for reactor, message in ((bob, sent), (alice, answer)):  # its reactions, and to it
+        on = {**chat_id, "message_id": message["message_id"]}
+        ok(api("messages", "react", reactor, on, body={"emoji": "👍"}))
     ok(api("notifications", "register_device", alice, body={"platform": "ios", "token": TOKEN}))
     ok(api("users", "put_hidden_words", alice, body={"words": ["meh"], "hide_offensive": True}))
     spam = {"target_type": "post", "target_id": bob_post, "reason": "spam"}

@@ -1,5 +1,6 @@
 """The messages' part of erasing an account (glimpse.erasure): in every conversation in its
-inbox, the messages it sent and its retry records go, and it leaves the members; a
+inbox, the messages it sent, its retry records, its reactions and the reactions to its messages
+go, and it leaves the members; a
 conversation it alone remains in goes whole (its pair item too). The other members' messages
 and inbox entries stay.
 
@@ -27,10 +28,12 @@ from glimpse.models.messages import (
     InboxEntry,
     Message,
     Pointer,
+    Reaction,
     conversation_pk,
     inbox_pk,
     messages_pk,
     pair_pk,
+    reactions_pk,
 )
 
 MESSAGES_PAGE = 2000  # messages read per invocation (about 80 BatchWriteItem at most)
@@ -105,7 +108,7 @@ def _settle(
         if not others or p.sk.startswith(f"CLIENT#{user_id}#")
     ]
     write_many(Pointer, deletes=records)
-    removed = len(records)
+    removed = len(records) + _reactions(conversation_id, user_id, whole=not others)
     if conversation is None:
         return removed
     if not conversation.is_group and others:  # (a partner erased first took it already)
@@ -122,6 +125,20 @@ def _settle(
         actions=actions, condition=Conversation.member_ids == list(conversation.member_ids)
     )
     return removed
+
+
+def _reactions(conversation_id: str, user_id: str, whole: bool) -> int:
+    """The conversation's reactions the account made or that were made to its messages (all
+    of them if `whole`): a Query of the conversation's reactions (keys and who), in pages."""
+    gone = [
+        (str(r.pk), str(r.sk))
+        for r in Reaction.query(
+            reactions_pk(conversation_id), attributes_to_get=["pk", "sk", "user_id", "sender_id"]
+        )
+        if whole or user_id in (r.user_id, r.sender_id)
+    ]
+    write_many(Reaction, deletes=gone)
+    return len(gone)
 
 
 ERASURE = table("messages", {MessagesErasure: erase})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from glimpse.directory import UserSummary
 from glimpse.inputs import ULID_PATTERN, USERNAME_PATTERN, Text
@@ -57,6 +58,28 @@ class StoryReply(Schema):
     client_message_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
+EMOJI_LENGTH = 16  # code points: the longest emoji sequences (families, flags) fit
+
+
+def _an_emoji(value: str) -> str:
+    """One emoji (or a short sequence of them): no spaces, no letters or digits but as part
+    of a keycap, at least one symbol."""
+    if any(c.isspace() for c in value):
+        raise ValueError("must be an emoji, without spaces")
+    symbols = [c for c in value if unicodedata.category(c) in ("So", "Sk", "Me")]
+    if not symbols or any(c.isascii() and c.isalpha() for c in value):
+        raise ValueError("must be an emoji")
+    return value
+
+
+class ReactionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    emoji: Annotated[str, Text(EMOJI_LENGTH, visible=True), AfterValidator(_an_emoji)] = Field(
+        description="One emoji; reacting again replaces your reaction."
+    )
+
+
 class MessageOut(Schema):
     message_id: str
     conversation_id: str
@@ -65,6 +88,10 @@ class MessageOut(Schema):
     media: MediaOut | None = None
     story_id: str | None = Field(default=None, description="A reply to this story.")
     client_message_id: str | None = None
+    reactions: dict[str, int] = Field(
+        default_factory=dict, description="How many members reacted with each emoji."
+    )
+    my_reaction: str | None = Field(default=None, description="Your reaction, if any.")
     created_at: Timestamp
     removed: bool = False  # a moderator removed it: only its sender sees it
 

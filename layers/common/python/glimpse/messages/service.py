@@ -45,6 +45,8 @@ from glimpse.graph.access import (
 )
 from glimpse.media.service import ready_media_of
 from glimpse.media.service import view as media_view
+from glimpse.messages import reacting
+from glimpse.messages.reacting import ByMember
 from glimpse.messages.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -196,6 +198,14 @@ def _entry(user_id: str, conversation_id: str) -> InboxEntry:
     return entry
 
 
+def conversation(caller_id: str, conversation_id: str) -> ConversationOut:
+    """One conversation as the list shows it (members only, else 404)."""
+    found = _conversations(caller_id, [_entry(caller_id, conversation_id)])
+    if not found:
+        raise NotFound(MISSING)
+    return found[0]
+
+
 def conversations(caller_id: str, limit: int, cursor: str | None) -> Page[ConversationOut]:
     """Most recent first: one Query of the caller's inbox, then the page's conversations,
     last messages, members and blocks (BatchGetItem), and an unread count per conversation."""
@@ -234,17 +244,24 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
     }
     members = [m for c in convs.values() for m in c.member_ids]
     shown, gone = listed_and_gone(caller_id, members, deleted=True)
+    newest = _last_messages(entries, fetched)
     lasts = {
         e.conversation_id: m
         for e in entries
-        if (m := fetched.get(Message, (messages_pk(e.conversation_id), str(e.activity))))
+        if (m := newest.get(e.conversation_id))
         and _shown(m, caller_id, shown, gone)
         and not _hidden(caller_id, e, m.sender_id, m.text, hides)
     }
     media = _media([m for m in lasts.values() if m.media_id])
-    unread = each(lambda e: _unread(caller_id, e, shown, hides), list(entries))
+
+    def counted(e: InboxEntry) -> tuple[int, ByMember]:
+        last = lasts.get(e.conversation_id)
+        reacted = reacting.message_reactions(e.conversation_id, last.message_id) if last else {}
+        return _unread(caller_id, e, shown, hides), reacted
+
+    unread = each(counted, list(entries))
     out = []
-    for entry, count in zip(entries, unread, strict=True):
+    for entry, (count, reacted) in zip(entries, unread, strict=True):
         conversation = convs.get(entry.conversation_id)
         if conversation is None:
             continue
@@ -256,13 +273,33 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
                     shown[m] for m in conversation.member_ids if m != caller_id and m in shown
                 ],
                 is_group=bool(conversation.is_group),
-                last_message=_view(last, shown, caller_id, media) if last else None,
+                last_message=_view(last, shown, caller_id, media, reacted) if last else None,
                 unread_count=count,
                 is_request=bool(entry.is_request),
                 updated_at=time_of(str(entry.activity)),
             )
         )
     return out
+
+
+def _last_messages(entries: Sequence[InboxEntry], fetched: Fetched) -> dict[str, Message]:
+    """Each conversation's newest message: the one its inbox entry's `activity` names, or, when
+    that one was unsent (the entry only moves forward), the newest left (a Query each, only
+    for those)."""
+    found: dict[str, Message] = {}
+    unsent: list[str] = []
+    for e in entries:
+        if e.activity == e.conversation_id:
+            continue  # no message yet
+        m = fetched.get(Message, (messages_pk(e.conversation_id), str(e.activity)))
+        if m is not None:
+            found[e.conversation_id] = m
+        else:
+            unsent.append(e.conversation_id)
+    for conversation_id, m in zip(unsent, each(_newest, unsent), strict=True):
+        if m is not None:
+            found[conversation_id] = m
+    return found
 
 
 def _hidden(
@@ -345,12 +382,14 @@ def messages(
         limit=limit,
         newest_first=True,
     )
-    senders = list({m.sender_id for m in items} | {caller_id})
+    reacted = reacting.page_reactions(conversation_id, [m.message_id for m in items])
+    reactors = {member for by_member in reacted.values() for member in by_member}
+    senders = list({m.sender_id for m in items} | reactors | {caller_id})
     shown, gone = listed_and_gone(caller_id, senders, deleted=True)
     media = _media([m for m in items if m.media_id])
     return Page[MessageOut](
         items=[
-            _view(m, shown, caller_id, media)
+            _view(m, shown, caller_id, media, reacted.get(m.message_id))
             for m in items
             if _shown(m, caller_id, shown, gone)
             and not _hidden(caller_id, entry, m.sender_id, m.text, hides)
@@ -587,9 +626,15 @@ def _media(items: Iterable[Message]) -> Fetched:
 
 
 def _view(
-    message: Message, shown: dict[str, UserSummary], caller_id: str, media: Fetched
+    message: Message,
+    shown: dict[str, UserSummary],
+    caller_id: str,
+    media: Fetched,
+    reacted: ByMember | None = None,
 ) -> MessageOut:
+    """The message as the caller sees it; `reacted`: its reactions, by member, as read."""
     item = media.get(MediaItem, (media_pk(message.media_id), MEDIA)) if message.media_id else None
+    reactions, mine = reacting.tally(reacted or {}, caller_id, shown)
     return MessageOut(
         message_id=message.message_id,
         conversation_id=message.conversation_id,
@@ -598,6 +643,8 @@ def _view(
         media=media_view(item) if item else None,
         story_id=message.story_id,
         client_message_id=message.client_message_id,
+        reactions=reactions,
+        my_reaction=mine,
         created_at=message.created_at,
         removed=message.removed_at is not None,
     )

@@ -11,6 +11,9 @@ Keys (`pk`, `sk`):
   `activity` is the id of the newest message (or of the conversation, before any), so the
   conversation list is one Query, most recent first; `read_up_to` is the member's read marker,
   `is_request` whether they have yet to accept a conversation from someone they don't follow.
+- reaction:     `REACTS#<conversation_id>` / `<message_id>#<member>`   (one per member per
+  message: `emoji`; a partition per conversation, so a page of messages reads its reactions
+  with one Query of the page's id range)
 """
 
 from __future__ import annotations
@@ -39,6 +42,19 @@ def messages_pk(conversation_id: str) -> str:
 
 def inbox_pk(user_id: str) -> str:
     return f"INBOX#{user_id}"
+
+
+def reactions_pk(conversation_id: str) -> str:
+    return f"REACTS#{conversation_id}"
+
+
+def reaction_sk(message_id: str, member_id: str) -> str:
+    return f"{message_id}#{member_id}"
+
+
+def reactions_prefix(message_id: str) -> str:
+    """What every `reaction_sk` of one message starts with."""
+    return f"{message_id}#"
 
 
 def pair_pk(a: str, b: str) -> str:
@@ -120,3 +136,18 @@ class InboxEntry(Model):
     is_request = BooleanAttribute(default=False)
     joined_at = UTCDateTimeAttribute()
     by_activity = ByActivity()
+
+
+class Reaction(Model):
+    """A member's reaction to a message (one per member per message)."""
+
+    Meta = table_meta("messages_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # not `message_id`: the ByMessageId index (messages by id) must not take reactions in
+    of_message = UnicodeAttribute()
+    user_id = UnicodeAttribute()  # who reacted
+    sender_id = UnicodeAttribute()  # whose message it is (erasing either removes it)
+    emoji = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()

@@ -40,7 +40,24 @@ class NotificationFrame(TypedDict):
     notification: Dumped  # a NotificationOut (glimpse.notifications.schemas)
 
 
-type Frame = Pong | Error | MessageFrame | NotificationFrame
+class MessageDeleted(TypedDict):
+    """A message its sender unsent, to its conversation's members: gone for everyone."""
+
+    type: Literal["message_deleted"]
+    conversation_id: str
+    message_id: str
+
+
+class ReactionFrame(TypedDict):
+    """A message's reactions changed: its counts by emoji, as they are now."""
+
+    type: Literal["reaction"]
+    conversation_id: str
+    message_id: str
+    reactions: dict[str, int]
+
+
+type Frame = Pong | Error | MessageFrame | NotificationFrame | MessageDeleted | ReactionFrame
 
 PING_ONLY = 'Send {"action": "ping"}; messages go through the HTTP API.'
 
@@ -59,3 +76,20 @@ def message(dumped: Dumped) -> MessageFrame:
 
 def notification(dumped: Dumped) -> NotificationFrame:
     return {"type": "notification", "notification": dumped}
+
+
+def message_deleted(conversation_id: str, message_id: str) -> MessageDeleted:
+    return {
+        "type": "message_deleted",
+        "conversation_id": conversation_id,
+        "message_id": message_id,
+    }
+
+
+def reaction(conversation_id: str, message_id: str, reactions: dict[str, int]) -> ReactionFrame:
+    return {
+        "type": "reaction",
+        "conversation_id": conversation_id,
+        "message_id": message_id,
+        "reactions": reactions,
+    }
