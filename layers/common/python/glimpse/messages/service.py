@@ -244,14 +244,7 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
     }
     members = [m for c in convs.values() for m in c.member_ids]
     shown, gone = listed_and_gone(caller_id, members, deleted=True)
-    newest = _last_messages(entries, fetched)
-    lasts = {
-        e.conversation_id: m
-        for e in entries
-        if (m := newest.get(e.conversation_id))
-        and _shown(m, caller_id, shown, gone)
-        and not _hidden(caller_id, e, m.sender_id, m.text, hides)
-    }
+    lasts = _shown_lasts(caller_id, entries, fetched, (shown, gone), hides)
     media = _media([m for m in lasts.values() if m.media_id])
 
     def counted(e: InboxEntry) -> tuple[int, ByMember]:
@@ -280,6 +273,26 @@ def _conversations(caller_id: str, entries: Sequence[InboxEntry]) -> list[Conver
             )
         )
     return out
+
+
+def _shown_lasts(
+    caller_id: str,
+    entries: Sequence[InboxEntry],
+    fetched: Fetched,
+    listed: tuple[dict[str, UserSummary], set[str]],
+    hides: Matcher,
+) -> dict[str, Message]:
+    """Each conversation's last message, if the caller sees it (`listed`: the members shown,
+    and those gone)."""
+    shown, gone = listed
+    newest = _last_messages(entries, fetched)
+    return {
+        e.conversation_id: m
+        for e in entries
+        if (m := newest.get(e.conversation_id))
+        and _shown(m, caller_id, shown, gone)
+        and not _hidden(caller_id, e, m.sender_id, m.text, hides)
+    }
 
 
 def _last_messages(entries: Sequence[InboxEntry], fetched: Fetched) -> dict[str, Message]:
