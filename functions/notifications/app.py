@@ -1,12 +1,14 @@
-"""Notifications: the list, marking read, settings, device registration."""
+"""Notifications: the list, marking read, settings, devices, and the badges."""
 
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import NO_CONTENT, create_app
-from glimpse.notifications import push, service
+from glimpse.notifications import badges, push, service
 from glimpse.notifications.schemas import (
+    Badges,
     DeviceIn,
     DeviceOut,
+    DeviceRemoval,
     NotificationOut,
     NotificationSettings,
     ReadUpTo,
@@ -26,6 +28,7 @@ SETTINGS = (
     "media_url_key_id",
     "media_url_signing_key_arn",
     "media_url_ttl_seconds",
+    "messages_table",
     "notifications_table",
     "posts_table",
     "rate_limit_scale",
@@ -78,6 +81,27 @@ def update_settings(body: NotificationSettings) -> NotificationSettings:
 )
 def register_device(body: DeviceIn) -> DeviceOut:
     return push.register_device(caller(app).user_id, body)
+
+
+@app.delete(
+    "/me/devices",
+    tags=["notifications"],
+    summary="Unregister a device: it gets no more pushes",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def unregister_device(body: DeviceRemoval) -> Response[None]:
+    push.unregister_device(caller(app).user_id, body.token)
+    return Response(status_code=204)
+
+
+@app.get(
+    "/me/badges",
+    tags=["notifications"],
+    summary="Unread notifications and conversations, follow and message requests (99+ is 100)",
+)
+def get_badges() -> Badges:
+    return badges.badges(caller(app).user_id)
 
 
 lambda_handler = plumbing.http(app)

@@ -90,6 +90,11 @@ def tray() -> Tray:
     return tray_service.tray(caller(app).user_id)
 
 
+@app.get("/stories/<story_id>", tags=["stories"], summary="A live story (whom the tray shows it)")
+def get_story(story_id: str) -> StoryOut:
+    return service.get_story(caller(app).user_id, story_id)
+
+
 @app.get(
     "/users/<username>/stories", tags=["stories"], summary="A user's live stories, oldest first"
 )

@@ -135,6 +135,15 @@ CASES: dict[str, tuple[int, Case]] = {
         4,
         lambda w: api("graph", "remove_follower", w.author, {"username": w.reader.username}),
     ),
+    "GET /me/badges": (5, lambda w: api("notifications", "badges", w.reader)),
+    "DELETE /me/devices": (
+        1,
+        lambda w: api("notifications", "unregister_device", w.reader, body={"token": "a" * 64}),
+    ),
+    "GET /stories/{id}": (
+        2,
+        lambda w: api("stories", "get_story", w.reader, {"story_id": w.story}),
+    ),
     "GET /conversations/{id}": (
         5,
         lambda w: api("messages", "conversation", w.reader, {"conversation_id": w.chat}),

@@ -83,6 +83,15 @@ def register_device(user_id: str, body: DeviceIn) -> DeviceOut:
     return DeviceOut(device_id=digest, platform=body.platform)
 
 
+def unregister_device(user_id: str, token: str) -> None:
+    """The device stops getting this account's pushes: its endpoint, its item and its token's
+    owner record go. Idempotent; a token the caller has not registered (or that moved to
+    another account since) changes nothing."""
+    device = get_or_none(Device, recipient_pk(user_id), device_sk(_token_hash(token)))
+    if device is not None:
+        forget_device(user_id, device)
+
+
 def notify(recipient_id: str, notifications: Sequence[Notification]) -> Pushed:
     """Push the newest of `notifications` now, or hold them all.
     A user with no device costs one Query and no write."""

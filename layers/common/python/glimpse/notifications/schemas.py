@@ -64,3 +64,23 @@ class DeviceIn(Schema):
 class DeviceOut(Schema):
     device_id: str
     platform: Literal["ios", "android"]
+
+
+class Badges(Schema):
+    """What waits for the caller: each number stops at 100 (a client shows "99+")."""
+
+    notifications_unread: int
+    conversations_unread: int = Field(description="Conversations with messages you have not read.")
+    follow_requests: int
+    message_requests: int
+
+
+class DeviceRemoval(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(
+        min_length=8,
+        max_length=4096,
+        pattern=r"^[A-Za-z0-9:_\-.]+$",
+        description="The device token registered with POST /me/devices.",
+    )

@@ -183,6 +183,7 @@ def _highlight_view(
                 story_id=copy["story_id"],
                 author=summary(owner),
                 media=media_view(kept),
+                audience=copy["audience"],
                 created_at=datetime.fromisoformat(copy["created_at"]),
                 expires_at=datetime.fromisoformat(copy["expires_at"]),
                 seen_by_me=False,

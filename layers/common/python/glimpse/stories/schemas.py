@@ -33,6 +33,9 @@ class StoryOut(Schema):
     story_id: str
     author: UserSummary
     media: MediaOut
+    audience: Audience = Field(
+        description="Who sees it: the owner's followers, or only their close friends."
+    )
     created_at: Timestamp
     expires_at: Timestamp
     seen_by_me: bool

@@ -61,6 +61,7 @@ def _view(viewer_id: str, story: Story, owner: UserProfile, fetched: Fetched) ->
         story_id=story.story_id,
         author=summary(owner),
         media=media_view(media),
+        audience="close_friends" if story.audience == "close_friends" else "followers",
         created_at=story.created_at,
         expires_at=story.expires_at,
         seen_by_me=seen,
@@ -90,6 +91,7 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
         story_id=story.story_id,
         author=summary(owner),
         media=media_view(media),
+        audience="close_friends" if story.audience == "close_friends" else "followers",
         created_at=story.created_at,
         expires_at=story.expires_at,
         seen_by_me=False,
@@ -144,6 +146,33 @@ def _save(story: Story) -> None:
             "The media item was used or rejected meanwhile.",
             [field_error("media_id", "must be unused and not rejected")],
         ) from None
+
+
+def get_story(viewer_id: str, story_id: str) -> StoryOut:
+    """A live story, to whom the tray would show it: its owner, and those who may see the
+    owner's content and are in its audience (404 across a block, outside a close-friends
+    audience, for a removed story or media not ready yet; 403 for a private account's
+    non-follower). One GetItem of the story, one BatchGetItem (the owner, the edges, the
+    viewer's view, the media)."""
+    story = live_story(story_id)
+    if viewer_id == story.owner_id:
+        fetched = get_many(
+            [
+                (UserProfile, (user_pk(viewer_id), PROFILE)),
+                (StoryView, (story_pk(story_id), view_sk(viewer_id))),
+                (MediaItem, (media_pk(story.media_id), MEDIA)),
+            ]
+        )
+        owner = fetched.get(UserProfile, (user_pk(viewer_id), PROFILE))
+        if owner is None:
+            raise NotFound(MISSING)
+    else:
+        found, fetched = visible(viewer_id, story)
+        owner = found.owner
+    view = _view(viewer_id, story, owner, fetched)
+    if view is None:
+        raise NotFound(MISSING)
+    return view
 
 
 def user_stories(viewer_id: str, username: str) -> StoryList:
