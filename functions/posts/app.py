@@ -1,6 +1,6 @@
-"""Posts, likes and comments; an author's posts."""
+"""Posts, likes and comments; an author's posts; saved posts and collections; tags."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, IdempotencyKey, Limit
@@ -9,17 +9,21 @@ from glimpse.directory import UserSummary
 from glimpse.idempotency import created_once
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
-from glimpse.posts import service
+from glimpse.posts import saves, service, tags
 from glimpse.posts.schemas import (
+    CollectionCreate,
+    CollectionOut,
     CommentCreate,
     CommentOut,
     LikeOut,
     PostCreate,
     PostEdit,
     PostOut,
+    SaveIn,
 )
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
@@ -57,8 +61,14 @@ def _add_comment(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
     return created.model_dump(mode="json")
 
 
+def _create_collection(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    created = saves.create_collection(user_id, CollectionCreate.model_validate(body))
+    return created.model_dump(mode="json")
+
+
 create_post_once = created_once("create_post", _create_post)
 add_comment_once = created_once("add_comment", _add_comment)
+create_collection_once = created_once("create_collection", _create_collection)
 
 
 @app.post(
@@ -177,6 +187,92 @@ def unlike_comment(post_id: str, comment_id: str) -> LikeOut:
 )
 def delete_comment(post_id: str, comment_id: str) -> Response[None]:
     service.delete_comment(caller(app).user_id, post_id, comment_id)
+    return Response(status_code=204)
+
+
+@app.get(
+    "/users/<username>/tagged",
+    tags=["tags"],
+    summary="The posts a user is tagged in (those the caller may see), newest first",
+)
+def tagged(username: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[PostOut]:
+    return tags.tagged_posts(caller(app).user_id, username, limit, cursor)
+
+
+@app.delete(
+    "/posts/<post_id>/tags/me",
+    tags=["tags"],
+    summary="Remove your tag from a post",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def untag(post_id: str) -> Response[None]:
+    tags.untag(caller(app).user_id, post_id)
+    return Response(status_code=204)
+
+
+@app.post(
+    "/posts/<post_id>/save",
+    tags=["saved"],
+    summary="Save a post (into one of your collections too)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def save(post_id: str, body: Annotated[SaveIn | None, Body()] = None) -> Response[None]:
+    saves.save(caller(app).user_id, post_id, body.collection_id if body else None)
+    return Response(status_code=204)
+
+
+@app.delete(
+    "/posts/<post_id>/save",
+    tags=["saved"],
+    summary="Unsave a post (it leaves your collections too)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def unsave(post_id: str) -> Response[None]:
+    saves.unsave(caller(app).user_id, post_id)
+    return Response(status_code=204)
+
+
+@app.get("/me/saved", tags=["saved"], summary="Your saved posts, newest saved first")
+def saved(
+    collection_id: Annotated[str | None, Query(description="one of your collections")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[PostOut]:
+    return saves.saved(caller(app).user_id, collection_id, limit, cursor)
+
+
+@app.post(
+    "/me/collections",
+    status_code=201,
+    tags=["saved"],
+    summary="Create a collection (send Idempotency-Key to make retries safe)",
+)
+def create_collection(
+    body: CollectionCreate, idempotency_key: IdempotencyKey = None
+) -> CollectionOut:
+    created = create_collection_once(
+        caller(app).user_id, idempotency_key, body.model_dump(mode="json")
+    )
+    return CollectionOut.model_validate(created)
+
+
+@app.get("/me/collections", tags=["saved"], summary="Your collections, oldest first")
+def collections(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[CollectionOut]:
+    return saves.collections(caller(app).user_id, limit, cursor)
+
+
+@app.delete(
+    "/me/collections/<collection_id>",
+    tags=["saved"],
+    summary="Delete a collection (its posts stay saved)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def delete_collection(collection_id: str) -> Response[None]:
+    saves.delete_collection(caller(app).user_id, collection_id)
     return Response(status_code=204)
 
 

@@ -9,9 +9,17 @@ Keys (`pk`, `sk`):
 - comment like: `POST#<post_id>` / `CLIKE#<thread_id>#<comment_id>#<user_id>` (`thread_id`:
   the top-level comment, the comment itself or the one a reply answers: a thread's likes
   are one range, removed with it)
+- save:    `POST#<post_id>` / `SAVE#<user_id>`      (+ ByList: `SAVED#<user_id>` / save ULID)
+- in a collection: `POST#<post_id>` / `SAVE#<user_id>#<collection_id>`
+                                                   (+ ByList: `SAVED#<user_id>#<collection_id>`)
+- tag:     `POST#<post_id>` / `TAG#<user_id>`       (+ ByList: `TAGGED#<user_id>` / `<post_id>`)
+- collection: `COLLECTIONS#<user_id>` / `COLLECTION#<collection_id>`
 ByActor (sparse, keys only): `ACTOR#<user_id>`: the likes, comments, replies and comment likes
-one account made,
-on anyone's posts (what erasing the account removes).
+one account made on anyone's posts, and its saves, collections and tags (what erasing the
+account removes).
+ByList (sparse, keys only): one account's saved posts (newest saved first), a collection's,
+the posts it is tagged in (newest first). Saves and tags live in the post's partition, so a
+deleted post's clean-up takes them with it.
 ByCommentId (keys only): `comment_id`: a comment found by its id alone (a report's target).
 `removed_at` on a post or comment: a moderator removed it (shown to its author only).
 A post's author alone writes its text and settings (`PATCH /posts/{id}`: `edited_at`); the
@@ -23,6 +31,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -36,6 +45,9 @@ LIKE = "LIKE#"
 COMMENT = "COMMENT#"
 REPLY = "REPLY#"
 COMMENT_LIKE = "CLIKE#"
+SAVE = "SAVE#"
+TAG = "TAG#"
+COLLECTION = "COLLECTION#"
 
 
 def post_pk(post_id: str) -> str:
@@ -91,6 +103,32 @@ def comment_key(ref: str) -> tuple[str, str]:
     return post_pk(post_id), comment_sk(rest[0])
 
 
+def save_sk(user_id: str, collection_id: str | None = None) -> str:
+    """The save (no collection) or its copy in a collection."""
+    return f"{SAVE}{user_id}" + (f"#{collection_id}" if collection_id else "")
+
+
+def saved_pk(user_id: str, collection_id: str | None = None) -> str:
+    """ByList: all the posts one account saved, or those of one of its collections."""
+    return f"SAVED#{user_id}" + (f"#{collection_id}" if collection_id else "")
+
+
+def tag_sk(user_id: str) -> str:
+    return f"{TAG}{user_id}"
+
+
+def tagged_pk(user_id: str) -> str:
+    return f"TAGGED#{user_id}"
+
+
+def collections_pk(user_id: str) -> str:
+    return f"COLLECTIONS#{user_id}"
+
+
+def collection_sk(collection_id: str) -> str:
+    return f"{COLLECTION}{collection_id}"
+
+
 def author_pk(author_id: str) -> str:
     return f"AUTHOR#{author_id}"
 
@@ -120,6 +158,28 @@ class ByCommentId(GlobalSecondaryIndex["Comment"]):
         projection = KeysOnlyProjection()
 
     comment_id = UnicodeAttribute(hash_key=True)
+
+
+class ByList(GlobalSecondaryIndex["Save"]):
+    """Saves and tags by the account they belong to (keys only: the post id is in `pk`)."""
+
+    class Meta:
+        index_name = "ByList"
+        projection = KeysOnlyProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    list_sk = UnicodeAttribute(range_key=True)
+
+
+class TaggedList(GlobalSecondaryIndex["Tag"]):
+    """ByList as the tags' model reads it."""
+
+    class Meta:
+        index_name = "ByList"
+        projection = KeysOnlyProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    list_sk = UnicodeAttribute(range_key=True)
 
 
 class ByAuthor(GlobalSecondaryIndex["Post"]):
@@ -156,6 +216,8 @@ class Post(Model):
     hide_like_count = BooleanAttribute(null=True)
     comments_disabled = BooleanAttribute(null=True)
     edited_at = UTCDateTimeAttribute(null=True)  # the last PATCH by its author
+    # People tagged in it: user id -> [{media_id, x, y}] (a map, so one tag goes with a REMOVE).
+    tags = MapAttribute[str, object](null=True)
     by_author = ByAuthor()
 
 
@@ -210,3 +272,50 @@ class CommentLike(Model):
     created_at = UTCDateTimeAttribute()
     actor_pk = UnicodeAttribute(null=True)  # ByActor
     withdrawn_at = NumberAttribute(null=True)  # as on likes
+
+
+class Save(Model):
+    """A post one account saved (`collection_id` None), or its copy in one of its collections."""
+
+    Meta = table_meta("posts_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    post_id = UnicodeAttribute()
+    collection_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    list_pk = UnicodeAttribute()  # ByList: `saved_pk(user_id, collection_id)`
+    list_sk = UnicodeAttribute()  # a ULID of when it was saved: newest first
+    actor_pk = UnicodeAttribute()  # ByActor
+    by_list = ByList()
+
+
+class Tag(Model):
+    """One account tagged in a post (where: the post's `tags`), for its tagged list."""
+
+    Meta = table_meta("posts_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    post_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    list_pk = UnicodeAttribute()  # ByList: `tagged_pk(user_id)`
+    list_sk = UnicodeAttribute()  # the post id: newest first
+    actor_pk = UnicodeAttribute()  # ByActor
+    by_list = TaggedList()
+
+
+class Collection(Model):
+    """A named collection of one account's saved posts."""
+
+    Meta = table_meta("posts_table")
+
+    pk = UnicodeAttribute(hash_key=True)  # `collections_pk(user_id)`
+    sk = UnicodeAttribute(range_key=True)  # `collection_sk(collection_id)`
+    collection_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    actor_pk = UnicodeAttribute()  # ByActor

@@ -27,6 +27,7 @@ NotificationType = Literal[
     "follow_request",
     "follow_accepted",
     "mention",
+    "tag",
     "story_like",
     "export_ready",
     "login",
@@ -47,6 +48,7 @@ SETTING_OF: dict[NotificationType, Setting] = {
     "comment_reply": "comments",
     "comment_like": "likes",
     "mention": "mentions",
+    "tag": "mentions",  # a tag names you in a post as a mention does: one switch for both
     "follow": "follows",
     "follow_request": "follows",
     "follow_accepted": "follows",
@@ -92,6 +94,10 @@ def comment_key(comment_id: str) -> str:
     return f"comment#{comment_id}"
 
 
+def tag_key(post_id: str) -> str:
+    return f"tag#{post_id}"
+
+
 def mention_key(post_id: str, comment_id: str | None) -> str:
     return f"mention#{post_id}#{comment_id or 'caption'}"
 
@@ -129,6 +135,7 @@ _ACTION: dict[NotificationType, str] = {
     "follow_request": "asked to follow you",
     "follow_accepted": "accepted your follow request",
     "story_like": "liked your story",
+    "tag": "tagged you in a post",
 }
 
 

@@ -48,7 +48,7 @@ class Intent:
     event_id: str
     added: bool = True
     grouped: bool = False
-    mention_of: Post | None = None  # a mention: the post, which the recipient must be able to see
+    mention_of: Post | None = None  # a mention or a tag: the post, which the recipient must see
 
 
 @dataclass
@@ -119,6 +119,7 @@ def _intents(
                         event.event_id,
                         asked.added,
                         asked.grouped,
+                        mention_of=asked.about,
                     )
                 )
     return intents, mentioned

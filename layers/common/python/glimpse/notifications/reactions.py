@@ -51,6 +51,7 @@ from glimpse.models.posts import (
 from glimpse.notifications import kinds
 from glimpse.notifications.grouping import Target
 from glimpse.posts.text import mentions
+from glimpse.posts.views import tagged_ids
 from glimpse.users import hidden_words
 
 type Key = tuple[type[Model], tuple[str, str]]
@@ -67,6 +68,7 @@ class Told:
     at: datetime
     added: bool = True
     grouped: bool = False
+    about: Post | None = None  # a post the recipient must be able to see (a tag)
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,19 @@ def _posted(event: PostCreated, facts: Fetched) -> Asked:
     post = facts.get(Post, (post_pk(event.post_id), POST))
     if post is None:  # deleted since
         return []
-    return _mentioned(list(post.mentions or []), event.author_id, post, None, event.occurred_at)
+    at = event.occurred_at
+    return _tagged(post, event.author_id, at) + _mentioned(
+        list(post.mentions or []), event.author_id, post, None, at
+    )
+
+
+def _tagged(post: Post, author_id: str, at: datetime) -> Asked:
+    """Each account tagged in the post (still, as read), if it may see the post."""
+    post_id = str(post.post_id)
+    return [
+        Told(Target(uid, kinds.tag_key(post_id), "tag", post_id=post_id), author_id, at, about=post)
+        for uid in tagged_ids(post)
+    ]
 
 
 def _edited(event: PostEdited, facts: Fetched) -> Asked:

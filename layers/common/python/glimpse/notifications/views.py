@@ -27,7 +27,7 @@ from glimpse.models.posts import POST, Comment, Post, any_comment_sk, post_pk
 from glimpse.models.stories import STORY, Story, StoryView, story_pk, view_sk
 from glimpse.notifications import kinds
 from glimpse.notifications.schemas import NotificationOut
-from glimpse.posts.views import may_see, sight_keys
+from glimpse.posts.views import may_see, sight_keys, tagged_ids
 from glimpse.users import hidden_words
 from glimpse.users.hidden_words import NOTHING, Matcher
 
@@ -36,6 +36,8 @@ type Key = tuple[type[Any], tuple[str, str]]
 # comment (told only if it holds none of them: the notifier's rule, glimpse.notifications.
 # reactions).
 HIDABLE = ("comment", "comment_reply")
+
+SEEN_POST = ("mention", "tag")  # shown while the recipient may see the post
 
 
 def _content_keys(recipient_id: str, item: Notification) -> list[Key]:
@@ -92,7 +94,7 @@ class _Page:
         mentioned = [
             post
             for n in fresh
-            if n.type == "mention"
+            if n.type in SEEN_POST
             and n.post_id
             and (post := content.get(Post, (post_pk(n.post_id), POST))) is not None
         ]
@@ -121,10 +123,12 @@ class _Page:
             story = content.get(Story, (story_pk(n.story_id), STORY))
             if story is None or story.expires_at <= self.moment:
                 return False
-        if n.type == "mention" and n.post_id and self.sight is not None:
+        if n.type in SEEN_POST and n.post_id and self.sight is not None:
             post = content.get(Post, (post_pk(n.post_id), POST))
             if post is None or not may_see(self.recipient_id, post, self.sight):
                 return False
+            if n.type == "tag" and self.recipient_id not in tagged_ids(post):
+                return False  # they removed their tag
         if n.export_id:
             export = content.get(Export, (exports_pk(self.recipient_id), export_sk(n.export_id)))
             if export is None or export.expires_at is None or export.expires_at <= self.moment:

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.directory import UserSummary
-from glimpse.inputs import Flag, Text
+from glimpse.inputs import USERNAME_PATTERN, Flag, Text
 from glimpse.media.schemas import MediaOut
 from glimpse.schema import Schema, Timestamp
 
@@ -26,6 +26,19 @@ ALT_TEXTS = Field(
     description="media_id → a description of it for screen readers (≤ 1000 characters; "
     "empty or null: none). Each id must be one of the post's media.",
 )
+MAX_TAGS = 20  # API.md: people tagged in one post
+MAX_COLLECTION_NAME = 64  # API.md is silent: a display name's limit
+
+
+class TagIn(Schema):
+    """Someone tagged in one of the post's media items, at (x, y) in 0..1 (left, top: 0)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=USERNAME_PATTERN)
+    media_id: str
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
 
 
 class PostCreate(Schema):
@@ -39,6 +52,7 @@ class PostCreate(Schema):
         default=False, description="Others see `like_count: null`; the author sees the count."
     )
     comments_disabled: Flag = Field(default=False, description="New comments are refused (403).")
+    tags: list[TagIn] = Field(default_factory=list, max_length=MAX_TAGS)
 
     @field_validator("media_ids")
     @classmethod
@@ -61,6 +75,13 @@ class PostEdit(Schema):
     comments_disabled: Flag | None = None
 
 
+class TagOut(Schema):
+    user: UserSummary
+    media_id: str
+    x: float
+    y: float
+
+
 class PostOut(Schema):
     post_id: str
     author: UserSummary
@@ -78,6 +99,8 @@ class PostOut(Schema):
     comments_disabled: bool = False
     created_at: Timestamp
     edited_at: Timestamp | None = None
+    tags: list[TagOut] = Field(default_factory=list)
+    saved_by_me: bool = False
     # A moderator removed it: only its author sees it, with this set (API.md).
     removed: bool = False
 
@@ -106,3 +129,20 @@ class CommentOut(Schema):
     liked_by_me: bool = False
     created_at: Timestamp
     removed: bool = False  # as on a post
+
+
+class SaveIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    collection_id: str | None = None
+
+
+class CollectionCreate(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Text(MAX_COLLECTION_NAME, visible=True)]
+
+
+class CollectionOut(Schema):
+    collection_id: str
+    name: str

@@ -55,7 +55,7 @@ from glimpse.models.posts import (
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, partition_page, query_page
-from glimpse.posts import text, threads
+from glimpse.posts import tags, text, threads
 from glimpse.posts.schemas import (
     AltTexts,
     CommentCreate,
@@ -72,14 +72,18 @@ from glimpse.withdrawal import as_read, is_withdrawn
 
 # --------------------------------------------------------------------------- create
 def create_post(author_id: str, body: PostCreate) -> PostOut:
-    """Two DynamoDB calls: one BatchGetItem (author and media), one transaction."""
+    """Two DynamoDB calls: one BatchGetItem (author and media), one transaction; tags add two
+    BatchGetItems (glimpse.posts.tags.resolve)."""
     alt_texts = _alt_texts(body.alt_texts, body.media_ids)
     author, items = _author_and_media(author_id, body.media_ids)
+    tagged = tags.resolve(author_id, body)
     post = _new_post(author_id, body)
-    _write_post(post, items, alt_texts)
+    post.tags = tagged.places or None
+    _write_post(post, items, alt_texts, tagged)
     for item in items:
         item.alt_text = alt_texts.get(item.media_id, item.alt_text)
-    return _created_view(post, author, items)
+    view = _created_view(post, author, items)
+    return view.model_copy(update={"tags": tagged.view(body.media_ids)})
 
 
 def _alt_texts(asked: AltTexts | None, media_ids: list[str]) -> dict[str, str | None]:
@@ -133,9 +137,14 @@ def _new_post(author_id: str, body: PostCreate) -> Post:
     )
 
 
-def _write_post(post: Post, items: list[MediaItem], alt_texts: dict[str, str | None]) -> None:
+def _write_post(
+    post: Post,
+    items: list[MediaItem],
+    alt_texts: dict[str, str | None],
+    tagged: tags.Tagged = tags.NONE,
+) -> None:
     """The post, its media marked used (if still unused and not rejected) with their alt
-    texts, the author's `last_post_id` and `PostCreated`, in one transaction."""
+    texts, the author's `last_post_id`, its tag items and `PostCreated`, in one transaction."""
     post_id, author_id = post.post_id, post.author_id
     try:
         with transaction() as tx:
@@ -158,8 +167,14 @@ def _write_post(post: Post, items: list[MediaItem], alt_texts: dict[str, str | N
                 actions=[UserProfile.last_post_id.set(post_id)],
                 condition=UserProfile.pk.exists(),
             )
+            tags.tag_in(tx, post, tagged)
             tx.emit(PostCreated(post_id=post_id, author_id=author_id))
-    except ConditionFailed:
+    except ConditionFailed as exc:
+        if "block" in exc.names:
+            raise BadRequest(
+                "A tagged account blocked the author, or was blocked, meanwhile.",
+                [field_error("tags", "each tagged account must neither block nor be blocked")],
+            ) from None
         raise BadRequest(
             "A media item was used or rejected meanwhile.",
             [field_error("media_ids", "each media item must be unused and not rejected")],
@@ -215,6 +230,14 @@ def _visible(
     if is_hidden(viewer_id, post, fetched):
         raise NotFound("No such post.")
     return found, fetched
+
+
+def get_visible_post(
+    viewer_id: str, post_id: str, also: list[tuple[type[Model], Key]]
+) -> tuple[Relation, Fetched]:
+    """Whether `viewer` may see the post (403/404 as reading it), with the items `also`
+    names: GetItem, then one BatchGetItem."""
+    return _visible(viewer_id, _get_post(post_id), also)
 
 
 def get_post(viewer_id: str, post_id: str) -> PostOut:

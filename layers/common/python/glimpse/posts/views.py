@@ -1,4 +1,5 @@
-"""Posts as a viewer sees them: author summary, media, whether they liked it.
+"""Posts as a viewer sees them: author summary, media, whether they liked and saved it, the
+people tagged in it (those who still exist and neither block the viewer nor are blocked).
 
 Everything a page of posts needs beyond the post items comes from one BatchGetItem over the
 Users, Media and Posts tables (:func:`view_keys`), so a list costs the same calls whatever
@@ -8,14 +9,20 @@ its length (up to 100 keys per request).
 from __future__ import annotations
 
 from glimpse.directory import summary
-from glimpse.graph.access import relation_from, relation_keys, removed_for
+from glimpse.graph.access import (
+    block_keys,
+    blocked_either_way,
+    relation_from,
+    relation_keys,
+    removed_for,
+)
 from glimpse.media.service import view as media_view
 from glimpse.models.base import Model
-from glimpse.models.batch import Fetched, Key
+from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.media import MEDIA, MediaItem, media_pk
-from glimpse.models.posts import Like, Post, like_sk, post_pk
+from glimpse.models.posts import POST, Like, Post, Save, like_sk, post_pk, save_sk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
-from glimpse.posts.schemas import PostOut
+from glimpse.posts.schemas import PostOut, TagOut
 
 
 def view_keys(viewer_id: str, posts: list[Post]) -> list[tuple[type[Model], Key]]:
@@ -23,6 +30,11 @@ def view_keys(viewer_id: str, posts: list[Post]) -> list[tuple[type[Model], Key]
     for post in posts:
         keys.append((UserProfile, (user_pk(post.author_id), PROFILE)))
         keys.append((Like, (post_pk(post.post_id), like_sk(viewer_id))))
+        keys.append((Save, (post_pk(post.post_id), save_sk(viewer_id))))
+        for user_id in tagged_ids(post):
+            keys.append((UserProfile, (user_pk(user_id), PROFILE)))
+            if user_id != viewer_id:
+                keys.extend(block_keys(viewer_id, user_id))
         keys.extend((MediaItem, (media_pk(media_id), MEDIA)) for media_id in post.media_ids)
     return keys
 
@@ -82,6 +94,8 @@ def post_view(viewer_id: str, post: Post, fetched: Fetched) -> PostOut | None:
         comments_disabled=bool(post.comments_disabled),
         created_at=post.created_at,
         edited_at=post.edited_at,
+        tags=tags_view(viewer_id, post, fetched),
+        saved_by_me=fetched.get(Save, (post_pk(post.post_id), save_sk(viewer_id))) is not None,
         removed=post.removed_at is not None,
     )
 
@@ -90,3 +104,40 @@ def like_count_for(viewer_id: str, post: Post, count: int) -> int | None:
     """`count` as `viewer` may see it: None for anyone but the author when the author hides
     it (every post object and like answer goes through here)."""
     return None if post.hide_like_count and viewer_id != post.author_id else count
+
+
+def tagged_ids(post: Post) -> list[str]:
+    """The accounts tagged in `post`."""
+    return [str(user_id) for user_id in post.tags.as_dict()] if post.tags else []
+
+
+def tags_view(viewer_id: str, post: Post, fetched: Fetched) -> list[TagOut]:
+    """The post's tags as `viewer` sees them (from what `view_keys` read), in the order of its
+    media: those of accounts that are gone, or blocked either way, are left out."""
+    order = {media_id: i for i, media_id in enumerate(post.media_ids)}
+    shown: list[TagOut] = []
+    for user_id, places in (post.tags.as_dict() if post.tags else {}).items():
+        profile = fetched.get(UserProfile, (user_pk(user_id), PROFILE))
+        blocked = user_id != viewer_id and blocked_either_way(fetched, viewer_id, user_id)
+        if profile is None or blocked:
+            continue
+        user = summary(profile)
+        shown += [TagOut(user=user, media_id=p["media_id"], x=p["x"], y=p["y"]) for p in places]
+    return sorted(shown, key=lambda t: (order.get(t.media_id, len(order)), t.user.username))
+
+
+def shown_posts(viewer_id: str, post_ids: list[str]) -> list[PostOut]:
+    """The posts, in order, as `viewer` sees them, leaving out those gone and those they may
+    not see (the rule of `GET /posts/{id}`: blocks, private authors, removed or rejected):
+    the posts in one BatchGetItem, what seeing them needs in another (per 100 keys)."""
+    fetched = get_many([(Post, (post_pk(p), POST)) for p in post_ids])
+    posts = [p for i in post_ids if (p := fetched.get(Post, (post_pk(i), POST))) is not None]
+    if not posts:
+        return []
+    fetched.merge(get_many([k for post in posts for k in sight_keys(viewer_id, post)]))
+    return [
+        view
+        for post in posts
+        if may_see(viewer_id, post, fetched)
+        and (view := post_view(viewer_id, post, fetched)) is not None
+    ]
