@@ -1,7 +1,7 @@
 """Erasure through the handlers, on moto with the template's stack: an account with posts,
-likes, comments, follows both ways, a pending request, close friends, mutes both ways, a story
-and a highlight, conversations (with reactions both ways), a device, hidden words and media
-objects is deleted, its `account_erased` is
+likes, comments, saves and a collection, a tag, follows both ways, a pending request, close
+friends, mutes both ways, a story and a highlight, conversations (with reactions both ways), a
+device, hidden words and media objects is deleted, its `account_erased` is
 delivered (here emitted at once: the TTL delay is the publisher's, tested in the unit suite),
 and every function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding
 the account's id or username is left in any table (but the outbox and idempotency records,
@@ -93,6 +93,12 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     for reactor, message in ((bob, sent), (alice, answer)):  # its reactions, and to it
         on = {**chat_id, "message_id": message["message_id"]}
         ok(api("messages", "react", reactor, on, body={"emoji": "👍"}))
+    shelf = ok(api("posts", "create_collection", alice, body={"name": f"of {name}"}))
+    saving = {"collection_id": shelf["collection_id"]}
+    ok(api("posts", "save", alice, {"post_id": bob_post}, body=saving))  # a save, its copy
+    media = make_media(bob)
+    tags = [{"username": alice.username, "media_id": media, "x": 0.5, "y": 0.5}]
+    tagging = ok(api("posts", "create_post", bob, body={"media_ids": [media], "tags": tags}))
     ok(api("notifications", "register_device", alice, body={"platform": "ios", "token": TOKEN}))
     ok(api("users", "put_hidden_words", alice, body={"words": ["meh"], "hide_offensive": True}))
     spam = {"target_type": "post", "target_id": bob_post, "reason": "spam"}
@@ -130,6 +136,7 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     assert aggregates | {"exports", "reports", "moderation"} <= set(erased)
     assert all(count > 0 for count in erased.values())
     assert user_id not in report_pk(user_id)
+    assert ok(api("posts", "get_post", bob, {"post_id": tagging["post_id"]}))["tags"] == []
     bob_post_now = ok(api("posts", "get_post", bob, {"post_id": bob_post}))
     assert (bob_post_now["like_count"], bob_post_now["comment_count"]) == (0, 1)
     (left,) = ok(api("posts", "comments", bob, {"post_id": bob_post}))["items"]

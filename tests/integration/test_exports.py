@@ -93,6 +93,9 @@ def test_an_archive_holds_the_account_and_its_originals(stack: Stack) -> None:
     assert api("graph", "block", alice, {"username": dave.username})[0] == 204
     bobs_post = post(bob, f"bob's, with @{alice.username}")  # a mention: its sight is read
     assert api("posts", "like", alice, {"post_id": bobs_post})[0] == 200
+    shelf = api("posts", "create_collection", alice, body={"name": "Keep"})[1]
+    saving = {"collection_id": shelf["collection_id"]}
+    assert api("posts", "save", alice, {"post_id": bobs_post}, body=saving)[0] == 204
     comment = {"text": "nice"}
     assert api("posts", "create_comment", alice, {"post_id": bobs_post}, body=comment)[0] == 201
     assert api("posts", "like", bob, {"post_id": created["post_id"]})[0] == 200
@@ -144,7 +147,11 @@ def test_an_archive_holds_the_account_and_its_originals(stack: Stack) -> None:
         {"post_id": bobs_post, "liked_at": read_json(archive, "likes.json")[0]["liked_at"]}
     ]
     assert [c["text"] for c in read_json(archive, "comments.json")] == ["nice"]
-    assert read_json(archive, "saved.json") == []
+    saved = read_json(archive, "saved.json")
+    assert sorted((s["post_id"], s["collection"] or "") for s in saved) == sorted(
+        [(bobs_post, ""), (bobs_post, "Keep")]
+    )
+    assert all(s["saved_at"] for s in saved)
     assert [(f["username"], f["status"]) for f in read_json(archive, "followers.json")] == [
         (bob.username, "following")
     ]

@@ -126,7 +126,7 @@ Files (JSON, UTF-8; arrays list their items newest or oldest first as noted):
   posts.json           your posts, newest first (media_ids name files in media/)
   comments.json        comments you wrote, on anyone's posts
   likes.json           posts you like
-  saved.json           posts you saved (saving posts is not built yet: always empty)
+  saved.json           posts you saved, and where in your collections
   followers.json       who follows you ("following"), and requests waiting for you ("requested")
   following.json       who you follow
   blocked.json         who you blocked

@@ -3,7 +3,9 @@ time, each removed as `DELETE /posts/{id}` removes it (`post_deleted` takes its 
 comments, feed entries and search document with it); and the likes and comments it made on
 others' posts (ByActor), each removed as unliking or deleting it does (`post_unliked`,
 `comment_deleted`: the counts and notifications follow; a top-level comment's replies and
-their likes go with it), and so its replies and comment likes (`comment_unliked`)."""
+their likes go with it), and so its replies and comment likes (`comment_unliked`); its saves,
+their copies in its collections and the collections (deleted), and its tags on others' posts
+(each removed as `DELETE /posts/{id}/tags/me` does), which ByActor holds too."""
 
 from __future__ import annotations
 
@@ -13,19 +15,24 @@ from glimpse.erasure import Erasure, erase_pages, keys_found, next_page, table
 from glimpse.jobs import Send, Stats
 from glimpse.models.batch import get_many, write_many
 from glimpse.models.posts import (
+    COLLECTION,
     COMMENT_LIKE,
     LIKE,
     POST,
+    SAVE,
+    TAG,
     Comment,
     CommentLike,
     Like,
     Post,
     actor_pk,
     author_pk,
+    post_id_in,
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.posts import threads
 from glimpse.posts.service import remove_post, uncomment_in, unlike_in
+from glimpse.posts.tags import untag
 
 PAGE = 25  # posts per invocation (a transaction each), or likes and comments (one for all)
 
@@ -55,7 +62,17 @@ def erase_interactions(job: InteractionsErasure, send: Send) -> Stats:
     return erase_pages(job, pages, _remove_interactions, send)
 
 
-def _remove_interactions(keys: list[tuple[str, str]]) -> int:
+def _remove_interactions(every: list[tuple[str, str]]) -> int:
+    """Saves and collections deleted, tags removed, then the likes and comments."""
+    owned = [(pk, sk) for pk, sk in every if sk.startswith((SAVE, COLLECTION))]
+    tags = [(pk, sk) for pk, sk in every if sk.startswith(TAG)]
+    keys = [key for key in every if key not in owned and key not in tags]
+    write_many(Like, deletes=owned)
+    removed = len(owned) + sum(untag(sk.removeprefix(TAG), post_id_in(pk)) for pk, sk in tags)
+    return removed + (_remove_likes_and_comments(keys) if keys else 0)
+
+
+def _remove_likes_and_comments(keys: list[tuple[str, str]]) -> int:
     """Each like or comment as read (consistent: the index may lag) goes with its event, or
     alone if its post is gone (its clean-up is under way): in one transaction; when something
     changed meanwhile (its author removed it, a withdrawal marked it), each is read again and
