@@ -1,9 +1,9 @@
 """Erasure through the handlers, on moto with the template's stack: an account with posts,
 likes, comments, saves and a collection, a tag, follows both ways, a pending request, close
 friends, mutes both ways, a story and a highlight, conversations (with reactions both ways), a
-device, hidden words and media objects is deleted, its `account_erased` is
-delivered (here emitted at once: the TTL delay is the publisher's, tested in the unit suite),
-and every function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding
+device, hidden words and media objects is deleted, its `account_erased` is delivered (here
+emitted at once: the TTL delay is the publisher's, tested in the unit suite), and every
+function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding
 the account's id or username is left in any table (but the outbox and idempotency records,
 which expire within a day) or the bucket; the report counts what went, without the id."""
 

@@ -202,6 +202,7 @@ def _notified_types() -> set[str]:
         created_at=datetime(2026, 11, 21, tzinfo=UTC),
         text="hi @someone",
         mentions=["someone"],
+        tags=None,  # nobody tagged: the mention is what acts
         words=[],  # read as the post author's hidden words too: none
         hide_offensive=False,
     )

@@ -191,14 +191,13 @@ def _posted(event: PostCreated, facts: Fetched) -> Asked:
     if post is None:  # deleted since
         return []
     at = event.occurred_at
-    return _tagged(post, event.author_id, at) + _mentioned(
+    return _tagged(post, event.post_id, event.author_id, at) + _mentioned(
         list(post.mentions or []), event.author_id, post, None, at
     )
 
 
-def _tagged(post: Post, author_id: str, at: datetime) -> Asked:
+def _tagged(post: Post, post_id: str, author_id: str, at: datetime) -> Asked:
     """Each account tagged in the post (still, as read), if it may see the post."""
-    post_id = str(post.post_id)
     return [
         Told(Target(uid, kinds.tag_key(post_id), "tag", post_id=post_id), author_id, at, about=post)
         for uid in tagged_ids(post)

@@ -18,6 +18,7 @@ see it, the tagged account too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from glimpse.directory import UserSummary, summary, user_id_for
 from glimpse.errors import BadRequest, field_error
@@ -37,12 +38,14 @@ from glimpse.pagination import Page, query_page
 from glimpse.posts.schemas import PostCreate, PostOut, TagOut
 from glimpse.posts.views import shown_posts
 
+TAGS: Any = Post.tags  # its paths by user id (`tags.<id>`)
+
 
 @dataclass(frozen=True)
 class Tagged:
     """The accounts a new post tags: user id -> its places ({media_id, x, y})."""
 
-    places: dict[str, list[dict[str, object]]]
+    places: dict[str, list[dict[str, Any]]]
     users: dict[str, UserSummary]
 
     @property
@@ -53,7 +56,7 @@ class Tagged:
         """The tags as the new post's author sees them, in the order of its media."""
         order = {media_id: i for i, media_id in enumerate(media_ids)}
         shown = [
-            TagOut(user=self.users[uid], media_id=str(p["media_id"]), x=p["x"], y=p["y"])  # type: ignore[arg-type]
+            TagOut(user=self.users[uid], media_id=str(p["media_id"]), x=p["x"], y=p["y"])
             for uid, places in self.places.items()
             for p in places
         ]
@@ -90,7 +93,7 @@ def resolve(author_id: str, body: PostCreate) -> Tagged:
         + [key for uid in others for key in block_keys(author_id, uid)],
         consistent=True,
     )
-    places: dict[str, list[dict[str, object]]] = {}
+    places: dict[str, list[dict[str, Any]]] = {}
     users: dict[str, UserSummary] = {}
     for i, tag in enumerate(body.tags):
         uid = ids.get(tag.username.lower())
@@ -165,7 +168,7 @@ def untag(user_id: str, post_id: str) -> bool:
             tx.delete(tag, condition=Tag.pk.exists(), name="tag")
             tx.update(
                 Post(post_pk(post_id), POST),
-                actions=[Post.tags[user_id].remove()],
+                actions=[TAGS[user_id].remove()],
                 condition=Post.pk.exists(),
                 name="post",
             )

@@ -8,6 +8,8 @@ its length (up to 100 keys per request).
 
 from __future__ import annotations
 
+from typing import Any
+
 from glimpse.directory import summary
 from glimpse.graph.access import (
     block_keys,
@@ -106,9 +108,15 @@ def like_count_for(viewer_id: str, post: Post, count: int) -> int | None:
     return None if post.hide_like_count and viewer_id != post.author_id else count
 
 
+def tag_places(post: Post) -> dict[str, list[dict[str, Any]]]:
+    """The post's tags: tagged user id -> its places (`{media_id, x, y}`)."""
+    tags: Any = post.tags
+    return {str(k): list(v) for k, v in tags.as_dict().items()} if tags else {}
+
+
 def tagged_ids(post: Post) -> list[str]:
     """The accounts tagged in `post`."""
-    return [str(user_id) for user_id in post.tags.as_dict()] if post.tags else []
+    return list(tag_places(post))
 
 
 def tags_view(viewer_id: str, post: Post, fetched: Fetched) -> list[TagOut]:
@@ -116,7 +124,7 @@ def tags_view(viewer_id: str, post: Post, fetched: Fetched) -> list[TagOut]:
     media: those of accounts that are gone, or blocked either way, are left out."""
     order = {media_id: i for i, media_id in enumerate(post.media_ids)}
     shown: list[TagOut] = []
-    for user_id, places in (post.tags.as_dict() if post.tags else {}).items():
+    for user_id, places in tag_places(post).items():
         profile = fetched.get(UserProfile, (user_pk(user_id), PROFILE))
         blocked = user_id != viewer_id and blocked_either_way(fetched, viewer_id, user_id)
         if profile is None or blocked:
