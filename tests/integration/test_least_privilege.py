@@ -18,6 +18,8 @@ def test_the_check_allows_what_a_policy_names_and_nothing_else(stack: Stack) -> 
     assert check.allows(Call("PostsFunction", "dynamodb:Query", f"{posts}/index/ByAuthor"))
     assert check.allows(Call("PostsFunction", "dynamodb:UpdateItem", posts))  # an author's edit
     assert not check.allows(Call("FeedFunction", "dynamodb:UpdateItem", posts))  # counted
+    assert not check.allows(Call("PostsFunction", "dynamodb:Scan", posts))
+    assert not check.allows(Call("PostsFunction", "dynamodb:Query", f"{posts}/index/ByActor"))
     assert not check.allows(Call("FeedFunction", "dynamodb:PutItem", posts))
     assert not check.allows(Call("GraphFunction", "sqs:SendMessage", feed_jobs))  # events now
     assert check.allows(Call("FanoutFunction", "sqs:SendMessage", feed_jobs))
