@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from glimpse.adapters import cognito as cognito_adapter
 from glimpse.models.base import get_or_none
 from glimpse.models.posts import POST, Post, Save, Tag, post_pk, save_sk, tag_sk
 from tests.integration.conftest import Stack
@@ -18,6 +19,8 @@ from tests.integration.social import (
     run_feed_jobs,
     settle,
 )
+from tests.integration.test_passwords import account
+from tests.integration.test_withdrawal import as_account
 
 
 def saved_ids(user: User, **query: str) -> list[str]:
@@ -273,3 +276,34 @@ def test_remove_yourself_and_deleted_posts(stack: Stack) -> None:
     assert tagged_ids(bob, bob) == (200, [])
     run_feed_jobs(stack)
     assert get_or_none(Tag, post_pk(other), tag_sk(bob.id)) is None
+
+
+def test_a_deleted_account_leaves_saved_and_tagged_lists_until_restored(
+    stack: Stack, auto_confirm: None
+) -> None:
+    name, user_id, tokens = account(stack)
+    alice, bob, carol = User(user_id, name), make_user(), make_user()
+    claims = cognito_adapter.claims_of(tokens["id_token"])
+    alices = tagged_post(alice, bob)[1]["post_id"]
+    bobs = tagged_post(bob, alice)[1]["post_id"]
+    save(carol, alices)
+    save(alice, bobs)
+
+    def shown() -> tuple[list[str], list[str], list[str], int]:
+        tags = api("posts", "get_post", carol, {"post_id": bobs})[1]["tags"]
+        return (
+            saved_ids(carol),
+            tagged_ids(carol, bob)[1],
+            [t["user"]["username"] for t in tags],
+            tagged_ids(carol, alice)[0],
+        )
+
+    assert shown() == ([alices], [alices], [alice.username], 200)
+    assert as_account(alice.username, alice.id, claims, "users/delete_me") == 202
+    settle(deliveries=2)
+    assert shown() == ([], [], [], 404)  # its posts and its tags are hidden with it
+    later = {**claims, "auth_time": str(int(claims["auth_time"]) + 10), "origin_jti": "later"}
+    assert as_account(alice.username, alice.id, later, "users/restore_me") == 204
+    settle(deliveries=2)
+    assert shown() == ([alices], [alices], [alice.username], 200)
+    assert get_or_none(Save, post_pk(bobs), save_sk(alice.id)) is not None  # its own, kept
