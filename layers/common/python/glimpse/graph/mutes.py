@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glimpse.clock import now
-from glimpse.directory import user_id_for
-from glimpse.errors import BadRequest
 from glimpse.graph.access import listed, relation
 from glimpse.graph.schemas import MutedUser, MuteSettings
+from glimpse.graph.service import _other
 from glimpse.models.graph import MUTES, Edge, edge_key, new_edge, other_of
 from glimpse.models.users import user_pk
 from glimpse.pagination import Page, partition_page
@@ -52,17 +51,10 @@ def muted(reader_id: str) -> Muted:
     return Muted(frozenset(posts), frozenset(stories))
 
 
-def _target(caller_id: str, username: str) -> str:
-    target_id = user_id_for(username)
-    if target_id == caller_id:
-        raise BadRequest("You cannot do that to yourself.")
-    return target_id
-
-
 def mute(caller_id: str, username: str, settings: MuteSettings) -> None:
     """Set what of the account is muted (both false: unmuted). 404 for no such account or
     across a block, as everywhere; a private account may be muted by anyone (nothing shows)."""
-    target_id = _target(caller_id, username)
+    target_id = _other(caller_id, username)
     relation(caller_id, target_id)  # 404 if missing or blocked either way
     if not (settings.posts or settings.stories):
         Edge(*edge_key(caller_id, MUTES, target_id)).delete()
@@ -75,7 +67,7 @@ def mute(caller_id: str, username: str, settings: MuteSettings) -> None:
 
 def unmute(caller_id: str, username: str) -> None:
     """Idempotent, and works across a block (it is the caller's own list)."""
-    target_id = _target(caller_id, username)
+    target_id = _other(caller_id, username)
     Edge(*edge_key(caller_id, MUTES, target_id)).delete()
 
 

@@ -26,18 +26,15 @@ from glimpse.directory import UserSummary
 from glimpse.errors import Forbidden, NotFound
 from glimpse.graph.access import listed_and_gone, no_block_checks
 from glimpse.messages import reacting
-from glimpse.messages.service import MISSING, _hidden, _shown
-from glimpse.models.batch import get_many, write_many
+from glimpse.messages.service import MISSING, _hidden, _member_in, _membership_reads, _shown
+from glimpse.models.batch import write_many
 from glimpse.models.messages import (
-    META,
     Conversation,
-    InboxEntry,
     Message,
     Pointer,
     Reaction,
     client_sk,
     conversation_pk,
-    inbox_pk,
     messages_pk,
     reaction_sk,
     reactions_pk,
@@ -45,7 +42,6 @@ from glimpse.models.messages import (
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.realtime.frames import Frame, message_deleted, reaction
-from glimpse.users import hidden_words
 
 MESSAGE_GONE = "No such message."
 
@@ -70,25 +66,14 @@ def _seen(caller_id: str, conversation_id: str, message_id: str) -> _Seen:
     """The message, if the caller is a member who sees it (404 otherwise): one consistent
     BatchGetItem (the conversation, the caller's inbox entry and hidden words, the message),
     then one of the other members' profiles and the block edges (`listed_and_gone`)."""
-    fetched = get_many(
-        [
-            (Conversation, (conversation_pk(conversation_id), META)),
-            (InboxEntry, (inbox_pk(caller_id), conversation_id)),
-            hidden_words.key(caller_id),
-            (Message, (messages_pk(conversation_id), message_id)),
-        ],
-        consistent=True,
-    )
-    conversation = fetched.get(Conversation, (conversation_pk(conversation_id), META))
-    entry = fetched.get(InboxEntry, (inbox_pk(caller_id), conversation_id))
-    if conversation is None or entry is None:
-        raise NotFound(MISSING)
-    message = fetched.get(Message, (messages_pk(conversation_id), message_id))
+    key = (messages_pk(conversation_id), message_id)
+    fetched = _membership_reads(caller_id, conversation_id, True, [(Message, key)])
+    conversation, entry, hides = _member_in(fetched, caller_id, conversation_id, True)
+    message = fetched.get(Message, key)
     if message is None:
         raise NotFound(MESSAGE_GONE)
     others = [m for m in conversation.member_ids if m != caller_id]
     shown, gone = listed_and_gone(caller_id, others, deleted=True)
-    hides = hidden_words.matcher_in(fetched, caller_id)
     if message.sender_id != caller_id and (
         not _shown(message, caller_id, shown, gone)
         or _hidden(caller_id, entry, message.sender_id, message.text, hides)

@@ -433,14 +433,33 @@ def _membership(
 ) -> tuple[Conversation, InboxEntry, Matcher]:
     """The conversation and the caller's inbox entry (a 404 unless they are a member), and,
     `matching`, what the caller hides from others (read in the same batch)."""
-    fetched = get_many(
+    fetched = _membership_reads(caller_id, conversation_id, matching)
+    return _member_in(fetched, caller_id, conversation_id, matching)
+
+
+def _membership_reads(
+    caller_id: str,
+    conversation_id: str,
+    matching: bool,
+    also: Sequence[tuple[type[Model], Key]] = (),
+) -> Fetched:
+    """One consistent BatchGetItem: the conversation, the caller's inbox entry, (`matching`)
+    the caller's hidden words, and `also`."""
+    return get_many(
         [
             (Conversation, (conversation_pk(conversation_id), META)),
             (InboxEntry, (inbox_pk(caller_id), conversation_id)),
             *([hidden_words.key(caller_id)] if matching else []),
+            *also,
         ],
         consistent=True,
     )
+
+
+def _member_in(
+    fetched: Fetched, caller_id: str, conversation_id: str, matching: bool
+) -> tuple[Conversation, InboxEntry, Matcher]:
+    """The membership from what `_membership_reads` read (404 unless a member)."""
     conversation = fetched.get(Conversation, (conversation_pk(conversation_id), META))
     entry = fetched.get(InboxEntry, (inbox_pk(caller_id), conversation_id))
     if conversation is None or entry is None:
