@@ -195,3 +195,27 @@ def test_a_successful_login_forgets_the_failures(scale: Any, auto_confirm: None)
     assert status == 401
     assert login(name, PASSWORD, new_ip())[0] == 429
     assert headers["RateLimit-Policy"] == '"login";q=10;w=60, "login-ip";q=10;w=60'
+
+
+def test_a_call_whose_bucket_moves_between_its_conditions_tries_again(scale: Any) -> None:
+    """This process last saw the bucket partly empty (so it tries the advance first), but the
+    bucket has expired; another call makes it again just after the advance fails, so the
+    refill fails too: the call goes round again and spends a token of what is there."""
+    budget = limits.BUDGETS["comments"]
+    key = f"user#{unique_name()}#comments"
+    moment = time.time()
+    limits._HOT[key] = moment + 10  # seen partly empty a moment ago (TTL removed it since)
+    original, calls = limits.update, []
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        answer = original(*args, **kwargs)
+        calls.append(answer[0])
+        if len(calls) == 1:  # between the two conditions, another call makes the bucket
+            with mock.patch.object(limits, "update", original):
+                assert limits.spend(key, budget, budget.quota, moment).decision.allowed
+        return answer
+
+    with mock.patch.object(limits, "update", racing):
+        spent = limits.spend(key, budget, budget.quota, moment)
+    assert calls == [False, False, True]  # advance, refill, then the advance again
+    assert (spent.decision.allowed, spent.decision.remaining) == (True, 28)

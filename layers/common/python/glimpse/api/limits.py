@@ -196,7 +196,9 @@ def spend(key: str, budget: Budget, quota: int, now: float) -> Spent:
     )
     attempts = [advance, refill] if _HOT.get(key, 0) > now else [refill, advance]
     seen: dict[str, float] = {}
-    for actions, condition in attempts:
+    # Twice round: a concurrent call can move the bucket between the two (made, or refilled),
+    # failing both conditions though a token is there.
+    for actions, condition in attempts * 2:
         written, seen = update(key, actions, condition)
         if written:
             full_at = seen.get("full_at", now + step)
@@ -216,7 +218,7 @@ def spend(key: str, budget: Budget, quota: int, now: float) -> Spent:
             _remember(key, previous)
             wait = max(1, _seconds(previous + step - budget.window - now))
             return Spent(budget, quota, Decision(False, 0, _seconds(previous - now), wait))
-    # Both conditions failed without a reason: other calls moved the bucket meanwhile.
+    # Every condition failed without a reason: other calls kept moving the bucket.
     return Spent(budget, quota, Decision(False, 0, budget.window, 1))
 
 
