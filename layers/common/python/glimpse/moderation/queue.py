@@ -7,7 +7,6 @@ moderator-scale: a few reads a second however large the network.
 
 from __future__ import annotations
 
-from glimpse.directory import summary
 from glimpse.events import AutoLabel
 from glimpse.models.batch import get_many
 from glimpse.models.moderation import (
@@ -72,7 +71,7 @@ def log(limit: int, cursor: str | None) -> Page[LogEntryOut]:
     moderators = {a.moderator_id for a in actions}
     fetched = get_many([(UserProfile, (user_pk(m), PROFILE)) for m in moderators])
     names = {
-        m: summary(p).username
+        m: p.username
         for m in moderators
         if (p := fetched.get(UserProfile, (user_pk(m), PROFILE))) is not None
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from glimpse.clock import now
+from glimpse.clock import iso, now
 from glimpse.directory import summary
 from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
 from glimpse.graph.access import listed, relation
@@ -166,16 +166,19 @@ def render(target: Target | None) -> dict[str, Any] | None:
             "suspended": isinstance(item, DeletedProfile) and item.is_suspended,
             "deleted": isinstance(item, DeletedProfile) and item.is_leaving,
         }
+    if target.target_type == "post":  # its view reads the author with the rest
+        view = post_view(item.author_id, item, get_many(view_keys(item.author_id, [item])))
+        if view is not None:
+            return view.model_dump(mode="json")
     author = get_or_none(UserProfile, user_pk(target.owner_id), PROFILE)
     base = {
-        "author": summary(author).model_dump() if author else None,
-        "created_at": item.created_at.isoformat(),
+        "author": summary(author).model_dump(mode="json") if author else None,
+        "created_at": iso(item.created_at),
         "removed": target.removed,
     }
     match target.target_type:
-        case "post":
-            view = post_view(item.author_id, item, get_many(view_keys(item.author_id, [item])))
-            return view.model_dump(mode="json") if view else base | {"post_id": item.post_id}
+        case "post":  # its author's account is gone
+            return base | {"post_id": item.post_id}
         case "comment":
             return base | {
                 "comment_id": item.comment_id,
