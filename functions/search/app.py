@@ -1,14 +1,19 @@
-"""Search and explore: `GET /search`, `GET /hashtags/{tag}/posts`, `GET /explore`."""
+"""Search and explore: `GET /search`, `GET /hashtags/{tag}/posts`, `GET /explore`; places:
+`POST /places`, `GET /places/{place_id}`, `GET /places/{place_id}/posts`."""
 
 from glimpse.api.identity import caller
 from glimpse.api.params import DEFAULT_LIMIT, Cursor, Limit
 from glimpse.api.resolver import create_app
 from glimpse.directory import UserSummary
 from glimpse.pagination import Page
+from glimpse.places import service as places
+from glimpse.places.schemas import PlaceCreate, PlaceOut
 from glimpse.plumbing import Plumbing
 from glimpse.posts.schemas import PostOut
 from glimpse.search import service
 from glimpse.search.schemas import HashtagOut, SearchKind, SearchText, Tag
+
+from aws_lambda_powertools.event_handler import Response
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
 SETTINGS = (
@@ -20,6 +25,8 @@ SETTINGS = (
     "media_table",
     "opensearch_endpoint",
     "posts_table",
+    "rate_limit_scale",
+    "rate_limits_table",
     "sessions_table",
     "users_table",
 )
@@ -56,6 +63,32 @@ def hashtag_posts(tag: Tag, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None)
 )
 def explore(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[PostOut]:
     return service.explore(caller(app).user_id, limit, cursor)
+
+
+@app.post(
+    "/places",
+    status_code=201,
+    tags=["places"],
+    summary="Add a place (the same name within 100 m is the existing place: 200)",
+    responses={
+        201: {"description": "The new place"},
+        200: {"description": "The existing place of that name within 100 m"},
+    },
+)
+def create_place(body: PlaceCreate) -> Response[PlaceOut]:
+    caller(app)
+    made = places.create(body.name, body.lat, body.lng)
+    return Response(
+        status_code=201 if made.created else 200,
+        content_type="application/json",
+        body=made.place,
+    )
+
+
+@app.get("/places/<place_id>", tags=["places"], summary="A place")
+def get_place(place_id: str) -> PlaceOut:
+    caller(app)
+    return places.get(place_id)
 
 
 lambda_handler = plumbing.http(app)

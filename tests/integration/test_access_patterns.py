@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -88,6 +89,8 @@ class World:
         body = {"media_ids": [self.media], "tags": [tag]}
         self.tagged = api("posts", "create_post", self.author, body=body)[1]["post_id"]
         self.media = make_media(self.author)
+        self.spot = {"name": f"Spot {uuid.uuid4().hex}", "lat": 10.0, "lng": 20.0}
+        self.place = api("search", "create_place", self.author, body=self.spot)[1]["place_id"]
         run_feed_jobs(stack)
 
 
@@ -414,6 +417,15 @@ CASES: dict[str, tuple[int, Case]] = {
         2,
         lambda w: api("posts", "untag", w.reader, {"post_id": w.tagged}),
     ),
+    "POST /places": (
+        2,
+        lambda w: api("search", "create_place", w.reader, body={**w.spot, "name": "Another"}),
+    ),
+    "POST /places (exists)": (
+        2,
+        lambda w: api("search", "create_place", w.other, body=w.spot),
+    ),
+    "GET /places/{id}": (1, lambda w: api("search", "get_place", w.reader, {"place_id": w.place})),
     "GET /moderation/log": (
         2,
         lambda w: api("moderation", "moderation_log", w.other, groups="moderators"),

@@ -50,6 +50,20 @@ def normal_text(value: str, *, lines: bool) -> str:
     return text
 
 
+def fold(text: str) -> str:
+    """`text` as matching compares it: compatibility forms and case folded (Unicode's caseless
+    match, NFKD(casefold(NFKD))), without the combining marks accents are made of ("Élan" and
+    "ELAN" are "elan"). Hidden words and place names match on it."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def name_key(text: str) -> str:
+    """A place name as de-duplication compares it: folded, without any whitespace ("Café
+    Central", "cafe  central" and "CAFECENTRAL" are one name)."""
+    return "".join(fold(text).split())
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")

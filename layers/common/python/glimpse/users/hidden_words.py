@@ -30,6 +30,7 @@ from pathlib import Path
 
 from glimpse.clock import now
 from glimpse.errors import BadRequest, field_error
+from glimpse.inputs import fold
 from glimpse.models.base import get_or_none
 from glimpse.models.batch import Fetched
 from glimpse.models.hidden_words import HIDDEN_WORDS, HiddenWords, user_pk
@@ -41,13 +42,6 @@ type Tokens = tuple[str, ...]
 
 _PIECE = re.compile(r"\w+|[^\w\s]")  # a run of word characters, or one other visible character
 _WORD = re.compile(r"\w")
-
-
-def fold(text: str) -> str:
-    """`text` as matching compares it: compatibility forms and case folded (Unicode's caseless
-    match, NFKD(casefold(NFKD))), without the combining marks accents are made of."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def tokens(text: str) -> Tokens:

@@ -1,0 +1,1 @@
+"""Places: shared, named points (`POST /places`), de-duplicated by name and distance."""

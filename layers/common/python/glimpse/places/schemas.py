@@ -1,0 +1,39 @@
+"""The place object of API.md, and what `POST /places` takes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
+
+from glimpse.inputs import Text
+from glimpse.schema import Schema
+
+MAX_PLACE_NAME = 100  # API.md is silent: the free-text `location`'s limit
+RADIUS_M = 100  # API.md: the same normalised name within 100 m is the same place
+
+PlaceName = Annotated[str, Text(MAX_PLACE_NAME, visible=True)]
+# JSON numbers only ("1.5" is refused); finite by the bounds.
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
+
+
+class PlaceCreate(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: PlaceName = Field(
+        description="≤ 100 characters. The same name (whatever its case, accents and spaces) "
+        "within 100 m is the same place."
+    )
+    lat: Latitude
+    lng: Longitude
+
+
+class PlaceOut(Schema):
+    place_id: str
+    name: str
+    lat: float
+    lng: float
+    post_count: int = Field(
+        description="Posts there of public accounts (counted from events: a moment behind)."
+    )

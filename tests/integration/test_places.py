@@ -1,0 +1,129 @@
+"""Places through the search function's handler against moto: creation and its
+de-duplication (same name modulo case, accents and spaces within 100 m; also under racing
+creations), reading one, and bad input refused with nothing written."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from glimpse.models.places import NameCell, Place
+from glimpse.places import geo, service
+from tests.integration.conftest import Stack
+from tests.integration.social import api, make_user
+
+# Vienna, Stephansplatz; points north of it by `metres`.
+LAT, LNG = 48.2085, 16.3731
+
+
+def north(metres: float) -> float:
+    return LAT + metres / (geo.EARTH_RADIUS_M * 3.141592653589793 / 180)
+
+
+def create(body: dict[str, Any]) -> tuple[int, Any]:
+    return api("search", "create_place", make_user(), body=body)
+
+
+def places_named(name_key: str) -> list[Place]:
+    return [p for p in Place.scan() if p.sk == "PLACE" and p.name_key == name_key]
+
+
+def test_a_place_is_created_and_read(stack: Stack) -> None:
+    status, made = create({"name": "  Café Central ", "lat": LAT, "lng": LNG})
+    assert status == 201, made
+    assert made["name"] == "Café Central"
+    assert (made["lat"], made["lng"], made["post_count"]) == (LAT, LNG, 0)
+    status, read = api("search", "get_place", make_user(), {"place_id": made["place_id"]})
+    assert (status, read) == (200, made)
+
+
+def test_the_same_name_nearby_is_the_same_place(stack: Stack) -> None:
+    status, first = create({"name": "Blue Heron Bar", "lat": LAT, "lng": LNG})
+    assert status == 201
+    for name, lat in [
+        ("blue heron bar", north(60)),
+        ("BLUE  HÉRON BAR", north(-90)),
+        ("BlueHeronBar", north(99)),
+    ]:
+        status, again = create({"name": name, "lat": lat, "lng": LNG})
+        assert (status, again["place_id"]) == (200, first["place_id"]), name
+    status, far = create({"name": "Blue Heron Bar", "lat": north(250), "lng": LNG})
+    assert status == 201
+    assert far["place_id"] != first["place_id"]
+    status, other = create({"name": "Blue Heron Café", "lat": LAT, "lng": LNG})
+    assert status == 201
+    assert other["place_id"] != first["place_id"]
+    assert len(places_named("blueheronbar")) == 2
+
+
+def test_a_place_across_a_cell_border_is_found(stack: Stack) -> None:
+    """Two points 40 m apart on either side of a geohash cell border are one place."""
+    border = -180 + geo.CELL_WIDTH * round((LNG + 180) / geo.CELL_WIDTH)
+    metres = geo.CELL_WIDTH * geo.EARTH_RADIUS_M * 3.141592653589793 / 180 * 0.77  # at 48°
+    east, west = border + 0.0002, border - 0.0002
+    assert geo.cell(LAT, east) != geo.cell(LAT, west)
+    assert geo.distance_m(LAT, east, LAT, west) < 100 < metres
+    status, first = create({"name": "Border Kiosk", "lat": LAT, "lng": east})
+    status2, second = create({"name": "border kiosk", "lat": LAT, "lng": west})
+    assert (status, status2) == (201, 200)
+    assert second["place_id"] == first["place_id"]
+
+
+def test_racing_creations_nearby_make_one_place(stack: Stack) -> None:
+    border = -180 + geo.CELL_WIDTH * round((LNG + 180) / geo.CELL_WIDTH)
+    points = [(LAT, border + 0.0001 * (i % 2 * 2 - 1)) for i in range(8)]  # both sides
+
+    def one(point: tuple[float, float]) -> tuple[int, str]:
+        # the service itself: the resolver serves one request at a time per process
+        made = service.create("Race Café", point[0], point[1])
+        return (201 if made.created else 200), made.place.place_id
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, points))
+    assert {place_id for _s, place_id in results} == {results[0][1]}
+    assert sorted(s for s, _p in results) == [200] * 7 + [201]
+    assert len(places_named("racecafe")) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "lat": 90.5, "lng": 0},
+        {"name": "x", "lat": -91, "lng": 0},
+        {"name": "x", "lat": 0, "lng": 180.01},
+        {"name": "x", "lat": 0, "lng": -181},
+        {"name": "x", "lat": "1", "lng": 0},
+        {"name": "x", "lat": True, "lng": 0},
+        {"name": "x", "lat": None, "lng": 0},
+        {"name": "x", "lng": 0},
+        {"name": "   ", "lat": 0, "lng": 0},
+        {"name": "", "lat": 0, "lng": 0},
+        {"name": "n" * 101, "lat": 0, "lng": 0},
+        {"name": "a\u0000b", "lat": 0, "lng": 0},
+        {"name": "x", "lat": 0, "lng": 0, "creator": "me"},
+    ],
+)
+def test_bad_input_is_a_400_and_writes_nothing(stack: Stack, body: dict[str, Any]) -> None:
+    before = sum(1 for _ in Place.scan())
+    status, answer = create(body)
+    assert status == 400, answer
+    assert answer["error"]["code"] == "bad_request"
+    assert sum(1 for _ in Place.scan()) == before
+
+
+def test_an_unknown_place_is_a_404(stack: Stack) -> None:
+    missing = {"place_id": "01JD0Z8Q5M3S4V6X7Y8Z9A0P1A"}
+    status, body = api("search", "get_place", make_user(), missing)
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+
+
+def test_a_name_cell_holds_every_place_of_its_name_in_it(stack: Stack) -> None:
+    _s, one = create({"name": "Twin", "lat": LAT, "lng": LNG})
+    _s, two = create({"name": "Twin", "lat": north(150), "lng": LNG})
+    assert one["place_id"] != two["place_id"]
+    cells = [c for c in NameCell.scan() if c.pk.endswith("#twin")]
+    held = {place_id for c in cells for place_id in c.places.as_dict()}
+    assert held == {one["place_id"], two["place_id"]}
