@@ -53,7 +53,7 @@ test: $(STAMP) lint ## Lint, type-check, validate the template and run every tes
 	@echo "The social suite again, under chaos: re-delivered events, cancelled transactions"
 	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest -n 2 --dist loadfile tests/e2e/test_social.py $(PYTEST_ARGS)
 
-lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, sam validate --lint, checkov, OpenAPI and route map freshness
+lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, sam validate --lint, checkov, OpenAPI/AsyncAPI, web/api.js and route map freshness
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
@@ -62,11 +62,15 @@ lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, s
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml --region us-east-1
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 	$(PY) -m infra.openapi --check
+	$(PY) -m infra.asyncapi --check
+	$(PY) -m infra.webapi --check
 	$(PY) -m infra.routes --check
 	$(PY) -m infra.opensearch --check
 
-openapi: $(STAMP) ## Regenerate the merged OpenAPI document shipped in the layer, and docs/routes.md
+openapi: $(STAMP) ## Regenerate the OpenAPI and AsyncAPI documents, web/api.js and docs/routes.md
 	$(PY) -m infra.openapi --write
+	$(PY) -m infra.asyncapi --write
+	$(PY) -m infra.webapi --write
 	$(PY) -m infra.routes --write
 
 routes: $(STAMP) ## Regenerate the route map, docs/routes.md (from template.yaml, the handlers, docs/access-patterns.md)

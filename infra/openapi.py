@@ -8,7 +8,6 @@ template's routes and the handlers' routes differ; `--write` regenerates it.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import re
@@ -19,7 +18,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
+from infra.generated import parse_mode, write_or_check
 from infra.local.template import Template
+from infra.operation_ids import MissingOperationId, operation_id
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "layers/common/python/glimpse/openapi.json"
@@ -101,6 +102,7 @@ def build(template: Template) -> dict[str, Any]:
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             route = declared[(method.upper(), path)]
+            operation["operationId"] = operation_id(method, path)
             operation["security"] = [{SCHEME: []}] if route.needs_token else []
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # validation failures are 400s with the error body
@@ -121,11 +123,7 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.openapi", description=__doc__)
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--check", action="store_true")
-    mode.add_argument("--write", action="store_true")
-    args = parser.parse_args(argv)
+    write = parse_mode("python -m infra.openapi", __doc__, argv)
     template = Template.load(ROOT / "template.yaml")
     declared = set(template.api_routes())
     handled = set(handler_routes(template))
@@ -136,16 +134,12 @@ def main(argv: list[str] | None = None) -> int:
         for method, path in sorted(handled - declared):
             print(f"  in a handler only:    {method} {path}", file=sys.stderr)
         return 1
-    text = render(build(template))
-    if args.write:
-        DOCUMENT.write_text(text, encoding="utf-8")
-        print(f"wrote {DOCUMENT.relative_to(ROOT)}")
-        return 0
-    if not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
-        print(f"{DOCUMENT.relative_to(ROOT)} is stale: run `make openapi`", file=sys.stderr)
+    try:
+        text = render(build(template))
+    except MissingOperationId as missing:
+        print(missing, file=sys.stderr)
         return 1
-    print(f"{DOCUMENT.relative_to(ROOT)} is up to date ({len(declared)} routes)")
-    return 0
+    return write_or_check(DOCUMENT, text, write, f" ({len(declared)} routes)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Open routes: `GET /health`, `GET /openapi.json` (the merged document) and `GET /docs`."""
+"""Open routes: `GET /health`, `GET /openapi.json` (the merged document), `GET /asyncapi.json`
+(the WebSocket frames) and `GET /docs`."""
 
 import json
 from functools import cache
@@ -60,6 +61,22 @@ def health() -> dict[str, str]:
 @app.get("/openapi.json", tags=["meta"], summary="This API's OpenAPI 3 document")
 def openapi() -> Response[str]:
     return Response(status_code=200, content_type="application/json", body=_openapi_text(_server()))
+
+
+@app.get(
+    "/asyncapi.json",
+    tags=["meta"],
+    summary="The WebSocket API's AsyncAPI 3 document (its frames)",
+    responses={
+        200: {
+            "description": "The AsyncAPI 3.0 document, generated from the typed frames.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def asyncapi() -> Response[str]:
+    body = resources.files("glimpse").joinpath("asyncapi.json").read_text(encoding="utf-8")
+    return Response(status_code=200, content_type="application/json", body=body)
 
 
 @app.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from functions.docs import app as docs
+from infra.asyncapi import DOCUMENT as ASYNCAPI
 from infra.local.template import Template
 from infra.openapi import DOCUMENT, build, handler_routes, render
 from tests.conftest import ROOT, FakeContext, load_event
@@ -20,6 +21,7 @@ OPEN_ROUTES = {
     ("POST", "/auth/logout"),
     ("GET", "/health"),
     ("GET", "/openapi.json"),
+    ("GET", "/asyncapi.json"),
     ("GET", "/docs"),
 }
 
@@ -51,6 +53,9 @@ def test_health_and_openapi_handlers() -> None:
     response = docs.lambda_handler(load_event("docs/openapi"), FakeContext())
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["info"]["title"] == "Glimpse API"
+    response = docs.lambda_handler(load_event("docs/asyncapi"), FakeContext())
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == json.loads(ASYNCAPI.read_text())
 
 
 def test_the_document_says_what_each_route_answers() -> None:

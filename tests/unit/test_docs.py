@@ -128,7 +128,12 @@ UNBUILT: dict[str, Unbuilt] = {
     "story insights": Unbuilt(r"insights", lambda d: _paths(d, r"insight|analytics|stats")),
     "a web client": Unbuilt(
         r"web client",
-        lambda d: [p for p in ("web", "client", "frontend", "package.json") if (ROOT / p).exists()],
+        # web/ holds the generated API module (web/api.js) before the client's pages exist
+        lambda d: [
+            p
+            for p in ("web/index.html", "client", "frontend", "package.json")
+            if (ROOT / p).exists()
+        ],
     ),
 }
 

@@ -4,6 +4,10 @@ A frame is a JSON object whose `type` says what it is; glimpse.adapters.sockets 
 `json.dumps` writes it, keys in the order given here. Frames that carry an API object (a
 message, a notification) take it already dumped to JSON (`model_dump(mode="json")`): the
 realtime function must not load pydantic, so nothing here does.
+
+The AsyncAPI document (`GET /asyncapi.json`) is generated from these types by
+`python -m infra.asyncapi --write`: a new frame goes in `Frame` (or `ClientFrame`), and a new
+`Dumped` field names its API object in that generator's `carried()` table.
 """
 
 from __future__ import annotations
@@ -11,6 +15,12 @@ from __future__ import annotations
 from typing import Any, Literal, TypedDict
 
 type Dumped = dict[str, Any]  # an API object, dumped to JSON by its pydantic model
+
+
+class Ping(TypedDict):
+    """What a client may send (anything else is answered with an `Error` frame)."""
+
+    action: Literal["ping"]
 
 
 class Pong(TypedDict):
@@ -58,6 +68,7 @@ class ReactionFrame(TypedDict):
 
 
 type Frame = Pong | Error | MessageFrame | NotificationFrame | MessageDeleted | ReactionFrame
+type ClientFrame = Ping  # what a client sends; `Frame`s are what the server sends
 
 PING_ONLY = 'Send {"action": "ping"}; messages go through the HTTP API.'
 
