@@ -82,22 +82,8 @@ search-indexes: $(STAMP) ## Regenerate the layer's copy of infra/opensearch/*.js
 unit integration e2e: $(STAMP) ## Run one test suite
 	$(PY) -m pytest -n auto --dist loadfile tests/$@ $(PYTEST_ARGS)
 
-bench: $(STAMP) ## Run the benchmarks and print their figures
-	$(PY) -m benchmarks.cold_start
-	$(PY) -m benchmarks.thumbnails
-	$(PY) -m benchmarks.moderation
-	$(PY) -m benchmarks.fanout
-	$(PY) -m benchmarks.feed
-	$(PY) -m benchmarks.hot_items
-	$(PY) -m benchmarks.tray
-	$(PY) -m benchmarks.notifications
-	$(PY) -m benchmarks.realtime
-	$(PY) -m benchmarks.search
-	$(PY) -m benchmarks.export
-	$(PY) -m benchmarks.erasure
-	$(PY) -m benchmarks.media_urls
-	$(PY) -m benchmarks.rate_limits
-	$(PY) -m benchmarks.local_boot
+bench: $(STAMP) ## Run every benchmark in benchmarks/ and print its table (make test runs each in smoke mode)
+	$(PY) -m benchmarks $(ARGS)
 
 $(SAM): infra/find-python.sh
 	@interp=$$(infra/find-python.sh) || exit 1; "$$interp" -m venv $(SAM_VENV)

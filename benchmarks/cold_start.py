@@ -46,11 +46,13 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import smoke
 from infra.local.cloud import LocalCloud, aws_environment
 from infra.local.runtime import function_specs
 from infra.local.template import Template
@@ -166,11 +168,13 @@ def targets(
     root: Path = ROOT,
     label: str = "",
     source_only_in: Path | None = None,
+    layer: Path | None = None,
 ) -> list[Target]:
     """The baseline and each function of the tree at `root` (its template, its layer's
     requirements, its code), named `<logical id><label>`; with `source_only_in`, each
-    function from copies there that hold sources only (the baseline keeps its bytecode)."""
-    layer = _pip_target(root / "requirements.txt", BENCH / "layer")
+    function from copies there that hold sources only (the baseline keeps its bytecode). A
+    `layer` given (smoke mode: this venv's packages) stands in for the layer's install."""
+    layer = layer or _pip_target(root / "requirements.txt", BENCH / "layer")
     # Bytecode for the tree's own code, as pip writes it for the requirements: a sample must
     # not compile what a clean checkout has not compiled yet.
     code = [str(root / "layers/common/python"), str(root / "functions")]
@@ -261,12 +265,14 @@ def main() -> None:
     parser.add_argument(
         "--without-bytecode", action="store_true", help="functions from sources only"
     )
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"rounds": 1, "only": "FeedFunction", "compare": ""})
     only = {name for name in args.only.split(",") if name} or None
 
     with tempfile.TemporaryDirectory() as work, LocalCloud(port=0, parameters=UNLIMITED) as cloud:
         sources = Path(work) / "source-only" if args.without_bytecode else None
-        runs = targets(cloud, only, source_only_in=sources)
+        # Smoke mode checks the script, not the figures: the venv's packages, no install.
+        venv = Path(sysconfig.get_paths()["purelib"]) if args.smoke else None
+        runs = targets(cloud, only, source_only_in=sources, layer=venv)
         if args.compare:
             tree = Path(work) / "compare"
             git = ["git", "-C", str(ROOT)]

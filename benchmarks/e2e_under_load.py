@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks import smoke
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -91,7 +93,10 @@ def main() -> None:
     parser.add_argument("--busy", type=int, default=4, help="busy processes (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (default 2)")
     parser.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments")
-    args = parser.parse_args()
+    tiny = {"runs": 1, "busy": 0, "workers": 1}
+    args = smoke.parse(
+        parser, {**tiny, "pytest_args": ["-k", "test_health_openapi_and_docs_are_open"]}
+    )
 
     logs = Path(tempfile.mkdtemp(prefix="e2e-under-load-"))
     results = []

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchmarks import smoke
 from benchmarks.moto_stack import Meter, metered, post_item, profiles, provisioned
 
 WRU, RRU, SNS, SQS = 0.625e-6, 0.125e-6, 0.50e-6, 0.40e-6  # dollars per unit or request
@@ -119,7 +120,7 @@ def main() -> None:
     parser.add_argument("--likes", type=int, default=50000)
     parser.add_argument("--followers", type=int, default=10000)
     parser.add_argument("--feed", type=int, default=20, help="its posts in each follower's feed")
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"posts": 20, "likes": 100, "followers": 60, "feed": 5})
 
     with provisioned():
         from unittest import mock

@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks import smoke
 from benchmarks.moto_stack import ROOT, post_item, profiles
 
 CONVERSATIONS = 20
@@ -275,7 +276,9 @@ def main() -> None:
     parser.add_argument("--media-kib", type=int, default=64)
     parser.add_argument("--videos", type=int, default=2)
     parser.add_argument("--video-mib", type=int, default=40)
-    args = parser.parse_args()
+    args = smoke.parse(
+        parser, {"posts": 20, "messages": 40, "media_kib": 4, "videos": 1, "video_mib": 1}
+    )
     environment = start_stack()
     full = Account(args.posts, args.messages, args.media_kib, args.videos, args.video_mib)
     small = Account(max(1, full.posts // 10), max(1, full.messages // 10), full.media_kib, 0, 0)

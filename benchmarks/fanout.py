@@ -21,13 +21,14 @@ from typing import Any
 
 import boto3
 
+from benchmarks import smoke
 from benchmarks.moto_stack import metered, post_item, provisioned
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100,1000,10000,100000")
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"sizes": "100"})
     sizes = [int(s) for s in args.sizes.split(",")]
 
     with provisioned() as provisioner:

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from benchmarks import smoke
 from benchmarks.moto_stack import LambdaContext, post_item, provisioned
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,9 +34,12 @@ def percentile(samples: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=50)
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"requests": 3})
+    global FOLLOWS, CELEBRITIES, POSTS, FEED_ENTRIES  # smoke mode scales them down
+    if args.smoke:
+        FOLLOWS, CELEBRITIES, POSTS, FEED_ENTRIES = 60, 6, 300, 50
     with provisioned():
-        from benchmarks.fanout import counted
+        from benchmarks.moto_stack import counted
         from functions.feed import app as feed_app
         from glimpse.clock import new_id, now
         from glimpse.models.batch import write_many

@@ -35,6 +35,7 @@ import boto3
 import botocore.client
 from botocore.config import Config
 
+from benchmarks import smoke
 from benchmarks.moto_stack import post_item, profiles, provisioned
 
 type Key = tuple[str, str]
@@ -227,7 +228,7 @@ def main() -> None:
         default=0.0,
         help="also cancel this share of transactions with TransactionConflict",
     )
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"actions": 60})
     count = args.actions
 
     with provisioned() as provisioner:

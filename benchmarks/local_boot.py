@@ -15,6 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks import smoke
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -57,14 +59,14 @@ def boot_once(timeout: float = 30.0) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"runs": 1})
     runs = [boot_once() for _ in range(args.runs)]
     boot = statistics.median(r[0] for r in runs)
     stop = statistics.median(r[1] for r in runs)
-    print(
-        f"local cloud, median of {args.runs} starts: healthy in {boot:.2f} s "
-        f"(budget 5 s, {boot / 5:.0%} of it); Ctrl-C stops it in {stop:.2f} s"
-    )
+    print(f"local cloud, median of {args.runs} starts")
+    print("| healthy after s | budget s | share of the budget | Ctrl-C stops it in s |")
+    print("| ---: | ---: | ---: | ---: |")
+    print(f"| {boot:.2f} | 5 | {boot / 5:.0%} | {stop:.2f} |")
 
 
 if __name__ == "__main__":

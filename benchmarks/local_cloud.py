@@ -45,6 +45,8 @@ from typing import Any
 
 import requests
 
+from benchmarks import smoke
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct-horse-1"  # noqa: S105 - the local cloud's made-up users
 OUT = sys.stdout  # the local cloud in this process writes elsewhere
@@ -428,7 +430,8 @@ def main() -> None:
     parser.add_argument("--follows", type=int, default=20, help="authors each reader follows")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-boot", action="store_true", help="skip the boot times")
-    args = parser.parse_args()
+    tiny = {"sizes": "20", "seconds": 0.5, "samples": 1, "authors": 6, "readers": 3, "follows": 2}
+    args = smoke.parse(parser, {**tiny, "no_boot": True})
     sizes = sorted(int(size) for size in args.sizes.split(","))
 
     rows: list[str] = []

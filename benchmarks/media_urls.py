@@ -5,6 +5,7 @@ run. Run: `.venv/bin/python -m benchmarks.media_urls`."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import os
 import statistics
@@ -15,6 +16,7 @@ from unittest import mock
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from benchmarks import smoke
 from glimpse.adapters import cdn, secrets
 from glimpse.clock import new_id
 from glimpse.config import get_settings
@@ -50,6 +52,9 @@ def rsa_page(key: Any, page: list[dict[str, str]]) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    rounds = smoke.parse(parser, {"rounds": 2}).rounds
     keys = media_urls.parameters(None)
     os.environ.update(
         MEDIA_CDN_DOMAIN="d111111abcdef8.cloudfront.net",
@@ -62,8 +67,8 @@ def main() -> None:
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     with mock.patch.object(secrets, "media_url_key", return_value=private):
         sign_page(page_of_keys())  # loads the key
-        ecdsa = [sign_page(page_of_keys()) for _ in range(ROUNDS)]
-        rsa_times = [rsa_page(rsa_key, page_of_keys()) for _ in range(ROUNDS)]
+        ecdsa = [sign_page(page_of_keys()) for _ in range(rounds)]
+        rsa_times = [rsa_page(rsa_key, page_of_keys()) for _ in range(rounds)]
         cached_page = page_of_keys()
         sign_page(cached_page)
         started = time.perf_counter()
@@ -72,7 +77,7 @@ def main() -> None:
         cached = time.perf_counter() - started
     median, baseline = statistics.median(ecdsa), statistics.median(rsa_times)
     urls = PAGE_ITEMS * len(SIZES)
-    print(f"signing a feed page ({PAGE_ITEMS} media items, {urls} URLs), median of {ROUNDS}:")
+    print(f"signing a feed page ({PAGE_ITEMS} media items, {urls} URLs), median of {rounds}:")
     print(f"  ECDSA P-256 / SHA-256, nothing cached: {median * 1000:.2f} ms")
     print(f"  the same page again within the minute:  {cached * 1000:.2f} ms (signatures cached)")
     print(f"  RSA-2048 / SHA-1 baseline:             {baseline * 1000:.2f} ms")

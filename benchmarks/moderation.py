@@ -20,6 +20,7 @@ import statistics
 import time
 from typing import Any
 
+from benchmarks import smoke
 from benchmarks.moto_stack import LambdaContext, provisioned
 from benchmarks.thumbnails import corpus
 
@@ -117,9 +118,11 @@ def _step_alone(data: bytes, rounds: int) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"rounds": 1})
     cpu = _pin_to_one_cpu()
-    path = next(path for label, path, _ in corpus() if label == CAMERA)
+    # Smoke mode: the thumbnails smoke corpus's first JPEG (2 MP), not the 12 MP one.
+    cases = corpus(tiny=True)[:1] if args.smoke else corpus()
+    path = next(path for label, path, _ in cases if args.smoke or label == CAMERA)
     data = path.read_bytes()
     with provisioned() as provisioner:
         os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
@@ -135,14 +138,16 @@ def main() -> None:
             for mode in MODES if round_number % 2 == 0 else MODES[::-1]:
                 _set_mode(mode)
                 times[mode].append(_handle(app.lambda_handler, bucket, data))
-    _report(times, args.rounds, cpu, len(data))
+    _report(times, args.rounds, cpu, path.name, len(data))
     print(f"the moderation step alone, on the 640 px sample: {step_ms:.1f} ms wall, "
           f"{step_cpu_ms:.1f} ms CPU (median); the model's first load: "
           f"{load_ms:.0f} ms")  # fmt: skip
 
 
-def _report(times: dict[str, list[tuple[float, float]]], rounds: int, cpu: int, size: int) -> None:
-    print(f"12 MP camera JPEG ({size / 1e6:.1f} MB), {rounds} rounds, CPU {cpu} only")
+def _report(
+    times: dict[str, list[tuple[float, float]]], rounds: int, cpu: int, name: str, size: int
+) -> None:
+    print(f"{name} ({size / 1e6:.1f} MB), {rounds} rounds, CPU {cpu} only")
     print("| thumbnailer handler, per upload | wall ms, median | min | max | CPU ms, median |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for mode in MODES:

@@ -160,3 +160,10 @@ def metered() -> Iterator[Meter]:
 
     with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
         yield meter
+
+
+@contextmanager
+def counted() -> Iterator[Counter[str]]:
+    """DynamoDB requests by operation in the block (:func:`metered`'s counts alone)."""
+    with metered() as meter:
+        yield meter.requests

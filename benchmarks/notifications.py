@@ -30,6 +30,7 @@ from unittest import mock
 
 import botocore.client
 
+from benchmarks import smoke
 from benchmarks.hot_items import POLL_EVERY, Pipeline
 from benchmarks.moto_stack import post_item, profiles, provisioned
 
@@ -76,7 +77,7 @@ def counting(table: str, writes: Writes) -> Iterator[Writes]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--likes", type=int, default=10_000)
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"likes": 100})
     count = args.likes
 
     with provisioned() as provisioner:

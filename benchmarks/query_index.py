@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import smoke
 from benchmarks.moto_stack import LambdaContext, post_item, provisioned
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,14 +216,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--posts", type=int, help=argparse.SUPPRESS)  # one size, JSON out
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"requests": 3})
+    global AUTHORS, READERS, FOLLOWING  # smoke mode scales them down
+    if args.smoke:
+        AUTHORS, READERS, FOLLOWING = 12, 5, 4
     if args.posts:
         print(json.dumps(measure(args.posts, args.requests)))
         return
     results: dict[int, dict[str, dict[str, float]]] = {}
-    for size in SIZES:
+    sizes = (30, 60) if args.smoke else SIZES
+    for size in sizes:
         started = time.perf_counter()
         command = ["-m", "benchmarks.query_index", "--posts", str(size)]
+        command += ["--smoke"] if args.smoke else []
         out = subprocess.run(
             [sys.executable, *command, "--requests", str(args.requests)],
             check=True,
@@ -232,7 +238,7 @@ def main() -> None:
         ).stdout
         results[size] = json.loads(out.strip().splitlines()[-1])
         print(f"{size:,} posts measured ({time.perf_counter() - started:.0f} s)", flush=True)
-    small, large = SIZES
+    small, large = sizes
     print(
         f"\n{AUTHORS} authors, {READERS} readers following {FOLLOWING} each; "
         f"median ms of {args.requests} calls"

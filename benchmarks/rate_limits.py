@@ -24,6 +24,7 @@ from unittest import mock
 
 import botocore.client
 
+from benchmarks import smoke
 from benchmarks.moto_stack import provisioned
 
 
@@ -54,7 +55,7 @@ def measure(calls: int, one: Callable[[int], object]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"calls": 50})
     with provisioned():
         from glimpse.api.limits import BUDGETS, spend
         from glimpse.models.base import get_or_none

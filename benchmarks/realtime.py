@@ -26,6 +26,8 @@ from typing import Any
 
 from websockets.sync.client import connect
 
+from benchmarks import smoke
+
 
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -37,7 +39,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--senders", type=int, default=4)
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"messages": 10, "burst": 10, "senders": 2})
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the template's INFO: a line per request
     from infra.local.cloud import LocalCloud
     from infra.local.delivery import DeliveryOptions

@@ -31,6 +31,7 @@ from unittest import mock
 
 import botocore.client
 
+from benchmarks import smoke
 from benchmarks.moto_stack import LambdaContext, post_item, profiles, provisioned
 
 TAGS = ["sunset", "travel", "food", "dogs", "city", "beach", "art", "music"]
@@ -121,7 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"records": 40, "rounds": 1})
 
     from infra import opensearch
     from infra.local.fronts.search import SearchFront

@@ -43,6 +43,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import smoke
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = ROOT / ".bench" / "thumbnails" / "v2"
 SIZES = (1080, 640, 320, 150)
@@ -131,14 +133,14 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def _heic() -> bytes:
+def _heic(width: int = 4000, height: int = 3000) -> bytes:
     import io
 
     import pillow_heif
 
     pillow_heif.options.GRID_TILE_SIZE = 512
     out = io.BytesIO()
-    pillow_heif.from_pillow(_grainy(4000, 3000)).save(out, quality=60)
+    pillow_heif.from_pillow(_grainy(width, height)).save(out, quality=60)
     return out.getvalue()
 
 
@@ -149,13 +151,19 @@ CASES: tuple[tuple[str, str, str, Callable[[], bytes]], ...] = (
     ("6 MP PNG, alpha", "screen.png", "image/png", _png),
     ("12 MP HEIC, tiled", "phone12.heic", "image/heic", _heic),
 )
+# Smoke mode (benchmarks/smoke.py): a JPEG and a HEIC of 2 MP, in a folder of their own.
+SMOKE_CASES: tuple[tuple[str, str, str, Callable[[], bytes]], ...] = (
+    ("2 MP camera JPEG", "camera2.jpg", "image/jpeg", lambda: _camera_jpeg(1600, 1200, 90)),
+    ("2 MP HEIC, tiled", "phone2.heic", "image/heic", lambda: _heic(1600, 1200)),
+)
 
 
-def corpus() -> list[tuple[str, Path, str]]:
-    CORPUS_DIR.mkdir(parents=True, exist_ok=True)
+def corpus(tiny: bool = False) -> list[tuple[str, Path, str]]:
+    folder = CORPUS_DIR / "smoke" if tiny else CORPUS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
     cases = []
-    for label, name, content_type, make in CASES:
-        path = CORPUS_DIR / name
+    for label, name, content_type, make in SMOKE_CASES if tiny else CASES:
+        path = folder / name
         if not path.exists():
             print(f"making {name}...", file=sys.stderr)
             path.write_bytes(make())
@@ -286,6 +294,7 @@ def reference(data: bytes) -> dict[int, Any]:
 
     from glimpse.media import imaging
 
+    imaging._register_heif()  # lazy in the pipeline (only a HEIC upload needs it)
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         orientation = image.getexif().get(0x0112, 1)
@@ -349,13 +358,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", help="only the images whose label contains this")
     parser.add_argument("--child", nargs=5, metavar=("ENGINE", "PATH", "TYPE", "OUTDIR", "REPEAT"))
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"rounds": 1, "repeat": 1})
     if args.child:
         engine, path, content_type, outdir, repeat = args.child
         child(engine, path, content_type, outdir, int(repeat))
         return
 
-    cases = [case for case in corpus() if not args.only or args.only in case[0]]
+    cases = [case for case in corpus(args.smoke) if not args.only or args.only in case[0]]
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     failures: dict[tuple[str, str], str] = {}
     quality: dict[tuple[str, str], tuple[float, float]] = {}

@@ -24,9 +24,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.fanout import counted
+from benchmarks import smoke
 from benchmarks.feed import percentile
-from benchmarks.moto_stack import LambdaContext, profiles, provisioned
+from benchmarks.moto_stack import LambdaContext, counted, profiles, provisioned
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLLOWS, WITH_STORIES, CELEBRITIES, STORIES_EACH = 1000, 100, 10, 2
@@ -36,7 +36,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--followers", type=int, default=10_000)
-    args = parser.parse_args()
+    args = smoke.parse(parser, {"requests": 3, "followers": 100})
+    global FOLLOWS, WITH_STORIES, CELEBRITIES  # smoke mode scales them down
+    if args.smoke:
+        FOLLOWS, WITH_STORIES, CELEBRITIES = 60, 12, 3
     with provisioned():
         from functions.stories import app as stories_app
         from glimpse import jobs

@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import smoke
+
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / ".bench" / "video" / "clip-30s-1080p.mp4"
 SECONDS = 30.0
@@ -66,18 +68,19 @@ def ffmpeg_command(source: Path, out: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def make_clip() -> Path:
-    if not CLIP.exists():
-        print("making the 30 s 1080p clip...", file=sys.stderr)
-        CLIP.parent.mkdir(parents=True, exist_ok=True)
+def make_clip(seconds: float = SECONDS, size: tuple[int, int] = (1920, 1080)) -> Path:
+    clip = CLIP if seconds == SECONDS else CLIP.with_name(f"clip-{seconds:g}s-{size[1]}p.mp4")
+    if not clip.exists():
+        print(f"making the {seconds:g} s {size[1]}p clip...", file=sys.stderr)
+        clip.parent.mkdir(parents=True, exist_ok=True)
         # In a child process: a child's peak RSS starts at its parent's (Linux keeps
         # ru_maxrss across fork and exec), so this process stays small.
         make = (
             "import sys; from tests import videos; "
-            f"open(sys.argv[1], 'wb').write(videos.clip({SECONDS}, (1920, 1080), rate=30))"
+            f"open(sys.argv[1], 'wb').write(videos.clip({seconds}, {size}, rate=30))"
         )
-        subprocess.run([sys.executable, "-c", make, str(CLIP)], cwd=ROOT, check=True)
-    return CLIP
+        subprocess.run([sys.executable, "-c", make, str(clip)], cwd=ROOT, check=True)
+    return clip
 
 
 def run(engine: str, source: Path) -> dict[str, float]:
@@ -109,8 +112,9 @@ def run(engine: str, source: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    source = make_clip()
+    args = smoke.parse(parser, {"rounds": 1})
+    seconds = 2.0 if args.smoke else SECONDS  # smoke: a 2 s 360p clip
+    source = make_clip(seconds, (640, 360)) if args.smoke else make_clip()
     engines = [e for e in ENGINES if e == "glimpse" or shutil.which("ffmpeg")]
     runs: dict[str, list[dict[str, float]]] = {engine: [] for engine in engines}
     for number in range(args.rounds):
@@ -122,7 +126,8 @@ def main() -> None:
         for engine, done in runs.items()
     }
     print(
-        f"\n30 s 1080p30 H.264/AAC clip ({source.stat().st_size / 1e6:.1f} MB) → 720p and 480p "
+        f"\n{seconds:g} s {'360p' if args.smoke else '1080p'}30 H.264/AAC clip"
+        f" ({source.stat().st_size / 1e6:.1f} MB) → 720p and 480p "
         f"MP4s and a poster; medians of {args.rounds} rounds; {os.cpu_count()} cores\n"
     )
     print("| engine | wall s | CPU s | realtime factor | peak MB | outputs MB | wall ratio |")
@@ -133,7 +138,7 @@ def main() -> None:
             ratio = f"{figures['wall_s'] / medians['ffmpeg']['wall_s']:.2f}x"
         print(
             f"| {engine} | {figures['wall_s']:.2f} | {figures['cpu_s']:.2f} | "
-            f"{SECONDS / figures['wall_s']:.1f}x | {figures['rss_mb']:.0f} | "
+            f"{seconds / figures['wall_s']:.1f}x | {figures['rss_mb']:.0f} | "
             f"{figures['mb_out']:.1f} | {ratio} |"
         )
     ours = medians["glimpse"]
@@ -145,9 +150,9 @@ def main() -> None:
     print("| ---: | ---: | ---: | ---: |")
     for memory in MEMORY_SIZES:
         vcpus = memory / MB_PER_VCPU
-        seconds = max(ours["wall_s"], ours["cpu_s"] / vcpus)
-        cost = 1000 * seconds * memory / 1024 * PRICE_GB_SECOND
-        print(f"| {memory} | {vcpus:.1f} | {seconds:.1f} | ${cost:.3f} |")
+        duration = max(ours["wall_s"], ours["cpu_s"] / vcpus)
+        cost = 1000 * duration * memory / 1024 * PRICE_GB_SECOND
+        print(f"| {memory} | {vcpus:.1f} | {duration:.1f} | ${cost:.3f} |")
 
 
 if __name__ == "__main__":
