@@ -105,10 +105,14 @@ destroy: $(SAM) ## sam delete: the stack goes; its data stays (see the message)
 	@echo "Deleting the stack. Kept on purpose (DeletionPolicy: Retain), with your users' data:"
 	@echo "  every DynamoDB table, the Cognito user pool and the media bucket; and (ApiGatewayLogsRole=create)"
 	@echo "  API Gateway's CloudWatch role, an account setting other APIs in the region may use."
+	@echo "Deleted with it: the search domain (its index holds only what the tables hold; a new"
+	@echo "  stack's domain is filled again by docs/operations.md, \"Index again\"), the alarms, the"
+	@echo "  dashboard and the alarm topic. The media bucket's replica bucket (MediaReplicaBucketArn) is yours."
 	@echo "Once you are sure, delete them by hand (names: the stack's outputs, or the console):"
 	@echo "  aws dynamodb delete-table --table-name <name>"
 	@echo "  aws cognito-idp delete-user-pool --user-pool-id <id>   (prod: turn off deletion protection first)"
-	@echo "  aws s3 rb s3://<bucket> --force"
+	@echo "  the media bucket is versioned: empty it in the console (Empty deletes every version), then"
+	@echo "  aws s3 rb s3://<bucket>"
 	$(SAM) delete
 
 clean: ## Remove the venvs, build output and caches

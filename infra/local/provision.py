@@ -39,6 +39,9 @@ NOT_NEEDED = {
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
     "AWS::S3::BucketPolicy": "it opens the bucket to CloudFront; the S3 front uses the local CDN's",
     "AWS::CloudWatch::Alarm": "no metrics are collected locally",
+    "AWS::CloudWatch::Dashboard": "no metrics are collected locally",
+    "AWS::IAM::RolePolicy": "IAM is not enforced locally",
+    "AWS::Logs::ResourcePolicy": "resource policies are not enforced locally",
     "AWS::CloudFront::CachePolicy": "the local CDN has no edge cache",
     "AWS::ApiGateway::Account": "the local gateway logs each request to this console",
     "Custom::SearchIndexes": "the search front gets infra/opensearch's templates at start",
@@ -199,6 +202,17 @@ class Provisioner:
                 f"resources depend on each other in a cycle: {exc.args[1]}"
             ) from exc
 
+    def _not_needed(self, logical_id: str, type_: str, spec: dict[str, Any]) -> Provisioned:
+        """A resource the local cloud makes nothing for: its name, and a log group's ARN (what
+        a resource policy or a search domain's log options name)."""
+        name = self.physical_name(logical_id)
+        attributes: dict[str, Any] = {}
+        if type_ == "AWS::Logs::LogGroup":
+            given = (spec.get("Properties") or {}).get("LogGroupName")
+            group = str(self.resolver.resolve(given)) if given else name
+            attributes["Arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{group}:*"
+        return Provisioned(logical_id, type_, name, attributes)
+
     def provision(
         self, saved: Mapping[str, dict[str, Any]] | None = None
     ) -> dict[str, Provisioned]:
@@ -217,7 +231,7 @@ class Provisioner:
             if handler is None:
                 if type_ in NOT_NEEDED:
                     self.report.not_needed.append((logical_id, NOT_NEEDED[type_]))
-                    self._register(Provisioned(logical_id, type_, self.physical_name(logical_id)))
+                    self._register(self._not_needed(logical_id, type_, spec))
                 else:
                     self.report.unsupported.append(f"{logical_id} ({type_})")
                 continue
@@ -473,7 +487,8 @@ class Provisioner:
 
     # ----------------------------------------------------------------- Cognito
     def _user_pool(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
-        args = {k: v for k, v in props.items() if k not in {"UserPoolName", "DeletionProtection"}}
+        skipped = {"UserPoolName", "DeletionProtection", "UserPoolTier"}  # the tier bills only
+        args = {k: v for k, v in props.items() if k not in skipped}
         name = props.get("UserPoolName") or self.physical_name(logical_id, 128)
         pool = self.client("cognito-idp").create_user_pool(PoolName=name, **args)["UserPool"]
         pool_id = pool["Id"]
@@ -648,12 +663,20 @@ def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 def not_emulated(logical_id: str, type_: str, props: dict[str, Any]) -> list[str]:
     """What of a resource the local cloud stores but never acts on: a bucket's lifecycle rules
-    (moto keeps them; nothing expires objects or aborts uploads by them)."""
-    rules = (props.get("LifecycleConfiguration") or {}).get("Rules") or []
-    if type_ != "AWS::S3::Bucket" or not rules:
+    (moto keeps them; nothing expires objects or aborts uploads by them), its versioning (the
+    local bucket keeps one version of each object) and its replication."""
+    if type_ != "AWS::S3::Bucket":
         return []
-    names = ", ".join(str(rule.get("Id", "rule")) for rule in rules)
-    return [f"{logical_id}.LifecycleConfiguration (stored, never run: {names})"]
+    found = []
+    rules = (props.get("LifecycleConfiguration") or {}).get("Rules") or []
+    if rules:
+        names = ", ".join(str(rule.get("Id", "rule")) for rule in rules)
+        found.append(f"{logical_id}.LifecycleConfiguration (stored, never run: {names})")
+    if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
+        found.append(f"{logical_id}.VersioningConfiguration (one version of each object kept)")
+    if props.get("ReplicationConfiguration"):
+        found.append(f"{logical_id}.ReplicationConfiguration (nothing is replicated)")
+    return found
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
@@ -661,6 +684,11 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     out["Filter"] = {"Prefix": rule.get("Prefix", "")}
     if "ExpirationInDays" in rule:
         out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "ExpiredObjectDeleteMarker" in rule:
+        out["Expiration"] = {"ExpiredObjectDeleteMarker": bool(rule["ExpiredObjectDeleteMarker"])}
+    if "NoncurrentVersionExpiration" in rule:
+        days = rule["NoncurrentVersionExpiration"]["NoncurrentDays"]
+        out["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(days)}
     if "AbortIncompleteMultipartUpload" in rule:
         days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
         out["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(days)}

@@ -253,6 +253,26 @@ class StateStore:
                 ) from exc
             return restore.extra
 
+    def table(
+        self, name: str, account: str = "123456789012", region: str = "us-east-1"
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """One DynamoDB table as the snapshot holds it: its description (DescribeTable's
+        `Table`) and its items (DynamoDB JSON), read without restoring anything; what
+        `infra.local.restore` restores into a new table, as a point-in-time restore does."""
+        with self._lock:
+            if not self.exists():
+                raise StateError(f"no snapshot in {self.directory}")
+            self._trusted()
+            restore = self._read()
+        for (_module, attribute), service in restore.services.items():
+            if attribute != "dynamodb_backends":
+                continue
+            table = service["backends"].get(account, {}).get(region, {}).get("tables", {}).get(name)
+            if table is not None:
+                items = [item.to_json()["Attributes"] for item in table.all_items()]
+                return table.describe(base_key="Table")["Table"], items
+        raise StateError(f"the snapshot has no table {name} in {account} {region}")
+
     def _trusted(self) -> None:
         """Loading a pickle runs what it names: load only a snapshot this user wrote, that
         nobody else may have changed."""
