@@ -15,7 +15,7 @@ PORT        ?= 3000
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
-.PHONY: help run moderator test lint typecheck unit integration e2e build deploy destroy bench openapi routes search-indexes clean
+.PHONY: help run moderator test lint typecheck unit integration e2e build deploy destroy bench openapi routes alarms search-indexes clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,7 @@ lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, s
 	$(PY) -m infra.asyncapi --check
 	$(PY) -m infra.webapi --check
 	$(PY) -m infra.routes --check
+	$(PY) -m infra.alarms --check
 	$(PY) -m infra.opensearch --check
 
 openapi: $(STAMP) ## Regenerate the OpenAPI and AsyncAPI documents, web/api.js and docs/routes.md
@@ -72,6 +73,9 @@ openapi: $(STAMP) ## Regenerate the OpenAPI and AsyncAPI documents, web/api.js a
 	$(PY) -m infra.asyncapi --write
 	$(PY) -m infra.webapi --write
 	$(PY) -m infra.routes --write
+
+alarms: $(STAMP) ## Regenerate template.yaml's alarms per function, queue, stream consumer and table
+	$(PY) -m infra.alarms --write
 
 routes: $(STAMP) ## Regenerate the route map, docs/routes.md (from template.yaml, the handlers, docs/access-patterns.md)
 	$(PY) -m infra.routes --write
