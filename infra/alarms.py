@@ -88,7 +88,8 @@ def _flow(value: Any) -> str:
     return text if plain.isalnum() else json.dumps(text)
 
 
-def _logical_id(reference: Any) -> str | None:
+def logical_id(reference: Any) -> str | None:
+    """The resource a `!GetAtt X.Arn` or `!Ref X` names; None for anything else."""
     if isinstance(reference, dict):
         if "Ref" in reference:
             return str(reference["Ref"])
@@ -113,13 +114,13 @@ def dead_letter_queues(template: Template) -> dict[str, str]:
     """Each dead-letter queue with what fails into it (for its alarm's description)."""
     queues = template.of_type("AWS::SQS::Queue")
     consumers = {
-        _logical_id(props.get("Queue")): function
+        logical_id(props.get("Queue")): function
         for function in template.of_type("AWS::Serverless::Function")
         for props in _events(template, function, "SQS")
     }
     found: dict[str, str] = {}
     for name, spec in queues.items():
-        target = _logical_id(
+        target = logical_id(
             ((spec.get("Properties") or {}).get("RedrivePolicy") or {}).get("deadLetterTargetArn")
         )
         if target in queues:
@@ -128,7 +129,7 @@ def dead_letter_queues(template: Template) -> dict[str, str]:
     for function in template.of_type("AWS::Serverless::Function"):
         for props in _events(template, function, "DynamoDB"):
             on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure")) or {}
-            target = _logical_id(on_failure.get("Destination"))
+            target = logical_id(on_failure.get("Destination"))
             if target in queues:
                 found[target] = f"Stream batches {function} failed on every retry"
     return found
@@ -183,24 +184,44 @@ def _single(
     }
 
 
+def _sum_of_two(
+    namespace: str,
+    dimension: tuple[str, str],
+    first: tuple[str, str],
+    second: tuple[str, str],
+    label: str,
+    threshold: int,
+) -> tuple[list[Any], dict[str, Any]]:
+    """Metric math: the sum of two metrics (0 where one has no data), at least `threshold`."""
+    metrics = [
+        _stat(first[0], namespace, first[1], dimension),
+        _stat(second[0], namespace, second[1], dimension),
+        {
+            "Id": "total",
+            "Label": label,
+            "Expression": f"FILL({first[0]}, 0) + FILL({second[0]}, 0)",
+        },
+    ]
+    body = {
+        "EvaluationPeriods": 1,
+        "Threshold": threshold,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+    }
+    return metrics, body
+
+
 def _function_alarms(template: Template) -> dict[str, list[str]]:
     out = {}
     for function, spec in template.of_type("AWS::Serverless::Function").items():
         name = f"{_base(function)}ErrorsAlarm"
-        metrics = [
-            _stat("errors", "AWS/Lambda", "Errors", ("FunctionName", function)),
-            _stat("throttles", "AWS/Lambda", "Throttles", ("FunctionName", function)),
-            {
-                "Id": "failures",
-                "Label": "Errors and throttles",
-                "Expression": "FILL(errors, 0) + FILL(throttles, 0)",
-            },
-        ]
-        body = {
-            "EvaluationPeriods": 1,
-            "Threshold": FUNCTION_FAILURES,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-        }
+        metrics, body = _sum_of_two(
+            "AWS/Lambda",
+            ("FunctionName", function),
+            ("errors", "Errors"),
+            ("throttles", "Throttles"),
+            "Errors and throttles",
+            FUNCTION_FAILURES,
+        )
         text = (
             f"{function} failed (an exception or a timeout) or was throttled"
             f" {FUNCTION_FAILURES} times or more in 5 minutes"
@@ -247,20 +268,14 @@ def _stream_alarms(template: Template) -> dict[str, list[str]]:
 def _table_alarms(template: Template) -> dict[str, list[str]]:
     out = {}
     for table, spec in template.of_type("AWS::DynamoDB::Table").items():
-        metrics = [
-            _stat("reads", "AWS/DynamoDB", "ReadThrottleEvents", ("TableName", table)),
-            _stat("writes", "AWS/DynamoDB", "WriteThrottleEvents", ("TableName", table)),
-            {
-                "Id": "throttled",
-                "Label": "Throttled requests",
-                "Expression": "FILL(reads, 0) + FILL(writes, 0)",
-            },
-        ]
-        body = {
-            "EvaluationPeriods": 1,
-            "Threshold": TABLE_THROTTLES,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-        }
+        metrics, body = _sum_of_two(
+            "AWS/DynamoDB",
+            ("TableName", table),
+            ("reads", "ReadThrottleEvents"),
+            ("writes", "WriteThrottleEvents"),
+            "Throttled requests",
+            TABLE_THROTTLES,
+        )
         text = f"{table} throttled {TABLE_THROTTLES} requests or more in 5 minutes"
         out[f"{table}ThrottlesAlarm"] = _alarm(f"{table}ThrottlesAlarm", text, body, metrics, spec)
     return out

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
-from infra.alarms import families
+from infra.alarms import families, logical_id
 from tests.conftest import ROOT
 from tests.unit.test_production_settings import TEMPLATE, _events
 
 RUNBOOK = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
-
-
-def _logical_id(reference: Any) -> str | None:
-    """The resource a `!GetAtt X.Arn` or `!Ref X` names; None for anything else."""
-    if not isinstance(reference, dict):
-        return None
-    if "Ref" in reference:
-        return str(reference["Ref"])
-    target = reference.get("Fn::GetAtt")
-    if isinstance(target, list):
-        return str(target[0])
-    if isinstance(target, str):
-        return target.split(".", 1)[0]
-    return None
 
 
 def alarms() -> list[str]:
@@ -38,11 +23,11 @@ def dead_letter_queues() -> list[str]:
     found = set()
     for spec in queues.values():
         policy = (spec.get("Properties") or {}).get("RedrivePolicy") or {}
-        found.add(_logical_id(policy.get("deadLetterTargetArn")))
+        found.add(logical_id(policy.get("deadLetterTargetArn")))
     for kind in ("DynamoDB", "Kinesis", "MSK", "SelfManagedKafka"):
         for _name, props in _events(kind):
             on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure")) or {}
-            found.add(_logical_id(on_failure.get("Destination")))
+            found.add(logical_id(on_failure.get("Destination")))
     return sorted(name for name in found if name in queues)
 
 
