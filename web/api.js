@@ -17,6 +17,13 @@ export function addComment(postId, { query, body, headers } = {}) {
   return api("POST", `/posts/${encodeURIComponent(postId)}/comments`, { query, body, headers });
 }
 
+/** POST /stories/{story_id}/stickers/{sticker_id}/answer: Answer a question sticker (send Idempotency-Key to make retries safe)
+ *  body: AnswerIn
+ */
+export function answerStorySticker(storyId, stickerId, { query, body, headers } = {}) {
+  return api("POST", `/stories/${encodeURIComponent(storyId)}/stickers/${encodeURIComponent(stickerId)}/answer`, { query, body, headers });
+}
+
 /** POST /me/follow-requests/{username}/approve: Approve a request
  */
 export function approveFollowRequest(username, { query, body, headers } = {}) {
@@ -441,6 +448,13 @@ export function listSaved({ query, body, headers } = {}) {
   return api("GET", `/me/saved`, { query, body, headers });
 }
 
+/** GET /stories/{story_id}/stickers/{sticker_id}/answers: The answers to your question sticker
+ *  query: limit, cursor
+ */
+export function listStoryStickerAnswers(storyId, stickerId, { query, body, headers } = {}) {
+  return api("GET", `/stories/${encodeURIComponent(storyId)}/stickers/${encodeURIComponent(stickerId)}/answers`, { query, body, headers });
+}
+
 /** GET /stories/{story_id}/viewers: Who viewed your story
  *  query: limit, cursor
  */
@@ -711,4 +725,11 @@ export function verifyTotp({ query, body, headers } = {}) {
  */
 export function viewStory(storyId, { query, body, headers } = {}) {
   return api("POST", `/stories/${encodeURIComponent(storyId)}/view`, { query, body, headers });
+}
+
+/** POST /stories/{story_id}/stickers/{sticker_id}/vote: Vote on a poll ({option}) or a slider ({value}) sticker, once
+ *  body: VoteIn
+ */
+export function voteOnStorySticker(storyId, stickerId, { query, body, headers } = {}) {
+  return api("POST", `/stories/${encodeURIComponent(storyId)}/stickers/${encodeURIComponent(stickerId)}/vote`, { query, body, headers });
 }

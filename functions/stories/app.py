@@ -1,5 +1,5 @@
-"""Stories: create, the tray, a user's live stories, views, likes, viewers, delete;
-highlights; close friends."""
+"""Stories: create, the tray, a user's live stories, views, likes, viewers, stickers' votes
+and answers, delete; highlights; close friends."""
 
 from typing import Any
 
@@ -15,16 +15,22 @@ from glimpse.stories import highlights as highlights_service
 from glimpse.stories import service
 from glimpse.stories import tray as tray_service
 from glimpse.stories import viewers as viewers_service
+from glimpse.stories import votes as votes_service
 from glimpse.stories.schemas import (
+    AnswerIn,
+    AnswerOut,
     CloseFriends,
     HighlightCreate,
     HighlightOut,
     HighlightPatch,
+    PollResults,
+    SliderResults,
     StoryCreate,
     StoryList,
     StoryOut,
     Tray,
     Viewer,
+    VoteIn,
 )
 
 from aws_lambda_powertools.event_handler import Response
@@ -66,7 +72,14 @@ def _create_highlight(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
     return created.model_dump(mode="json")
 
 
+def _answer(user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    story_id, sticker_id = body.pop("story_id"), body.pop("sticker_id")
+    votes_service.answer(user_id, story_id, sticker_id, AnswerIn.model_validate(body))
+    return {}
+
+
 create_story_once = created_once("create_story", _create_story)
+answer_once = created_once("answer_sticker", _answer)
 create_highlight_once = created_once("create_highlight", _create_highlight)
 
 
@@ -141,6 +154,41 @@ def unlike_story(story_id: str) -> Response[None]:
 @app.get("/stories/<story_id>/viewers", tags=["stories"], summary="Who viewed your story")
 def viewers(story_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[Viewer]:
     return viewers_service.viewers(caller(app).user_id, story_id, limit, cursor)
+
+
+@app.post(
+    "/stories/<story_id>/stickers/<sticker_id>/vote",
+    tags=["stories"],
+    summary="Vote on a poll ({option}) or a slider ({value}) sticker, once",
+)
+def vote(story_id: str, sticker_id: str, body: VoteIn) -> PollResults | SliderResults:
+    return votes_service.vote(caller(app).user_id, story_id, sticker_id, body)
+
+
+@app.post(
+    "/stories/<story_id>/stickers/<sticker_id>/answer",
+    tags=["stories"],
+    summary="Answer a question sticker (send Idempotency-Key to make retries safe)",
+    status_code=204,
+    responses=NO_CONTENT,
+)
+def answer(
+    story_id: str, sticker_id: str, body: AnswerIn, idempotency_key: IdempotencyKey = None
+) -> Response[None]:
+    request = {"story_id": story_id, "sticker_id": sticker_id, **body.model_dump(mode="json")}
+    answer_once(caller(app).user_id, idempotency_key, request)
+    return _no_content()
+
+
+@app.get(
+    "/stories/<story_id>/stickers/<sticker_id>/answers",
+    tags=["stories"],
+    summary="The answers to your question sticker",
+)
+def answers(
+    story_id: str, sticker_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[AnswerOut]:
+    return votes_service.answers(caller(app).user_id, story_id, sticker_id, limit, cursor)
 
 
 @app.delete(

@@ -68,6 +68,24 @@ class World:
             body={"media_id": story_media(stack, self.author)},
         )
         self.other_story = other["story_id"]
+        at = {"x": 0.5, "y": 0.5}
+        self.stickers = [
+            {"type": "poll", **at, "question": "?", "options": ["a", "b"]},
+            {"type": "question", **at, "prompt": "Ask"},
+            {"type": "mention", **at, "username": self.reader.username},
+        ]
+        _s, stickered = api(
+            "stories",
+            "create_story",
+            self.author,
+            body={"media_id": story_media(stack, self.author), "stickers": self.stickers},
+        )
+        self.poll = {
+            "story_id": stickered["story_id"],
+            "sticker_id": stickered["stickers"][0]["sticker_id"],
+        }
+        self.question = {**self.poll, "sticker_id": stickered["stickers"][1]["sticker_id"]}
+        api("stories", "answer", self.other, self.question, body={"text": "hi"})
         _s, export = api("exports", "request_export", self.author)
         self.export = export["export_id"]
         _s, chat = api(
@@ -296,6 +314,31 @@ CASES: dict[str, tuple[int, Case]] = {
         lambda w: api("stories", "unlike_story", w.reader, {"story_id": w.story}),
     ),
     "GET viewers": (3, lambda w: api("stories", "viewers", w.author, {"story_id": w.story})),
+    "POST /stories with stickers": (
+        4,  # the owner and media; the mention's claim; its profile, edges and close-friend entry
+        lambda w: api(
+            "stories",
+            "create_story",
+            w.author,
+            body={"media_id": w.story_media, "stickers": w.stickers},
+        ),
+    ),
+    "GET /stories/{id} with stickers": (
+        2,  # the story; its owner, edges, view, media, the poll's tally and the reader's vote
+        lambda w: api("stories", "get_story", w.reader, {"story_id": w.poll["story_id"]}),
+    ),
+    "POST sticker vote": (
+        5,  # story, visibility + tally + vote, the vote's transaction, the view's, the seen mark
+        lambda w: api("stories", "vote", w.reader, w.poll, body={"option": 1}),
+    ),
+    "POST sticker answer": (
+        5,  # as a vote
+        lambda w: api("stories", "answer", w.reader, w.question, body={"text": "yes"}),
+    ),
+    "GET sticker answers": (
+        4,  # story, the answers' Query, hidden words, the answerers' profiles and blocks
+        lambda w: api("stories", "answers", w.author, w.question),
+    ),
     "DELETE /stories/{id}": (
         2,
         lambda w: api("stories", "delete_story", w.author, {"story_id": w.story}),

@@ -1,6 +1,7 @@
 """Erasure through the handlers, on moto with the template's stack: an account with posts,
 likes, comments, saves and a collection, a tag, follows both ways, a pending request, close
-friends, mutes both ways, a story and a highlight, conversations (with reactions both ways), a
+friends, mutes both ways, a story and a highlight, votes, an answer and a mention on another's
+story's stickers, conversations (with reactions both ways), a
 device, hidden words and media objects is deleted, its `account_erased` is delivered (here
 emitted at once: the TTL delay is the publisher's, tested in the unit suite), and every
 function involved passes the IAM recorder (tests/integration/iam.py). Nothing holding
@@ -86,6 +87,21 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     ok(api("stories", "view_story", bob, {"story_id": story["story_id"]}))
     highlight = {"title": "Kept", "story_ids": [story["story_id"]]}
     ok(api("stories", "create_highlight", alice, body=highlight))
+    # its votes and answers on others' stickers, and a sticker of theirs that mentions it
+    at = {"x": 0.5, "y": 0.5}
+    stickers = [
+        {"type": "poll", **at, "question": "?", "options": ["a", "b"]},
+        {"type": "question", **at, "prompt": "Ask"},
+        {"type": "mention", **at, "username": alice.username},
+    ]
+    body = {"media_id": story_media(stack, bob), "stickers": stickers}
+    theirs_story = ok(api("stories", "create_story", bob, body=body))
+    on_sticker = [
+        {"story_id": theirs_story["story_id"], "sticker_id": s["sticker_id"]}
+        for s in theirs_story["stickers"]
+    ]
+    ok(api("stories", "vote", alice, on_sticker[0], body={"option": 1}))
+    ok(api("stories", "answer", alice, on_sticker[1], body={"text": "from alice"}))
     chat = ok(api("messages", "create_conversation", alice, body={"usernames": [bob.username]}))
     chat_id = {"conversation_id": chat["conversation_id"]}
     sent = ok(api("messages", "send", alice, chat_id, body={"text": "x"}))
@@ -129,6 +145,10 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     settle(deliveries=2)  # every erasure page delivered twice: the same state
 
     assert stored_mentions(stack, marks) == []
+    after = ok(api("stories", "get_story", bob, {"story_id": theirs_story["story_id"]}))
+    assert after["stickers"][0]["results"] == [0, 0]  # its vote left the tally
+    assert [s["type"] for s in after["stickers"]] == ["poll", "question"]  # its mention went
+    assert ok(api("stories", "answers", bob, on_sticker[1]))["items"] == []
     sessions.forget(user_id)
     assert not sessions.is_live(user_id, during), "its last ID tokens stay refused"
     erased = report.report(user_id)

@@ -167,7 +167,7 @@ def test_event_types_and_json_round_trip() -> None:
     again = events.parse(event.model_dump_json())
     assert again == event
     assert isinstance(again, events.PostLiked)
-    assert len(set(events.EVENT_TYPES)) == len(events.EVENT_TYPES) == 38
+    assert len(set(events.EVENT_TYPES)) == len(events.EVENT_TYPES) == 40
     with pytest.raises(ValueError, match="type"):
         events.parse('{"type": "post_exploded", "event_id": "x"}')
 

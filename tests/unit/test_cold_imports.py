@@ -67,7 +67,7 @@ DOMAINS = {
     "SearchFunction": {"graph", "media", "posts", "search"},
     "SearchSetupFunction": {"search"},
     "SocketAuthorizerFunction": {"realtime"},
-    "StoriesFunction": {"graph", "media", "stories"},
+    "StoriesFunction": {"graph", "media", "stories", "users"},  # answers and hidden words
     "StoryReaperFunction": {"stories"},
     "StorySweeperFunction": {"stories"},
     "ThumbnailerFunction": {"media"},

@@ -42,6 +42,12 @@ def sample(cls: type[events.Event]) -> Any:
             values[name] = ["post-1/comment-1", "post-1/thread-1/reply-1"]
         elif name == "audience":
             values[name] = "close_friends"
+        elif name == "mentioned":  # accounts a story's mention stickers tell
+            values[name] = ["mentioned-1"]
+        elif name == "option":  # a poll's vote (a slider's `value` left out)
+            values[name] = 1
+        elif name == "value":
+            continue
         elif name == "target_type":
             values[name] = "comment"
         elif name == "reason" and cls is events.ContentReported:

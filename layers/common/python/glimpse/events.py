@@ -304,6 +304,8 @@ class StoryCreated(Event):
     story_id: str
     owner_id: str
     audience: Literal["followers", "close_friends"]
+    # Accounts its mention stickers name that may see it (a `story_mention` each)
+    mentioned: list[str] = Field(default_factory=list)
 
 
 class StoryRemoved(Event):
@@ -327,6 +329,30 @@ class StoryLiked(Event):
     type: Literal["story_liked"] = "story_liked"
     story_id: str
     owner_id: str
+    user_id: str
+
+
+class StoryStickerVoted(Event):
+    """A viewer's one vote on a poll (`option`) or a slider (`value`, 0..1) sticker; the
+    counters consumer adds it to the sticker's tally."""
+
+    type: Literal["story_sticker_voted"] = "story_sticker_voted"
+    story_id: str
+    owner_id: str
+    sticker_id: str
+    voter_id: str
+    option: int | None = None
+    value: float | None = None
+
+
+class StoryQuestionAnswered(Event):
+    """An answer to a question sticker (for the story's owner)."""
+
+    type: Literal["story_question_answered"] = "story_question_answered"
+    story_id: str
+    owner_id: str
+    sticker_id: str
+    answer_id: str
     user_id: str
 
 
@@ -429,6 +455,8 @@ type DomainEvent = Annotated[
     | StoryRemoved
     | StoryViewed
     | StoryLiked
+    | StoryStickerVoted
+    | StoryQuestionAnswered
     | ExportRequested
     | ExportReady
     | ContentReported

@@ -15,7 +15,7 @@ from glimpse.models.base import Model
 from glimpse.models.graph import AFFINITY, Edge, edge_key
 from glimpse.models.moderation import CASE, Case, reason_attribute, target_pk
 from glimpse.models.posts import POST, Comment, Post, comment_key, comment_ref, post_pk
-from glimpse.models.stories import STORY, Story, story_pk
+from glimpse.models.stories import STORY, StickerTally, Story, story_pk, tally_sk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 
 type Key = tuple[type[Model], str, str]  # model, pk, sk
@@ -123,6 +123,18 @@ def story_viewed(event: events.StoryViewed) -> list[Delta]:
     return [((Story, story_pk(event.story_id), STORY), "view_count", 1)]
 
 
+def sticker_voted(event: events.StoryStickerVoted) -> list[Delta]:
+    """A poll's vote counts for its option, a slider's value (in millionths) in its sum; both
+    in the sticker's `votes` (one ADD on the tally per batch, never per vote)."""
+    tally = (StickerTally, story_pk(event.story_id), tally_sk(event.sticker_id))
+    changes: list[Delta] = [(tally, "votes", 1)]
+    if event.option is not None:
+        changes.append((tally, f"option_{event.option}", 1))
+    if event.value is not None:
+        changes.append((tally, "value_sum", round(event.value * 1_000_000)))
+    return changes
+
+
 def _sign(event: events.Event, positive: type[events.Event]) -> int:
     return 1 if isinstance(event, positive) else -1
 
@@ -140,6 +152,7 @@ DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
     events.RequestApproved: followed,
     events.FollowRemoved: unfollowed,  # a follow, not a request
     events.StoryViewed: story_viewed,
+    events.StoryStickerVoted: sticker_voted,
     events.ContentReported: reported,
     events.CountsWithdrawn: withdrawn_or_returned,
     events.CountsReturned: withdrawn_or_returned,

@@ -213,6 +213,10 @@ def _live_stories(user_id: str) -> Iterator[dict[str, Any]]:
             "media_id": story.media_id,
             "audience": story.audience,
             "view_count": int(story.view_count),
+            "stickers": [  # the overlay as placed (a mention's account id left out)
+                {k: v for k, v in sticker.items() if k != "user_id"}
+                for sticker in story.stickers or []
+            ],
             "created_at": iso(story.created_at),
             "expires_at": iso(story.expires_at),
         }

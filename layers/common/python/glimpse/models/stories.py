@@ -6,7 +6,14 @@ Keys (`pk`, `sk`):
 - view:        `STORY#<story_id>` / `VIEW#<viewer_id>`   (`liked`: the viewer likes it)
 - tray marker: `TRAY#<viewer_id>` / `STORY#<owner_id>#<story_id>`   (written by the fan-out)
 - seen marker: `TRAY#<viewer_id>` / `SEEN#<owner_id>`   (the newest story of owner seen)
+- mention marker: `TRAY#<user_id>` / `MENTION#<story_id>`   (a story's sticker names the account:
+               its erasure takes the sticker off)
 - highlight:   `HIGHLIGHTS#<owner_id>` / `<highlight_id>`   (copies of what it keeps)
+- sticker tally: `STORY#<story_id>` / `TALLY#<sticker_id>`   (a poll's or slider's counts, added
+               up from `story_sticker_voted` events by the counters consumer; made with the story)
+- sticker vote:  `STORY#<story_id>` / `VOTE#<sticker_id>#<voter_id>`   (one per voter: the put
+               is conditioned on its absence)
+- answer:      `STORY#<story_id>` / `ANSWER#<sticker_id>#<answer_id>`   (a question sticker's)
 
 Every item but a highlight carries `expires_at` (TTL), its story's expiry: DynamoDB deletes
 expired items lazily, so every read also filters on it. A marker per story (not per owner)
@@ -40,6 +47,10 @@ STORY = "STORY"
 VIEW = "VIEW#"
 MARKER = "STORY#"
 SEEN = "SEEN#"
+TALLY = "TALLY#"
+VOTE = "VOTE#"
+ANSWER = "ANSWER#"
+MENTION = "MENTION#"
 EXPIRY_SHARDS = 10  # ByExpiry partitions per minute
 _MINUTE = timedelta(minutes=1)
 
@@ -59,6 +70,27 @@ def owner_pk(owner_id: str) -> str:
 
 def view_sk(viewer_id: str) -> str:
     return f"{VIEW}{viewer_id}"
+
+
+def tally_sk(sticker_id: str) -> str:
+    return f"{TALLY}{sticker_id}"
+
+
+def vote_sk(sticker_id: str, voter_id: str) -> str:
+    return f"{VOTE}{sticker_id}#{voter_id}"
+
+
+def answers_prefix(sticker_id: str) -> str:
+    """What the sort keys of one question sticker's answers start with."""
+    return f"{ANSWER}{sticker_id}#"
+
+
+def answer_sk(sticker_id: str, answer_id: str) -> str:
+    return f"{answers_prefix(sticker_id)}{answer_id}"
+
+
+def mention_sk(story_id: str) -> str:
+    return f"{MENTION}{story_id}"
 
 
 def tray_pk(viewer_id: str) -> str:
@@ -136,6 +168,8 @@ class Story(Model):
     owner_pk = UnicodeAttribute()
     story_sk = UnicodeAttribute()
     removed_at = UTCDateTimeAttribute(null=True)  # by a moderator (shown to its owner only)
+    # [{sticker_id, type, x, y, scale, rotation, ...}] (glimpse.stories.stickers); absent: none
+    stickers = JSONAttribute(null=True)
     by_owner = ByOwner()
     expiry_pk = UnicodeAttribute(null=True)  # absent on stories made before ByExpiry
     by_expiry = ByExpiry()
@@ -152,6 +186,52 @@ class StoryView(Model):
     expires_at = TTLAttribute()
 
 
+class StickerTally(Model):
+    """A poll's or a slider's counts: `option_<n>` votes per option (a poll), `votes` in all,
+    `value_sum` the sum of a slider's values in millionths. Only the counters consumer adds to
+    it (one `ADD` per batch); the story's creation makes it."""
+
+    Meta = table_meta("stories_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    votes = NumberAttribute(default=0)
+    option_0 = NumberAttribute(default=0)
+    option_1 = NumberAttribute(default=0)
+    option_2 = NumberAttribute(default=0)
+    option_3 = NumberAttribute(default=0)
+    value_sum = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+
+class StickerVote(Model):
+    """One viewer's vote on a poll (`option`) or a slider (`value`, 0..1)."""
+
+    Meta = table_meta("stories_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    voter_id = UnicodeAttribute()
+    option = NumberAttribute(null=True)
+    value = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class StickerAnswer(Model):
+    """An answer to a question sticker (for the story's owner alone)."""
+
+    Meta = table_meta("stories_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    answer_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
 class TrayMarker(Model):
     """A story in a viewer's tray (`STORY#…`), or the newest story of an owner seen (`SEEN#…`)."""
 
@@ -162,6 +242,16 @@ class TrayMarker(Model):
     owner_id = UnicodeAttribute()
     story_id = UnicodeAttribute()
     audience = UnicodeAttribute(null=True)  # markers: the story's (a close friend's check)
+    expires_at = TTLAttribute()
+
+
+class MentionMarker(Model):
+    """A story whose mention sticker names the partition's account (for its erasure)."""
+
+    Meta = table_meta("stories_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
     expires_at = TTLAttribute()
 
 

@@ -29,6 +29,7 @@ NotificationType = Literal[
     "mention",
     "tag",
     "story_like",
+    "story_mention",
     "export_ready",
     "login",
     "content_removed",
@@ -44,6 +45,7 @@ KEPT = 8  # actors a grouped notification keeps, so removals seldom leave fewer 
 SETTING_OF: dict[NotificationType, Setting] = {
     "like": "likes",
     "story_like": "likes",
+    "story_mention": "mentions",
     "comment": "comments",
     "comment_reply": "comments",
     "comment_like": "likes",
@@ -114,6 +116,10 @@ def story_like_key(story_id: str, user_id: str) -> str:
     return f"story_like#{story_id}#{user_id}"
 
 
+def story_mention_key(story_id: str) -> str:
+    return f"story_mention#{story_id}"
+
+
 def export_key(export_id: str) -> str:
     return f"export#{export_id}"
 
@@ -135,6 +141,7 @@ _ACTION: dict[NotificationType, str] = {
     "follow_request": "asked to follow you",
     "follow_accepted": "accepted your follow request",
     "story_like": "liked your story",
+    "story_mention": "mentioned you in their story",
     "tag": "tagged you in a post",
 }
 

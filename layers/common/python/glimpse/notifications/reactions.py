@@ -32,6 +32,7 @@ from glimpse.events import (
     PostLiked,
     PostUnliked,
     RequestApproved,
+    StoryCreated,
     StoryLiked,
 )
 from glimpse.models.base import Model
@@ -266,6 +267,24 @@ def _story_liked(event: StoryLiked, _facts: Fetched) -> Asked:
     return [Told(target, event.user_id, event.occurred_at)]
 
 
+def _story_mentioned(event: StoryCreated, _facts: Fetched) -> Asked:
+    """Each account a mention sticker names that may see the story (the stories service
+    decided, with the story's audience); blocks and settings are checked as for any other."""
+    return [
+        Told(
+            Target(
+                uid,
+                kinds.story_mention_key(event.story_id),
+                "story_mention",
+                story_id=event.story_id,
+            ),
+            event.owner_id,
+            event.occurred_at,
+        )
+        for uid in event.mentioned
+    ]
+
+
 def _export_ready(event: ExportReady, _facts: Fetched) -> Asked:
     """Whether the export is still there is decided when the list is read."""
     key = kinds.export_key(event.export_id)
@@ -306,6 +325,7 @@ REACTIONS: dict[type[Event], Reaction[Any]] = {
     PostCreated: Reaction(_posted, facts=_post_of),
     PostEdited: Reaction(_edited, facts=_post_of),
     StoryLiked: Reaction(_story_liked),
+    StoryCreated: Reaction(_story_mentioned),
     ExportReady: Reaction(_export_ready),
     NewDeviceLogin: Reaction(_new_device_login),
     ContentRemoved: Reaction(_content_removed),

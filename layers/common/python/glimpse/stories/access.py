@@ -5,6 +5,7 @@ its audience (a close-friends story exists only for the owner's close friends)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from glimpse.clock import first_id_at, now
@@ -17,7 +18,7 @@ from glimpse.graph.access import (
     removed_for,
     require_content,
 )
-from glimpse.models.base import get_or_none
+from glimpse.models.base import Model, get_or_none
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import CLOSE, Edge, edge_key
 from glimpse.models.media import MEDIA, MediaItem, media_pk
@@ -84,11 +85,15 @@ def in_audience(story: Story, viewer_id: str, fetched: Fetched) -> bool:
     return audience_allows(story.audience, viewer_id == story.owner_id, on_list)
 
 
-def visible(viewer_id: str, story: Story) -> tuple[Relation, Fetched]:
-    """The owner, the edges, the viewer's view and the media in one BatchGetItem; 404 across
-    a block or outside a close-friends audience, 403 for a private account's non-follower."""
+def visible(
+    viewer_id: str, story: Story, also: Sequence[tuple[type[Model], tuple[str, str]]] = ()
+) -> tuple[Relation, Fetched]:
+    """The owner, the edges, the viewer's view and the media (and `also`, e.g. its stickers'
+    tallies) in one BatchGetItem; 404 across a block or outside a close-friends audience, 403
+    for a private account's non-follower."""
     fetched = get_many(
         [
+            *also,
             (UserProfile, (user_pk(story.owner_id), PROFILE)),
             *relation_keys(viewer_id, story.owner_id),
             close_edge(story.owner_id, viewer_id),

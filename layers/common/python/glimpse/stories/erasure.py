@@ -5,6 +5,8 @@ and its own tray, with its views and likes of the live stories its seen markers 
 
 All of these also expire with their stories (TTL, a day at most), long before the default
 grace period ends; erasing them matters when the grace period is shorter than a story's life.
+Its votes on others' stickers leave their tallies (glimpse.stories.stickers), its answers go,
+and stickers that mention it are taken off the stories that carry them.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from glimpse.models.stories import (
     tray_pk,
     view_sk,
 )
+from glimpse.stories import stickers
 
 PAGE = 25  # stories or highlights per invocation
 
@@ -99,14 +102,15 @@ def erase_tray(job: TrayErasure, send: Send) -> Stats:
 
     def remove(keys: list[tuple[str, str]]) -> int:
         owners = [sk.removeprefix(SEEN) for _pk, sk in keys if sk.startswith(SEEN)]
-        views = [
-            (story_pk(story.story_id), view_sk(job.user_id))
-            for owner in owners
-            for story in Story.by_owner.query(owner_pk(owner))
-        ]
-        write_many(StoryView, deletes=views)  # before the markers that name their owners
+        stories = [story for owner in owners for story in Story.by_owner.query(owner_pk(owner))]
+        views = [(story_pk(story.story_id), view_sk(job.user_id)) for story in stories]
+        # its votes (out of the tallies) and answers, then its views: before the markers
+        # that name the stories' owners; its mentions off the stories that name it
+        interactions = stickers.erase_interactions(job.user_id, stories)
+        interactions += stickers.unmention(job.user_id, stickers.mentioned_stories(keys))
+        write_many(StoryView, deletes=views)
         write_many(TrayMarker, deletes=keys)
-        return len(keys)
+        return len(keys) + interactions
 
     return erase_pages(job, pages, remove, send)
 

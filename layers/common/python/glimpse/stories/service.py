@@ -32,6 +32,7 @@ from glimpse.models.stories import (
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.stories import stickers
 from glimpse.stories.access import (
     MISSING,
     close_edge,
@@ -66,12 +67,14 @@ def _view(viewer_id: str, story: Story, owner: UserProfile, fetched: Fetched) ->
         expires_at=story.expires_at,
         seen_by_me=seen,
         view_count=int(story.view_count or 0) if mine else None,
+        stickers=stickers.views(story, viewer_id, fetched),
         removed=story.removed_at is not None,
     )
 
 
 def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
-    """One BatchGetItem (owner, media), one transaction (story, media used, event)."""
+    """One BatchGetItem (owner, media), two more with mention stickers (glimpse.stories.
+    stickers), one transaction (story, media used, tallies, mention markers, event)."""
     fetched = get_many(
         [
             (UserProfile, (user_pk(owner_id), PROFILE)),
@@ -86,7 +89,9 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
         fetched.get(MediaItem, (media_pk(body.media_id), MEDIA)), owner_id, "story", "media_id"
     )
     story = _new_story(owner_id, media.media_id, body.audience)
-    _save(story)
+    placed = stickers.place(owner, story, body.stickers)
+    story.stickers = placed.stored or None
+    _save(story, placed)
     return StoryOut(
         story_id=story.story_id,
         author=summary(owner),
@@ -96,6 +101,7 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
         expires_at=story.expires_at,
         seen_by_me=False,
         view_count=0,
+        stickers=stickers.views(story, owner_id, Fetched()),
     )
 
 
@@ -119,12 +125,15 @@ def _new_story(owner_id: str, media_id: str, audience: str) -> Story:
     )
 
 
-def _save(story: Story) -> None:
-    """The story, its media marked used (if still the owner's, unused, not rejected) and
-    `story_created`, in one transaction; a 400 if the media was used or rejected meanwhile."""
+def _save(story: Story, placed: stickers.Placed) -> None:
+    """The story, its media marked used (if still the owner's, unused, not rejected), its
+    stickers' tallies and mention markers, and `story_created`, in one transaction; a 400 if
+    the media was used or rejected meanwhile."""
     try:
         with transaction() as tx:
             tx.save(story, condition=Story.pk.does_not_exist())
+            for item in [*placed.tallies, *placed.markers]:
+                tx.save(item)
             tx.update(
                 MediaItem(media_pk(story.media_id), MEDIA),
                 # The reaper deletes it with the story; this TTL is the backstop.
@@ -138,7 +147,10 @@ def _save(story: Story) -> None:
             )
             tx.emit(
                 StoryCreated(
-                    story_id=story.story_id, owner_id=story.owner_id, audience=story.audience
+                    story_id=story.story_id,
+                    owner_id=story.owner_id,
+                    audience=story.audience,
+                    mentioned=placed.mentioned,
                 )
             )
     except ConditionFailed:
@@ -161,13 +173,14 @@ def get_story(viewer_id: str, story_id: str) -> StoryOut:
                 (UserProfile, (user_pk(viewer_id), PROFILE)),
                 (StoryView, (story_pk(story_id), view_sk(viewer_id))),
                 (MediaItem, (media_pk(story.media_id), MEDIA)),
+                *stickers.sticker_keys(story, viewer_id),
             ]
         )
         owner = fetched.get(UserProfile, (user_pk(viewer_id), PROFILE))
         if owner is None:
             raise NotFound(MISSING)
     else:
-        found, fetched = visible(viewer_id, story)
+        found, fetched = visible(viewer_id, story, stickers.sticker_keys(story, viewer_id))
         owner = found.owner
     view = _view(viewer_id, story, owner, fetched)
     if view is None:
@@ -185,6 +198,7 @@ def user_stories(viewer_id: str, username: str) -> StoryList:
         [close_edge(owner_id, viewer_id)]
         + [(MediaItem, (media_pk(s.media_id), MEDIA)) for s in stories]
         + [(StoryView, (story_pk(s.story_id), view_sk(viewer_id))) for s in stories]
+        + [key for s in stories for key in stickers.sticker_keys(s, viewer_id)]
     )
     items = [
         view

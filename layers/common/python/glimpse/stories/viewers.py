@@ -14,6 +14,7 @@ from glimpse.graph.access import (
     still_allowed,
 )
 from glimpse.models.base import conditionally
+from glimpse.models.batch import Fetched
 from glimpse.models.stories import (
     VIEW,
     Story,
@@ -43,7 +44,13 @@ def view_story(viewer_id: str, story_id: str) -> None:
     if viewer_id == story.owner_id:
         return
     found, fetched = visible(viewer_id, story)
-    if fetched.get(StoryView, (story_pk(story_id), view_sk(viewer_id))) is None:
+    seen(found, fetched, story, viewer_id)
+
+
+def seen(found: Relation, fetched: Fetched, story: Story, viewer_id: str) -> None:
+    """The viewer's view of `story` recorded if `fetched` (`visible`'s read) has none, and
+    the seen marker moved forward: what viewing it does, and what acting on it implies."""
+    if fetched.get(StoryView, (story_pk(story.story_id), view_sk(viewer_id))) is None:
         _record_view(found, story, viewer_id)
     _mark_seen(viewer_id, story)
 
