@@ -48,6 +48,7 @@ SETTINGS = (
     "media_url_key_id",
     "media_url_signing_key_arn",
     "media_url_ttl_seconds",
+    "posts_table",
     "rate_limit_scale",
     "rate_limits_table",
     "sessions_table",

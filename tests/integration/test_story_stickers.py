@@ -72,6 +72,7 @@ BAD = [
     ({"type": "hashtag", **AT, "tag": "two words"}, "stickers.0.hashtag.tag"),
     ({"type": "place", **AT, "place_id": "nowhere"}, "stickers.0.place.place_id"),
     ({"type": "mention", **AT, "username": "nobody_here_at_all"}, "stickers[0].username"),
+    ({"type": "place", **AT, "place_id": "01JD0Z8Q5M3S4V6X7Y8Z9A0B1D"}, "stickers[0].place_id"),
 ]
 
 
@@ -102,6 +103,7 @@ def test_at_most_ten_stickers_and_a_blocked_mention_is_nobody(
 
 def test_stickers_are_placed_with_ids_and_normal_text(stack: Stack, alice: User, bob: User) -> None:
     link = {"type": "link", **AT, "url": "https://example.com/a?b=c#d"}
+    place = api("search", "create_place", bob, body={"name": "Café", "lat": 48.2, "lng": 16.37})[1]
     stickers = [
         {**POLL, "question": "Tea\u202e or coffee?"},  # an override goes
         {"type": "hashtag", **AT, "tag": "#Cafe\u0301"},
@@ -109,7 +111,7 @@ def test_stickers_are_placed_with_ids_and_normal_text(stack: Stack, alice: User,
         link,
         SLIDER,
         QUESTION,
-        {"type": "place", **AT, "place_id": "01JD0Z8Q5M3S4V6X7Y8Z9A0B1D"},
+        {"type": "place", **AT, "place_id": place["place_id"]},
     ]
     story = made(stack, alice, stickers)
     got = story["stickers"]
@@ -123,6 +125,7 @@ def test_stickers_are_placed_with_ids_and_normal_text(stack: Stack, alice: User,
     assert got[3]["url"] == link["url"]
     assert (got[3]["x"], got[3]["scale"], got[3]["rotation"]) == (0.5, 1.2, -15)
     assert (got[4]["average"], got[4]["count"]) == (0.0, 0)
+    assert got[6]["place_id"] == place["place_id"]
     assert story_as(bob, story)["stickers"][0]["results"] is None  # not voted: no results
 
 

@@ -45,8 +45,9 @@ from glimpse.models.stories import (
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
+from glimpse.places import service as places
 from glimpse.stories.access import audience_allows
-from glimpse.stories.schemas import MentionSticker, StickerIn, StickerOut
+from glimpse.stories.schemas import MentionSticker, PlaceSticker, StickerIn, StickerOut
 
 VOTED = ("poll", "slider")  # the stickers that take votes (and have a tally)
 MICRO = 1_000_000  # a slider's values are summed in millionths (counters add integers)
@@ -66,11 +67,15 @@ class Placed:
 
 def place(owner: UserProfile, story: Story, stickers: list[StickerIn]) -> Placed:
     """The stickers of `story` (not saved yet), each with its id, or 400 naming the first
-    mention of nobody (no such account, or blocked either way). Without mentions no read;
-    with them two BatchGetItems (the username claims; profiles, edges and close-friend
-    entries)."""
+    mention of nobody (no such account, or blocked either way) or the first place sticker of
+    no place (glimpse.places). Without mentions or places no read; with mentions two
+    BatchGetItems (the username claims; profiles, edges and close-friend entries), a GetItem
+    per place sticker."""
     placed = Placed()
     mentions = _mentions(owner, story.audience, stickers)
+    for i, sticker in enumerate(stickers):
+        if isinstance(sticker, PlaceSticker):  # an unknown place is a 400 on the sticker
+            places.existing(sticker.place_id, f"stickers[{i}].place_id")
     for sticker in stickers:
         stored = {"sticker_id": new_id(), **sticker.model_dump(mode="json")}
         if isinstance(sticker, MentionSticker):
