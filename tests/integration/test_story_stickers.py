@@ -40,9 +40,17 @@ def made(stack: Stack, owner: User, stickers: list[dict[str, Any]], **more: Any)
     return body
 
 
-def on(name: str, user: User, story: Any, index: int, body: Any = None, **query: str) -> Any:
+def on(
+    name: str,
+    user: User,
+    story: Any,
+    index: int,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    **query: str,
+) -> Any:
     params = {"story_id": story["story_id"], "sticker_id": story["stickers"][index]["sticker_id"]}
-    return api("stories", name, user, params, body=body, query=query or None)
+    return api("stories", name, user, params, body=body, query=query or None, headers=headers)
 
 
 def story_as(user: User, story: Any) -> Any:
@@ -257,3 +265,16 @@ def test_a_mention_tells_who_may_see_the_story(
     assert told[0]["text"] == f"{owner.username} mentioned you in their story"
     assert mentioned(carol) == []  # a private account's non-follower
     assert mentioned(owner) == []
+
+
+def test_an_answer_retried_with_its_idempotency_key_is_one_answer(
+    stack: Stack, alice: User, bob: User
+) -> None:
+    story = made(stack, alice, [QUESTION])
+    key = {"Idempotency-Key": "answer-once-1"}
+    for _ in range(2):
+        assert on("answer", bob, story, 0, {"text": "once"}, headers=key) == (204, None)
+    _, body = on("answers", alice, story, 0)
+    assert [a["text"] for a in body["items"]] == ["once"]
+    status, body = on("answer", bob, story, 0, {"text": "other"}, headers=key)
+    assert (status, body["error"]["code"]) == (409, "conflict")  # the key with another body
