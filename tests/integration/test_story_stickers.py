@@ -212,6 +212,9 @@ def test_who_may_vote_and_answer(stack: Stack, alice: User, bob: User, carol: Us
     assert on("answer", carol, story, 1, {"text": "again"})[0] == 404
     params = {"story_id": story["story_id"], "sticker_id": "01JD0Z8Q5M3S4V6X7Y8Z9A0B1D"}
     assert api("stories", "vote", owner, params, body={"option": 0})[0] == 404
+    body = {"media_id": story_media(stack, alice, status="pending"), "stickers": [POLL]}
+    pending = api("stories", "create_story", alice, body=body)[1]
+    assert on("vote", bob, pending, 0, {"option": 0})[0] == 404  # not shown until ready
     closed = made(stack, alice, [POLL], audience="close_friends")
     assert on("vote", bob, closed, 0, {"option": 0})[0] == 404  # not on the list
 
@@ -264,6 +267,8 @@ def test_a_mention_tells_who_may_see_the_story(
     ]
     assert told[0]["text"] == f"{owner.username} mentioned you in their story"
     assert mentioned(carol) == []  # a private account's non-follower
+    _, tray = api("stories", "tray", bob)  # the mention's marker is not a tray entry
+    assert [entry["user"]["username"] for entry in tray["items"]] == [owner.username]
     assert mentioned(owner) == []
 
 

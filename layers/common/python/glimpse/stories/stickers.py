@@ -17,6 +17,7 @@ the story's audience) get a `story_mention` notification (`story_created`'s `men
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -174,7 +175,10 @@ def sticker_keys(story: Story, viewer_id: str) -> list[Key]:
     return keys
 
 
-_OUT: TypeAdapter[StickerOut] = TypeAdapter(StickerOut)
+@cache
+def _out() -> TypeAdapter[StickerOut]:
+    """Built on first use: the union's schema is not every cold start's cost."""
+    return TypeAdapter(StickerOut)
 
 
 def views(story: Story, viewer_id: str, fetched: Fetched) -> list[StickerOut]:
@@ -184,7 +188,7 @@ def views(story: Story, viewer_id: str, fetched: Fetched) -> list[StickerOut]:
         sticker = {k: v for k, v in stored.items() if k != "user_id"}
         if stored.get("type") in VOTED:
             sticker |= results(story, stored, viewer_id, fetched)
-        shown.append(_OUT.validate_python(sticker))
+        shown.append(_out().validate_python(sticker))
     return shown
 
 

@@ -22,6 +22,7 @@ from glimpse.errors import BadRequest, Conflict, Forbidden, NotFound, field_erro
 from glimpse.events import StoryQuestionAnswered, StoryStickerVoted
 from glimpse.graph.access import Relation, listed, refusal, still_allowed
 from glimpse.models.batch import Fetched, get_many
+from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.stories import (
     StickerAnswer,
     StickerVote,
@@ -69,6 +70,9 @@ def _participant(
         stickers.vote_key(story_id, sticker_id, user_id),
     ]
     found, fetched = visible(user_id, story, also)
+    media = fetched.get(MediaItem, (media_pk(story.media_id), MEDIA))
+    if media is None or media.status != "ready":
+        raise NotFound(MISSING)  # others see a story once its media is ready
     return story, _sticker(story, sticker_id, kinds, what), found, fetched
 
 
