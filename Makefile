@@ -15,7 +15,7 @@ PORT        ?= 3000
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
-.PHONY: help run moderator test lint typecheck unit integration e2e build deploy destroy bench openapi routes alarms search-indexes clean
+.PHONY: help run moderator test lint typecheck unit integration e2e build deploy publish-web destroy bench openapi routes alarms search-indexes clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-moderation.txt \
 	@touch $(STAMP)
 	@echo "Installed."
 
-run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT) (and the 5 ports after it)
+run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT) (and the 6 ports after it)
 	@$(PY) -m infra.local --port $(PORT) $(ARGS)
 
 moderator: $(STAMP) ## Make USER=<username> a moderator on the running local cloud (PORT as for run)
@@ -49,6 +49,7 @@ moderator: $(STAMP) ## Make USER=<username> a moderator on the running local clo
 # which must not share a process with the integration tests' mock_aws.
 test: $(STAMP) lint ## Lint, type-check, validate the template and run every test
 	$(PY) -m pytest -n auto tests/unit tests/integration $(PYTEST_ARGS)
+	@$(PY) -m infra.browser  # the browser tests' Chromium, or what to install
 	$(PY) -m pytest -n 2 --dist loadfile tests/e2e $(PYTEST_ARGS)
 	@echo "The social suite again, under chaos: re-delivered events, cancelled transactions"
 	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest -n 2 --dist loadfile tests/e2e/test_social.py $(PYTEST_ARGS)
@@ -105,9 +106,13 @@ build: $(SAM) ## sam build (aws-sam-cli lives in its own venv: it pins its own b
 deploy: build ## sam deploy --guided
 	$(SAM) deploy --guided
 
+STACK ?= glimpse-dev
+publish-web: $(STAMP) ## Upload web/ to a deployed stack's web bucket, with its config.js (STACK=glimpse-dev)
+	$(PY) -m infra.publish_web --stack $(STACK)
+
 destroy: $(SAM) ## sam delete: the stack goes; its data stays (see the message)
 	@echo "Deleting the stack. Kept on purpose (DeletionPolicy: Retain), with your users' data:"
-	@echo "  every DynamoDB table, the Cognito user pool and the media bucket; and (ApiGatewayLogsRole=create)"
+	@echo "  every DynamoDB table, the Cognito user pool, the media bucket and the web client's bucket; and (ApiGatewayLogsRole=create)"
 	@echo "  API Gateway's CloudWatch role, an account setting other APIs in the region may use."
 	@echo "Deleted with it: the search domain (its index holds only what the tables hold; a new"
 	@echo "  stack's domain is filled again by docs/operations.md, \"Index again\"), the alarms, the"

@@ -62,6 +62,7 @@ def _ports(args: argparse.Namespace) -> list[tuple[int, str]]:
         ("the embedded AWS endpoint", at(3, args.aws_port, "--aws-port")),
         ("the WebSocket management API", at(4)),
         ("the search front", at(5)),
+        ("the web client", at(6)),
     ]
     return [(args.port, "the API: --port")] + [
         (port, f"{name}: {how}") for name, (port, how) in named
@@ -215,6 +216,7 @@ def _banner(cloud: LocalCloud, args: argparse.Namespace, elapsed: float) -> str:
     )
     return f"""
 Glimpse local cloud is up in {elapsed:.1f}s{chaos}
+  Web:      {cloud.web_url}/   (the web client: sign up, post, stories, messages)
   API:      {cloud.url}
   Realtime: {cloud.websocket_url}/?token=$TOKEN   (WebSocket: messages and notifications)
   Docs:     {cloud.url}/docs   (OpenAPI: {cloud.url}/openapi.json)

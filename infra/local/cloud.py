@@ -22,6 +22,7 @@ from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
 from infra.local.fronts.s3 import S3Front
 from infra.local.fronts.search import SearchFront
+from infra.local.fronts.web import WebFront, config_js
 from infra.local.fronts.websocket import WebSocketFront
 from infra.local.journal import Journal
 from infra.local.provision import (
@@ -144,9 +145,10 @@ def _prefix_output() -> None:
 class LocalCloud:
     """`port`: the API's; the WebSocket front listens on `websocket_port` (default port + 1),
     the S3 front on `s3_port` (default port + 2), the embedded AWS endpoint on `aws_port`
-    (default port + 3), the WebSocket management API on port + 4 and the search front on
-    `search_port` (default port + 5), so URLs handed out (upload forms, rendition URLs) stay
-    valid across restarts. Port 0: any free ones."""
+    (default port + 3), the WebSocket management API on port + 4, the search front on
+    `search_port` (default port + 5) and the web client on `web_port` (default port + 6), so
+    URLs handed out (upload forms, rendition URLs) stay valid across restarts. Port 0: any
+    free ones."""
 
     template_path: Path = ROOT / "template.yaml"
     host: str = "127.0.0.1"
@@ -155,6 +157,7 @@ class LocalCloud:
     s3_port: int | None = None
     websocket_port: int | None = None
     search_port: int | None = None
+    web_port: int | None = None
     # Where the local cloud keeps its data across restarts (None: nowhere); `fresh`: start
     # empty (a saved state is moved aside); saved every `save_interval` seconds (when
     # something changed) and on stop, and journaled in between (journal.py).
@@ -193,6 +196,7 @@ class LocalCloud:
         self._load_functions()
         self._open_api()
         self._open_websocket_api()
+        self._open_web()
         delivery = self._wire_delivery(saved.get("stream_checkpoints"))
         if self.state is not None and self._replayed != 0:  # a first start, or a replay
             self.save()  # the journal's segments so far are in this snapshot now
@@ -290,6 +294,13 @@ class LocalCloud:
             )
             self.fronts["websocket"] = socket_front
             os.environ["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] = socket_front.management_url
+
+    def _open_web(self) -> None:
+        """The web client's front (web/), told where the API and the WebSocket API are."""
+        if "api" in self.fronts and "websocket" in self.fronts:
+            config = config_js(self.url, self.websocket_url)
+            port = self._port_after(self.web_port, 6)
+            self.fronts["web"] = WebFront(self.host, port, config)
 
     def _wire_delivery(self, checkpoints: dict[str, dict[str, Any]] | None) -> Delivery:
         """The event sources wired to their functions, resuming saved stream positions."""
@@ -449,7 +460,7 @@ class LocalCloud:
         """Where each part listens (and this process's id)."""
         found: dict[str, Any] = {"pid": os.getpid(), "aws": self.endpoint, "s3": self.s3_url}
         found["search"] = self.search_url
-        for name in ("api", "websocket"):
+        for name in ("api", "websocket", "web"):
             if name in self.fronts:
                 found[name] = self.fronts[name].url
         return found
@@ -517,6 +528,12 @@ class LocalCloud:
     @property
     def search_url(self) -> str:
         return self.fronts["search"].url
+
+    @property
+    def web_url(self) -> str:
+        if "web" not in self.fronts:
+            raise RuntimeError("the template has no API and WebSocket API for a web client")
+        return self.fronts["web"].url
 
     @property
     def websocket_url(self) -> str:

@@ -26,9 +26,9 @@ def _ephemeral_low() -> int:
         return 32768
 
 
-def free_ports(count: int = 6) -> int:
-    """A port p with p .. p+count-1 free (the API, WebSocket, S3, AWS, management and search
-    ports), below the ephemeral range: an outgoing connection of another test (they take
+def free_ports(count: int = 7) -> int:
+    """A port p with p .. p+count-1 free (the API, WebSocket, S3, AWS, management, search and
+    web client ports), below the ephemeral range: an outgoing connection of another test (they take
     random ephemeral ports) cannot take one of them between a stop and the next start."""
     rng = random.Random()
     low = _ephemeral_low()
