@@ -179,3 +179,26 @@ class ServerThread:
         self.stop_accepting()
         self.drain(time.monotonic() + STOP_GRACE)
         self.server.server_close()
+
+
+class OneServerFront:
+    """A front that is one `ServerThread` (`_server`): its lifecycle is the server's."""
+
+    name: str
+    _server: ServerThread
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop_accepting(self) -> None:
+        self._server.stop_accepting()
+
+    def drain(self, deadline: float, hurry: threading.Event | None = None) -> bool:
+        return self._server.drain(deadline, hurry)
+
+    def stop(self) -> None:
+        self._server.stop()

@@ -14,17 +14,16 @@ Requests are not signature-checked (the functions sign them with the local crede
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from infra.local.fronts import DrainingHandler, DrainingHTTPServer, ServerThread
+from infra.local.fronts import DrainingHandler, DrainingHTTPServer, OneServerFront, ServerThread
 from infra.local.search import LocalSearch, SearchError
 
 
-class SearchFront:
+class SearchFront(OneServerFront):
     name = "search"
 
     @classmethod
@@ -39,22 +38,6 @@ class SearchFront:
     def __init__(self, engine: LocalSearch, host: str, port: int) -> None:
         self.engine = engine
         self._server = ServerThread("search", DrainingHTTPServer((host, port), self._handler()))
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    def start(self) -> None:
-        self._server.start()
-
-    def stop_accepting(self) -> None:
-        self._server.stop_accepting()
-
-    def drain(self, deadline: float, hurry: threading.Event | None = None) -> bool:
-        return self._server.drain(deadline, hurry)
-
-    def stop(self) -> None:
-        self._server.stop()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         """The request handler class, bound to this front's engine."""

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import threading
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from infra.local.fronts import DrainingHandler, DrainingHTTPServer, ServerThread
+from infra.local.fronts import DrainingHandler, DrainingHTTPServer, OneServerFront, ServerThread
 
 WEB_ROOT = Path(__file__).resolve().parents[3] / "web"
 TYPES = {
@@ -36,7 +35,7 @@ def config_js(api_url: str, websocket_url: str) -> str:
     return f"export default {json.dumps(config, indent=2)};\n"
 
 
-class WebFront:
+class WebFront(OneServerFront):
     """`web/` on its own port: a file for a path, `index.html` for `/` and for any path
     without a dot (the client routes by `#` anyway), `config.js` from memory."""
 
@@ -45,22 +44,6 @@ class WebFront:
     def __init__(self, host: str, port: int, config: str, root: Path = WEB_ROOT) -> None:
         handler = type("Handler", (_Handler,), {"root": root.resolve(), "config": config})
         self._server = ServerThread("web", DrainingHTTPServer((host, port), handler))
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    def start(self) -> None:
-        self._server.start()
-
-    def stop_accepting(self) -> None:
-        self._server.stop_accepting()
-
-    def drain(self, deadline: float, hurry: threading.Event | None = None) -> bool:
-        return self._server.drain(deadline, hurry)
-
-    def stop(self) -> None:
-        self._server.stop()
 
 
 class _Handler(DrainingHandler, BaseHTTPRequestHandler):
