@@ -15,7 +15,7 @@ PORT        ?= 3000
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
-.PHONY: help run moderator test lint typecheck unit integration e2e build deploy publish-web destroy bench openapi routes alarms search-indexes clean
+.PHONY: help run demo moderator test lint typecheck unit integration e2e build deploy publish-web destroy bench openapi routes alarms search-indexes clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,7 +23,8 @@ help: ## List the targets
 # The venv is (re)built when missing, when it is not Python 3.13, or when a requirements file changed.
 # The local moderation model's weights come without their package's dependencies (OpenCV).
 $(STAMP): requirements.txt requirements-dev.txt requirements-moderation.txt \
-		requirements-moderation-weights.txt $(wildcard functions/*/requirements.txt)
+		requirements-moderation-weights.txt infra/demo/requirements.txt \
+		$(wildcard functions/*/requirements.txt)
 	@interp=$$(infra/find-python.sh) || exit 1; \
 	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
 		echo "Replacing $(VENV): it is not Python 3.13"; rm -rf $(VENV); fi; \
@@ -35,11 +36,15 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-moderation.txt \
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -r requirements-dev.txt
 	@$(PY) -m pip install --quiet --no-deps -r requirements-moderation-weights.txt
+	@$(PY) -m pip install --quiet --no-deps -r infra/demo/requirements.txt
 	@touch $(STAMP)
 	@echo "Installed."
 
 run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT) (and the 6 ports after it)
 	@$(PY) -m infra.local --port $(PORT) $(ARGS)
+
+demo: $(STAMP) ## Seed the running local cloud (PORT as for run) with 30 users, 200 posts, stories, messages
+	@$(PY) -m infra.demo --port $(PORT)
 
 moderator: $(STAMP) ## Make USER=<username> a moderator on the running local cloud (PORT as for run)
 	@if [ "$(origin USER)" != "command line" ]; then echo "Usage: make moderator USER=<username>"; exit 2; fi
