@@ -1,5 +1,6 @@
 // The shell: routes (#/path), the signed-in navigation, the badges, the live connection.
-import { get, session } from "./http.js";
+import { getBadges } from "./api.js";
+import { session } from "./http.js";
 import { clear, h } from "./dom.js";
 import { connect, disconnect, onFrame } from "./realtime.js";
 import * as views from "./views.js";
@@ -76,7 +77,7 @@ export function announce(text) {
 export async function refreshBadges() {
   if (!session.get()) return;
   try {
-    const badges = await get("/me/badges");
+    const badges = await getBadges();
     setBadge("badge-notifications", badges.notifications_unread, "unread notifications");
     setBadge("badge-messages", badges.conversations_unread + badges.message_requests, "unread conversations");
   } catch {

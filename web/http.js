@@ -1,5 +1,7 @@
-// The API over fetch: the session's tokens, errors as the API's error body, the upload to S3.
-// Only the public API (docs/api.md): nothing here knows more than a third-party client would.
+// The transport under the generated API module (api.js, one function per operation): the
+// session's tokens, errors as the API's error body, the upload to S3. Only the public API
+// (docs/api.md): nothing here knows more than a third-party client would.
+import * as API from "./api.js";
 import config from "./config.js";
 
 const STORE = "glimpse.session";
@@ -58,6 +60,7 @@ let refreshing = null;
 async function refresh() {
   const current = session.get();
   if (!current || !current.refresh_token) return false;
+  // Not API.refreshTokens: its 401 must not end the session through api() itself.
   refreshing ??= send("POST", "/auth/refresh", {
     body: { refresh_token: current.refresh_token },
     auth: false,
@@ -83,24 +86,15 @@ export async function api(method, path, options = {}) {
   return data;
 }
 
-export const get = (path, query) => api("GET", path, { query });
-export const post = (path, body, headers) => api("POST", path, { body, headers });
-export const put = (path, body) => api("PUT", path, { body });
-export const patch = (path, body) => api("PATCH", path, { body });
-export const del = (path, body) => api("DELETE", path, { body });
-
 export async function logIn(username, password) {
-  const data = await api("POST", "/auth/login", { body: { username, password }, auth: false });
+  const data = await API.logIn({ body: { username, password } });
   if (data.challenge) return data; // two-factor: {challenge: "totp", session}
   session.set({ ...data, username: username.toLowerCase() });
   return data;
 }
 
 export async function answerChallenge(username, challenge, code) {
-  const data = await api("POST", "/auth/login/totp", {
-    body: { session: challenge, code },
-    auth: false,
-  });
+  const data = await API.logInWithTotp({ body: { session: challenge, code } });
   session.set({ ...data, username: username.toLowerCase() });
   return data;
 }
@@ -109,10 +103,7 @@ export async function logOut() {
   const current = session.get();
   session.clear();
   if (current && current.refresh_token) {
-    await api("POST", "/auth/logout", {
-      body: { refresh_token: current.refresh_token },
-      auth: false,
-    }).catch(() => null);
+    await API.logOut({ body: { refresh_token: current.refresh_token } }).catch(() => null);
   }
 }
 
@@ -120,7 +111,7 @@ export async function logOut() {
 // with XHR (fetch has no upload progress), then polling until the media item settles.
 // onProgress gets a share from 0 to 1.
 export async function upload(file, { kind, filter = "none" }, onProgress = () => {}) {
-  const slot = await api("POST", "/media", {
+  const slot = await API.createMedia({
     body: { kind, content_type: file.type, size_bytes: file.size, filter },
     headers: { "Idempotency-Key": crypto.randomUUID() },
   });
@@ -155,7 +146,7 @@ function postForm(form, file, onProgress) {
 export async function settled(mediaId, timeoutMs = 120000) {
   const until = Date.now() + timeoutMs;
   for (let wait = 300; ; wait = Math.min(wait * 1.5, 2000)) {
-    const media = await get(`/media/${mediaId}`);
+    const media = await API.getMedia(mediaId);
     if (media.status !== "pending" || Date.now() > until) return media;
     await new Promise((resolve) => setTimeout(resolve, wait));
   }

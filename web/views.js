@@ -2,7 +2,8 @@
 // that undoes what it set up (a listener, a timer) when another page replaces it.
 import { announce, go, refreshBadges, signedIn } from "./app.js";
 import { ago, append, clear, errorText, h, time } from "./dom.js";
-import { answerChallenge, api, del, get, logIn, logOut, patch, post, put, session, settled, upload } from "./http.js";
+import * as API from "./api.js"; // generated from the OpenAPI document (python -m infra.webapi)
+import { answerChallenge, logIn, logOut, session, settled, upload } from "./http.js";
 import { FEED_SIZES, GRID_SIZES, avatar, mediaElement, previewFilter } from "./media.js";
 import { onFrame } from "./realtime.js";
 
@@ -109,7 +110,7 @@ export async function signup(main) {
     h("button", { type: "submit", class: "primary" }, "Sign up"));
   onSubmit(form, box, async () => {
     const name = username.value.trim();
-    const made = await api("POST", "/auth/signup", { body: { username: name, email: email.value.trim(), password: password.value }, auth: false });
+    const made = await API.signUp({ body: { username: name, email: email.value.trim(), password: password.value } });
     if (!made.confirmed) return confirmAccount(main, name, password.value);
     await logIn(name, password.value);
     signedIn();
@@ -126,7 +127,7 @@ function confirmAccount(main, username, password) {
   const form = h("form", { class: "card" }, h("p", {}, "We emailed you a code."), codeLabel, code, box,
     h("button", { type: "submit", class: "primary" }, "Confirm"));
   onSubmit(form, box, async () => {
-    await api("POST", "/auth/confirm", { body: { username, code: code.value.trim() }, auth: false });
+    await API.confirmSignUp({ body: { username, code: code.value.trim() } });
     await logIn(username, password);
     signedIn();
     go("/");
@@ -141,7 +142,7 @@ function likeButton(item, counter) {
     const liked = button.getAttribute("aria-pressed") === "true";
     button.disabled = true;
     try {
-      const state = await api(liked ? "DELETE" : "POST", `/posts/${item.post_id}/like`);
+      const state = await (liked ? API.unlikePost : API.likePost)(item.post_id);
       button.setAttribute("aria-pressed", String(state.liked_by_me));
       counter.textContent = likes(state.like_count);
     } finally {
@@ -182,14 +183,14 @@ function comment(c) {
 }
 
 export async function postPage(main, postId) {
-  const item = await get(`/posts/${postId}`);
+  const item = await API.getPost(postId);
   const list = h("ol", { class: "comments", "aria-label": "Comments" });
-  const comments = pager(list, (cursor) => get(`/posts/${postId}/comments`, { cursor }), comment);
+  const comments = pager(list, (cursor) => API.listComments(postId, { query: { cursor } }), comment);
   const [label, text] = field("Add a comment", { type: "text", maxLength: 500, required: true });
   const box = alertBox();
   const form = h("form", { class: "row" }, h("div", { style: "flex:1" }, label, text), h("button", { type: "submit", class: "primary" }, "Post"));
   onSubmit(form, box, async () => {
-    const made = await post(`/posts/${postId}/comments`, { text: text.value }, key());
+    const made = await API.addComment(postId, { body: { text: text.value }, headers: key() });
     list.append(comment(made));
     text.value = "";
     announce("Comment posted");
@@ -197,7 +198,7 @@ export async function postPage(main, postId) {
   const owner = item.author.username === me();
   const remove = owner ? h("button", { type: "button", class: "link", onclick: async () => {
     if (!confirm("Delete this post?")) return;
-    await del(`/posts/${postId}`);
+    await API.deletePost(postId);
     go(`/u/${me()}`);
   } }, "Delete post") : null;
   clear(main, h("h1", { class: "visually-hidden" }, `Post by ${item.author.username}`), postCard(item, { full: true }),
@@ -208,9 +209,9 @@ export async function postPage(main, postId) {
 
 // ------------------------------------------------------------------ feed and stories
 export async function feed(main) {
-  const [tray, mine] = await Promise.all([get("/stories/tray"), get(`/users/${me()}/stories`).catch(() => ({ items: [] }))]);
+  const [tray, mine] = await Promise.all([API.getStoryTray(), API.listUserStories(me()).catch(() => ({ items: [] }))]);
   const posts = h("div", { class: "posts" });
-  const pages = pager(posts, (cursor) => get("/feed", { limit: 10, cursor }), (item) => postCard(item));
+  const pages = pager(posts, (cursor) => API.getFeed({ query: { limit: 10, cursor } }), (item) => postCard(item));
   clear(main, h("h1", { class: "visually-hidden" }, "Home"), trayList(tray.items, mine.items), posts, pages.more);
   const first = await pages.first();
   if (!first.items.length && !first.next_cursor) {
@@ -233,7 +234,7 @@ function trayList(entries, mine) {
 const STORY_MS = 5000;
 
 export async function stories(main, username) {
-  const { items } = await get(`/users/${enc(username.toLowerCase())}/stories`);
+  const { items } = await API.listUserStories(username.toLowerCase());
   const ready = items.filter((s) => s.media.status === "ready");
   if (!ready.length) {
     clear(main, h("h1", {}, "No stories"), h("p", {}, `${username} has no stories right now.`), h("a", { href: "#/" }, "Home"));
@@ -249,12 +250,11 @@ export async function stories(main, username) {
   const pause = h("button", { type: "button", "aria-pressed": String(paused) }, paused ? "Play" : "Pause");
   const like = h("button", { type: "button", class: "like", "aria-pressed": "false" }, "Like");
   const box = h("div", { class: "frame" }, h("div", { class: "bars" }, bars),
-    h("div", { class: "head" }, who, h("span", { style: "flex:1" }), pause,
+    h("div", { class: "head" }, who, h("span", { style: "flex:1" }), like, pause,
       h("button", { type: "button", onclick: close }, "Close")),
     content,
     h("button", { type: "button", class: "tap prev", "aria-label": "Previous story", onclick: () => show(index - 1) }),
-    h("button", { type: "button", class: "tap next", "aria-label": "Next story", onclick: () => show(index + 1) }),
-    like);
+    h("button", { type: "button", class: "tap next", "aria-label": "Next story", onclick: () => show(index + 1) }));
   const viewer = h("section", { class: "story-viewer", role: "dialog", "aria-modal": "true", "aria-label": `${username}'s stories` }, box);
   clear(main, h("h1", { class: "visually-hidden" }, `${username}'s stories`), viewer);
 
@@ -295,7 +295,7 @@ export async function stories(main, username) {
     like.setAttribute("aria-pressed", "false");
     like.hidden = story.author.username === me();
     if (story.author.username !== me() && !story.seen_by_me) {
-      post(`/stories/${story.story_id}/view`).then(() => (story.seen_by_me = true)).catch(() => null);
+      API.viewStory(story.story_id).then(() => (story.seen_by_me = true)).catch(() => null);
     }
   }
   pause.addEventListener("click", () => {
@@ -305,7 +305,7 @@ export async function stories(main, username) {
   });
   like.addEventListener("click", async () => {
     const liked = like.getAttribute("aria-pressed") === "true";
-    await api(liked ? "DELETE" : "POST", `/stories/${ready[index].story_id}/like`);
+    await (liked ? API.unlikeStory : API.likeStory)(ready[index].story_id);
     like.setAttribute("aria-pressed", String(!liked));
   });
   const keys = (event) => {
@@ -329,7 +329,7 @@ export async function compose(main, params) {
   let kind = params.get("kind") === "story" ? "story" : "post";
   let filter = "none";
   let previewUrl = null;
-  const { items: filters } = await get("/media/filters");
+  const { items: filters } = await API.listFilters();
   const [fileLabel, file] = field("Photo or video", { type: "file", accept: ACCEPT, required: true });
   const preview = h("div", { "aria-live": "polite" });
   const filterRow = h("div", { class: "filters", role: "group", "aria-label": "Filter" });
@@ -381,12 +381,12 @@ export async function compose(main, params) {
     });
     status.textContent = "Uploaded. Publishing…";
     if (kind === "story") {
-      await post("/stories", { media_id: mediaId, audience: audience.value }, key());
+      await API.createStory({ body: { media_id: mediaId, audience: audience.value }, headers: key() });
       return shared("Your story is shared.", "View your story", `#/stories/${me()}`);
     }
     const body = { media_ids: [mediaId], caption: captionInput.value, location: place.value.trim() || null };
     if (alt.value.trim()) body.alt_texts = { [mediaId]: alt.value.trim() };
-    const made = await post("/posts", body, key());
+    const made = await API.createPost({ body, headers: key() });
     shared("Your post is shared.", "View your post", `#/p/${made.post_id}`);
   });
   function shared(text, link, href) {
@@ -419,9 +419,9 @@ function followButton(user, onChange) {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      if (user.follow_status === "none") user.follow_status = (await post(`/users/${user.username}/follow`)).follow_status;
+      if (user.follow_status === "none") user.follow_status = (await API.followUser(user.username)).follow_status;
       else {
-        await del(`/users/${user.username}/follow`);
+        await API.unfollowUser(user.username);
         user.follow_status = "none";
       }
       announce(user.follow_status === "none" ? `Unfollowed ${user.username}` : `${labels[user.follow_status]} ${user.username}`);
@@ -435,9 +435,9 @@ function followButton(user, onChange) {
 
 export async function profile(main, username) {
   const name = username.toLowerCase();
-  const user = await get(`/users/${enc(name)}`);
+  const user = await API.getUserProfile(name);
   const own = name === me();
-  const [stories] = await Promise.all([get(`/users/${enc(name)}/stories`).catch(() => ({ items: [] }))]);
+  const [stories] = await Promise.all([API.listUserStories(name).catch(() => ({ items: [] }))]);
   const hasStories = stories.items.some((s) => s.media.status === "ready");
   const picture = hasStories
     ? h("button", { type: "button", class: "link", "aria-label": `View ${name}'s story`, onclick: () => go(`/stories/${name}`) }, h("span", { class: "ring unseen" }, avatar(user, 84)))
@@ -445,7 +445,7 @@ export async function profile(main, username) {
   const actions = own
     ? [h("a", { href: "#/settings" }, "Edit profile"), user.is_private ? h("a", { href: "#/requests" }, "Follow requests") : null]
     : [followButton(user, () => profile(main, name)), h("button", { type: "button", onclick: async () => {
-        const conversation = await post("/conversations", { usernames: [name] });
+        const conversation = await API.createConversation({ body: { usernames: [name] } });
         go(`/messages/${conversation.conversation_id}`);
       } }, "Message")];
   const posts = h("div", { class: "grid", "aria-label": "Posts" });
@@ -459,7 +459,7 @@ export async function profile(main, username) {
     user.follows_me ? h("p", { class: "muted" }, "Follows you") : null,
     h("div", { class: "row" }, actions));
   clear(main, header);
-  const pages = pager(posts, (cursor) => get(`/users/${enc(name)}/posts`, { cursor, limit: 12 }), (p) => grid([p]));
+  const pages = pager(posts, (cursor) => API.listUserPosts(name, { query: { cursor, limit: 12 } }), (p) => grid([p]));
   try {
     main.append(posts, pages.more);
     const first = await pages.first();
@@ -474,7 +474,7 @@ export async function profile(main, username) {
 
 export async function people(main, username, which) {
   const list = h("ul", { class: "list" });
-  const pages = pager(list, (cursor) => get(`/users/${enc(username.toLowerCase())}/${which}`, { cursor }), (u) => h("li", {}, userLink(u)));
+  const pages = pager(list, (cursor) => (which === "followers" ? API.listFollowers : API.listFollowing)(username.toLowerCase(), { query: { cursor } }), (u) => h("li", {}, userLink(u)));
   clear(main, h("h1", {}, `${username} · ${which}`), list, pages.more);
   await pages.first();
 }
@@ -484,7 +484,7 @@ export async function requests(main) {
   const row = (u) => {
     const item = h("li", {}, userLink(u), h("span", { style: "flex:1" }));
     const act = (what) => h("button", { type: "button", class: what === "approve" ? "primary" : "", onclick: async () => {
-      await post(`/me/follow-requests/${u.username}/${what}`);
+      await (what === "approve" ? API.approveFollowRequest : API.denyFollowRequest)(u.username);
       item.remove();
       announce(`${what === "approve" ? "Approved" : "Denied"} ${u.username}`);
       refreshBadges();
@@ -492,7 +492,7 @@ export async function requests(main) {
     item.append(act("approve"), act("deny"));
     return item;
   };
-  const pages = pager(list, (cursor) => get("/me/follow-requests", { cursor }), row);
+  const pages = pager(list, (cursor) => API.listFollowRequests({ query: { cursor } }), row);
   clear(main, h("h1", {}, "Follow requests"), list, pages.more);
   const first = await pages.first();
   if (!first.items.length && !first.next_cursor) list.append(h("li", { class: "muted" }, "No requests."));
@@ -509,10 +509,10 @@ function notificationRow(n) {
 
 export async function notifications(main) {
   const list = h("ul", { class: "list", "aria-label": "Notifications" });
-  const pages = pager(list, (cursor) => get("/notifications", { cursor }), notificationRow);
+  const pages = pager(list, (cursor) => API.listNotifications({ query: { cursor } }), notificationRow);
   clear(main, h("h1", {}, "Activity"), list, pages.more);
   const first = await pages.first();
-  if (first.items.length) await post("/notifications/read", { up_to: first.items[0].notification_id });
+  if (first.items.length) await API.markNotificationsRead({ body: { up_to: first.items[0].notification_id } });
   else list.append(h("li", { class: "muted empty" }, "Nothing yet."));
   refreshBadges();
   return onFrame((frame) => {
@@ -540,10 +540,10 @@ export async function conversations(main) {
   const form = h("form", { class: "card" }, toLabel, to, box, h("button", { type: "submit", class: "primary" }, "Start conversation"));
   onSubmit(form, box, async () => {
     const usernames = to.value.split(",").map((u) => u.trim().replace(/^@/, "").toLowerCase()).filter(Boolean);
-    const made = await post("/conversations", { usernames });
+    const made = await API.createConversation({ body: { usernames } });
     go(`/messages/${made.conversation_id}`);
   });
-  const pages = pager(list, (cursor) => get("/conversations", { cursor }), row);
+  const pages = pager(list, (cursor) => API.listConversations({ query: { cursor } }), row);
   clear(main, h("h1", {}, "Messages"), form, list, pages.more);
   await pages.first();
   return onFrame((frame) => {
@@ -559,7 +559,7 @@ function bubble(m) {
 }
 
 export async function conversation(main, conversationId) {
-  const [info, page] = await Promise.all([get(`/conversations/${conversationId}`), get(`/conversations/${conversationId}/messages`, { limit: 50 })]);
+  const [info, page] = await Promise.all([API.getConversation(conversationId), API.listMessages(conversationId, { query: { limit: 50 } })]);
   const list = h("ol", { class: "messages", "aria-label": "Messages", "aria-live": "polite" }, page.items.slice().reverse().map(bubble));
   const [label, text] = field("Message", { type: "text", maxLength: 1000, required: true, autocomplete: "off" });
   const box = alertBox();
@@ -567,20 +567,20 @@ export async function conversation(main, conversationId) {
     if (m.conversation_id !== conversationId || document.getElementById(`m-${m.message_id}`)) return;
     list.append(bubble(m));
     list.lastElementChild.scrollIntoView({ block: "nearest" });
-    post(`/conversations/${conversationId}/read`, { up_to: m.message_id }).then(refreshBadges).catch(() => null);
+    API.markConversationRead(conversationId, { body: { up_to: m.message_id } }).then(refreshBadges).catch(() => null);
   };
   const form = h("form", { class: "row" }, h("div", { style: "flex:1" }, label, text), h("button", { type: "submit", class: "primary" }, "Send"));
   onSubmit(form, box, async () => {
-    const sent = await post(`/conversations/${conversationId}/messages`, { text: text.value, client_message_id: crypto.randomUUID() });
+    const sent = await API.sendMessage(conversationId, { body: { text: text.value, client_message_id: crypto.randomUUID() } });
     text.value = "";
     add(sent);
   });
   const accept = info.is_request ? h("button", { type: "button", onclick: async (event) => {
-    await post(`/conversations/${conversationId}/accept`);
+    await API.acceptConversation(conversationId);
     event.target.remove();
   } }, "Accept message request") : null;
   clear(main, h("h1", {}, who(info)), accept, h("section", { class: "card" }, list, form, box));
-  if (page.items.length) post(`/conversations/${conversationId}/read`, { up_to: page.items[0].message_id }).then(refreshBadges).catch(() => null);
+  if (page.items.length) API.markConversationRead(conversationId, { body: { up_to: page.items[0].message_id } }).then(refreshBadges).catch(() => null);
   text.focus();
   return onFrame((frame) => {
     if (frame.type === "message") add(frame.message);
@@ -591,7 +591,7 @@ export async function conversation(main, conversationId) {
 // ------------------------------------------------------------------ explore and search
 export async function explore(main) {
   const posts = h("div", { class: "grid", "aria-label": "Explore posts" });
-  const pages = pager(posts, (cursor) => get("/explore", { cursor, limit: 18 }), (p) => grid([p]));
+  const pages = pager(posts, (cursor) => API.getExplore({ query: { cursor, limit: 18 } }), (p) => grid([p]));
   clear(main, h("h1", {}, "Explore"), h("p", { class: "pad" }, h("a", { href: "#/search" }, "Search accounts, hashtags and posts")), posts, pages.more);
   await pages.first();
 }
@@ -613,7 +613,7 @@ export async function search(main, params) {
   const render = kind === "users" ? (u) => h("li", {}, userLink(u, 40), h("span", { class: "muted" }, u.display_name))
     : kind === "hashtags" ? (t) => h("li", {}, h("a", { href: `#/tags/${enc(t.tag)}` }, `#${t.tag}`), h("span", { class: "muted" }, `${t.post_count} posts`))
     : (p) => grid([p]);
-  const pages = pager(container, (cursor) => get("/search", { q: params.get("q"), type: kind, cursor }), render);
+  const pages = pager(container, (cursor) => API.search({ query: { q: params.get("q"), type: kind, cursor } }), render);
   clear(results, container, pages.more);
   const first = await pages.first();
   if (!first.items.length && !first.next_cursor) results.append(h("p", { class: "muted" }, "No results."));
@@ -621,14 +621,14 @@ export async function search(main, params) {
 
 export async function hashtag(main, tag) {
   const posts = h("div", { class: "grid" });
-  const pages = pager(posts, (cursor) => get(`/hashtags/${enc(tag)}/posts`, { cursor, limit: 18 }), (p) => grid([p]));
+  const pages = pager(posts, (cursor) => API.listHashtagPosts(tag, { query: { cursor, limit: 18 } }), (p) => grid([p]));
   clear(main, h("h1", {}, `#${tag}`), posts, pages.more);
   await pages.first();
 }
 
 // ------------------------------------------------------------------ settings
 export async function settings(main) {
-  const [profileNow, notify, friends] = await Promise.all([get("/me"), get("/me/notification-settings"), allPages("/me/close-friends")]);
+  const [profileNow, notify, friends] = await Promise.all([API.getMe(), API.getNotificationSettings(), allPages(API.listCloseFriends)]);
   clear(main, h("h1", {}, "Settings"), profileForm(profileNow), avatarForm(), closeFriendsForm(friends), notificationForm(notify), twoFactorForm(),
     h("section", { class: "card" }, h("h2", {}, "Account"), h("p", {}, h("a", { href: "#/requests" }, "Follow requests")),
       h("button", { type: "button", onclick: async () => {
@@ -637,11 +637,11 @@ export async function settings(main) {
       } }, "Log out")));
 }
 
-async function allPages(path) {
+async function allPages(list) {
   const items = [];
   let cursor;
   do {
-    const page = await get(path, { cursor, limit: 100 });
+    const page = await list({ query: { cursor, limit: 100 } });
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor);
@@ -664,7 +664,7 @@ function profileForm(user) {
     h("label", { class: "check", for: "private-account" }, privateBox, "Private account (new followers need your approval)"),
     status, box, h("button", { type: "submit", class: "primary" }, "Save profile"));
   return onSubmit(form, box, async () => {
-    await patch("/me", { display_name: display.value, bio: bio.value, is_private: privateBox.checked });
+    await API.updateMe({ body: { display_name: display.value, bio: bio.value, is_private: privateBox.checked } });
     saved(status);
   });
 }
@@ -681,7 +681,7 @@ function avatarForm() {
     status.textContent = "Processing…";
     const media = await settled(mediaId);
     if (media.status !== "ready") throw new Error(`The picture was not accepted (${media.reason || "still processing"}).`);
-    await patch("/me", { avatar_media_id: mediaId });
+    await API.updateMe({ body: { avatar_media_id: mediaId } });
     saved(status, "Profile picture updated.");
   });
 }
@@ -693,7 +693,7 @@ function closeFriendsForm(initial) {
   const status = h("p", { role: "status" });
   const box = alertBox();
   async function store(next) {
-    await put("/me/close-friends", { usernames: next });
+    await API.setCloseFriends({ body: { usernames: next } });
     names = next;
     draw();
     saved(status, "Close friends updated.");
@@ -723,7 +723,7 @@ function notificationForm(current) {
     h("fieldset", {}, h("legend", {}, "Notify me of"), Object.entries(labels).map(([k, text]) => h("label", { class: "check", for: `n-${k}` }, boxes[k], text))),
     status, box, h("button", { type: "submit" }, "Save notification settings"));
   return onSubmit(form, box, async () => {
-    await put("/me/notification-settings", Object.fromEntries(Object.entries(boxes).map(([k, b]) => [k, b.checked])));
+    await API.updateNotificationSettings({ body: Object.fromEntries(Object.entries(boxes).map(([k, b]) => [k, b.checked])) });
     saved(status);
   });
 }
@@ -739,7 +739,7 @@ function twoFactorForm() {
   const secret = h("p", { class: "muted" });
   start.addEventListener("click", async () => {
     try {
-      const enrolment = await post("/me/totp");
+      const enrolment = await API.enrolTotp();
       secret.textContent = `Add this key to your authenticator app: ${enrolment.secret}`;
       verify.hidden = false;
       code.focus();
@@ -747,8 +747,8 @@ function twoFactorForm() {
       failed(box, error);
     }
   });
-  verify.addEventListener("click", () => post("/me/totp/verify", { code: code.value.trim() }).then(() => saved(status, "Two-factor authentication is on."), (e) => failed(box, e)));
-  off.addEventListener("click", () => del("/me/totp", { code: code.value.trim() }).then(() => saved(status, "Two-factor authentication is off."), (e) => failed(box, e)));
+  verify.addEventListener("click", () => API.verifyTotp({ body: { code: code.value.trim() } }).then(() => saved(status, "Two-factor authentication is on."), (e) => failed(box, e)));
+  off.addEventListener("click", () => API.disableTotp({ body: { code: code.value.trim() } }).then(() => saved(status, "Two-factor authentication is off."), (e) => failed(box, e)));
   section.append(h("p", {}, "With it on, logging in asks for a code from an app as well as your password."), start, secret, label, code, verify, off, status, box);
   return section;
 }

@@ -291,3 +291,41 @@ def transferred(request: Any) -> int:
     """A finished request's response bytes on the wire: headers and body."""
     sizes = request.sizes()
     return int(sizes["responseHeadersSize"]) + int(sizes["responseBodySize"])
+
+
+PAGES = {
+    "#/": "Home",
+    "#/explore": "Explore",
+    "#/search?q=ann&type=users": "Search",
+    "#/tags/harbour": "#harbour",
+    "#/new": "New post or story",
+    "#/notifications": "Activity",
+    "#/messages": "Messages",
+    "#/requests": "Follow requests",
+    "#/settings": "Settings",
+}
+# Controls without a name a screen reader could say: none on any page.
+UNNAMED = """() => [...document.querySelectorAll('button, a[href], input, select, textarea')]
+  .filter(el => !el.closest('[hidden]'))
+  .filter(el => el.matches('input, select, textarea')
+    ? !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+    : !(el.textContent.trim() || el.getAttribute('aria-label')))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_every_page_opens_with_a_heading_and_every_control_named(
+    cloud: LocalCloud, chromium_browser: Browser
+) -> None:
+    page = person(chromium_browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    name = sign_up(page, cloud, "cat")
+    for route, heading in {**PAGES, f"#/u/{name}": name, f"#/u/{name}/followers": None}.items():
+        page.goto(f"{cloud.web_url}/{route}")
+        expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
+        if heading:
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_attached()
+        expect(page.get_by_text("Something went wrong")).to_have_count(0)
+        assert page.evaluate(UNNAMED) == [], route
+    assert errors == []
+    page.context.close()
