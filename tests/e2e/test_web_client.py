@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from infra import browser as chromium
+from infra.demo import photos
 from infra.local.cloud import LocalCloud
 from tests import images
 from tests.e2e.conftest import PASSWORD, new_username, sign_up_and_log_in, upload_image
@@ -148,11 +149,12 @@ def test_two_people_post_like_comment_share_a_story_and_message(
 
     # Alice uploads a photo: the filters are previewed, the progress bar moves, the post is made.
     alice.goto(f"{cloud.web_url}/#/new")
-    upload(alice, tmp_path, "harbour.jpg", images.jpeg(1600, 1200))
+    coffee, _ = photos.picture(2, "portrait")  # a real photograph (scikit-image's, CC0)
+    upload(alice, tmp_path, "coffee.jpg", photos.jpeg(coffee))
     alice.get_by_role("button", name="vivid").click()
     expect(alice.get_by_role("button", name="vivid")).to_have_attribute("aria-pressed", "true")
-    alice.get_by_label("Caption").fill("Harbour at dusk #harbour")
-    alice.get_by_label("Alt text", exact=False).fill("Boats in a harbour at dusk")
+    alice.get_by_label("Caption").fill("Morning coffee #coffee")
+    alice.get_by_label("Alt text", exact=False).fill("A cup of coffee on a saucer")
     throttle_uploads(alice, 150_000)
     alice.get_by_role("button", name="Share").click()
     progress = alice.get_by_role("progressbar", name="Upload progress")
@@ -170,7 +172,7 @@ def test_two_people_post_like_comment_share_a_story_and_message(
     post = bob.get_by_role("article", name=f"Post by {alice_name}")
     photo = post.locator("img.media")  # once the thumbnailer made the renditions
     reload_until(bob, f"{cloud.web_url}/#/", photo)
-    expect(photo).to_have_attribute("alt", "Boats in a harbour at dusk")
+    expect(photo).to_have_attribute("alt", "A cup of coffee on a saucer")
     bob.wait_for_function("img => img.complete && img.currentSrc", arg=photo.element_handle())
     renditions = latest_post(cloud, alice, alice_name)["media"][0]["renditions"]
     assert photo.evaluate("img => img.currentSrc") == renditions["640"]
@@ -179,9 +181,9 @@ def test_two_people_post_like_comment_share_a_story_and_message(
     expect(post.get_by_text("1 like")).to_be_visible()
     screenshot(bob, "feed")
     post.get_by_role("link", name="Comment").click()
-    bob.get_by_label("Add a comment").fill("Lovely light!")
+    bob.get_by_label("Add a comment").fill("Looks perfect!")
     bob.get_by_role("button", name="Post", exact=True).click()
-    expect(bob.get_by_role("list", name="Comments").get_by_text("Lovely light!")).to_be_visible()
+    expect(bob.get_by_role("list", name="Comments").get_by_text("Looks perfect!")).to_be_visible()
 
     # Alice's activity shows the like and the comment.
     alice.goto(f"{cloud.web_url}/#/notifications")
@@ -193,7 +195,8 @@ def test_two_people_post_like_comment_share_a_story_and_message(
 
     # Alice shares a close-friends story; Bob views it from his tray.
     alice.goto(f"{cloud.web_url}/#/new?kind=story")
-    upload(alice, tmp_path, "story.jpg", images.jpeg(720, 1280))
+    cat, _ = photos.picture(1, "story")
+    upload(alice, tmp_path, "cat.jpg", photos.jpeg(cat))
     alice.get_by_label("Audience").select_option("close_friends")
     alice.get_by_role("button", name="Share").click()
     expect(alice.get_by_role("link", name="View your story")).to_be_visible()
@@ -227,13 +230,13 @@ def test_two_people_post_like_comment_share_a_story_and_message(
     conversation = bob.get_by_role("link", name=alice_name, exact=True)
     reload_until(bob, f"{cloud.web_url}/#/messages", conversation)
     conversation.click()
-    bob.get_by_label("Message", exact=True).fill("Hi! Lovely harbour.")
+    bob.get_by_label("Message", exact=True).fill("Hi! Is that the café on the corner?")
     bob.get_by_role("button", name="Send").click()
-    received = alice.get_by_role("list", name="Messages").get_by_text("Hi! Lovely harbour.")
+    received = alice.get_by_role("list", name="Messages").get_by_text("Is that the café")
     expect(received).to_be_visible()
-    alice.get_by_label("Message", exact=True).fill("Thanks! Come sailing on Sunday?")
+    alice.get_by_label("Message", exact=True).fill("It is! Meet there on Sunday?")
     alice.get_by_role("button", name="Send").click()
-    expect(bob.get_by_text("Thanks! Come sailing on Sunday?")).to_be_visible()
+    expect(bob.get_by_text("It is! Meet there on Sunday?")).to_be_visible()
     screenshot(alice, "conversation")
 
 
@@ -297,7 +300,7 @@ PAGES = {
     "#/": "Home",
     "#/explore": "Explore",
     "#/search?q=ann&type=users": "Search",
-    "#/tags/harbour": "#harbour",
+    "#/tags/coffee": "#coffee",
     "#/new": "New post or story",
     "#/notifications": "Activity",
     "#/messages": "Messages",
