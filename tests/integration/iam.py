@@ -6,6 +6,13 @@ template.yaml does not allow would pass every test and fail on its first request
 integration suite records, per function (by its handler module), each call's IAM action and
 resource ARN through botocore, and fails when that function's policy has no statement that
 allows it. Calls Cognito answers without IAM (SignUp, InitiateAuth, ...) are not checked.
+
+Besides botocore's API calls it records what acts later with the function's permissions:
+a presigned POST or URL (the action and key it was signed for: S3 checks the signer's policy
+when the form or link is used), and each OpenSearch HTTP request (`es:ESHttp<Method>` on the
+domain's path, which the domain's access policy must also allow for the function's role).
+Calls made in threads a handler starts (s3transfer's workers under `upload_file`) are the
+handler's: each submitted task and each started thread runs in a copy of its starter's context.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import contextvars
 import fnmatch
 import functools
 import importlib
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +31,10 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 import botocore.client
+import botocore.signers
+from opensearchpy.connection import Urllib3HttpConnection
 
+from glimpse.adapters import aws
 from glimpse.adapters.secrets import cursor_key
 from glimpse.config import FIELDS, Settings
 from infra.local.provision import Provisioner
@@ -56,6 +68,14 @@ S3_ACTIONS = {
     "CompleteMultipartUpload": "PutObject",
 }
 
+# The unwrapped originals (an inner recorder, a test's own, calls these: what it sees is its own).
+_MAKE_API_CALL = botocore.client.BaseClient._make_api_call
+_SIGN_URL = botocore.signers.generate_presigned_url
+_SIGN_POST = botocore.signers.generate_presigned_post
+_SUBMIT = ThreadPoolExecutor.submit
+_START = threading.Thread.start
+_SEND = Urllib3HttpConnection.perform_request
+
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("function", default=None)
 
 
@@ -64,6 +84,16 @@ def unattributed() -> Iterator[None]:
     """The calls made inside are no function's: a test standing in, in the middle of a
     handler, for something else (a consumer, another writer) that has its own policy."""
     token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def attributed(function: str) -> Iterator[None]:
+    """The calls made inside are `function`'s (a test calling an adapter directly)."""
+    token = _current.set(function)
     try:
         yield
     finally:
@@ -104,10 +134,24 @@ class Recorder:
             ]
             for lid in specs
         }
+        domains = template.of_type("AWS::OpenSearchService::Domain")
+        self.domain = ""  # the search domain's ARN; its access policy, per function
+        self.domain_policies: dict[str, list[dict[str, Any]]] = {}
+        for properties in (d.get("Properties", {}) for d in domains.values()):
+            name = resolver.resolve(properties["DomainName"])
+            self.domain = f"arn:aws:es:us-east-1:123456789012:domain/{name}"
+            for statement in properties.get("AccessPolicies", {}).get("Statement", []):
+                principal = statement.get("Principal", {}).get("AWS", {})
+                role = (
+                    (principal.get("Fn::GetAtt") or [""])[0] if isinstance(principal, dict) else ""
+                )
+                function = str(role).removesuffix("Role")
+                rest = {k: v for k, v in statement.items() if k != "Principal"}
+                self.domain_policies.setdefault(function, []).append(resolver.resolve(rest))
 
     @contextmanager
     def installed(self) -> Iterator[Recorder]:
-        original = botocore.client.BaseClient._make_api_call
+        original = _MAKE_API_CALL
         recorder = self
 
         def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
@@ -129,10 +173,55 @@ class Recorder:
                 recorder.settings_read.add((function, name))
             return read_attribute(settings, name)
 
+        def note(client: Any, operation: str, params: dict[str, Any]) -> None:
+            function = _current.get()
+            if function is not None:
+                service = client.meta.service_model.service_name
+                for action, resource, *key in recorder.targets(service, operation, params):
+                    recorder.calls.add(Call(function, action, resource, *key))
+
+        sign_url, sign_post = _SIGN_URL, _SIGN_POST
+
+        def presigned_url(client: Any, ClientMethod: str, Params: Any = None, **kw: Any) -> Any:  # noqa: N803
+            note(client, client.meta.method_to_api_mapping[ClientMethod], dict(Params or {}))
+            return sign_url(client, ClientMethod, Params, **kw)
+
+        def presigned_post(client: Any, Bucket: str, Key: str, **kw: Any) -> Any:  # noqa: N803
+            note(client, "PutObject", {"Bucket": Bucket, "Key": Key})  # the form's one action
+            return sign_post(client, Bucket, Key, **kw)
+
+        send = _SEND
+
+        def search_request(connection: Any, method: str, url: str, *args: Any, **kw: Any) -> Any:
+            function = _current.get()
+            if function is not None:
+                path = urlsplit(url).path.strip("/")
+                action = f"es:ESHttp{method.capitalize()}"
+                recorder.calls.add(Call(function, action, f"{recorder.domain}/{path}"))
+            return send(connection, method, url, *args, **kw)
+
+        submit, start = _SUBMIT, _START
+
+        def submit_in_context(executor: Any, fn: Any, /, *args: Any, **kw: Any) -> Any:
+            return submit(executor, contextvars.copy_context().run, fn, *args, **kw)
+
+        def start_in_context(thread: threading.Thread) -> None:
+            context, run = contextvars.copy_context(), thread.run
+            thread.run = lambda: context.run(run)  # type: ignore[method-assign]
+            start(thread)
+
         with (
             mock.patch.object(botocore.client.BaseClient, "_make_api_call", record),
             mock.patch.object(Settings, "__getattribute__", read),
+            mock.patch.object(botocore.signers, "generate_presigned_url", presigned_url),
+            mock.patch.object(botocore.signers, "generate_presigned_post", presigned_post),
+            mock.patch.object(Urllib3HttpConnection, "perform_request", search_request),
+            mock.patch.object(ThreadPoolExecutor, "submit", submit_in_context),
+            mock.patch.object(threading.Thread, "start", start_in_context),
         ):
+            # Clients made from here on carry the signing hooks (botocore copies them onto
+            # each client class as it makes it).
+            aws.s3.cache_clear()
             wrapped = [self._wrap(spec) for spec in self.specs.values()]
             try:
                 yield self
@@ -234,24 +323,32 @@ class Recorder:
 
     # ------------------------------------------------------------------ the check
     def allows(self, call: Call) -> bool:
-        for statement in self.policies.get(call.function, []):
-            if statement.get("Effect") != "Allow":
-                continue
-            actions = _as_list(statement.get("Action"))
-            resources = _as_list(statement.get("Resource"))
-            if (
-                any(fnmatch.fnmatchcase(call.action, a) for a in actions)
-                and any(fnmatch.fnmatchcase(call.resource, str(r)) for r in resources)
-                and _condition_holds(statement.get("Condition"), call)
-            ):
-                return True
-        return False
+        if call.action.startswith("es:") and not _allowed(
+            self.domain_policies.get(call.function, []), call
+        ):
+            return False  # the domain's access policy must name the role too
+        return _allowed(self.policies.get(call.function, []), call)
 
     def refused(self) -> list[Call]:
         return sorted(
             (c for c in self.calls if not self.allows(c)),
             key=lambda c: (c.function, c.action, c.resource),
         )
+
+
+def _allowed(statements: list[dict[str, Any]], call: Call) -> bool:
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = _as_list(statement.get("Action"))
+        resources = _as_list(statement.get("Resource"))
+        if (
+            any(fnmatch.fnmatchcase(call.action, a) for a in actions)
+            and any(fnmatch.fnmatchcase(call.resource, str(r)) for r in resources)
+            and _condition_holds(statement.get("Condition"), call)
+        ):
+            return True
+    return False
 
 
 def _condition_holds(condition: dict[str, Any] | None, call: Call) -> bool:
