@@ -106,3 +106,22 @@ def test_before_the_snapshot_a_handler_loads_what_it_defers(
         timeout=120,
     )  # fmt: skip
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], deferred]
+
+
+def test_snapstart_is_never_on_a_function_with_more_than_512_mb_of_ephemeral_storage() -> None:
+    """Lambda refuses SnapStart with more than 512 MB of ephemeral storage (the stack would not
+    deploy): evaluated with EnableSnapStart=true, every such function has it off, the others on."""
+    from infra.local.template import Resolver, Template
+
+    template = Template.load(ROOT / "template.yaml", {"EnableSnapStart": "true"})
+    resolver = Resolver(template)
+    on, off = set(), set()
+    for function in template.of_type("AWS::Serverless::Function"):
+        properties = template.function_properties(function)
+        storage = int(resolver.resolve((properties.get("EphemeralStorage") or {}).get("Size", 512)))
+        applies = resolver.resolve((properties.get("SnapStart") or {}).get("ApplyOn", "None"))
+        (on if applies == "PublishedVersions" else off).add(function)
+        if storage > 512:
+            assert applies == "None", f"{function}: SnapStart with {storage} MB of /tmp"
+    assert "TranscoderFunction" in off
+    assert {"PostsFunction", "FeedFunction", "ThumbnailerFunction"} <= on
