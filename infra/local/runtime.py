@@ -34,6 +34,7 @@ class FunctionSpec:
     memory: int
     environment: dict[str, str]
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recursive_loop: str = "Terminate"  # Lambda's default: stopped at 16 hops (delivery.loops)
 
     @property
     def arn(self) -> str:
@@ -59,6 +60,7 @@ def function_specs(template: Template, resolver: Resolver) -> dict[str, Function
             memory=int(resolver.resolve(props.get("MemorySize", 128))),
             environment={k: str(v) for k, v in variables.items()},
             events=dict(props.get("Events") or {}),
+            recursive_loop=str(resolver.resolve(props.get("RecursiveLoop", "Terminate"))),
         )
     return specs
 

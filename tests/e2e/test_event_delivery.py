@@ -258,3 +258,31 @@ def test_stream_filter_criteria_skip_what_no_filter_matches(fixture_cloud: Local
     # records come in order: anything c let through wrongly would have come before d
     found = until(delivered, lambda pairs: ("INSERT", "d") in pairs, what="d's INSERT")
     assert found == [("INSERT", "b"), ("INSERT", "c"), ("INSERT", "d")]
+
+
+def _pages(chain: str) -> list[int]:
+    return sorted(e["page"] for e in recorded() if e.get("looped") == chain)
+
+
+def test_lambda_stops_a_chain_through_one_queue_at_16_unless_allowed(
+    fixture_cloud: LocalCloud,
+) -> None:
+    """As Lambda's recursive-loop detection: 20 pages, each sent by the one before to the
+    queue it came from. `Looper` (RecursiveLoop: Allow, its hop counted in each page by
+    glimpse.jobs) gets all 20; `Terminated` (Lambda's default) runs 16, and the 17th message
+    goes to its queue's DLQ."""
+    sqs = fixture_cloud.provisioner.client("sqs")
+    allowed, terminated = f"a{uuid.uuid4().hex[:8]}", f"t{uuid.uuid4().hex[:8]}"
+    for queue, chain in (("LoopQueue", allowed), ("TerminatedQueue", terminated)):
+        body = {"type": "count", "event_id": chain, "to": 20}
+        sqs.send_message(QueueUrl=fixture_cloud.ref(queue), MessageBody=json.dumps(body))
+    until(lambda: len(_pages(allowed)) == 20 or None, what="20 pages of the allowed chain")
+    assert _pages(allowed) == list(range(20))
+    hops = sorted(e["hop"] for e in recorded() if e.get("looped") == allowed)
+    assert hops == list(range(20))  # the guard's count, carried by each continuation
+    dead = until(lambda: queue_bodies(fixture_cloud, "TerminatedDlq"), what="the 17th page")
+    assert [json.loads(b)["after"] for b in dead] == ["16"]
+    assert _pages(terminated) == list(range(16))
+    stopped = fixture_cloud.delivery.loops_stopped
+    assert len([s for s in stopped if s.startswith("Terminated:")]) == 1
+    assert not [s for s in stopped if s.startswith("Looper:")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -313,3 +314,50 @@ def test_pages_merge_fanned_out_and_celebrity_posts_in_order(
         if not cursor:
             break
     assert seen == ids[::-1]
+
+
+def test_a_fan_out_chain_ends_at_its_hop_budget_and_says_so(
+    stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fan-out continues through its own queue with RecursiveLoop: Allow; its guard is
+    the hop count each continuation carries: at HOP_BUDGET pages the chain ends, with an
+    error log and the ContinuationsStopped metric (which alarms)."""
+    from functions.fanout import app as fanout_app
+
+    monkeypatch.setattr(jobs, "PAGE", 2)
+    monkeypatch.setattr(jobs, "HOP_BUDGET", 3)
+    readers = [make_user() for _ in range(8)]
+    for reader in readers:
+        follow(reader, alice)
+    run_feed_jobs(stack)
+    counted: list[tuple[str, float]] = []
+    add_metric = fanout_app.plumbing.metrics.add_metric
+
+    def count(name: str, unit: Any, value: float) -> None:
+        counted.append((name, value))
+        add_metric(name=name, unit=unit, value=value)
+
+    monkeypatch.setattr(fanout_app.plumbing.metrics, "add_metric", count)
+    post_id = post(alice)
+    run_feed_jobs(stack)
+    reached = [reader for reader in readers if post_id in feed_ids(reader)]
+    assert len(reached) == 6  # three pages of two; the fourth was never sent
+    assert counted.count(("ContinuationsStopped", 1)) == 1
+
+
+def test_a_continuation_counts_its_hops_outside_its_idempotency_key() -> None:
+    first = fanout.PostSpread(event_id="e", post_id="p", author_id="a", action="add")
+    queued: list[dict[str, Any]] = []
+    stats = jobs.Stats()
+    jobs.resume(first, "FOLLOWER#x", queued.extend, stats)
+    assert "hop" not in first.message()  # the first page carries none
+    assert queued == [{**first.message(), "after": "FOLLOWER#x", "hop": 1}]
+    jobs.resume(fanout.PostSpread.of(queued[0]), "FOLLOWER#y", queued.extend, stats)
+    assert queued[1]["hop"] == 2
+    assert (stats.continued, stats.stopped) == (True, False)
+    last = fanout.PostSpread.of({**queued[1], "hop": jobs.HOP_BUDGET - 1})
+    jobs.resume(last, "FOLLOWER#z", queued.extend, stats)
+    assert len(queued) == 2  # not sent: the note says what would have been
+    assert stats.stopped
+    unsent = {**first.message(), "after": "FOLLOWER#z"}
+    assert stats.notes[-1].endswith(json.dumps(unsent, separators=(",", ":")))

@@ -194,3 +194,54 @@ def test_no_app_client_signs_in_around_the_two_factor_check() -> None:
         assert set(props["ExplicitAuthFlows"]) <= allowed, logical_id
         assert not props.get("AllowedOAuthFlows"), logical_id
     assert not TEMPLATE.of_type("AWS::Cognito::UserPoolDomain")
+
+
+def _self_continuing() -> dict[str, str]:
+    """Functions that send to a queue they consume (a URL in their environment): each with
+    that queue. Lambda stops such a chain at its 16th invocation unless RecursiveLoop allows."""
+    found = {}
+    for function in TEMPLATE.of_type("AWS::Serverless::Function"):
+        props = TEMPLATE.function_properties(function)
+        consumed = {
+            event["Properties"]["Queue"]["Fn::GetAtt"][0]
+            for event in (props.get("Events") or {}).values()
+            if event.get("Type") == "SQS"
+        }
+        variables = ((props.get("Environment") or {}).get("Variables") or {}).values()
+        sent = {v["Ref"] for v in variables if isinstance(v, dict) and "Ref" in v}
+        for queue in consumed & sent:
+            found[function] = queue
+    return found
+
+
+def test_every_self_continuing_function_has_a_loop_setting_and_a_hop_guard() -> None:
+    """`Allow` only with the continuations' hop guard (glimpse.jobs.HOP_BUDGET, through
+    glimpse.consumers.job_queue) and the alarm on its metric; `Terminate` (Lambda stops the
+    chain at 16) only where a chain is a few hops long by design (the notifier's held push)."""
+    import importlib
+    import inspect
+
+    found = _self_continuing()
+    assert set(found) == {"FanoutFunction", "EraserFunction", "NotifierFunction"}
+    alarm = TEMPLATE.resources["ContinuationsStoppedAlarm"]["Properties"]
+    watched = {
+        dimension["Value"]
+        for query in alarm["Metrics"]
+        if query.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "ContinuationsStopped"
+        for dimension in query["MetricStat"]["Metric"]["Dimensions"]
+        if dimension["Name"] == "service"
+    }
+    settings = {}
+    for function in found:
+        settings[function] = TEMPLATE.function_properties(function).get("RecursiveLoop")
+        assert settings[function] in {"Allow", "Terminate"}, f"{function}: no RecursiveLoop"
+        if settings[function] != "Allow":
+            continue
+        module = importlib.import_module(TEMPLATE.handler(function)[0])
+        assert "job_queue.handler(" in inspect.getsource(module), f"{function}: no hop guard"
+        assert module.plumbing.service in watched, f"{function}: its guard does not alarm"
+    assert settings == {
+        "FanoutFunction": "Allow",
+        "EraserFunction": "Allow",
+        "NotifierFunction": "Terminate",
+    }

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from infra.local import activity
+from infra.local.delivery import loops
 from infra.local.delivery.base import ChaosMonkey, DeliveryOptions, Worker, log
 from infra.local.delivery.schedules import ScheduledSource, fire
 from infra.local.delivery.sources import SOURCES, not_emulated
@@ -54,6 +55,8 @@ class Delivery:
         self.unsupported: list[str] = []
         self.not_emulated: list[str] = []
         self._stop = threading.Event()
+        self.loops_stopped: list[str] = []  # "<function>: <message id>", in order
+        loops.install()  # before any handler makes its clients (each copies the hooks)
 
     def client(self, service: str) -> Any:
         return self.provisioner.client(service)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from infra.local import activity
+from infra.local.delivery import loops
 from infra.local.delivery.base import ASYNC_ATTEMPTS, Worker, arn_name, enabled, log
 from infra.local.delivery.filters import FilterCriteria
 from infra.local.delivery.shapes import s3_event, sns_event, sqs_event, sqs_record
@@ -95,12 +96,16 @@ class SqsPoller:
         wanted = [self.filters.passes_sqs(r) for _m, r in pairs]
         self._delete([m for (m, _r), keep in zip(pairs, wanted, strict=True) if not keep])
         messages = [m for (m, _r), keep in zip(pairs, wanted, strict=True) if keep]
+        messages, lineage = self._loop_check(messages)
+        kept = {m["MessageId"] for m in messages}
         records = [r for (_m, r), keep in zip(pairs, wanted, strict=True) if keep]
+        records = [r for r in records if r["messageId"] in kept]
         batch = self.delivery.chaos.shuffle(records + replays)
         event = self.to_event(batch)
-        ok, result = (
-            (True, None) if not event["Records"] else self.delivery.invoke(self.spec, event)
-        )
+        with loops.chain(lineage):
+            ok, result = (
+                (True, None) if not event["Records"] else self.delivery.invoke(self.spec, event)
+            )
         failed: set[str] = set()
         if not ok:
             failed = {r["messageId"] for r in records}
@@ -130,6 +135,41 @@ class SqsPoller:
         self.replays = self.delivery.chaos.replay(
             [r for r in records if r["messageId"] not in failed]
         )
+
+    def _loop_check(
+        self, messages: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], loops.Lineage]:
+        """The messages Lambda's loop detection lets through to this function (the others to
+        the queue's DLQ, or dropped), and the chain their handling continues."""
+        function, setting = self.spec.logical_id, self.spec.recursive_loop
+        passed, lineages = [], []
+        for message in messages:
+            lineage = loops.of_message(message)
+            if not loops.stopped(lineage, function, setting):
+                passed.append(message)
+                lineages.append(lineage)
+                continue
+            where = self._dead_letter_url()
+            log(
+                f"RECURSIVE LOOP: {function} stopped at invocation "
+                f"{loops.invocations(lineage, function)} of one chain ({message['MessageId']}, "
+                f"RecursiveLoop={setting}); {'to its DLQ' if where else 'dropped'}"
+            )
+            sqs = self.delivery.client("sqs")
+            if where:
+                sqs.send_message(QueueUrl=where, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+            self.delivery.loops_stopped.append(f"{function}: {message['MessageId']}")
+        return passed, loops.joined(lineages, function)
+
+    def _dead_letter_url(self) -> str | None:
+        sqs = self.delivery.client("sqs")
+        attributes = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["RedrivePolicy"])
+        policy = attributes.get("Attributes", {}).get("RedrivePolicy")
+        if not policy:
+            return None
+        target = arn_name(str(json.loads(policy)["deadLetterTargetArn"]))
+        return str(sqs.get_queue_url(QueueName=target)["QueueUrl"])
 
 
 def wire_sqs(

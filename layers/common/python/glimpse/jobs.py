@@ -6,6 +6,13 @@ as a `Job`: a frozen dataclass naming the fact it continues (`event_id`) and whe
 (`after`). On the queue a job is a flat JSON object with its `type`, so its idempotency key
 (`type`, `event_id`, `after`) is the same however often it is delivered.
 
+A job counts the pages it chained through its queue (`hop`, absent on the first): Lambda's
+recursive-loop detection would stop a chain of more than 16 invocations of one function through
+one queue, so the functions that continue through their own queue run with `RecursiveLoop:
+Allow` (template.yaml), and `resume` is their guard instead: a job that reaches `HOP_BUDGET`
+pages is not sent on; the invocation says so (`Stats.stopped`: an error log and the
+`ContinuationsStopped` metric, which alarms; docs/operations.md).
+
 `spread` is the one engine every fan-out uses: a page of an owner's edges (followers, close
 friends, pending requests), what the caller does with it, then the rest queued. Each job is
 defined next to the reaction that starts it, in its aggregate, and registered in that
@@ -14,6 +21,7 @@ aggregate's table (glimpse.<domain>.reactions); consumers route by the tables.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar, Self
@@ -21,6 +29,10 @@ from typing import Any, ClassVar, Self
 from glimpse.models.graph import FOLLOWER, edge_page
 
 PAGE = 1000  # readers per invocation: 40 BatchWriteItem requests at most
+# Pages one job may chain through its queue: 10 million followers at PAGE a page, far beyond
+# any spread Glimpse makes (celebrities' posts are pulled, not spread) and any account's
+# likes, comments or messages a page at a time; a chain that gets here is a bug looping.
+HOP_BUDGET = 10_000
 
 type Send = Callable[[list[dict[str, Any]]], None]
 
@@ -35,6 +47,7 @@ class Stats:
     write_requests: int = 0
     trimmed: int = 0
     continued: bool = False
+    stopped: bool = False  # a continuation was not sent: its job reached HOP_BUDGET
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: Stats) -> Stats:
@@ -46,6 +59,7 @@ class Stats:
             write_requests=self.write_requests + other.write_requests,
             trimmed=self.trimmed + other.trimmed,
             continued=self.continued or other.continued,
+            stopped=self.stopped or other.stopped,
             notes=[*self.notes, *other.notes],
         )
 
@@ -59,10 +73,14 @@ class Job:
     type: ClassVar[str]
     event_id: str
     after: str | None = None
+    hop: int = 0  # pages chained before this one (not part of the idempotency key)
 
     def message(self) -> dict[str, Any]:
-        """The queue message: `type` first, then the fields (no `after` before the first page)."""
+        """The queue message: `type` first, then the fields (no `after` before the first page,
+        no `hop` on it either)."""
         body = {key: value for key, value in asdict(self).items() if value is not None}
+        if not self.hop:
+            body.pop("hop")
         return {"type": self.type, **body}
 
     @classmethod
@@ -74,8 +92,15 @@ class Job:
 
 
 def resume(job: Job, after: str, send: Send, stats: Stats) -> None:
-    """The rest of `job` to its queue, to go on after `after`."""
-    send([replace(job, after=after).message()])
+    """The rest of `job` to its queue, to go on after `after`; not when the job has chained
+    HOP_BUDGET pages already (`stats.stopped`: the chain ends here, loudly)."""
+    hop = int(job.hop) + 1
+    if hop >= HOP_BUDGET:
+        stats.stopped = True
+        unsent = json.dumps(replace(job, after=after, hop=0).message(), separators=(",", ":"))
+        stats.notes.append(f"stopped after {hop} pages; to go on, queue {unsent}")
+        return
+    send([replace(job, after=after, hop=hop).message()])
     stats.continued = True
 
 

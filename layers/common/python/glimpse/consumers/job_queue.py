@@ -4,7 +4,8 @@ each message runs once through its router, however often it is delivered.
 A message that fails (AWS errors, or not a message the router knows) fails alone and is
 retried, then ends in the queue's DLQ. A message completed before is skipped: Powertools
 Idempotency keyed on its `type`, `event_id` and `after` (a new fact is a new event, so it runs
-again; a continuation's page is its `after`).
+again; a continuation's page is its `after`). A chain its hop guard ended (glimpse.jobs) is
+logged as an error and counted in the `ContinuationsStopped` metric.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from glimpse.idempotency import idempotent
 from glimpse.jobs import Stats
 from glimpse.plumbing import Handler, Plumbing
+
+STOPPED = "ContinuationsStopped"  # the metric the hop guard's alarm watches (template.yaml)
 
 
 def handler(
@@ -52,6 +55,11 @@ def handler(
         stats = run(job)
         plumbing.logger.info(done, extra={"job": job.get("type"), **asdict(stats)})
         measured(stats)
+        if stats.stopped:  # the hop guard ended a chain (glimpse.jobs.HOP_BUDGET): alarms
+            plumbing.logger.error(
+                "continuation stopped at its hop budget", extra={"job": job, "notes": stats.notes}
+            )
+            plumbing.metrics.add_metric(name=STOPPED, unit=MetricUnit.Count, value=1)
         return asdict(stats)
 
     def record_handler(record: SQSRecord) -> None:
