@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 
@@ -88,3 +90,46 @@ def run_concurrently[T](count: int, work: Callable[[int], T]) -> list[T]:
     for thread in threads:
         thread.join()
     return results
+
+
+# The unused-grant check (tests/integration/iam.py): each process of a session that runs the
+# integration suite leaves, in this folder, the grants of template.yaml and those its calls
+# used; when the whole suite ran and passed, a grant that none used and iam_unused.yaml does
+# not list with a reason fails the session.
+_GRANTS = "GLIMPSE_IAM_GRANTS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (or the only process)
+        import tempfile
+
+        os.environ[_GRANTS] = tempfile.mkdtemp(prefix="glimpse-iam-")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput") or not os.environ.get(_GRANTS):
+        return
+    folder = Path(os.environ[_GRANTS])
+    try:
+        if exitstatus != 0 or not any(folder.glob("*.json")):
+            return
+        from tests.integration.iam import ALLOWED_UNUSED, unused
+
+        whole, found, stale = unused(str(folder))
+        if not whole or not (found or stale):
+            return
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"grants no call in the integration suite used ({len(found)}):", *found]
+        if stale:
+            lines += [f"entries of {ALLOWED_UNUSED.name} that list no unused grant:", *stale]
+        lines.append(
+            f"remove them from template.yaml, or list them with a reason in {ALLOWED_UNUSED}"
+        )
+        for line in lines:
+            if reporter is not None:
+                reporter.write_line(line, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    finally:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +35,20 @@ class Stack:
 
     def client(self, service: str) -> Any:
         return self.provisioner.client(service)
+
+
+# Where each process leaves its part of the unused-grant check (tests/conftest.py sets it).
+GRANTS_FOLDER = "GLIMPSE_IAM_GRANTS"
+INTEGRATION = Path(__file__).parent
+_whole_suite = False  # this session collected every integration test, none deselected
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    global _whole_suite
+    files = {Path(str(item.path)) for item in session.items}
+    everything = set(INTEGRATION.glob("test_*.py"))
+    deselected = session.config.getoption("keyword") or session.config.getoption("markexpr")
+    _whole_suite = everything <= files and not deselected
 
 
 def _reset_caches() -> None:
@@ -84,12 +99,15 @@ def least_privilege(stack: Stack) -> Iterator[None]:
     """Each AWS call a function makes in this process is allowed by its policy in the template
     (checked when the session ends: moto enforces no IAM), and each setting it reads is one its
     handler declares (tests/unit/test_settings.py holds the template to the declarations)."""
-    from tests.integration.iam import Recorder, undeclared_settings
+    from tests.integration.iam import Recorder, dump, undeclared_settings
 
     provisioner = stack.provisioner
     recorder = Recorder(provisioner, function_specs(provisioner.template, provisioner.resolver))
     with recorder.installed():
         yield
+    folder = os.environ.get(GRANTS_FOLDER)
+    if folder:  # for the unused-grant check when the session ends (tests/conftest.py)
+        dump(recorder, folder, _whole_suite)
     refused = [f"{c.function}: {c.action} on {c.resource}" for c in recorder.refused()]
     assert not refused, "calls the policies in template.yaml do not allow:\n" + "\n".join(refused)
     undeclared = undeclared_settings(recorder)

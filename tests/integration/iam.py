@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
@@ -380,3 +381,98 @@ def undeclared_settings(recorder: Recorder) -> list[str]:
         if name not in getattr(module, "SETTINGS", ()):
             found.append(f"{function} reads {name}")
     return found
+
+
+# ---------------------------------------------------------------------- grants nothing uses
+ALLOWED_UNUSED = Path(__file__).with_name("iam_unused.yaml")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One action on one resource pattern that a function's statement `sid` allows."""
+
+    function: str
+    sid: str
+    action: str
+    resource: str
+
+    def used_by(self, call: Call) -> bool:
+        return (
+            call.function == self.function
+            and fnmatch.fnmatchcase(call.action, self.action)
+            and fnmatch.fnmatchcase(call.resource, self.resource)
+        )
+
+    def __str__(self) -> str:
+        return f"{self.function} {self.sid}: {self.action} on {self.resource}"
+
+
+def grants(recorder: Recorder) -> list[Grant]:
+    """Every (action, resource) pair each function's policy allows, and the search domain's
+    access policy (its statements' Sids prefixed `SearchDomain.`)."""
+    found = []
+    sources = [("", recorder.policies), ("SearchDomain.", recorder.domain_policies)]
+    for prefix, policies in sources:
+        for function, statements in policies.items():
+            for statement in statements:
+                if statement.get("Effect") != "Allow":
+                    continue
+                sid = prefix + str(statement.get("Sid", "?"))
+                for action in _as_list(statement.get("Action")):
+                    for resource in _as_list(statement.get("Resource")):
+                        found.append(Grant(function, sid, str(action), str(resource)))
+    return found
+
+
+def allowed_unused() -> list[dict[str, str]]:
+    """The grants kept though no recorded call uses them, each with its reason."""
+    import yaml
+
+    entries: list[dict[str, str]] = yaml.safe_load(ALLOWED_UNUSED.read_text()) or []
+    return entries
+
+
+def _listed(grant: Grant, entries: list[dict[str, str]]) -> bool:
+    return any(
+        entry["function"] == grant.function
+        and entry["sid"] == grant.sid
+        and fnmatch.fnmatchcase(grant.action, entry.get("action", "*"))
+        and fnmatch.fnmatchcase(grant.resource, entry.get("resource", "*"))
+        for entry in entries
+    )
+
+
+def dump(recorder: Recorder, folder: str, whole_suite: bool) -> None:
+    """This process's part of the unused-grant check: every grant, and those its calls used."""
+    import json
+    import os
+
+    everything = grants(recorder)
+    used = [g for g in everything if any(g.used_by(c) for c in recorder.calls)]
+    part = {
+        "whole_suite": whole_suite,
+        "grants": [list(vars(g).values()) for g in everything],
+        "used": [list(vars(g).values()) for g in used],
+    }
+    Path(folder, f"{os.getpid()}.json").write_text(json.dumps(part))
+
+
+def unused(folder: str) -> tuple[bool, list[str], list[str]]:
+    """From every process's part: (whether the whole integration suite ran, the grants no
+    call used and no entry of iam_unused.yaml lists, the entries that list a used grant or
+    none at all: stale reasons)."""
+    import json
+
+    parts = [json.loads(p.read_text()) for p in sorted(Path(folder).glob("*.json"))]
+    if not parts:
+        return False, [], []
+    everything = {Grant(*g) for part in parts for g in part["grants"]}
+    used = {Grant(*g) for part in parts for g in part["used"]}
+    entries = allowed_unused()
+    found = sorted(str(g) for g in everything - used if not _listed(g, entries))
+    stale = [
+        f"{e['function']} {e['sid']}: {e.get('action', '*')} on {e.get('resource', '*')}"
+        for e in entries
+        if not any(_listed(g, [e]) for g in everything - used)
+    ]
+    return all(part["whole_suite"] for part in parts), found, stale
