@@ -100,10 +100,11 @@ _GRANTS = "GLIMPSE_IAM_GRANTS"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not hasattr(config, "workerinput"):  # the controller (or the only process)
-        import tempfile
+    if not hasattr(config, "workerinput") and not os.environ.get(_GRANTS):
+        import tempfile  # the controller (or the only process); a folder given is kept
 
         os.environ[_GRANTS] = tempfile.mkdtemp(prefix="glimpse-iam-")
+        os.environ[_GRANTS + "_MADE"] = "1"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -130,6 +131,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 reporter.write_line(line, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     finally:
-        import shutil
+        if os.environ.get(_GRANTS + "_MADE"):
+            import shutil
 
-        shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
