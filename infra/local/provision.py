@@ -32,6 +32,7 @@ NOT_NEEDED = {
     "AWS::Serverless::LayerVersion": "the layer's package is imported in-process",
     "AWS::Lambda::LayerVersion": "the layer's package is imported in-process",
     "AWS::Lambda::Permission": "IAM is not enforced locally",
+    "AWS::Lambda::EventSourceMapping": "the delivery service polls it as its function's event",
     "AWS::IAM::Role": "IAM is not enforced locally",
     "AWS::IAM::Policy": "IAM is not enforced locally",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced locally",

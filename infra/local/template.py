@@ -161,7 +161,32 @@ class Template:
             merged["Environment"] = {"Variables": variables}
         if "Layers" in globals_ and "Layers" in own:
             merged["Layers"] = list(globals_["Layers"]) + list(own["Layers"])
+        mappings = self.event_source_mappings(logical_id)
+        if mappings:
+            merged["Events"] = {**(merged.get("Events") or {}), **mappings}
         return merged
+
+    def event_source_mappings(self, function: str) -> dict[str, dict[str, Any]]:
+        """The `AWS::Lambda::EventSourceMapping` resources that invoke `function` (its alias
+        or itself), as the SAM events they equal, by their logical ids: a queue's as `SQS`
+        (`Queue`), a stream's as `DynamoDB` (`Stream`), every other property as it is. The
+        template declares its pollers so, not as SAM events, to give each role its own
+        queues and streams only (SAM's events add managed policies that allow every queue
+        and stream of the account)."""
+        found = {}
+        for logical_id, spec in self.of_type("AWS::Lambda::EventSourceMapping").items():
+            props = dict(spec.get("Properties") or {})
+            target = props.pop("FunctionName", None)
+            name = target.get("Ref") if isinstance(target, dict) else target
+            if str(name).removesuffix(".Alias") != function:
+                continue
+            source = props.pop("EventSourceArn")
+            attribute = (
+                source.get("Fn::GetAtt", [None, None])[1] if isinstance(source, dict) else None
+            )
+            kind, key = ("DynamoDB", "Stream") if attribute == "StreamArn" else ("SQS", "Queue")
+            found[logical_id] = {"Type": kind, "Properties": {key: source, **props}}
+        return found
 
     def handler(self, logical_id: str) -> tuple[str, str]:
         """`(module, attribute)` of a function's handler: `functions/auth/` + `app.lambda_handler`

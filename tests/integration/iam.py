@@ -135,6 +135,13 @@ class Recorder:
             ]
             for lid in specs
         }
+        # What each function's event source mappings do with its role (AWS::Lambda::
+        # EventSourceMapping resources, read by template.function_properties as SAM events).
+        self.mapping_calls: set[Call] = set()
+        for lid in specs:
+            for event in template.event_source_mappings(lid).values():
+                props = resolver.resolve(event["Properties"])
+                self.mapping_calls |= set(_mapping_calls(lid, event["Type"], props))
         domains = template.of_type("AWS::OpenSearchService::Domain")
         self.domain = ""  # the search domain's ARN; its access policy, per function
         self.domain_policies: dict[str, list[dict[str, Any]]] = {}
@@ -332,9 +339,30 @@ class Recorder:
 
     def refused(self) -> list[Call]:
         return sorted(
-            (c for c in self.calls if not self.allows(c)),
+            (c for c in self.calls | self.mapping_calls if not self.allows(c)),
             key=lambda c: (c.function, c.action, c.resource),
         )
+
+
+POLL = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+READ_STREAM = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+
+
+def _mapping_calls(function: str, kind: str, props: dict[str, Any]) -> Iterator[Call]:
+    """The calls Lambda makes with a function's role for one of its event source mappings:
+    polling its queue, or reading its stream and sending what it gives up on to OnFailure."""
+    if kind == "SQS":
+        yield from (Call(function, action, str(props["Queue"])) for action in POLL)
+        return
+    yield from (Call(function, action, str(props["Stream"])) for action in READ_STREAM)
+    failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    if failure:
+        yield Call(function, "sqs:SendMessage", str(failure))
 
 
 def _allowed(statements: list[dict[str, Any]], call: Call) -> bool:
@@ -448,7 +476,8 @@ def dump(recorder: Recorder, folder: str, whole_suite: bool) -> None:
     import os
 
     everything = grants(recorder)
-    used = [g for g in everything if any(g.used_by(c) for c in recorder.calls)]
+    calls = recorder.calls | recorder.mapping_calls
+    used = [g for g in everything if any(g.used_by(c) for c in calls)]
     part = {
         "whole_suite": whole_suite,
         "grants": [list(vars(g).values()) for g in everything],

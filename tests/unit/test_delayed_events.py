@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def filters() -> list[dict[str, Any]]:
-    function = Template.load(ROOT / "template.yaml").of_type("AWS::Serverless::Function")
-    source = function["PublisherFunction"]["Properties"]["Events"]["Outbox"]["Properties"]
+    publisher = Template.load(ROOT / "template.yaml").function_properties("PublisherFunction")
+    source = publisher["Events"]["PublisherOutboxSource"]["Properties"]
     return [json.loads(f["Pattern"]) for f in source["FilterCriteria"]["Filters"]]
 
 

@@ -211,7 +211,7 @@ def test_the_template_keeps_what_the_code_promises() -> None:
     assert queue["VisibilityTimeout"] >= 6 * exporter["Timeout"]
     # A pending export is shown failed only once its queue can no longer deliver it.
     assert service.STALE.total_seconds() > receives * queue["VisibilityTimeout"]
-    assert exporter["Events"]["Requests"]["Properties"]["BatchSize"] == 1
+    assert exporter["Events"]["ExporterRequestsSource"]["Properties"]["BatchSize"] == 1
 
 
 def test_every_models_connection_shares_one_botocore_loader() -> None:

@@ -245,3 +245,38 @@ def test_every_self_continuing_function_has_a_loop_setting_and_a_hop_guard() -> 
         "EraserFunction": "Allow",
         "NotifierFunction": "Terminate",
     }
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_pollers_are_event_source_mappings_with_their_own_queue_or_stream_only() -> None:
+    """A SAM `SQS`, `DynamoDB` or `Kinesis` event gives the function's role an AWS managed
+    policy (AWSLambdaSQSQueueExecutionRole, AWSLambdaDynamoDBExecutionRole, ...) that reads
+    every queue or stream of the account: the template declares AWS::Lambda::EventSourceMapping
+    resources instead, and the function's own policy names its queue or stream."""
+    poll = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    stream = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+    for function, spec in TEMPLATE.of_type("AWS::Serverless::Function").items():
+        own = (spec.get("Properties") or {}).get("Events") or {}
+        kinds = {event.get("Type") for event in own.values()}
+        assert not kinds & {"SQS", "DynamoDB", "Kinesis", "MSK", "MQ"}, function
+        statements = [
+            statement
+            for policy in TEMPLATE.function_properties(function).get("Policies") or []
+            if isinstance(policy, dict)
+            for statement in policy.get("Statement", [])
+            if isinstance(statement, dict) and statement.get("Effect") == "Allow"
+        ]
+        for name, event in TEMPLATE.event_source_mappings(function).items():
+            source = event["Properties"].get("Queue") or event["Properties"]["Stream"]
+            needed = poll if "Queue" in event["Properties"] else stream
+            granted = {
+                action
+                for statement in statements
+                if source in _listed(statement["Resource"])
+                for action in _listed(statement["Action"])
+            }
+            assert needed <= granted, f"{function}: {name} needs {needed - granted} on {source}"
+    assert len(TEMPLATE.of_type("AWS::Lambda::EventSourceMapping")) == 11
