@@ -11,6 +11,10 @@ honours (anything else is reported at start as `NOT EMULATED: <Function>.<Event>
   bisection, `MaximumRetryAttempts`, the `OnFailure` destination.
 - `schedules`: `rate()` / `cron()`; `ttl`: the TTL sweeper moto lacks.
 - `filters`: Lambda's filter-pattern language; `shapes`: the events Lambda delivers.
+- `loops`: Lambda's recursive-loop detection (a chain's invocations counted in a message
+  attribute; a `RecursiveLoop: Terminate` function stopped at its 17th). Pollers declared as
+  `AWS::Lambda::EventSourceMapping` resources arrive as the SAM events they equal
+  (`Template.event_source_mappings`).
 - Chaos (`chaos` > 0): every batch is shuffled and that share of successfully handled records
   is delivered once more in a later batch, to prove consumers idempotent.
 """
