@@ -16,6 +16,7 @@ PATTERN = re.compile(r"^[a-z][A-Za-z0-9]+$")
 OPERATION_IDS: dict[tuple[str, str], str] = {
     ("POST", "/auth/confirm"): "confirmSignUp",
     ("POST", "/auth/forgot-password"): "forgotPassword",
+    ("POST", "/auth/resend-code"): "resendCode",
     ("POST", "/auth/login"): "logIn",
     ("POST", "/auth/login/totp"): "logInWithTotp",
     ("POST", "/auth/logout"): "logOut",

@@ -570,6 +570,13 @@ export function requestExport({ query, body, headers } = {}) {
   return api("POST", `/me/exports`, { query, body, headers });
 }
 
+/** POST /auth/resend-code: Email a new sign-up code (202 whether or not there is such an unconfirmed account)
+ *  body: ResendCodeIn
+ */
+export function resendCode({ query, body, headers } = {}) {
+  return api("POST", `/auth/resend-code`, { query, body, headers, auth: false });
+}
+
 /** POST /auth/reset-password: Set a new password with the emailed code; every session ends
  *  body: ResetPasswordIn
  */

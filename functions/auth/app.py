@@ -12,6 +12,7 @@ from glimpse.auth.schemas import (
     LogoutIn,
     RefreshIn,
     RefreshOut,
+    ResendCodeIn,
     ResetPasswordIn,
     SignupIn,
     SignupOut,
@@ -58,6 +59,18 @@ def signup(body: SignupIn) -> SignupOut:
 def confirm(body: ConfirmIn) -> Response[None]:
     service.confirm(body)
     return Response(status_code=204)
+
+
+@app.post(
+    "/auth/resend-code",
+    tags=["auth"],
+    summary="Email a new sign-up code (202 whether or not there is such an unconfirmed account)",
+    status_code=202,
+    responses=ACCEPTED,
+)
+def resend_code(body: ResendCodeIn) -> Response[None]:
+    service.resend_code(body)
+    return Response(status_code=202)
 
 
 @app.post(

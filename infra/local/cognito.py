@@ -9,6 +9,7 @@ auto-confirmed gets a code, printed where Cognito would have emailed it.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
 import threading
@@ -98,6 +99,7 @@ def install() -> None:
     sign_up, confirm = CognitoIdpBackend.sign_up, CognitoIdpResponse.confirm_sign_up
     CognitoIdpBackend.sign_up = _with_trigger_and_code(sign_up)  # type: ignore[method-assign]
     CognitoIdpResponse.confirm_sign_up = _checking_code(confirm)  # type: ignore[method-assign]
+    CognitoIdpResponse.resend_confirmation_code = _resend_code  # type: ignore[attr-defined]
     install_sessions()
 
 
@@ -164,6 +166,32 @@ def _send_code(client_id: str, username: str) -> None:
     sys.stderr.write(f"[cognito] confirmation code for {username}: {code}\n")
 
 
+def _resend_code(self: CognitoIdpResponse) -> Any:
+    """ResendConfirmationCode, which moto lacks: a new code for an unconfirmed account (the
+    old one stops working), printed where Cognito would have emailed it. As Cognito with
+    PreventUserExistenceErrors (the template's app client): an unknown user gets the same
+    answer as a known one; a confirmed one, InvalidParameterException."""
+    client_id = self._get_param("ClientId")
+    username = self._get_param("Username")
+    pool = _pool_for_client(self.backend, client_id)
+    if pool is None:
+        raise JsonRESTError("ResourceNotFoundException", f"Client {client_id} does not exist.")
+    user = pool._get_user(username)
+    if user is not None and user.status != UserStatus.UNCONFIRMED:
+        raise JsonRESTError("InvalidParameterException", "User is already confirmed.")
+    if user is not None:
+        _send_code(client_id, user.username)
+    return json.dumps(
+        {
+            "CodeDeliveryDetails": {
+                "Destination": "e***@e***",
+                "DeliveryMedium": "EMAIL",
+                "AttributeName": "email",
+            }
+        }
+    )
+
+
 def _checking_code(original_confirm: Callable[..., Any]) -> Callable[..., Any]:
     """moto's confirmation, refusing a code other than the one sent."""
 
@@ -185,7 +213,7 @@ def _checking_code(original_confirm: Callable[..., Any]) -> Callable[..., Any]:
 RESET_CODE_SECONDS = 3600  # Cognito's password reset codes last an hour
 # What the local Cognito does not do as AWS's does (printed at start).
 NOT_EMULATED = (
-    "Cognito emails and SMS (codes are printed in this log)",
+    "Cognito emails and SMS (codes are printed in this log), and their quotas",
     "Cognito RevokeToken on access tokens (the refresh token is revoked; access tokens it "
     "issued work until they expire)",
     "Cognito's own MFA (SMS, software tokens): Glimpse's two-factor check is its own, the "

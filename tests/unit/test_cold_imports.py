@@ -71,6 +71,8 @@ DOMAINS = {
     "StoryReaperFunction": {"stories"},
     "StorySweeperFunction": {"stories"},
     "ThumbnailerFunction": {"media"},
+    # the sweeper moves a profile aside as DELETE /me does (glimpse.auth.leaving, hourly)
+    "UnconfirmedSweeperFunction": {"auth", "graph", "media", "realtime", "users"},
     "TranscoderFunction": {"media"},
     "UsersFunction": {"auth", "graph", "media", "realtime", "users"},  # auth: POST /me/password
 }
@@ -93,7 +95,9 @@ IDEMPOTENT_RECORDS = {
 # Libraries only some functions ship or use: who may load them at import.
 HEAVY = {
     # validation of requests and domain events; settings, models and media need none
-    "pydantic": ROUTES | EVENTS,
+    # (the unconfirmed sweeper moves a profile aside with DELETE /me's own step, whose module,
+    # glimpse.auth.leaving, reads that route's schemas: an hourly function)
+    "pydantic": ROUTES | EVENTS | {"UnconfirmedSweeperFunction"},
     "aws_lambda_powertools.event_handler.api_gateway": ROUTES | {"DocsFunction"},
     # consumers that make every record idempotent; an API function's creates load it on use
     "aws_lambda_powertools.utilities.idempotency": IDEMPOTENT_RECORDS,

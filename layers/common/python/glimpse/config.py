@@ -47,6 +47,7 @@ class Settings:
     stories_table: str = ""
     story_ttl_seconds: int = 86400
     account_deletion_grace_seconds: int = 30 * 86400  # DELETE /me until erasure
+    unconfirmed_account_ttl_hours: float = 48.0  # a sign-up never confirmed, until removed
     social_events_topic_arn: str = ""
     cursor_secret_arn: str = ""
     auto_confirm_users: bool = False
@@ -104,6 +105,7 @@ _ENV = {
     "stories_table": "STORIES_TABLE",
     "story_ttl_seconds": "STORY_TTL_SECONDS",
     "account_deletion_grace_seconds": "ACCOUNT_DELETION_GRACE_SECONDS",
+    "unconfirmed_account_ttl_hours": "UNCONFIRMED_ACCOUNT_TTL_HOURS",
     "social_events_topic_arn": "SOCIAL_EVENTS_TOPIC_ARN",
     "cursor_secret_arn": "CURSOR_SECRET_ARN",
     "auto_confirm_users": "AUTO_CONFIRM_USERS",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -165,6 +167,55 @@ def forgot_password(username: str) -> None:
             logger.warning("no reset code sent", extra={"reason": _error_code(exc)})
             return
         raise
+
+
+def resend_confirmation_code(username: str) -> None:
+    """Cognito emails a new sign-up code when the account exists and is unconfirmed; nothing
+    tells whether it did (as `forgot_password`: every such refusal is swallowed alike)."""
+    try:
+        cognito().resend_confirmation_code(ClientId=_client_id(), Username=username)
+    except ClientError as exc:
+        if _error_code(exc) in {
+            "UserNotFoundException",
+            "NotAuthorizedException",
+            "InvalidParameterException",  # already confirmed
+            "ResourceNotFoundException",
+            "LimitExceededException",
+            "TooManyRequestsException",
+            "CodeDeliveryFailureException",
+        }:
+            logger.warning("no sign-up code sent", extra={"reason": _error_code(exc)})
+            return
+        raise
+
+
+@dataclass(frozen=True)
+class PoolUser:
+    user_id: str  # the `sub`, the account's id
+    username: str
+    created_at: datetime
+
+
+def unconfirmed_users() -> Iterator[PoolUser]:
+    """Every account of the pool whose email was never confirmed (ListUsers, by status)."""
+    token: str | None = None
+    while True:
+        request: dict[str, Any] = {
+            "UserPoolId": get_settings().require("user_pool_id"),
+            "Filter": 'cognito:user_status = "UNCONFIRMED"',
+            "AttributesToGet": ["sub"],
+        }
+        if token:
+            request["PaginationToken"] = token
+        page = cognito().list_users(**request)
+        for user in page.get("Users", []):
+            sub = next((a["Value"] for a in user.get("Attributes", []) if a["Name"] == "sub"), "")
+            created = user["UserCreateDate"]
+            if sub:
+                yield PoolUser(sub, str(user["Username"]), created.astimezone(UTC))
+        token = page.get("PaginationToken")
+        if not token:
+            return
 
 
 def confirm_forgot_password(username: str, code: str, password: str) -> None:

@@ -57,6 +57,8 @@ BUDGETS = {
         Budget("login-ip", 10, MINUTE, "ip"),
         Budget("signup", 20, HOUR, "ip"),
         Budget("auth", 30, MINUTE, "ip"),  # every other /auth/* call
+        # Each sends an email: a few an hour per username, whoever asks (no mail bombing).
+        Budget("codes", 5, HOUR, "username"),
         Budget("posts", 25, HOUR, "user"),
         # Each edit rewrites its post's search document and may notify: the author's own item.
         Budget("edits", 60, HOUR, "user"),
@@ -78,6 +80,7 @@ ROUTES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/auth/login/totp"): ("auth",),
     ("POST", "/auth/refresh"): ("auth",),
     ("POST", "/auth/forgot-password"): ("auth",),
+    ("POST", "/auth/resend-code"): ("auth", "codes"),
     ("POST", "/auth/reset-password"): ("auth",),
     ("POST", "/auth/logout"): ("auth",),
     ("POST", "/posts"): ("posts",),

@@ -87,6 +87,10 @@ class ForgotPasswordIn(_Strict):
     username: str = Field(min_length=1, max_length=128)
 
 
+class ResendCodeIn(_Strict):
+    username: str = Field(min_length=1, max_length=128)
+
+
 class ResetPasswordIn(_Strict):
     username: str = Field(min_length=1, max_length=128)
     code: str = Field(min_length=1, max_length=16)

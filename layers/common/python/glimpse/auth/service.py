@@ -29,6 +29,7 @@ from glimpse.auth.schemas import (
     LogoutIn,
     RefreshIn,
     RefreshOut,
+    ResendCodeIn,
     ResetPasswordIn,
     SignupIn,
     SignupOut,
@@ -218,6 +219,12 @@ def forgot_password(body: ForgotPasswordIn) -> None:
     """A reset code goes to the account's email if there is such an account; the answer is
     the same either way (one Cognito call both ways)."""
     cognito.forgot_password(body.username.lower())
+
+
+def resend_code(body: ResendCodeIn) -> None:
+    """A new sign-up code goes to the account's email if there is such an unconfirmed
+    account; the answer is the same either way (one Cognito call every time)."""
+    cognito.resend_confirmation_code(body.username.lower())
 
 
 def _user_id_or_none(username: str) -> str | None:
