@@ -148,45 +148,45 @@ def _client_id() -> str:
     return get_settings().require("user_pool_client_id")
 
 
-def forgot_password(username: str) -> None:
-    """Cognito emails a reset code when the account exists; nothing tells whether it did
-    (the app client prevents user-existence errors, and the ones left are swallowed here)."""
+# Refusals of a code-sending call that would tell a stranger about the account, answered as a
+# code sent: no such user, no verified email (or, for a sign-up code, confirmed already), and
+# the limits and delivery failures only an existing account can meet.
+_NOT_TOLD = frozenset(
+    {
+        "UserNotFoundException",
+        "NotAuthorizedException",
+        "InvalidParameterException",
+        "ResourceNotFoundException",
+        "LimitExceededException",
+        "TooManyRequestsException",
+        "CodeDeliveryFailureException",
+    }
+)
+
+
+def _send_code(call: Callable[[], Any], what: str) -> None:
+    """Cognito emails a code if it may; nothing tells whether it did (the app client prevents
+    user-existence errors, and the refusals left are swallowed here)."""
     try:
-        cognito().forgot_password(ClientId=_client_id(), Username=username)
+        call()
     except ClientError as exc:
-        if _error_code(exc) in {
-            "UserNotFoundException",
-            "NotAuthorizedException",
-            "InvalidParameterException",  # no verified email to send the code to
-            "ResourceNotFoundException",
-            # Only an existing account is limited or has an email to fail: answered alike.
-            "LimitExceededException",
-            "TooManyRequestsException",
-            "CodeDeliveryFailureException",
-        }:
-            logger.warning("no reset code sent", extra={"reason": _error_code(exc)})
+        if _error_code(exc) in _NOT_TOLD:
+            logger.warning(f"no {what} code sent", extra={"reason": _error_code(exc)})
             return
         raise
+
+
+def forgot_password(username: str) -> None:
+    """A password reset code, when the account exists."""
+    _send_code(lambda: cognito().forgot_password(ClientId=_client_id(), Username=username), "reset")
 
 
 def resend_confirmation_code(username: str) -> None:
-    """Cognito emails a new sign-up code when the account exists and is unconfirmed; nothing
-    tells whether it did (as `forgot_password`: every such refusal is swallowed alike)."""
-    try:
-        cognito().resend_confirmation_code(ClientId=_client_id(), Username=username)
-    except ClientError as exc:
-        if _error_code(exc) in {
-            "UserNotFoundException",
-            "NotAuthorizedException",
-            "InvalidParameterException",  # already confirmed
-            "ResourceNotFoundException",
-            "LimitExceededException",
-            "TooManyRequestsException",
-            "CodeDeliveryFailureException",
-        }:
-            logger.warning("no sign-up code sent", extra={"reason": _error_code(exc)})
-            return
-        raise
+    """A new sign-up code, when the account exists and is unconfirmed."""
+    _send_code(
+        lambda: cognito().resend_confirmation_code(ClientId=_client_id(), Username=username),
+        "sign-up",
+    )
 
 
 @dataclass(frozen=True)
