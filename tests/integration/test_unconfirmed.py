@@ -106,3 +106,24 @@ def test_the_sweeper_removes_old_unconfirmed_sign_ups_and_frees_their_names(
     again = sweeper.lambda_handler(load_event("unconfirmed_sweeper/scheduled"), FakeContext())
     assert again["finished"] is True
     assert get_or_none(UserProfile, f"USER#{_user_id(old)}", PROFILE) is not None
+
+
+def test_a_sign_up_that_died_before_its_profile_leaves_nothing_behind(
+    stack: Stack, short_ttl: float
+) -> None:
+    """The Cognito user of a sign-up whose function died before writing the profile has nothing
+    for the eraser to find: the sweeper deletes it itself (its claims stay `pending`, taken
+    over by the next sign-up once stale)."""
+    pool = stack.client("cognito-idp")
+    name = unique_name()
+    pool.sign_up(
+        ClientId=stack.ref("UserPoolClient"),
+        Username=name,
+        Password="correct-horse-1",
+        UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}],
+    )
+    time.sleep(short_ttl + 1.5)
+    sweeper.lambda_handler(load_event("unconfirmed_sweeper/scheduled"), FakeContext())
+    with pytest.raises(pool.exceptions.UserNotFoundException):
+        pool.admin_get_user(UserPoolId=stack.ref("UserPool"), Username=name)
+    assert signup(name)[0] == 201  # no claim was ever made: the name is free
