@@ -332,3 +332,31 @@ def test_every_page_opens_with_a_heading_and_every_control_named(
         assert page.evaluate(UNNAMED) == [], route
     assert errors == []
     page.context.close()
+
+
+def test_a_private_account_is_asked_to_follow_and_approves(
+    cloud: LocalCloud, chromium_browser: Browser
+) -> None:
+    owner, visitor = person(chromium_browser), person(chromium_browser)
+    owner_name, visitor_name = sign_up(owner, cloud, "dora"), sign_up(visitor, cloud, "eli")
+    owner.goto(f"{cloud.web_url}/#/settings")
+    owner.get_by_label("Private account", exact=False).check()
+    owner.get_by_role("button", name="Save profile").click()
+    form = owner.get_by_role("form", name="Profile and privacy")
+    expect(form.get_by_role("status")).to_have_text("Saved.")
+
+    visitor.goto(f"{cloud.web_url}/#/u/{owner_name}")
+    expect(visitor.get_by_role("heading", name="This account is private")).to_be_visible()
+    visitor.get_by_role("button", name="Request to follow").click()
+    expect(visitor.get_by_role("button", name="Requested")).to_be_visible()
+
+    owner.goto(f"{cloud.web_url}/#/requests")
+    owner.get_by_role("button", name=f"Approve {visitor_name}").click()
+    expect(owner.get_by_role("button", name=f"Approve {visitor_name}")).to_have_count(0)
+
+    following = visitor.get_by_role("button", name="Following")
+    reload_until(visitor, f"{cloud.web_url}/#/u/{owner_name}", following)
+    expect(visitor.get_by_role("heading", name="This account is private")).to_have_count(0)
+    expect(visitor.get_by_text("No posts yet.")).to_be_visible()
+    for page in (owner, visitor):
+        page.context.close()
