@@ -1,6 +1,7 @@
 // The WebSocket API (docs/api.md, Real time): frames to listeners, a ping every few minutes
-// (API Gateway closes a connection idle for ten), a reconnect with the current token.
+// (API Gateway closes a connection idle for ten), a reconnect with a fresh token.
 import config from "./config.js";
+import { getBadges } from "./api.js";
 import { session } from "./http.js";
 
 const listeners = new Set();
@@ -38,8 +39,15 @@ export function connect() {
     document.documentElement.dataset.live = "off";
     socket = null;
     clearInterval(timer);
-    if (wanted && session.get()) setTimeout(connect, 3000);
+    if (wanted && session.get()) setTimeout(reconnect, 3000);
   });
+}
+
+// A connection closed by the gateway (two hours, ten idle minutes) or refused (an expired
+// token): one API call first, which refreshes an expired ID token, then the socket again.
+async function reconnect() {
+  await getBadges().catch(() => null);
+  if (wanted && session.get()) connect();
 }
 
 export function disconnect() {
