@@ -53,8 +53,8 @@ moderator: $(STAMP) ## Make USER=<username> a moderator on the running local clo
 # e2e runs in its own pytest process: it starts the local cloud (a real moto server) in-process,
 # which must not share a process with the integration tests' mock_aws.
 test: $(STAMP) lint ## Lint, type-check, validate the template and run every test
+	@$(PY) -m infra.browser  # the browser tests' Chromium (tests/e2e), or what to install
 	$(PY) -m pytest -n auto tests/unit tests/integration $(PYTEST_ARGS)
-	@$(PY) -m infra.browser  # the browser tests' Chromium, or what to install
 	$(PY) -m pytest -n 2 --dist loadfile tests/e2e $(PYTEST_ARGS)
 	@echo "The social suite again, under chaos: re-delivered events, cancelled transactions"
 	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest -n 2 --dist loadfile tests/e2e/test_social.py $(PYTEST_ARGS)
