@@ -12,7 +12,7 @@ import pytest
 from glimpse.models.places import NameCell, Place
 from glimpse.places import geo, service
 from tests.integration.conftest import Stack
-from tests.integration.social import api, make_user
+from tests.integration.social import api, make_media, make_user, profile, settle
 
 # Vienna, Stephansplatz; points north of it by `metres`.
 LAT, LNG = 48.2085, 16.3731
@@ -127,3 +127,101 @@ def test_a_name_cell_holds_every_place_of_its_name_in_it(stack: Stack) -> None:
     cells = [c for c in NameCell.scan() if c.pk.endswith("#twin")]
     held = {place_id for c in cells for place_id in c.places.as_dict()}
     assert held == {one["place_id"], two["place_id"]}
+
+
+# ------------------------------------------------------------------ posts and their places
+def place_at(name: str) -> dict[str, Any]:
+    status, made = create({"name": name, "lat": LAT, "lng": LNG})
+    assert status in (200, 201), made
+    return made
+
+
+def place_count(place_id: str) -> int:
+    return int(api("search", "get_place", make_user(), {"place_id": place_id})[1]["post_count"])
+
+
+def publish(user: Any, place_id: str | None) -> tuple[int, Any]:
+    body = {"media_ids": [make_media(user)], **({"place_id": place_id} if place_id else {})}
+    return api("posts", "create_post", user, body=body)
+
+
+def test_a_post_at_a_place_shows_it_and_counts_there(stack: Stack) -> None:
+    spot = place_at("Counted Corner")
+    author, private = make_user(), make_user(private=True)
+    status, made = publish(author, spot["place_id"])
+    assert status == 201, made
+    assert made["place"] == spot
+    assert made["location"] is None  # the free-text location is apart from the place
+    status, _private_post = publish(private, spot["place_id"])
+    assert status == 201
+    settle(deliveries=2)  # twice: counted once all the same
+    assert place_count(spot["place_id"]) == 1  # the private account's post does not count
+    status, read = api("posts", "get_post", make_user(), {"post_id": made["post_id"]})
+    assert read["place"] == {**spot, "post_count": 1}
+
+    status, _none = api("posts", "delete_post", author, {"post_id": made["post_id"]})
+    assert status == 204
+    settle()
+    assert place_count(spot["place_id"]) == 0
+
+
+def test_an_unknown_or_malformed_place_is_a_400_and_nothing_is_posted(stack: Stack) -> None:
+    author = make_user()
+    for place_id in ("01JD0Z8Q5M3S4V6X7Y8Z9A0P1A", "nope", ""):
+        status, body = api(
+            "posts",
+            "create_post",
+            author,
+            body={"media_ids": [make_media(author)], "place_id": place_id},
+        )
+        assert status == 400, body
+        assert body["error"]["details"][0]["field"].endswith("place_id")
+    assert not profile(author).last_post_id
+
+
+def test_an_edit_moves_a_post_between_places(stack: Stack) -> None:
+    here, there = place_at("Edit From"), place_at("Edit To")
+    author = make_user()
+    _s, made = publish(author, here["place_id"])
+    settle()
+    post_id = {"post_id": made["post_id"]}
+    status, edited = api(
+        "posts", "edit_post", author, post_id, body={"place_id": there["place_id"]}
+    )
+    assert status == 200, edited
+    assert edited["place"]["place_id"] == there["place_id"]
+    settle()
+    assert (place_count(here["place_id"]), place_count(there["place_id"])) == (0, 1)
+    status, bad = api(
+        "posts", "edit_post", author, post_id, body={"place_id": "01JD0Z8Q5M3S4V6X7Y8Z9A0P1A"}
+    )
+    assert status == 400, bad
+    status, cleared = api("posts", "edit_post", author, post_id, body={"place_id": ""})
+    assert (status, cleared["place"]) == (200, None)
+    settle()
+    assert place_count(there["place_id"]) == 0
+    status, _other = api(
+        "posts", "edit_post", make_user(), post_id, body={"place_id": here["place_id"]}
+    )
+    assert status == 403
+
+
+def test_a_removed_post_leaves_its_place_count_until_restored(stack: Stack) -> None:
+    spot = place_at("Moderated Spot")
+    author = make_user()
+    _s, made = publish(author, spot["place_id"])
+    settle()
+    assert place_count(spot["place_id"]) == 1
+    action = {"target_type": "post", "target_id": made["post_id"]}
+    moderator = make_user()
+    for kind, expected in (("remove", 0), ("remove", 0), ("restore", 1)):
+        status, body = api(
+            "moderation",
+            "moderation_action",
+            moderator,
+            body={**action, "action": kind},
+            groups="moderators",
+        )
+        assert status == 204, body
+        settle()
+        assert place_count(spot["place_id"]) == expected, kind

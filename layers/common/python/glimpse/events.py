@@ -39,12 +39,14 @@ class PostCreated(Event):
     type: Literal["post_created"] = "post_created"
     post_id: str
     author_id: str
+    place_id: str | None = None  # the place whose `post_count` it joins (a public author's)
 
 
 class PostDeleted(Event):
     type: Literal["post_deleted"] = "post_deleted"
     post_id: str
     author_id: str
+    place_id: str | None = None  # the place whose `post_count` it leaves
 
 
 class PostEdited(Event):
@@ -55,6 +57,9 @@ class PostEdited(Event):
     post_id: str
     author_id: str
     mentions_added: list[str] = Field(default_factory=list)
+    # The places whose `post_count` it left and joined (a change of `place_id`).
+    place_left: str | None = None
+    place_joined: str | None = None
 
 
 class PostLiked(Event):
@@ -396,6 +401,7 @@ class ContentRemoved(Event):
     owner_id: str
     parent_id: str | None = None
     reply_to: str | None = None  # a reply's thread (its key names it)
+    place_id: str | None = None  # a post's place, whose `post_count` it leaves (joins)
 
 
 class ContentRestored(Event):
@@ -407,6 +413,7 @@ class ContentRestored(Event):
     owner_id: str
     parent_id: str | None = None
     reply_to: str | None = None
+    place_id: str | None = None  # a post's place, whose `post_count` it leaves (joins)
 
 
 class AccountSuspended(Event):

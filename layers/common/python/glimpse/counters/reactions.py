@@ -14,6 +14,7 @@ from glimpse import events
 from glimpse.models.base import Model
 from glimpse.models.graph import AFFINITY, Edge, edge_key
 from glimpse.models.moderation import CASE, Case, reason_attribute, target_pk
+from glimpse.models.places import PLACE, Place, place_pk
 from glimpse.models.posts import POST, Comment, Post, comment_key, comment_ref, post_pk
 from glimpse.models.stories import STORY, StickerTally, Story, story_pk, tally_sk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
@@ -39,8 +40,32 @@ def affinity(reader_id: str, author_id: str) -> Key:
     return (Edge, *edge_key(reader_id, AFFINITY, author_id))
 
 
+def place(place_id: str) -> Key:
+    return (Place, place_pk(place_id), PLACE)
+
+
 def posted(event: events.PostCreated | events.PostDeleted) -> list[Delta]:
-    return [(profile(event.author_id), "posts_count", _sign(event, events.PostCreated))]
+    sign = _sign(event, events.PostCreated)
+    changes = [(profile(event.author_id), "posts_count", sign)]
+    if event.place_id:
+        changes.append((place(event.place_id), "post_count", sign))
+    return changes
+
+
+def moved(event: events.PostEdited) -> list[Delta]:
+    """An edit that took the post to another place (or none): out of one count, into the
+    other."""
+    return [
+        *([(place(event.place_left), "post_count", -1)] if event.place_left else []),
+        *([(place(event.place_joined), "post_count", 1)] if event.place_joined else []),
+    ]
+
+
+def moderated(event: events.ContentRemoved | events.ContentRestored) -> list[Delta]:
+    """A removed post leaves its place's count until it is restored."""
+    if not event.place_id:
+        return []
+    return [(place(event.place_id), "post_count", _sign(event, events.ContentRestored))]
 
 
 def liked(event: events.PostLiked | events.PostUnliked) -> list[Delta]:
@@ -142,6 +167,9 @@ def _sign(event: events.Event, positive: type[events.Event]) -> int:
 DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
     events.PostCreated: posted,
     events.PostDeleted: posted,
+    events.PostEdited: moved,  # a change of place
+    events.ContentRemoved: moderated,  # a post counted at a place
+    events.ContentRestored: moderated,
     events.PostLiked: liked,
     events.PostUnliked: liked,
     events.CommentAdded: commented,

@@ -35,6 +35,7 @@ from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import POST, Like, Post, author_pk, like_sk, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
+from glimpse.places import service as places
 from glimpse.posts.schemas import PostOut
 from glimpse.posts.views import post_view
 
@@ -192,6 +193,7 @@ def _view_keys(
     for post in page:
         keys.append((Like, (post_pk(post.post_id), like_sk(reader_id))))
         keys.extend((MediaItem, (media_pk(m), MEDIA)) for m in post.media_ids)
+        keys.extend(places.keys(post.place_id))
         if post.post_id in pulled and post.author_id != reader_id:
             keys.append((Edge, edge_key(reader_id, FOLLOWS, post.author_id)))
     return keys

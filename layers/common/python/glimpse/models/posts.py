@@ -204,6 +204,10 @@ class Post(Model):
     hashtags = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     mentions = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     location = UnicodeAttribute(null=True)
+    place_id = UnicodeAttribute(null=True)  # a place (glimpse.models.places)
+    # It counts in its place's `post_count` (its author was public when it got the place);
+    # a removed post is out of the count while removed (glimpse.posts.service.counted_at).
+    place_counted = BooleanAttribute(null=True)
     like_count = NumberAttribute(default=0)
     comment_count = NumberAttribute(default=0)
     # +1 with every change the search index shows (counts): orders the index's versions.

@@ -114,6 +114,7 @@ def _remove_or_restore(target: targets.Target, line: ModerationAction, removed: 
             owner_id=target.owner_id,
             parent_id=target.parent_id,
             reply_to=target.reply_to,
+            place_id=targets.counted_place(target),
         )
         try:
             with transaction() as tx:

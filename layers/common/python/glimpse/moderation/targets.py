@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from glimpse import withdrawal
 from glimpse.clock import iso, now
 from glimpse.directory import summary
 from glimpse.errors import BadRequest, Forbidden, NotFound, field_error
@@ -150,7 +151,18 @@ def mark(tx: Transaction, target: Target, removed: bool) -> None:
     action = model.removed_at.set(now()) if removed else model.removed_at.remove()
     actions = [action, model.revision.add(1)] if model is Post else [action]
     as_read = model.removed_at.exists() if target.removed else model.removed_at.does_not_exist()
+    if model is Post:  # its event names the place whose count it leaves or joins, as read
+        as_read &= withdrawal.as_read(Post, target.item, ("place_id", "place_counted"))
     tx.update(target.item, actions=actions, condition=model.pk.exists() & as_read, name="target")
+
+
+def counted_place(target: Target) -> str | None:
+    """A post's place whose `post_count` its removal leaves (its restore joins): the place it
+    counts at when not removed (glimpse.posts.service.counted_at)."""
+    post = target.item
+    if target.target_type != "post" or not (post.place_id and post.place_counted):
+        return None
+    return str(post.place_id)
 
 
 def render(target: Target | None) -> dict[str, Any] | None:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, NotFound, field_error
 from glimpse.inputs import name_key
-from glimpse.models.base import get_or_none, str_map
-from glimpse.models.batch import get_many
+from glimpse.models.base import Model, get_or_none, str_map
+from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.places import CELL, PLACE, NameCell, Place, name_cell_pk, place_pk
 from glimpse.models.transactions import ConditionFailed, Contention, transaction
 from glimpse.places import geo
@@ -53,15 +53,36 @@ def get(place_id: str) -> PlaceOut:
     return view(place)
 
 
-def existing(place_id: str | None, field: str = "place_id") -> Place | None:
-    """The place a post or story names (None: it names none); an unknown id is a 400 on
-    `field`."""
-    if place_id is None:
+def key(place_id: str) -> tuple[type[Model], Key]:
+    """The place's key, for a BatchGetItem that reads it with other things (a post's view)."""
+    return (Place, (place_pk(place_id), PLACE))
+
+
+def keys(place_id: str | None) -> list[tuple[type[Model], Key]]:
+    return [key(place_id)] if place_id else []
+
+
+def shown(fetched: Fetched, place_id: str | None) -> PlaceOut | None:
+    """The place a post or story names, from what `keys` read (None: none, or not found)."""
+    place = fetched.get(Place, key(place_id)[1]) if place_id else None
+    return view(place) if place is not None else None
+
+
+def require(fetched: Fetched, place_id: str | None, field: str = "place_id") -> Place | None:
+    """The place a post or story is given, from what `keys` read (None: it names none); an
+    unknown id is a 400 on `field`."""
+    if not place_id:
         return None
-    place = get_or_none(Place, place_pk(place_id), PLACE, consistent=False)
+    place = fetched.get(Place, key(place_id)[1])
     if place is None:
         raise BadRequest("No such place.", [field_error(field, "no such place")])
     return place
+
+
+def existing(place_id: str | None, field: str = "place_id") -> Place | None:
+    """The place a post or story names (None: it names none), read alone; an unknown id is a
+    400 on `field`."""
+    return require(get_many(keys(place_id)), place_id, field)
 
 
 def create(name: str, lat: float, lng: float) -> Created:

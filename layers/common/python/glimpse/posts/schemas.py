@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
 from glimpse.directory import UserSummary
-from glimpse.inputs import USERNAME_PATTERN, Flag, Text
+from glimpse.inputs import ULID_PATTERN, USERNAME_PATTERN, Flag, Text
 from glimpse.media.schemas import MediaOut
+from glimpse.places.schemas import PlaceOut
 from glimpse.schema import Schema, Timestamp
 
 MAX_CAPTION = 2200
@@ -17,6 +18,7 @@ MAX_ALT_TEXT = 1000
 
 Caption = Annotated[str, Text(MAX_CAPTION, lines=True)]
 Location = Annotated[str, Text(100)]
+PlaceId = Annotated[str, Field(pattern=ULID_PATTERN)]
 # media_id -> its description; an empty text (or null, in an edit) takes it away.
 AltTexts = dict[str, Annotated[str, Text(MAX_ALT_TEXT)] | None]
 
@@ -47,6 +49,7 @@ class PostCreate(Schema):
     media_ids: list[str] = Field(min_length=1, max_length=10)
     caption: Caption = ""
     location: Location | None = None
+    place_id: PlaceId | None = Field(default=None, description="A place (`POST /places`).")
     alt_texts: AltTexts | None = ALT_TEXTS
     hide_like_count: Flag = Field(
         default=False, description="Others see `like_count: null`; the author sees the count."
@@ -64,12 +67,15 @@ class PostCreate(Schema):
 
 class PostEdit(Schema):
     """`PATCH /posts/{post_id}`: only the fields present change (as `PATCH /me`); an empty
-    `location` or alt text takes it away. `place_id` is not taken: places are not built."""
+    `location`, `place_id` or alt text takes it away."""
 
     model_config = ConfigDict(extra="forbid")
 
     caption: Caption | None = None
     location: Location | None = Field(default=None, description='"" takes it away.')
+    place_id: PlaceId | Literal[""] | None = Field(
+        default=None, description='A place (`POST /places`); "" takes it away.'
+    )
     alt_texts: AltTexts | None = ALT_TEXTS
     hide_like_count: Flag | None = None
     comments_disabled: Flag | None = None
@@ -90,6 +96,7 @@ class PostOut(Schema):
     hashtags: list[str]
     mentions: list[str]
     location: str | None
+    place: PlaceOut | None = None
     like_count: int | None = Field(
         description="null for anyone but the author when the author hides it"
     )

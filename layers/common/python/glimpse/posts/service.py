@@ -37,6 +37,7 @@ from glimpse.media.service import view as media_view
 from glimpse.models.base import Model, get_or_none
 from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.media import MEDIA, MediaItem, media_pk
+from glimpse.models.places import Place
 from glimpse.models.posts import (
     COMMENT,
     LIKE,
@@ -55,6 +56,7 @@ from glimpse.models.posts import (
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, partition_page, query_page
+from glimpse.places import service as places
 from glimpse.posts import tags, text, threads
 from glimpse.posts.schemas import (
     AltTexts,
@@ -75,15 +77,25 @@ def create_post(author_id: str, body: PostCreate) -> PostOut:
     """Two DynamoDB calls: one BatchGetItem (author and media), one transaction; tags add two
     BatchGetItems (glimpse.posts.tags.resolve)."""
     alt_texts = _alt_texts(body.alt_texts, body.media_ids)
-    author, items = _author_and_media(author_id, body.media_ids)
+    author, items, place = _author_media_and_place(author_id, body.media_ids, body.place_id)
     tagged = tags.resolve(author_id, body)
     post = _new_post(author_id, body)
     post.tags = tagged.places or None
+    if place is not None:  # a private account's post is at the place, but not counted there
+        post.place_counted = not author.is_private
     _write_post(post, items, alt_texts, tagged)
     for item in items:
         item.alt_text = alt_texts.get(item.media_id, item.alt_text)
     view = _created_view(post, author, items)
-    return view.model_copy(update={"tags": tagged.view(body.media_ids)})
+    place_view = places.view(place) if place is not None else None
+    return view.model_copy(update={"tags": tagged.view(body.media_ids), "place": place_view})
+
+
+def counted_at(post: Post) -> str | None:
+    """The place whose `post_count` counts `post`: its place, if its author was public when it
+    got it and it is not removed (every event that moves it in or out says so)."""
+    counted = post.place_id and post.place_counted and post.removed_at is None
+    return str(post.place_id) if counted else None
 
 
 def _alt_texts(asked: AltTexts | None, media_ids: list[str]) -> dict[str, str | None]:
@@ -102,17 +114,22 @@ def _alt_text_action(alt: str | None) -> Action:
     return MediaItem.alt_text.set(alt) if alt is not None else MediaItem.alt_text.remove()
 
 
-def _author_and_media(author_id: str, media_ids: list[str]) -> tuple[UserProfile, list[MediaItem]]:
-    """The author's profile and the post's media items, each checked usable (one read)."""
+def _author_media_and_place(
+    author_id: str, media_ids: list[str], place_id: str | None
+) -> tuple[UserProfile, list[MediaItem], Place | None]:
+    """The author's profile, the post's media items, each checked usable, and its place (an
+    unknown one: 400): one read."""
     fetched = get_many(
         [(UserProfile, (user_pk(author_id), PROFILE))]
-        + [(MediaItem, (media_pk(media_id), MEDIA)) for media_id in media_ids],
+        + [(MediaItem, (media_pk(media_id), MEDIA)) for media_id in media_ids]
+        + places.keys(place_id),
         consistent=True,
     )
     author = fetched.get(UserProfile, (user_pk(author_id), PROFILE))
     if author is None:
         raise NotFound("No such user.")
-    return author, [_usable_media(fetched, author_id, i, m) for i, m in enumerate(media_ids)]
+    items = [_usable_media(fetched, author_id, i, m) for i, m in enumerate(media_ids)]
+    return author, items, places.require(fetched, place_id)
 
 
 def _new_post(author_id: str, body: PostCreate) -> Post:
@@ -127,6 +144,7 @@ def _new_post(author_id: str, body: PostCreate) -> Post:
         hashtags=text.hashtags(body.caption),
         mentions=text.mentions(body.caption),
         location=body.location,
+        place_id=body.place_id,
         like_count=0,
         comment_count=0,
         hide_like_count=body.hide_like_count or None,
@@ -168,7 +186,7 @@ def _write_post(
                 condition=UserProfile.pk.exists(),
             )
             tags.tag_in(tx, post, tagged)
-            tx.emit(PostCreated(post_id=post_id, author_id=author_id))
+            tx.emit(PostCreated(post_id=post_id, author_id=author_id, place_id=counted_at(post)))
     except ConditionFailed as exc:
         if "block" in exc.names:
             raise BadRequest(
@@ -273,6 +291,8 @@ def user_posts(viewer_id: str, username: str, limit: int, cursor: str | None) ->
 
 # --------------------------------------------------------------------------- edit
 EDIT_ATTEMPTS = 3  # a concurrent edit of the caption makes the edit read the post again
+# What decides the place a post counts at (counted_at): as read, for an event that names it.
+PLACE_MARKS = ("place_id", "place_counted", "removed_at")
 
 
 def edit_post(caller_id: str, post_id: str, patch: PostEdit) -> PostOut:
@@ -290,7 +310,8 @@ def edit_post(caller_id: str, post_id: str, patch: PostEdit) -> PostOut:
             _visible(caller_id, post)  # 404 when the caller may not even see it
             raise Forbidden("Only the author may edit a post.")
         alt_texts = _alt_texts(patch.alt_texts, list(post.media_ids))
-        if _write_edit(post, patch, alt_texts):
+        counted = _counted_at_new_place(post, patch)
+        if _write_edit(post, patch, alt_texts, counted):
             fetched = get_many(view_keys(caller_id, [post]), consistent=True)
             view = post_view(caller_id, post, fetched)
             if view is None:  # its author's account went meanwhile
@@ -299,11 +320,29 @@ def edit_post(caller_id: str, post_id: str, patch: PostEdit) -> PostOut:
     raise Contention()
 
 
-def _write_edit(post: Post, patch: PostEdit, alt_texts: dict[str, str | None]) -> bool:
+def _counted_at_new_place(post: Post, patch: PostEdit) -> bool | None:
+    """For an edit that gives the post another place: whether it counts there (its author is
+    public now), reading the author and the place (an unknown one: 400) in one BatchGetItem.
+    None when the place does not change."""
+    if patch.place_id is None or patch.place_id == (post.place_id or ""):
+        return None
+    fetched = get_many(
+        [(UserProfile, (user_pk(post.author_id), PROFILE)), *places.keys(patch.place_id)]
+    )
+    places.require(fetched, patch.place_id)
+    author = fetched.get(UserProfile, (user_pk(post.author_id), PROFILE))
+    return bool(patch.place_id) and author is not None and not author.is_private
+
+
+def _write_edit(
+    post: Post, patch: PostEdit, alt_texts: dict[str, str | None], counted: bool | None = None
+) -> bool:
     """One transaction, then `post` as it wrote it; False (nothing written) when the caption
-    changed since it was read, or the post went."""
-    edited = _edited(post, patch)
+    (or, when the place changes, the place or the removal mark) changed since it was read, or
+    the post went."""
+    edited = _edited(post, patch, counted)
     added = [name for name in edited.mentions or [] if name not in (post.mentions or [])]
+    left, joined = counted_at(post), counted_at(edited)
     actions: list[Action] = [
         Post.edited_at.set(edited.edited_at),
         Post.revision.add(1),
@@ -314,12 +353,19 @@ def _write_edit(post: Post, patch: PostEdit, alt_texts: dict[str, str | None]) -
         Post.hide_like_count.set(bool(edited.hide_like_count)),
         Post.comments_disabled.set(bool(edited.comments_disabled)),
     ]
+    condition = Post.pk.exists() & (Post.caption == post.caption)
+    if counted is not None:  # the place changes: the events name the places as read
+        actions += [
+            Post.place_id.set(edited.place_id) if edited.place_id else Post.place_id.remove(),
+            Post.place_counted.set(True) if counted else Post.place_counted.remove(),
+        ]
+        condition &= as_read(Post, post, PLACE_MARKS)
     try:
         with transaction() as tx:
             tx.update(
                 Post(post_pk(post.post_id), POST),
                 actions=actions,
-                condition=Post.pk.exists() & (Post.caption == post.caption),
+                condition=condition,
                 name="post",
             )
             for media_id, alt_text in alt_texts.items():
@@ -330,7 +376,13 @@ def _write_edit(post: Post, patch: PostEdit, alt_texts: dict[str, str | None]) -
                     name=media_id,
                 )
             tx.emit(
-                PostEdited(post_id=post.post_id, author_id=post.author_id, mentions_added=added)
+                PostEdited(
+                    post_id=post.post_id,
+                    author_id=post.author_id,
+                    mentions_added=added,
+                    place_left=left if left != joined else None,
+                    place_joined=joined if left != joined else None,
+                )
             )
     except ConditionFailed as exc:
         if "post" in exc.names:
@@ -341,10 +393,13 @@ def _write_edit(post: Post, patch: PostEdit, alt_texts: dict[str, str | None]) -
     return True
 
 
-def _edited(post: Post, patch: PostEdit) -> Post:
+def _edited(post: Post, patch: PostEdit, counted: bool | None = None) -> Post:
     """A copy of `post` with `patch` applied (the fields it sends; a caption's hashtags and
-    mentions parsed again), edited now."""
+    mentions parsed again; with `counted`, its new place), edited now."""
     edited = Post.from_raw_data(post.serialize())
+    if counted is not None:
+        edited.place_id = patch.place_id or None
+        edited.place_counted = counted or None
     if patch.caption is not None:
         edited.caption = patch.caption
         edited.hashtags = text.hashtags(patch.caption)
@@ -379,9 +434,14 @@ def remove_post(post: Post) -> bool:
         try:
             with transaction() as tx:
                 tx.delete(
-                    Post(post_pk(post.post_id), POST), condition=Post.pk.exists(), name="post"
+                    Post(post_pk(post.post_id), POST),
+                    condition=Post.pk.exists() & as_read(Post, post, PLACE_MARKS),
+                    name="post",
                 )
-                tx.emit(PostDeleted(post_id=post.post_id, author_id=post.author_id))
+                event = PostDeleted(
+                    post_id=post.post_id, author_id=post.author_id, place_id=counted_at(post)
+                )
+                tx.emit(event)
                 if media_ids:
                     tx.emit(MediaWithdrawn(owner_id=post.author_id, media_ids=media_ids))
                 for media_id in media_ids:
@@ -393,7 +453,11 @@ def remove_post(post: Post) -> bool:
                     )
         except ConditionFailed as exc:
             if "post" in exc.names:
-                return False
+                fresh = get_or_none(Post, post_pk(post.post_id), POST)
+                if fresh is None:
+                    return False
+                post = fresh  # its place or removal changed meanwhile: as it is now
+                continue
             lost = exc.names & set(media_ids)
             if not lost:
                 raise

@@ -24,6 +24,7 @@ from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.posts import POST, Like, Post, Save, like_sk, post_pk, save_sk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.places import service as places
 from glimpse.posts.schemas import PostOut, TagOut
 
 
@@ -38,6 +39,7 @@ def view_keys(viewer_id: str, posts: list[Post]) -> list[tuple[type[Model], Key]
             if user_id != viewer_id:
                 keys.extend(block_keys(viewer_id, user_id))
         keys.extend((MediaItem, (media_pk(media_id), MEDIA)) for media_id in post.media_ids)
+        keys.extend(places.keys(post.place_id))
     return keys
 
 
@@ -89,6 +91,7 @@ def post_view(viewer_id: str, post: Post, fetched: Fetched) -> PostOut | None:
         hashtags=list(post.hashtags or []),
         mentions=list(post.mentions or []),
         location=post.location,
+        place=places.shown(fetched, post.place_id),
         like_count=like_count_for(viewer_id, post, int(post.like_count)),
         hide_like_count=bool(post.hide_like_count),
         comment_count=int(post.comment_count),
