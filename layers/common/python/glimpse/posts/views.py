@@ -127,13 +127,13 @@ def tags_view(viewer_id: str, post: Post, fetched: Fetched) -> list[TagOut]:
     media: those of accounts that are gone, or blocked either way, are left out."""
     order = {media_id: i for i, media_id in enumerate(post.media_ids)}
     shown: list[TagOut] = []
-    for user_id, places in tag_places(post).items():
+    for user_id, spots in tag_places(post).items():
         profile = fetched.get(UserProfile, (user_pk(user_id), PROFILE))
         blocked = user_id != viewer_id and blocked_either_way(fetched, viewer_id, user_id)
         if profile is None or blocked:
             continue
         user = summary(profile)
-        shown += [TagOut(user=user, media_id=p["media_id"], x=p["x"], y=p["y"]) for p in places]
+        shown += [TagOut(user=user, media_id=p["media_id"], x=p["x"], y=p["y"]) for p in spots]
     return sorted(shown, key=lambda t: (order.get(t.media_id, len(order)), t.user.username))
 
 
