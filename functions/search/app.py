@@ -11,7 +11,7 @@ from glimpse.places.schemas import PlaceCreate, PlaceOut
 from glimpse.plumbing import Plumbing
 from glimpse.posts.schemas import PostOut
 from glimpse.search import service
-from glimpse.search.schemas import HashtagOut, SearchKind, SearchText, Tag
+from glimpse.search.schemas import HashtagOut, Near, SearchKind, SearchText, Tag
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -38,15 +38,17 @@ app = create_app()
 @app.get(
     "/search",
     tags=["search"],
-    summary="Accounts by name, hashtags with their post counts, or public posts by caption",
+    summary="Accounts by name, hashtags with their post counts, public posts by caption, or "
+    "places by name (nearest first with near)",
 )
 def search(
     q: SearchText,
     kind: SearchKind = "users",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> Page[UserSummary] | Page[HashtagOut] | Page[PostOut]:
-    return service.search(caller(app).user_id, q, kind, limit, cursor)
+    near: Near = None,
+) -> Page[UserSummary] | Page[HashtagOut] | Page[PostOut] | Page[PlaceOut]:
+    return service.search(caller(app).user_id, q, kind, limit, cursor, near)
 
 
 @app.get(
@@ -89,6 +91,15 @@ def create_place(body: PlaceCreate) -> Response[PlaceOut]:
 def get_place(place_id: str) -> PlaceOut:
     caller(app)
     return places.get(place_id)
+
+
+@app.get(
+    "/places/<place_id>/posts", tags=["places"], summary="Public posts at a place, newest first"
+)
+def place_posts(
+    place_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[PostOut]:
+    return service.place_posts(caller(app).user_id, place_id, limit, cursor)
 
 
 lambda_handler = plumbing.http(app)

@@ -15,6 +15,10 @@ request is translated here, with these documented approximations:
   then by the sort's other keys. Explore ranks its candidates in Python, as in production.
 - `sort` on any number of fields, `search_after`, `from`/`size`, `_source` field lists and
   `terms` aggregations (with `include`) are done here.
+- `_geo_distance` sorts on the haversine distance on a sphere of the Earth's mean radius
+  (glimpse.places.geo.distance_m) from a `geo_point` stored as `{"lat", "lon"}`; OpenSearch's
+  default `arc` distance is the same formula (its radius differs by a few metres in 6,371 km,
+  so equal orders but for ties within millimetres). `geo_distance` *filters* are not known.
 - Bulk `index`/`delete` with `version_type: external` keep versions, and a deleted document's
   version is kept for good (OpenSearch keeps it for `index.gc_deletes`); `create` refuses an
   existing document (409), as OpenSearch does.
@@ -31,6 +35,8 @@ from typing import Any
 
 from openmock import FakeOpenSearch  # type: ignore[import-untyped]
 from openmock.fake_opensearch import FakeQueryCondition, QueryType  # type: ignore[import-untyped]
+
+from glimpse.places.geo import distance_m
 
 Doc = dict[str, Any]
 
@@ -53,6 +59,7 @@ class LocalSearch:
         self._lock = threading.RLock()
         self.templates: dict[str, dict[str, Any]] = {}
         self.versions: dict[str, dict[str, int]] = {}  # index → id → version (deleted too)
+        self.mappings: dict[str, dict[str, Any]] = {}  # index → fields put on it since made
 
     # ------------------------------------------------------------------ indexes
     def put_template(self, name: str, body: dict[str, Any]) -> None:
@@ -66,6 +73,12 @@ class LocalSearch:
             self.put_template(name, template)
             if not self.exists(name):
                 self.create_index(name)
+
+    def put_mapping(self, index: str, mappings: dict[str, Any]) -> None:
+        """Fields added to an existing index: kept, not enforced (as every mapping here)."""
+        with self._lock:
+            self._require(index)
+            self.mappings.setdefault(index, {}).update(mappings.get("properties") or {})
 
     def exists(self, index: str) -> bool:
         with self._lock:
@@ -280,6 +293,8 @@ def _key_of(key: Any) -> tuple[str, bool]:
         return "_score", True
     if isinstance(key, str):
         return key, False
+    if "_geo_distance" in key:
+        return "_geo_distance", key["_geo_distance"].get("order", "asc") == "desc"
     ((name, order),) = key.items()
     order = order.get("order", "asc") if isinstance(order, dict) else order
     return name, (order == "desc" if name != "_score" else order != "asc")
@@ -287,7 +302,23 @@ def _key_of(key: Any) -> tuple[str, bool]:
 
 def _sort_value(score: float, doc: Doc, key: Any) -> Any:
     name, _descending = _key_of(key)
+    if name == "_geo_distance":
+        return _distance(key["_geo_distance"], doc["_source"])
     return score if name == "_score" else doc["_source"].get(name)
+
+
+def _distance(spec: Doc, source: Doc) -> float | None:
+    """A `_geo_distance` sort's value: metres from its point to the document's (None: it has
+    none). The point is the one entry of `spec` that is not an option."""
+    options = {"order", "unit", "distance_type", "mode", "ignore_unmapped"}
+    ((field, point),) = ((k, v) for k, v in spec.items() if k not in options)
+    there = source.get(field)
+    if not isinstance(there, dict):
+        return None
+    metres = distance_m(float(point["lat"]), float(point["lon"]), there["lat"], there["lon"])
+    if spec.get("unit", "m") not in ("m", "meters"):
+        raise SearchError(400, "parsing_exception", "the local search sorts distances in m")
+    return metres
 
 
 class _Reversed:

@@ -166,7 +166,7 @@ def test_explore_shows_strangers_two_per_author_per_page(cloud: LocalCloud) -> N
 
 def test_bad_searches_are_400s(cloud: LocalCloud) -> None:
     ann = sign_up_and_log_in(cloud, "ann")
-    for params in ({}, {"q": ""}, {"q": "x", "type": "places"}, {"q": "x" * 101}):
+    for params in ({}, {"q": ""}, {"q": "x", "type": "venues"}, {"q": "x" * 101}):
         response = ann.get("/search", params=params)
         assert response.status_code == 400, (params, response.text)
         assert response.json()["error"]["code"] == "bad_request"

@@ -18,10 +18,14 @@ from moto import mock_aws
 
 from glimpse import idempotency
 from glimpse.adapters import aws, secrets
+from glimpse.adapters import search as search_adapter
 from glimpse.config import get_settings
+from infra import opensearch
 from infra.local import atomicity, cognito
+from infra.local.fronts.search import SearchFront
 from infra.local.provision import Provisioner, push_applications
 from infra.local.runtime import function_specs, merged_environment
+from infra.local.search import LocalSearch
 from infra.local.template import Template
 from tests.conftest import ROOT, FakeContext, load_event
 
@@ -133,6 +137,22 @@ def celebrity_threshold(stack: Stack) -> Iterator[None]:
     yield
     os.environ["CELEBRITY_FOLLOWER_THRESHOLD"] = saved
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def engine(stack: Stack) -> Iterator[LocalSearch]:
+    """The local search engine behind its HTTP front, as the search functions' endpoint."""
+    front = SearchFront.serving(opensearch.templates())
+    engine = front.engine
+    saved = os.environ.get("OPENSEARCH_ENDPOINT")
+    os.environ["OPENSEARCH_ENDPOINT"] = front.url
+    get_settings.cache_clear()
+    search_adapter.client.cache_clear()
+    yield engine
+    os.environ["OPENSEARCH_ENDPOINT"] = saved or ""
+    get_settings.cache_clear()
+    search_adapter.client.cache_clear()
+    front.stop()
 
 
 def unique_name(prefix: str = "u") -> str:

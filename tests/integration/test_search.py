@@ -6,9 +6,7 @@ ways, private accounts, follows) and bad input."""
 from __future__ import annotations
 
 import contextlib
-import os
 import random
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -18,33 +16,14 @@ from functions.indexer import app as indexer_app
 from functions.search_setup import app as setup_app
 from glimpse.adapters import search as cluster_adapter
 from glimpse.auth import leaving
-from glimpse.config import get_settings
 from glimpse.models.batch import get_many as real_get_many
 from glimpse.models.posts import POST, Post, post_pk
 from glimpse.search import indexer
 from glimpse.users.schemas import DeleteMeIn
 from infra import opensearch
-from infra.local.fronts.search import SearchFront
 from infra.local.search import LocalSearch
 from tests.conftest import FakeContext, load_event
-from tests.integration.conftest import Stack
 from tests.integration.social import User, api, follow, make_user, post, settle
-
-
-@pytest.fixture(scope="module")
-def engine(stack: Stack) -> Iterator[LocalSearch]:
-    front = SearchFront.serving(opensearch.templates())
-    engine = front.engine
-    saved = os.environ.get("OPENSEARCH_ENDPOINT")
-    os.environ["OPENSEARCH_ENDPOINT"] = front.url
-    get_settings.cache_clear()
-    cluster_adapter.client.cache_clear()
-    yield engine
-    os.environ["OPENSEARCH_ENDPOINT"] = saved or ""
-    get_settings.cache_clear()
-    cluster_adapter.client.cache_clear()
-    front.stop()
-
 
 _sequence = iter(range(10**9))
 
@@ -374,7 +353,7 @@ def test_bad_search_input_is_a_400(engine: LocalSearch) -> None:
         {},
         {"q": ""},
         {"q": "  "},
-        {"q": "x", "type": "places"},
+        {"q": "x", "type": "venues"},
         {"q": "x" * 101},
         {"q": "x", "limit": "0"},
     ):
@@ -424,8 +403,10 @@ def test_the_custom_resource_applies_the_templates_and_always_answers(
     setup_app.lambda_handler(event, FakeContext())
     assert answers[-1]["Status"] == "SUCCESS"
     assert answers[-1]["PhysicalResourceId"] == setup_app.PHYSICAL_ID
-    assert sorted(engine.templates) == ["hashtags", "posts", "users"]
+    assert sorted(engine.templates) == ["hashtags", "places", "posts", "users"]
     assert engine.templates["posts"] == opensearch.templates()["posts"]
+    # an index that existed gets the fields its template's new version adds
+    assert engine.mappings["posts"]["place_id"] == {"type": "keyword"}
 
     def broken() -> list[str]:
         raise RuntimeError("cluster red")

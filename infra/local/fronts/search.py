@@ -3,7 +3,8 @@ endpoint speaking the part of OpenSearch's REST API that Glimpse uses, on the lo
 engine (infra/local/search.py, openmock with documented approximations).
 
 - `GET /`, `GET /_cluster/health`: what a client may ask first.
-- `PUT /_index_template/<name>`, `HEAD|PUT /<index>`: templates and indexes (the `SearchIndexes`
+- `PUT /_index_template/<name>`, `HEAD|PUT /<index>`, `PUT /<index>/_mapping`: templates,
+  indexes and fields added to them (the `SearchIndexes`
   custom resource's work, which the local cloud does at start from infra/opensearch).
 - `POST /_bulk`, `POST /<index>/_bulk`: NDJSON actions, with external versions.
 - `GET|POST /<index>/_search`.
@@ -86,6 +87,8 @@ class _Handler(DrainingHandler, BaseHTTPRequestHandler):
             return self._serve(lambda: self._put_template(parts[1], raw))
         if len(parts) == 1:
             return self._serve(lambda: self._create_index(parts[0]))
+        if len(parts) == 2 and parts[1] == "_mapping":
+            return self._serve(lambda: self._put_mapping(parts[0], raw))
         return self._answer(404, _unknown(self.command, self.path))
 
     # The operations: each gives a status and a body, or raises for `_serve` to answer.
@@ -99,6 +102,10 @@ class _Handler(DrainingHandler, BaseHTTPRequestHandler):
 
     def _put_template(self, name: str, raw: bytes) -> tuple[int, Any]:
         self.engine.put_template(name, _json(raw))
+        return 200, {"acknowledged": True}
+
+    def _put_mapping(self, index: str, raw: bytes) -> tuple[int, Any]:
+        self.engine.put_mapping(index, _json(raw))
         return 200, {"acknowledged": True}
 
     def _create_index(self, index: str) -> tuple[int, Any]:

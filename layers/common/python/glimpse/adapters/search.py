@@ -73,6 +73,11 @@ def put_index_template(name: str, template: dict[str, Any]) -> None:
     client().indices.put_index_template(name=name, body=template)
 
 
+def put_mapping(name: str, mappings: dict[str, Any]) -> None:
+    """Add the fields of `mappings` to an existing index (OpenSearch refuses a changed type)."""
+    client().indices.put_mapping(index=name, body=mappings)
+
+
 def ensure_index(name: str) -> bool:
     """Create the index (its template applies) unless it exists; True if it was created."""
     indices = client().indices

@@ -14,6 +14,9 @@ whatever order the indexer sees changes in, or how often:
   restored profile (its `revision` moved on by RESTORE_STEP) writes it at.
 
 Only public accounts' posts are `public`; searches filter on it.
+
+A place's document is written once, at version 1: places are never edited or deleted, so a
+repeated or late write is refused (409) and counts as done.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from glimpse.clock import iso
+from glimpse.models.places import Place
 from glimpse.models.posts import Post
 from glimpse.models.users import RESTORE_STEP, DeletedProfile, UserProfile
 
-USERS, POSTS, HASHTAGS = "users", "posts", "hashtags"
+USERS, POSTS, HASHTAGS, PLACES = "users", "posts", "hashtags", "places"
+PLACE_VERSION = 1
 DELETED = 2**62
 
 Visibility = Literal["public", "private"]
@@ -61,6 +66,7 @@ def post_document(post: Post, author: UserProfile) -> dict[str, Any]:
         "author_id": post.author_id,
         "caption": post.caption or "",
         "hashtags": list(post.hashtags or []),
+        "place_id": post.place_id,
         "visibility": visibility(author),
         # Counts can dip below zero for a moment (an unlike counted before its like);
         # OpenSearch refuses a negative `field_value_factor` score.
@@ -82,3 +88,11 @@ def aside_post_version(post: Post, aside: DeletedProfile) -> int:
 
 def hashtag_document(tag: str, used_at: datetime) -> dict[str, Any]:
     return {"tag": tag, "first_used_at": iso(used_at)}
+
+
+def place_document(place: Place) -> dict[str, Any]:
+    return {
+        "place_id": place.place_id,
+        "name": place.name,
+        "location": {"lat": float(place.lat), "lon": float(place.lng)},
+    }

@@ -6,6 +6,8 @@ per 100 keys) and writes that, at the version glimpse.search.documents gives it:
 state arriving late, or a change seen twice, is refused by OpenSearch (409) and counts as
 done. A post or account that no longer exists is deleted at a version nothing live reaches.
 
+A new place is written once (places do not change: glimpse.search.documents).
+
 An account whose privacy flipped has all its posts written again (their visibility with
 it), a page of its posts at a time; so has an account deleted (its profile moved aside: its
 posts' documents are deleted, at versions below what its restore will write) or restored.
@@ -21,6 +23,7 @@ from typing import Any, Literal
 from glimpse.adapters import search
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.moderation import is_removed
+from glimpse.models.places import PLACE, Place, place_id_of, place_pk
 from glimpse.models.posts import POST, Post, author_pk, post_id_of, post_pk
 from glimpse.models.streams import StreamRecord
 from glimpse.models.users import DELETED as MOVED_ASIDE
@@ -34,11 +37,14 @@ from glimpse.models.users import (
 from glimpse.search.documents import (
     DELETED,
     HASHTAGS,
+    PLACE_VERSION,
+    PLACES,
     POSTS,
     USERS,
     aside_post_version,
     deleted_version,
     hashtag_document,
+    place_document,
     post_document,
     post_version,
     user_document,
@@ -57,7 +63,7 @@ class Change:
     """One stream record: a post or an account that may have changed."""
 
     record_id: str  # the record's sequence number (a batch item failure names it)
-    kind: Literal["post", "account"]
+    kind: Literal["post", "account", "place"]
     id: str  # post id or user id
     # An account whose posts' documents change with it: its privacy flipped, or its profile
     # appeared (a restore; a sign-up has no posts) or went (a deletion moves it aside).
@@ -69,6 +75,8 @@ class Change:
         written again); None for any other item."""
         if (post_id := post_id_of(record.pk, record.sk)) is not None:
             return cls(record.sequence_number, "post", post_id)
+        if (place_id := place_id_of(record.pk, record.sk)) is not None:
+            return cls(record.sequence_number, "place", place_id)
         if (user_id := profile_user_id(record.pk, record.sk)) is not None:
             old, new = record.old_image.get("is_private"), record.new_image.get("is_private")
             flipped = record.event_name == "MODIFY" and bool(old) != bool(new)
@@ -104,8 +112,10 @@ class _Plan:
 def index(changes: list[Change]) -> Indexed:
     post_ids = {c.id for c in changes if c.kind == "post"}
     account_ids = {c.id for c in changes if c.kind == "account"}
+    place_ids = {c.id for c in changes if c.kind == "place"}
     fetched = get_many(
         [(Post, (post_pk(p), POST)) for p in post_ids]
+        + [(Place, (place_pk(p), PLACE)) for p in place_ids]
         + [(UserProfile, (user_pk(u), PROFILE)) for u in account_ids]
         + [(DeletedProfile, (user_pk(u), MOVED_ASIDE)) for u in account_ids],
         consistent=True,
@@ -125,6 +135,8 @@ def index(changes: list[Change]) -> Indexed:
     for change in changes:
         if change.kind == "post":
             _plan_post(plan, change.record_id, change.id, posts[change.id], fetched)
+        elif change.kind == "place":
+            _plan_place(plan, change.record_id, fetched.get(Place, (place_pk(change.id), PLACE)))
         else:
             profile = fetched.get(UserProfile, (user_pk(change.id), PROFILE))
             aside = fetched.get(DeletedProfile, (user_pk(change.id), MOVED_ASIDE))
@@ -167,6 +179,12 @@ def _plan_post(
                     hashtag_document(tag, post.created_at),
                 ],
             )
+
+
+def _plan_place(plan: _Plan, record_id: str, place: Place | None) -> None:
+    if place is not None:  # never deleted: None only for a record of an item not yet read
+        key = (PLACES, place.place_id)
+        plan.add(key, record_id, [_versioned("index", key, PLACE_VERSION), place_document(place)])
 
 
 def _plan_account(

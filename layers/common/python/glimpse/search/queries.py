@@ -90,6 +90,46 @@ def hashtag_posts(
     return body
 
 
+def place_posts(
+    place_id: str, size: int, before: str | None, hidden_authors: Collection[str]
+) -> dict[str, Any]:
+    """Public posts at the place, newest first (post ids are time-ordered), after `before`."""
+    body: dict[str, Any] = {
+        "size": size,
+        "_source": ["post_id"],
+        "query": {
+            "bool": {
+                "filter": [{"term": {"place_id": place_id}}, {"term": {"visibility": "public"}}],
+                "must_not": _without("author_id", hidden_authors),
+            }
+        },
+        "sort": [{"post_id": "desc"}],
+    }
+    if before is not None:
+        body["search_after"] = [before]
+    return body
+
+
+def places(q: str, size: int, offset: int, near: tuple[float, float] | None) -> dict[str, Any]:
+    """Places whose name has every word of `q` (accents and case aside), or starts with
+    them; nearest to `near` first when given (great-circle distance), else best matches."""
+    matched = {
+        "bool": {
+            "should": [
+                {"match": {"name": {"query": q, "operator": "and", "boost": 2}}},
+                {"match": {"name.prefix": {"query": q, "operator": "and"}}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    by: list[Any] = ["_score", {"place_id": "asc"}]
+    if near is not None:
+        lat, lng = near
+        distance = {"location": {"lat": lat, "lon": lng}, "order": "asc", "unit": "m"}
+        by = [{"_geo_distance": distance}, {"place_id": "asc"}]
+    return {"from": offset, "size": size, "_source": ["place_id"], "query": matched, "sort": by}
+
+
 def hashtags(q: str, size: int, offset: int) -> dict[str, Any]:
     """Tags equal to, or starting with, `q`."""
     text = normal_tag(q)

@@ -8,10 +8,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import Field
 
 from glimpse.directory import UserSummary
+from glimpse.places.schemas import PlaceOut
 from glimpse.posts.schemas import PostOut
 from glimpse.schema import Schema
 
-SearchType = Literal["users", "hashtags", "posts"]
+SearchType = Literal["users", "hashtags", "posts", "places"]
 
 SearchText = Annotated[
     str,
@@ -23,7 +24,15 @@ SearchText = Annotated[
     ),
 ]
 SearchKind = Annotated[
-    SearchType, Query(alias="type", description="users (default), hashtags or posts")
+    SearchType, Query(alias="type", description="users (default), hashtags, posts or places")
+]
+Near = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\s*[-+]?\d{1,3}(\.\d+)?\s*,\s*[-+]?\d{1,3}(\.\d+)?\s*$",
+        max_length=64,
+        description="`lat,lng` (degrees): places nearest to it first (type=places only).",
+    ),
 ]
 Tag = Annotated[
     str,
@@ -42,4 +51,4 @@ class HashtagOut(Schema):
     )
 
 
-SearchResult = UserSummary | HashtagOut | PostOut
+SearchResult = UserSummary | HashtagOut | PostOut | PlaceOut

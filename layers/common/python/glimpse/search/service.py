@@ -18,17 +18,20 @@ from typing import Any
 from glimpse.adapters import search as cluster
 from glimpse.clock import first_id_at, now, time_of
 from glimpse.directory import UserSummary
+from glimpse.errors import BadRequest, field_error
 from glimpse.graph.access import blocks_either_way, listed
 from glimpse.models.batch import get_many
 from glimpse.models.graph import FOLLOWS, edge_ids
 from glimpse.models.posts import POST, Post, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.pagination import Page, decode_cursor, encode_cursor
+from glimpse.places import service as places
+from glimpse.places.schemas import PlaceOut
 from glimpse.posts.schemas import PostOut
 from glimpse.posts.text import normal_tag
 from glimpse.posts.views import may_see, post_view, sight_keys
 from glimpse.search import queries, ranking
-from glimpse.search.documents import HASHTAGS, POSTS, USERS
+from glimpse.search.documents import HASHTAGS, PLACES, POSTS, USERS
 from glimpse.search.schemas import HashtagOut, SearchType
 
 _WORD = re.compile(r"\w")
@@ -39,12 +42,18 @@ EXPLORE_CANDIDATES = 300  # read from OpenSearch per explore page, then ranked h
 
 
 def search(
-    caller_id: str, q: str, kind: SearchType, limit: int, cursor: str | None
-) -> Page[UserSummary] | Page[HashtagOut] | Page[PostOut]:
+    caller_id: str,
+    q: str,
+    kind: SearchType,
+    limit: int,
+    cursor: str | None,
+    near: str | None = None,
+) -> Page[UserSummary] | Page[HashtagOut] | Page[PostOut] | Page[PlaceOut]:
+    point = _point(near) if kind == "places" else None
     text = q.strip()
     if not _WORD.search(text):  # only punctuation: nothing a word or a tag could match
         return Page[Any](items=[])
-    list_id = f"search:{caller_id}:{kind}:{text.lower()}"
+    list_id = f"search:{caller_id}:{kind}:{text.lower()}" + (f":{point}" if point else "")
     position = decode_cursor(list_id, cursor)
     offset = int(position["offset"]) if position else 0
     size = min(limit, MAX_OFFSET - offset)
@@ -57,6 +66,9 @@ def search(
     elif kind == "hashtags":
         hits, more = _hits(HASHTAGS, queries.hashtags(text, size + 1, offset), size)
         page = Page[HashtagOut](items=_counted(caller_id, [h["tag"] for h in hits], text))
+    elif kind == "places":
+        hits, more = _hits(PLACES, queries.places(text, size + 1, offset, point), size)
+        page = Page[PlaceOut](items=_places([h["place_id"] for h in hits]))
     else:
         blocked = _blocked(caller_id)
         hits, more = _hits(POSTS, queries.posts(text, size + 1, offset, blocked), size)
@@ -79,6 +91,42 @@ def hashtag_posts(caller_id: str, tag: str, limit: int, cursor: str | None) -> P
     next_cursor = encode_cursor(list_id, {"before": post_ids[-1]}) if more else None
     shown = [view for view in _shown(caller_id, post_ids) if name in view.hashtags]
     return Page[PostOut](items=shown, next_cursor=next_cursor)
+
+
+def place_posts(caller_id: str, place_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
+    """Public posts at the place, newest first, as a hashtag's page (blocked accounts' posts
+    left out); a post whose place was edited away is left out at once, while the index
+    catches up. 404 for a place that does not exist."""
+    places.get(place_id)
+    list_id = f"place:{caller_id}:{place_id}"
+    position = decode_cursor(list_id, cursor)
+    before = str(position["before"]) if position else None
+    blocked = _blocked(caller_id)
+    body = queries.place_posts(place_id, limit + 1, before, blocked)
+    hits, more = _hits(POSTS, body, limit)
+    post_ids = [h["post_id"] for h in hits]
+    next_cursor = encode_cursor(list_id, {"before": post_ids[-1]}) if more else None
+    shown = [v for v in _shown(caller_id, post_ids) if v.place and v.place.place_id == place_id]
+    return Page[PostOut](items=shown, next_cursor=next_cursor)
+
+
+def _point(near: str | None) -> tuple[float, float] | None:
+    """`near` (`lat,lng`) as a point; 400 when a coordinate is out of range."""
+    if near is None:
+        return None
+    lat, lng = (float(part) for part in near.split(","))
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise BadRequest(
+            "near is lat,lng: lat in -90..90, lng in -180..180.",
+            [field_error("near", "lat in -90..90, lng in -180..180")],
+        )
+    return lat, lng
+
+
+def _places(place_ids: list[str]) -> list[PlaceOut]:
+    """The places found, in order, as they are now (their counts): one BatchGetItem."""
+    fetched = get_many([places.key(p) for p in place_ids])
+    return [p for i in place_ids if (p := places.shown(fetched, i)) is not None]
 
 
 def explore(caller_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
