@@ -85,6 +85,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "getOpenApi",
     ("POST", "/places"): "createPlace",
     ("GET", "/places/{place_id}"): "getPlace",
+    ("GET", "/places/{place_id}/posts"): "listPlacePosts",
     ("POST", "/posts"): "createPost",
     ("DELETE", "/posts/{post_id}"): "deletePost",
     ("GET", "/posts/{post_id}"): "getPost",

@@ -434,6 +434,13 @@ export function listNotifications({ query, body, headers } = {}) {
   return api("GET", `/notifications`, { query, body, headers });
 }
 
+/** GET /places/{place_id}/posts: Public posts at a place, newest first
+ *  query: limit, cursor
+ */
+export function listPlacePosts(placeId, { query, body, headers } = {}) {
+  return api("GET", `/places/${encodeURIComponent(placeId)}/posts`, { query, body, headers });
+}
+
 /** GET /posts/{post_id}/comments/{comment_id}/replies: A comment's replies, oldest first
  *  query: limit, cursor
  */
@@ -597,8 +604,8 @@ export function savePost(postId, { query, body, headers } = {}) {
   return api("POST", `/posts/${encodeURIComponent(postId)}/save`, { query, body, headers });
 }
 
-/** GET /search: Accounts by name, hashtags with their post counts, or public posts by caption
- *  query: q, type, limit, cursor
+/** GET /search: Accounts by name, hashtags with their post counts, public posts by caption, or places by name (nearest first with near)
+ *  query: q, type, limit, cursor, near
  */
 export function search({ query, body, headers } = {}) {
   return api("GET", `/search`, { query, body, headers });
