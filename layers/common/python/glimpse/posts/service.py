@@ -341,8 +341,6 @@ def _write_edit(
     (or, when the place changes, the place or the removal mark) changed since it was read, or
     the post went."""
     edited = _edited(post, patch, counted)
-    added = [name for name in edited.mentions or [] if name not in (post.mentions or [])]
-    left, joined = counted_at(post), counted_at(edited)
     actions: list[Action] = [
         Post.edited_at.set(edited.edited_at),
         Post.revision.add(1),
@@ -355,10 +353,7 @@ def _write_edit(
     ]
     condition = Post.pk.exists() & (Post.caption == post.caption)
     if counted is not None:  # the place changes: the events name the places as read
-        actions += [
-            Post.place_id.set(edited.place_id) if edited.place_id else Post.place_id.remove(),
-            Post.place_counted.set(True) if counted else Post.place_counted.remove(),
-        ]
+        actions += _place_actions(edited.place_id, counted)
         condition &= as_read(Post, post, PLACE_MARKS)
     try:
         with transaction() as tx:
@@ -375,15 +370,7 @@ def _write_edit(
                     condition=MediaItem.used_by == post.post_id,
                     name=media_id,
                 )
-            tx.emit(
-                PostEdited(
-                    post_id=post.post_id,
-                    author_id=post.author_id,
-                    mentions_added=added,
-                    place_left=left if left != joined else None,
-                    place_joined=joined if left != joined else None,
-                )
-            )
+            tx.emit(_edit_event(post, edited))
     except ConditionFailed as exc:
         if "post" in exc.names:
             return False
@@ -391,6 +378,26 @@ def _write_edit(
     for name in Post.get_attributes():
         setattr(post, name, getattr(edited, name))
     return True
+
+
+def _edit_event(post: Post, edited: Post) -> PostEdited:
+    """Who the edit newly mentions, and the places whose counts it leaves and joins."""
+    added = [name for name in edited.mentions or [] if name not in (post.mentions or [])]
+    left, joined = counted_at(post), counted_at(edited)
+    return PostEdited(
+        post_id=post.post_id,
+        author_id=post.author_id,
+        mentions_added=added,
+        place_left=left if left != joined else None,
+        place_joined=joined if left != joined else None,
+    )
+
+
+def _place_actions(place_id: str | None, counted: bool) -> list[Action]:
+    return [
+        Post.place_id.set(place_id) if place_id else Post.place_id.remove(),
+        Post.place_counted.set(True) if counted else Post.place_counted.remove(),
+    ]
 
 
 def _edited(post: Post, patch: PostEdit, counted: bool | None = None) -> Post:
