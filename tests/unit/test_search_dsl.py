@@ -257,6 +257,7 @@ def test_the_indexer_sends_one_bulk_with_external_versions(
             "author_id": "U1",
             "caption": "#sun",
             "hashtags": ["sun"],
+            "place_id": None,
             "visibility": "public",
             "like_count": 3,
             "comment_count": 1,
