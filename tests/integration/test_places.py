@@ -13,6 +13,7 @@ from glimpse.models.places import NameCell, Place
 from glimpse.places import geo, service
 from tests.integration.conftest import Stack
 from tests.integration.social import api, make_media, make_user, profile, settle
+from tests.integration.test_stories import story_media
 
 # Vienna, Stephansplatz; points north of it by `metres`.
 LAT, LNG = 48.2085, 16.3731
@@ -225,3 +226,28 @@ def test_a_removed_post_leaves_its_place_count_until_restored(stack: Stack) -> N
         assert status == 204, body
         settle()
         assert place_count(spot["place_id"]) == expected, kind
+
+
+# ------------------------------------------------------------------ stories and their places
+def test_a_story_takes_a_place_and_shows_it(stack: Stack) -> None:
+    spot = place_at("Story Steps")
+    owner, follower = make_user(), make_user()
+    assert api("graph", "follow", follower, {"username": owner.username})[0] == 200
+    body = {"media_id": story_media(stack, owner), "place_id": spot["place_id"]}
+    status, made = api("stories", "create_story", owner, body=body)
+    assert status == 201, made
+    assert made["place"] == spot
+    for reader in (owner, follower):
+        status, read = api("stories", "get_story", reader, {"story_id": made["story_id"]})
+        assert (status, read["place"]) == (200, spot)
+        status, listed = api("stories", "user_stories", reader, {"username": owner.username})
+        assert listed["items"][0]["place"] == spot
+    for place_id in ("01JD0Z8Q5M3S4V6X7Y8Z9A0P1A", "not-an-id"):
+        media_id = story_media(stack, owner)
+        status, bad = api(
+            "stories", "create_story", owner, body={"media_id": media_id, "place_id": place_id}
+        )
+        assert status == 400, bad
+        assert bad["error"]["details"][0]["field"].endswith("place_id")
+    settle()
+    assert place_count(spot["place_id"]) == 0  # stories are not counted at places

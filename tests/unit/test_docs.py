@@ -121,7 +121,6 @@ class Unbuilt:
 
 
 UNBUILT: dict[str, Unbuilt] = {
-    "story places": Unbuilt(r"\bplaces\b", lambda d: _fields(d, "StoryCreate", r"place|location")),
     "story insights": Unbuilt(r"insights", lambda d: _paths(d, r"insight|analytics|stats")),
 }
 

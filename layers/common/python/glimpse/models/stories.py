@@ -161,6 +161,7 @@ class Story(Model):
     story_id = UnicodeAttribute()
     owner_id = UnicodeAttribute()
     media_id = UnicodeAttribute()
+    place_id = UnicodeAttribute(null=True)  # a place (glimpse.models.places)
     audience = UnicodeAttribute()  # followers | close_friends
     view_count = NumberAttribute(default=0)  # added up from story_viewed events
     created_at = UTCDateTimeAttribute()

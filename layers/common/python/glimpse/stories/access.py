@@ -32,6 +32,7 @@ from glimpse.models.stories import (
     view_sk,
 )
 from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.places import service as places
 
 MISSING = "No such story."
 LIVE_STORIES = 100  # a user's live stories read per request (oldest first)
@@ -99,6 +100,7 @@ def visible(
             close_edge(story.owner_id, viewer_id),
             (StoryView, (story_pk(story.story_id), view_sk(viewer_id))),
             (MediaItem, (media_pk(story.media_id), MEDIA)),
+            *places.keys(story.place_id),
         ]
     )
     owner = fetched.get(UserProfile, (user_pk(story.owner_id), PROFILE))

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field, StrictInt, field_validator, model_valida
 from glimpse.directory import UserSummary
 from glimpse.inputs import ULID_PATTERN, USERNAME_PATTERN, Text
 from glimpse.media.schemas import MediaOut
+from glimpse.places.schemas import PlaceOut
 from glimpse.schema import Schema, Timestamp
 
 Audience = Literal["followers", "close_friends"]
@@ -236,6 +237,9 @@ class StoryCreate(Schema):
     media_id: str = Field(min_length=1, max_length=64)
     audience: Audience = "followers"
     stickers: list[StickerIn] = Field(default_factory=list, max_length=MAX_STICKERS)
+    place_id: str | None = Field(
+        default=None, pattern=ULID_PATTERN, description="A place (`POST /places`)."
+    )
 
 
 class StoryOut(Schema):
@@ -245,6 +249,7 @@ class StoryOut(Schema):
     audience: Audience = Field(
         description="Who sees it: the owner's followers, or only their close friends."
     )
+    place: PlaceOut | None = None
     created_at: Timestamp
     expires_at: Timestamp
     seen_by_me: bool

@@ -32,6 +32,7 @@ from glimpse.models.stories import (
 )
 from glimpse.models.transactions import ConditionFailed, transaction
 from glimpse.models.users import PROFILE, UserProfile, user_pk
+from glimpse.places import service as places
 from glimpse.stories import stickers
 from glimpse.stories.access import (
     MISSING,
@@ -69,6 +70,7 @@ def _view(viewer_id: str, story: Story, owner: UserProfile, fetched: Fetched) ->
         view_count=int(story.view_count or 0) if mine else None,
         stickers=stickers.views(story, viewer_id, fetched),
         removed=story.removed_at is not None,
+        place=places.shown(fetched, story.place_id),
     )
 
 
@@ -79,6 +81,7 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
         [
             (UserProfile, (user_pk(owner_id), PROFILE)),
             (MediaItem, (media_pk(body.media_id), MEDIA)),
+            *places.keys(body.place_id),
         ],
         consistent=True,
     )
@@ -88,7 +91,9 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
     media = unused_media(
         fetched.get(MediaItem, (media_pk(body.media_id), MEDIA)), owner_id, "story", "media_id"
     )
+    place = places.require(fetched, body.place_id)
     story = _new_story(owner_id, media.media_id, body.audience)
+    story.place_id = body.place_id
     placed = stickers.place(owner, story, body.stickers)
     story.stickers = placed.stored or None
     _save(story, placed)
@@ -102,6 +107,7 @@ def create_story(owner_id: str, body: StoryCreate) -> StoryOut:
         seen_by_me=False,
         view_count=0,
         stickers=stickers.views(story, owner_id, Fetched()),
+        place=places.view(place) if place is not None else None,
     )
 
 
@@ -174,6 +180,7 @@ def get_story(viewer_id: str, story_id: str) -> StoryOut:
                 (StoryView, (story_pk(story_id), view_sk(viewer_id))),
                 (MediaItem, (media_pk(story.media_id), MEDIA)),
                 *stickers.sticker_keys(story, viewer_id),
+                *places.keys(story.place_id),
             ]
         )
         owner = fetched.get(UserProfile, (user_pk(viewer_id), PROFILE))
@@ -199,6 +206,7 @@ def user_stories(viewer_id: str, username: str) -> StoryList:
         + [(MediaItem, (media_pk(s.media_id), MEDIA)) for s in stories]
         + [(StoryView, (story_pk(s.story_id), view_sk(viewer_id))) for s in stories]
         + [key for s in stories for key in stickers.sticker_keys(s, viewer_id)]
+        + [key for s in stories for key in places.keys(s.place_id)]
     )
     items = [
         view
