@@ -74,32 +74,27 @@ def hashtag_posts(
     tag: str, size: int, before: str | None, hidden_authors: Collection[str]
 ) -> dict[str, Any]:
     """Public posts with the tag, newest first (post ids are time-ordered), after `before`."""
-    body: dict[str, Any] = {
-        "size": size,
-        "_source": ["post_id"],
-        "query": {
-            "bool": {
-                "filter": [{"term": {"hashtags": tag}}, {"term": {"visibility": "public"}}],
-                "must_not": _without("author_id", hidden_authors),
-            }
-        },
-        "sort": [{"post_id": "desc"}],
-    }
-    if before is not None:
-        body["search_after"] = [before]
-    return body
+    return _newest_public({"hashtags": tag}, size, before, hidden_authors)
 
 
 def place_posts(
     place_id: str, size: int, before: str | None, hidden_authors: Collection[str]
 ) -> dict[str, Any]:
-    """Public posts at the place, newest first (post ids are time-ordered), after `before`."""
+    """Public posts at the place, newest first, after `before`."""
+    return _newest_public({"place_id": place_id}, size, before, hidden_authors)
+
+
+def _newest_public(
+    term: dict[str, str], size: int, before: str | None, hidden_authors: Collection[str]
+) -> dict[str, Any]:
+    """Public posts matching `term` (one keyword field), newest first, after `before`, but
+    those of `hidden_authors`: a page of a hashtag or a place."""
     body: dict[str, Any] = {
         "size": size,
         "_source": ["post_id"],
         "query": {
             "bool": {
-                "filter": [{"term": {"place_id": place_id}}, {"term": {"visibility": "public"}}],
+                "filter": [{"term": term}, {"term": {"visibility": "public"}}],
                 "must_not": _without("author_id", hidden_authors),
             }
         },
