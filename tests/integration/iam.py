@@ -313,13 +313,25 @@ class Recorder:
             return f"{base}/index/{index}" if index else base
 
         def leading(body: dict[str, Any]) -> tuple[str, ...]:
-            key = body.get("Key") or body.get("Item") or {}
+            key = body.get("Key") or body.get("Item") or body
             value = (key.get("pk") or {}).get("S")
             return (str(value),) if value is not None else ()
 
         if operation in {"BatchGetItem", "BatchWriteItem"}:
-            for table in params["RequestItems"]:
-                yield f"dynamodb:{operation}", arn(table)
+            # IAM evaluates `dynamodb:LeadingKeys` on every key a batch names (ForAllValues):
+            # one call per partition key of each table.
+            for table, asked in params["RequestItems"].items():
+                bodies = (
+                    asked["Keys"]
+                    if operation == "BatchGetItem"
+                    else [
+                        request.get("PutRequest") or request.get("DeleteRequest") or {}
+                        for request in asked
+                    ]
+                )
+                keys = {key for body in bodies for key in leading(body)}
+                for key in sorted(keys) or [None]:
+                    yield f"dynamodb:{operation}", arn(table), *([key] if key else [])
         elif operation in {"TransactWriteItems", "TransactGetItems"}:
             for item in params["TransactItems"]:
                 ((kind, body),) = item.items()
