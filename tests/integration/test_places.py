@@ -115,6 +115,9 @@ def test_bad_input_is_a_400_and_writes_nothing(stack: Stack, body: dict[str, Any
 
 
 def test_an_unknown_place_is_a_404(stack: Stack) -> None:
+    for place_id in ("01JD0Z8Q5M3S4V6X7Y8Z9A0P1A", "x" * 3000, "PLACENAME#a#b"):
+        status, body = api("search", "get_place", make_user(), {"place_id": place_id})
+        assert status == 404, body
     missing = {"place_id": "01JD0Z8Q5M3S4V6X7Y8Z9A0P1A"}
     status, body = api("search", "get_place", make_user(), missing)
     assert status == 404

@@ -13,12 +13,13 @@ one of them fails, reads again and finds the other's place: one place, under any
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, NotFound, field_error
-from glimpse.inputs import name_key
+from glimpse.inputs import ULID_PATTERN, name_key
 from glimpse.models.base import Model, get_or_none, str_map
 from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.places import CELL, PLACE, NameCell, Place, name_cell_pk, place_pk
@@ -46,7 +47,9 @@ def view(place: Place) -> PlaceOut:
 
 
 def get(place_id: str) -> PlaceOut:
-    """The place, or NotFound."""
+    """The place, or NotFound (an id that is no ULID names none: not even read)."""
+    if not re.fullmatch(ULID_PATTERN, place_id):
+        raise NotFound("No such place.")
     place = get_or_none(Place, place_pk(place_id), PLACE, consistent=False)
     if place is None:
         raise NotFound("No such place.")
