@@ -9,12 +9,17 @@ For each scenario it prints, per action:
 - hot writes: DynamoDB requests that write or condition-check the hot item (the post item,
   the comment item, the followed account's profile), on the request path and in the consumers;
 - requests: DynamoDB requests on the request path, and in the consumers;
+- write units: DynamoDB write capacity all told, on the request path and in the consumers
+  (the counters and the notifier, both fed the events): 2 per item of a transaction (condition
+  checks too), 1 per item written otherwise (every item here is under 1 KB);
 - exact after: time from the last action until the stored count is exact (the consumers
   poll every 100 actions meanwhile, as Lambda's pollers run all along);
 - errors: actions that did not answer as they should.
-The baseline, measured in the same run, is the design this replaced: each action a
+Two baselines, measured in the same run: the design the counters replaced, each action a
 transaction that writes its item and `ADD`s to the hot item (the like and the post's
-`like_count`; the follow edge and the profile's `followers_count`).
+`like_count`; the follow edge and the profile's `followers_count`); and, for likes and comment
+likes, the request path before 2026-12-07 (kept callable here: the like's transaction also
+re-checked the two block edges, and a private author's follow edge), through the same consumers.
 
     python -m benchmarks.hot_items [--actions 1000] [--conflicts 0.2]
 """
@@ -36,7 +41,7 @@ import botocore.client
 from botocore.config import Config
 
 from benchmarks import smoke
-from benchmarks.moto_stack import post_item, profiles, provisioned
+from benchmarks.moto_stack import Meter, post_item, profiles, provisioned
 
 type Key = tuple[str, str]
 POLL_EVERY = 100  # actions between two polls of the consumers (Lambda polls all along)
@@ -46,6 +51,7 @@ POLL_EVERY = 100  # actions between two polls of the consumers (Lambda polls all
 class Tally:
     requests: int = 0
     hot: int = 0
+    write_units: float = 0.0
 
 
 @contextmanager
@@ -58,10 +64,18 @@ def watching(hot: Key, tally: Tally) -> Iterator[Tally]:
             tally.requests += 1
             if hot in set(written_keys(operation, params)):
                 tally.hot += 1
+            tally.write_units += write_units(operation, params)
         return original(client, operation, params)
 
     with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
         yield tally
+
+
+def write_units(operation: str, params: dict[str, Any]) -> float:
+    """Write capacity of one request whose items are each under 1 KB (moto_stack.Meter's rule)."""
+    meter = Meter()
+    meter.add(operation, params, {})
+    return meter.write_units
 
 
 def written_keys(operation: str, params: dict[str, Any]) -> Iterator[Key]:
@@ -97,12 +111,17 @@ class Pipeline:
         provisioner: Any,
         queue: str = "CountersQueue",
         consumer: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
+        also: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] | None = None,
     ) -> None:
         from functions.counters import app as counters
         from functions.publisher import app as publisher
         from infra.local.delivery import sqs_record, stream_record
 
         self.consumer = consumer or counters.lambda_handler
+        self.others = {  # more queues SNS delivers to, drained after the first
+            str(provisioner.resolver.ref(name)): (provisioner.resolver.get_att(name, "Arn"), f)
+            for name, f in (also or {}).items()
+        }
         self.publisher = publisher
         self.sqs_record, self.stream_record = sqs_record, stream_record
         self.stream_arn = provisioner.resolver.get_att("EventsTable", "StreamArn")
@@ -133,20 +152,25 @@ class Pipeline:
             batch = [self.stream_record(r, self.stream_arn) for r in records[start : start + 100]]
             result = self.publisher.lambda_handler({"Records": batch}, self.context)
             assert not result["batchItemFailures"], result
+        queues = {self.queue: (self.queue_arn, self.consumer), **self.others}
+        for queue, (arn, consumer) in queues.items():
+            self._drain(queue, arn, consumer)
+
+    def _drain(self, queue: str, arn: str, consumer: Callable[..., dict[str, Any]]) -> None:
         while True:
             messages: list[dict[str, Any]] = []
             while len(messages) < 100:
-                got = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10)
+                got = self.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
                 if not got.get("Messages"):
                     break
                 messages.extend(got["Messages"])
             if not messages:
                 break
-            event = {"Records": [self.sqs_record(m, self.queue_arn) for m in messages]}
-            result = self.consumer(event, self.context)
+            event = {"Records": [self.sqs_record(m, arn) for m in messages]}
+            result = consumer(event, self.context)
             assert not result["batchItemFailures"], result
             for m in messages:
-                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
+                self.sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
 
 
 class _Context:
@@ -173,6 +197,8 @@ class Result:
     settle_s: float
     errors: int
     p50_ms: float
+    units_request: float
+    units_consumers: float
 
 
 def scenario(
@@ -216,6 +242,8 @@ def scenario(
         settle,
         errors,
         statistics.median(timings) * 1000,
+        request_path.write_units / count,
+        consumers.write_units / count,
     )
 
 
@@ -234,13 +262,17 @@ def main() -> None:
     with provisioned() as provisioner:
         os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the template's INFO: one line a batch
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        from functions.notifier import app as notifier
         from glimpse.clock import now
+        from glimpse.events import PostLiked
         from glimpse.graph import service as graph
+        from glimpse.graph.access import still_allowed
         from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key
         from glimpse.models.posts import LIKE, POST, Comment, Like, Post, comment_sk, post_pk
         from glimpse.models.transactions import transaction
         from glimpse.models.users import PROFILE, UserProfile, user_pk
         from glimpse.posts import service as posts
+        from glimpse.posts import threads
         from glimpse.posts.schemas import CommentCreate
         from infra.local import atomicity
 
@@ -268,7 +300,7 @@ def main() -> None:
         (star,) = users("star", 1)
         (old_star,) = users("oldstar", 1)
         fans = users("fan", count)
-        pipeline = Pipeline(provisioner)
+        pipeline = Pipeline(provisioner, also={"NotifierQueue": notifier.lambda_handler})
         atomicity.set_conflict_share(args.conflicts, seed=1)
 
         def ok(call: Callable[[], Any]) -> bool:
@@ -318,17 +350,48 @@ def main() -> None:
 
             return ok(write)
 
+        # The request path before 2026-12-07: the like's transaction re-checked who may see the
+        # post (both block edges; a private author's follow edge), as posts.service did then.
+        def like_before(post_id: str) -> Callable[[int], bool]:
+            def write(viewer_id: str) -> None:
+                post = posts._get_post(post_id)
+                found, _fetched = posts._visible(viewer_id, post)
+                with transaction() as tx:
+                    tx.save(
+                        Like(
+                            post_pk(post_id),
+                            f"{LIKE}{viewer_id}",
+                            user_id=viewer_id,
+                            created_at=now(),
+                            actor_pk=f"ACTOR#{viewer_id}",
+                        ),
+                        condition=Like.pk.does_not_exist(),
+                    )
+                    still_allowed(tx, found)
+                    tx.emit(PostLiked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
+
+            return lambda i: ok(lambda: write(fans[i]))
+
+        def comment_like_before(post_id: str, comment_id: str) -> Callable[[int], bool]:
+            def write(viewer_id: str) -> None:
+                post, found, _, comment = posts._liked_comment(viewer_id, post_id, comment_id)
+                with transaction() as tx:
+                    threads.like_in(tx, viewer_id, post, comment)
+                    still_allowed(tx, found)
+
+            return lambda i: ok(lambda: write(fans[i]))
+
         def comment_count(post_id: str, comment_id: str) -> Callable[[], int]:
             key = (post_pk(post_id), comment_sk(comment_id))
             return lambda: int(Comment.get(*key, consistent_read=True).like_count)
 
-        old_post = a_post(old_star)
-        new_post = a_post(star)
+        old_post, before_post, new_post = a_post(old_star), a_post(star), a_post(star)
         commented = a_post(star)
+        before_comment = posts.add_comment(star, commented, CommentCreate(text="me")).comment_id
         liked = posts.add_comment(star, commented, CommentCreate(text="like me")).comment_id
         results = [
             scenario(
-                "like (baseline: ADD in the request)",
+                "like, baseline (ADD in the request)",
                 count,
                 (post_pk(old_post), POST),
                 old_like(old_post),
@@ -336,7 +399,15 @@ def main() -> None:
                 None,
             ),
             scenario(
-                "like (Glimpse: counted from events)",
+                "like, before (checks in the request)",
+                count,
+                (post_pk(before_post), POST),
+                like_before(before_post),
+                post_count(before_post),
+                pipeline,
+            ),
+            scenario(
+                "like, Glimpse (like + event)",
                 count,
                 (post_pk(new_post), POST),
                 lambda i: ok(lambda: posts.like(fans[i], new_post)),
@@ -344,7 +415,15 @@ def main() -> None:
                 pipeline,
             ),
             scenario(
-                "comment like (Glimpse: from events)",
+                "comment like, before (checks)",
+                count,
+                (post_pk(commented), comment_sk(before_comment)),
+                comment_like_before(commented, before_comment),
+                comment_count(commented, before_comment),
+                pipeline,
+            ),
+            scenario(
+                "comment like, Glimpse (like + event)",
                 count,
                 (post_pk(commented), comment_sk(liked)),
                 lambda i: ok(lambda: posts.like_comment(fans[i], commented, liked)),
@@ -352,7 +431,7 @@ def main() -> None:
                 pipeline,
             ),
             scenario(
-                "follow (baseline: ADD in the request)",
+                "follow, baseline (ADD in the request)",
                 count,
                 (user_pk(old_star), PROFILE),
                 old_follow,
@@ -360,7 +439,7 @@ def main() -> None:
                 None,
             ),
             scenario(
-                "follow (Glimpse: counted from events)",
+                "follow, Glimpse (edges, checks, event)",
                 count,
                 (user_pk(star), PROFILE),
                 lambda i: ok(lambda: graph.follow(fans[i], star)),
@@ -380,25 +459,42 @@ def main() -> None:
             else ""
         )
     )
+    print(
+        "write units: 2 per item of a transaction (condition checks too), 1 per item written "
+        "otherwise; consumers: the counters and the notifier"
+    )
     header = (
-        f"{'scenario':<40} {'hot writes/action':>17} {'(consumers)':>11} {'requests/action':>15} "
-        f"{'(consumers)':>11} {'p50 ms':>7} {'exact after':>11} {'errors':>6}"
+        f"{'scenario':<40} {'hot writes':>10} {'(consumers)':>11} {'write units':>11} "
+        f"{'(request)':>9} {'(consumers)':>11} {'requests':>8} {'(consumers)':>11} "
+        f"{'p50 ms':>7} {'exact after':>11} {'errors':>6}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         print(
-            f"{r.name:<40} {r.hot_request + r.hot_consumers:>17.3f} {r.hot_consumers:>11.3f} "
-            f"{r.requests + r.consumer_requests:>15.2f} {r.consumer_requests:>11.2f} "
-            f"{r.p50_ms:>7.1f} {r.settle_s:>10.2f}s {r.errors:>6}"
+            f"{r.name:<40} {r.hot_request + r.hot_consumers:>10.3f} {r.hot_consumers:>11.3f} "
+            f"{r.units_request + r.units_consumers:>11.2f} {r.units_request:>9.2f} "
+            f"{r.units_consumers:>11.2f} {r.requests + r.consumer_requests:>8.2f} "
+            f"{r.consumer_requests:>11.2f} {r.p50_ms:>7.1f} {r.settle_s:>10.2f}s {r.errors:>6}"
         )
-    like_ratio = (results[1].hot_request + results[1].hot_consumers) / results[0].hot_request
+    base_like, base_follow = results[0].hot_request, results[5].hot_request
+
+    def hot(r: Result) -> float:
+        return r.hot_request + r.hot_consumers
+
+    def units(r: Result) -> float:
+        return r.units_request + r.units_consumers
+
     # a comment like in the baseline design is a post like's transaction on the comment item
-    comment_ratio = (results[2].hot_request + results[2].hot_consumers) / results[0].hot_request
-    follow_ratio = (results[4].hot_request + results[4].hot_consumers) / results[3].hot_request
     print(
-        f"hot-item writes against the baseline: likes {like_ratio:.3f}x, comment likes "
-        f"{comment_ratio:.3f}x, follows {follow_ratio:.3f}x (target <= 0.05)"
+        f"hot-item writes against the ADD baseline: likes {hot(results[2]) / base_like:.3f}x, "
+        f"comment likes {hot(results[4]) / base_like:.3f}x, follows "
+        f"{hot(results[6]) / base_follow:.3f}x (target <= 0.05)"
+    )
+    print(
+        f"write units per action, before -> now: like {units(results[1]):.2f} -> "
+        f"{units(results[2]):.2f}, comment like {units(results[3]):.2f} -> "
+        f"{units(results[4]):.2f}, follow {units(results[6]):.2f} (unchanged; target <= 6)"
     )
 
 

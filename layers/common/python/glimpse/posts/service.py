@@ -475,13 +475,16 @@ def remove_post(post: Post) -> bool:
 
 # --------------------------------------------------------------------------- likes
 def like(viewer_id: str, post_id: str) -> LikeOut:
-    """GetItem, the visibility BatchGetItem, one transaction on the like and per-pair items.
+    """GetItem, the visibility BatchGetItem, one transaction of two items: the like and its
+    event (4 write units, docs/access-patterns.md). No condition re-checks who may see the post:
+    a block or a lost follow removes no like, so a like that commits just after one is the
+    same state as one made just before it (docs/design.md, 2026-12-07).
 
     `like_count` is the stored count (kept by the counters consumer) plus this like if new;
     null for anyone but the author when the author hides it.
     """
     post = _get_post(post_id)
-    found, _fetched = _visible(viewer_id, post)
+    _visible(viewer_id, post)
     try:
         with transaction() as tx:
             tx.save(
@@ -495,10 +498,9 @@ def like(viewer_id: str, post_id: str) -> LikeOut:
                 condition=Like.pk.does_not_exist(),
                 name="like",
             )
-            still_allowed(tx, found)
             tx.emit(PostLiked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
     except ConditionFailed as exc:
-        _raise_for(exc)  # a block or a lost follow, whether or not the like exists
+        _raise_for(exc)
         # Liked before: the stored count, which may not have counted that like yet.
         count = max(1, int(post.like_count))
         return LikeOut(like_count=like_count_for(viewer_id, post, count), liked_by_me=True)
@@ -650,14 +652,13 @@ def _hides(viewer_id: str, post: Post) -> hidden_words.Matcher:
 
 
 def like_comment(viewer_id: str, post_id: str, comment_id: str) -> LikeOut:
-    """As liking a post: the like and `comment_liked` in one transaction that touches no
-    shared item (the counters add `like_count`)."""
-    post, found, _fetched, comment = _liked_comment(viewer_id, post_id, comment_id)
+    """As liking a post: the like and `comment_liked` in one transaction of those two items
+    (no visibility re-check, as `like`; the counters add `like_count`)."""
+    post, _found, _fetched, comment = _liked_comment(viewer_id, post_id, comment_id)
     stored = int(comment.like_count or 0)
     try:
         with transaction() as tx:
             threads.like_in(tx, viewer_id, post, comment)
-            still_allowed(tx, found)
     except ConditionFailed as exc:
         _raise_for(exc)
         return LikeOut(like_count=max(1, stored), liked_by_me=True)  # liked before

@@ -1,0 +1,106 @@
+"""What a like, a comment like and a follow write, in DynamoDB write units (docs/access-patterns.md
+"Write units per action"): a transaction's item is 2 units, any other item written 1 (every item
+here is under 1 KB). The rate limits' bucket update, 1 unit per write request, is apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+import botocore.client
+
+from glimpse.models.base import get_or_none
+from glimpse.models.graph import BLOCKS, Edge, edge_key
+from glimpse.models.posts import Like, Post, like_sk, post_pk
+from glimpse.posts import service as posts_service
+from tests.integration.social import User, api, make_user, post, settle
+
+
+@contextmanager
+def transactions() -> Iterator[list[list[tuple[str, str]]]]:
+    """Each TransactWriteItems made in the block: its items as (kind, sort key)."""
+    made: list[list[tuple[str, str]]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems":
+            items = []
+            for item in params["TransactItems"]:
+                ((kind, body),) = item.items()
+                key = body.get("Key") or body.get("Item")
+                items.append((kind, str(key["pk"]["S"]).split("#")[0] + "|" + key["sk"]["S"]))
+            made.append(items)
+        return original(client, operation, params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+        yield made
+
+
+def kinds(made: list[list[tuple[str, str]]]) -> list[list[str]]:
+    """Each transaction's items by what they are: `Put LIKE#`, `Put outbox`, `ConditionCheck`."""
+    return [
+        sorted(
+            f"{kind} {'outbox' if key.startswith(('EVENT', 'LATER')) else key.split('|')[1][:5]}"
+            for kind, key in items
+        )
+        for items in made
+    ]
+
+
+def test_a_like_is_a_transaction_of_the_like_and_its_event(alice: User, bob: User) -> None:
+    post_id = post(alice)
+    with transactions() as made:
+        assert api("posts", "like", bob, {"post_id": post_id})[0] == 200
+    assert kinds(made) == [["Put LIKE#", "Put outbox"]]  # 2 items: 4 write units
+
+
+def test_a_comment_like_is_a_transaction_of_the_like_and_its_event(alice: User, bob: User) -> None:
+    post_id = post(alice)
+    status, comment = api(
+        "posts", "create_comment", alice, {"post_id": post_id}, body={"text": "hi"}
+    )
+    assert status == 201, comment
+    params = {"post_id": post_id, "comment_id": comment["comment_id"]}
+    with transactions() as made:
+        assert api("posts", "like_comment", bob, params)[0] == 200
+    assert kinds(made) == [["Put CLIKE", "Put outbox"]]
+
+
+def test_a_follow_keeps_its_block_checks(alice: User, bob: User) -> None:
+    """A block removes follows, so a follow must not commit across one: its rule needs them."""
+    with transactions() as made:
+        assert api("graph", "follow", bob, {"username": alice.username})[0] == 200
+    assert kinds(made) == [
+        ["ConditionCheck BLOCK", "ConditionCheck BLOCK", "Put FOLLO", "Put FOLLO", "Put outbox"]
+    ]
+
+
+def test_a_like_that_commits_just_after_a_block_is_a_like_made_just_before_it(
+    alice: User,
+) -> None:
+    """No condition re-checks the block: the like stands, as a like made before the block does
+    (blocks remove no likes), it counts once, and the blocked liker sees the post no more."""
+    bob = make_user(prefix="bob")
+    post_id = post(alice)
+    real = posts_service.transaction
+
+    def block_first() -> Any:
+        api("graph", "block", alice, {"username": bob.username})
+        return real()
+
+    with mock.patch.object(posts_service, "transaction", block_first):
+        status, body = api("posts", "like", bob, {"post_id": post_id})
+    assert (status, body["liked_by_me"]) == (200, True)
+    assert get_or_none(Edge, *edge_key(alice.id, BLOCKS, bob.id)) is not None
+    assert get_or_none(Like, post_pk(post_id), like_sk(bob.id)) is not None
+    settle()
+    assert Post.get(post_pk(post_id), "POST", consistent_read=True).like_count == 1
+    assert api("posts", "get_post", bob, {"post_id": post_id})[0] == 404
+    # the same as the like before the block: both stand, and the author's list says so
+    carol = make_user(prefix="carol")
+    other = post(alice)
+    assert api("posts", "like", carol, {"post_id": other})[0] == 200
+    api("graph", "block", alice, {"username": carol.username})
+    assert get_or_none(Like, post_pk(other), like_sk(carol.id)) is not None
