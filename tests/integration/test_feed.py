@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from glimpse import events, jobs
+from glimpse import events
 from glimpse.consumers import feed_jobs
 from glimpse.feed import fanout
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
@@ -48,7 +48,7 @@ def test_a_post_reaches_every_follower_once_even_when_jobs_run_twice(
 def test_large_audiences_continue_through_the_queue_in_chunks(
     stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jobs, "PAGE", 3)
+    monkeypatch.setattr(fanout, "FOLLOWER_PAGE", 3)
     readers = [make_user() for _ in range(8)]
     for reader in readers:
         follow(reader, alice)
@@ -64,7 +64,7 @@ def test_a_failing_trim_does_not_hold_back_the_rest_of_the_fan_out(
 ) -> None:
     """The cap check runs after the next page is queued: if it fails, the page is retried,
     and the followers after it get the post anyway."""
-    monkeypatch.setattr(jobs, "PAGE", 2)
+    monkeypatch.setattr(fanout, "FOLLOWER_PAGE", 2)
     for reader in [make_user() for _ in range(3)]:
         follow(reader, alice)
     run_feed_jobs(stack)

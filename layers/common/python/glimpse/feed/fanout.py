@@ -39,7 +39,14 @@ from glimpse.models.posts import POST, Post, author_pk, post_pk
 from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
 
 BACKFILL = 20  # posts copied into a feed on follow
-TRIM_SAMPLE = 100  # one write in this many (by a hash of reader and post) checks the cap
+# Followers per post fan-out job: about 1 MB of follower edges (each about 175 bytes with
+# 36-character user ids), the most one Query page returns, so a page is one Query; its
+# 200 BatchWriteItem requests take a few seconds of the function's 60.
+FOLLOWER_PAGE = 5000
+# One feed write in this many (by a hash of reader and post) checks that reader's cap: a feed
+# read serves at most FEED_CAP entries whatever is stored, so the trim only bounds storage
+# (about FEED_CAP + TRIM_SAMPLE entries a feed on average), at 1 Query per TRIM_SAMPLE writes.
+TRIM_SAMPLE = 2000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,35 +95,39 @@ def _entry(reader_id: str, post_id: str, author_id: str) -> FeedItem:
 
 
 def spread_post(job: PostSpread, send: Send) -> Stats:
-    """A page of the author's followers (the first page: the author's own feed too); after
-    the rest is queued, 1 in TRIM_SAMPLE of the page's feeds is checked against the cap."""
+    """A page of FOLLOWER_PAGE of the author's followers (the first page: the author's own feed
+    too, in the same writes); after the rest is queued, 1 in TRIM_SAMPLE of the page's feeds is
+    checked against the cap."""
     if job.action == "add" and get_or_none(Post, post_pk(job.post_id), POST) is None:
         return Stats(notes=["post deleted before or during fan-out"])
-    first = Stats()
-    if job.after is None:  # first page: the author's own feed, and the short-cuts
-        first = _own_feed(job)
+    if job.after is None:  # first page: the short-cuts, each with the author's own feed
         if job.action == "add" and celebrities.is_celebrity(job.author_id):
+            first = _own_feed(job)
             first.notes.append("celebrity: merged into feeds at read time")
             return first
         if job.action == "remove" and _erased(job.author_id):
+            first = _own_feed(job)
             first.notes.append("author erased: each severed follow prunes its follower's feed")
             return first
+    # the author's own feed rides with the first page's writes
+    own = [job.author_id] if job.after is None else []
 
     def write(page: Readers) -> Stats:
-        entries = [_entry(reader, job.post_id, job.author_id) for reader in page.ids]
+        entries = [_entry(reader, job.post_id, job.author_id) for reader in [*own, *page.ids]]
+        readers = len(page.ids)  # the counts are the followers' (as the own feed's never were)
         if job.action == "add":
             written = write_many(FeedItem, puts=entries)
-            return Stats(followers=len(entries), written=len(entries), write_requests=written)
-        keys = [(entry.pk, entry.sk) for entry in entries]
-        deleted = write_many(FeedItem, deletes=keys)
-        return Stats(followers=len(keys), deleted=len(keys), write_requests=deleted)
+            return Stats(followers=readers, written=readers, write_requests=written)
+        deleted = write_many(FeedItem, deletes=[(entry.pk, entry.sk) for entry in entries])
+        return Stats(followers=readers, deleted=readers, write_requests=deleted)
 
     def trim_sampled(page: Readers) -> Stats:
         if job.action != "add":
             return Stats()
         return Stats(trimmed=sum(trim(r) for r in page.ids if _sampled_for_trim(r, job.post_id)))
 
-    return first.add(spread(job, Audience(job.author_id), write, send, then=trim_sampled))
+    audience = Audience(job.author_id)
+    return spread(job, audience, write, send, size=FOLLOWER_PAGE, then=trim_sampled)
 
 
 def _erased(author_id: str) -> bool:
