@@ -256,7 +256,7 @@ def main() -> None:
         default=0.0,
         help="also cancel this share of transactions with TransactionConflict",
     )
-    args = smoke.parse(parser, {"actions": 60})
+    args = smoke.parse(parser, {"actions": 30})
     count = args.actions
 
     with provisioned() as provisioner:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from glimpse import events
+from glimpse import events, jobs
 from glimpse.consumers import feed_jobs
 from glimpse.feed import fanout
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
@@ -324,7 +324,7 @@ def test_a_fan_out_chain_ends_at_its_hop_budget_and_says_so(
     error log and the ContinuationsStopped metric (which alarms)."""
     from functions.fanout import app as fanout_app
 
-    monkeypatch.setattr(jobs, "PAGE", 2)
+    monkeypatch.setattr(fanout, "FOLLOWER_PAGE", 2)
     monkeypatch.setattr(jobs, "HOP_BUDGET", 3)
     readers = [make_user() for _ in range(8)]
     for reader in readers:
