@@ -8,8 +8,9 @@ One family of alarms per kind of resource, one alarm per resource, each a plain
   in 5 minutes.
 - `<Queue>AgeAlarm` per queue that has a dead-letter queue: `ApproximateAgeOfOldestMessage`
   above the queue's own limit (`QUEUE_AGE_SECONDS`): its consumer is stalled or behind.
-- `<Queue>Alarm` per dead-letter queue (a `RedrivePolicy` target or a stream's `OnFailure`
-  destination): `ApproximateAgeOfOldestMessage` above 0, i.e. any message in it.
+- `<Queue>Alarm` per dead-letter queue (a `RedrivePolicy` target, a stream's `OnFailure`
+  destination or a function's `DeadLetterQueue`): `ApproximateAgeOfOldestMessage` above 0,
+  i.e. any message in it.
 - `<Name>IteratorAgeAlarm` per function a DynamoDB stream triggers: `IteratorAge` (Maximum)
   above its limit (`ITERATOR_AGE_MS`).
 - `<Table>ThrottlesAlarm` per table: `ReadThrottleEvents` + `WriteThrottleEvents`, 10 or more
@@ -132,6 +133,10 @@ def dead_letter_queues(template: Template) -> dict[str, str]:
             target = logical_id(on_failure.get("Destination"))
             if target in queues:
                 found[target] = f"Stream batches {function} failed on every retry"
+        dead = template.function_properties(function).get("DeadLetterQueue") or {}
+        target = logical_id(dead.get("TargetArn")) if dead.get("Type") == "SQS" else None
+        if target in queues:
+            found[target] = f"Asynchronous invocations {function} failed on every retry"
     return found
 
 

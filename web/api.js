@@ -188,6 +188,13 @@ export function forgotPassword({ query, body, headers } = {}) {
   return api("POST", `/auth/forgot-password`, { query, body, headers, auth: false });
 }
 
+/** GET /me/insights: Your account's last 7 or 30 days
+ *  query: days
+ */
+export function getAccountInsights({ query, body, headers } = {}) {
+  return api("GET", `/me/insights`, { query, body, headers });
+}
+
 /** GET /asyncapi.json: The WebSocket API's AsyncAPI 3 document (its frames)
  */
 export function getAsyncApi({ query, body, headers } = {}) {
@@ -294,10 +301,22 @@ export function getPost(postId, { query, body, headers } = {}) {
   return api("GET", `/posts/${encodeURIComponent(postId)}`, { query, body, headers });
 }
 
+/** GET /posts/{post_id}/insights: Your post's insights
+ */
+export function getPostInsights(postId, { query, body, headers } = {}) {
+  return api("GET", `/posts/${encodeURIComponent(postId)}/insights`, { query, body, headers });
+}
+
 /** GET /stories/{story_id}: A live story (whom the tray shows it)
  */
 export function getStory(storyId, { query, body, headers } = {}) {
   return api("GET", `/stories/${encodeURIComponent(storyId)}`, { query, body, headers });
+}
+
+/** GET /stories/{story_id}/insights: Your story's insights
+ */
+export function getStoryInsights(storyId, { query, body, headers } = {}) {
+  return api("GET", `/stories/${encodeURIComponent(storyId)}/insights`, { query, body, headers });
 }
 
 /** GET /stories/tray: Followed accounts with live stories

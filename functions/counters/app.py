@@ -22,6 +22,7 @@ SETTINGS = (
     "celebrity_follower_threshold",
     "events_table",
     "idempotency_table",
+    "insights_table",
     "moderation_table",
     "posts_table",
     "stories_table",

@@ -17,6 +17,7 @@ SETTINGS = (
     "events_table",
     "feed_table",
     "idempotency_table",
+    "insights_table",
     "media_bucket",
     "media_table",
     "messages_table",

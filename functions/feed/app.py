@@ -9,6 +9,7 @@ from glimpse.feed import service
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.posts.schemas import PostOut
+from glimpse.served import served
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -38,7 +39,10 @@ def get_feed(
         "chronological"
     ),
 ) -> Page[PostOut]:
-    return service.feed(caller(app).user_id, limit, cursor, order)
+    user_id = caller(app).user_id
+    page = service.feed(user_id, limit, cursor, order)
+    served(plumbing.logger, user_id, posts=(post.post_id for post in page.items))
+    return page
 
 
 lambda_handler = plumbing.http(app)

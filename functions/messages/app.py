@@ -17,6 +17,7 @@ from glimpse.messages.schemas import (
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
 from glimpse.realtime import service as realtime
+from glimpse.served import served
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -114,7 +115,11 @@ def accept(conversation_id: str) -> Response[None]:
     summary="Reply to a story: a message to its owner",
 )
 def reply_to_story(story_id: str, body: StoryReply) -> MessageOut:
-    return _delivered(service.reply_to_story(caller(app).user_id, story_id, body))
+    user_id = caller(app).user_id
+    sent = service.reply_to_story(user_id, story_id, body)
+    if sent.recipients:  # a retried reply went out (and was counted) the first time
+        served(logger, user_id, replied_story=story_id)
+    return _delivered(sent)
 
 
 @app.get(

@@ -21,6 +21,7 @@ from glimpse.posts.schemas import (
     PostOut,
     SaveIn,
 )
+from glimpse.served import served
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -84,7 +85,10 @@ def create_post(body: PostCreate, idempotency_key: IdempotencyKey = None) -> Pos
 
 @app.get("/posts/<post_id>", tags=["posts"], summary="A post")
 def get_post(post_id: str) -> PostOut:
-    return service.get_post(caller(app).user_id, post_id)
+    user_id = caller(app).user_id
+    post = service.get_post(user_id, post_id)
+    served(plumbing.logger, user_id, posts=[post.post_id])
+    return post
 
 
 @app.patch(
@@ -111,7 +115,10 @@ def delete_post(post_id: str) -> Response[None]:
 
 @app.get("/users/<username>/posts", tags=["posts"], summary="A user's posts, newest first")
 def user_posts(username: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[PostOut]:
-    return service.user_posts(caller(app).user_id, username, limit, cursor)
+    user_id = caller(app).user_id
+    page = service.user_posts(user_id, username, limit, cursor)
+    served(plumbing.logger, user_id, posts=(post.post_id for post in page.items))
+    return page
 
 
 @app.post("/posts/<post_id>/like", tags=["likes"], summary="Like a post (once per user)")

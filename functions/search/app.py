@@ -12,6 +12,7 @@ from glimpse.plumbing import Plumbing
 from glimpse.posts.schemas import PostOut
 from glimpse.search import service
 from glimpse.search.schemas import HashtagOut, Near, SearchKind, SearchText, Tag
+from glimpse.served import served
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -55,7 +56,10 @@ def search(
     "/hashtags/<tag>/posts", tags=["search"], summary="Public posts with a hashtag, newest first"
 )
 def hashtag_posts(tag: Tag, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[PostOut]:
-    return service.hashtag_posts(caller(app).user_id, tag, limit, cursor)
+    user_id = caller(app).user_id
+    page = service.hashtag_posts(user_id, tag, limit, cursor)
+    served(plumbing.logger, user_id, posts=(post.post_id for post in page.items))
+    return page
 
 
 @app.get(
@@ -64,7 +68,10 @@ def hashtag_posts(tag: Tag, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None)
     summary="Public posts of accounts you do not follow, by engagement and freshness",
 )
 def explore(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[PostOut]:
-    return service.explore(caller(app).user_id, limit, cursor)
+    user_id = caller(app).user_id
+    page = service.explore(user_id, limit, cursor)
+    served(plumbing.logger, user_id, posts=(post.post_id for post in page.items))
+    return page
 
 
 @app.post(

@@ -10,6 +10,7 @@ from glimpse.directory import UserSummary
 from glimpse.idempotency import created_once
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
+from glimpse.served import served
 from glimpse.stories import close_friends as close_friends_service
 from glimpse.stories import highlights as highlights_service
 from glimpse.stories import service
@@ -106,14 +107,20 @@ def tray() -> Tray:
 
 @app.get("/stories/<story_id>", tags=["stories"], summary="A live story (whom the tray shows it)")
 def get_story(story_id: str) -> StoryOut:
-    return service.get_story(caller(app).user_id, story_id)
+    user_id = caller(app).user_id
+    story = service.get_story(user_id, story_id)
+    served(plumbing.logger, user_id, stories=[story.story_id])
+    return story
 
 
 @app.get(
     "/users/<username>/stories", tags=["stories"], summary="A user's live stories, oldest first"
 )
 def user_stories(username: str) -> StoryList:
-    return service.user_stories(caller(app).user_id, username)
+    user_id = caller(app).user_id
+    stories = service.user_stories(user_id, username)
+    served(plumbing.logger, user_id, stories=(story.story_id for story in stories.items))
+    return stories
 
 
 @app.post(

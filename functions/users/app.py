@@ -8,6 +8,7 @@ from glimpse.auth import leaving, totp
 from glimpse.auth import service as accounts
 from glimpse.auth.schemas import ChangePasswordIn, TotpCodeIn, TotpEnrolmentOut
 from glimpse.plumbing import Plumbing
+from glimpse.served import served
 from glimpse.users import hidden_words, service
 from glimpse.users.schemas import (
     DeleteMeIn,
@@ -56,7 +57,10 @@ def patch_me(body: ProfilePatch) -> MeOut:
 
 @app.get("/users/<username>", tags=["profiles"], summary="A user's public profile")
 def get_user(username: str) -> UserOut:
-    return service.view_user(caller(app).user_id, username)
+    user_id = caller(app).user_id
+    user = service.view_user(user_id, username)
+    served(plumbing.logger, user_id, profile=user.username)
+    return user
 
 
 @app.post(

@@ -204,14 +204,15 @@ class Provisioner:
             ) from exc
 
     def _not_needed(self, logical_id: str, type_: str, spec: dict[str, Any]) -> Provisioned:
-        """A resource the local cloud makes nothing for: its name, and a log group's ARN (what
-        a resource policy or a search domain's log options name)."""
+        """A resource the local cloud makes nothing for: its name (a log group's own, which a
+        subscription filter finds its function by), and a log group's ARN (what a resource
+        policy or a search domain's log options name)."""
         name = self.physical_name(logical_id)
         attributes: dict[str, Any] = {}
         if type_ == "AWS::Logs::LogGroup":
             given = (spec.get("Properties") or {}).get("LogGroupName")
-            group = str(self.resolver.resolve(given)) if given else name
-            attributes["Arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{group}:*"
+            name = str(self.resolver.resolve(given)) if given else name
+            attributes["Arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"
         return Provisioned(logical_id, type_, name, attributes)
 
     def provision(

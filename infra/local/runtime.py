@@ -18,6 +18,7 @@ import time
 import traceback
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -112,8 +113,21 @@ class _Current(threading.local):
 _current = _Current()
 
 
+# Who reads the lines functions write, as CloudWatch Logs' subscription filters do
+# (infra/local/delivery/logs.py): called with the function's name and each line, unprefixed.
+LogListener = Callable[[str, str], None]
+_log_listeners: list[LogListener] = []
+
+
+def listen_to_logs(listener: LogListener) -> Callable[[], None]:
+    """Hand `listener` every line a function writes from now on; the call that stops it."""
+    _log_listeners.append(listener)
+    return lambda: _log_listeners.remove(listener) if listener in _log_listeners else None
+
+
 class PrefixedStream(io.TextIOBase):
-    """Writes each line with the name of the function running on this thread in front."""
+    """Writes each line with the name of the function running on this thread in front (and
+    hands the line to the log listeners, as CloudWatch Logs would to its subscriptions)."""
 
     def __init__(self, target: TextIO) -> None:
         self._target = target
@@ -122,6 +136,10 @@ class PrefixedStream(io.TextIOBase):
     def write(self, text: str) -> int:
         name = _current.function
         if name:
+            for listener in list(_log_listeners):
+                for line in text.splitlines():
+                    if line.strip():
+                        listener(name, line)
             lines = text.splitlines(keepends=True)
             text = "".join(f"[{name}] {line}" if line.strip() else line for line in lines)
         with self._lock:

@@ -22,6 +22,7 @@ from functions.exports import app as exports
 from functions.fanout import app as fanout
 from functions.feed import app as feed
 from functions.graph import app as graph
+from functions.insights import app as insights
 from functions.media import app as media
 from functions.messages import app as messages
 from functions.moderation import app as moderation
@@ -51,6 +52,7 @@ HANDLERS = {
     "search": search,
     "exports": exports,
     "moderation": moderation,
+    "insights": insights,
 }
 
 

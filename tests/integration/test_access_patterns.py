@@ -473,6 +473,18 @@ CASES: dict[str, tuple[int, Case]] = {
         2,
         lambda w: api("moderation", "moderation_log", w.other, groups="moderators"),
     ),
+    "GET /posts/{id}/insights": (
+        4,  # the post, its totals, the author's days, its saves counted
+        lambda w: api("insights", "post_insights", w.author, {"post_id": w.post}),
+    ),
+    "GET /stories/{id}/insights": (
+        2,
+        lambda w: api("insights", "story_insights", w.author, {"story_id": w.story}),
+    ),
+    "GET /me/insights": (
+        1,
+        lambda w: api("insights", "account_insights", w.author, query={"days": "30"}),
+    ),
 }
 
 

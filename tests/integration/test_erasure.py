@@ -14,6 +14,7 @@ import json
 import time
 from typing import Any
 
+from functions.impressions import app as impressions
 from functions.users import app as users
 from glimpse import sessions
 from glimpse.adapters import cognito as cognito_adapter
@@ -26,6 +27,7 @@ from glimpse.models.transactions import transaction
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack, as_user
 from tests.integration.social import User, api, make_media, make_user, post, settle
+from tests.integration.test_insights import delivery
 from tests.integration.test_passwords import PASSWORD, account
 from tests.integration.test_stories import story_media
 
@@ -52,9 +54,9 @@ def stored_mentions(stack: Stack, marks: list[str]) -> list[str]:
             continue
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
             found += [
-                f"{table}: {json.dumps(item)[:200]}"
+                f"{table}: {json.dumps(item, default=repr)[:200]}"
                 for item in page["Items"]
-                if any(mark in json.dumps(item) for mark in marks)
+                if any(mark in json.dumps(item, default=repr) for mark in marks)  # bytes: sketches
             ]
     listed = stack.client("s3").list_objects_v2(Bucket=bucket()).get("Contents", [])
     found += [o["Key"] for o in listed if any(mark in o["Key"] for mark in marks)]
@@ -125,7 +127,9 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     stack.client("s3").put_object(Bucket=bucket(), Key=original_key(user_id, media_id), Body=b"o")
     stack.client("s3").put_object(Bucket=bucket(), Key=f"renditions/{media_id}/640.jpg", Body=b"r")
     assert api("exports", "request_export", alice)[0] == 202  # an archive, its item, a ledger
-    settle()
+    settle()  # bob's follow counted in her insights' day
+    seen = {"message": "served", "served": {"viewer": bob.id, "profile": name}}
+    impressions.lambda_handler(delivery([json.dumps(seen)]), FakeContext())
     marks = [user_id, name]
     assert stored_mentions(stack, marks)
 
@@ -136,6 +140,7 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     )
     event["body"] = json.dumps({"password": PASSWORD})
     assert users.lambda_handler(event, FakeContext())["statusCode"] == 202
+    settle()  # the grace period: its follows are withdrawn (no lost followers for insights)
     time.sleep(1.1)  # sign-in times have whole seconds
     during = {**claims, "auth_time": str(int(time.time()) + 1)}  # a sign-in during the grace
     time.sleep(1.1)
@@ -153,6 +158,7 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     assert not sessions.is_live(user_id, during), "its last ID tokens stay refused"
     erased = report.report(user_id)
     aggregates = {"accounts", "graph", "posts", "feed", "stories", "messages", "media"}
+    aggregates |= {"insights"}
     assert aggregates | {"exports", "reports", "moderation"} <= set(erased)
     assert all(count > 0 for count in erased.values())
     assert user_id not in report_pk(user_id)

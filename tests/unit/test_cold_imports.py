@@ -33,6 +33,7 @@ DOMAINS = {
         "exports",
         "feed",
         "graph",
+        "insights",
         "media",
         "messages",
         "notifications",
@@ -58,6 +59,8 @@ DOMAINS = {
         "stories",
         "users",
     },
+    "ImpressionsFunction": {"insights"},
+    "InsightsFunction": {"graph", "insights", "media", "posts", "stories", "users"},
     "NotificationsFunction": {"graph", "media", "notifications", "posts", "users"},
     "NotifierFunction": {"graph", "media", "notifications", "posts", "realtime", "users"},
     "PostsFunction": {"graph", "media", "posts", "users"},
@@ -79,7 +82,8 @@ DOMAINS = {
 # The functions whose API routes take parameters or a body (validated), and those that read
 # domain events; the docs function serves routes too, with nothing to validate.
 ROUTES = {
-    "AuthFunction", "ExportsFunction", "FeedFunction", "GraphFunction", "MediaFunction",
+    "AuthFunction", "ExportsFunction", "FeedFunction", "GraphFunction", "InsightsFunction",
+    "MediaFunction",
     "MessagesFunction", "ModerationFunction", "NotificationsFunction", "PostsFunction",
     "SearchFunction",
     "StoriesFunction", "UsersFunction",
@@ -127,8 +131,8 @@ NEVER = (
     "ulid",
 )
 DOMAIN_PACKAGES = {
-    "auth", "counters", "exports", "feed", "graph", "media", "messages", "notifications",
-    "posts", "realtime", "search", "stories", "users",
+    "auth", "counters", "exports", "feed", "graph", "insights", "media", "messages",
+    "notifications", "posts", "realtime", "search", "stories", "users",
 }  # fmt: skip
 PROBE = """
 import importlib, json, sys

@@ -92,7 +92,7 @@ def test_every_queue_alarms_on_its_oldest_message_and_any_dead_letter_does() -> 
     queues = TEMPLATE.of_type("AWS::SQS::Queue")
     assert set(ages) == set(queues)
     dead_letter = generated.dead_letter_queues(TEMPLATE)
-    assert len(dead_letter) == 10
+    assert len(dead_letter) == 11  # and the impressions function's DeadLetterQueue
     for queue, alarm in ages.items():
         props = ALARMS[alarm]["Properties"]
         assert props["ComparisonOperator"] == "GreaterThanThreshold"

@@ -19,6 +19,7 @@ from infra.local.provision import Provisioner
 from infra.local.runtime import FunctionRuntime, FunctionSpec, InvocationError
 
 if TYPE_CHECKING:
+    from infra.local.delivery.logs import LogSubscription
     from infra.local.delivery.queues import SqsPoller
 
 # What a queue holds that its poller has still to deliver.
@@ -49,6 +50,8 @@ class Delivery:
         self.schedules: dict[tuple[str, str], ScheduledSource] = {}
         self.stream_pollers: dict[str, StreamPoller] = {}
         self.sqs_pollers: list[SqsPoller] = []
+        self.log_subscriptions: list[LogSubscription] = []
+        self._on_stop: list[Callable[[], None]] = []
         # Batches pollers took up so far: a drain that sees it move knows work started.
         self.started = 0
         self.ttl: TtlSweeper | None = None
@@ -63,6 +66,10 @@ class Delivery:
 
     def add_worker(self, worker: Worker) -> None:
         self.workers.append(worker)
+
+    def on_stop(self, undo: Callable[[], None]) -> None:
+        """Something to undo when the delivery stops (a log listener)."""
+        self._on_stop.append(undo)
 
     # ------------------------------------------------------------------ wiring
     def wire(self) -> None:
@@ -118,6 +125,8 @@ class Delivery:
 
     def stop(self) -> None:
         self._stop.set()
+        for undo in self._on_stop:
+            undo()
         activity.wake_all()
         deadline = time.monotonic() + 10
         for worker in self.workers:
@@ -169,6 +178,8 @@ class Delivery:
         while this looked (each poller counts a batch in `started` before it begins it)."""
         started = self.started
         if any(p.busy or p.replays for p in self.sqs_pollers):
+            return False
+        if any(s.busy or s.pending or s.replays for s in self.log_subscriptions):
             return False
         if any(not p.caught_up() for p in self.stream_pollers.values()):
             return False

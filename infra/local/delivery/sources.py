@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from infra.local.delivery.logs import wire_logs
 from infra.local.delivery.queues import wire_s3, wire_sns, wire_sqs
 from infra.local.delivery.schedules import wire_schedule
 from infra.local.delivery.streams import wire_stream
@@ -70,6 +71,7 @@ SOURCES: dict[str, SourceType] = {
     "ScheduleV2": SourceType(
         _props("ScheduleExpression", "Input", "State", "Name", "Description"), wire_schedule
     ),
+    "CloudWatchLogs": SourceType(_props("LogGroupName", "FilterPattern"), wire_logs),
     "Api": SourceType(_props("Path", "Method", "RestApiId", "Auth"), owner="the gateway"),
     "Cognito": SourceType(_props("UserPool", "Trigger"), owner="the Cognito triggers"),
 }

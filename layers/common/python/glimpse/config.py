@@ -75,6 +75,7 @@ class Settings:
     moderation_reject_score: float = 0.9
     moderation_review_score: float = 0.6
     moderation_table: str = ""  # reports, cases and the moderators' log (glimpse.moderation)
+    insights_table: str = ""  # impressions, reach sketches and daily counts (glimpse.insights)
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -125,6 +126,7 @@ _ENV = {
     "moderation_reject_score": "MODERATION_REJECT_SCORE",
     "moderation_review_score": "MODERATION_REVIEW_SCORE",
     "moderation_table": "MODERATION_TABLE",
+    "insights_table": "INSIGHTS_TABLE",
 }
 
 

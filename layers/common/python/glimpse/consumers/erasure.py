@@ -16,6 +16,7 @@ of others' counts and back (glimpse.withdrawal). Its SNS filter policy is
 | media | its uploads, originals, and everything made from them |
 | exports | its data exports' archives, its export items and ledger |
 | moderation | the reports it made; its case as a reported user, with the reports about it |
+| insights | its days' impressions, reach, profile views and follows |
 
 | aggregate | withdraws (`account_deleted`), returns (`account_restored`) |
 | --- | --- |
@@ -33,6 +34,7 @@ from glimpse.exports.erasure import ERASURE as EXPORTS
 from glimpse.feed.erasure import ERASURE as FEED
 from glimpse.graph.erasure import ERASURE as GRAPH
 from glimpse.graph.withdrawal import WITHDRAWAL as FOLLOWS
+from glimpse.insights.erasure import ERASURE as INSIGHTS
 from glimpse.jobs import Send, Stats
 from glimpse.media.erasure import ERASURE as MEDIA
 from glimpse.messages.erasure import ERASURE as MESSAGES
@@ -53,6 +55,7 @@ ERASURES = (
     MEDIA,
     EXPORTS,
     MODERATION,
+    INSIGHTS,
     ACCOUNTS,
 )
 ROUTER = Router((*ERASURES, INTERACTIONS, FOLLOWS))

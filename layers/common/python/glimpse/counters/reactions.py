@@ -13,6 +13,7 @@ from typing import Any
 from glimpse import events
 from glimpse.models.base import Model
 from glimpse.models.graph import AFFINITY, Edge, edge_key
+from glimpse.models.insights import InsightItem, account_day_key, story_key
 from glimpse.models.moderation import CASE, Case, reason_attribute, target_pk
 from glimpse.models.places import PLACE, Place, place_pk
 from glimpse.models.posts import POST, Comment, Post, comment_key, comment_ref, post_pk
@@ -42,6 +43,11 @@ def affinity(reader_id: str, author_id: str) -> Key:
 
 def place(place_id: str) -> Key:
     return (Place, place_pk(place_id), PLACE)
+
+
+def insight_day(user_id: str, event: events.Event) -> Key:
+    """An account's insights of the UTC day the event happened (glimpse.models.insights)."""
+    return (InsightItem, *account_day_key(user_id, event.occurred_at.date()))
 
 
 def posted(event: events.PostCreated | events.PostDeleted) -> list[Delta]:
@@ -110,6 +116,7 @@ def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta
     return [
         (profile(event.followee_id), "followers_count", 1),
         (profile(event.follower_id), "following_count", 1),
+        (insight_day(event.followee_id, event), "followers_gained", 1),
     ]
 
 
@@ -119,6 +126,9 @@ def unfollowed(event: events.FollowRemoved) -> list[Delta]:
     changes: list[Delta] = []
     if not event.followers_withdrawn:
         changes.append((profile(event.followee_id), "followers_count", -1))
+    if not (event.followers_withdrawn or event.following_withdrawn):
+        # a deleted account's follows are not lost followers; a deleted followee has no days
+        changes.append((insight_day(event.followee_id, event), "followers_lost", 1))
     if not event.following_withdrawn:
         changes.append((profile(event.follower_id), "following_count", -1))
     return changes
@@ -152,12 +162,26 @@ def sticker_voted(event: events.StoryStickerVoted) -> list[Delta]:
     """A poll's vote counts for its option, a slider's value (in millionths) in its sum; both
     in the sticker's `votes` (one ADD on the tally per batch, never per vote)."""
     tally = (StickerTally, story_pk(event.story_id), tally_sk(event.sticker_id))
-    changes: list[Delta] = [(tally, "votes", 1)]
+    changes: list[Delta] = [(tally, "votes", 1), sticker_tap(event)]
     if event.option is not None:
         changes.append((tally, f"option_{event.option}", 1))
     if event.value is not None:
         changes.append((tally, "value_sum", round(event.value * 1_000_000)))
     return changes
+
+
+def sticker_tap(event: events.StoryStickerVoted | events.StoryQuestionAnswered) -> Delta:
+    """A vote or an answer is one of the story's `sticker_taps` in its insights."""
+    return ((InsightItem, *story_key(event.story_id)), "sticker_taps", 1)
+
+
+def question_answered(event: events.StoryQuestionAnswered) -> list[Delta]:
+    return [sticker_tap(event)]
+
+
+def story_liked(event: events.StoryLiked) -> list[Delta]:
+    """A story's likes in its insights (a like is taken back by no event: it stays counted)."""
+    return [((InsightItem, *story_key(event.story_id)), "likes", 1)]
 
 
 def _sign(event: events.Event, positive: type[events.Event]) -> int:
@@ -181,6 +205,8 @@ DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
     events.FollowRemoved: unfollowed,  # a follow, not a request
     events.StoryViewed: story_viewed,
     events.StoryStickerVoted: sticker_voted,
+    events.StoryQuestionAnswered: question_answered,
+    events.StoryLiked: story_liked,
     events.ContentReported: reported,
     events.CountsWithdrawn: withdrawn_or_returned,
     events.CountsReturned: withdrawn_or_returned,
