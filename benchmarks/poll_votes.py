@@ -145,6 +145,7 @@ def main() -> None:
 def run(provisioner: Any, count: int) -> tuple[list[Result], int]:
     from glimpse.clock import new_id, now
     from glimpse.errors import Conflict
+    from glimpse.models.media import MEDIA, MediaItem, media_pk
     from glimpse.models.stories import (
         STORY,
         StickerTally,
@@ -166,8 +167,23 @@ def run(provisioner: Any, count: int) -> tuple[list[Result], int]:
     profiles(["owner", *voters])
 
     def a_poll() -> tuple[str, str]:
-        story_id, sticker_id, created = new_id(), new_id(), now()
+        story_id, sticker_id, created, media_id = new_id(), new_id(), now(), new_id()
         expires = (created + ttl()).replace(microsecond=0)
+        MediaItem(  # ready: others vote on a story once its media is (stories.votes)
+            media_pk(media_id),
+            MEDIA,
+            media_id=media_id,
+            owner_id="owner",
+            kind="story",
+            content_type="image/jpeg",
+            size_bytes=1000,
+            status="ready",
+            width=1080,
+            height=1920,
+            renditions={s: f"renditions/{media_id}/{s}.jpg" for s in ("1080", "640", "320", "150")},
+            created_at=created,
+            updated_at=created,
+        ).save()
         poll = {"sticker_id": sticker_id, "type": "poll", "x": 0.5, "y": 0.5, "scale": 1.0}
         poll |= {"rotation": 0.0, "question": "?", "options": ["yes", "no"]}
         Story(
@@ -175,7 +191,7 @@ def run(provisioner: Any, count: int) -> tuple[list[Result], int]:
             STORY,
             story_id=story_id,
             owner_id="owner",
-            media_id=new_id(),
+            media_id=media_id,
             audience="followers",
             created_at=created,
             expires_at=expires,
