@@ -90,14 +90,14 @@ def _operation_name(verb: str, name: str) -> str:
     return verb + "".join(part.capitalize() for part in name.split("_"))
 
 
-def build() -> dict[str, Any]:
-    sent, received = members(frames.Frame), members(frames.ClientFrame)
+def _messages(frames_: tuple[type, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each frame's message and the schemas they need (frames' and the API objects')."""
     _, objects = models_json_schema(
         [(model, "serialization") for model in carried().values()], ref_template=REF
     )
     schemas: dict[str, Any] = dict(objects.get("$defs", {}))
     messages: dict[str, Any] = {}
-    for frame in (*received, *sent):
+    for frame in frames_:
         name = discriminator(frame)
         schemas[frame.__name__] = frame_schema(frame)
         messages[name] = {
@@ -106,19 +106,24 @@ def build() -> dict[str, Any]:
             "summary": inspect.getdoc(frame) or "",
             "payload": {"$ref": REF.format(model=frame.__name__)},
         }
+    return messages, schemas
+
+
+def _refs(of: tuple[type, ...]) -> list[dict[str, str]]:
+    return [{"$ref": f"#/channels/{CHANNEL}/messages/{discriminator(f)}"} for f in of]
+
+
+def _operations(received: tuple[type, ...], sent: tuple[type, ...]) -> dict[str, Any]:
+    """A receive operation per client frame (its replies named), a send per server frame."""
     channel_ref = {"$ref": f"#/channels/{CHANNEL}"}
-
-    def refs(of: tuple[type, ...]) -> list[dict[str, str]]:
-        return [{"$ref": f"#/channels/{CHANNEL}/messages/{discriminator(f)}"} for f in of]
-
     operations: dict[str, Any] = {}
     for frame in received:
         operations[_operation_name("receive", discriminator(frame))] = {
             "action": "receive",
             "channel": channel_ref,
             "summary": inspect.getdoc(frame) or "",
-            "messages": refs((frame,)),
-            "reply": {"channel": channel_ref, "messages": refs(REPLIES)},
+            "messages": _refs((frame,)),
+            "reply": {"channel": channel_ref, "messages": _refs(REPLIES)},
         }
     for frame in sent:
         if frame in REPLIES:
@@ -127,39 +132,49 @@ def build() -> dict[str, Any]:
             "action": "send",
             "channel": channel_ref,
             "summary": inspect.getdoc(frame) or "",
-            "messages": refs((frame,)),
+            "messages": _refs((frame,)),
         }
-    security = [{"$ref": "#/components/securitySchemes/token"}]
+    return operations
+
+
+SECURITY = [{"$ref": "#/components/securitySchemes/token"}]
+INFO = {
+    "title": "Glimpse real time",
+    "version": "1.0.0",
+    "description": "The WebSocket API: messages, notifications, unsends and reactions "
+    "as they happen (reference: docs/api.md, Real time). Every connection of a user "
+    "gets every frame.",
+}
+SERVERS = {
+    "aws": {
+        "host": "{apiId}.execute-api.{region}.amazonaws.com",
+        "pathname": "/{stage}",
+        "protocol": "wss",
+        "description": "The stack output WebSocketUrl.",
+        "variables": {
+            "apiId": {"description": "The WebSocket API's id."},
+            "region": {"default": "us-east-1"},
+            "stage": {"default": "dev"},
+        },
+        "security": SECURITY,
+    },
+    "local": {
+        "host": "127.0.0.1:3001",
+        "protocol": "ws",
+        "description": "The local cloud (`make run`: the API's port + 1).",
+        "security": SECURITY,
+    },
+}
+
+
+def build() -> dict[str, Any]:
+    sent, received = members(frames.Frame), members(frames.ClientFrame)
+    messages, schemas = _messages((*received, *sent))
     return {
         "asyncapi": "3.0.0",
-        "info": {
-            "title": "Glimpse real time",
-            "version": "1.0.0",
-            "description": "The WebSocket API: messages, notifications, unsends and reactions "
-            "as they happen (reference: docs/api.md, Real time). Every connection of a user "
-            "gets every frame.",
-        },
+        "info": INFO,
         "defaultContentType": "application/json",
-        "servers": {
-            "aws": {
-                "host": "{apiId}.execute-api.{region}.amazonaws.com",
-                "pathname": "/{stage}",
-                "protocol": "wss",
-                "description": "The stack output WebSocketUrl.",
-                "variables": {
-                    "apiId": {"description": "The WebSocket API's id."},
-                    "region": {"default": "us-east-1"},
-                    "stage": {"default": "dev"},
-                },
-                "security": security,
-            },
-            "local": {
-                "host": "127.0.0.1:3001",
-                "protocol": "ws",
-                "description": "The local cloud (`make run`: the API's port + 1).",
-                "security": security,
-            },
-        },
+        "servers": SERVERS,
         "channels": {
             CHANNEL: {
                 "address": "/",
@@ -168,7 +183,7 @@ def build() -> dict[str, Any]:
                 "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
             }
         },
-        "operations": operations,
+        "operations": _operations(received, sent),
         "components": {
             "messages": messages,
             "schemas": dict(sorted(schemas.items())),

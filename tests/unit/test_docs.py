@@ -232,6 +232,9 @@ def test_an_unbuilt_feature_has_no_route(feature: str) -> None:
 
 def test_the_readme_lists_exactly_the_unbuilt_features() -> None:
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    if not UNBUILT:  # everything is built: the section goes with its last item
+        assert "## What is not built yet" not in lines
+        return
     heading = lines.index("## What is not built yet")
     listed = " ".join(_section_items(lines, heading))
     missing = [name for name, f in UNBUILT.items() if not re.search(f.names, listed, re.I)]
