@@ -221,13 +221,14 @@ def test_not_built_only_for_unbuilt_features(page: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("feature", sorted(UNBUILT))
-def test_an_unbuilt_feature_has_no_route(feature: str) -> None:
-    evidence = UNBUILT[feature].built(openapi())
-    assert not evidence, (
-        f"{feature} looks built ({evidence}): update the README's 'What is not built yet', "
-        "the docs that call it unbuilt, and UNBUILT in tests/unit/test_docs.py"
-    )
+def test_no_unbuilt_feature_has_a_route() -> None:
+    document = openapi()
+    for feature, unbuilt in UNBUILT.items():
+        evidence = unbuilt.built(document)
+        assert not evidence, (
+            f"{feature} looks built ({evidence}): update the README's 'What is not built yet', "
+            "the docs that call it unbuilt, and UNBUILT in tests/unit/test_docs.py"
+        )
 
 
 def test_the_readme_lists_exactly_the_unbuilt_features() -> None:
