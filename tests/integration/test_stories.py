@@ -518,6 +518,7 @@ def test_a_story_fan_out_pages_through_followers_then_close_friends(
     from glimpse import jobs
     from glimpse.consumers import feed_jobs
     from glimpse.events import StoryRemoved
+    from glimpse.feed import fanout
 
     monkeypatch.setattr(jobs, "PAGE", 2)
     followers = [make_user(prefix="f") for _ in range(3)]
@@ -549,6 +550,7 @@ def test_a_story_fan_out_pages_through_followers_then_close_friends(
         TrayMarker.count(tray_pk(r.id), TrayMarker.sk == marker_sk(alice.id, story["story_id"]))
         for r in followers + friends
     )
+    monkeypatch.setattr(fanout, "FOLLOWER_PAGE", 2)  # a post's pages are sized apart
     legacy = {"type": "fanout", "event_id": "e", "post_id": "p", "author_id": alice.id}
     job = {**legacy, "action": "remove", "after": f"FOLLOWER#{sorted(f.id for f in followers)[0]}"}
     assert feed_jobs.run(job, queue.extend).followers == 2  # the two followers after that key

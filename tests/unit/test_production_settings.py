@@ -38,6 +38,10 @@ def test_every_dead_letter_queue_has_an_alarm() -> None:
     for _name, props in _events("DynamoDB"):
         destination = props["DestinationConfig"]["OnFailure"]["Destination"]
         dead_letter.add(destination["Fn::GetAtt"][0])
+    for function in TEMPLATE.of_type("AWS::Serverless::Function"):
+        asynchronous = TEMPLATE.function_properties(function).get("DeadLetterQueue")
+        if asynchronous:  # where Lambda puts an asynchronous invocation that failed
+            dead_letter.add(asynchronous["TargetArn"]["Fn::GetAtt"][0])
     watched = {
         dimension["Value"]["Fn::GetAtt"][0]
         for alarm in TEMPLATE.of_type("AWS::CloudWatch::Alarm").values()
@@ -46,8 +50,8 @@ def test_every_dead_letter_queue_has_an_alarm() -> None:
     }
     assert dead_letter == watched  # any message in one alarms (tests/unit/test_deployment.py)
     # uploads, video uploads, feed jobs, counters, notifier, erasure, exports, publisher,
-    # reaper, indexer
-    assert len(dead_letter) == 10
+    # reaper, indexer, impressions (the log subscription's asynchronous invocations)
+    assert len(dead_letter) == 11
 
 
 def test_stateful_resources_survive_a_stack_deletion_or_replacement() -> None:
