@@ -314,25 +314,30 @@ def load(url: str, route: str, tokens: list[str], seconds: float, clients: int) 
 
 
 # --------------------------------------------------------------------------- latencies
-def post_to_feed(world: World, samples: int) -> list[float]:
-    """Seconds from POST /posts's 201 until the post is in a follower's GET /feed."""
+def create_post(url: str, author: User, caption: str) -> str:
+    """A ready media item saved through the models, then `POST /posts` with it; the post id."""
     from glimpse.models.media import MediaItem
 
+    item = ready_media(author.user_id)
+    with MediaItem.batch_write() as batch:
+        batch.save(item)
+    body = {"media_ids": [item.media_id], "caption": caption}
+    answer = requests.post(f"{url}/posts", json=body, headers=headers(author), timeout=60)
+    if answer.status_code != 201:
+        raise RuntimeError(f"POST /posts: {answer.status_code} {answer.text[:200]}")
+    return str(answer.json()["post_id"])
+
+
+def post_to_feed(world: World, samples: int) -> list[float]:
+    """Seconds from POST /posts's 201 until the post is in a follower's GET /feed."""
     followed = [a for a in world.authors if world.followers.get(a.user_id)]
     readers = {r.user_id: r for r in world.readers}
     found = []
     for number in range(samples):
         author = followed[number % len(followed)]
         reader = readers[world.followers[author.user_id][0]]
-        item = ready_media(author.user_id)
-        with MediaItem.batch_write() as batch:
-            batch.save(item)
-        body = {"media_ids": [item.media_id], "caption": f"timed {number}"}
-        answer = requests.post(f"{world.url}/posts", json=body, headers=headers(author), timeout=60)
-        if answer.status_code != 201:
-            raise RuntimeError(f"POST /posts: {answer.status_code} {answer.text[:200]}")
+        post_id = create_post(world.url, author, f"timed {number}")
         created = time.perf_counter()
-        post_id = answer.json()["post_id"]
         world.posts += 1
         while True:
             feed = requests.get(f"{world.url}/feed", headers=headers(reader), timeout=60).json()
