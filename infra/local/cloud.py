@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from glimpse.config import get_settings
 from infra import opensearch
 from infra.local import activity, atomicity, cognito, dynamodb_parser, media_urls, transport
 from infra.local.delivery import Delivery, DeliveryOptions
@@ -262,6 +263,9 @@ class LocalCloud:
         """The template's functions, their environment, and the Cognito triggers they serve."""
         self.specs = function_specs(self.template, self.provisioner.resolver)
         os.environ.update(merged_environment(self.specs))
+        # Settings read before (another cloud of this process, a test) describe another
+        # environment: Lambda starts each function with its own.
+        get_settings.cache_clear()
         self.runtime = FunctionRuntime(self.specs)
         self._wire_cognito_triggers()
 
