@@ -21,6 +21,7 @@ import contextvars
 import fnmatch
 import functools
 import importlib
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -474,8 +475,8 @@ def allowed_unused() -> list[dict[str, str]]:
 
 def _listed(grant: Grant, entries: list[dict[str, str]]) -> bool:
     return any(
-        entry["function"] == grant.function
-        and entry["sid"] == grant.sid
+        fnmatch.fnmatchcase(grant.function, entry["function"])
+        and fnmatch.fnmatchcase(grant.sid, entry["sid"])
         and fnmatch.fnmatchcase(grant.action, entry.get("action", "*"))
         and fnmatch.fnmatchcase(grant.resource, entry.get("resource", "*"))
         for entry in entries
@@ -492,10 +493,16 @@ def dump(recorder: Recorder, folder: str, whole_suite: bool) -> None:
     used = [g for g in everything if any(g.used_by(c) for c in calls)]
     part = {
         "whole_suite": whole_suite,
-        "grants": [list(vars(g).values()) for g in everything],
-        "used": [list(vars(g).values()) for g in used],
+        "grants": [_portable(g) for g in everything],
+        "used": [_portable(g) for g in used],
     }
     Path(folder, f"{os.getpid()}.json").write_text(json.dumps(part))
+
+
+def _portable(grant: Grant) -> list[str]:
+    """The grant as every process names it: each process's moto makes its own user pool id."""
+    resource = re.sub(r"(:userpool/)[^/]+", r"\1<pool>", grant.resource)
+    return [grant.function, grant.sid, grant.action, resource]
 
 
 def unused(folder: str) -> tuple[bool, list[str], list[str]]:

@@ -24,6 +24,7 @@ from glimpse.models import erasure as report
 from glimpse.models.erasure import report_pk
 from glimpse.models.objects import original_key
 from glimpse.models.transactions import transaction
+from glimpse.realtime import service as realtime
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack, as_user
 from tests.integration.social import User, api, make_media, make_user, post, settle
@@ -133,6 +134,7 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     marks = [user_id, name]
     assert stored_mentions(stack, marks)
 
+    realtime.connect("erased-open", user_id)  # a WebSocket it has open: closed as it leaves
     claims = cognito_adapter.claims_of(tokens["id_token"])
     event = as_user("users/delete_me", user_id, name)
     event["requestContext"]["authorizer"]["claims"].update(
@@ -140,6 +142,8 @@ def test_erasure_removes_everything_and_each_policy_allows_what_it_calls(
     )
     event["body"] = json.dumps({"password": PASSWORD})
     assert users.lambda_handler(event, FakeContext())["statusCode"] == 202
+    assert realtime._connections(user_id) == []  # closed at the gateway and forgotten
+    realtime.connect("erased-late", user_id)  # one opened as it left: the erasure closes it
     settle()  # the grace period: its follows are withdrawn (no lost followers for insights)
     time.sleep(1.1)  # sign-in times have whole seconds
     during = {**claims, "auth_time": str(int(time.time()) + 1)}  # a sign-in during the grace

@@ -26,6 +26,7 @@ from glimpse.models.users import (
     user_pk,
     username_pk,
 )
+from glimpse.realtime import service as realtime
 from tests.integration.conftest import Stack
 from tests.integration.social import (
     User,
@@ -179,8 +180,10 @@ def test_a_suspended_account_is_hidden_as_a_deleted_one_until_unsuspended(stack:
     user, follower, moderator = make_user(), make_user(), make_user()
     follow(follower, user)
     settle()
+    realtime.connect("suspended-open", user.id)  # a WebSocket the account has open
     act(moderator, "user", user.username, "suspend")
     settle()
+    assert realtime._connections(user.id) == []  # closed at the gateway and forgotten
     assert get_or_none(UserProfile, user_pk(user.id), PROFILE) is None
     aside = DeletedProfile.get(user_pk(user.id), DELETED)
     assert aside.is_suspended
