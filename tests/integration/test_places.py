@@ -40,6 +40,15 @@ def test_a_place_is_created_and_read(stack: Stack) -> None:
     assert (status, read) == (200, made)
 
 
+def test_coordinates_are_kept_to_a_centimetre(stack: Stack) -> None:
+    """A number DynamoDB cannot hold (under 1e-130) is no 500: degrees are rounded to 7 places."""
+    status, made = create(
+        {"name": "Null Island", "lat": 1.4697357263164287e-230, "lng": 2.123456789}
+    )
+    assert status == 201, made
+    assert (made["lat"], made["lng"]) == (0.0, 2.1234568)
+
+
 def test_the_same_name_nearby_is_the_same_place(stack: Stack) -> None:
     status, first = create({"name": "Blue Heron Bar", "lat": LAT, "lng": LNG})
     assert status == 201

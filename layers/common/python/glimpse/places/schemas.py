@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from glimpse.inputs import Text
 from glimpse.schema import Schema
@@ -13,9 +13,22 @@ MAX_PLACE_NAME = 100  # API.md is silent: the free-text `location`'s limit
 RADIUS_M = 100  # API.md: the same normalised name within 100 m is the same place
 
 PlaceName = Annotated[str, Text(MAX_PLACE_NAME, visible=True)]
-# JSON numbers only ("1.5" is refused); finite by the bounds.
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
+DEGREE_DIGITS = 7  # about 1 cm; DynamoDB refuses numbers under 1e-130 (a fuzzer's 1e-230)
+
+
+def _to_a_centimetre(degrees: float) -> float:
+    return round(degrees, DEGREE_DIGITS) + 0.0  # + 0.0: no -0.0
+
+
+# JSON numbers only ("1.5" is refused); finite by the bounds; kept to about a centimetre.
+Latitude = Annotated[
+    float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True), AfterValidator(_to_a_centimetre)
+]
+Longitude = Annotated[
+    float,
+    Field(ge=-180, le=180, allow_inf_nan=False, strict=True),
+    AfterValidator(_to_a_centimetre),
+]
 
 
 class PlaceCreate(Schema):
