@@ -106,7 +106,10 @@ def get_place(place_id: str) -> PlaceOut:
 def place_posts(
     place_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[PostOut]:
-    return service.place_posts(caller(app).user_id, place_id, limit, cursor)
+    user_id = caller(app).user_id
+    page = service.place_posts(user_id, place_id, limit, cursor)
+    served(plumbing.logger, user_id, posts=(post.post_id for post in page.items))
+    return page
 
 
 lambda_handler = plumbing.http(app)

@@ -5,6 +5,7 @@ distance from `near`, and a place's page lists public posts there as a hashtag's
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from tests.integration.social import (
     make_user,
     settle,
 )
+from tests.integration.test_insights import served_lines
 from tests.integration.test_search import run_indexer, stored
 
 LAT, LNG = 52.3731, 4.8926  # Amsterdam, the Dam
@@ -126,11 +128,15 @@ def test_a_place_page_lists_public_posts_newest_first(engine: LocalSearch) -> No
     at(private, place_id)
     blocked_post = at(blocker, place_id)
     assert api("graph", "block", blocker, {"username": reader.username})[0] == 204
-    with dynamodb_calls() as calls:  # the budget docs/access-patterns.md states
+    with dynamodb_calls() as calls, served_lines() as lines:  # the budget access-patterns.md states
         status, body = page(reader, place_id)
     assert status == 200, body
     assert len(calls) <= 5, calls
     assert [p["post_id"] for p in body["items"]] == [second, first]
+    # an impression of each post shown, for insights (a line, no write)
+    assert [json.loads(line)["served"] for line in lines] == [
+        {"viewer": reader.id, "posts": [second, first]}
+    ]
     assert body["items"][0]["place"]["place_id"] == place_id
     status, body = page(public, place_id)
     assert [p["post_id"] for p in body["items"]] == [blocked_post, second, first]
