@@ -1,7 +1,7 @@
 """The `served` log line: what a response showed to whom, for insights.
 
-An API function that serves posts or stories (the feed, a profile's grid, explore, a
-hashtag's or a place's page, a post, a story, a user's stories) or a profile logs one line per response
+An API function that serves posts or stories (the feed, a profile's grid, explore, a hashtag's
+or a place's page, a post, a story, a user's stories) or a profile logs one line per response
 after the service answered: `{"message": "served", "served": {"viewer": ..., "posts": [...],
 "stories": [...], "profile": <username>, "replied_story": ...}}` (JSON, by the function's
 Powertools logger). Nothing is written on the request path: a CloudWatch Logs subscription
