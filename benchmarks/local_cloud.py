@@ -63,8 +63,8 @@ def percentile(samples: list[float], share: float) -> float:
 
 
 # --------------------------------------------------------------------------- boot
-def _free_port_block(count: int = 6) -> int:
-    """A port p with p .. p+count-1 free (the local cloud's six ports)."""
+def free_port_block(count: int = 7) -> int:
+    """A port p with p .. p+count-1 free (the local cloud's seven ports)."""
     for _ in range(100):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -83,12 +83,12 @@ def _free_port_block(count: int = 6) -> int:
         finally:
             for sock in sockets:
                 sock.close()
-    raise RuntimeError("no six free ports in a row")
+    raise RuntimeError(f"no {count} free ports in a row")
 
 
 def boot(state: Path, *extra: str, timeout: float = 300.0) -> float:
     """Seconds from `python -m infra.local` to a 200 from GET /health; then Ctrl-C."""
-    port = _free_port_block()
+    port = free_port_block()
     command = [sys.executable, "-m", "infra.local", "--port", str(port), "--state-dir", str(state)]
     started = time.perf_counter()
     process = subprocess.Popen(
