@@ -499,9 +499,20 @@ def dump(recorder: Recorder, folder: str, whole_suite: bool) -> None:
     Path(folder, f"{os.getpid()}.json").write_text(json.dumps(part))
 
 
+# What each process's moto names at random: a user pool's id, the six characters Secrets
+# Manager appends to a secret's name, a WebSocket API's id.
+_RANDOM_NAMES = (
+    (re.compile(r"(:userpool/)[^/]+"), r"\1<pool>"),
+    (re.compile(r"(:secret:[^:*]+)-[A-Za-z0-9]{6}$"), r"\1-<suffix>"),
+    (re.compile(r"(:execute-api:[^:]+:[^:]+:)[a-z0-9]+"), r"\1<api>"),
+)
+
+
 def _portable(grant: Grant) -> list[str]:
-    """The grant as every process names it: each process's moto makes its own user pool id."""
-    resource = re.sub(r"(:userpool/)[^/]+", r"\1<pool>", grant.resource)
+    """The grant as every process names it."""
+    resource = grant.resource
+    for pattern, placeholder in _RANDOM_NAMES:
+        resource = pattern.sub(placeholder, resource)
     return [grant.function, grant.sid, grant.action, resource]
 
 

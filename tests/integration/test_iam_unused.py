@@ -1,6 +1,7 @@
 """The unused-grant check's verdict (tests/integration/iam.py `unused`) on the parts processes
 leave: a grant no process used is found unless iam_unused.yaml lists it, an entry that lists no
-unused grant is stale, and a user pool each process's moto names differently is one pool."""
+unused grant is stale, and a user pool, a secret or a WebSocket API each process's moto names
+differently is one resource."""
 
 from __future__ import annotations
 
@@ -52,3 +53,27 @@ def test_every_entry_has_a_reason() -> None:
     assert entries
     assert all(set(e) <= {"function", "sid", "action", "resource", "reason"} for e in entries)
     assert all(str(e.get("reason", "")).strip() for e in entries)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (POOL.format("a"), POOL.format("b")),
+        (
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:glimpse-CursorSecret-xTJVHC",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:glimpse-CursorSecret-Ab12Cd",
+        ),
+        (
+            "arn:aws:execute-api:us-east-1:123456789012:abc123/live/POST/@connections/*",
+            "arn:aws:execute-api:us-east-1:123456789012:zz9y8x/live/POST/@connections/*",
+        ),
+    ],
+)
+def test_a_resource_moto_names_at_random_is_one_across_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str, second: str
+) -> None:
+    grants = [iam.Grant("F", "S", "x:Do", resource) for resource in (first, second)]
+    part(tmp_path, "1", [grants[0]], [])
+    part(tmp_path, "2", [grants[1]], [grants[1]])  # used in the other process only
+    monkeypatch.setattr(iam, "allowed_unused", lambda: [])
+    assert iam.unused(str(tmp_path))[1] == []
