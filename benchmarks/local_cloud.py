@@ -152,16 +152,22 @@ def headers(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {user.token}"}
 
 
+_NULL = open(os.devnull, "w")  # noqa: SIM115 - never closed: see quiet
+
+
 @contextmanager
 def quiet() -> Iterator[None]:
-    """This process's stdout and stderr to /dev/null (the local cloud's log lines)."""
-    with open(os.devnull, "w") as null:
-        saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = null
-        try:
-            yield
-        finally:
-            sys.stdout, sys.stderr = saved
+    """This process's stdout and stderr to /dev/null (the local cloud's log lines).
+
+    The null stream stays open for good: a logging handler made inside holds it, and a
+    background thread may still write through it after the block (a closed file there is a
+    "Logging error" traceback on the real stderr)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = _NULL
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def settle(cloud: Any, timeout: float = 300.0) -> float:
