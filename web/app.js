@@ -30,6 +30,8 @@ const ROUTES = [
 ];
 
 let leave = null; // what the current view undoes when another replaces it
+let shown = null; // the path on screen, and the one before it (where back() returns)
+let before = null;
 
 async function route() {
   const [path, search = ""] = (location.hash.slice(1) || "/").split("?");
@@ -42,6 +44,7 @@ async function route() {
     if (!needsSession && signedIn) return go("/");
     if (leave) leave();
     leave = null;
+    if (path !== shown) [before, shown] = [shown, path];
     for (const link of nav.querySelectorAll("a")) {
       link.toggleAttribute("aria-current", link.getAttribute("href") === `#${path}`);
       if (link.hasAttribute("aria-current")) link.setAttribute("aria-current", "page");
@@ -54,12 +57,21 @@ async function route() {
       const undo = await view(page, ...match.slice(1).map(decodeURIComponent), new URLSearchParams(search));
       if (page.isConnected) leave = undo || null;
       else if (undo) undo();
+      // A new page: keyboard and screen-reader users start at its top, unless the page put
+      // the focus somewhere itself (a form's first field, the story viewer's controls).
+      if (page.isConnected && !page.contains(document.activeElement)) main.focus({ preventScroll: true });
     } catch (error) {
       clear(page, h("h1", {}, "Something went wrong"), h("p", { class: "error", role: "alert" }, error.message));
     }
     return;
   }
   clear(main, h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/" }, "Home")));
+}
+
+// Back to the page before this one in the app, or to `fallback` when the app began here.
+export function back(fallback) {
+  if (before) history.back();
+  else go(fallback);
 }
 
 export function go(path) {

@@ -1,6 +1,6 @@
 // The pages. Each takes the <main> element and the route's parts, and may return a function
 // that undoes what it set up (a listener, a timer) when another page replaces it.
-import { announce, go, refreshBadges, signedIn } from "./app.js";
+import { announce, back, go, refreshBadges, signedIn } from "./app.js";
 import { ago, append, clear, errorText, h, time } from "./dom.js";
 import * as API from "./api.js"; // generated from the OpenAPI document (python -m infra.webapi)
 import { answerChallenge, logIn, logOut, session, settled, upload } from "./http.js";
@@ -53,7 +53,7 @@ function userLink(user, size = 32) {
 
 // "Load more" under a list while next_cursor is set (docs/api.md, Lists: never stop at a short page).
 function pager(container, load, render) {
-  const more = h("button", { type: "button", class: "link" }, "Load more");
+  const more = h("button", { type: "button", class: "link", hidden: true }, "Load more");
   let cursor = null;
   async function next(first) {
     more.disabled = true;
@@ -222,13 +222,13 @@ export async function feed(main) {
 
 function trayList(entries, mine) {
   const own = h("li", {}, h("button", { type: "button", onclick: () => go(mine.length ? `/stories/${me()}` : "/new?kind=story") },
-    h("span", { class: `ring${mine.length ? " unseen" : ""}` }, avatar({ username: me() }, 56)), mine.length ? "Your story" : "Add story"));
+    h("span", { class: `ring${mine.length ? " unseen" : ""}` }, avatar({ username: me() }, 56)), h("span", { class: "name" }, mine.length ? "Your story" : "Add story")));
   return h("ul", { class: "tray", "aria-label": "Stories" }, own, entries.map((entry) =>
     h("li", {}, h("button", {
       type: "button",
       "aria-label": `${entry.user.username}'s story${entry.has_unseen ? ", new" : ""}`,
       onclick: () => go(`/stories/${entry.user.username}`),
-    }, h("span", { class: `ring${entry.has_unseen ? " unseen" : ""}` }, avatar(entry.user, 56)), entry.user.username))));
+    }, h("span", { class: `ring${entry.has_unseen ? " unseen" : ""}` }, avatar(entry.user, 56)), h("span", { class: "name" }, entry.user.username)))));
 }
 
 const STORY_MS = 5000;
@@ -259,7 +259,7 @@ export async function stories(main, username) {
   clear(main, h("h1", { class: "visually-hidden" }, `${username}'s stories`), viewer);
 
   function close() {
-    go(history.length > 1 ? "/" : "/");
+    back("/");
   }
   function tick(now) {
     if (!paused) elapsed += now - started;
@@ -328,7 +328,8 @@ const ACCEPT = "image/jpeg,image/png,image/gif,image/webp,image/heic,video/mp4,v
 export async function compose(main, params) {
   let kind = params.get("kind") === "story" ? "story" : "post";
   let filter = "none";
-  let previewUrl = null;
+  let previewUrl = null; // the chosen file, for the preview
+  let thumbUrl = null; // a still of it for the filter buttons (a video's first frame)
   const { items: filters } = await API.listFilters();
   const [fileLabel, file] = field("Photo or video", { type: "file", accept: ACCEPT, required: true });
   const preview = h("div", { "aria-live": "polite" });
@@ -353,21 +354,35 @@ export async function compose(main, params) {
     postFields.hidden = k !== "post";
     storyFields.hidden = k !== "story";
   }
+  // The filters as buttons, each showing the chosen photo (or the video's first frame) with
+  // its preview; the preview itself, photo or video, shows the chosen one.
   function drawFilters() {
-    const chosen = file.files[0];
-    const image = chosen && chosen.type.startsWith("image/");
     clear(filterRow, filters.map((f) => h("button", {
       type: "button", title: f.description, "aria-pressed": String(f.name === filter),
-      onclick: () => { filter = f.name; drawFilters(); const shown = preview.querySelector("img"); if (shown) shown.style.filter = previewFilter(filter); },
-    }, image ? h("img", { src: previewUrl, alt: "", style: `filter:${previewFilter(f.name)}` }) : null, f.name)));
+      onclick: () => {
+        filter = f.name;
+        drawFilters();
+        const shown = preview.querySelector(".preview");
+        if (shown) shown.style.filter = previewFilter(filter);
+      },
+    }, thumbUrl ? h("img", { src: thumbUrl, alt: "", style: `filter:${previewFilter(f.name)}` }) : null, f.name)));
   }
   file.addEventListener("change", () => {
     const chosen = file.files[0];
     if (previewUrl) URL.revokeObjectURL(previewUrl);
     previewUrl = chosen ? URL.createObjectURL(chosen) : null;
-    clear(preview, !chosen ? null : chosen.type.startsWith("video/")
-      ? h("video", { class: "preview", src: previewUrl, controls: true, muted: true, "aria-label": "Preview of the video" })
-      : h("img", { class: "preview", src: previewUrl, alt: "Preview of the photo", style: `filter:${previewFilter(filter)}` }));
+    const video = Boolean(chosen && chosen.type.startsWith("video/"));
+    thumbUrl = video ? null : previewUrl;
+    const shown = !chosen ? null : video
+      ? h("video", { class: "preview", src: previewUrl, controls: true, muted: true, playsInline: true, preload: "auto", "aria-label": "Preview of the video", style: `filter:${previewFilter(filter)}` })
+      : h("img", { class: "preview", src: previewUrl, alt: "Preview of the photo", style: `filter:${previewFilter(filter)}` });
+    clear(preview, shown);
+    if (video) firstFrame(shown).then((still) => {
+      if (shown.isConnected && still) {
+        thumbUrl = still;
+        drawFilters();
+      }
+    });
     drawFilters();
   });
   onSubmit(form, box, async () => {
@@ -379,7 +394,14 @@ export async function compose(main, params) {
       progress.value = Math.round(share * 100);
       progress.setAttribute("aria-valuetext", `${progress.value}%`);
     });
-    status.textContent = "Uploaded. Publishing…";
+    // Published once processed: a file the API refuses (too long, not a video…) is said here,
+    // never shown as a post that stays "Processing…".
+    status.textContent = "Uploaded. Processing…";
+    const media = await settled(mediaId);
+    if (media.status !== "ready") {
+      throw new Error(`The ${media.media_type === "video" ? "video" : "file"} was not accepted (${REJECTED[media.reason] || media.reason || "still processing: try again in a minute"}).`);
+    }
+    status.textContent = "Publishing…";
     if (kind === "story") {
       await API.createStory({ body: { media_id: mediaId, audience: audience.value }, headers: key() });
       return shared("Your story is shared.", "View your story", `#/stories/${me()}`);
@@ -395,12 +417,47 @@ export async function compose(main, params) {
     form.reset();
     clear(preview);
     filter = "none";
+    thumbUrl = null;
     drawFilters();
   }
   setKind(kind);
   drawFilters();
   clear(main, h("h1", {}, "New post or story"), form);
   return () => previewUrl && URL.revokeObjectURL(previewUrl);
+}
+
+// Why the media service refused a file (docs/api.md, Media uploads), for people.
+const REJECTED = {
+  not_an_image: "not a photo or video",
+  unsupported_format: "a format Glimpse does not take",
+  too_large: "too large",
+  too_many_pixels: "too many pixels",
+  too_long: "longer than 60 seconds",
+  corrupt: "the file is damaged",
+  policy: "it breaks the community guidelines",
+};
+
+// A still of a video's first frame, as a data URL (null when the browser cannot decode it).
+function firstFrame(video) {
+  return new Promise((resolve) => {
+    const grab = () => {
+      try {
+        const canvas = document.createElement("canvas");
+        const scale = 144 / Math.max(video.videoWidth, video.videoHeight, 1);
+        canvas.width = Math.max(1, Math.round(video.videoWidth * scale));
+        canvas.height = Math.max(1, Math.round(video.videoHeight * scale));
+        canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+        resolve(canvas.toDataURL("image/jpeg", 0.8));
+      } catch {
+        resolve(null);
+      }
+    };
+    if (video.readyState >= 2) grab();
+    else {
+      video.addEventListener("loadeddata", grab, { once: true });
+      video.addEventListener("error", () => resolve(null), { once: true });
+    }
+  });
 }
 
 // ------------------------------------------------------------------ profiles
@@ -450,7 +507,8 @@ export async function profile(main, username) {
       } }, "Message")];
   const posts = h("div", { class: "grid", "aria-label": "Posts" });
   const header = h("section", { class: "card" },
-    h("div", { class: "row" }, picture, h("div", {}, h("h1", {}, name), user.display_name ? h("p", {}, user.display_name) : null)),
+    h("div", { class: "row" }, picture, h("div", {}, h("h1", {}, name), user.display_name ? h("p", {}, user.display_name) : null,
+      user.is_private ? h("p", { class: "muted private" }, "Private account") : null)),
     h("ul", { class: "counts" },
       h("li", {}, h("strong", {}, user.posts_count), " posts"),
       h("li", {}, h("a", { href: `#/u/${name}/followers` }, h("strong", {}, user.followers_count), " followers")),
@@ -510,7 +568,11 @@ function notificationRow(n) {
 export async function notifications(main) {
   const list = h("ul", { class: "list", "aria-label": "Notifications" });
   const pages = pager(list, (cursor) => API.listNotifications({ query: { cursor } }), notificationRow);
-  clear(main, h("h1", {}, "Activity"), list, pages.more);
+  const badges = await API.getBadges().catch(() => ({ follow_requests: 0 }));
+  const pending = badges.follow_requests
+    ? h("p", { class: "card" }, h("a", { href: "#/requests" }, `Follow requests (${badges.follow_requests})`))
+    : null;
+  clear(main, h("h1", {}, "Activity"), pending, list, pages.more);
   const first = await pages.first();
   if (first.items.length) await API.markNotificationsRead({ body: { up_to: first.items[0].notification_id } });
   else list.append(h("li", { class: "muted empty" }, "Nothing yet."));
@@ -530,7 +592,7 @@ function who(conversation) {
 
 export async function conversations(main) {
   const list = h("ul", { class: "list", "aria-label": "Conversations" });
-  const row = (c) => h("li", { class: c.unread_count ? "unread" : "" }, avatar(c.members[0], 40),
+  const row = (c) => h("li", { class: c.unread_count ? "unread" : "", "data-id": c.conversation_id }, avatar(c.members[0], 40),
     h("a", { href: `#/messages/${c.conversation_id}` }, who(c)),
     c.is_request ? h("span", { class: "cf-label" }, "Request") : null,
     h("span", { class: "muted" }, c.last_message && c.last_message.text ? c.last_message.text.slice(0, 40) : ""),
@@ -546,8 +608,14 @@ export async function conversations(main) {
   const pages = pager(list, (cursor) => API.listConversations({ query: { cursor } }), row);
   clear(main, h("h1", {}, "Messages"), form, list, pages.more);
   await pages.first();
+  // A message moves its conversation to the top: the first page again, the form left as typed.
   return onFrame((frame) => {
-    if (frame.type === "message") conversations(main);
+    if (frame.type !== "message") return;
+    API.listConversations().then((page) => {
+      const seen = new Set(page.items.map((c) => c.conversation_id));
+      const rest = [...list.children].filter((li) => !seen.has(li.dataset.id));
+      clear(list, page.items.map(row), rest);
+    }).catch(() => null);
   });
 }
 
@@ -740,7 +808,8 @@ function twoFactorForm() {
   start.addEventListener("click", async () => {
     try {
       const enrolment = await API.enrolTotp();
-      secret.textContent = `Add this key to your authenticator app: ${enrolment.secret}`;
+      clear(secret, `Add this key to your authenticator app: ${enrolment.secret}`, " ",
+        h("a", { href: enrolment.otpauth_uri }, "Open in an authenticator app"));
       verify.hidden = false;
       code.focus();
     } catch (error) {
