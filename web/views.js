@@ -742,7 +742,7 @@ function avatarForm() {
   const progress = h("progress", { class: "upload", max: 100, value: 0, hidden: true, "aria-label": "Upload progress" });
   const status = h("p", { role: "status" });
   const box = alertBox();
-  const form = h("form", { class: "card" }, h("h2", {}, "Profile picture"), label, file, progress, status, box, h("button", { type: "submit" }, "Upload picture"));
+  const form = h("form", { class: "card", "aria-labelledby": "h-avatar" }, h("h2", { id: "h-avatar" }, "Profile picture"), label, file, progress, status, box, h("button", { type: "submit" }, "Upload picture"));
   return onSubmit(form, box, async () => {
     progress.hidden = false;
     const mediaId = await upload(file.files[0], { kind: "avatar" }, (share) => (progress.value = Math.round(share * 100)));
@@ -772,7 +772,7 @@ function closeFriendsForm(initial) {
       : h("li", { class: "muted" }, "No close friends yet."));
   }
   draw();
-  const form = h("form", { class: "card" }, h("h2", {}, "Close friends"),
+  const form = h("form", { class: "card", "aria-labelledby": "h-close-friends" }, h("h2", { id: "h-close-friends" }, "Close friends"),
     h("p", { class: "muted" }, "Stories you share with close friends show only to them, with a green ring."), list, label, input, status, box,
     h("button", { type: "submit" }, "Add"));
   return onSubmit(form, box, async () => {
@@ -787,7 +787,7 @@ function notificationForm(current) {
   const boxes = Object.fromEntries(Object.keys(labels).map((k) => [k, h("input", { type: "checkbox", id: `n-${k}`, checked: current[k] })]));
   const status = h("p", { role: "status" });
   const box = alertBox();
-  const form = h("form", { class: "card" }, h("h2", {}, "Notifications"),
+  const form = h("form", { class: "card", "aria-labelledby": "h-notifications" }, h("h2", { id: "h-notifications" }, "Notifications"),
     h("fieldset", {}, h("legend", {}, "Notify me of"), Object.entries(labels).map(([k, text]) => h("label", { class: "check", for: `n-${k}` }, boxes[k], text))),
     status, box, h("button", { type: "submit" }, "Save notification settings"));
   return onSubmit(form, box, async () => {
@@ -797,7 +797,7 @@ function notificationForm(current) {
 }
 
 function twoFactorForm() {
-  const section = h("section", { class: "card" }, h("h2", {}, "Two-factor authentication"));
+  const section = h("section", { class: "card", "aria-labelledby": "h-two-factor" }, h("h2", { id: "h-two-factor" }, "Two-factor authentication"));
   const box = alertBox();
   const [label, code] = field("Code from your authenticator app", { type: "text", inputmode: "numeric", pattern: "[0-9]{6}", autocomplete: "one-time-code" });
   const status = h("p", { role: "status" });

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,15 @@ import requests
 from infra import browser as chromium
 from infra.demo import photos
 from infra.local.cloud import LocalCloud
-from tests import images
-from tests.e2e.conftest import PASSWORD, new_username, sign_up_and_log_in, upload_image
+from tests import images, videos
+from tests.e2e.conftest import (
+    PASSWORD,
+    Client,
+    new_username,
+    sign_up_and_log_in,
+    upload_image,
+)
+from tests.e2e.test_two_factor import Authenticator
 from tests.e2e.waiting import DEADLINE, HTTP_TIMEOUT, until
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -50,12 +58,10 @@ def chromium_browser() -> Iterator[Browser]:
         launched.close()
 
 
-def person(browser: Browser, **options: Any) -> Page:
-    """A new browser profile at phone width, moving nothing by itself (reduced motion: the
-    story viewer waits for a tap, as the accessibility setting asks)."""
-    context: BrowserContext = browser.new_context(
-        viewport=PHONE, reduced_motion="reduce", **options
-    )
+def person(browser: Browser, motion: Any = "reduce", **options: Any) -> Page:
+    """A new browser profile at phone width, by default moving nothing by itself (reduced
+    motion: the story viewer waits for a tap, as the accessibility setting asks)."""
+    context: BrowserContext = browser.new_context(viewport=PHONE, reduced_motion=motion, **options)
     context.set_default_timeout(WAIT_MS)
     expect.set_options(timeout=WAIT_MS)
     return context.new_page()
@@ -113,6 +119,12 @@ def upload(page: Page, tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     page.get_by_label("Photo or video").set_input_files(path)
+
+
+def session_of(page: Page) -> dict[str, Any]:
+    """The tokens the page keeps (web/http.js stores them in localStorage)."""
+    stored = page.evaluate("localStorage.getItem('glimpse.session')")
+    return dict(json.loads(stored)) if stored else {}
 
 
 def latest_post(cloud: LocalCloud, page: Page, username: str) -> dict[str, Any]:
@@ -260,11 +272,8 @@ def test_a_feed_page_load_at_phone_width_fetches_the_640_renditions(
         size: {urlsplit(p["media"][0]["renditions"][size]).path for p in posts}
         for size in ("1080", "640", "320", "150")
     }
-    tokens = reader.post("/auth/login", json={"username": reader.username, "password": PASSWORD})
-    stored = json.dumps({**tokens.json(), "username": reader.username})
-
     page = person(chromium_browser)
-    page.add_init_script(f"localStorage.setItem('glimpse.session', {json.dumps(stored)})")
+    page.add_init_script(f"localStorage.setItem('glimpse.session', {json.dumps(stored(reader))})")
     loaded: list[tuple[str, int]] = []
     page.on("requestfinished", lambda r: loaded.append((r.url, transferred(r))))
     page.goto(cloud.web_url + "/")
@@ -308,35 +317,60 @@ PAGES = {
     "#/settings": "Settings",
 }
 # Controls without a name a screen reader could say: none on any page.
+# Images without alt text (an empty alt is a decorative image: said as nothing, on purpose).
 UNNAMED = """() => [...document.querySelectorAll('button, a[href], input, select, textarea')]
   .filter(el => !el.closest('[hidden]'))
   .filter(el => el.matches('input, select, textarea')
     ? !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
     : !(el.textContent.trim() || el.getAttribute('aria-label')))
   .map(el => el.outerHTML.slice(0, 120))"""
+NO_ALT = """() => [...document.querySelectorAll('img')].filter(i => !i.hasAttribute('alt'))
+  .map(i => i.outerHTML.slice(0, 120))"""
+# How far the page scrolls sideways (0: it fits the viewport's width).
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
-def test_every_page_opens_with_a_heading_and_every_control_named(
+def test_every_page_opens_with_a_heading_every_control_named_and_fits_360_px(
     cloud: LocalCloud, chromium_browser: Browser
 ) -> None:
+    """Every page at 360 px wide (the narrowest the client supports): its heading, no script
+    error, every control named, every image with alt text, and nothing wider than the screen,
+    a post whose caption is one unbroken 300-character word included."""
     page = person(chromium_browser)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     name = sign_up(page, cloud, "cat")
-    for route, heading in {**PAGES, f"#/u/{name}": name, f"#/u/{name}/followers": None}.items():
+    author = Client(cloud.url, token=session_of(page)["id_token"], username=name)
+    media = upload_image(author, images.jpeg(800, 600), "image/jpeg")
+    caption = "https://example.com/" + "a" * 280
+    made = author.post("/posts", json={"media_ids": [media["media_id"]], "caption": caption})
+    assert made.status_code == 201, made.text
+    post = made.json()["post_id"]
+    routes = {**PAGES, f"#/u/{name}": name, f"#/u/{name}/followers": None, f"#/p/{post}": None}
+    for route, heading in routes.items():
         page.goto(f"{cloud.web_url}/{route}")
         expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
         if heading:
             expect(page.get_by_role("heading", name=heading, exact=True)).to_be_attached()
         expect(page.get_by_text("Something went wrong")).to_have_count(0)
+        page.wait_for_load_state("networkidle")
         assert page.evaluate(UNNAMED) == [], route
+        assert page.evaluate(NO_ALT) == [], route
+        assert page.evaluate(OVERFLOW) == 0, route
+    expect(page.get_by_text(caption)).to_be_visible()
+    assert page.viewport_size == {"width": 360, "height": PHONE["height"]}
     assert errors == []
     page.context.close()
 
 
-def test_a_private_account_is_asked_to_follow_and_approves(
+def test_settings_make_an_account_private_and_its_follow_request_is_approved(
     cloud: LocalCloud, chromium_browser: Browser
 ) -> None:
+    """Settings: the account turned private (its profile says so, to its owner and to others)
+    and a notification setting saved (read back by the API and by the page after a reload);
+    a visitor asks to follow from the profile, the owner's open Activity page shows it live
+    (a WebSocket frame) and links the pending requests, the owner approves, the visitor
+    follows."""
     owner, visitor = person(chromium_browser), person(chromium_browser)
     owner_name, visitor_name = sign_up(owner, cloud, "dora"), sign_up(visitor, cloud, "eli")
     owner.goto(f"{cloud.web_url}/#/settings")
@@ -344,13 +378,38 @@ def test_a_private_account_is_asked_to_follow_and_approves(
     owner.get_by_role("button", name="Save profile").click()
     form = owner.get_by_role("form", name="Profile and privacy")
     expect(form.get_by_role("status")).to_have_text("Saved.")
+    notifications = owner.get_by_role("form", name="Notifications")
+    notifications.get_by_label("Likes").uncheck()
+    notifications.get_by_role("button", name="Save notification settings").click()
+    expect(notifications.get_by_role("status")).to_have_text("Saved.")
+    api = Client(cloud.url, token=session_of(owner)["id_token"], username=owner_name)
+    assert api.get("/me/notification-settings").json() == {
+        "likes": False,
+        "comments": True,
+        "follows": True,
+        "mentions": True,
+    }
+    owner.reload()
+    expect(owner.get_by_label("Likes")).not_to_be_checked()
+    expect(owner.get_by_label("Comments")).to_be_checked()
+    owner.get_by_role("link", name="Profile").click()
+    expect(owner.get_by_role("heading", name=owner_name)).to_be_visible()
+    expect(owner.get_by_text("Private account", exact=True)).to_be_visible()
 
+    owner.get_by_role("link", name="Activity").click()  # open while the request is made
+    expect(owner.get_by_role("heading", name="Activity")).to_be_visible()
+    owner.wait_for_function("() => document.documentElement.dataset.live === 'on'")
     visitor.goto(f"{cloud.web_url}/#/u/{owner_name}")
     expect(visitor.get_by_role("heading", name="This account is private")).to_be_visible()
+    expect(visitor.get_by_text("Private account", exact=True)).to_be_visible()
     visitor.get_by_role("button", name="Request to follow").click()
     expect(visitor.get_by_role("button", name="Requested")).to_be_visible()
+    activity = owner.get_by_role("list", name="Notifications")  # the frame, with no reload
+    expect(activity.get_by_text(f"{visitor_name} asked to follow you")).to_be_visible()
 
-    owner.goto(f"{cloud.web_url}/#/requests")
+    requests_link = owner.get_by_role("link", name="Follow requests (1)")
+    reload_until(owner, f"{cloud.web_url}/#/notifications", requests_link)
+    requests_link.click()
     owner.get_by_role("button", name=f"Approve {visitor_name}").click()
     expect(owner.get_by_role("button", name=f"Approve {visitor_name}")).to_have_count(0)
 
@@ -360,3 +419,177 @@ def test_a_private_account_is_asked_to_follow_and_approves(
     expect(visitor.get_by_text("No posts yet.")).to_be_visible()
     for page in (owner, visitor):
         page.context.close()
+
+
+def test_keyboard_only_login(cloud: LocalCloud, chromium_browser: Browser) -> None:
+    """The login page with nothing but the keyboard: the fields labelled "Username" and
+    "Password" and the button "Log in" in that tab order, Enter submits, the home page opens;
+    then Shift+Tab reaches the navigation and Enter follows a link."""
+    user = sign_up_and_log_in(cloud, "kit")
+    page = person(chromium_browser)
+    page.goto(cloud.web_url + "/")
+    expect(page.get_by_role("heading", name="Log in to Glimpse")).to_be_visible()
+    expect(page.get_by_label("Username")).to_be_focused()  # the page puts the caret there
+    page.keyboard.type(user.username)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Log in")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # submits from the password field, as a form does
+    expect(page.get_by_role("list", name="Stories")).to_be_visible()
+    expect(page.locator("main")).to_be_focused()  # a new page: reading starts at its top
+    explore = "(e => e.closest('nav') && e.textContent.trim() === 'Explore')"
+    explore += "(document.activeElement)"
+    for _ in range(6):  # back from the page to the navigation above it: Profile, ..., Explore
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate(explore):
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Explore")).to_be_visible()
+    page.context.close()
+
+
+def test_the_two_factor_challenge_at_login(cloud: LocalCloud, chromium_browser: Browser) -> None:
+    """An account with two-factor authentication on (API.md: the login answers a challenge,
+    then `POST /auth/login/totp`): the page asks for the code, a wrong one is said and the
+    challenge stays, the right one signs in."""
+    user = sign_up_and_log_in(cloud, "tfa")
+    app = Authenticator(user.post("/me/totp").json()["secret"])
+    assert user.post("/me/totp/verify", json={"code": app.code()}).status_code == 204
+    page = person(chromium_browser)
+    page.goto(cloud.web_url + "/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Two-factor authentication")).to_be_visible()
+    code = page.get_by_label("Authentication code")
+    expect(code).to_be_focused()
+    assert session_of(page) == {}  # no tokens before the code
+    code.fill(app.wrong())
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("alert")).to_have_text("That code is wrong.")
+    expect(page.get_by_role("heading", name="Two-factor authentication")).to_be_visible()
+    code.fill(app.code())
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("list", name="Stories")).to_be_visible()
+    expect(page).to_have_url(f"{cloud.web_url}/#/")
+    assert session_of(page)["username"] == user.username
+    page.context.close()
+
+
+def test_a_video_is_uploaded_with_its_progress_and_filter_and_plays_in_its_post(
+    cloud: LocalCloud, chromium_browser: Browser, tmp_path: Path
+) -> None:
+    """A video from the New page: its filter previewed (the preview filtered, the buttons
+    showing its first frame), the upload's progress bar seen between 0 and 100 (throttled),
+    published once transcoded, and its post playing an MP4 the API made."""
+    user = sign_up_and_log_in(cloud, "vid")
+    page = person(chromium_browser)
+    page.add_init_script(f"localStorage.setItem('glimpse.session', {json.dumps(stored(user))})")
+    page.goto(f"{cloud.web_url}/#/new")
+    clip = videos.clip(2.0, (640, 360))
+    upload(page, tmp_path, "waves.mp4", clip)
+    expect(page.locator("video.preview")).to_have_attribute("aria-label", "Preview of the video")
+    page.wait_for_function("() => document.querySelectorAll('.filters img').length > 1")
+    page.get_by_role("button", name="mono").click()
+    expect(page.locator("video.preview")).to_have_css("filter", "grayscale(1)")
+    page.get_by_label("Caption").fill("Waves #sea")
+    throttle_uploads(page, max(len(clip) // 3, 50_000))  # about three seconds
+    page.get_by_role("button", name="Share").click()
+    expect(page.get_by_role("progressbar", name="Upload progress")).to_be_visible()
+    page.wait_for_function(
+        "() => { const p = document.querySelector('progress.upload');"
+        " return p && p.value > 0 && p.value < 100 }",
+        timeout=WAIT_MS,
+    )
+    throttle_uploads(page, -1)
+    page.get_by_role("link", name="View your post").click()
+    player = page.locator("article video.media")
+    expect(player).to_be_visible()
+    made = latest_post(cloud, page, user.username)["media"][0]
+    assert (made["media_type"], made["filter"]) == ("video", "mono")
+    assert player.get_attribute("src") in made["video"].values()
+    page.context.close()
+
+
+def test_explore_and_search_find_an_account_and_a_hashtag(
+    cloud: LocalCloud, chromium_browser: Browser
+) -> None:
+    """Search from Explore: an account by the start of its username, and a hashtag, whose
+    page shows the post (search is indexed in the background: results are reloaded until
+    they are there)."""
+    author = sign_up_and_log_in(cloud, "zed")
+    tag = f"harbour{uuid.uuid4().hex[:8]}"
+    media = upload_image(author, images.jpeg(800, 600), "image/jpeg")
+    body = {"media_ids": [media["media_id"]], "caption": f"Boats at dawn #{tag}"}
+    assert author.post("/posts", json=body).status_code == 201
+    reader = sign_up_and_log_in(cloud, "yan")
+    page = person(chromium_browser)
+    page.add_init_script(f"localStorage.setItem('glimpse.session', {json.dumps(stored(reader))})")
+    page.goto(f"{cloud.web_url}/#/explore")
+    page.get_by_role("link", name="Search accounts, hashtags and posts").click()
+    page.get_by_role("searchbox", name="Search").fill(author.username[:8])
+    page.get_by_role("button", name="Search").click()
+    found = page.get_by_role("link", name=author.username)
+    reload_until(page, page.url, found)
+    page.get_by_label("Search for").select_option("hashtags")
+    page.get_by_role("searchbox", name="Search").fill(tag[:10])
+    page.get_by_role("button", name="Search").click()
+    hashtag = page.get_by_role("link", name=f"#{tag}")
+    reload_until(page, page.url, hashtag)
+    hashtag.click()
+    expect(page.get_by_role("heading", name=f"#{tag}")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Post by {author.username}", exact=False)).to_be_visible()
+    assert page.url.endswith(f"#/tags/{tag}")
+    page.context.close()
+
+
+def stored(client: Client) -> str:
+    """What web/http.js keeps in localStorage for a signed-in session."""
+    tokens = client.post("/auth/login", json={"username": client.username, "password": PASSWORD})
+    assert tokens.status_code == 200, tokens.text
+    return json.dumps({**tokens.json(), "username": client.username})
+
+
+def test_the_story_viewer_taps_through_with_progress_and_the_close_friends_frame(
+    cloud: LocalCloud, chromium_browser: Browser
+) -> None:
+    """Two stories, the second for close friends: the first one's bar fills by itself (motion
+    allowed) until paused, a tap on the right moves on (the first bar full), the close-friends
+    story has its green frame and label and plays on, the left arrow key goes back, Escape
+    closes to where it opened."""
+    author, viewer = sign_up_and_log_in(cloud, "sia"), sign_up_and_log_in(cloud, "tom")
+    assert viewer.post(f"/users/{author.username}/follow").status_code == 200
+    friends = {"usernames": [viewer.username]}
+    assert author.put("/me/close-friends", json=friends).status_code == 204
+    for audience in ("followers", "close_friends"):
+        media = upload_image(author, images.jpeg(720, 1280), "image/jpeg", kind="story")
+        body = {"media_id": media["media_id"], "audience": audience}
+        assert author.post("/stories", json=body).status_code == 201
+    page = person(chromium_browser, motion="no-preference")
+    page.add_init_script(f"localStorage.setItem('glimpse.session', {json.dumps(stored(viewer))})")
+    ring = page.get_by_role("button", name=f"{author.username}'s story, new")
+    reload_until(page, f"{cloud.web_url}/#/", ring)
+    ring.click()
+    dialog = page.get_by_role("dialog", name=f"{author.username}'s stories")
+    first = dialog.get_by_role("progressbar", name="Story 1 of 2")
+    second = dialog.get_by_role("progressbar", name="Story 2 of 2")
+    page.wait_for_function("bar => bar.value > 2", arg=first.element_handle())
+    dialog.get_by_role("button", name="Pause").click()  # within the story's 5 s
+    expect(dialog.get_by_role("button", name="Play")).to_have_attribute("aria-pressed", "true")
+    expect(dialog.get_by_text("Close friends")).to_have_count(0)
+    dialog.get_by_role("button", name="Next story").click()
+    expect(first).to_have_js_property("value", 100)
+    expect(dialog.get_by_text("Close friends")).to_be_visible()
+    dialog.get_by_role("button", name="Play").click()
+    page.wait_for_function("bar => bar.value > 0", arg=second.element_handle())
+    expect(dialog.locator(".frame")).to_have_css("border-top-color", "rgb(46, 157, 79)")
+    page.keyboard.press("ArrowLeft")
+    expect(second).to_have_js_property("value", 0)
+    expect(dialog.get_by_text("Close friends")).to_have_count(0)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("list", name="Stories")).to_be_visible()
+    expect(page).to_have_url(f"{cloud.web_url}/#/")
+    page.context.close()
