@@ -178,20 +178,47 @@ function postCard(item, { full = false } = {}) {
       h("p", { class: "muted" }, time(item.created_at))));
 }
 
-function comment(c) {
-  return h("li", { id: `c-${c.comment_id}` }, h("a", { class: "author", href: `#/u/${c.author.username}` }, h("strong", {}, c.author.username)), " ", c.text, " ", h("span", { class: "muted" }, ago(c.created_at)));
+// A comment; its author and the post's author may delete it (docs/api.md).
+function comment(c, postAuthor) {
+  const item = h("li", { id: `c-${c.comment_id}` }, h("a", { class: "author", href: `#/u/${c.author.username}` }, h("strong", {}, c.author.username)), " ", c.text, " ", h("span", { class: "muted" }, ago(c.created_at)));
+  if (c.author.username === me() || postAuthor === me()) {
+    item.append(" ", h("button", { type: "button", class: "link", "aria-label": `Delete ${c.author.username}'s comment`, onclick: async () => {
+      await API.deleteComment(c.post_id, c.comment_id);
+      item.remove();
+      announce("Comment deleted");
+    } }, "Delete"));
+  }
+  return item;
+}
+
+// Who liked a post, shown under its count on the post page.
+function likers(postId, counter) {
+  const list = h("ul", { class: "list", "aria-label": "Liked by", hidden: true });
+  const pages = pager(list, (cursor) => API.listLikers(postId, { query: { cursor } }), (u) => h("li", {}, userLink(u)));
+  const toggle = h("button", { type: "button", class: "link", "aria-expanded": "false" }, "Who liked this");
+  toggle.addEventListener("click", async () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    list.hidden = !open;
+    pages.more.hidden = true;
+    if (open) {
+      list.replaceChildren();
+      await pages.first();
+    }
+  });
+  counter.after(toggle, list, pages.more);
 }
 
 export async function postPage(main, postId) {
   const item = await API.getPost(postId);
   const list = h("ol", { class: "comments", "aria-label": "Comments" });
-  const comments = pager(list, (cursor) => API.listComments(postId, { query: { cursor } }), comment);
+  const comments = pager(list, (cursor) => API.listComments(postId, { query: { cursor } }), (c) => comment(c, item.author.username));
   const [label, text] = field("Add a comment", { type: "text", maxLength: 500, required: true });
   const box = alertBox();
   const form = h("form", { class: "row" }, h("div", { style: "flex:1" }, label, text), h("button", { type: "submit", class: "primary" }, "Post"));
   onSubmit(form, box, async () => {
     const made = await API.addComment(postId, { body: { text: text.value }, headers: key() });
-    list.append(comment(made));
+    list.append(comment(made, item.author.username));
     text.value = "";
     announce("Comment posted");
   });
@@ -201,7 +228,9 @@ export async function postPage(main, postId) {
     await API.deletePost(postId);
     go(`/u/${me()}`);
   } }, "Delete post") : null;
-  clear(main, h("h1", { class: "visually-hidden" }, `Post by ${item.author.username}`), postCard(item, { full: true }),
+  const card = postCard(item, { full: true });
+  if (item.like_count) likers(postId, card.querySelector(".like-count"));
+  clear(main, h("h1", { class: "visually-hidden" }, `Post by ${item.author.username}`), card,
     h("section", { class: "card", "aria-label": "Comments section" }, h("h2", {}, "Comments"), list, comments.more,
       item.comments_disabled ? h("p", { class: "muted" }, "Comments are turned off.") : [form, box], remove));
   await comments.first();

@@ -2,7 +2,9 @@
 
 Sign up twice, follow, upload a photo (the progress bar seen moving: the upload is throttled),
 post, the post in the follower's feed at the phone-width rendition, like and comment, a
-close-friends story posted and viewed, a message that arrives live. Every wait is on
+close-friends story posted and viewed, a message that arrives live; then, each on its own,
+the two-factor challenge, keyboard-only login, a video upload, explore and search, settings
+with a follow request approved, the story viewer, and every page at 360 px. Every wait is on
 something on the page (Playwright's auto-waiting, with the e2e deadlines); the feed and the
 tray are filled asynchronously, so those pages are reloaded until the post or story is there.
 
@@ -195,7 +197,21 @@ def test_two_people_post_like_comment_share_a_story_and_message(
     post.get_by_role("link", name="Comment").click()
     bob.get_by_label("Add a comment").fill("Looks perfect!")
     bob.get_by_role("button", name="Post", exact=True).click()
-    expect(bob.get_by_role("list", name="Comments").get_by_text("Looks perfect!")).to_be_visible()
+    comments = bob.get_by_role("list", name="Comments")
+    expect(comments.get_by_text("Looks perfect!")).to_be_visible()
+    bob.get_by_label("Add a comment").fill("Looks perfekt")  # a typo: deleted at once
+    bob.get_by_role("button", name="Post", exact=True).click()
+    expect(comments.get_by_text("Looks perfekt")).to_be_visible()
+    comments.get_by_role("listitem").filter(has_text="Looks perfekt").get_by_role(
+        "button", name=f"Delete {bob_name}'s comment"
+    ).click()
+    expect(comments.get_by_text("Looks perfekt")).to_have_count(0)
+    bob.get_by_role("button", name="Who liked this").click()
+    liked_by = bob.get_by_role("list", name="Liked by")
+    expect(liked_by.get_by_role("link", name=bob_name)).to_be_visible()
+    bob.reload()
+    expect(comments.get_by_text("Looks perfect!")).to_be_visible()
+    expect(comments.get_by_text("Looks perfekt")).to_have_count(0)
 
     # Alice's activity shows the like and the comment.
     alice.goto(f"{cloud.web_url}/#/notifications")
