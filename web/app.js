@@ -58,10 +58,13 @@ async function route() {
       if (page.isConnected) leave = undo || null;
       else if (undo) undo();
       // A new page: keyboard and screen-reader users start at its top, unless the page put
-      // the focus somewhere itself (a form's first field, the story viewer's controls).
-      if (page.isConnected && !page.contains(document.activeElement)) main.focus({ preventScroll: true });
+      // the focus somewhere itself (a form's first field, the story viewer's controls). Not
+      // on the first page loaded: there the skip link is the first stop, as on any site.
+      if (before !== null && page.isConnected && !page.contains(document.activeElement)) main.focus({ preventScroll: true });
     } catch (error) {
-      clear(page, h("h1", {}, "Something went wrong"), h("p", { class: "error", role: "alert" }, error.message));
+      // A blocked or deleted account, a post gone: 404 (API.md); anything else, said as it is.
+      const heading = error.status === 404 ? "Not found" : "Something went wrong";
+      clear(page, h("h1", {}, heading), h("p", { class: "error", role: "alert" }, error.message), h("p", {}, h("a", { href: "#/" }, "Home")));
     }
     return;
   }
@@ -115,6 +118,11 @@ window.addEventListener("glimpse:signed-out", () => {
   go("/login");
 });
 window.addEventListener("hashchange", route);
+// The skip link moves the focus, not the route (its #main would be read as a page's path).
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 onFrame((frame) => {
   if (frame.type === "notification" || frame.type === "message") refreshBadges();
 });

@@ -341,13 +341,25 @@ export async function stories(main, username) {
     if (event.key === "Escape") close();
     else if (event.key === "ArrowRight") show(index + 1);
     else if (event.key === "ArrowLeft") show(index - 1);
+    else if (event.key === "Tab") {
+      // Focus goes round the dialog's controls, never out of it to the browser or the page.
+      const stops = [...viewer.querySelectorAll("a[href], button:not([hidden]):not(:disabled), video[controls]")];
+      const at = stops.indexOf(document.activeElement);
+      const next = event.shiftKey ? (at <= 0 ? stops.length - 1 : at - 1) : (at + 1) % stops.length;
+      event.preventDefault();
+      stops[next].focus();
+    }
   };
   document.addEventListener("keydown", keys);
+  // A modal dialog: what is behind it (the header, the navigation) out of reach of Tab.
+  const behind = [...document.querySelectorAll("body > :not(main):not(#live)")];
+  for (const element of behind) element.inert = true;
   show(index);
   pause.focus();
   return () => {
     cancelAnimationFrame(frame);
     document.removeEventListener("keydown", keys);
+    for (const element of behind) element.inert = false;
   };
 }
 
@@ -563,7 +575,12 @@ export async function people(main, username, which) {
   const list = h("ul", { class: "list" });
   const pages = pager(list, (cursor) => (which === "followers" ? API.listFollowers : API.listFollowing)(username.toLowerCase(), { query: { cursor } }), (u) => h("li", {}, userLink(u)));
   clear(main, h("h1", {}, `${username} · ${which}`), list, pages.more);
-  await pages.first();
+  try {
+    await pages.first();
+  } catch (error) {
+    if (error.status !== 403) throw error;
+    list.replaceWith(h("p", { class: "pad" }, "This account is private: follow it to see who it follows and who follows it."));
+  }
 }
 
 export async function requests(main) {
@@ -845,8 +862,15 @@ function twoFactorForm() {
       failed(box, error);
     }
   });
-  verify.addEventListener("click", () => API.verifyTotp({ body: { code: code.value.trim() } }).then(() => saved(status, "Two-factor authentication is on."), (e) => failed(box, e)));
-  off.addEventListener("click", () => API.disableTotp({ body: { code: code.value.trim() } }).then(() => saved(status, "Two-factor authentication is off."), (e) => failed(box, e)));
+  const done = (text) => () => {
+    box.textContent = "";
+    code.value = "";
+    verify.hidden = true;
+    secret.replaceChildren();
+    saved(status, text);
+  };
+  verify.addEventListener("click", () => API.verifyTotp({ body: { code: code.value.trim() } }).then(done("Two-factor authentication is on."), (e) => failed(box, e)));
+  off.addEventListener("click", () => API.disableTotp({ body: { code: code.value.trim() } }).then(done("Two-factor authentication is off."), (e) => failed(box, e)));
   section.append(h("p", {}, "With it on, logging in asks for a code from an app as well as your password."), start, secret, label, code, verify, off, status, box);
   return section;
 }
