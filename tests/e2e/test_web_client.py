@@ -459,6 +459,7 @@ def test_keyboard_only_login(cloud: LocalCloud, chromium_browser: Browser) -> No
     page.keyboard.press("Enter")  # submits from the password field, as a form does
     expect(page.get_by_role("list", name="Stories")).to_be_visible()
     expect(page.locator("main")).to_be_focused()  # a new page: reading starts at its top
+    expect(page.locator("main")).to_have_css("outline-style", "none")  # a page, not a control
     page.reload()
     expect(page.get_by_role("list", name="Stories")).to_be_visible()
     page.keyboard.press("Tab")  # a page loaded afresh: the skip link is the first stop
