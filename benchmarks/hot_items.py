@@ -2,8 +2,9 @@
 
 In process on moto (every resource from template.yaml). Each action goes through the service
 a request calls (`posts.service.like`, `graph.service.follow`); then the events flow as they do
-in AWS: the outbox table's stream → the publisher function → SNS → the counters queue → the
-counters function (batches of 100, as the template's event source sends them).
+in AWS: the outbox table's stream (and the likes on the Posts table's stream) → the publisher
+function → SNS → the counters queue → the counters function (batches of 100, as the
+template's event source sends them).
 
 For each scenario it prints, per action:
 - hot writes: DynamoDB requests that write or condition-check the hot item (the post item,
@@ -18,8 +19,9 @@ For each scenario it prints, per action:
 Two baselines, measured in the same run: the design the counters replaced, each action a
 transaction that writes its item and `ADD`s to the hot item (the like and the post's
 `like_count`; the follow edge and the profile's `followers_count`); and, for likes and comment
-likes, the request path before 2026-12-07 (kept callable here: the like's transaction also
-re-checked the two block edges, and a private author's follow edge), through the same consumers.
+likes, the request path before (kept callable here: the like and its `post_liked` in the outbox,
+one transaction), through the same consumers. A like's event is now its item's creation on
+the Posts stream (glimpse.posts.like_events), which the publisher reads too.
 
     python -m benchmarks.hot_items [--actions 1000] [--conflicts 0.2]
 """
@@ -122,36 +124,52 @@ class Pipeline:
             str(provisioner.resolver.ref(name)): (provisioner.resolver.get_att(name, "Arn"), f)
             for name, f in (also or {}).items()
         }
+        from infra.local.delivery.filters import FilterCriteria
+
         self.publisher = publisher
         self.sqs_record, self.stream_record = sqs_record, stream_record
-        self.stream_arn = provisioner.resolver.get_att("EventsTable", "StreamArn")
         self.queue = str(provisioner.resolver.ref(queue))
         self.queue_arn = provisioner.resolver.get_att(queue, "Arn")
         self.sqs = provisioner.client("sqs")
         self.streams = boto3.client(  # mock_aws does not route account-based endpoints
             "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
         )
-        shard = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"][
-            "Shards"
-        ][0]["ShardId"]
-        self.iterator: str | None = self.streams.get_shard_iterator(
-            StreamArn=self.stream_arn, ShardId=shard, ShardIteratorType="LATEST"
-        )["ShardIterator"]
+        self.outbox = self._stream(provisioner.resolver.get_att("EventsTable", "StreamArn"))
+        self.posts = self._stream(provisioner.resolver.get_att("PostsTable", "StreamArn"))
+        likes = provisioner.template.resources["PublisherLikesSource"]["Properties"]
+        self.likes_filter = FilterCriteria(likes["FilterCriteria"])
+        # Whether the likes on the Posts stream are published (a scenario of the design before
+        # wrote its events to the outbox: its likes' items must not publish them twice).
+        self.likes = True
         self.context = _Context()
 
-    def run(self) -> None:
-        """Publish what the stream holds, then drain the queue in batches of 100."""
+    def _stream(self, arn: str) -> list[str | None]:
+        """[the stream's ARN, its one shard's iterator from now on]."""
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        iterator = self.streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+        )["ShardIterator"]
+        return [arn, iterator]
+
+    def _read(self, stream: list[str | None]) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
-        while self.iterator:
-            page = self.streams.get_records(ShardIterator=self.iterator, Limit=1000)
-            self.iterator = page.get("NextShardIterator")
+        while stream[1]:
+            page = self.streams.get_records(ShardIterator=stream[1], Limit=1000)
+            stream[1] = page.get("NextShardIterator")
             if not page["Records"]:
                 break
-            records.extend(page["Records"])
-        for start in range(0, len(records), 100):
-            batch = [self.stream_record(r, self.stream_arn) for r in records[start : start + 100]]
-            result = self.publisher.lambda_handler({"Records": batch}, self.context)
-            assert not result["batchItemFailures"], result
+            records.extend(self.stream_record(r, str(stream[0])) for r in page["Records"])
+        return records
+
+    def run(self) -> None:
+        """Publish what the streams hold, then drain the queue in batches of 100."""
+        records = self._read(self.outbox)
+        likes = [r for r in self._read(self.posts) if self.likes_filter.passes(r)]
+        for source in (records, likes if self.likes else []):
+            for start in range(0, len(source), 100):
+                batch = {"Records": source[start : start + 100]}
+                result = self.publisher.lambda_handler(batch, self.context)
+                assert not result["batchItemFailures"], result
         queues = {self.queue: (self.queue_arn, self.consumer), **self.others}
         for queue, (arn, consumer) in queues.items():
             self._drain(queue, arn, consumer)
@@ -264,15 +282,23 @@ def main() -> None:
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
         from functions.notifier import app as notifier
         from glimpse.clock import now
-        from glimpse.events import PostLiked
+        from glimpse.events import CommentLiked, PostLiked
         from glimpse.graph import service as graph
-        from glimpse.graph.access import still_allowed
         from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key
-        from glimpse.models.posts import LIKE, POST, Comment, Like, Post, comment_sk, post_pk
+        from glimpse.models.posts import (
+            LIKE,
+            POST,
+            Comment,
+            CommentLike,
+            Like,
+            Post,
+            comment_like_sk,
+            comment_sk,
+            post_pk,
+        )
         from glimpse.models.transactions import transaction
         from glimpse.models.users import PROFILE, UserProfile, user_pk
         from glimpse.posts import service as posts
-        from glimpse.posts import threads
         from glimpse.posts.schemas import CommentCreate
         from infra.local import atomicity
 
@@ -350,12 +376,12 @@ def main() -> None:
 
             return ok(write)
 
-        # The request path before 2026-12-07: the like's transaction re-checked who may see the
-        # post (both block edges; a private author's follow edge), as posts.service did then.
+        # The request path before (until the second change of 2026-12-07): the like and its
+        # outbox event in one transaction, as posts.service wrote them then.
         def like_before(post_id: str) -> Callable[[int], bool]:
             def write(viewer_id: str) -> None:
                 post = posts._get_post(post_id)
-                found, _fetched = posts._visible(viewer_id, post)
+                posts._visible(viewer_id, post)
                 with transaction() as tx:
                     tx.save(
                         Like(
@@ -367,17 +393,34 @@ def main() -> None:
                         ),
                         condition=Like.pk.does_not_exist(),
                     )
-                    still_allowed(tx, found)
                     tx.emit(PostLiked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
 
             return lambda i: ok(lambda: write(fans[i]))
 
         def comment_like_before(post_id: str, comment_id: str) -> Callable[[int], bool]:
             def write(viewer_id: str) -> None:
-                post, found, _, comment = posts._liked_comment(viewer_id, post_id, comment_id)
+                _, _, _, comment = posts._liked_comment(viewer_id, post_id, comment_id)
                 with transaction() as tx:
-                    threads.like_in(tx, viewer_id, post, comment)
-                    still_allowed(tx, found)
+                    tx.save(
+                        CommentLike(
+                            post_pk(post_id),
+                            comment_like_sk(comment_id, None, viewer_id),
+                            user_id=viewer_id,
+                            liked_id=comment_id,
+                            comment_author_id=comment.author_id,
+                            created_at=now(),
+                            actor_pk=f"ACTOR#{viewer_id}",
+                        ),
+                        condition=CommentLike.pk.does_not_exist(),
+                    )
+                    tx.emit(
+                        CommentLiked(
+                            post_id=post_id,
+                            comment_id=comment_id,
+                            author_id=comment.author_id,
+                            user_id=viewer_id,
+                        )
+                    )
 
             return lambda i: ok(lambda: write(fans[i]))
 
@@ -397,33 +440,45 @@ def main() -> None:
                 old_like(old_post),
                 post_count(old_post),
                 None,
-            ),
+            )
+        ]
+        pipeline.likes = False  # the design before: its events are in the outbox
+        results.append(
             scenario(
-                "like, before (checks in the request)",
+                "like, before (like + event)",
                 count,
                 (post_pk(before_post), POST),
                 like_before(before_post),
                 post_count(before_post),
                 pipeline,
-            ),
+            )
+        )
+        pipeline.likes = True
+        results.append(
             scenario(
-                "like, Glimpse (like + event)",
+                "like, Glimpse (the like alone)",
                 count,
                 (post_pk(new_post), POST),
                 lambda i: ok(lambda: posts.like(fans[i], new_post)),
                 post_count(new_post),
                 pipeline,
-            ),
+            )
+        )
+        pipeline.likes = False
+        results.append(
             scenario(
-                "comment like, before (checks)",
+                "comment like, before (like + event)",
                 count,
                 (post_pk(commented), comment_sk(before_comment)),
                 comment_like_before(commented, before_comment),
                 comment_count(commented, before_comment),
                 pipeline,
-            ),
+            )
+        )
+        pipeline.likes = True
+        results += [
             scenario(
-                "comment like, Glimpse (like + event)",
+                "comment like, Glimpse (the like alone)",
                 count,
                 (post_pk(commented), comment_sk(liked)),
                 lambda i: ok(lambda: posts.like_comment(fans[i], commented, liked)),

@@ -37,6 +37,7 @@ from glimpse.clock import new_id, now
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.users import CLAIM, PROFILE, UniqueClaim, UserProfile, user_pk, username_pk
 from infra.local.delivery import sqs_event, sqs_record, stream_record
+from infra.local.delivery.filters import FilterCriteria
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack, as_user
 
@@ -246,6 +247,10 @@ class EventPump:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.outbox = TableStream(stack, "EventsTable")
+        # The likes' own events (glimpse.posts.like_events), as the template's mapping filters
+        self.posts = TableStream(stack, "PostsTable")
+        likes = stack.provisioner.template.resources["PublisherLikesSource"]["Properties"]
+        self.likes = FilterCriteria(likes["FilterCriteria"])
         self.queues = [
             ("FeedJobsQueue", fanout.lambda_handler),
             ("CountersQueue", counters.lambda_handler),
@@ -271,8 +276,9 @@ class EventPump:
         raise AssertionError("events kept coming")
 
     def publish(self, deliveries: int = 1) -> int:
-        """The outbox stream's new records, through the publisher (batches of 100)."""
-        records = self.outbox.read()
+        """The outbox stream's new records and the likes on the Posts stream, through the
+        publisher (batches of 100)."""
+        records = self.outbox.read() + [r for r in self.posts.read() if self.likes.passes(r)]
         for start in range(0, len(records), 100):
             batch = records[start : start + 100]
             for _ in range(deliveries):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from functions.publisher import app as publisher
 from glimpse import events
 from glimpse.clock import now
 from glimpse.counters import service as counters
@@ -18,12 +19,15 @@ from glimpse.models.batch import write_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key
 from glimpse.models.outbox import OutboxEvent
-from glimpse.models.posts import Like, Post, post_pk
+from glimpse.models.posts import Comment, Like, Post, post_pk
+from glimpse.models.streams import read_batch
 from glimpse.posts import cleanup
 from glimpse.posts import service as posts
 from infra.local import atomicity
 from tests.integration.conftest import Stack
 from tests.integration.social import (
+    EventPump,
+    TableStream,
     User,
     api,
     follow,
@@ -40,11 +44,16 @@ def outbox_ids() -> set[str]:
 
 
 def emitted(action: Callable[[], Any]) -> list[str]:
-    """The types of the events `action` wrote to the outbox."""
+    """The types of the events `action` wrote to the outbox, and of the likes' own events
+    (their items' changes on the Posts stream, as the publisher reads them)."""
+    stack = EventPump.current
+    assert stack is not None
+    posts_stream = TableStream(stack, "PostsTable", "LATEST")
     before = outbox_ids()
     action()
-    new = [item for item in OutboxEvent.scan() if item.pk not in before]
-    return sorted(item.type for item in new)
+    new = [item.type for item in OutboxEvent.scan() if item.pk not in before]
+    likes = publisher._events(read_batch({"Records": posts_stream.read()}))
+    return sorted(new + [kind for _, (kind, _) in likes])
 
 
 def stored_entries(user: User) -> list[str]:
@@ -289,11 +298,10 @@ def test_contention_that_outlasts_the_retries_is_a_429(
 ) -> None:
     post_id = post(alice)
     conflicts(1.0)
-    status, body = api("posts", "like", bob, {"post_id": post_id})
+    status, body = api("posts", "create_comment", bob, {"post_id": post_id}, body={"text": "hi"})
     conflicts(0.0)
     assert (status, body["error"]["code"]) == (429, "rate_limited")
-    with pytest.raises(Like.DoesNotExist):
-        Like.get(post_pk(post_id), f"LIKE#{bob.id}")
+    assert list(Comment.query(post_pk(post_id), Comment.sk.startswith("COMMENT#"))) == []
 
 
 # --------------------------------------------------------------------------- block wins

@@ -65,7 +65,7 @@ DOMAINS = {
     "NotifierFunction": {"graph", "media", "notifications", "posts", "realtime", "users"},
     "PostsFunction": {"graph", "media", "posts", "users"},
     "PreSignUpFunction": set(),
-    "PublisherFunction": set(),
+    "PublisherFunction": {"posts"},  # likes are their own events (glimpse.posts.like_events)
     "RealtimeFunction": {"realtime"},
     "SearchFunction": {"graph", "media", "posts", "search"},
     "SearchSetupFunction": {"search"},
@@ -88,9 +88,10 @@ ROUTES = {
     "SearchFunction",
     "StoriesFunction", "UsersFunction",
 }  # fmt: skip
+# (the publisher makes the likes' events from their items: glimpse.posts.like_events)
 EVENTS = {
     "CountersFunction", "EraserFunction", "ExporterFunction", "FanoutFunction",
-    "NotifierFunction", "StoryReaperFunction",
+    "NotifierFunction", "PublisherFunction", "StoryReaperFunction",
 }  # fmt: skip
 IDEMPOTENT_RECORDS = {
     "EraserFunction", "ExporterFunction", "FanoutFunction", "ThumbnailerFunction",

@@ -7,6 +7,7 @@ a few lines, rather than imported: the library cost every cold start more than a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from datetime import UTC, datetime
@@ -32,6 +33,13 @@ def new_id() -> str:
 def first_id_at(moment: datetime) -> str:
     """The smallest ULID of `moment`: ids at or after it sort at or after this one."""
     return _ulid(int(moment.timestamp() * 1000), 0)
+
+
+def derived_id(moment: datetime, name: str) -> str:
+    """A ULID of `moment` whose random bits are `name`'s hash: the same id each time one fact
+    (named by `name`) is read again, as a retried stream batch reads it."""
+    randomness = int.from_bytes(hashlib.sha256(name.encode()).digest()[:10])
+    return _ulid(int(moment.timestamp() * 1000), randomness)
 
 
 def time_of(ulid: str) -> datetime:

@@ -231,6 +231,9 @@ class Like(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     user_id = UnicodeAttribute()
+    # The post's author: its `post_liked` event, read from the stream, names them
+    # (glimpse.posts.like_events; absent on likes from older releases).
+    author_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on likes from older releases)
     by_actor = ByActor()

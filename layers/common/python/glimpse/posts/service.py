@@ -1,7 +1,8 @@
 """Posts, likes and comments.
 
-A like or a comment writes its own item under a condition on that item, with its event, in one
-transaction that touches no shared item: the post's `like_count` and `comment_count` and the
+A like writes its own item alone, under a condition on that item (its change on the Posts
+stream is its event: glimpse.posts.like_events); a comment writes its item with its event in
+one transaction that touches no shared item: the post's `like_count` and `comment_count` and the
 author's `posts_count` are added up from the events by the counters consumer, so a viral post
 is never rewritten once per like (glimpse.counters).
 """
@@ -20,8 +21,6 @@ from glimpse.events import (
     PostCreated,
     PostDeleted,
     PostEdited,
-    PostLiked,
-    PostUnliked,
 )
 from glimpse.graph.access import (
     Relation,
@@ -34,7 +33,7 @@ from glimpse.graph.access import (
 )
 from glimpse.media.service import unused_media
 from glimpse.media.service import view as media_view
-from glimpse.models.base import Model, get_or_none
+from glimpse.models.base import Model, conditionally, get_or_none
 from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.media import MEDIA, MediaItem, media_pk
 from glimpse.models.places import Place
@@ -475,32 +474,26 @@ def remove_post(post: Post) -> bool:
 
 # --------------------------------------------------------------------------- likes
 def like(viewer_id: str, post_id: str) -> LikeOut:
-    """GetItem, the visibility BatchGetItem, one transaction of two items: the like and its
-    event (4 write units, docs/access-patterns.md). No condition re-checks who may see the post:
-    a block or a lost follow removes no like, so a like that commits just after one is the
-    same state as one made just before it (docs/design.md, 2026-12-07).
+    """GetItem, the visibility BatchGetItem, one conditional PutItem of the like (1 write
+    unit, docs/access-patterns.md): its `post_liked` is the item's own change on the Posts
+    stream (glimpse.posts.like_events). No condition re-checks who may see the post: a block or
+    a lost follow removes no like, so a like that commits just after one is the same state as
+    one made just before it (docs/design.md, 2026-12-07).
 
     `like_count` is the stored count (kept by the counters consumer) plus this like if new;
     null for anyone but the author when the author hides it.
     """
     post = _get_post(post_id)
     _visible(viewer_id, post)
-    try:
-        with transaction() as tx:
-            tx.save(
-                Like(
-                    post_pk(post_id),
-                    like_sk(viewer_id),
-                    user_id=viewer_id,
-                    created_at=now(),
-                    actor_pk=actor_pk(viewer_id),
-                ),
-                condition=Like.pk.does_not_exist(),
-                name="like",
-            )
-            tx.emit(PostLiked(post_id=post_id, author_id=post.author_id, user_id=viewer_id))
-    except ConditionFailed as exc:
-        _raise_for(exc)
+    like = Like(
+        post_pk(post_id),
+        like_sk(viewer_id),
+        user_id=viewer_id,
+        author_id=post.author_id,
+        created_at=now(),
+        actor_pk=actor_pk(viewer_id),
+    )
+    if not conditionally(lambda: like.save(condition=Like.pk.does_not_exist())):
         # Liked before: the stored count, which may not have counted that like yet.
         count = max(1, int(post.like_count))
         return LikeOut(like_count=like_count_for(viewer_id, post, count), liked_by_me=True)
@@ -652,15 +645,12 @@ def _hides(viewer_id: str, post: Post) -> hidden_words.Matcher:
 
 
 def like_comment(viewer_id: str, post_id: str, comment_id: str) -> LikeOut:
-    """As liking a post: the like and `comment_liked` in one transaction of those two items
-    (no visibility re-check, as `like`; the counters add `like_count`)."""
+    """As liking a post: the like alone, one conditional PutItem (its `comment_liked` is its
+    change on the Posts stream; no visibility re-check, as `like`; the counters add
+    `like_count`)."""
     post, _found, _fetched, comment = _liked_comment(viewer_id, post_id, comment_id)
     stored = int(comment.like_count or 0)
-    try:
-        with transaction() as tx:
-            threads.like_in(tx, viewer_id, post, comment)
-    except ConditionFailed as exc:
-        _raise_for(exc)
+    if not threads.like(viewer_id, post, comment):
         return LikeOut(like_count=max(1, stored), liked_by_me=True)  # liked before
     return LikeOut(like_count=stored + 1, liked_by_me=True)
 
@@ -727,22 +717,13 @@ def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
 
 
 def unlike_in(tx: Transaction, post: Post, like: Like) -> None:
-    """The like as read goes (`like` fails if it changed, its withdrawal mark included), with
-    `post_unliked` (its time says which notification entry it made; `withdrawn` when it left
-    the count already)."""
+    """The like as read goes (`like` fails if it changed, its withdrawal mark included). Its
+    removal on the Posts stream is its `post_unliked` (glimpse.posts.like_events: its time
+    says which notification entry it made; `withdrawn` when it left the count already)."""
     tx.delete(
         Like(post_pk(post.post_id), like_sk(like.user_id)),
         condition=(Like.created_at == like.created_at) & as_read(Like, like),
         name="like",
-    )
-    tx.emit(
-        PostUnliked(
-            post_id=post.post_id,
-            author_id=post.author_id,
-            user_id=like.user_id,
-            liked_at=like.created_at,
-            withdrawn=is_withdrawn(like),
-        )
     )
 
 

@@ -3,7 +3,8 @@
 A reply is a comment (`reply_to`: the top-level comment it answers; a reply to a reply joins
 its top-level comment's thread) stored under its thread (`REPLY#<thread>#<id>`), so the
 top-level list and each thread's replies are one range each. A comment like is an item of its
-own (`CLIKE#<thread>#<comment>#<user>`), written under a condition on itself with its event:
+own (`CLIKE#<thread>#<comment>#<user>`), written under a condition on itself (its change on the
+Posts stream is its event, glimpse.posts.like_events):
 `reply_count` and a comment's `like_count` are added up by the counters consumer, exactly as a
 post's `like_count` is, so a popular comment is never rewritten once per like. Deleting a
 top-level comment takes its replies and its thread's likes along (glimpse.posts.cleanup).
@@ -21,9 +22,8 @@ from collections.abc import Sequence
 from glimpse.clock import now
 from glimpse.directory import UserSummary
 from glimpse.errors import NotFound
-from glimpse.events import CommentLiked, CommentUnliked
 from glimpse.graph.access import listed, removed_for
-from glimpse.models.base import Model, get_or_none
+from glimpse.models.base import Model, conditionally, get_or_none
 from glimpse.models.batch import Fetched, Key, get_many
 from glimpse.models.posts import (
     REPLY,
@@ -38,7 +38,7 @@ from glimpse.models.posts import (
 from glimpse.models.transactions import Transaction
 from glimpse.posts.schemas import CommentOut
 from glimpse.users.hidden_words import Matcher
-from glimpse.withdrawal import as_read, is_withdrawn
+from glimpse.withdrawal import as_read
 
 
 def top_keys(post_id: str, comment_id: str, viewer_id: str) -> list[tuple[type[Model], Key]]:
@@ -81,52 +81,29 @@ def like_of(viewer_id: str, post: Post, comment: Comment, fetched: Fetched) -> C
     return top if top is not None or not comment.reply_to else get_or_none(CommentLike, *key)
 
 
-def like_in(tx: Transaction, viewer_id: str, post: Post, comment: Comment) -> None:
-    """The like (`like`: fails if it exists) and `comment_liked`."""
-    pk = post_pk(post.post_id)
-    tx.save(
-        CommentLike(
-            pk,
-            comment_like_sk(comment.comment_id, comment.reply_to, viewer_id),
-            user_id=viewer_id,
-            liked_id=comment.comment_id,
-            reply_to=comment.reply_to,
-            comment_author_id=comment.author_id,
-            created_at=now(),
-            actor_pk=actor_pk(viewer_id),
-        ),
-        condition=CommentLike.pk.does_not_exist(),
-        name="like",
+def like(viewer_id: str, post: Post, comment: Comment) -> bool:
+    """The like, one conditional PutItem (False: it exists). Its creation on the Posts stream
+    is its `comment_liked` (glimpse.posts.like_events)."""
+    item = CommentLike(
+        post_pk(post.post_id),
+        comment_like_sk(comment.comment_id, comment.reply_to, viewer_id),
+        user_id=viewer_id,
+        liked_id=comment.comment_id,
+        reply_to=comment.reply_to,
+        comment_author_id=comment.author_id,
+        created_at=now(),
+        actor_pk=actor_pk(viewer_id),
     )
-    tx.emit(
-        CommentLiked(
-            post_id=post.post_id,
-            comment_id=comment.comment_id,
-            reply_to=comment.reply_to,
-            author_id=comment.author_id,
-            user_id=viewer_id,
-        )
-    )
+    return conditionally(lambda: item.save(condition=CommentLike.pk.does_not_exist()))
 
 
 def unlike_in(tx: Transaction, post_id: str, like: CommentLike) -> None:
-    """The like as read goes (`like` fails if it changed), with `comment_unliked` (`withdrawn`
-    when it left the count already)."""
+    """The like as read goes (`like` fails if it changed). Its removal on the Posts stream is
+    its `comment_unliked` (`withdrawn` when it left the count already)."""
     tx.delete(
         like,
         condition=(CommentLike.created_at == like.created_at) & as_read(CommentLike, like),
         name="like",
-    )
-    tx.emit(
-        CommentUnliked(
-            post_id=post_id,
-            comment_id=like.liked_id,
-            reply_to=like.reply_to,
-            author_id=like.comment_author_id,
-            user_id=like.user_id,
-            liked_at=like.created_at,
-            withdrawn=is_withdrawn(like),
-        )
     )
 
 
