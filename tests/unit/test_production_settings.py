@@ -283,4 +283,4 @@ def test_pollers_are_event_source_mappings_with_their_own_queue_or_stream_only()
                 for action in _listed(statement["Action"])
             }
             assert needed <= granted, f"{function}: {name} needs {needed - granted} on {source}"
-    assert len(TEMPLATE.of_type("AWS::Lambda::EventSourceMapping")) == 11
+    assert len(TEMPLATE.of_type("AWS::Lambda::EventSourceMapping")) == 12
