@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {char: index for index, char in enumerate(_CROCKFORD)}
 _TIME_CHARS = 10  # 48 bits of milliseconds (the first character holds 3 of its 5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def now() -> datetime:
@@ -26,8 +27,17 @@ def _ulid(milliseconds: int, randomness: int) -> str:
     return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
-def new_id() -> str:
-    return _ulid(time.time_ns() // 1_000_000, int.from_bytes(os.urandom(10)))
+def new_id(moment: datetime | None = None) -> str:
+    """A new ULID: of now, or of `moment` (an item whose id and time must show the same
+    millisecond, as a message's `message_id` and `created_at`)."""
+    milliseconds = time.time_ns() // 1_000_000 if moment is None else _milliseconds(moment)
+    return _ulid(milliseconds, int.from_bytes(os.urandom(10)))
+
+
+def _milliseconds(moment: datetime) -> int:
+    """Milliseconds since the epoch, floored as `iso` floors them (integer arithmetic: a
+    float's product can land a millisecond short)."""
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def first_id_at(moment: datetime) -> str:
@@ -39,7 +49,7 @@ def derived_id(moment: datetime, name: str) -> str:
     """A ULID of `moment` whose random bits are `name`'s hash: the same id each time one fact
     (named by `name`) is read again, as a retried stream batch reads it."""
     randomness = int.from_bytes(hashlib.sha256(name.encode()).digest()[:10])
-    return _ulid(int(moment.timestamp() * 1000), randomness)
+    return _ulid(_milliseconds(moment), randomness)
 
 
 def time_of(ulid: str) -> datetime:

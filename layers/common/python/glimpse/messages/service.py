@@ -526,7 +526,8 @@ def _reached(caller_id: str, conversation: Conversation, text: str | None) -> _R
 
 
 def _new_message(caller_id: str, conversation_id: str, draft: _Draft) -> Message:
-    message_id = new_id()
+    moment = now()
+    message_id = new_id(moment)  # the inbox shows the id's time as the conversation's
     return Message(
         messages_pk(conversation_id),
         message_id,
@@ -537,7 +538,7 @@ def _new_message(caller_id: str, conversation_id: str, draft: _Draft) -> Message
         media_id=draft.media_id,
         story_id=draft.story_id,
         client_message_id=draft.client_message_id,
-        created_at=now(),
+        created_at=moment,
     )
 
 
