@@ -219,3 +219,22 @@ def test_a_call_whose_bucket_moves_between_its_conditions_tries_again(scale: Any
         spent = limits.spend(key, budget, budget.quota, moment)
     assert calls == [False, False, True]  # advance, refill, then the advance again
     assert (spent.decision.allowed, spent.decision.remaining) == (True, 28)
+
+
+def test_reset_and_sign_up_codes_share_a_budget_per_username_whoever_asks(scale: Any) -> None:
+    """Each sends an email: five an hour for one username (`codes`), asked from five
+    addresses, whether the account exists or not (a 429 tells a stranger nothing), and one
+    more username is untouched."""
+    bombed, other = unique_name("target"), unique_name("other")
+
+    def ask(route: str, username: str) -> int:
+        event = load_event(route, body=json.dumps({"username": username}))
+        event["requestContext"]["identity"]["sourceIp"] = new_ip()
+        return respond(event, auth.lambda_handler)[0]
+
+    asked = [ask("auth/forgot_password", bombed) for _ in range(3)]
+    asked += [ask("auth/resend_code", bombed) for _ in range(2)]
+    assert asked == [202] * 5
+    assert ask("auth/forgot_password", bombed) == 429
+    assert ask("auth/resend_code", bombed) == 429
+    assert ask("auth/forgot_password", other) == 202

@@ -79,7 +79,7 @@ ROUTES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/auth/confirm"): ("auth",),
     ("POST", "/auth/login/totp"): ("auth",),
     ("POST", "/auth/refresh"): ("auth",),
-    ("POST", "/auth/forgot-password"): ("auth",),
+    ("POST", "/auth/forgot-password"): ("auth", "codes"),
     ("POST", "/auth/resend-code"): ("auth", "codes"),
     ("POST", "/auth/reset-password"): ("auth",),
     ("POST", "/auth/logout"): ("auth",),
