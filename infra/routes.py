@@ -20,7 +20,6 @@ give now; `--write` (`make routes`, and `make openapi`) regenerates it.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
 import sys
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from infra.generated import parse_mode, write_or_check
 from infra.local.template import Template, WebSocketRoute, references
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -573,26 +573,13 @@ def render(template: Template) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.routes", description=__doc__)
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--check", action="store_true")
-    mode.add_argument("--write", action="store_true")
-    args = parser.parse_args(argv)
+    write = parse_mode("python -m infra.routes", __doc__, argv)
     try:
         text = render(Template.load(ROOT / "template.yaml"))
     except RouteMapError as error:
         print(f"cannot build the route map: {error}", file=sys.stderr)
         return 1
-    relative = DOCUMENT.relative_to(ROOT) if DOCUMENT.is_relative_to(ROOT) else DOCUMENT
-    if args.write:
-        DOCUMENT.write_text(text, encoding="utf-8")
-        print(f"wrote {relative}")
-        return 0
-    if not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
-        print(f"{relative} is stale: run `make routes`", file=sys.stderr)
-        return 1
-    print(f"{relative} is up to date")
-    return 0
+    return write_or_check(DOCUMENT, text, write, remedy="make routes")
 
 
 if __name__ == "__main__":
