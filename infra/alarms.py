@@ -26,12 +26,12 @@ function, a queue, a stream consumer or a table, run `python -m infra.alarms --w
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from infra.generated import parse_mode
 from infra.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,18 +327,14 @@ def current(text: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.alarms", description=__doc__)
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--check", action="store_true")
-    mode.add_argument("--write", action="store_true")
-    args = parser.parse_args(argv)
+    write = parse_mode("python -m infra.alarms", __doc__, argv)
     text = TEMPLATE.read_text(encoding="utf-8")
     block = current(text)
     if block is None:
         print(f"template.yaml has no block between {BEGIN!r} and {END!r}", file=sys.stderr)
         return 1
     fresh = render(Template.load(TEMPLATE))
-    if args.write:
+    if write:
         TEMPLATE.write_text(text.replace(block, fresh), encoding="utf-8")
         print("wrote the generated alarms of template.yaml")
         return 0
