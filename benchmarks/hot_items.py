@@ -36,14 +36,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from unittest import mock
 
 import boto3
-import botocore.client
 from botocore.config import Config
 
 from benchmarks import smoke
-from benchmarks.moto_stack import Meter, post_item, profiles, provisioned
+from benchmarks.moto_stack import Meter, observed, post_item, profiles, provisioned
 
 type Key = tuple[str, str]
 POLL_EVERY = 100  # actions between two polls of the consumers (Lambda polls all along)
@@ -59,17 +57,14 @@ class Tally:
 @contextmanager
 def watching(hot: Key, tally: Tally) -> Iterator[Tally]:
     """Counts DynamoDB requests into `tally`, and those that write or check the item `hot`."""
-    original = botocore.client.BaseClient._make_api_call
 
-    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            tally.requests += 1
-            if hot in set(written_keys(operation, params)):
-                tally.hot += 1
-            tally.write_units += write_units(operation, params)
-        return original(client, operation, params)
+    def see(operation: str, params: dict[str, Any]) -> None:
+        tally.requests += 1
+        if hot in set(written_keys(operation, params)):
+            tally.hot += 1
+        tally.write_units += write_units(operation, params)
 
-    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+    with observed(see):
         yield tally
 
 

@@ -37,12 +37,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
-
-import botocore.client
 
 from benchmarks import smoke
-from benchmarks.moto_stack import LambdaContext, post_item, profiles, provisioned
+from benchmarks.moto_stack import LambdaContext, observed, post_item, profiles, provisioned
 
 ITEM_OVERHEAD = 100  # bytes of an insight item besides its sketch (keys, counters, TTL)
 
@@ -100,14 +97,7 @@ def _sketch_bytes(values: dict[str, Any]) -> int:
 def recorded(sizes: dict[tuple[str, str], int]) -> Iterator[Writes]:
     """`sizes`: the items' sizes as stored (kept from one run to the next)."""
     writes = Writes(sizes=sizes)
-    original = botocore.client.BaseClient._make_api_call
-
-    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            writes.add(operation, params)
-        return original(client, operation, params)
-
-    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+    with observed(writes.add):
         yield writes
 
 

@@ -7,7 +7,7 @@ import math
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +138,21 @@ class Meter:
             size = len(json.dumps(items))
             consistent = bool(params.get("ConsistentRead"))
             self.read_units += max(1, math.ceil(size / 4096)) * (1 if consistent else 0.5)
+
+
+@contextmanager
+def observed(see: Callable[[str, dict[str, Any]], None]) -> Iterator[None]:
+    """Calls `see(operation, params)` for each DynamoDB request botocore makes in the block,
+    before it is sent (what the benchmarks count: requests, hot items, write units)."""
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            see(operation, params)
+        return original(client, operation, params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+        yield
 
 
 @contextmanager

@@ -27,13 +27,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from unittest import mock
-
-import botocore.client
 
 from benchmarks import smoke
 from benchmarks.hot_items import POLL_EVERY, Pipeline, written_keys
-from benchmarks.moto_stack import profiles, provisioned
+from benchmarks.moto_stack import observed, profiles, provisioned
 
 type Key = tuple[str, str]
 
@@ -48,17 +45,14 @@ class Tally:
 @contextmanager
 def watching(hot: Key, story: Key, tally: Tally) -> Iterator[Tally]:
     """Counts DynamoDB requests into `tally`, and those that write or check `hot` or `story`."""
-    original = botocore.client.BaseClient._make_api_call
 
-    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            tally.requests += 1
-            written = set(written_keys(operation, params))
-            tally.hot += hot in written
-            tally.story += story in written
-        return original(client, operation, params)
+    def see(operation: str, params: dict[str, Any]) -> None:
+        tally.requests += 1
+        written = set(written_keys(operation, params))
+        tally.hot += hot in written
+        tally.story += story in written
 
-    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+    with observed(see):
         yield tally
 
 

@@ -20,24 +20,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from unittest import mock
-
-import botocore.client
 
 from benchmarks import smoke
-from benchmarks.moto_stack import provisioned
+from benchmarks.moto_stack import observed, provisioned
 
 
 @contextmanager
 def counting(tally: list[int]) -> Iterator[None]:
-    original = botocore.client.BaseClient._make_api_call
+    def see(_operation: str, _params: dict[str, Any]) -> None:
+        tally[0] += 1
 
-    def record(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            tally[0] += 1
-        return original(client, operation, params)
-
-    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+    with observed(see):
         yield
 
 
