@@ -3,9 +3,8 @@
 Each INSERT of an outbox item is one domain event, published as is with its `type` as a
 message attribute (PublishBatch, 10 at a time); so is each delayed event that DynamoDB's TTL
 removes (glimpse.models.outbox: it is due). Anything else on the stream (the outbox items'
-expiry, a delayed event called off by a request) is skipped. A like's creation or removal on
-the Posts stream is its own event (glimpse.posts.like_events: one BatchGetItem per batch tells
-an unlike from a deleted post's clean-up). A record SNS did not accept
+expiry, a delayed event called off by a request) is skipped. A like's creation on the Posts
+stream is its own event (glimpse.posts.like_events). A record SNS did not accept
 is reported as a batch item failure: Lambda retries from it (publishing the later ones
 again, which consumers absorb by `event_id`), and after MaximumRetryAttempts the batch's
 description goes to the failure queue.
@@ -14,7 +13,6 @@ description goes to the failure queue.
 from typing import Any
 
 from glimpse.adapters.messaging import publish_events
-from glimpse.models.batch import get_many
 from glimpse.models.outbox import later_event_id, outbox_event_id
 from glimpse.models.streams import StreamRecord, read_batch
 from glimpse.plumbing import Plumbing
@@ -24,7 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The settings (glimpse.config) this function reads; tests check template.yaml gives them.
-SETTINGS = ("social_events_topic_arn", "posts_table")
+SETTINGS = ("social_events_topic_arn",)
 
 plumbing = Plumbing.of("publisher")
 logger, metrics = plumbing.logger, plumbing.metrics
@@ -41,12 +39,11 @@ def _due(record: StreamRecord) -> dict[str, Any] | None:
 
 def _events(records: list[StreamRecord]) -> list[tuple[str, tuple[str, str]]]:
     """(sequence number, (type, body)) of what the records publish, in stream order."""
-    found = get_many(like_events.parents(records))
     pending: list[tuple[str, tuple[str, str]]] = []
     for record in records:
         if (image := _due(record)) is not None:
             pending.append((record.sequence_number, (image["type"], image["body"])))
-        elif (event := like_events.event_of(record, found)) is not None:
+        elif (event := like_events.event_of(record)) is not None:
             kind = str(getattr(event, "type"))  # noqa: B009 - every concrete event has one
             pending.append((record.sequence_number, (kind, event.model_dump_json())))
     return pending

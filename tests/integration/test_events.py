@@ -15,12 +15,14 @@ from glimpse.counters import service as counters
 from glimpse.graph import celebrities
 from glimpse.graph import service as graph
 from glimpse.models import transactions
+from glimpse.models.base import get_or_none
 from glimpse.models.batch import write_many
 from glimpse.models.feed import CELEBRITIES, FeedItem, feed_pk
-from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key
+from glimpse.models.graph import AFFINITY, BLOCKS, FOLLOWER, FOLLOWS, REQUEST, Edge, edge_key
 from glimpse.models.outbox import OutboxEvent
-from glimpse.models.posts import Comment, Like, Post, post_pk
+from glimpse.models.posts import Comment, Like, Post, like_sk, post_pk
 from glimpse.models.streams import read_batch
+from glimpse.models.transactions import transaction
 from glimpse.posts import cleanup
 from glimpse.posts import service as posts
 from infra.local import atomicity
@@ -240,6 +242,38 @@ def test_counting_a_deleted_post_creates_nothing(alice: User) -> None:
     with pytest.raises(Post.DoesNotExist):
         Post.get(post_pk(post_id), "POST")
     assert list(Like.query(post_pk(post_id))) == []
+
+
+def affinity(reader: User, author: User) -> int:
+    edge = get_or_none(Edge, *edge_key(reader.id, AFFINITY, author.id), consistent=True)
+    return 0 if edge is None else int(edge.interactions)
+
+
+def test_an_unlike_counts_even_when_its_post_is_deleted_before_it_is_published(
+    alice: User, bob: User
+) -> None:
+    """The unlike's event is in its transaction (the outbox), not read off the stream later,
+    when the post may be gone: the liker's affinity goes back down."""
+    post_id = post(alice)
+    assert api("posts", "like", bob, {"post_id": post_id})[0] == 200
+    settle()
+    assert affinity(bob, alice) == 1
+    assert api("posts", "unlike", bob, {"post_id": post_id})[0] == 200
+    assert api("posts", "delete_post", alice, {"post_id": post_id})[0] == 204
+    settle()
+    assert affinity(bob, alice) == 0
+
+
+def test_a_like_written_by_the_release_before_counts_once(alice: User, bob: User) -> None:
+    """While a deploy rolls out, the previous release writes a like with its `post_liked` in
+    the outbox (and no `streamed` mark): its creation on the stream is not published again."""
+    post_id = post(alice)
+    with transaction() as tx:
+        tx.save(Like(post_pk(post_id), like_sk(bob.id), user_id=bob.id, created_at=now()))
+        tx.emit(events.PostLiked(post_id=post_id, author_id=alice.id, user_id=bob.id))
+    settle(deliveries=2)
+    assert int(Post.get(post_pk(post_id), "POST", consistent_read=True).like_count) == 1
+    assert affinity(bob, alice) == 1
 
 
 def test_celebrity_promotion_is_an_event_the_fan_out_consumes(

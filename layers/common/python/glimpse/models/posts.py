@@ -234,6 +234,9 @@ class Like(Model):
     # The post's author: its `post_liked` event, read from the stream, names them
     # (glimpse.posts.like_events; absent on likes from older releases).
     author_id = UnicodeAttribute(null=True)
+    # Its creation on the Posts stream is its event (absent on likes of earlier releases, whose
+    # event was in the outbox: glimpse.posts.like_events)
+    streamed = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     actor_pk = UnicodeAttribute(null=True)  # ByActor (absent on likes from older releases)
     by_actor = ByActor()
@@ -277,6 +280,7 @@ class CommentLike(Model):
     reply_to = UnicodeAttribute(null=True)  # the liked comment's thread, when it is a reply
     comment_author_id = UnicodeAttribute()  # whose notification its like is in
     created_at = UTCDateTimeAttribute()
+    streamed = BooleanAttribute(null=True)  # as on likes
     actor_pk = UnicodeAttribute(null=True)  # ByActor
     withdrawn_at = NumberAttribute(null=True)  # as on likes
 

@@ -1,10 +1,10 @@
 """Posts, likes and comments.
 
-A like writes its own item alone, under a condition on that item (its change on the Posts
-stream is its event: glimpse.posts.like_events); a comment writes its item with its event in
-one transaction that touches no shared item: the post's `like_count` and `comment_count` and the
-author's `posts_count` are added up from the events by the counters consumer, so a viral post
-is never rewritten once per like (glimpse.counters).
+A like writes its own item alone, under a condition on that item (its creation on the Posts
+stream is its event: glimpse.posts.like_events); an unlike or a comment writes its item with
+its event in one transaction that touches no shared item: the post's `like_count` and
+`comment_count` and the author's `posts_count` are added up from the events by the counters
+consumer, so a viral post is never rewritten once per like (glimpse.counters).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from glimpse.events import (
     PostCreated,
     PostDeleted,
     PostEdited,
+    PostUnliked,
 )
 from glimpse.graph.access import (
     Relation,
@@ -492,6 +493,7 @@ def like(viewer_id: str, post_id: str) -> LikeOut:
         author_id=post.author_id,
         created_at=now(),
         actor_pk=actor_pk(viewer_id),
+        streamed=True,
     )
     if not conditionally(lambda: like.save(condition=Like.pk.does_not_exist())):
         # Liked before: the stored count, which may not have counted that like yet.
@@ -717,13 +719,23 @@ def delete_comment(caller_id: str, post_id: str, comment_id: str) -> None:
 
 
 def unlike_in(tx: Transaction, post: Post, like: Like) -> None:
-    """The like as read goes (`like` fails if it changed, its withdrawal mark included). Its
-    removal on the Posts stream is its `post_unliked` (glimpse.posts.like_events: its time
-    says which notification entry it made; `withdrawn` when it left the count already)."""
+    """The like as read goes (`like` fails if it changed, its withdrawal mark included), with
+    `post_unliked` (its time says which notification entry it made; `withdrawn` when it left
+    the count already). Unlikes keep the outbox: a removal on the stream could as well be a
+    clean-up's or a restore's (glimpse.posts.like_events)."""
     tx.delete(
         Like(post_pk(post.post_id), like_sk(like.user_id)),
         condition=(Like.created_at == like.created_at) & as_read(Like, like),
         name="like",
+    )
+    tx.emit(
+        PostUnliked(
+            post_id=post.post_id,
+            author_id=post.author_id,
+            user_id=like.user_id,
+            liked_at=like.created_at,
+            withdrawn=is_withdrawn(like),
+        )
     )
 
 

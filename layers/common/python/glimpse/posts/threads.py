@@ -3,8 +3,8 @@
 A reply is a comment (`reply_to`: the top-level comment it answers; a reply to a reply joins
 its top-level comment's thread) stored under its thread (`REPLY#<thread>#<id>`), so the
 top-level list and each thread's replies are one range each. A comment like is an item of its
-own (`CLIKE#<thread>#<comment>#<user>`), written under a condition on itself (its change on the
-Posts stream is its event, glimpse.posts.like_events):
+own (`CLIKE#<thread>#<comment>#<user>`), written under a condition on itself (its creation on
+the Posts stream is its event, glimpse.posts.like_events; an unlike's is in its transaction):
 `reply_count` and a comment's `like_count` are added up by the counters consumer, exactly as a
 post's `like_count` is, so a popular comment is never rewritten once per like. Deleting a
 top-level comment takes its replies and its thread's likes along (glimpse.posts.cleanup).
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from glimpse.clock import now
 from glimpse.directory import UserSummary
 from glimpse.errors import NotFound
+from glimpse.events import CommentUnliked
 from glimpse.graph.access import listed, removed_for
 from glimpse.models.base import Model, conditionally, get_or_none
 from glimpse.models.batch import Fetched, Key, get_many
@@ -38,7 +39,7 @@ from glimpse.models.posts import (
 from glimpse.models.transactions import Transaction
 from glimpse.posts.schemas import CommentOut
 from glimpse.users.hidden_words import Matcher
-from glimpse.withdrawal import as_read
+from glimpse.withdrawal import as_read, is_withdrawn
 
 
 def top_keys(post_id: str, comment_id: str, viewer_id: str) -> list[tuple[type[Model], Key]]:
@@ -93,17 +94,29 @@ def like(viewer_id: str, post: Post, comment: Comment) -> bool:
         comment_author_id=comment.author_id,
         created_at=now(),
         actor_pk=actor_pk(viewer_id),
+        streamed=True,
     )
     return conditionally(lambda: item.save(condition=CommentLike.pk.does_not_exist()))
 
 
 def unlike_in(tx: Transaction, post_id: str, like: CommentLike) -> None:
-    """The like as read goes (`like` fails if it changed). Its removal on the Posts stream is
-    its `comment_unliked` (`withdrawn` when it left the count already)."""
+    """The like as read goes (`like` fails if it changed), with `comment_unliked` (`withdrawn`
+    when it left the count already)."""
     tx.delete(
         like,
         condition=(CommentLike.created_at == like.created_at) & as_read(CommentLike, like),
         name="like",
+    )
+    tx.emit(
+        CommentUnliked(
+            post_id=post_id,
+            comment_id=like.liked_id,
+            reply_to=like.reply_to,
+            author_id=like.comment_author_id,
+            user_id=like.user_id,
+            liked_at=like.created_at,
+            withdrawn=is_withdrawn(like),
+        )
     )
 
 
