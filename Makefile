@@ -12,6 +12,10 @@ CHECKOV_VENV    := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 PORT        ?= 3000
+# `make run`'s cloud: accounts above this many followers are celebrities (pulled into feeds at
+# read time, not fanned out), so `make demo`'s nova.lux (29 followers) is one. The template's
+# default, for deployments and the test suites' clouds, is 10000.
+CELEBRITY_THRESHOLD ?= 20
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
@@ -41,7 +45,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-moderation.txt \
 	@echo "Installed."
 
 run: $(STAMP) ## Start the local cloud on http://127.0.0.1:$(PORT) (and the 6 ports after it)
-	@$(PY) -m infra.local --port $(PORT) $(ARGS)
+	@$(PY) -m infra.local --port $(PORT) --parameter CelebrityFollowerThreshold=$(CELEBRITY_THRESHOLD) $(ARGS)
 
 demo: $(STAMP) ## Seed the running local cloud (PORT as for run) with 30 users, 200 posts, stories, messages
 	@$(PY) -m infra.demo --port $(PORT)

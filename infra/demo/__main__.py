@@ -9,10 +9,12 @@ import sys
 import time
 
 import requests
+from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.demo.photos import MissingPhotos
 from infra.demo.seed import DemoError, Seeder
 from infra.demo.world import FULL, PASSWORD, TINY, World, plan
+from infra.local.moderator import AWS_PORT_OFFSET
 
 
 def summary(world: World) -> dict[str, int]:
@@ -49,19 +51,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         seeder = Seeder(base, world)
         created = seeder.run()
+        elapsed = time.monotonic() - started
+        aws = f"http://{args.host}:{args.port + AWS_PORT_OFFSET}"
+        followers, celebrity = seeder.celebrity(aws)
+    except (BotoCoreError, ClientError) as error:  # the embedded AWS endpoint (port + 3)
+        print(f"\nThe demo could not check the celebrity at {aws}: {error}", file=sys.stderr)
+        return 1
     except (DemoError, MissingPhotos) as error:
         print(f"\nThe demo stopped: {error}", file=sys.stderr)
         return 1
-    elapsed = time.monotonic() - started
     made = ", ".join(f"{n} {what}" for what, n in sorted(created.items()) if n) or "nothing"
     print(f"Seeded {base} in {elapsed:.1f} s. Created now: {made}.")
     steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in seeder.timings.items())
     print(f"Steps: {steps}.")
     print("The world: " + ", ".join(f"{n} {what}" for what, n in summary(world).items()) + ".")
-    celebrity, private = world.users[0], [u.username for u in world.users if u.private]
+    print(_celebrity_line(world.celebrity, followers, celebrity))
+    private = [u.username for u in world.users if u.private]
     print(f"Log in (web client, or POST /auth/login) as any of them, password {PASSWORD!r}:")
-    print(f"  {celebrity.username}  the celebrity: everyone follows them; above the fan-out")
-    print("             threshold when the cloud runs with CelebrityFollowerThreshold below that")
+    print(f"  {world.celebrity}  the celebrity: everyone follows them")
     print(f"  {world.users[1].username}  private, with close friends and a close-friends story")
     talker = world.conversations[0].members[0] if world.conversations else world.users[-1].username
     print(
@@ -71,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  private accounts: {', '.join(private)}")
     return 0
+
+
+def _celebrity_line(name: str, followers: int, celebrity: bool) -> str:
+    if celebrity:
+        return (
+            f"{name} has {followers} followers and is a celebrity: above the cloud's "
+            "CelebrityFollowerThreshold, her posts are pulled into feeds at read time."
+        )
+    return (
+        f"{name} has {followers} followers and is NOT a celebrity: the cloud's "
+        f"CelebrityFollowerThreshold is {followers} or more (make run sets 20; "
+        'ARGS="--parameter CelebrityFollowerThreshold=N" changes it).'
+    )
 
 
 if __name__ == "__main__":

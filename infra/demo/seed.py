@@ -13,6 +13,8 @@ count per person, not for the whole demo.
 
 from __future__ import annotations
 
+import base64
+import json
 import sys
 import threading
 import time
@@ -27,6 +29,7 @@ from requests.adapters import HTTPAdapter
 
 from infra.demo import photos
 from infra.demo.world import PASSWORD, PLACES, Conversation, Post, Story, User, World
+from infra.local.provision import local_client
 
 TIMEOUT = 60.0
 WORKERS = 6
@@ -124,12 +127,14 @@ class Person:
         return str(slot["media_id"])
 
     def settled(self, media_id: str, deadline: float = 120.0) -> dict[str, Any]:
+        """The media item once it is no longer pending (or at the deadline). Looked at every
+        half second: each look is an API call the same process serves as the thumbnailer."""
         until = time.monotonic() + deadline
         while True:
             media: dict[str, Any] = self.call("GET", f"/media/{media_id}")
             if media["status"] != "pending" or time.monotonic() > until:
                 return media
-            time.sleep(0.2)
+            time.sleep(0.5)
 
 
 class Progress:
@@ -211,6 +216,33 @@ class Seeder:
         self.timings["renditions"] = time.monotonic() - started
         self.progress.finish()
         return self.created
+
+    def celebrity(self, aws_endpoint: str, deadline: float = 30.0) -> tuple[int, bool]:
+        """The celebrity's follower count once the API shows every planned follower, and
+        whether the cloud made them a celebrity: `is_celebrity` on their profile item, which
+        the counters function sets past CelebrityFollowerThreshold. The API does not show
+        it, so it is read from the Users table through the local cloud's embedded AWS
+        endpoint (`aws_endpoint`, as `make moderator` uses it); nothing is written there."""
+        name = self.world.celebrity
+        person = self.people[name]
+        planned = sum(followed == name for _follower, followed in self.world.follows)
+        until = time.monotonic() + deadline
+        followers = 0
+        while True:
+            followers = int(person.call("GET", f"/users/{name}")["followers_count"])
+            if followers >= planned or time.monotonic() > until:
+                break
+            time.sleep(0.5)
+        dynamodb = local_client("dynamodb", aws_endpoint)
+        table = next(t for t in dynamodb.list_tables()["TableNames"] if t.endswith("-UsersTable"))
+        key = {"pk": {"S": f"USER#{_subject(person.token)}"}, "sk": {"S": "PROFILE"}}
+        settle = time.monotonic() + 3.0  # promoted right after the count, by the same batch
+        while True:
+            item = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+            celebrity = bool(item and item.get("is_celebrity", {}).get("BOOL"))
+            if celebrity or time.monotonic() > min(settle, until):
+                return followers, celebrity
+            time.sleep(0.5)
 
     def _count(self, what: str, number: int | bool) -> None:
         with self.lock:
@@ -395,6 +427,13 @@ class _Null:
 
     def isatty(self) -> bool:
         return False
+
+
+def _subject(token: str) -> str:
+    """The `sub` claim (the user id) of an ID token, read without checking it."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(claims["sub"])
 
 
 def _group[T](items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:

@@ -61,6 +61,12 @@ def set_conflict_share(share: float, seed: int | None = None) -> None:
         _random.seed(seed)
 
 
+def reading() -> threading.RLock:
+    """The lock every DynamoDB operation takes: held, a reader of moto's tables in this
+    process sees no write half done (the TTL sweeper's scan)."""
+    return _lock
+
+
 def conflicts_caused() -> int:
     """How many transactions the conflict switch has cancelled so far."""
     return int(_conflicts["cancelled"])

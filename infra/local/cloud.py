@@ -17,7 +17,15 @@ from urllib.parse import urlsplit
 
 from glimpse.config import get_settings
 from infra import opensearch
-from infra.local import activity, atomicity, cognito, dynamodb_parser, media_urls, transport
+from infra.local import (
+    activity,
+    atomicity,
+    cognito,
+    dynamodb_parser,
+    media_urls,
+    moto_costs,
+    transport,
+)
 from infra.local.delivery import Delivery, DeliveryOptions
 from infra.local.fronts import Front
 from infra.local.fronts.rest import Gateway, RestFront, routes_from_template
@@ -213,6 +221,7 @@ class LocalCloud:
         dynamodb_parser.install()
         cognito.install()  # what Cognito does and moto does not (codes, triggers, sessions)
         activity.install()  # moto announces records, messages and writes to the pollers
+        moto_costs.install()  # moto's costs that grow with the data (SQS receives), cut
         atomicity.set_conflict_share(self.options.chaos_conflicts, self.options.seed)
 
     def _open_data_fronts(self) -> None:
