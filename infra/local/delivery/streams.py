@@ -64,6 +64,9 @@ class StreamPoller:
     # The stream's version (infra/local/activity.py) when the last finished fetch began.
     fetched: int = -1
     busy: bool = False  # a batch of replays is in progress
+    # The stream's table and shards, described once: a stream ARN names one table's stream,
+    # and moto gives it one shard for its life (described again should it have none open).
+    described: tuple[str, list[str]] | None = None
 
     def caught_up(self) -> bool:
         """Nothing to deliver: every record up to the stream's end fetched and consumed."""
@@ -96,12 +99,23 @@ class StreamPoller:
             ]
         )
 
+    def _described(self) -> tuple[str, list[str]]:
+        """The stream's table and shard ids: DescribeStream once, not before every GetRecords
+        (it was half of each fetch's cost)."""
+        open_shard = self.described and any(
+            self.iterators.get(shard, "") is not None for shard in self.described[1]
+        )
+        if self.described is None or not open_shard:
+            streams = self.delivery.client("dynamodbstreams")
+            description = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+            shards = [str(shard["ShardId"]) for shard in description["Shards"]]
+            self.described = str(description["TableName"]), shards
+        return self.described
+
     def _fetch(self) -> None:
         streams = self.delivery.client("dynamodbstreams")
-        description = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
-        table = description["TableName"]
-        for shard in description["Shards"]:
-            shard_id = shard["ShardId"]
+        table, shards = self._described()
+        for shard_id in shards:
             if shard_id not in self.iterators:
                 self.iterators[shard_id] = self._iterator(shard_id)
             iterator = self.iterators[shard_id]
