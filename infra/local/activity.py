@@ -19,7 +19,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-_condition = threading.Condition()
+_lock = threading.Lock()
+_anything = threading.Condition(_lock)  # waiters woken by any key
+_by_key: dict[str, threading.Condition] = {}  # waiters of one key (all on `_lock`)
 _versions: dict[str, int] = {}
 _installed = False
 
@@ -30,21 +32,33 @@ def version(key: str) -> int:
 
 
 def bump(key: str) -> None:
-    with _condition:
+    """`key` got something: its waiters (and those of any key) look again. Only they: each
+    DynamoDB write bumps its table, and waking every poller on each (some thirty threads)
+    cost more than the writes' own notifying."""
+    with _lock:
         _versions[key] = _versions.get(key, 0) + 1
-        _condition.notify_all()
+        waiters = _by_key.get(key)
+        if waiters is not None:
+            waiters.notify_all()
+        _anything.notify_all()
 
 
 def wake_all() -> None:
     """Every waiter checks its condition again (e.g. the delivery is stopping)."""
-    with _condition:
-        _condition.notify_all()
+    with _lock:
+        _anything.notify_all()
+        for waiters in _by_key.values():
+            waiters.notify_all()
 
 
-def wait(until: Callable[[], bool], timeout: float) -> bool:
-    """Wait until `until()` holds (checked whenever a key is bumped) or `timeout` passes."""
-    with _condition:
-        return _condition.wait_for(until, timeout)
+def wait(until: Callable[[], bool], timeout: float, key: str | None = None) -> bool:
+    """Wait until `until()` holds or `timeout` passes; `until` is checked whenever `key` is
+    bumped (any key when None; "" for none: only `wake_all`)."""
+    with _lock:
+        waiters = _anything if key is None else _by_key.get(key)
+        if waiters is None:
+            waiters = _by_key[str(key)] = threading.Condition(_lock)
+        return waiters.wait_for(until, timeout)
 
 
 def stream_key(stream_arn: str) -> str:
@@ -60,7 +74,7 @@ def queue_key(queue: str) -> str:
 def install() -> None:
     """Announce stream records and queue messages (once per process)."""
     global _installed
-    with _condition:
+    with _lock:
         if _installed:
             return
         _installed = True

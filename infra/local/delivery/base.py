@@ -51,6 +51,7 @@ class Worker:
     idle: float
     longest: float | None = None
     wakes: Callable[[], int] | None = None
+    key: str | None = None  # the activity key `wakes` reads (None: woken by any)
     thread: threading.Thread | None = None
 
 

@@ -146,7 +146,7 @@ class Delivery:
             if busy:
                 wait = worker.idle
                 continue
-            activity.wait(self._woken(worker, seen), wait)
+            activity.wait(self._woken(worker, seen), wait, worker.key if worker.wakes else "")
             wait = min(wait * 2, longest)
 
     def _woken(self, worker: Worker, seen: int) -> Callable[[], bool]:

@@ -75,7 +75,7 @@ class SqsPoller:
         self.delivery.sqs_pollers.append(self)
         key = activity.queue_key(self.url)
         longest = self.delivery.options.longest_wait
-        return Worker(name, self.step, 0.05, longest, lambda: activity.version(key))
+        return Worker(name, self.step, 0.05, longest, lambda: activity.version(key), key)
 
     def step(self) -> bool:
         received = self._receive()

@@ -83,7 +83,9 @@ class StreamPoller:
         record is announced: it looks anyway once a minute when nothing came)."""
         key = self.key
         interval = self.delivery.options.stream_interval
-        return Worker(name, self.step, interval, max(60.0, interval), lambda: activity.version(key))
+        return Worker(
+            name, self.step, interval, max(60.0, interval), lambda: activity.version(key), key
+        )
 
     def _iterator(self, shard_id: str) -> str:
         streams = self.delivery.client("dynamodbstreams")
