@@ -16,15 +16,11 @@ from __future__ import annotations
 
 import datetime
 import functools
-import threading
 import time
 from typing import Any
 
 from moto.core import responses, utils
 from moto.sqs import models as sqs
-
-_lock = threading.Lock()
-_installed = False
 
 
 def unix_time(dt: datetime.datetime | None = None) -> float:
@@ -50,12 +46,8 @@ def _method_names(clazz: Any) -> list[str]:
 
 
 def install() -> None:
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _installed = True
-        sqs.unix_time = unix_time  # type: ignore[attr-defined]
-        sqs.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
-        sqs.SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign]
-        responses.method_names_from_class = _method_names  # type: ignore[attr-defined]
+    """Patch moto in this process (again: the same functions, so harmless)."""
+    sqs.unix_time = unix_time  # type: ignore[attr-defined]
+    sqs.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
+    sqs.SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign]
+    responses.method_names_from_class = _method_names  # type: ignore[attr-defined]
