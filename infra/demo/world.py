@@ -22,12 +22,9 @@ class Scale:
     users: int = 30
     posts: int = 200
     private: int = 5  # accounts among `users` that are private
-    # Reactions and follows are most of the local cloud's work (each like, comment and follow
-    # runs the counters, notifier and fan-out consumers): `make demo` keeps them to what
-    # makes the feeds look alive, within its 90 s (docs/demo.md).
-    comments_per_post: float = 0.5
-    likes_per_post: float = 0.8
-    follows_per_user: int = 2  # besides the celebrity, whom everyone follows
+    comments_per_post: float = 0.7
+    likes_per_post: float = 1.2
+    follows_per_user: int = 3  # besides the celebrity, whom everyone follows
     stories: int = 10  # live stories (the first is a video)
     conversations: int = 8  # 1:1 conversations of a few messages each
 
@@ -270,7 +267,7 @@ def _posts(world: World, scale: Scale, rng: random.Random) -> list[Post]:
         viewers = [n for n in names if n != author and world.can_see(n, author)]
         likes = min(len(viewers), round(rng.expovariate(1 / scale.likes_per_post)))
         if author == world.celebrity:
-            likes = min(len(viewers), rng.randint(3, 8))
+            likes = min(len(viewers), rng.randint(4, 10))
         likers = tuple(rng.sample(viewers, likes))
         count = min(len(viewers), round(rng.expovariate(1 / scale.comments_per_post)))
         commenters = rng.sample(viewers, count)
