@@ -41,10 +41,20 @@ E2E = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each end-to-end test may take TEST_TIMEOUT (a loaded machine is slow, not wrong)."""
+    """Each end-to-end test may take TEST_TIMEOUT (a loaded machine is slow, not wrong). The
+    modules marked `long` come first, longest first, the rest in their order: xdist (run with
+    `--dist loadfile --no-loadscope-reorder`, as `make test` does) hands out files in this
+    order, so the minutes they spend waiting overlap the other files instead of ending the run
+    on one worker."""
     for item in items:
         if item.path.is_relative_to(E2E) and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(TEST_TIMEOUT))
+    items.sort(key=lambda item: -_long_seconds(item))  # stable: the others keep their order
+
+
+def _long_seconds(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("long")
+    return float(mark.args[0]) if mark is not None and item.path.is_relative_to(E2E) else 0.0
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -27,6 +27,8 @@ from tests import images
 from tests.e2e.conftest import PASSWORD, new_username
 from tests.e2e.processes import free_ports
 
+pytestmark = pytest.mark.long(150)  # seconds alone on an idle 2-core machine (conftest)
+
 START_TIMEOUT = 120  # a slow machine, and the first start provisions everything
 WORKERS = 6
 

@@ -30,6 +30,8 @@ from tests.e2e.conftest import PASSWORD, Client, new_username, upload_image
 from tests.e2e.processes import free_ports, local_cloud
 from tests.e2e.waiting import HTTP_TIMEOUT, scaled, until
 
+pytestmark = pytest.mark.long(90)  # seconds alone on an idle 2-core machine (conftest)
+
 # Long enough to build the account on a loaded machine before erasure may start; the test then
 # waits for it as long as it takes.
 GRACE = round(scaled(20))

@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from infra.local.cloud import LocalCloud
 from tests.e2e.conftest import sign_up_and_log_in
 from tests.e2e.waiting import HTTP_TIMEOUT, scaled
+
+pytestmark = pytest.mark.long(60)  # seconds alone on an idle 2-core machine (conftest)
 
 EXAMPLES = 10  # per operation and phase: about half a minute on two cores
 RUN_TIMEOUT = scaled(900)  # minutes on a loaded machine; a hung run still ends

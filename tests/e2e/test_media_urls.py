@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 import requests
 
 from glimpse.adapters.cdn import from_cloudfront_b64
@@ -19,6 +20,8 @@ from tests.e2e.processes import free_ports, local_cloud
 from tests.e2e.test_erasure import sign_up
 from tests.e2e.test_social import publish
 from tests.e2e.waiting import HTTP_TIMEOUT, until
+
+pytestmark = pytest.mark.long(30)  # seconds alone on an idle 2-core machine (conftest)
 
 JPEG = b"\xff\xd8\xff"
 

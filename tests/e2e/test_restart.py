@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests import images
 from tests.e2e.conftest import PASSWORD, Client, new_username, upload_image
 from tests.e2e.processes import free_ports, local_cloud
 from tests.e2e.waiting import HTTP_TIMEOUT
+
+pytestmark = pytest.mark.long(40)  # seconds alone on an idle 2-core machine (conftest)
 
 
 def log_in(base: str, username: str) -> requests.Response:

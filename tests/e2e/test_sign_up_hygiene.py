@@ -19,6 +19,8 @@ from tests.e2e.conftest import PASSWORD, Client, new_username
 from tests.e2e.processes import free_ports, local_cloud
 from tests.e2e.waiting import until
 
+pytestmark = pytest.mark.long(70)  # seconds alone on an idle 2-core machine (conftest)
+
 
 @pytest.fixture(scope="module")
 def hygiene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 import requests
 
 from tests import images
@@ -19,6 +20,8 @@ from tests.e2e.conftest import PASSWORD, Client, new_username, upload_image
 from tests.e2e.processes import free_ports, local_cloud
 from tests.e2e.test_stories import status_of
 from tests.e2e.waiting import DEADLINE, HTTP_TIMEOUT, scaled, until
+
+pytestmark = pytest.mark.long(100)  # seconds alone on an idle 2-core machine (conftest)
 
 # Long enough that on a loaded machine both stories are made, listed and one highlighted well
 # before the first expires (at idle that takes about a second); the test then waits for the

@@ -43,6 +43,8 @@ from tests.e2e.waiting import DEADLINE, HTTP_TIMEOUT, until
 playwright = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 
+pytestmark = pytest.mark.long(35)  # seconds alone on an idle 2-core machine (conftest)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 740}
