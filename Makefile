@@ -19,7 +19,8 @@ CELEBRITY_THRESHOLD ?= 20
 PYTEST_ARGS ?=
 LINT_PATHS  := functions layers infra tests benchmarks
 
-.PHONY: help run demo moderator test lint typecheck unit integration e2e build deploy publish-web destroy bench openapi routes alarms search-indexes clean
+.PHONY: help run demo moderator test lint typecheck unit integration e2e build deploy publish-web destroy bench openapi routes alarms search-indexes clean \
+	test-unit-integration test-e2e test-chaos lint-python lint-template lint-generated
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,23 +55,42 @@ moderator: $(STAMP) ## Make USER=<username> a moderator on the running local clo
 	@if [ "$(origin USER)" != "command line" ]; then echo "Usage: make moderator USER=<username>"; exit 2; fi
 	@$(PY) -m infra.local.moderator --port $(PORT) "$(USER)"
 
-# e2e runs in its own pytest process: it starts the local cloud (a real moto server) in-process,
-# which must not share a process with the integration tests' mock_aws.
+# The three test runs go side by side (the e2e suite mostly waits: on schedules, expiries, its
+# local clouds' restarts; the unit and integration suites keep the cores busy meanwhile), each
+# run's output printed whole when it ends. e2e runs in pytest processes of its own: it starts the
+# local cloud (a real moto server) in-process, which must not share a process with the
+# integration tests' mock_aws. Its files go out longest first (tests/e2e/conftest.py).
 test: $(STAMP) lint ## Lint, type-check, validate the template and run every test
 	@$(PY) -m infra.browser  # the browser tests' Chromium (tests/e2e), or what to install
-	$(PY) -m pytest -n auto tests/unit tests/integration $(PYTEST_ARGS)
-	$(PY) -m pytest -n 2 --dist loadfile tests/e2e $(PYTEST_ARGS)
-	@echo "The social suite again, under chaos: re-delivered events, cancelled transactions"
-	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest -n 2 --dist loadfile tests/e2e/test_social.py $(PYTEST_ARGS)
+	@echo "Side by side: the unit and integration tests, the e2e suite, and the social suite under"
+	@echo "chaos (re-delivered events, cancelled transactions); each one's output when it ends."
+	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target test-unit-integration test-e2e test-chaos
 
+test-unit-integration: $(STAMP)
+	$(PY) -m pytest -n auto tests/unit tests/integration $(PYTEST_ARGS)
+
+test-e2e: $(STAMP)
+	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder tests/e2e $(PYTEST_ARGS)
+
+test-chaos: $(STAMP)
+	GLIMPSE_E2E_CHAOS=0.2 $(PY) -m pytest tests/e2e/test_social.py $(PYTEST_ARGS)
+
+# Three groups of checks, two at a time; each group's output is printed whole when it ends.
 lint: $(STAMP) $(SAM) $(CHECKOV_STAMP) ## ruff, mypy, import layers, cfn-lint, sam validate --lint, checkov, OpenAPI/AsyncAPI, web/api.js and route map freshness
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint-template lint-python lint-generated
+
+lint-python: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+lint-template: $(STAMP) $(SAM) $(CHECKOV_STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file template.yaml --region us-east-1
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
+lint-generated: $(STAMP)
 	$(PY) -m infra.openapi --check
 	$(PY) -m infra.asyncapi --check
 	$(PY) -m infra.webapi --check
@@ -94,7 +114,7 @@ search-indexes: $(STAMP) ## Regenerate the layer's copy of infra/opensearch/*.js
 	$(PY) -m infra.opensearch --write
 
 unit integration e2e: $(STAMP) ## Run one test suite
-	$(PY) -m pytest -n auto --dist loadfile tests/$@ $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder tests/$@ $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Run every benchmark in benchmarks/ and print its table (make test runs each in smoke mode)
 	$(PY) -m benchmarks $(ARGS)
