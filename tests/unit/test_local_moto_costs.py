@@ -19,9 +19,13 @@ from infra.local import moto_costs
 
 @pytest.fixture
 def sqs() -> Iterator[Any]:
+    """The patches for the test only: later tests of the worker get moto as it is."""
     with mock_aws():
         moto_costs.install()
-        yield boto3.client("sqs", region_name="us-east-1")
+        try:
+            yield boto3.client("sqs", region_name="us-east-1")
+        finally:
+            moto_costs.uninstall()
 
 
 def test_a_receive_keeps_the_retention_period(sqs: Any) -> None:
@@ -53,3 +57,24 @@ def test_the_clock_and_the_action_lookup_are_moto_s(sqs: Any) -> None:
     for handler in (responses.BaseResponse, sqs_models.SQSBackend):
         names = patched_responses.method_names_from_class(handler)
         assert names == utils.method_names_from_class(handler)
+
+
+def test_uninstall_puts_moto_back() -> None:
+    before = (sqs_models.unix_time, responses.method_names_from_class)  # type: ignore[attr-defined]
+    moto_costs.install()
+    moto_costs.uninstall()
+    assert (sqs_models.unix_time, responses.method_names_from_class) == before  # type: ignore[attr-defined]
+    assert responses.method_names_from_class is utils.method_names_from_class  # type: ignore[attr-defined]
+
+
+def test_a_method_added_after_the_first_lookup_is_found(sqs: Any) -> None:
+    """cognito.install adds actions to moto's response classes; a test may patch one in."""
+
+    class Response(responses.BaseResponse):
+        def first(self) -> None: ...
+
+    lookup: Any = responses.method_names_from_class
+    assert "first" in lookup(Response)
+    assert "later" not in lookup(Response)
+    Response.later = lambda self: None  # type: ignore[attr-defined]
+    assert "later" in lookup(Response)
