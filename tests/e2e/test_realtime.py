@@ -166,8 +166,9 @@ def test_the_documented_example_client_prints_the_frames(
     monkeypatch.setenv("GLIMPSE_WS", cloud.websocket_url)
     example = runpy.run_path(str(ROOT / "docs" / "realtime_client.py"))
     example["main"](ann.username, PASSWORD, ben.username, "from the example")
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
-    # the in-process cloud's functions may log to the same stdout meanwhile (Powertools' lines)
+    # The in-process cloud may write to the same stdout meanwhile (its functions' Powertools
+    # lines, its own notes): the example's lines are the JSON frames.
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line[:1] == "{"]
     printed = [line for line in lines if not {"level", "service"} <= line.keys()]
     assert all("type" in frame for frame in printed), printed
     assert {"type": "pong"} in printed
