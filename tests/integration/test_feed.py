@@ -83,6 +83,29 @@ def test_a_failing_trim_does_not_hold_back_the_rest_of_the_fan_out(
     assert queued[0]["after"].startswith("FOLLOWER#")
 
 
+def test_a_sampled_feed_write_checks_its_reader_s_cap_in_the_fan_out(
+    stack: Stack, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the fan-out function (its grants are recorded): a sampled write's trim reads
+    the reader's feed and keeps it as it is under the cap."""
+    monkeypatch.setattr(fanout, "_sampled_for_trim", lambda reader, post: True)
+    reader = make_user()
+    follow(reader, alice)
+    run_feed_jobs(stack)
+    trims: list[str] = []
+    real = fanout.trim
+
+    def counted(reader_id: str) -> int:
+        trims.append(reader_id)
+        return real(reader_id)
+
+    monkeypatch.setattr(fanout, "trim", counted)
+    post_id = post(alice)
+    run_feed_jobs(stack)
+    assert reader.id in trims
+    assert post_id in feed_ids(reader)
+
+
 def test_private_posts_stay_out_until_the_request_is_approved(stack: Stack) -> None:
     dana = make_user(private=True)
     erin = make_user()
