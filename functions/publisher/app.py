@@ -13,6 +13,7 @@ description goes to the failure queue.
 from typing import Any
 
 from glimpse.adapters.messaging import publish_events
+from glimpse.events import as_published
 from glimpse.models.outbox import later_event_id, outbox_event_id
 from glimpse.models.streams import StreamRecord, read_batch
 from glimpse.plumbing import Plumbing
@@ -44,8 +45,7 @@ def _events(records: list[StreamRecord]) -> list[tuple[str, tuple[str, str]]]:
         if (image := _due(record)) is not None:
             pending.append((record.sequence_number, (image["type"], image["body"])))
         elif (event := like_events.event_of(record)) is not None:
-            kind = str(getattr(event, "type"))  # noqa: B009 - every concrete event has one
-            pending.append((record.sequence_number, (kind, event.model_dump_json())))
+            pending.append((record.sequence_number, as_published(event)))
     return pending
 
 

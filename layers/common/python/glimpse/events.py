@@ -480,6 +480,11 @@ def type_of(cls: type[Event]) -> str:
     return str(cls.model_fields["type"].default)
 
 
+def as_published(event: Event) -> tuple[str, str]:
+    """(type, JSON body): what the publisher sends to the topic for `event`."""
+    return type_of(type(event)), event.model_dump_json()
+
+
 EVENT_TYPES: tuple[str, ...] = tuple(
     type_of(cls)
     for cls in Event.__subclasses__()  # every concrete event, in definition order

@@ -61,11 +61,14 @@ def later_event_id(pk: str) -> str | None:
 
 def outbox_item(event: Event, due: datetime | None = None) -> OutboxEvent:
     """The outbox item that publishes `event`: now, or (`due`) once that moment has passed."""
+    from glimpse.events import as_published  # loaded already (`event` is one); not at import
+
+    kind, body = as_published(event)
     return OutboxEvent(
         f"{LATER_PREFIX if due else EVENT_PREFIX}{event.event_id}",
         "EVENT",
-        type=str(getattr(event, "type")),  # noqa: B009 - every concrete event has one
-        body=event.model_dump_json(),
+        type=kind,
+        body=body,
         expires_at=due or now() + OUTBOX_TTL,
     )
 
