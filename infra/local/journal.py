@@ -3,14 +3,15 @@ as it happens, so that a kill (SIGKILL, a crash, a power cut) loses at most the 
 
 The snapshot (state.py) pickles the whole of moto every 15 s and at a stop. Between two, every
 request to the embedded moto server that changes what users create is journaled before moto
-answers it: the *after-images* of what it touched, read when the request is done:
+answers it: the *after-images* of what it touched:
 
 - DynamoDB: each item a PutItem, UpdateItem, DeleteItem, BatchWriteItem or TransactWriteItems
-  wrote, as it is now (DynamoDB JSON), or its key if it is gone; one record per request, so a
-  transaction is all in the journal or not at all;
+  wrote, as it is now (DynamoDB JSON), or its key if it is gone; one record per write (a
+  transaction is all in the journal or not at all), appended before any other operation can
+  read what it wrote, so the journal's order is the order in which writes could be seen;
 - S3: each object a PUT, POST (presigned uploads through the S3 front), copy, multipart
   completion, ACL or tagging change or delete touched: its bytes, metadata, storage class and
-  ACL, or that it is gone;
+  ACL, or that it is gone (read when the request is done, as the next item);
 - Cognito: each user a sign-up, a confirmation or an admin call touched (the whole user: id
   (`sub`), password, status, attributes), and each refresh token a log-in issued.
 
@@ -441,20 +442,24 @@ def _hook_requests() -> None:
     DomainDispatcherApplication.__call__ = journaled  # type: ignore[method-assign]
 
 
-def _dynamodb_key(backend: Any, table_name: str, attributes: dict[str, Any]) -> None:
+def _dynamodb_key(
+    backend: Any, table_name: str | None, attributes: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """The journal's key of the item `attributes` name (None: no such table)."""
     table = backend.tables.get(table_name)
     if table is None:
-        return
+        return None
     names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
-    if all(name in attributes for name in names):
-        key = {name: attributes[name] for name in names}
-        _touch(
-            "dynamodb",
-            backend.account_id,
-            backend.region_name,
-            table_name,
-            pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL),
-        )
+    if not all(name in attributes for name in names):
+        return None
+    key = {name: attributes[name] for name in names}
+    return (
+        "dynamodb",
+        backend.account_id,
+        backend.region_name,
+        table_name,
+        pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL),
+    )
 
 
 type Touches = Callable[[Any, Any, dict[str, Any]], None]  # (backend, result, arguments)
@@ -479,26 +484,81 @@ def _after(cls: type, name: str, touches: Touches, before: Touches | None = None
     setattr(cls, name, functools.wraps(original)(hooked))
 
 
+type Keys = Callable[[Any, dict[str, Any]], list[tuple[Any, ...] | None]]  # (backend, arguments)
+
+
+def _journaled_before_seen(cls: type, name: str, keys: Keys) -> None:
+    """`cls.name` (a DynamoDB write), journaled before DynamoDB's operation lock lets go.
+
+    Every DynamoDB operation and stream read takes that lock (atomicity.py), so no one sees a
+    write before its record is in the journal: whatever follows from it (a counter a consumer
+    adds up from its stream record, a like of the comment it made) is journaled after it, and
+    a kill keeps a cut in causal order. A record made at the end of the request came after:
+    in between, the counters could add up a comment from its stream record, be journaled,
+    and a kill keep the count of a comment it lost."""
+    original = getattr(cls, name)
+    signature = inspect.signature(original)
+
+    def hooked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        journal = _current
+        if journal is None or getattr(_replaying, "on", False):
+            return original(self, *args, **kwargs)
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        with atomicity._lock:
+            if _writing.depth:  # within a transaction (moto's writes with put_item too)
+                _writing.depth += 1
+                try:
+                    result = original(self, *args, **kwargs)
+                finally:
+                    _writing.depth -= 1
+                _writing.keys.update(dict.fromkeys(keys(self, arguments)))
+                return result
+            _writing.depth, _writing.keys = 1, {}
+            try:
+                result = original(self, *args, **kwargs)  # a failure writes nothing
+                _writing.keys.update(dict.fromkeys(keys(self, arguments)))
+            finally:
+                touched, _writing.depth, _writing.keys = list(_writing.keys), 0, {}
+            images = [_image(key) for key in touched if key is not None]
+            if images:
+                with journal.lock:
+                    journal.append(images)
+        return result
+
+    setattr(cls, name, functools.wraps(original)(hooked))
+
+
+class _Writing(threading.local):
+    def __init__(self) -> None:
+        self.depth = 0  # hooked DynamoDB writes running on this thread
+        self.keys: dict[tuple[Any, ...] | None, None] = {}  # what they wrote, in order
+
+
+_writing = _Writing()
+
+
 def _hook_dynamodb() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
-    def item(backend: Any, _result: Any, arguments: dict[str, Any]) -> None:
-        _dynamodb_key(backend, arguments["table_name"], arguments["item_attrs"])
+    def item(backend: Any, arguments: dict[str, Any]) -> list[tuple[Any, ...] | None]:
+        return [_dynamodb_key(backend, arguments["table_name"], arguments["item_attrs"])]
 
-    def keyed(backend: Any, _result: Any, arguments: dict[str, Any]) -> None:
-        _dynamodb_key(backend, arguments["table_name"], arguments["key"])
+    def keyed(backend: Any, arguments: dict[str, Any]) -> list[tuple[Any, ...] | None]:
+        return [_dynamodb_key(backend, arguments["table_name"], arguments["key"])]
 
-    def transaction(backend: Any, _result: Any, arguments: dict[str, Any]) -> None:
+    def transaction(backend: Any, arguments: dict[str, Any]) -> list[tuple[Any, ...] | None]:
+        keys = []
         for entry in arguments["transact_items"]:
             ((operation, body),) = entry.items()
             if operation != "ConditionCheck":
                 attributes = body.get("Key") or body.get("Item") or {}
-                _dynamodb_key(backend, body.get("TableName"), attributes)
+                keys.append(_dynamodb_key(backend, body.get("TableName"), attributes))
+        return keys
 
-    _after(DynamoDBBackend, "put_item", item)
-    _after(DynamoDBBackend, "update_item", keyed)
-    _after(DynamoDBBackend, "delete_item", keyed)
-    _after(DynamoDBBackend, "transact_write_items", transaction)
+    _journaled_before_seen(DynamoDBBackend, "put_item", item)
+    _journaled_before_seen(DynamoDBBackend, "update_item", keyed)
+    _journaled_before_seen(DynamoDBBackend, "delete_item", keyed)
+    _journaled_before_seen(DynamoDBBackend, "transact_write_items", transaction)
 
 
 def _hook_s3() -> None:

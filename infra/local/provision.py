@@ -243,7 +243,7 @@ class Provisioner:
                 props = {k: v for k, v in props.items() if k != "Events"}
             resolved = self.resolver.resolve(props)
             print_ = fingerprint(type_, resolved, self._addresses())
-            earlier = saved.get(logical_id)
+            earlier = dict(saved[logical_id]) if logical_id in saved else None
             if earlier and earlier["type"] == type_:
                 changed = earlier["fingerprint"] != print_
                 updated = changed and self._updated_in_place(logical_id, type_, earlier, resolved)
@@ -271,13 +271,17 @@ class Provisioner:
         """A saved resource changed in the template that AWS would update without replacing
         it, and that the local cloud updates the same way: an app client's settings (its auth
         flows: a client left offering old flows would refuse every sign-in), a table's new
-        global secondary indexes."""
+        global secondary indexes and its stream's new view type (`saved["attributes"]` then
+        names the new stream)."""
         ref = saved["ref"]
         if type_ in RENEWED:  # an emulation: made again, as it would be
             self._register(self._handlers[type_](logical_id, props))
             return True
         if type_ == "AWS::DynamoDB::Table":
-            return self._indexes_added(ref, props, saved["fingerprint"])
+            attributes = self._table_updated(ref, props, saved["fingerprint"])
+            if attributes is not None:
+                saved["attributes"] = {**saved["attributes"], **attributes}
+            return attributes is not None
         if type_ != "AWS::Cognito::UserPoolClient":
             return False
         args = {k: v for k, v in props.items() if k != "GenerateSecret"}
@@ -346,14 +350,18 @@ class Provisioner:
             attributes["StreamArn"] = description["LatestStreamArn"]
         return Provisioned(logical_id, "AWS::DynamoDB::Table", name, attributes)
 
-    def _indexes_added(self, name: str, props: dict[str, Any], saved_print: str) -> bool:
-        """Global secondary indexes the template adds to a saved table that it changes in no
-        other way (the saved fingerprint is the template's without them and their key
-        attributes), created as CloudFormation does (UpdateTable, which indexes the items the
-        table holds). Any other change keeps the table as saved."""
+    def _table_updated(
+        self, name: str, props: dict[str, Any], saved_print: str
+    ) -> dict[str, Any] | None:
+        """A saved table that the template changes only by adding global secondary indexes or
+        by another view type of its stream (the saved fingerprint is the template's without
+        those changes), updated as CloudFormation updates it: UpdateTable creates each index
+        over the items the table holds; a new view type is a new stream (the old one stops,
+        and the functions reading it read the new one from its start). Its new attributes;
+        None for any other change, which keeps the table as saved."""
         client = self.client("dynamodb")
-        existing = client.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes")
-        names = {index["IndexName"] for index in existing or []}
+        table = client.describe_table(TableName=name)["Table"]
+        names = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes") or []}
         indexes = props.get("GlobalSecondaryIndexes") or []
         added = [index for index in indexes if index["IndexName"] not in names]
         kept = [index for index in indexes if index["IndexName"] in names]
@@ -367,16 +375,24 @@ class Provisioner:
             for attribute in props["AttributeDefinitions"]
             if attribute["AttributeName"] in used
         ]
+        stream = table.get("StreamSpecification") or {}
+        view = stream.get("StreamViewType") if stream.get("StreamEnabled") else None
+        wanted = (props.get("StreamSpecification") or {}).get("StreamViewType")
+        new_view = wanted if view and wanted and wanted != view else None
+        if new_view:
+            before["StreamSpecification"] = {**props["StreamSpecification"], "StreamViewType": view}
         type_ = "AWS::DynamoDB::Table"
-        if not added or fingerprint(type_, before, self._addresses()) != saved_print:
-            return False
+        if not (added or new_view) or fingerprint(type_, before, self._addresses()) != saved_print:
+            return None
         for index in added:  # one at a time, as DynamoDB takes them
             client.update_table(
                 TableName=name,
                 AttributeDefinitions=props["AttributeDefinitions"],
                 GlobalSecondaryIndexUpdates=[{"Create": index}],
             )
-        return True
+        if not new_view:
+            return {}
+        return {"StreamArn": _new_stream(name, new_view)}
 
     # ----------------------------------------------------------------- SQS
     def _queue(self, logical_id: str, props: dict[str, Any]) -> Provisioned:
@@ -723,3 +739,15 @@ def push_applications(endpoint: str) -> dict[str, str]:
             )["PlatformApplicationArn"]
         )
     return arns
+
+
+def _new_stream(table_name: str, view: str) -> str:
+    """The table's stream ended and a new one of view type `view` begun (its ARN), as
+    CloudFormation does with two UpdateTable calls. moto refuses the second (it keeps the old
+    stream's label once disabled), so the new stream is made on moto's table, which is in this
+    process (the local cloud's embedded server, or a test's `mock_aws`)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table_name)
+    table.set_stream_specification({"StreamEnabled": True, "StreamViewType": view})
+    return str(table.describe()["TableDescription"]["LatestStreamArn"])

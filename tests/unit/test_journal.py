@@ -1,10 +1,18 @@
 """The local cloud's journal file: records read back in order, a torn or damaged record ends
-its segment's replay with a message and never a crash, segments a snapshot covers go."""
+its segment's replay with a message and never a crash, segments a snapshot covers go; a
+DynamoDB write is in the journal before anyone can read it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import boto3
+from moto import mock_aws
+
+from infra.local import atomicity, journal
 from infra.local.journal import Journal
 
 
@@ -55,3 +63,60 @@ def test_segments_a_snapshot_covers_are_deleted(tmp_path: Path) -> None:
     journal.close()
     journal.discard_before(2)
     assert [number for number, _path in journal.segments()] == [2]
+
+
+@contextmanager
+def in_a_request() -> Iterator[None]:
+    """As a request to the embedded moto server is: touches wait for its end (`request_done`)."""
+    journal._in_request.depth += 1
+    try:
+        yield
+    finally:
+        journal._in_request.depth -= 1
+    journal.request_done()
+
+
+def test_a_dynamodb_write_is_journaled_before_anyone_can_read_it(tmp_path: Path) -> None:
+    """Journaled at the request's end, a comment could be read from its stream record and
+    counted (the counters' write journaled) before its own record, and a kill in between kept
+    a count of a comment it lost. The record is appended under DynamoDB's operation lock,
+    which every read takes (atomicity.py), before the write returns."""
+    appended: list[tuple[list[Any], bool]] = []
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
+        client.create_table(
+            TableName="t",
+            KeySchema=keys,
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        recording = Journal(tmp_path)
+        append = recording.append
+
+        def watched(record: list[Any]) -> None:
+            appended.append((record, atomicity._lock._is_owned()))  # type: ignore[attr-defined]
+            append(record)
+
+        recording.append = watched  # type: ignore[method-assign]
+        recording.start()
+        try:
+            with in_a_request():
+                client.put_item(TableName="t", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+                assert [held for _record, held in appended] == [True]
+                client.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}},
+                        {"Delete": {"TableName": "t", "Key": {"pk": {"S": "a"}}}},
+                    ]
+                )
+                assert [held for _record, held in appended] == [True, True]
+        finally:
+            recording.close()
+    assert len(appended) == 2  # nothing again at the request's end
+    records = list(recording.records(since=recording.generation))
+    images = [[(entry[3], entry[5]) for entry in record] for record in records]
+    assert images == [
+        [("t", {"pk": {"S": "a"}, "n": {"N": "1"}})],
+        [("t", {"pk": {"S": "b"}}), ("t", None)],  # a transaction: one record
+    ]
