@@ -7,6 +7,7 @@ from glimpse.moderation import actions, queue, reports
 from glimpse.moderation.schemas import ActionIn, LogEntryOut, QueueItemOut, ReportIn, ReportOut
 from glimpse.pagination import Page
 from glimpse.plumbing import Plumbing
+from glimpse.realtime import service as realtime
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -69,7 +70,8 @@ def moderation_queue(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Pag
     summary="Dismiss, remove, restore, suspend or unsuspend (moderators only)",
 )
 def moderation_action(body: ActionIn) -> Response[None]:
-    actions.act(moderator(app).user_id, body)
+    decided = actions.act(moderator(app).user_id, body)
+    realtime.send_logged(decided.frames, plumbing.logger)
     metrics.add_metric(name="ModerationActions", unit=MetricUnit.Count, value=1)
     return Response(status_code=204)
 

@@ -1,6 +1,7 @@
 """Unsending and reacting over HTTP and WebSocket on the local cloud: an unsent message is
-gone for both members and both get the `message_deleted` frame; reactions are one per member,
-counted, and framed; one conversation; who may call each route."""
+gone for both members and both get the `message_deleted` frame, as the other members do when a
+moderator removes one; reactions are one per member, counted, and framed; one conversation;
+who may call each route."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from infra.local.cloud import LocalCloud
 from tests.e2e.conftest import Client, sign_up_and_log_in
 from tests.e2e.test_messages import conversation_with, listed, send
+from tests.e2e.test_moderation import a_moderator, act
 from tests.e2e.test_realtime import frames_until, message, socket
 
 
@@ -48,6 +50,31 @@ def test_unsend_removes_the_message_for_both_members_and_frames_them(cloud: Loca
         assert one.json() == listed(member)[cid]
     assert listed(ben)[cid]["unread_count"] == 1
     assert ann.delete(f"/conversations/{cid}/messages/{oops}").status_code == 404
+
+
+def test_a_moderators_removal_drops_the_message_from_the_other_members_devices(
+    cloud: LocalCloud,
+) -> None:
+    ann, ben = sign_up_and_log_in(cloud, "ann"), sign_up_and_log_in(cloud, "ben")
+    moderator = a_moderator(cloud)
+    assert ben.post(f"/users/{ann.username}/follow").status_code == 200
+    cid = conversation_with(ann, ben)
+    with socket(cloud, ann) as ann_phone, socket(cloud, ben) as ben_phone:
+        spam = send(ann, cid, "cheap pills, dm me")["message_id"]
+        frames_until(ben_phone, message(spam), "the message")
+        act(moderator, "message", spam, "remove")
+        gone = {"type": "message_deleted", "conversation_id": cid, "message_id": spam}
+        received = frames_until(ben_phone, lambda f: f["type"] == "message_deleted", "removal")
+        assert received[-1] == gone
+        # its sender still sees it (removed): their devices get no such frame, up to the next
+        after = send(ann, cid, "ok")["message_id"]
+        seen = frames_until(ann_phone, message(after), "ann's next message")
+        assert [f for f in seen if f["type"] == "message_deleted"] == []
+    assert [m["message_id"] for m in history(ben, cid)] == [after]
+    assert [(m["message_id"], m["removed"]) for m in history(ann, cid)] == [
+        (after, False),  # newest first
+        (spam, True),
+    ]
 
 
 def test_reactions_are_one_per_member_and_framed(cloud: LocalCloud) -> None:

@@ -38,6 +38,8 @@ from tests.integration.social import (
     post,
     settle,
 )
+from tests.integration.test_message_changes import connected
+from tests.integration.test_realtime import posted
 from tests.integration.test_stories import story_media
 
 MODERATORS = "moderators"
@@ -313,9 +315,16 @@ def test_a_removed_post_s_media_and_message_are_hidden_everywhere_they_are_read(
         return dict(entry)
 
     assert inbox(reader)["unread_count"] == 1
+    sockets = {user.id: connected(user) for user in (author, reader)}
     act(moderator, "message", sent["message_id"], "remove")
     assert (inbox(reader)["unread_count"], inbox(reader)["last_message"]) == (0, None)
     assert inbox(author)["last_message"]["removed"] is True
+    # the reader's devices drop it now; its sender still sees it (removed) and gets nothing
+    gone = {"type": "message_deleted", "conversation_id": cid, "message_id": sent["message_id"]}
+    assert gone in posted(sockets[reader.id])
+    assert gone not in posted(sockets[author.id])
+    act(moderator, "message", sent["message_id"], "remove")  # removed already: nothing again
+    assert posted(sockets[reader.id]).count(gone) == 1
 
 
 def test_an_account_deleted_then_suspended_cannot_restore_itself_until_unsuspended(

@@ -1,4 +1,5 @@
-"""Unsending a message and reacting to one.
+"""Unsending a message, reacting to one, and what members are sent when a moderator removes
+one.
 
 Unsend: the sender's alone. The message item goes (with its client id record, so nothing
 points at it), then its reactions; every member's devices get a `message_deleted` frame. Inbox
@@ -27,8 +28,10 @@ from glimpse.errors import Forbidden, NotFound
 from glimpse.graph.access import listed_and_gone, no_block_checks
 from glimpse.messages import reacting
 from glimpse.messages.service import MISSING, _hidden, _member_in, _membership_reads, _shown
+from glimpse.models.base import get_or_none
 from glimpse.models.batch import write_many
 from glimpse.models.messages import (
+    META,
     Conversation,
     Message,
     Pointer,
@@ -72,15 +75,35 @@ def _seen(caller_id: str, conversation_id: str, message_id: str) -> _Seen:
     message = fetched.get(Message, key)
     if message is None:
         raise NotFound(MESSAGE_GONE)
-    others = [m for m in conversation.member_ids if m != caller_id]
-    shown, gone = listed_and_gone(caller_id, others, deleted=True)
+    shown, gone, reached = _reached(caller_id, conversation)
     if message.sender_id != caller_id and (
         not _shown(message, caller_id, shown, gone)
         or _hidden(caller_id, entry, message.sender_id, message.text, hides)
     ):
         raise NotFound(MESSAGE_GONE)
-    reached = [m for m in others if m in shown or m in gone]
     return _Seen(conversation, message, reached, shown)
+
+
+def _reached(
+    user_id: str, conversation: Conversation
+) -> tuple[dict[str, UserSummary], set[str], list[str]]:
+    """The other members as `user` sees them (`listed_and_gone`: shown, deleted), and those
+    `user`'s messages reach: every other member not blocked either way with them."""
+    others = [m for m in conversation.member_ids if m != user_id]
+    shown, gone = listed_and_gone(user_id, others, deleted=True)
+    return shown, gone, [m for m in others if m in shown or m in gone]
+
+
+# --------------------------------------------------------------------------- removal
+def recalled(conversation_id: str, message_id: str, sender_id: str) -> Changed:
+    """A moderator removed the message: a `message_deleted` frame to every member it reached
+    but its sender, who still sees it (`removed: true`). A restore sends nothing: the message
+    is back in the lists (frames are a fast path, not a store)."""
+    conversation = get_or_none(Conversation, conversation_pk(conversation_id), META)
+    if conversation is None:
+        return Changed([])
+    frame = message_deleted(conversation_id, message_id)
+    return Changed([(member, frame) for member in _reached(sender_id, conversation)[2]])
 
 
 # --------------------------------------------------------------------------- unsend

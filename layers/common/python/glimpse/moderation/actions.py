@@ -5,6 +5,7 @@
   case's decision, the log line and `content_removed` / `content_restored`: every read path
   applies the mark (glimpse.graph.access.removed_for), and the aggregates that keep copies
   react to the event (the trays, the author's notification; search follows the post's stream);
+  a removed message's `message_deleted` frames are the caller's to send (`Decided.frames`);
 - `suspend` / `unsuspend` act on an account (glimpse.moderation.suspension).
 
 An action that changes nothing (a removal of what is removed already) still answers 204 and
@@ -13,6 +14,8 @@ is logged, so the log says what each moderator asked for.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, NotFound, field_error
 from glimpse.events import ContentRemoved, ContentRestored
@@ -20,16 +23,25 @@ from glimpse.models.moderation import CASE, Case, ModerationAction, target_pk
 from glimpse.models.transactions import ConditionFailed, Contention, Transaction, transaction
 from glimpse.moderation import suspension, targets
 from glimpse.moderation.schemas import ActionIn
+from glimpse.realtime.frames import Frame
 
 CONTENT_ACTIONS = ("remove", "restore")
 ACCOUNT_ACTIONS = ("suspend", "unsuspend")
 
 
-def act(moderator_id: str, body: ActionIn) -> None:
+@dataclass(frozen=True)
+class Decided:
+    """What the caller sends in real time: (user id, frame) for each member a removed message
+    reached (glimpse.messages.changes.recalled)."""
+
+    frames: list[tuple[str, Frame]] = field(default_factory=list)
+
+
+def act(moderator_id: str, body: ActionIn) -> Decided:
     target = targets.find(body.target_type, body.target_id)
     if target is None:
         _dismiss_gone(moderator_id, body)
-        return
+        return Decided()
     if body.action in CONTENT_ACTIONS and target.target_type not in targets.REMOVABLE:
         raise _wrong_target(body.action, "a post, comment, story or message")
     if body.action in ACCOUNT_ACTIONS and target.target_type != "user":
@@ -39,12 +51,19 @@ def act(moderator_id: str, body: ActionIn) -> None:
         suspension.suspend(target.owner_id)
     elif body.action == "unsuspend":
         suspension.unsuspend(target.owner_id)
-    if body.action in CONTENT_ACTIONS:
-        _remove_or_restore(target, line, removed=body.action == "remove")
-    else:
+    if body.action not in CONTENT_ACTIONS:
         with transaction() as tx:
             tx.save(line)
             _decide(tx, target.target_type, target.key_id, body.action)
+        return Decided()
+    removed = body.action == "remove"
+    changed = _remove_or_restore(target, line, removed)
+    if not (changed and removed and target.target_type == "message"):
+        return Decided()
+    from glimpse.messages import changes  # a message's removal only: not at cold start
+
+    recalled = changes.recalled(str(target.parent_id), target.target_id, target.owner_id)
+    return Decided(recalled.frames)
 
 
 def _line(moderator_id: str, target_type: str, target_id: str, body: ActionIn) -> ModerationAction:
@@ -102,10 +121,10 @@ def _decide(
 ATTEMPTS = 3  # a concurrent remove and restore of the same content: read it again
 
 
-def _remove_or_restore(target: targets.Target, line: ModerationAction, removed: bool) -> None:
+def _remove_or_restore(target: targets.Target, line: ModerationAction, removed: bool) -> bool:
     """The mark, conditioned on the state read (a concurrent opposite action makes this read
     again), with the decision, the log line and the event; a target already in the state
-    asked for is only logged."""
+    asked for is only logged. Whether the mark changed."""
     kind = ContentRemoved if removed else ContentRestored
     for _attempt in range(ATTEMPTS):
         event = kind(
@@ -123,7 +142,7 @@ def _remove_or_restore(target: targets.Target, line: ModerationAction, removed: 
                 if target.removed != removed:
                     targets.mark(tx, target, removed)
                     tx.emit(event)
-            return
+            return target.removed != removed
         except ConditionFailed:
             found = targets.find(target.target_type, target.target_id)
             if found is None:

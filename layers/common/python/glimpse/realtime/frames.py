@@ -51,7 +51,8 @@ class NotificationFrame(TypedDict):
 
 
 class MessageDeleted(TypedDict):
-    """A message its sender unsent, to its conversation's members: gone for everyone."""
+    """A message its sender unsent (to its conversation's members: gone for everyone), or a
+    moderator removed (to the members it reached but its sender, who still sees it)."""
 
     type: Literal["message_deleted"]
     conversation_id: str
