@@ -71,7 +71,7 @@ def moderation_queue(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Pag
 )
 def moderation_action(body: ActionIn) -> Response[None]:
     decided = actions.act(moderator(app).user_id, body)
-    realtime.send_logged(decided.frames, plumbing.logger)
+    realtime.send_logged(decided.frames(), plumbing.logger)
     metrics.add_metric(name="ModerationActions", unit=MetricUnit.Count, value=1)
     return Response(status_code=204)
 

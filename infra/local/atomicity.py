@@ -80,7 +80,9 @@ def _transact(backend: DynamoDBBackend, transaction: Any, *args: Any, **kwargs: 
     transaction (a like got slower with every like before it), orphans every open stream
     iterator (they keep reading the old shard object) and leaves stream records of the
     rolled-back writes in that shard. Here the tables are not copied: the items the
-    transaction writes are saved first and put back, and the streams cut back, if it fails.
+    transaction writes are saved first and put back, and the streams cut back, if it fails,
+    however it fails (moto refuses some transactions, a key named twice or an update of a key
+    attribute, after it wrote their first items; DynamoDB writes none of them).
     """
     items = kwargs.get("transact_items", args[0] if args else [])
     saved = [_saved_item(backend, entry) for entry in items]
@@ -92,7 +94,7 @@ def _transact(backend: DynamoDBBackend, transaction: Any, *args: Any, **kwargs: 
     _sharing.active = True
     try:
         return transaction(backend, *args, **kwargs)
-    except TransactionCanceledException:
+    except Exception:  # cancelled, or refused half-way (a ValidationException): nothing applies
         for found in saved:
             if found is not None:
                 _restore(*found)

@@ -413,8 +413,11 @@ _installed = False
 
 
 def install() -> None:
-    """Hook moto's writing operations (once per process)."""
+    """Hook moto's writing operations (once per process), around DynamoDB's operation lock
+    (atomicity.py, installed first if it is not yet): a write's record is read after a failed
+    transaction was put back."""
     global _installed
+    atomicity.install()
     with _current_lock:
         if _installed:
             return
@@ -515,14 +518,17 @@ def _journaled_before_seen(cls: type, name: str, keys: Keys) -> None:
                 return result
             _writing.depth, _writing.keys = 1, {}
             try:
-                result = original(self, *args, **kwargs)  # a failure writes nothing
+                result = original(self, *args, **kwargs)
                 _writing.keys.update(dict.fromkeys(keys(self, arguments)))
             finally:
+                # A failed write may have written part of itself first (a transaction's items
+                # before the one moto refused): what it touched is journaled as it is now,
+                # written or put back, whatever the outcome.
                 touched, _writing.depth, _writing.keys = list(_writing.keys), 0, {}
-            images = [_image(key) for key in touched if key is not None]
-            if images:
-                with journal.lock:
-                    journal.append(images)
+                images = [_image(key) for key in touched if key is not None]
+                if images:
+                    with journal.lock:
+                        journal.append(images)
         return result
 
     setattr(cls, name, functools.wraps(original)(hooked))

@@ -17,8 +17,16 @@ import pytest
 
 from functions.impressions import app as impressions
 from glimpse.clock import now
+from glimpse.hll import Sketch
 from glimpse.insights import aggregator
-from glimpse.models.insights import InsightItem, post_key
+from glimpse.models.base import get_or_none
+from glimpse.models.insights import (
+    InsightItem,
+    account_day_key,
+    expiry_of,
+    post_key,
+    reach_key,
+)
 from glimpse.models.transactions import Transaction
 from tests.conftest import FakeContext
 from tests.integration.conftest import Stack
@@ -295,5 +303,85 @@ def test_reach_sketches_merge_across_deliveries(author: User) -> None:
     insights = ok(post_insights(author, post_id))
     assert (insights["reach"], insights["impressions"]) == (6, 8)
     item = InsightItem.get(*post_key(post_id))
-    assert item.version == 2
+    assert item.version == 2  # a small sketch lives in the counts' item
     assert item.days == {now().date().isoformat()}
+    assert get_or_none(InsightItem, *reach_key(post_key(post_id))) is None
+    # the same viewers again: their impressions count, the sketch is not written again
+    with served_lines() as lines:
+        for user in viewers:
+            ok(api("posts", "get_post", user, {"post_id": post_id}))
+    deliver(delivery(lines, stream="stream-2"))
+    assert InsightItem.get(*post_key(post_id)).version == 2
+    insights = ok(post_insights(author, post_id))
+    assert (insights["reach"], insights["impressions"]) == (6, 14)
+
+
+def big_sketch(prefix: str) -> bytes:
+    """A sketch past INLINE_BYTES (a post seen by a few hundred accounts)."""
+    stored = Sketch.of(f"{prefix}-{n}" for n in range(400)).to_bytes()
+    assert len(stored) > aggregator.INLINE_BYTES
+    return stored
+
+
+def test_a_big_sketch_moves_to_the_reach_item_and_repeat_viewers_do_not_rewrite_it(
+    author: User, fan: User
+) -> None:
+    """A counts' item holding a big sketch (as every item did before reach items) counts in
+    reach, and the next delivery moves the sketch into the reach item beside it; from then on
+    a count is a small item's write, and a viewer already in the sketch writes no sketch."""
+    post_id = post(author)
+    earlier = big_sketch("earlier")
+    day = account_day_key(author.id, now().date())
+    for key in (post_key(post_id), day):
+        expires = expiry_of(*key)
+        InsightItem(*key, impressions=400, sketch=earlier, version=1, expires_at=expires).save()
+    before = ok(post_insights(author, post_id))["reach"]
+    assert ok(account_insights(author))["reach"] == before
+    assert abs(before - 400) <= 8  # within 2%
+    serve(lambda: ok(api("posts", "get_post", fan, {"post_id": post_id})))
+    for key in (post_key(post_id), day):
+        item = InsightItem.get(*key)
+        assert (item.sketch, item.impressions) == (None, 401)
+        assert InsightItem.get(*reach_key(key)).version == 1
+    after = ok(post_insights(author, post_id))["reach"]
+    assert after in (before, before + 1)  # the fan, as a sketch counts (exact or all but)
+    account = ok(account_insights(author))
+    assert (account["reach"], account["by_day"][-1]["reach"]) == (after, after)
+    serve(lambda: ok(api("posts", "get_post", fan, {"post_id": post_id})))  # seen before
+    assert InsightItem.get(*reach_key(post_key(post_id))).version == 1
+    assert InsightItem.get(*post_key(post_id)).impressions == 402
+
+
+def test_an_aggregator_that_lost_a_sketch_race_reads_again_and_keeps_both(
+    author: User, fan: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another aggregator writes the reach item between this one's read and its write: the
+    write's version condition fails, the chunk is read again, and both viewers are in reach."""
+    post_id = post(author)
+    key = reach_key(post_key(post_id))
+    InsightItem(*key, sketch=big_sketch("earlier"), version=1, expires_at=expiry_of(*key)).save()
+    before = ok(post_insights(author, post_id))["reach"]
+    rival = Sketch.from_bytes(big_sketch("earlier"))
+    rival.merge(Sketch.of(["rival-viewer"]))
+    stored = rival.to_bytes()
+    read = aggregator.get_many
+    raced: list[bool] = []
+
+    def read_then_a_rival_writes(*args: Any, **kwargs: Any) -> Any:
+        found = read(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            InsightItem(*key).update([InsightItem.sketch.set(stored), InsightItem.version.add(1)])
+        return found
+
+    monkeypatch.setattr(aggregator, "get_many", read_then_a_rival_writes)
+    with served_lines() as lines:
+        ok(api("posts", "get_post", fan, {"post_id": post_id}))
+    deliver(delivery(lines))
+    assert raced
+    assert InsightItem.get(*key).version == 3  # the rival's write, then this one's
+    merged = Sketch.from_bytes(InsightItem.get(*key).sketch)
+    expected = Sketch.from_bytes(big_sketch("earlier"))
+    expected.merge(Sketch.of(["rival-viewer", fan.id]))
+    assert merged.to_bytes() == expected.to_bytes()  # nobody's registers lost
+    assert ok(post_insights(author, post_id))["reach"] >= before

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from glimpse.auth.leaving import move_aside, restore_account
 from glimpse.clock import now
 from glimpse.errors import Forbidden
@@ -26,6 +28,7 @@ from glimpse.models.users import (
     user_pk,
     username_pk,
 )
+from glimpse.moderation import targets
 from glimpse.realtime import service as realtime
 from tests.integration.conftest import Stack
 from tests.integration.social import (
@@ -351,3 +354,35 @@ def test_an_account_deleted_then_suspended_cannot_restore_itself_until_unsuspend
     after = DeletedProfile.get(user_pk(user.id), DELETED)
     assert not after.is_suspended
     assert after.is_leaving  # still deleted by its owner, who may restore it
+
+
+def test_a_removal_that_read_a_message_removed_then_restored_meanwhile_removes_it(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A moderator asks to remove a message they read as removed, while another restores it:
+    the first decision, which would leave it as read, does not commit across the restore; it
+    reads the message again and removes it (and the reader's devices are told again)."""
+    author, reader, moderator = make_user(), make_user(), make_user()
+    status, chat = api(
+        "messages", "create_conversation", author, body={"usernames": [reader.username]}
+    )
+    assert status in (200, 201), chat
+    cid = chat["conversation_id"]
+    status, sent = api("messages", "send", author, {"conversation_id": cid}, body={"text": "x"})
+    assert status in (200, 201), sent
+    assert api("messages", "accept", reader, {"conversation_id": cid})[0] == 204
+    phone = connected(reader)
+    act(moderator, "message", sent["message_id"], "remove")
+    real = targets.unchanged
+
+    def restored_meanwhile(tx: Any, target: Any) -> None:
+        monkeypatch.setattr(targets, "unchanged", real)
+        act(moderator, "message", sent["message_id"], "restore")  # another moderator's
+        real(tx, target)
+
+    monkeypatch.setattr(targets, "unchanged", restored_meanwhile)
+    act(moderator, "message", sent["message_id"], "remove")
+    (entry,) = api("messages", "conversations", reader)[1]["items"]
+    assert entry["last_message"] is None  # removed, as the last decision says
+    gone = {"type": "message_deleted", "conversation_id": cid, "message_id": sent["message_id"]}
+    assert posted(phone).count(gone) == 2

@@ -120,3 +120,46 @@ def test_a_dynamodb_write_is_journaled_before_anyone_can_read_it(tmp_path: Path)
         [("t", {"pk": {"S": "a"}, "n": {"N": "1"}})],
         [("t", {"pk": {"S": "b"}}), ("t", None)],  # a transaction: one record
     ]
+
+
+def test_a_transaction_refused_half_way_leaves_nothing_and_its_journal_says_so(
+    tmp_path: Path,
+) -> None:
+    """moto writes a transaction's first items before it finds one it refuses (a key named
+    twice: a ValidationException); DynamoDB writes none. The local cloud puts them back, and
+    what the journal holds of them is that state."""
+    atomicity.install()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        recording = Journal(tmp_path)
+        recording.start()
+        try:
+            refused = False
+            try:
+                client.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}},
+                        {
+                            "Update": {
+                                "TableName": "t",
+                                "Key": {"pk": {"S": "b"}},
+                                "UpdateExpression": "SET n = :n",
+                                "ExpressionAttributeValues": {":n": {"N": "1"}},
+                            }
+                        },
+                    ]
+                )
+            except client.exceptions.ClientError:
+                refused = True
+            assert refused
+            assert client.scan(TableName="t")["Items"] == []
+        finally:
+            recording.close()
+    records = list(recording.records(since=recording.generation))
+    assert all(entry[5] is None for record in records for entry in record)  # b: absent

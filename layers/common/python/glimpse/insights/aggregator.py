@@ -14,7 +14,10 @@ each chunk one transaction with an applied mark named after the batch and the ch
 marks and adds nothing again; a batch that failed half-way is delivered again and does only
 the chunks that did not commit. Reach needs no mark to be exact (merging a sketch is
 idempotent), but impressions do. A sketch is merged from what was read, under a condition on
-its `version`: an aggregator that lost a race re-reads and merges again.
+its `version` (an aggregator that lost a race re-reads and merges again): in the transaction
+while it is small enough to live in its counts' item (`INLINE_BYTES`), else in its reach item
+(glimpse.models.insights `reach_key`) before the transaction, and only if the viewers changed
+it: a viral post's 12 KB sketch is not rewritten by each count, nor by viewers it has seen.
 """
 
 from __future__ import annotations
@@ -27,9 +30,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from glimpse.hll import Sketch
-from glimpse.models.batch import get_many
-from glimpse.models.insights import InsightItem, account_day_key, expiry_of, post_key, story_key
+from glimpse.models.base import conditionally
+from glimpse.models.batch import Fetched, get_many
+from glimpse.models.insights import (
+    InsightItem,
+    account_day_key,
+    expiry_of,
+    post_key,
+    reach_key,
+    story_key,
+)
 from glimpse.models.outbox import AppliedEvent, applied_mark
 from glimpse.models.posts import POST, Post, post_pk
 from glimpse.models.stories import STORY, Story, story_pk
@@ -40,6 +53,9 @@ from glimpse.served import MAX_IDS, MESSAGE
 CONSUMER = "insights"
 CHUNK = 99  # items per transaction, with the chunk's mark: DynamoDB's limit is 100
 ATTEMPTS = 5  # re-reads of a chunk whose sketch another aggregator wrote meanwhile
+# A sketch stays in its counts' item up to this size (an item under 1 KB costs the least to
+# write); past it, it goes to the item's reach item and is written only when it changes.
+INLINE_BYTES = 768
 
 type Key = tuple[str, str]
 
@@ -209,11 +225,19 @@ class SketchContention(Exception):
 
 def _apply_chunk(mark: str, chunk: dict[Key, Change], applied: Applied) -> None:
     for _attempt in range(ATTEMPTS):
-        wanted = [(InsightItem, key) for key, change in chunk.items() if change.viewers]
-        current = get_many(wanted, consistent=True) if wanted else None
+        reached = [key for key, change in chunk.items() if change.viewers]
+        wanted = [(InsightItem, k) for key in reached for k in (key, reach_key(key))]
+        current = get_many(wanted, consistent=True) if wanted else Fetched()
         applied.reads += len(wanted)
         written = 0
+        inline: dict[Key, tuple[list[Action], Any]] = {}  # sketch actions on a counts' item
         try:
+            for key in reached:
+                item = current.get(InsightItem, key)
+                reach = current.get(InsightItem, reach_key(key))
+                actions, condition, sent = _sketch(key, chunk[key].viewers, item, reach)
+                inline[key] = (actions, condition)
+                written += sent
             with transaction() as tx:
                 tx.save(
                     applied_mark(CONSUMER, mark),
@@ -221,14 +245,17 @@ def _apply_chunk(mark: str, chunk: dict[Key, Change], applied: Applied) -> None:
                     name="mark",
                 )
                 for index, (key, change) in enumerate(chunk.items()):
-                    item = current.get(InsightItem, key) if current is not None else None
-                    actions, condition, size = _update(key, change, item)
+                    actions, size = _counts(key, change)
+                    more, condition = inline.get(key, ([], None))
                     tx.update(
-                        InsightItem(*key), actions=actions, condition=condition, name=f"{index}"
+                        InsightItem(*key),
+                        actions=actions + more,
+                        condition=condition,
+                        name=f"{index}",
                     )
                     written += size
-        except ConditionFailed as exc:
-            if "mark" in exc.names:
+        except (ConditionFailed, _SketchMoved) as exc:
+            if isinstance(exc, ConditionFailed) and "mark" in exc.names:
                 applied.duplicates += 1
                 return
             applied.conflicts += 1
@@ -240,8 +267,53 @@ def _apply_chunk(mark: str, chunk: dict[Key, Change], applied: Applied) -> None:
     raise SketchContention(f"chunk {mark} lost {ATTEMPTS} races for its sketches")
 
 
-def _update(key: Key, change: Change, item: InsightItem | None) -> tuple[list[Any], Any, int]:
-    """The actions for one item, the condition on its sketch's version, the bytes sent."""
+class _SketchMoved(Exception):
+    """A reach item's sketch was written by another aggregator since it was read."""
+
+
+def _sketch(
+    key: Key, viewers: set[str], item: InsightItem | None, reach: InsightItem | None
+) -> tuple[list[Action], Any, int]:
+    """The item's sketch, as read, with `viewers` merged in: kept in its counts' item while it
+    is small (returned: the actions on that item in the chunk's transaction and their
+    condition), else written to its reach item now, if that changed it (a sketch the counts'
+    item still holds is then taken off it, as read); and the sketch bytes sent."""
+    sketch = Sketch.from_bytes(item.sketch if item is not None else None)
+    sketch.merge(Sketch.from_bytes(reach.sketch if reach is not None else None))
+    sketch.merge(Sketch.of(viewers))
+    stored = sketch.to_bytes()
+    held = item.sketch if item is not None else None
+    if reach is None and len(stored) <= INLINE_BYTES:
+        if held == stored:
+            return [], None, 0
+        actions: list[Action] = [InsightItem.sketch.set(stored), InsightItem.version.add(1)]
+        return actions, _as_read(item), len(stored)
+    sent = 0
+    if reach is None or reach.sketch != stored:
+        reach_actions: list[Action] = [
+            InsightItem.sketch.set(stored),
+            InsightItem.version.add(1),
+            InsightItem.expires_at.set(expiry_of(*reach_key(key))),
+        ]
+        condition = _as_read(reach)
+        if not conditionally(lambda: InsightItem(*reach_key(key)).update(reach_actions, condition)):
+            raise _SketchMoved()
+        sent = len(stored)
+    if held is None:
+        return [], None, sent
+    return [InsightItem.sketch.remove(), InsightItem.version.remove()], _as_read(item), sent
+
+
+def _as_read(item: InsightItem | None) -> Any:
+    """A condition that the item's sketch is the one read (its version)."""
+    version = int(item.version or 0) if item is not None else 0
+    if version:
+        return InsightItem.version == version
+    return InsightItem.version.does_not_exist() | (InsightItem.version == 0)
+
+
+def _counts(key: Key, change: Change) -> tuple[list[Any], int]:
+    """The actions for one counts' item, and the bytes sent."""
     actions: list[Any] = [InsightItem.expires_at.set(expiry_of(*key))]
     size = 8
     for name, n in change.counts.items():
@@ -250,17 +322,4 @@ def _update(key: Key, change: Change, item: InsightItem | None) -> tuple[list[An
     if change.days:
         actions.append(InsightItem.days.add(change.days))
         size += 11 * len(change.days)
-    condition = None
-    if change.viewers:
-        sketch = Sketch.from_bytes(item.sketch if item is not None else None)
-        if sketch.merge(Sketch.of(change.viewers)):
-            stored = sketch.to_bytes()
-            actions += [InsightItem.sketch.set(stored), InsightItem.version.add(1)]
-            size += len(stored)
-            version = int(item.version or 0) if item is not None else 0
-            condition = (
-                InsightItem.version == version
-                if version
-                else InsightItem.version.does_not_exist() | (InsightItem.version == 0)
-            )
-    return actions, condition, size
+    return actions, size

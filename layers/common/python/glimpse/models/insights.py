@@ -9,13 +9,19 @@ Keys (`pk`, `sk`):
                        sketch of all its posts and stories served that day, profile views,
                        followers gained and lost)
 
+Each holds its reach, a HyperLogLog sketch (glimpse.hll: sparse, 3 bytes a register used, up
+to 12,290 bytes dense), and the sketch's `version`, which moves with each write of it, so two
+aggregators merging into one sketch never lose the other's registers (the second re-reads).
+Past `INLINE_BYTES` (glimpse.insights.aggregator) the sketch moves to a reach item beside it,
+`<sk>#REACH` (`reach_key`), written only when viewers change it: a viral post's counts stay a
+small item's writes, not 12 KB ones, and a viewer its sketch has seen writes no sketch. Reach
+is the union of the two (an item written before reach items, or a race, may leave one in each).
+
 Impressions, reach and profile views are written by the impressions aggregator (from the API
 functions' `served` log lines, glimpse.served), once per item per log batch; likes of
 stories, follows, and sticker taps by the counters consumer (from domain events), one ADD per
-item per batch. `sketch` is a HyperLogLog (glimpse.hll, at most 12,290 bytes); `version` moves
-with each write of it, so two aggregators merging into one sketch never lose the other's
-registers (the second re-reads). Every item expires (`expires_at`, TTL): an account's day
-after `DAY_TTL`, a post's or story's totals `TOTAL_TTL` after they last moved.
+item per batch. Every item expires (`expires_at`, TTL): an account's day and its reach after
+`DAY_TTL`, a post's or story's totals and reach `TOTAL_TTL` after they last moved.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from glimpse.models.base import Model, table_meta
 
 TOTAL = "TOTAL"
 DAY = "DAY#"
+REACH = "#REACH"  # a reach item's sort key: its counts' item's, then this
 DAY_TTL = timedelta(days=40)  # the longest window read is 30 days
 TOTAL_TTL = timedelta(days=730)
 
@@ -71,11 +78,21 @@ def account_day_key(user_id: str, day: date | str) -> tuple[str, str]:
     return account_pk(user_id), day_sk(day)
 
 
+def reach_key(key: tuple[str, str]) -> tuple[str, str]:
+    """The reach item beside the counts' item `key`."""
+    return key[0], key[1] + REACH
+
+
+def is_reach(sk: str) -> bool:
+    return sk.endswith(REACH)
+
+
 def expiry_of(pk: str, sk: str, at: datetime | None = None) -> datetime:
     """When an item written now expires: an account's day `DAY_TTL` after that day, totals
     `TOTAL_TTL` after this write."""
     if sk.startswith(DAY):
-        start = datetime.fromisoformat(sk.removeprefix(DAY) + "T00:00:00+00:00")
+        day = sk.removeprefix(DAY).removesuffix(REACH)
+        start = datetime.fromisoformat(day + "T00:00:00+00:00")
         return start + DAY_TTL
     return (at or now()) + TOTAL_TTL
 
@@ -92,6 +109,7 @@ class InsightItem(Model):
     likes = NumberAttribute(default=0)
     replies = NumberAttribute(default=0)
     sticker_taps = NumberAttribute(default=0)
+    # the reach sketch: in the counts' item while small, else in its reach item
     sketch = BinaryAttribute(null=True, legacy_encoding=False)  # glimpse.hll
     version = NumberAttribute(default=0)  # +1 with each write of the sketch
     days = UnicodeSetAttribute(null=True)  # a post's totals: the UTC days it was served

@@ -14,7 +14,8 @@ is logged, so the log says what each moderator asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from glimpse.clock import new_id, now
 from glimpse.errors import BadRequest, NotFound, field_error
@@ -31,10 +32,19 @@ ACCOUNT_ACTIONS = ("suspend", "unsuspend")
 
 @dataclass(frozen=True)
 class Decided:
-    """What the caller sends in real time: (user id, frame) for each member a removed message
-    reached (glimpse.messages.changes.recalled)."""
+    """What the caller sends in real time once the decision committed: a removed message's
+    `message_deleted` to each member it reached (glimpse.messages.changes.recalled)."""
 
-    frames: list[tuple[str, Frame]] = field(default_factory=list)
+    message: tuple[str, str, str] | None = None  # conversation, message, sender
+
+    def frames(self) -> Iterator[tuple[str, Frame]]:
+        """(user id, frame) pairs, worked out as they are iterated: where that fails (the
+        reads behind it) the caller's sender logs it, and the decision stands."""
+        if self.message is None:
+            return
+        from glimpse.messages import changes  # a message's removal only: not at cold start
+
+        yield from changes.recalled(*self.message).frames
 
 
 def act(moderator_id: str, body: ActionIn) -> Decided:
@@ -60,10 +70,7 @@ def act(moderator_id: str, body: ActionIn) -> Decided:
     changed = _remove_or_restore(target, line, removed)
     if not (changed and removed and target.target_type == "message"):
         return Decided()
-    from glimpse.messages import changes  # a message's removal only: not at cold start
-
-    recalled = changes.recalled(str(target.parent_id), target.target_id, target.owner_id)
-    return Decided(recalled.frames)
+    return Decided((str(target.parent_id), target.target_id, target.owner_id))
 
 
 def _line(moderator_id: str, target_type: str, target_id: str, body: ActionIn) -> ModerationAction:
@@ -142,6 +149,8 @@ def _remove_or_restore(target: targets.Target, line: ModerationAction, removed: 
                 if target.removed != removed:
                     targets.mark(tx, target, removed)
                     tx.emit(event)
+                else:
+                    targets.unchanged(tx, target)
             return target.removed != removed
         except ConditionFailed:
             found = targets.find(target.target_type, target.target_id)

@@ -150,10 +150,23 @@ def mark(tx: Transaction, target: Target, removed: bool) -> None:
     model: Any = type(target.item)
     action = model.removed_at.set(now()) if removed else model.removed_at.remove()
     actions = [action, model.revision.add(1)] if model is Post else [action]
-    as_read = model.removed_at.exists() if target.removed else model.removed_at.does_not_exist()
+    as_read = _marked_as_read(target)
     if model is Post:  # its event names the place whose count it leaves or joins, as read
         as_read &= withdrawal.as_read(Post, target.item, ("place_id", "place_counted"))
     tx.update(target.item, actions=actions, condition=model.pk.exists() & as_read, name="target")
+
+
+def unchanged(tx: Transaction, target: Target) -> None:
+    """A check in `tx` that the target is still there with its removal mark as read (a
+    decision that leaves it as it is must not commit across one that changed it)."""
+    model: Any = type(target.item)
+    condition = model.pk.exists() & _marked_as_read(target)
+    tx.condition_check(model, target.item.pk, target.item.sk, condition, name="target")
+
+
+def _marked_as_read(target: Target) -> Any:
+    model: Any = type(target.item)
+    return model.removed_at.exists() if target.removed else model.removed_at.does_not_exist()
 
 
 def counted_place(target: Target) -> str | None:
