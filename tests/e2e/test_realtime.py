@@ -159,17 +159,19 @@ def test_a_like_arrives_as_a_notification_frame(cloud: LocalCloud) -> None:
 
 
 def test_the_documented_example_client_prints_the_frames(
-    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ann, ben = sign_up_and_log_in(cloud, "ann"), sign_up_and_log_in(cloud, "ben")
     monkeypatch.setenv("GLIMPSE_API", cloud.url)
     monkeypatch.setenv("GLIMPSE_WS", cloud.websocket_url)
     example = runpy.run_path(str(ROOT / "docs" / "realtime_client.py"))
-    example["main"](ann.username, PASSWORD, ben.username, "from the example")
-    # The in-process cloud may write to the same stdout meanwhile (its functions' Powertools
-    # lines, its own notes): the example's lines are the JSON frames.
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line[:1] == "{"]
-    printed = [line for line in lines if not {"level", "service"} <= line.keys()]
+    # What the example prints, and only that: the in-process cloud writes to the same stdout
+    # meanwhile (its functions' log lines and metrics, its own notes).
+    out: list[str] = []
+    main = example["main"]
+    monkeypatch.setitem(main.__globals__, "print", lambda *args: out.append(" ".join(args)))
+    main(ann.username, PASSWORD, ben.username, "from the example")
+    printed = [json.loads(line) for line in out]
     assert all("type" in frame for frame in printed), printed
     assert {"type": "pong"} in printed
     texts = [f["message"]["text"] for f in printed if f["type"] == "message"]
