@@ -294,7 +294,8 @@ def per_thread_router_state() -> None:
 
 
 def _load_handler(spec: FunctionSpec, index: int) -> Any:
-    """The first environment uses the module as imported; others load a private copy."""
+    """The first environment uses the module as imported; others load a private copy
+    (`<module>.__env<n>`)."""
     with _import_lock:
         if index == 0:
             module = importlib.import_module(spec.module)
@@ -308,5 +309,13 @@ def _load_handler(spec: FunctionSpec, index: int) -> Any:
             if copy_spec is None or copy_spec.loader is None:
                 raise ConfigurationError(f"cannot load {spec.module}")
             module = importlib.util.module_from_spec(copy_spec)
-            copy_spec.loader.exec_module(module)
+            # In sys.modules under its own name while it runs and after, as an import puts a
+            # module: code run at import may look itself up there (pydantic does, making a
+            # generic model such as a handler's `Page[...]` return type).
+            sys.modules[copy_spec.name] = module
+            try:
+                copy_spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[copy_spec.name]
+                raise
     return getattr(module, spec.attribute)

@@ -2,6 +2,17 @@
 
 from typing import Any
 
+from pydantic import BaseModel
+
+
+class Box[T](BaseModel):
+    item: T
+
+
+# A generic model made at import, as the API handlers' `Page[...]` return types are: pydantic
+# looks the defining module up in sys.modules while it makes it.
+IntBox = Box[int]
+
 
 def explode(event: Any, context: Any) -> None:
     raise ValueError("nope")
@@ -9,4 +20,5 @@ def explode(event: Any, context: Any) -> None:
 
 def hold(event: Any, context: Any) -> int:
     event.wait()  # a threading.Barrier: returns once every concurrent invocation is inside
+    assert IntBox(item=1).item == 1
     return id(hold)
