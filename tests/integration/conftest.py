@@ -24,7 +24,7 @@ from infra import opensearch
 from infra.local import atomicity, cognito
 from infra.local.fronts.search import SearchFront
 from infra.local.provision import Provisioner, push_applications
-from infra.local.runtime import function_specs, merged_environment
+from infra.local.runtime import function_specs, merged_environment, per_thread_router_state
 from infra.local.search import LocalSearch
 from infra.local.template import Template
 from tests.conftest import ROOT, FakeContext, load_event
@@ -71,6 +71,9 @@ def stack() -> Iterator[Stack]:
     mock = mock_aws()
     mock.start()
     atomicity.install()
+    # Tests call one handler on several threads at once (tests.conftest.run_concurrently), as
+    # the local cloud does: each thread's resolver must handle its own event.
+    per_thread_router_state()
     # Budgets a thousand times the deployed ones: the suites write in bulk (test_limits.py
     # sets RATE_LIMIT_SCALE to 1 for its own tests). Uploads are moderated by the local
     # model, as on the local cloud (moto has no Rekognition moderation).
