@@ -508,27 +508,22 @@ def _journaled_before_seen(cls: type, name: str, keys: Keys) -> None:
             return original(self, *args, **kwargs)
         arguments = signature.bind(self, *args, **kwargs).arguments
         with atomicity._lock:
-            if _writing.depth:  # within a transaction (moto's writes with put_item too)
-                _writing.depth += 1
-                try:
-                    result = original(self, *args, **kwargs)
-                finally:
-                    _writing.depth -= 1
-                _writing.keys.update(dict.fromkeys(keys(self, arguments)))
-                return result
-            _writing.depth, _writing.keys = 1, {}
+            outermost = not _writing.depth  # moto's transaction writes with put_item too
+            _writing.depth += 1
             try:
                 result = original(self, *args, **kwargs)
                 _writing.keys.update(dict.fromkeys(keys(self, arguments)))
             finally:
-                # A failed write may have written part of itself first (a transaction's items
-                # before the one moto refused): what it touched is journaled as it is now,
-                # written or put back, whatever the outcome.
-                touched, _writing.depth, _writing.keys = list(_writing.keys), 0, {}
-                images = [_image(key) for key in touched if key is not None]
-                if images:
-                    with journal.lock:
-                        journal.append(images)
+                _writing.depth -= 1
+                if outermost:
+                    # A failed write may have written part of itself first (a transaction's
+                    # items before the one moto refused): what it touched is journaled as it
+                    # is now, written or put back, whatever the outcome.
+                    touched, _writing.keys = list(_writing.keys), {}
+                    images = [_image(key) for key in touched if key is not None]
+                    if images:
+                        with journal.lock:
+                            journal.append(images)
         return result
 
     setattr(cls, name, functools.wraps(original)(hooked))

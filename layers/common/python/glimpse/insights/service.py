@@ -132,7 +132,7 @@ def _days(
     attributes: tuple[str, ...] | None = None,
     reach: bool = False,
 ) -> list[InsightItem]:
-    """An account's day items from `first` to `last` (one Query, at most 31 items; with
+    """An account's day items from `first` to `last` (one Query of at most 31 days; with
     `reach`, their reach items too, each after its day's)."""
     found = InsightItem.query(
         account_pk(user_id),
