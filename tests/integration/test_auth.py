@@ -6,9 +6,11 @@ import pytest
 
 from functions.auth import app as auth
 from functions.users import app as users
+from glimpse import sessions
 from glimpse.auth import service
 from glimpse.auth.schemas import SignupIn
 from glimpse.errors import GlimpseError
+from glimpse.models.sessions import SessionCutoff, user_pk
 from glimpse.models.users import UniqueClaim, UserProfile
 from infra.local import cognito
 from tests.conftest import FakeContext, load_event, run_concurrently
@@ -173,3 +175,30 @@ def test_users_handler_is_not_reachable_without_claims(stack: Stack) -> None:
     del event["requestContext"]["authorizer"]
     response = users.lambda_handler(event, FakeContext())
     assert response["statusCode"] == 401
+
+
+def test_a_login_in_its_accounts_cut_off_second_is_kept(
+    stack: Stack, auto_confirm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`auth_time` has whole seconds: a sign-in made in the second of a cut-off (a logout
+    everywhere just before it) would be refused with the older ones, so the login route, which
+    asked Cognito after the cut, keeps its session (glimpse.sessions.keep). The sign-in is put
+    in that second by its claims: otherwise only a run's timing would."""
+    name = unique_name()
+    signup(name)
+    body = {"username": name, "password": PASSWORD}
+    status, first = call(auth.lambda_handler, "auth/login", body)
+    assert status == 200, first
+    read = service.cognito.claims_of
+    user_id = read(first["id_token"])["sub"]
+    sessions.end(user_id)
+    cut = float(SessionCutoff.get(user_pk(user_id)).cutoff)
+    in_its_second = {"auth_time": str(int(cut))}
+    monkeypatch.setattr(
+        service.cognito, "claims_of", lambda token: {**read(token), **in_its_second}
+    )
+    status, tokens = call(auth.lambda_handler, "auth/login", body)
+    assert status == 200, tokens
+    claims = {**read(tokens["id_token"]), **in_its_second}
+    assert sessions.is_live(user_id, claims)
+    assert SessionCutoff.get(user_pk(user_id)).kept == {claims["origin_jti"]}
