@@ -53,8 +53,9 @@ QUEUE_AGE_SECONDS = {
     "ExportsQueue": 3600,
 }
 DEFAULT_QUEUE_AGE_SECONDS = 900
-# How far behind a stream consumer may fall; the outbox publisher carries every background job.
-ITERATOR_AGE_MS = {"PublisherFunction": 60_000}
+# How far behind a stream consumer may fall; the outbox publisher carries every background job,
+# the followers function every follow's counts, follower edge and notification.
+ITERATOR_AGE_MS = {"PublisherFunction": 60_000, "FollowersFunction": 60_000}
 DEFAULT_ITERATOR_AGE_MS = 300_000
 ACTIONS = "[!If [HasAlarmTopic, !Ref AlarmTopicArn, !Ref AlarmTopic]]"
 

@@ -21,6 +21,7 @@ from functions.exporter import app as exporter
 from functions.exports import app as exports
 from functions.fanout import app as fanout
 from functions.feed import app as feed
+from functions.followers import app as followers
 from functions.graph import app as graph
 from functions.insights import app as insights
 from functions.media import app as media
@@ -251,6 +252,10 @@ class EventPump:
         self.posts = TableStream(stack, "PostsTable")
         likes = stack.provisioner.template.resources["PublisherLikesSource"]["Properties"]
         self.likes = FilterCriteria(likes["FilterCriteria"])
+        # The follow edges' own changes (glimpse.graph.followers), as its mapping filters them
+        self.users = TableStream(stack, "UsersTable")
+        edges = stack.provisioner.template.resources["FollowersEdgesSource"]["Properties"]
+        self.follow_edges = FilterCriteria(edges["FilterCriteria"])
         self.queues = [
             ("FeedJobsQueue", fanout.lambda_handler),
             ("CountersQueue", counters.lambda_handler),
@@ -276,15 +281,23 @@ class EventPump:
         raise AssertionError("events kept coming")
 
     def publish(self, deliveries: int = 1) -> int:
-        """The outbox stream's new records and the likes on the Posts stream, through the
-        publisher (batches of 100)."""
+        """The follow edges on the Users stream through the followers function, then the
+        outbox stream's new records and the likes on the Posts stream through the publisher
+        (batches of 100)."""
+        edges = [r for r in self.users.read() if self.follow_edges.passes(r)]
+        for start in range(0, len(edges), 100):
+            for _ in range(deliveries):
+                response = followers.lambda_handler(
+                    {"Records": edges[start : start + 100]}, FakeContext()
+                )
+                assert response["batchItemFailures"] == [], response
         records = self.outbox.read() + [r for r in self.posts.read() if self.likes.passes(r)]
         for start in range(0, len(records), 100):
             batch = records[start : start + 100]
             for _ in range(deliveries):
                 response = publisher.lambda_handler({"Records": batch}, FakeContext())
                 assert response["batchItemFailures"] == [], response
-        return len(records)
+        return len(edges) + len(records)
 
     def _queue(
         self, name: str, handler: Any, deliveries: int, shuffle: random.Random | None

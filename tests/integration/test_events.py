@@ -11,8 +11,9 @@ import pytest
 from functions.publisher import app as publisher
 from glimpse import events
 from glimpse.clock import now
+from glimpse.events import type_of
 from glimpse.counters import service as counters
-from glimpse.graph import celebrities
+from glimpse.graph import celebrities, followers
 from glimpse.graph import service as graph
 from glimpse.models import transactions
 from glimpse.models.base import get_or_none
@@ -46,16 +47,23 @@ def outbox_ids() -> set[str]:
 
 
 def emitted(action: Callable[[], Any]) -> list[str]:
-    """The types of the events `action` wrote to the outbox, and of the likes' own events
-    (their items' changes on the Posts stream, as the publisher reads them)."""
+    """The types of the events `action` wrote to the outbox, of the likes' own events (their
+    items' changes on the Posts stream, as the publisher reads them) and of the follows' (their
+    edges' creations on the Users stream, as the followers function publishes them)."""
     stack = EventPump.current
     assert stack is not None
     posts_stream = TableStream(stack, "PostsTable", "LATEST")
+    users_stream = TableStream(stack, "UsersTable", "LATEST")
     before = outbox_ids()
     action()
     new = [item.type for item in OutboxEvent.scan() if item.pk not in before]
     likes = publisher._events(read_batch({"Records": posts_stream.read()}))
-    return sorted(new + [kind for _, (kind, _) in likes])
+    follows = [
+        type_of(type(followers.event_of(change)))
+        for change in followers.changes(read_batch({"Records": users_stream.read()}))
+        if change.created
+    ]
+    return sorted(new + [kind for _, (kind, _) in likes] + follows)
 
 
 def stored_entries(user: User) -> list[str]:
@@ -363,15 +371,18 @@ def test_a_block_re_reads_when_a_follow_commits_under_it(
 
 def test_a_second_block_or_an_unfollow_removes_a_leftover_edge(alice: User, bob: User) -> None:
     """Edges a block must never leave behind (as an older version could) are removed by
-    blocking again, and by the blocked user's unfollow."""
+    blocking again, and by the blocked user's unfollow (the follower edge by the followers
+    function, from the follow edge's removal)."""
     api("graph", "block", alice, {"username": bob.username})
     for owner, kind, other in ((bob, FOLLOWS, alice), (alice, FOLLOWER, bob)):
         Edge(*edge_key(owner.id, kind, other.id), other_id=other.id).save()
     assert api("graph", "block", alice, {"username": bob.username})[0] == 204
+    settle()
     assert edges_between(alice, bob) == []
     for owner, kind, other in ((bob, FOLLOWS, alice), (alice, FOLLOWER, bob)):
         Edge(*edge_key(owner.id, kind, other.id), other_id=other.id).save()
     assert api("graph", "unfollow", bob, {"username": alice.username})[0] == 204
+    settle()
     assert edges_between(alice, bob) == []
 
 

@@ -7,7 +7,7 @@ import pytest
 from glimpse.graph import service
 from tests.conftest import run_concurrently
 from tests.integration.conftest import Stack
-from tests.integration.social import User, api, follow, make_user, profile
+from tests.integration.social import User, api, follow, make_user, profile, settle
 
 
 def counts(user: User) -> tuple[int, int]:
@@ -108,6 +108,7 @@ def test_lists_page_with_tamper_evident_cursors(alice: User) -> None:
     fans = [make_user() for _ in range(5)]
     for fan in fans:
         follow(fan, alice)
+    settle()  # follower edges follow from the follow edges' stream
     names: list[str] = []
     cursor = None
     for _page in range(5):
@@ -165,8 +166,6 @@ def test_private_lists_need_a_follow(alice: User, bob: User) -> None:
 def test_going_public_approves_pending_requests_page_by_page(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.integration.social import settle
-
     monkeypatch.setattr(service, "PENDING_PAGE", 2)
     owner = make_user(private=True)
     fans = [make_user() for _ in range(5)]
@@ -191,10 +190,12 @@ def test_lists_page_without_an_empty_last_page(stack: Stack) -> None:
     fans = [make_user() for _ in range(4)]
     for fan in fans[:2]:
         follow(fan, owner)
+    settle()  # follower edges follow from the follow edges' stream
     page = api("graph", "followers", owner, {"username": owner.username}, query={"limit": "2"})[1]
     assert (len(page["items"]), page["next_cursor"]) == (2, None)
     for fan in fans[2:]:
         follow(fan, owner)
+    settle()
     seen: list[str] = []
     cursor: str | None = None
     while True:

@@ -11,9 +11,11 @@ from unittest import mock
 
 import botocore.client
 
+from glimpse.graph import service as graph_service
 from glimpse.models.base import get_or_none
-from glimpse.models.graph import BLOCKS, Edge, edge_key
+from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, Edge, edge_key
 from glimpse.models.posts import Like, Post, like_sk, post_pk
+from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.posts import service as posts_service
 from tests.integration.social import User, api, make_user, post, settle
 
@@ -80,13 +82,39 @@ def test_a_comment_like_is_one_conditional_put_of_the_like(alice: User, bob: Use
     assert kinds(made) == [["PutItem CLIKE"]]
 
 
-def test_a_follow_keeps_its_block_checks(alice: User, bob: User) -> None:
-    """A block removes follows, so a follow must not commit across one: its rule needs them."""
+def test_a_follow_is_one_conditional_put_of_its_edge(alice: User, bob: User) -> None:
+    """The follower edge, the counts and `follow_created` follow from the edge's creation on
+    the Users stream (glimpse.graph.followers)."""
     with transactions() as made:
         assert api("graph", "follow", bob, {"username": alice.username})[0] == 200
-    assert kinds(made) == [
-        ["ConditionCheck BLOCK", "ConditionCheck BLOCK", "Put FOLLO", "Put FOLLO", "Put outbox"]
-    ]
+    assert kinds(made) == [["PutItem FOLLO"]]  # 1 write unit
+    assert get_or_none(Edge, *edge_key(alice.id, FOLLOWER, bob.id)) is None  # not yet
+    settle()
+    follower = Edge.get(*edge_key(alice.id, FOLLOWER, bob.id), consistent_read=True)
+    made_at = Edge.get(*edge_key(bob.id, FOLLOWS, alice.id), consistent_read=True).created_at
+    assert follower.created_at == made_at  # the follow's mark
+    assert UserProfile.get(user_pk(alice.id), PROFILE).followers_count == 1
+
+
+def test_a_follow_that_commits_just_after_a_block_is_undone(alice: User) -> None:
+    """The follow read no block; the block found no follow to remove. The followers consumer
+    reads the block edges with the follow and deletes it: nothing is counted or told."""
+    bob = make_user(prefix="bob")
+    real = graph_service.conditionally
+
+    def block_first(write: Any) -> bool:
+        api("graph", "block", alice, {"username": bob.username})
+        return real(write)
+
+    with mock.patch.object(graph_service, "conditionally", block_first):
+        assert api("graph", "follow", bob, {"username": alice.username})[0] == 200
+    assert get_or_none(Edge, *edge_key(bob.id, FOLLOWS, alice.id)) is not None  # for now
+    settle()
+    assert get_or_none(Edge, *edge_key(bob.id, FOLLOWS, alice.id)) is None
+    assert get_or_none(Edge, *edge_key(alice.id, FOLLOWER, bob.id)) is None
+    assert UserProfile.get(user_pk(alice.id), PROFILE).followers_count == 0
+    assert UserProfile.get(user_pk(bob.id), PROFILE).following_count == 0
+    assert api("notifications", "list", alice)[1]["items"] == []
 
 
 def test_a_like_that_commits_just_after_a_block_is_a_like_made_just_before_it(

@@ -23,6 +23,8 @@ from tests.conftest import ROOT
 DOMAINS = {
     "AuthFunction": {"auth", "graph", "media", "realtime", "users"},
     "CountersFunction": {"counters", "posts"},
+    # the counters' transactions, with follower edges for marks
+    "FollowersFunction": {"counters", "graph", "posts"},
     "DocsFunction": set(),
     "ExportsFunction": {"exports"},
     # what an archive holds is read through the models and views of each domain
@@ -91,7 +93,7 @@ ROUTES = {
 # (the publisher makes the likes' events from their items: glimpse.posts.like_events)
 EVENTS = {
     "CountersFunction", "EraserFunction", "ExporterFunction", "FanoutFunction",
-    "NotifierFunction", "PublisherFunction", "StoryReaperFunction",
+    "FollowersFunction", "NotifierFunction", "PublisherFunction", "StoryReaperFunction",
 }  # fmt: skip
 IDEMPOTENT_RECORDS = {
     "EraserFunction", "ExporterFunction", "FanoutFunction", "ThumbnailerFunction",

@@ -92,7 +92,7 @@ def test_every_queue_alarms_on_its_oldest_message_and_any_dead_letter_does() -> 
     queues = TEMPLATE.of_type("AWS::SQS::Queue")
     assert set(ages) == set(queues)
     dead_letter = generated.dead_letter_queues(TEMPLATE)
-    assert len(dead_letter) == 11  # and the impressions function's DeadLetterQueue
+    assert len(dead_letter) == 12  # and the impressions function's DeadLetterQueue
     for queue, alarm in ages.items():
         props = ALARMS[alarm]["Properties"]
         assert props["ComparisonOperator"] == "GreaterThanThreshold"
@@ -104,7 +104,12 @@ def test_every_queue_alarms_on_its_oldest_message_and_any_dead_letter_does() -> 
 
 def test_every_stream_consumer_alarms_on_its_iterator_age() -> None:
     consumers = {name.split(".")[0] for name, _props in _events("DynamoDB")}
-    assert consumers == {"PublisherFunction", "StoryReaperFunction", "IndexerFunction"}
+    assert consumers == {
+        "PublisherFunction",
+        "StoryReaperFunction",
+        "IndexerFunction",
+        "FollowersFunction",
+    }
     assert set(_watching("AWS/Lambda", "IteratorAge")) == consumers
     # A stalled outbox publisher halts every background job: it pages within a minute's lag.
     publisher = ALARMS[_watching("AWS/Lambda", "IteratorAge")["PublisherFunction"]]

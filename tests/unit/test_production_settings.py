@@ -50,8 +50,8 @@ def test_every_dead_letter_queue_has_an_alarm() -> None:
     }
     assert dead_letter == watched  # any message in one alarms (tests/unit/test_deployment.py)
     # uploads, video uploads, feed jobs, counters, notifier, erasure, exports, publisher,
-    # reaper, indexer, impressions (the log subscription's asynchronous invocations)
-    assert len(dead_letter) == 11
+    # followers, reaper, indexer, impressions (the log subscription's asynchronous invocations)
+    assert len(dead_letter) == 12
 
 
 def test_stateful_resources_survive_a_stack_deletion_or_replacement() -> None:
@@ -283,4 +283,4 @@ def test_pollers_are_event_source_mappings_with_their_own_queue_or_stream_only()
                 for action in _listed(statement["Action"])
             }
             assert needed <= granted, f"{function}: {name} needs {needed - granted} on {source}"
-    assert len(TEMPLATE.of_type("AWS::Lambda::EventSourceMapping")) == 12
+    assert len(TEMPLATE.of_type("AWS::Lambda::EventSourceMapping")) == 13

@@ -131,6 +131,9 @@ class FollowCreated(Event):
     follower_id: str
     followee_id: str
     status: FollowState
+    # Counted by the followers consumer from the follow edge's stream (glimpse.graph.followers):
+    # the counters leave it. False on an earlier release's events, which the counters count.
+    edges_counted: bool = False
 
     @property
     def is_follow(self) -> bool:
@@ -153,6 +156,9 @@ class FollowRemoved(Event):
     # already; the followee was, and out of the follower's following_count.
     followers_withdrawn: bool = False
     following_withdrawn: bool = False
+    # Counted by the followers consumer from the follow edge's stream (glimpse.graph.followers):
+    # the counters leave it. False on an earlier release's events, which the counters count.
+    edges_counted: bool = False
 
     @property
     def was_follow(self) -> bool:
@@ -166,6 +172,9 @@ class RequestApproved(Event):
     type: Literal["request_approved"] = "request_approved"
     follower_id: str
     followee_id: str
+    # Counted by the followers consumer from the follow edge's stream (glimpse.graph.followers):
+    # the counters leave it. False on an earlier release's events, which the counters count.
+    edges_counted: bool = False
 
 
 class RequestDenied(Event):

@@ -111,8 +111,19 @@ def comment_liked(event: events.CommentLiked | events.CommentUnliked) -> list[De
 
 
 def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta]:
-    if isinstance(event, events.FollowCreated) and not event.is_follow:
+    """An earlier release's follow (this release's are counted from the follow edge's stream
+    by glimpse.graph.followers, with `follow_counts`)."""
+    if event.edges_counted or (isinstance(event, events.FollowCreated) and not event.is_follow):
         return []
+    return follow_counts(event)
+
+
+def unfollowed(event: events.FollowRemoved) -> list[Delta]:
+    return [] if event.edges_counted or not event.was_follow else unfollow_counts(event)
+
+
+def follow_counts(event: events.FollowCreated | events.RequestApproved) -> list[Delta]:
+    """What a follow adds: both accounts' counts and the followee's day."""
     return [
         (profile(event.followee_id), "followers_count", 1),
         (profile(event.follower_id), "following_count", 1),
@@ -120,9 +131,8 @@ def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta
     ]
 
 
-def unfollowed(event: events.FollowRemoved) -> list[Delta]:
-    if not event.was_follow:
-        return []
+def unfollow_counts(event: events.FollowRemoved) -> list[Delta]:
+    """What a follow's removal takes away (not what a deleted account's withdrawal took)."""
     changes: list[Delta] = []
     if not event.followers_withdrawn:
         changes.append((profile(event.followee_id), "followers_count", -1))
@@ -200,9 +210,9 @@ DELTAS: dict[type[events.Event], Callable[[Any], list[Delta]]] = {
     events.CommentDeleted: uncommented,
     events.CommentLiked: comment_liked,
     events.CommentUnliked: comment_liked,
-    events.FollowCreated: followed,  # a follow, not a request
-    events.RequestApproved: followed,
-    events.FollowRemoved: unfollowed,  # a follow, not a request
+    events.FollowCreated: followed,  # an earlier release's follow, not a request
+    events.RequestApproved: followed,  # an earlier release's
+    events.FollowRemoved: unfollowed,  # an earlier release's follow, not a request
     events.StoryViewed: story_viewed,
     events.StoryStickerVoted: sticker_voted,
     events.StoryQuestionAnswered: question_answered,

@@ -15,11 +15,11 @@ At 1,000 likes a second on one post, the post item is written once per batch (up
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from glimpse.config import get_settings
-from glimpse.counters.reactions import Key, comment, deltas, post
+from glimpse.counters.reactions import Delta, Key, comment, deltas, post
 from glimpse.events import (
     CelebrityReached,
     CommentAdded,
@@ -48,6 +48,39 @@ REVISED: tuple[type[Model], ...] = (Post, UserProfile)
 TRANSACTION_ITEMS = 100  # DynamoDB's limit: marks + counter items per transaction
 
 
+@dataclass(frozen=True)
+class Mark:
+    """How an applied event is remembered: an item its chunk's transaction writes under a
+    condition that fails once it was written (`key` keeps a chunk from naming it twice)."""
+
+    key: tuple[str, str]
+    write: Callable[[Transaction, str], None]  # into the transaction, under the name given
+
+
+def own_mark(event: DomainEvent) -> Mark:
+    """This consumer's own applied mark (conditional on its absence), kept for a while."""
+    mark = applied_mark(CONSUMER, event.event_id)
+
+    def write(tx: Transaction, name: str) -> None:
+        tx.save(mark, condition=AppliedEvent.id.does_not_exist(), name=name)
+
+    return Mark(("applied", event.event_id), write)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What an event adds up to and how its application is remembered: the counters' table
+    and applied marks, or another reader's (glimpse.graph.followers: a follower edge is the
+    mark, and an event that counts nothing may still have its mark to write)."""
+
+    deltas: Callable[[DomainEvent], list[Delta]] = deltas
+    mark: Callable[[DomainEvent], Mark] = own_mark
+    marks_alone: bool = False  # an event with no deltas still writes its mark
+
+
+COUNTERS = Rules()
+
+
 @dataclass
 class Applied:
     """What one call did (the handler logs it; tests and the benchmark read it)."""
@@ -60,36 +93,41 @@ class Applied:
     celebrities: list[str] = field(default_factory=list)
 
 
-def apply(events: Iterable[DomainEvent]) -> Applied:
-    """Apply each event's deltas exactly once (per `event_id`), a transaction per chunk."""
-    unique = {e.event_id: e for e in events if deltas(e)}
-    applied = Applied()
-    for chunk in _chunks(list(unique.values())):
-        _apply_chunk(chunk, applied)
-    _promote_celebrities(unique.values(), applied)
-    return applied
+def apply(events: Iterable[DomainEvent], rules: Rules = COUNTERS) -> Applied:
+    """Apply each event's deltas exactly once (per `event_id`), a transaction per chunk, the
+    chunks in the order of `events`."""
+    unique = {e.event_id: e for e in events if rules.marks_alone or rules.deltas(e)}
+    result = Applied()
+    for chunk in _chunks(list(unique.values()), rules):
+        _apply_chunk(chunk, result, rules)
+    _promote_celebrities(unique.values(), result, rules)
+    return result
 
 
-def _chunks(events: Sequence[DomainEvent]) -> Iterable[list[DomainEvent]]:
-    """Events in groups whose marks and distinct counter items fit one transaction."""
+def _chunks(events: Sequence[DomainEvent], rules: Rules) -> Iterable[list[DomainEvent]]:
+    """Events in groups whose marks and distinct counter items fit one transaction, and
+    whose marks are distinct items (a transaction names an item once)."""
     chunk: list[DomainEvent] = []
     keys: set[Key] = set()
+    marks: set[tuple[str, str]] = set()
     for event in events:
-        new = {key for key, _, _ in deltas(event)} - keys
-        if chunk and len(chunk) + 1 + len(keys) + len(new) > TRANSACTION_ITEMS:
+        new = {key for key, _, _ in rules.deltas(event)} - keys
+        mark = rules.mark(event).key
+        if chunk and (len(chunk) + 1 + len(keys) + len(new) > TRANSACTION_ITEMS or mark in marks):
             yield chunk
-            chunk, keys = [], set()
-            new = {key for key, _, _ in deltas(event)}
+            chunk, keys, marks = [], set(), set()
+            new = {key for key, _, _ in rules.deltas(event)}
         chunk.append(event)
         keys |= new
+        marks.add(mark)
     if chunk:
         yield chunk
 
 
-def _totals(events: Sequence[DomainEvent]) -> dict[Key, dict[str, int]]:
+def _totals(events: Sequence[DomainEvent], rules: Rules) -> dict[Key, dict[str, int]]:
     totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for event in events:
-        for key, attribute, delta in deltas(event):
+        for key, attribute, delta in rules.deltas(event):
             totals[key][attribute] += delta
     return {
         key: {a: n for a, n in changes.items() if n}
@@ -98,7 +136,7 @@ def _totals(events: Sequence[DomainEvent]) -> dict[Key, dict[str, int]]:
     }
 
 
-def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
+def _apply_chunk(events: list[DomainEvent], applied: Applied, rules: Rules) -> None:
     """Marks and ADDs in one transaction. A mark that exists drops its event (applied
     before); a post that no longer exists drops its item (nothing to count); a profile that is
     aside (a deleted account's) gets its changes on its deleted item instead, added to its
@@ -107,7 +145,7 @@ def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
     gone: set[Key] = set()
     erased: set[Key] = set()
     while pending:
-        totals = _totals(pending)
+        totals = _totals(pending, rules)
         items = [key for key in totals if key not in gone]
         aside = [
             key for key in totals if key in gone and key[0] is UserProfile and key not in erased
@@ -115,11 +153,7 @@ def _apply_chunk(events: list[DomainEvent], applied: Applied) -> None:
         try:
             with transaction() as tx:
                 for index, event in enumerate(pending):
-                    tx.save(
-                        applied_mark(CONSUMER, event.event_id),
-                        condition=AppliedEvent.id.does_not_exist(),
-                        name=f"event:{index}",
-                    )
+                    rules.mark(event).write(tx, f"event:{index}")
                 for index, key in enumerate(items):
                     _add(tx, key, totals[key], f"item:{index}")
                 for index, (_model, pk, _sk) in enumerate(aside):
@@ -199,12 +233,12 @@ def _liked_ref(event: CommentLiked) -> str:
     return comment_ref(event.post_id, event.comment_id, event.reply_to)
 
 
-def _promote_celebrities(events: Iterable[DomainEvent], applied: Applied) -> None:
+def _promote_celebrities(events: Iterable[DomainEvent], applied: Applied, rules: Rules) -> None:
     """Accounts that gained followers and passed the threshold become celebrities, once."""
     gained = {
         key[1]
         for event in events
-        for key, attribute, delta in deltas(event)
+        for key, attribute, delta in rules.deltas(event)
         if attribute == "followers_count" and delta > 0
     }
     if not gained:

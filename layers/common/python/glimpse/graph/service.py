@@ -1,16 +1,23 @@
 """Follows, follow requests and blocks.
 
-Each change writes only per-pair items (the edges, the reader's celebrity set) and its event,
+A follow writes one item, the follower's `FOLLOWS#` edge (a conditional `PutItem`; with the
+reader's celebrity set when it follows a celebrity): the followee's `FOLLOWER#` edge, both
+counts and `follow_created` follow from that edge's creation on the Users stream
+(glimpse.graph.followers), as an unfollow's `FOLLOWER#` removal and counts follow from its
+removal there. Other changes write per-pair items (edges, the celebrity set) and their event
 in one transaction under conditions on those edges: repeated and concurrent requests change
-things once, and `followers_count` / `following_count` are added up from the events by the
-counters consumer (a celebrity's profile is not rewritten per follow). Feeds follow from the
-events too (glimpse.feed.fanout and glimpse.stories.tray: back-fill on follow, prune on
-unfollow and block; glimpse.graph.celebrities keeps the celebrity set).
+things once, and no profile is rewritten per follow. Feeds follow from the events (glimpse.
+feed.fanout and glimpse.stories.tray: back-fill on follow, prune on unfollow and block;
+glimpse.graph.celebrities keeps the celebrity set).
 
-A block wins every race with a follow: a follow or request commits only while neither block
-edge exists, and a block commits only while the follow and request edges are as it read them
-(deleting those that exist, checking the others are still absent). Whichever commits second
-fails its condition; a block then re-reads and removes what the follow added.
+A block wins every race with a follow. A request or an approval commits only while neither
+block edge exists, and a block commits only while the follow and request edges are as it read
+them (deleting those that exist, checking the others are still absent): whichever commits
+second fails its condition, and a block then re-reads and removes what the follow added. A
+follow reads the block edges before its write instead of checking them in it (two condition
+checks would cost 4 write units): one that commits just after a block is deleted by the
+followers consumer, which reads the block edges with the follow, and was never visible (every
+read checks blocks).
 """
 
 from __future__ import annotations
@@ -27,7 +34,6 @@ from glimpse.events import (
     AccountMadePublic,
     FollowCreated,
     FollowRemoved,
-    RequestApproved,
     RequestDenied,
     UserBlocked,
     UserUnblocked,
@@ -42,7 +48,7 @@ from glimpse.graph.access import (
     require_content,
 )
 from glimpse.jobs import Audience, Job, Readers, Send, Stats, spread
-from glimpse.models.base import get_or_none
+from glimpse.models.base import conditionally, get_or_none
 from glimpse.models.batch import get_many
 from glimpse.models.graph import (
     AFFINITY,
@@ -108,39 +114,56 @@ def follow(caller_id: str, username: str) -> FollowResult:
             return "following"
         if found.requested:
             return "requested"
-        try:
-            with transaction() as tx:
-                if found.owner.is_private:
-                    tx.save(
-                        _edge(target_id, REQUEST, caller_id),
-                        condition=Edge.pk.does_not_exist(),
-                        name="edge",
-                    )
-                    no_block_checks(tx, caller_id, target_id)
-                    tx.emit(
-                        FollowCreated(
-                            follower_id=caller_id, followee_id=target_id, status="requested"
-                        )
-                    )
-                else:
-                    _follow_items(tx, caller_id, found.owner)
-                    tx.emit(
-                        FollowCreated(
-                            follower_id=caller_id, followee_id=target_id, status="following"
-                        )
-                    )
-        except ConditionFailed as exc:
-            raise _blocked_or_stale(exc) from None
-        return "requested" if found.owner.is_private else "following"
+        if found.owner.is_private:
+            _ask(caller_id, target_id)
+            return "requested"
+        edge = _follow_edge(caller_id, target_id)
+        if found.owner.is_celebrity:  # its posts are merged into this reader's feed at read time
+            try:
+                with transaction() as tx:
+                    tx.save(edge, condition=Edge.pk.does_not_exist(), name="edge")
+                    celebrities.add_in(tx, caller_id, target_id)
+            except ConditionFailed:
+                raise _Stale from None  # followed meanwhile: read again
+        elif not conditionally(lambda: edge.save(condition=Edge.pk.does_not_exist())):
+            raise _Stale
+        return "following"
 
     return _replanned(attempt)
 
 
+def _ask(caller_id: str, target_id: str) -> None:
+    """A request to a private account, with no block either way, and its event."""
+    try:
+        with transaction() as tx:
+            tx.save(
+                _edge(target_id, REQUEST, caller_id),
+                condition=Edge.pk.does_not_exist(),
+                name="edge",
+            )
+            no_block_checks(tx, caller_id, target_id)
+            tx.emit(FollowCreated(follower_id=caller_id, followee_id=target_id, status="requested"))
+    except ConditionFailed as exc:
+        raise _blocked_or_stale(exc) from None
+
+
+def _follow_edge(follower_id: str, target_id: str, approved: bool = False) -> Edge:
+    """A follow's one edge: its creation is counted and published from the Users stream."""
+    edge = _edge(follower_id, FOLLOWS, target_id)
+    edge.streamed = True
+    edge.approved = approved or None
+    return edge
+
+
 def _follow_items(tx: Transaction, follower_id: str, target: UserProfile) -> None:
-    """Both edges (`edge` fails if the follow exists), no block, the celebrity set."""
+    """An approved request's follow edge (`edge` fails if the follow exists), no block, the
+    celebrity set."""
     target_id = target.user_id
-    tx.save(_edge(follower_id, FOLLOWS, target_id), condition=Edge.pk.does_not_exist(), name="edge")
-    tx.save(_edge(target_id, FOLLOWER, follower_id))
+    tx.save(
+        _follow_edge(follower_id, target_id, approved=True),
+        condition=Edge.pk.does_not_exist(),
+        name="edge",
+    )
     no_block_checks(tx, follower_id, target_id)
     if target.is_celebrity:  # its posts are merged into this reader's feed at read time
         celebrities.add_in(tx, follower_id, target_id)
@@ -156,14 +179,14 @@ def _remove_follow_items(
     celebrity_set: bool = True,
     follow: Edge | None = None,
 ) -> None:
-    """Both edges (`edge` fails unless the follow exists, and, given the `follow` edge as
-    read, unless its withdrawal mark is as read) and the celebrity-set entry (not with
-    `celebrity_set=False`: an erased follower's whole feed goes)."""
+    """The follow edge (`edge` fails unless the follow exists, and, given the `follow` edge as
+    read, unless its withdrawal mark is as read: its removal on the stream carries the marks to
+    the followers consumer, which removes the `FOLLOWER#` edge and the counts) and the
+    celebrity-set entry (not with `celebrity_set=False`: an erased follower's whole feed goes)."""
     condition = Edge.pk.exists()
     if follow is not None:
         condition = condition & as_read(Edge, follow, GONE_MARKS)
     tx.delete(Edge(*edge_key(follower_id, FOLLOWS, target_id)), condition=condition, name="edge")
-    tx.delete(Edge(*edge_key(target_id, FOLLOWER, follower_id)))
     if celebrity_set:
         celebrities.remove_in(tx, follower_id, target_id)
 
@@ -194,7 +217,13 @@ def _remove_pair(
     """Remove `follower`'s follow of, or request to, `followee` as read in `edges`; with
     `by_block`, also check that whichever is absent still is."""
     if follow := edges[(follower, FOLLOWS)]:
-        _remove_follow(tx, follow, follower, followee, by_block, celebrity_set)
+        read = (follower, FOLLOWER) in edges  # erasure's reads: see _follower_edge_as_read
+        follower_edge = edges.get((follower, FOLLOWER))
+        _remove_follow(
+            tx, follow, follower, followee, by_block, celebrity_set, follower_edge is not None
+        )
+        if read:
+            _follower_edge_as_read(tx, follower_edge, follower, followee)
     elif by_block:
         tx.condition_check(
             Edge, *edge_key(follower, FOLLOWS, followee), Edge.pk.does_not_exist(), name="edge"
@@ -215,6 +244,21 @@ def _remove_pair(
         tx.condition_check(Edge, request.pk, request.sk, Edge.pk.does_not_exist(), name="edge")
 
 
+def _follower_edge_as_read(
+    tx: Transaction, found: Edge | None, follower: str, followee: str
+) -> None:
+    """Erasure removes the followee's `FOLLOWER#` edge with the follow when the followers
+    function had written it, and its `follow_removed` is then counted by the counters (an
+    erased account's own partition loses its follower edges at once: the followers function
+    would find no mark to take and count nothing); when it had not, checks it is still absent,
+    and the followers function applies the removal as any other."""
+    key = edge_key(followee, FOLLOWER, follower)
+    if found is None:
+        tx.condition_check(Edge, *key, Edge.pk.does_not_exist(), name="edge")
+    else:
+        tx.delete(Edge(*key), condition=Edge.pk.exists(), name="edge")
+
+
 def _remove_follow(
     tx: Transaction,
     follow: Edge,
@@ -222,9 +266,11 @@ def _remove_follow(
     followee: str,
     by_block: bool = False,
     celebrity_set: bool = True,
+    counters_count: bool = False,
 ) -> None:
     """The follow (as read) removed, with its `follow_removed`: the follower's feed and tray
-    are pruned of the followee's posts and stories, and both counts go down."""
+    are pruned of the followee's posts and stories, and both counts go down (from the edge's
+    removal, by the followers function; or, `counters_count`, from the event)."""
     _remove_follow_items(tx, follower, followee, celebrity_set, follow)
     tx.emit(
         FollowRemoved(
@@ -235,6 +281,7 @@ def _remove_follow(
             since=follow.created_at,
             followers_withdrawn=is_withdrawn(follow, "follower_gone_at"),
             following_withdrawn=is_withdrawn(follow, "followee_gone_at"),
+            edges_counted=not counters_count,
         )
     )
 
@@ -268,7 +315,8 @@ def approve(caller_id: str, username: str) -> None:
 
 
 def _approve(owner_id: str, requester_id: str) -> bool:
-    """Turn `requester`'s request into a follow of `owner`; False if there is no request."""
+    """Turn `requester`'s request into a follow of `owner`; False if there is no request.
+    The follow edge's creation is published as `request_approved` (glimpse.graph.followers)."""
     request = Edge(*edge_key(owner_id, REQUEST, requester_id))
 
     def attempt() -> bool:
@@ -278,8 +326,7 @@ def _approve(owner_id: str, requester_id: str) -> bool:
         try:
             with transaction() as tx:
                 tx.delete(request, condition=Edge.pk.exists(), name="request")
-                _follow_items(tx, requester_id, me)
-                tx.emit(RequestApproved(follower_id=requester_id, followee_id=owner_id))
+                _follow_items(tx, requester_id, me)  # `request_approved` from its creation
         except ConditionFailed as exc:
             if exc.names != {"edge"}:
                 raise _blocked_or_stale(exc) from None
@@ -389,7 +436,7 @@ def sever(user_id: str, others: list[str]) -> int:
     blocks, close-friend entries and affinities both ways. The edges are read in one batch and
     removed a few pairs per transaction; a pair that changed meanwhile is read again alone.
     Returns how many edges (of those read) went."""
-    between = _edges_between_many(user_id, others)
+    between = _edges_between_many(user_id, others, with_followers=True)
     erased = _being_erased(others)
     removed = 0
     for start in range(0, len(others), SEVERED_TOGETHER):
@@ -424,7 +471,7 @@ def _being_erased(others: list[str]) -> set[str]:
 
 
 def _sever_again(user_id: str, other_id: str) -> int:
-    edges = _edges_between(user_id, other_id)
+    edges = _edges_between_many(user_id, [other_id], with_followers=True)[other_id]
     erased = _being_erased([other_id])
     try:
         with transaction() as tx:
@@ -467,9 +514,12 @@ def _edges_between(a: str, b: str) -> dict[tuple[str, str], Edge | None]:
     return _edges_between_many(a, [b])[b]
 
 
-def _edges_between_many(a: str, others: list[str]) -> dict[str, dict[tuple[str, str], Edge | None]]:
+def _edges_between_many(
+    a: str, others: list[str], with_followers: bool = False
+) -> dict[str, dict[tuple[str, str], Edge | None]]:
     """`_edges_between` a and each of `others`, in one consistent read (a BatchGetItem per
-    16 others)."""
+    16 others); `with_followers`, also each follow's `FOLLOWER#` edge, keyed (x, FOLLOWER) for
+    x's follow of the other (erasure: `_follower_edge_as_read`)."""
 
     def wanted(b: str) -> list[tuple[str, str, str]]:
         return [
@@ -479,6 +529,7 @@ def _edges_between_many(a: str, others: list[str]) -> dict[str, dict[tuple[str, 
             (b, BLOCKS, a),
             (b, REQUEST, a),  # a asked b
             (a, REQUEST, b),  # b asked a
+            *([(b, FOLLOWER, a), (a, FOLLOWER, b)] if with_followers else []),
         ]
 
     fetched = get_many([(Edge, edge_key(*w)) for b in others for w in wanted(b)], consistent=True)
@@ -494,6 +545,11 @@ def _edges_between_many(a: str, others: list[str]) -> dict[str, dict[tuple[str, 
             (b, BLOCKS): edge(b, BLOCKS, a),
             (a, REQUEST): edge(b, REQUEST, a),
             (b, REQUEST): edge(a, REQUEST, b),
+            **(
+                {(a, FOLLOWER): edge(b, FOLLOWER, a), (b, FOLLOWER): edge(a, FOLLOWER, b)}
+                if with_followers
+                else {}
+            ),
         }
         for b in others
     }

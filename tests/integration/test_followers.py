@@ -1,0 +1,118 @@
+"""The followers consumer (glimpse.graph.followers): the follow edges' changes on the Users
+stream → follower edges, counts and `follow_created`, exact however often a batch is read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.followers import app as followers
+from glimpse.clock import now
+from glimpse.events import FollowCreated
+from glimpse.models.base import get_or_none
+from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key
+from glimpse.models.transactions import transaction
+from infra.local.delivery.filters import FilterCriteria
+from tests.conftest import FakeContext
+from tests.integration.conftest import Stack
+from tests.integration.social import (
+    TableStream,
+    User,
+    api,
+    follow,
+    make_user,
+    profile,
+    settle,
+)
+
+
+class Recorded:
+    """The follow edges' records from now on, as the template's mapping filters them."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stream = TableStream(stack, "UsersTable", start="LATEST")
+        source = stack.provisioner.template.resources["FollowersEdgesSource"]["Properties"]
+        self.filter = FilterCriteria(source["FilterCriteria"])
+
+    def read(self) -> list[dict[str, Any]]:
+        return [r for r in self.stream.read() if self.filter.passes(r)]
+
+
+def deliver(records: list[dict[str, Any]]) -> None:
+    response = followers.lambda_handler({"Records": records}, FakeContext())
+    assert response["batchItemFailures"] == [], response
+
+
+def followers_of(user: User) -> set[str]:
+    return {
+        edge.other_id
+        for edge in Edge.query(
+            edge_key(user.id, FOLLOWER, "")[0],
+            Edge.sk.startswith(FOLLOWER),
+            consistent_read=True,
+        )
+    }
+
+
+def test_a_batch_read_again_counts_nothing_twice(stack: Stack, alice: User) -> None:
+    fans = [make_user(prefix="fan") for _ in range(3)]
+    recorded = Recorded(stack)
+    for fan in fans:
+        follow(fan, alice)
+    assert api("graph", "unfollow", fans[0], {"username": alice.username}) == (204, None)
+    records = recorded.read()
+    assert [r["eventName"] for r in records] == ["INSERT"] * 3 + ["REMOVE"]
+    deliver(records)
+    deliver(records)  # Lambda retried the whole batch
+    deliver(records[:1])  # and its first record again, after its removal was applied
+    assert followers_of(alice) == {fans[1].id, fans[2].id}
+    assert (profile(alice).followers_count, profile(fans[0]).following_count) == (2, 0)
+    assert [profile(f).following_count for f in fans[1:]] == [1, 1]
+
+
+def test_follow_unfollow_follow_in_one_batch_is_one_follow(stack: Stack, alice: User) -> None:
+    bob = make_user(prefix="bob")
+    recorded = Recorded(stack)
+    follow(bob, alice)
+    api("graph", "unfollow", bob, {"username": alice.username})
+    follow(bob, alice)
+    records = recorded.read()
+    assert [r["eventName"] for r in records] == ["INSERT", "REMOVE", "INSERT"]
+    deliver(records)
+    deliver(records)
+    follower = Edge.get(*edge_key(alice.id, FOLLOWER, bob.id), consistent_read=True)
+    edge = Edge.get(*edge_key(bob.id, FOLLOWS, alice.id), consistent_read=True)
+    assert follower.created_at == edge.created_at  # the follow that stands
+    assert (profile(alice).followers_count, profile(bob).following_count) == (1, 1)
+    # told once, of the follow that stands (the first was undone before it was applied)
+    settle()
+    kinds = [n["type"] for n in api("notifications", "list", alice)[1]["items"]]
+    assert kinds == ["follow"]
+
+
+def test_an_earlier_release_follow_is_counted_once_and_unfollowed_here(alice: User) -> None:
+    """Both edges and `follow_created` in one transaction, as releases before this one wrote a
+    follow (no `streamed`): the counters count its event and the followers consumer skips its
+    creation; its removal now is counted here, once."""
+    bob = make_user(prefix="bob")
+    with transaction() as tx:
+        tx.save(
+            Edge(*edge_key(bob.id, FOLLOWS, alice.id), other_id=alice.id, created_at=now()),
+            condition=Edge.pk.does_not_exist(),
+        )
+        tx.save(Edge(*edge_key(alice.id, FOLLOWER, bob.id), other_id=bob.id, created_at=now()))
+        tx.emit(FollowCreated(follower_id=bob.id, followee_id=alice.id, status="following"))
+    assert (profile(alice).followers_count, profile(bob).following_count) == (1, 1)
+    assert api("graph", "unfollow", bob, {"username": alice.username}) == (204, None)
+    assert (profile(alice).followers_count, profile(bob).following_count) == (0, 0)
+    assert get_or_none(Edge, *edge_key(alice.id, FOLLOWER, bob.id)) is None
+
+
+def test_an_approved_request_is_published_as_approved(alice: User) -> None:
+    carol = make_user(private=True, prefix="carol")
+    assert follow(alice, carol) == "requested"
+    assert api("graph", "approve", carol, {"username": alice.username}) == (204, None)
+    settle()
+    assert followers_of(carol) == {alice.id}
+    assert (profile(carol).followers_count, profile(alice).following_count) == (1, 1)
+    kinds = [n["type"] for n in api("notifications", "list", alice)[1]["items"]]
+    assert kinds == ["follow_accepted"]
