@@ -548,7 +548,7 @@ def main() -> None:
     )
     print(
         "write units: 2 per item of a transaction (condition checks too), 1 per item written "
-        "otherwise; consumers: the counters and the notifier"
+        "otherwise; consumers: the followers function, the counters and the notifier"
     )
     header = (
         f"{'scenario':<40} {'hot writes':>10} {'(consumers)':>11} {'write units':>11} "

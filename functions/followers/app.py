@@ -1,6 +1,6 @@
 """The follow edges on the Users table's stream → the followed account's side of each follow.
 
-Per batch, in stream order: the `FOLLOWER#` edges and the counts (glimpse.graph.followers),
+Per batch, in stream order: the `FOLLOWER#` edges and the counts (glimpse.counters.followers),
 then `follow_created` / `request_approved` for each follow made, on the social-events topic.
 Applying the batch again changes nothing twice (the follower edge is each follow's mark), so
 a failure reports the batch's first record and Lambda retries it whole (BisectBatchOnFunction-
@@ -11,8 +11,8 @@ failure queue). An event SNS did not accept is reported from its record on.
 from typing import Any
 
 from glimpse.adapters.messaging import publish_events
+from glimpse.counters import followers
 from glimpse.events import as_published
-from glimpse.graph import followers
 from glimpse.models.streams import read_batch
 from glimpse.plumbing import Plumbing
 

@@ -252,7 +252,7 @@ class EventPump:
         self.posts = TableStream(stack, "PostsTable")
         likes = stack.provisioner.template.resources["PublisherLikesSource"]["Properties"]
         self.likes = FilterCriteria(likes["FilterCriteria"])
-        # The follow edges' own changes (glimpse.graph.followers), as its mapping filters them
+        # The follow edges' own changes (glimpse.counters.followers), as its mapping filters them
         self.users = TableStream(stack, "UsersTable")
         edges = stack.provisioner.template.resources["FollowersEdgesSource"]["Properties"]
         self.follow_edges = FilterCriteria(edges["FilterCriteria"])

@@ -11,9 +11,10 @@ import pytest
 from functions.publisher import app as publisher
 from glimpse import events
 from glimpse.clock import now
-from glimpse.events import type_of
+from glimpse.counters import followers
 from glimpse.counters import service as counters
-from glimpse.graph import celebrities, followers
+from glimpse.events import type_of
+from glimpse.graph import celebrities
 from glimpse.graph import service as graph
 from glimpse.models import transactions
 from glimpse.models.base import get_or_none

@@ -1,4 +1,4 @@
-"""The followers consumer (glimpse.graph.followers): the follow edges' changes on the Users
+"""The followers consumer (glimpse.counters.followers): the follow edges' changes on the Users
 stream → follower edges, counts and `follow_created`, exact however often a batch is read."""
 
 from __future__ import annotations

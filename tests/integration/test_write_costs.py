@@ -84,7 +84,7 @@ def test_a_comment_like_is_one_conditional_put_of_the_like(alice: User, bob: Use
 
 def test_a_follow_is_one_conditional_put_of_its_edge(alice: User, bob: User) -> None:
     """The follower edge, the counts and `follow_created` follow from the edge's creation on
-    the Users stream (glimpse.graph.followers)."""
+    the Users stream (glimpse.counters.followers)."""
     with transactions() as made:
         assert api("graph", "follow", bob, {"username": alice.username})[0] == 200
     assert kinds(made) == [["PutItem FOLLO"]]  # 1 write unit

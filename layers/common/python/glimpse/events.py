@@ -131,7 +131,7 @@ class FollowCreated(Event):
     follower_id: str
     followee_id: str
     status: FollowState
-    # Counted by the followers consumer from the follow edge's stream (glimpse.graph.followers):
+    # Counted by the followers consumer from the follow edge's stream (glimpse.counters.followers):
     # the counters leave it. False on an earlier release's events, which the counters count.
     edges_counted: bool = False
 
@@ -156,7 +156,7 @@ class FollowRemoved(Event):
     # already; the followee was, and out of the follower's following_count.
     followers_withdrawn: bool = False
     following_withdrawn: bool = False
-    # Counted by the followers consumer from the follow edge's stream (glimpse.graph.followers):
+    # Counted by the followers consumer from the follow edge's stream (glimpse.counters.followers):
     # the counters leave it. False on an earlier release's events, which the counters count.
     edges_counted: bool = False
 
@@ -172,7 +172,7 @@ class RequestApproved(Event):
     type: Literal["request_approved"] = "request_approved"
     follower_id: str
     followee_id: str
-    # Counted by the followers consumer from the follow edge's stream (glimpse.graph.followers):
+    # Counted by the followers consumer from the follow edge's stream (glimpse.counters.followers):
     # the counters leave it. False on an earlier release's events, which the counters count.
     edges_counted: bool = False
 

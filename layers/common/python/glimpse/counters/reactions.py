@@ -112,7 +112,7 @@ def comment_liked(event: events.CommentLiked | events.CommentUnliked) -> list[De
 
 def followed(event: events.FollowCreated | events.RequestApproved) -> list[Delta]:
     """An earlier release's follow (this release's are counted from the follow edge's stream
-    by glimpse.graph.followers, with `follow_counts`)."""
+    by glimpse.counters.followers, with `follow_counts`)."""
     if event.edges_counted or (isinstance(event, events.FollowCreated) and not event.is_follow):
         return []
     return follow_counts(event)

@@ -70,7 +70,7 @@ def own_mark(event: DomainEvent) -> Mark:
 @dataclass(frozen=True)
 class Rules:
     """What an event adds up to and how its application is remembered: the counters' table
-    and applied marks, or another reader's (glimpse.graph.followers: a follower edge is the
+    and applied marks, or another reader's (glimpse.counters.followers: a follower edge is the
     mark, and an event that counts nothing may still have its mark to write)."""
 
     deltas: Callable[[DomainEvent], list[Delta]] = deltas

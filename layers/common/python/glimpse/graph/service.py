@@ -3,7 +3,7 @@
 A follow writes one item, the follower's `FOLLOWS#` edge (a conditional `PutItem`; with the
 reader's celebrity set when it follows a celebrity): the followee's `FOLLOWER#` edge, both
 counts and `follow_created` follow from that edge's creation on the Users stream
-(glimpse.graph.followers), as an unfollow's `FOLLOWER#` removal and counts follow from its
+(glimpse.counters.followers), as an unfollow's `FOLLOWER#` removal and counts follow from its
 removal there. Other changes write per-pair items (edges, the celebrity set) and their event
 in one transaction under conditions on those edges: repeated and concurrent requests change
 things once, and no profile is rewritten per follow. Feeds follow from the events (glimpse.
@@ -316,7 +316,7 @@ def approve(caller_id: str, username: str) -> None:
 
 def _approve(owner_id: str, requester_id: str) -> bool:
     """Turn `requester`'s request into a follow of `owner`; False if there is no request.
-    The follow edge's creation is published as `request_approved` (glimpse.graph.followers)."""
+    The follow edge's creation is published as `request_approved` (glimpse.counters.followers)."""
     request = Edge(*edge_key(owner_id, REQUEST, requester_id))
 
     def attempt() -> bool:

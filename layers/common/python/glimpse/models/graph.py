@@ -65,7 +65,7 @@ class Edge(Model):
     # the followee (the follower's `following_count` is). Each side is withdrawn on its own.
     follower_gone_at = NumberAttribute(null=True)
     followee_gone_at = NumberAttribute(null=True)
-    # Follow edges this release writes (glimpse.graph.followers): a `FOLLOWS#` edge whose
+    # Follow edges this release writes (glimpse.counters.followers): a `FOLLOWS#` edge whose
     # creation the followers consumer counts and publishes, and the `FOLLOWER#` edge it writes
     # for one (its `created_at` is the follow's: the edge is that follow's applied mark).
     # Edges of earlier releases lack it: their events went through the outbox.

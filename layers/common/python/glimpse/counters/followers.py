@@ -106,8 +106,7 @@ def changes(records: Sequence[StreamRecord]) -> list[Change]:
 def apply(records: Sequence[StreamRecord]) -> Followed:
     """Count and mark the batch's follow changes in order, then say what to publish."""
     found = changes(records)
-    creations = [c for c in found if c.created]
-    current = _current(creations)
+    current = _current([c for c in found if c.created and c.image.get("streamed")])
     events: list[DomainEvent] = []
     by_event: dict[str, Change] = {}
     result = Followed(counted=counters.Applied(), published=[])
@@ -129,7 +128,7 @@ def apply(records: Sequence[StreamRecord]) -> Followed:
 def _current(creations: list[Change]) -> Fetched:
     """The created follows' edges as they are now, and the block edges between each pair
     (one consistent read)."""
-    keys = []
+    keys: list[tuple[type[Edge], tuple[str, str]]] = []
     for change in creations:
         keys.append((Edge, edge_key(change.follower_id, FOLLOWS, change.followee_id)))
         keys.extend(block_keys(change.follower_id, change.followee_id))
