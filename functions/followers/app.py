@@ -3,9 +3,11 @@
 Per batch, in stream order: the `FOLLOWER#` edges and the counts (glimpse.counters.followers),
 then `follow_created` / `request_approved` for each follow made, on the social-events topic.
 Applying the batch again changes nothing twice (the follower edge is each follow's mark), so
-a failure reports the batch's first record and Lambda retries it whole (BisectBatchOnFunction-
-Error halves a batch that keeps failing; after MaximumRetryAttempts its description goes to the
-failure queue). An event SNS did not accept is reported from its record on.
+a failure to apply it fails the invocation and Lambda retries the batch whole
+(BisectBatchOnFunctionError halves one that keeps failing; after MaximumRetryAttempts its
+description goes to the failure queue). An event SNS did not accept is reported as a batch item
+failure from its record on: the retry applies what is applied already again (nothing changes)
+and publishes from there.
 """
 
 from typing import Any
@@ -23,6 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 SETTINGS = (
     "celebrity_follower_threshold",
     "events_table",
+    "feed_table",
     "insights_table",
     "social_events_topic_arn",
     "users_table",

@@ -148,7 +148,7 @@ CASES: dict[str, tuple[int, Case]] = {
         lambda w: api("graph", "block", w.author, {"username": w.reader.username}),
     ),
     "DELETE /users/{u}/block": (
-        2,
+        3,
         lambda w: api("graph", "unblock", w.author, {"username": w.reader.username}),
     ),
     "GET /me/blocked": (2, lambda w: api("graph", "blocked", w.author)),

@@ -3,11 +3,14 @@ stream → follower edges, counts and `follow_created`, exact however often a ba
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 from functions.followers import app as followers
 from glimpse.clock import now
 from glimpse.events import FollowCreated
+from glimpse.graph import service as graph_service
 from glimpse.models.base import get_or_none
 from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key
 from glimpse.models.transactions import transaction
@@ -116,3 +119,52 @@ def test_an_approved_request_is_published_as_approved(alice: User) -> None:
     assert (profile(carol).followers_count, profile(alice).following_count) == (1, 1)
     kinds = [n["type"] for n in api("notifications", "list", alice)[1]["items"]]
     assert kinds == ["follow_accepted"]
+
+
+def test_a_replayed_earlier_release_removal_leaves_a_later_follow_alone(
+    stack: Stack, alice: User
+) -> None:
+    """The stream's first day is read from its start after a deploy: an earlier release's
+    unfollow (its both edges gone, counted by its event) must not take the follower edge of the
+    follow made again after it, which has no `streamed` either."""
+    bob = make_user(prefix="bob")
+    recorded = Recorded(stack)
+    first = now()
+    for made in (first, first + timedelta(seconds=5)):  # followed, unfollowed, followed again
+        if made is not first:
+            with transaction() as tx:
+                tx.delete(Edge(*edge_key(bob.id, FOLLOWS, alice.id)))
+                tx.delete(Edge(*edge_key(alice.id, FOLLOWER, bob.id)))
+        with transaction() as tx:
+            tx.save(Edge(*edge_key(bob.id, FOLLOWS, alice.id), other_id=alice.id, created_at=made))
+            tx.save(Edge(*edge_key(alice.id, FOLLOWER, bob.id), other_id=bob.id, created_at=made))
+    records = recorded.read()
+    assert [r["eventName"] for r in records] == ["INSERT", "REMOVE", "INSERT"]
+    deliver(records)
+    assert followers_of(alice) == {bob.id}
+    assert get_or_none(Edge, *edge_key(alice.id, FOLLOWER, bob.id)).created_at == first + timedelta(
+        seconds=5
+    )
+
+
+def test_an_unblock_takes_a_follow_that_committed_across_the_block(alice: User) -> None:
+    """Blocked and unblocked before the followers function read the follow: the unblock removes
+    it, as the block would have."""
+    bob = make_user(prefix="bob")
+    real = graph_service.conditionally
+
+    def block_first(write: Any) -> bool:
+        api("graph", "block", alice, {"username": bob.username})
+        return real(write)
+
+    with mock.patch.object(graph_service, "conditionally", block_first):
+        assert api("graph", "follow", bob, {"username": alice.username})[0] == 200
+    assert get_or_none(Edge, *edge_key(bob.id, FOLLOWS, alice.id)) is not None
+    assert api("graph", "unblock", alice, {"username": bob.username}) == (204, None)
+    assert get_or_none(Edge, *edge_key(bob.id, FOLLOWS, alice.id)) is None
+    settle()
+    assert followers_of(alice) == set()
+    assert (profile(alice).followers_count, profile(bob).following_count) == (0, 0)
+    assert follow(bob, alice) == "following"  # a follow after the unblock stands
+    settle()
+    assert followers_of(alice) == {bob.id}

@@ -37,19 +37,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from glimpse.clock import derived_id
 from glimpse.counters import service as counters
 from glimpse.counters.reactions import Delta, follow_counts, unfollow_counts
 from glimpse.events import DomainEvent, FollowCreated, FollowRemoved, RequestApproved
+from glimpse.graph import celebrities
 from glimpse.graph.access import block_keys, blocked_either_way
-from glimpse.models.base import conditionally
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import FOLLOWER, FOLLOWS, Edge, edge_key, other_of, owner_of
 from glimpse.models.streams import StreamRecord
-from glimpse.models.transactions import Transaction
+from glimpse.models.transactions import ConditionFailed, Transaction, transaction
 
 type Creation = FollowCreated | RequestApproved
 
@@ -144,9 +144,19 @@ def _counts(change: Change, current: Fetched, result: Followed) -> bool:
         return False
     if blocked_either_way(current, change.follower_id, change.followee_id):
         result.skipped += 1
-        result.unblocked += conditionally(
-            lambda: edge.delete(condition=Edge.created_at == change.made)
-        )
+        result.unblocked += _undo(edge, change)
+        return False
+    return True
+
+
+def _undo(edge: Edge, change: Change) -> bool:
+    """Delete a follow that committed across a block, and its reader's celebrity-set entry
+    (a follow of a celebrity added it); nothing was counted or told. False if it went since."""
+    try:
+        with transaction() as tx:
+            tx.delete(edge, condition=Edge.created_at == change.made)
+            celebrities.remove_in(tx, change.follower_id, change.followee_id)
+    except ConditionFailed:
         return False
     return True
 
@@ -185,6 +195,22 @@ def event_of(change: Change) -> DomainEvent:
     )
 
 
+EARLIER_PAIRING = timedelta(seconds=1)  # an earlier release's two edges, `now()` apart
+
+
+def _made_by(made: datetime | None) -> Any:
+    """The condition that a follower edge is the one the follow made at `made` made: this
+    release's carries its `created_at`; an earlier release wrote both edges in the follow's
+    transaction from two clock reads, so its follower edge is within a second of it (and a
+    follow made again later, whose edge a replayed removal must not take, is not)."""
+    if made is None:  # an edge of long ago, with no time
+        return Edge.pk.exists() & Edge.streamed.does_not_exist() & Edge.created_at.does_not_exist()
+    earlier = Edge.created_at.between(made - EARLIER_PAIRING, made + EARLIER_PAIRING)
+    return Edge.pk.exists() & (
+        (Edge.created_at == made) | (Edge.streamed.does_not_exist() & earlier)
+    )
+
+
 def _rules(by_event: dict[str, Change]) -> counters.Rules:
     def deltas(event: DomainEvent) -> list[Delta]:
         if isinstance(event, FollowRemoved):
@@ -207,13 +233,8 @@ def _rules(by_event: dict[str, Change]) -> counters.Rules:
                     condition=Edge.pk.does_not_exist(),
                     name=name,
                 )
-            else:  # this follow's follower edge, or an earlier release's
-                mine = Edge.created_at == change.made if change.made else Edge.pk.does_not_exist()
-                tx.delete(
-                    Edge(*key),
-                    condition=Edge.pk.exists() & (Edge.streamed.does_not_exist() | mine),
-                    name=name,
-                )
+            else:
+                tx.delete(Edge(*key), condition=_made_by(change.made), name=name)
 
         return counters.Mark(key, write)
 

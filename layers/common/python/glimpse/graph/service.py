@@ -16,8 +16,8 @@ them (deleting those that exist, checking the others are still absent): whicheve
 second fails its condition, and a block then re-reads and removes what the follow added. A
 follow reads the block edges before its write instead of checking them in it (two condition
 checks would cost 4 write units): one that commits just after a block is deleted by the
-followers consumer, which reads the block edges with the follow, and was never visible (every
-read checks blocks).
+followers function (glimpse.counters.followers), which reads the block edges with the follow,
+or by the unblock if that comes first; it was never visible (every read checks blocks).
 """
 
 from __future__ import annotations
@@ -518,8 +518,8 @@ def _edges_between_many(
     a: str, others: list[str], with_followers: bool = False
 ) -> dict[str, dict[tuple[str, str], Edge | None]]:
     """`_edges_between` a and each of `others`, in one consistent read (a BatchGetItem per
-    16 others); `with_followers`, also each follow's `FOLLOWER#` edge, keyed (x, FOLLOWER) for
-    x's follow of the other (erasure: `_follower_edge_as_read`)."""
+    16 others, 12 `with_followers`); `with_followers`, also each follow's `FOLLOWER#` edge,
+    keyed (x, FOLLOWER) for x's follow of the other (erasure: `_follower_edge_as_read`)."""
 
     def wanted(b: str) -> list[tuple[str, str, str]]:
         return [
@@ -556,14 +556,35 @@ def _edges_between_many(
 
 
 def unblock(caller_id: str, username: str) -> None:
-    """Idempotent: unblocking someone not blocked changes nothing and emits nothing."""
+    """Idempotent: unblocking someone not blocked changes nothing and emits nothing. A follow
+    either way found while the block stands committed after it (the block's transaction removed
+    those there were; a follow checks blocks when it reads, not in its write, and the followers
+    function deletes one it finds while the block stands): it goes with the block, as the block
+    would have removed it, so a block never lets a follow through."""
     target_id = _other(caller_id, username)
-    try:
-        with transaction() as tx:
-            tx.delete(Edge(*edge_key(caller_id, BLOCKS, target_id)), condition=Edge.pk.exists())
-            tx.emit(UserUnblocked(blocker_id=caller_id, blocked_id=target_id))
-    except ConditionFailed:
-        return
+
+    def attempt() -> None:
+        edges = _edges_between(caller_id, target_id)
+        if edges[(caller_id, BLOCKS)] is None:
+            return
+        try:
+            with transaction() as tx:
+                tx.delete(
+                    Edge(*edge_key(caller_id, BLOCKS, target_id)),
+                    condition=Edge.pk.exists(),
+                    name="block",
+                )
+                tx.emit(UserUnblocked(blocker_id=caller_id, blocked_id=target_id))
+                for follower, followee in ((caller_id, target_id), (target_id, caller_id)):
+                    follow = edges[(follower, FOLLOWS)]
+                    if follow is not None:
+                        _remove_follow(tx, follow, follower, followee, by_block=True)
+        except ConditionFailed as exc:
+            if "block" in exc.names:
+                return  # unblocked meanwhile
+            raise _Stale from None
+
+    _replanned(attempt)
 
 
 # --------------------------------------------------------------------------- lists
