@@ -40,6 +40,20 @@ class Recorded:
         return [r for r in self.stream.read() if self.filter.passes(r)]
 
 
+def follow_just_after_a_block(blocker: User, follower: User) -> None:
+    """`follower`'s follow reads no block, then `blocker`'s block commits, then the follow's
+    write (the race a follow's write no longer checks)."""
+    real = graph_service.conditionally
+
+    def block_first(write: Any) -> bool:
+        api("graph", "block", blocker, {"username": follower.username})
+        return real(write)
+
+    with mock.patch.object(graph_service, "conditionally", block_first):
+        assert api("graph", "follow", follower, {"username": blocker.username})[0] == 200
+    assert get_or_none(Edge, *edge_key(follower.id, FOLLOWS, blocker.id)) is not None  # for now
+
+
 def deliver(records: list[dict[str, Any]]) -> None:
     response = followers.lambda_handler({"Records": records}, FakeContext())
     assert response["batchItemFailures"] == [], response
@@ -151,15 +165,7 @@ def test_an_unblock_takes_a_follow_that_committed_across_the_block(alice: User) 
     """Blocked and unblocked before the followers function read the follow: the unblock removes
     it, as the block would have."""
     bob = make_user(prefix="bob")
-    real = graph_service.conditionally
-
-    def block_first(write: Any) -> bool:
-        api("graph", "block", alice, {"username": bob.username})
-        return real(write)
-
-    with mock.patch.object(graph_service, "conditionally", block_first):
-        assert api("graph", "follow", bob, {"username": alice.username})[0] == 200
-    assert get_or_none(Edge, *edge_key(bob.id, FOLLOWS, alice.id)) is not None
+    follow_just_after_a_block(alice, bob)
     assert api("graph", "unblock", alice, {"username": bob.username}) == (204, None)
     assert get_or_none(Edge, *edge_key(bob.id, FOLLOWS, alice.id)) is None
     settle()

@@ -11,13 +11,13 @@ from unittest import mock
 
 import botocore.client
 
-from glimpse.graph import service as graph_service
 from glimpse.models.base import get_or_none
 from glimpse.models.graph import BLOCKS, FOLLOWER, FOLLOWS, Edge, edge_key
 from glimpse.models.posts import Like, Post, like_sk, post_pk
 from glimpse.models.users import PROFILE, UserProfile, user_pk
 from glimpse.posts import service as posts_service
 from tests.integration.social import User, api, make_user, post, settle
+from tests.integration.test_followers import follow_just_after_a_block
 
 
 @contextmanager
@@ -100,15 +100,7 @@ def test_a_follow_that_commits_just_after_a_block_is_undone(alice: User) -> None
     """The follow read no block; the block found no follow to remove. The followers consumer
     reads the block edges with the follow and deletes it: nothing is counted or told."""
     bob = make_user(prefix="bob")
-    real = graph_service.conditionally
-
-    def block_first(write: Any) -> bool:
-        api("graph", "block", alice, {"username": bob.username})
-        return real(write)
-
-    with mock.patch.object(graph_service, "conditionally", block_first):
-        assert api("graph", "follow", bob, {"username": alice.username})[0] == 200
-    assert get_or_none(Edge, *edge_key(bob.id, FOLLOWS, alice.id)) is not None  # for now
+    follow_just_after_a_block(alice, bob)
     settle()
     assert get_or_none(Edge, *edge_key(bob.id, FOLLOWS, alice.id)) is None
     assert get_or_none(Edge, *edge_key(alice.id, FOLLOWER, bob.id)) is None
