@@ -174,3 +174,18 @@ def test_an_unblock_takes_a_follow_that_committed_across_the_block(alice: User) 
     assert follow(bob, alice) == "following"  # a follow after the unblock stands
     settle()
     assert followers_of(alice) == {bob.id}
+
+
+def test_an_earlier_release_follows_promote_a_celebrity_through_the_counters(
+    celebrity_threshold: None,
+) -> None:
+    """While a deploy rolls out, an earlier release's follow events are still counted by the
+    counters, which promote an account passing the threshold as the followers function does."""
+    star = make_user(prefix="star")
+    for fan in [make_user(prefix="fan") for _ in range(3)]:
+        with transaction() as tx:
+            tx.save(Edge(*edge_key(fan.id, FOLLOWS, star.id), other_id=star.id, created_at=now()))
+            tx.save(Edge(*edge_key(star.id, FOLLOWER, fan.id), other_id=fan.id, created_at=now()))
+            tx.emit(FollowCreated(follower_id=fan.id, followee_id=star.id, status="following"))
+    assert profile(star).followers_count == 3
+    assert profile(star).is_celebrity

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from glimpse.clock import now
 from glimpse.graph import service
+from glimpse.models.graph import FOLLOWS, Edge, edge_key
 from tests.conftest import run_concurrently
 from tests.integration.conftest import Stack
 from tests.integration.social import User, api, follow, make_user, profile, settle
@@ -179,6 +181,19 @@ def test_going_public_approves_pending_requests_page_by_page(
     assert counts(owner) == (5, 0)
     assert all(view(fan, owner)[1]["follow_status"] == "following" for fan in fans)
     assert api("graph", "follow_requests", owner)[1]["items"] == []
+
+
+def test_going_public_drops_the_request_of_someone_who_follows_already(stack: Stack) -> None:
+    """A request left beside a follow (a race of an earlier release could leave one): the
+    approval finds the follow and removes the request with its `follow_removed`."""
+    owner = make_user(private=True)
+    fan = make_user()
+    assert follow(fan, owner) == "requested"
+    Edge(*edge_key(fan.id, FOLLOWS, owner.id), other_id=owner.id, created_at=now()).save()
+    assert api("users", "patch_me", owner, body={"is_private": False})[0] == 200
+    settle()
+    assert api("graph", "follow_requests", owner)[1]["items"] == []
+    assert view(fan, owner)[1]["follow_status"] == "following"
 
 
 def test_lists_page_without_an_empty_last_page(stack: Stack) -> None:
