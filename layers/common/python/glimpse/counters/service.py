@@ -6,7 +6,9 @@ interaction counts (affinity edges, for feed ranking) are never written by the r
 causes them. This consumer sums a batch of events per item and writes each item once, in a
 transaction that also writes one applied mark per event (conditional on its absence): a re-
 delivered event finds its mark and is left out, so counts are exact once the queue drains
-and never drift under re-delivery.
+and never drift under re-delivery. Follows are added up by the same transactions from the
+follow edges' stream (glimpse.counters.followers, with its own `Rules`: the follower edge is
+each follow's mark).
 
 At 1,000 likes a second on one post, the post item is written once per batch (up to
 `BATCH_EVENTS` events), not 1,000 times: the hot item sees a few writes a second.
