@@ -44,8 +44,10 @@ def test_third_party_lists_hide_blocked_accounts_both_ways(cloud: LocalCloud) ->
             f"/posts/{post_id}/comments",
         ):
             assert hidden.username not in names(viewer, path), (viewer.username, path)
-    assert sorted(names(cat, f"/users/{cat.username}/followers")) == sorted(
-        [ann.username, ben.username]
+    until(  # a follower is listed once the followers function has read the follow
+        lambda: names(cat, f"/users/{cat.username}/followers"),
+        lambda found: found == sorted([ann.username, ben.username]),
+        what="cat's followers",
     )
 
 

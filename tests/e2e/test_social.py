@@ -132,9 +132,13 @@ def test_counts_stay_exact_when_clients_hammer_likes_and_comments(
 def test_every_graph_and_post_route_answers_over_http(trio: tuple[Client, Client, Client]) -> None:
     ann, ben, cat = trio
     assert ben.post(f"/users/{ann.username}/follow").status_code == 200
-    assert [u["username"] for u in ann.get(f"/users/{ann.username}/followers").json()["items"]] == [
-        ben.username
-    ]
+    until(  # listed once the followers function has read the follow (about a second)
+        lambda: [
+            u["username"] for u in ann.get(f"/users/{ann.username}/followers").json()["items"]
+        ],
+        lambda found: found == [ben.username],
+        what="ann's followers",
+    )
     assert [u["username"] for u in ben.get(f"/users/{ben.username}/following").json()["items"]] == [
         ann.username
     ]

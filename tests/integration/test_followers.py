@@ -189,3 +189,16 @@ def test_an_earlier_release_follows_promote_a_celebrity_through_the_counters(
             tx.emit(FollowCreated(follower_id=fan.id, followee_id=star.id, status="following"))
     assert profile(star).followers_count == 3
     assert profile(star).is_celebrity
+
+
+def test_an_unfollow_leaves_the_followers_list_at_once(alice: User) -> None:
+    """The follower edge goes a moment later (the followers function); the list reads the
+    follow edges with the profiles and leaves a gone follow out meanwhile."""
+    bob, carol = make_user(prefix="bob"), make_user(prefix="carol")
+    for fan in (bob, carol):
+        follow(fan, alice)
+    settle()
+    assert api("graph", "unfollow", bob, {"username": alice.username}) == (204, None)
+    assert followers_of(alice) == {bob.id, carol.id}  # the follower edge, for now
+    listed = api("graph", "followers", alice, {"username": alice.username})[1]["items"]
+    assert [u["username"] for u in listed] == [carol.username]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from glimpse.directory import UserSummary, summary
 from glimpse.errors import Forbidden, NotFound
-from glimpse.models.base import get_or_none
+from glimpse.models.base import Model, get_or_none
 from glimpse.models.batch import Fetched, get_many
 from glimpse.models.graph import BLOCKS, FOLLOWS, REQUEST, Edge, about_ids, edge_ids, edge_key
 from glimpse.models.users import DELETED, PROFILE, DeletedProfile, UserProfile, user_pk
@@ -114,28 +114,38 @@ def blocks_either_way(user_id: str, cap: int) -> set[str]:
     return {*edge_ids(user_id, BLOCKS, cap), *about_ids(user_id, BLOCKS, cap)}
 
 
-def listed(viewer_id: str, user_ids: list[str]) -> dict[str, UserSummary]:
+def listed(
+    viewer_id: str, user_ids: list[str], *, following: str | None = None
+) -> dict[str, UserSummary]:
     """Summaries of the users a list (followers, likers, commenters) shows to `viewer`: users
     who no longer exist and users blocked either way are left out, as they are everywhere
-    else. Profiles and block edges in one BatchGetItem (per 33 users)."""
-    return listed_and_gone(viewer_id, user_ids)[0]
+    else; with `following`, so are those whose follow of that account is gone (a followers
+    list's `FOLLOWER#` edge outlives its follow until the followers function removes it).
+    Profiles and block (and follow) edges in one BatchGetItem (per 33 users; 25)."""
+    return listed_and_gone(viewer_id, user_ids, following=following)[0]
 
 
 def listed_and_gone(
-    viewer_id: str, user_ids: list[str], *, deleted: bool = False
+    viewer_id: str, user_ids: list[str], *, deleted: bool = False, following: str | None = None
 ) -> tuple[dict[str, UserSummary], set[str]]:
     """`listed`, and, with `deleted`, apart those of `user_ids` whose account is deleted and
     not erased yet (where it shows as such, like a conversation's messages) that neither
     blocks the other. Profiles, deleted-account items and block edges in one BatchGetItem."""
     unique = list(dict.fromkeys(user_ids))
-    fetched = get_many(
-        [(UserProfile, (user_pk(uid), PROFILE)) for uid in unique]
-        + ([(DeletedProfile, (user_pk(uid), DELETED)) for uid in unique] if deleted else [])
-        + [key for uid in unique if uid != viewer_id for key in block_keys(viewer_id, uid)]
-    )
+    keys: list[tuple[type[Model], tuple[str, str]]] = [
+        (UserProfile, (user_pk(uid), PROFILE)) for uid in unique
+    ]
+    if deleted:
+        keys += [(DeletedProfile, (user_pk(uid), DELETED)) for uid in unique]
+    keys += [key for uid in unique if uid != viewer_id for key in block_keys(viewer_id, uid)]
+    if following:
+        keys += [(Edge, edge_key(uid, FOLLOWS, following)) for uid in unique]
+    fetched = get_many(keys)
     shown, gone = {}, set()
     for uid in unique:
         if uid != viewer_id and blocked_either_way(fetched, viewer_id, uid):
+            continue
+        if following and fetched.get(Edge, edge_key(uid, FOLLOWS, following)) is None:
             continue
         profile = fetched.get(UserProfile, (user_pk(uid), PROFILE))
         if profile is not None:

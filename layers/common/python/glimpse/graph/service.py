@@ -597,7 +597,7 @@ def edge_list(
         Edge, user_pk(owner_id), prefix=kind, list_id=list_id, cursor=cursor, limit=limit
     )
     ids = [other_of(edge.sk) for edge in edges]
-    found = listed(viewer_id, ids)
+    found = listed(viewer_id, ids, following=owner_id if kind == FOLLOWER else None)
     return Page[UserSummary](items=[found[u] for u in ids if u in found], next_cursor=next_cursor)
 
 
