@@ -220,7 +220,7 @@ class Seeder:
     def celebrity(self, aws_endpoint: str, deadline: float = 30.0) -> tuple[int, bool]:
         """The celebrity's follower count once the API shows every planned follower, and
         whether the cloud made them a celebrity: `is_celebrity` on their profile item, which
-        the counters function sets past CelebrityFollowerThreshold. The API does not show
+        the followers function sets past CelebrityFollowerThreshold. The API does not show
         it, so it is read from the Users table through the local cloud's embedded AWS
         endpoint (`aws_endpoint`, as `make moderator` uses it); nothing is written there."""
         name = self.world.celebrity

@@ -42,6 +42,11 @@ def test_an_export_downloads_with_the_originals_as_uploaded(cloud: LocalCloud) -
     )
     assert created.status_code == 201, created.text
     assert bob.post(f"/users/{alice.username}/follow").status_code == 200
+    until(  # the archive lists alice's followers as her followers list does
+        lambda: alice.get(f"/users/{alice.username}/followers").json()["items"],
+        lambda items: [u["username"] for u in items] == [bob.username],
+        what="bob among alice's followers",
+    )
 
     requested = alice.post("/me/exports")
     assert requested.status_code == 202, requested.text
