@@ -68,6 +68,11 @@ class Change:
     def created(self) -> bool:
         return self.record.event_name == "INSERT"
 
+    @property
+    def streamed(self) -> bool:
+        """This release's edge (an earlier release's creation was counted from its event)."""
+        return bool(self.image.get("streamed"))
+
 
 @dataclass
 class Followed:
@@ -106,7 +111,7 @@ def changes(records: Sequence[StreamRecord]) -> list[Change]:
 def apply(records: Sequence[StreamRecord]) -> Followed:
     """Count and mark the batch's follow changes in order, then say what to publish."""
     found = changes(records)
-    current = _current([c for c in found if c.created and c.image.get("streamed")])
+    current = _current([c for c in found if c.created and c.streamed])
     events: list[DomainEvent] = []
     by_event: dict[str, Change] = {}
     result = Followed(counted=counters.Applied(), published=[])
@@ -139,7 +144,7 @@ def _counts(change: Change, current: Fetched, result: Followed) -> bool:
     """Whether a creation is counted: this release's, still there, and not across a block
     (which deletes it)."""
     edge = current.get(Edge, edge_key(change.follower_id, FOLLOWS, change.followee_id))
-    if not change.image.get("streamed") or edge is None or edge.created_at != change.made:
+    if not change.streamed or edge is None or edge.created_at != change.made:
         result.skipped += 1
         return False
     if blocked_either_way(current, change.follower_id, change.followee_id):
@@ -199,10 +204,10 @@ EARLIER_PAIRING = timedelta(seconds=1)  # an earlier release's two edges, `now()
 
 
 def _made_by(made: datetime | None) -> Any:
-    """The condition that a follower edge is the one the follow made at `made` made: this
-    release's carries its `created_at`; an earlier release wrote both edges in the follow's
-    transaction from two clock reads, so its follower edge is within a second of it (and a
-    follow made again later, whose edge a replayed removal must not take, is not)."""
+    """The condition that a follower edge belongs to the follow made at `made`: this release's
+    carries that `created_at`; an earlier release wrote both edges in the follow's transaction
+    from two clock reads, so its follower edge is within a second of it (and the edge of a
+    follow made again later, which a replayed removal must not take, is not)."""
     if made is None:  # an edge of long ago, with no time
         return Edge.pk.exists() & Edge.streamed.does_not_exist() & Edge.created_at.does_not_exist()
     earlier = Edge.created_at.between(made - EARLIER_PAIRING, made + EARLIER_PAIRING)
@@ -213,9 +218,12 @@ def _made_by(made: datetime | None) -> Any:
 
 def _rules(by_event: dict[str, Change]) -> counters.Rules:
     def deltas(event: DomainEvent) -> list[Delta]:
-        if isinstance(event, FollowRemoved):
-            return unfollow_counts(event)
-        return follow_counts(event)  # type: ignore[arg-type]
+        match event:
+            case FollowRemoved():
+                return unfollow_counts(event)
+            case FollowCreated() | RequestApproved():
+                return follow_counts(event)
+        return []
 
     def mark(event: DomainEvent) -> counters.Mark:
         change = by_event[event.event_id]
